@@ -1,0 +1,39 @@
+// Printers for the shared IPsec types.
+#include "base/ipsec_types.h"
+
+#include <fmt/format.h>
+
+namespace ike::base {
+
+const char* ipsec_protocol_name(IpsecProtocol p) noexcept {
+  switch (p) {
+    case IpsecProtocol::Ah: return "ah";
+    case IpsecProtocol::Esp: return "esp";
+    case IpsecProtocol::Ipcomp: return "ipcomp";
+  }
+  return "unknown";
+}
+
+const char* direction_name(Direction d) noexcept {
+  switch (d) {
+    case Direction::In: return "in";
+    case Direction::Out: return "out";
+    case Direction::Fwd: return "fwd";
+  }
+  return "?";
+}
+
+std::string TrafficSelector::to_string() const {
+  std::string s = fmt::format("{}/{}", network.to_string(), prefix);
+  if (ip_protocol != 0) s += fmt::format(" proto {}", ip_protocol);
+  if (port != 0) s += fmt::format(" port {}", port);
+  return s;
+}
+
+std::string FlowInstall::to_string() const {
+  return fmt::format("flow {} {} from {} to {} local {} peer {} type require",
+                     ipsec_protocol_name(protocol), direction_name(direction), src_ts.to_string(),
+                     dst_ts.to_string(), local.to_string(), peer.to_string());
+}
+
+}  // namespace ike::base
