@@ -1,0 +1,75 @@
+// The IKEv1 engine: the only public entry point of src/engine. Sans-I/O (design §3.3): inputs
+// are datagrams, ticks, UI commands, kernel replies and config changes, each with `now`;
+// outputs are drained with take_outputs(); the daemon arms one timer at next_deadline().
+// Randomness and crypto are injected, so a whole exchange replays byte for byte in tests.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/random.h"
+#include "conf/conf_db.h"
+#include "crypto/provider.h"
+#include "engine/io.h"
+
+namespace ike::engine {
+
+struct EngineOptions {
+  bool emit_key_material = false;  // --keylog
+  bool verbose = false;            // -v / Logverbose: log completed exchanges
+  bool passive = false;            // -S / M passive: do not initiate
+  bool install_flows = true;       // false with -a / Acquire-Only
+  bool nat_traversal = true;       // false with -T (issue 3)
+  uint16_t listen_port = 500;      // -p
+};
+
+class EngineImpl;
+
+class Engine {
+ public:
+  // `conf` must outlive the engine; the daemon mutates it only between engine calls and then
+  // calls on_config_changed().
+  Engine(const conf::ConfDb& conf, const crypto::Provider& crypto, base::Random& rng,
+         EngineOptions options);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Starts the [Phase 2]:Connections (isakmpd connection_init) and arms the watchdog.
+  void start(base::TimePoint now);
+  void on_datagram(const Datagram& d, base::TimePoint now);
+  void on_ui(const UiCommand& cmd, base::TimePoint now);
+  void on_kernel_reply(const KernelReply& reply, base::TimePoint now);
+  // Call when a deadline passed (or any time: it processes every expired timer).
+  void on_tick(base::TimePoint now);
+  // After `C` commands or a reload: re-reads Connections (isakmpd: re-init 5 s later).
+  void on_config_changed(base::TimePoint now);
+  // Clean shutdown: DELETE for every SA (IPsec first, then ISAKMP) unless delete_sas is false.
+  void shutdown(base::TimePoint now, bool send_deletes);
+  void set_passive(bool passive);
+
+  std::optional<base::TimePoint> next_deadline() const;
+  std::vector<Output> take_outputs();
+
+  // `S`: the isakmpd.result per-SA block format (isakmpd-features.md §1.18).
+  std::string sa_status_report(base::TimePoint now) const;
+  // `r` / SIGUSR1: report lines (sa_report, exchange_report, connection_report, ...).
+  std::vector<std::string> report_lines(base::TimePoint now) const;
+  // Counters for tests and the report (datagrams dropped for each reason, exchanges, ...).
+  struct Stats {
+    uint64_t datagrams_in = 0, datagrams_out = 0, dropped = 0, retransmits = 0;
+    uint64_t phase1_done = 0, phase2_done = 0, exchanges_failed = 0;
+  };
+  Stats stats() const;
+  std::size_t phase1_sa_count() const;
+  std::size_t phase2_sa_count() const;
+  std::size_t exchange_count() const;
+
+ private:
+  std::unique_ptr<EngineImpl> m_impl;
+};
+
+}  // namespace ike::engine

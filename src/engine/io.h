@@ -1,0 +1,94 @@
+// The engine boundary (design §3.3): every input the engine accepts and every output it
+// produces. The engine never touches sockets, clocks, files or the kernel; the daemon (or a
+// test) feeds inputs with `now` and drains outputs after each call.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "base/address.h"
+#include "base/bytes.h"
+#include "base/ids.h"
+#include "base/ipsec_types.h"
+#include "base/result.h"
+
+namespace ike::engine {
+
+using base::Bytes;
+using base::SockAddr;
+
+// ---------------------------------------------------------------- inputs
+struct Datagram {
+  SockAddr local;  // the address/port the datagram arrived on (IP_PKTINFO)
+  SockAddr peer;
+  Bytes bytes;     // the ISAKMP message (non-ESP marker already stripped on 4500)
+};
+
+// FIFO commands that concern the engine (parsed by the daemon; `C` commands change the
+// ConfDb in the daemon and end with on_config_changed()).
+struct UiConnect { std::string name; };                  // c <name>
+struct UiTeardown { int phase = 2; std::string name; };  // t [main|quick] <name-or-address>
+struct UiTeardownAll {};                                 // T
+struct UiDeleteSa {                                      // d <cookies> <msgid|->
+  base::CookiePair cookies;
+  std::optional<base::MessageId> message_id;  // nullopt: the phase-1 SA
+};
+using UiCommand = std::variant<UiConnect, UiTeardown, UiTeardownAll, UiDeleteSa>;
+
+// Answer to a KernelRequest (the daemon runs the backend and reports back).
+struct KernelReply {
+  uint64_t request_id = 0;
+  bool ok = true;
+  std::string error;          // when !ok
+  base::Spi allocated_spi{};  // for GetSpi
+};
+
+// ---------------------------------------------------------------- outputs
+struct SendDatagram {
+  SockAddr local;  // source address/port to send from
+  SockAddr peer;
+  Bytes bytes;
+};
+
+struct KernelGetSpi {
+  base::IpsecProtocol protocol = base::IpsecProtocol::Esp;
+  base::IpAddress src;  // the peer (SA source)
+  base::IpAddress dst;  // us (SA destination)
+};
+struct KernelAddSa { base::SaInstall sa; };
+struct KernelDeleteSa { base::SaRef ref; base::IpAddress src; };
+struct KernelAddFlow { base::FlowInstall flow; };
+struct KernelDeleteFlow { base::FlowInstall flow; };
+struct KernelRequest {
+  uint64_t id = 0;
+  std::variant<KernelGetSpi, KernelAddSa, KernelDeleteSa, KernelAddFlow, KernelDeleteFlow> op;
+};
+
+// Observable lifecycle events (logs with -v, tests, interop assertions).
+struct SaEvent {
+  enum class Kind : uint8_t {
+    Phase1Established, Phase2Established, Phase1Deleted, Phase2Deleted, ExchangeFailed,
+  };
+  Kind kind;
+  std::string name;     // connection / peer section name, or "<unnamed>"
+  SockAddr local, peer;
+  base::CookiePair cookies;
+  base::MessageId message_id;
+  std::vector<base::Spi> spis;  // phase 2: inbound then outbound SPI
+  std::string detail;           // failure reason, chosen suite, ...
+};
+
+// Only emitted when EngineOptions::emit_key_material is set (--keylog): phase-1 encryption
+// keys for wireshark's ikev1_decryption_table.
+struct KeyMaterial {
+  base::CookiePair cookies;
+  base::SecureBytes enc_key;
+  std::string cipher;  // "AES-CBC-128", "3DES-CBC", ...
+};
+
+using Output = std::variant<SendDatagram, KernelRequest, SaEvent, KeyMaterial>;
+
+}  // namespace ike::engine

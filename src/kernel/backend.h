@@ -1,0 +1,33 @@
+// Kernel backend interface (design §3.7, modeled on strongSwan kernel_ipsec_t): SPI
+// allocation, SA and policy (flow) installation. Implementations: null_backend (records what
+// it would do; isakmpd -n), xfrm (issue 5), pfkey (issue 5). Runs in the daemon (privileged
+// side), never in the engine.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/ipsec_types.h"
+#include "base/random.h"
+#include "base/result.h"
+
+namespace ike::kernel {
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;
+  // Allocates an inbound SPI (src = peer, dst = us). Never returns 0 or 1..255 (RFC 4303 §2.1).
+  [[nodiscard]] virtual base::Result<base::Spi> get_spi(base::IpsecProtocol proto,
+                                                        const base::IpAddress& src,
+                                                        const base::IpAddress& dst) = 0;
+  [[nodiscard]] virtual base::Status add_sa(const base::SaInstall& sa) = 0;
+  [[nodiscard]] virtual base::Status delete_sa(const base::SaRef& ref,
+                                               const base::IpAddress& src) = 0;
+  [[nodiscard]] virtual base::Status add_flow(const base::FlowInstall& flow) = 0;
+  [[nodiscard]] virtual base::Status delete_flow(const base::FlowInstall& flow) = 0;
+  // Removes every SA and flow this backend installed (shutdown).
+  [[nodiscard]] virtual base::Status flush() = 0;
+};
+
+}  // namespace ike::kernel
