@@ -136,6 +136,20 @@ enum class CertEncoding : uint8_t {
 // draft-ietf-ipsec-isakmp-mode-cfg attribute payload types.
 enum class CfgType : uint8_t { Reserved = 0, Request = 1, Reply = 2, Set = 3, Ack = 4 };
 
+// draft-ietf-ipsec-isakmp-mode-cfg-05 §3.3 attribute types + draft-beaulieu-ike-xauth-02 §6.
+enum class CfgAttr : uint16_t {
+  InternalIp4Address = 1, InternalIp4Netmask = 2, InternalIp4Dns = 3, InternalIp4Nbns = 4,
+  InternalAddressExpiry = 5, InternalIp4Dhcp = 6, ApplicationVersion = 7,
+  InternalIp6Address = 8, InternalIp6Netmask = 9, InternalIp6Dns = 10, InternalIp6Nbns = 11,
+  InternalIp6Dhcp = 12, InternalIp4Subnet = 13, SupportedAttributes = 14,
+  InternalIp6Subnet = 15, XauthType = 16520, XauthUserName = 16521, XauthUserPassword = 16522,
+  XauthPasscode = 16523, XauthMessage = 16524, XauthChallenge = 16525, XauthDomain = 16526,
+  XauthStatus = 16527, XauthNextPin = 16528, XauthAnswer = 16529,
+};
+
+// RFC 2409 Appendix A group types (attribute class GROUP_TYPE).
+enum class GroupType : uint16_t { Modp = 1, Ecp = 2, Ec2n = 3 };
+
 // --- registry access -----------------------------------------------------------------------
 struct RegistryEntry {
   uint32_t value;
@@ -147,6 +161,9 @@ enum class Registry : uint8_t {
   ExchangeType, PayloadType, NotifyType, ProtocolId, AhTransformId, EspTransformId,
   IpcompTransformId, IkeAttr, IkeEncryption, IkeHash, IkeAuthMethod, DhGroup, LifeType,
   IpsecAttr, EncapsulationMode, IpsecAuthAlg, IdType, CertEncoding, CfgType,
+  // Added by wire (backward compatible): mode-cfg / XAUTH attribute types and RFC 2409 App. A
+  // group types, used by the dumper and the mode-cfg code.
+  CfgAttr, GroupType,
 };
 
 std::span<const RegistryEntry> registry_table(Registry r) noexcept;
