@@ -1,0 +1,159 @@
+// Null kernel backend (see null_backend.h): in-memory SAD/SPD records for `isakmpd -n` and the
+// tests. RFC 4303 §2.1: SPI values 1..255 are reserved by IANA and 0 is reserved for local use,
+// so get_spi draws until it finds a value >= 256 that it has not handed out yet.
+#include "kernel/null_backend.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+
+#include "base/log.h"
+#include "kernel/algorithm_names.h"
+
+namespace ike::kernel {
+
+using base::ErrorCode;
+using base::NotifyType;
+
+namespace {
+
+constexpr uint32_t kFirstValidSpi = 256;  // RFC 4303 §2.1
+
+bool same_selector(const base::FlowInstall& a, const base::FlowInstall& b) {
+  return a.direction == b.direction && a.src_ts == b.src_ts && a.dst_ts == b.dst_ts;
+}
+
+const char* mode_name(base::EncapMode m) {
+  return m == base::EncapMode::Tunnel ? "tunnel" : "transport";
+}
+
+}  // namespace
+
+NullBackend::NullBackend(base::Random& rng) : m_rng(rng) {}
+
+base::Result<base::Spi> NullBackend::get_spi(base::IpsecProtocol proto,
+                                             const base::IpAddress& src,
+                                             const base::IpAddress& dst) {
+  for (int attempt = 0; attempt < kMaxSpiAttempts; ++attempt) {
+    uint32_t v = m_rng.u32();
+    if (proto == base::IpsecProtocol::Ipcomp) {
+      v &= 0xffffu;  // RFC 3173 §2.2: the CPI is 16 bits
+    }
+    if (v < kFirstValidSpi) continue;
+    if (!m_allocated.emplace(proto, dst, v).second) continue;
+    IKE_LOG_DEBUG(Sysdep, 30, "null backend: getspi {} src {} dst {} -> 0x{:08x}",
+                  base::ipsec_protocol_name(proto), src.to_string(), dst.to_string(), v);
+    return base::Spi{v};
+  }
+  return make_error(ErrorCode::Internal, NotifyType::None,
+                    "null backend: no free {} SPI for {} after {} random draws",
+                    base::ipsec_protocol_name(proto), dst.to_string(), kMaxSpiAttempts);
+}
+
+std::string NullBackend::format_sa(const base::SaInstall& sa) {
+  std::string line = fmt::format("{} {} from {} to {} spi 0x{:08x}",
+                                 base::ipsec_protocol_name(sa.ref.protocol), mode_name(sa.mode),
+                                 sa.src.to_string(), sa.ref.dst.to_string(), sa.ref.spi.value);
+  if (sa.ref.protocol == base::IpsecProtocol::Ipcomp) return line;
+  line += fmt::format(" auth {}", ipsecctl_auth_name(sa.auth_algorithm));
+  if (sa.ref.protocol == base::IpsecProtocol::Esp) {
+    line += fmt::format(" enc {}", ipsecctl_enc_name(sa.enc_transform_id, sa.enc_key_bits));
+  }
+  if (sa.udp_encap_dst_port != 0) {
+    line += fmt::format(" udpencap port {}", sa.udp_encap_dst_port);
+  }
+  return line;
+}
+
+base::Status NullBackend::add_sa(const base::SaInstall& sa) {
+  auto it = std::find_if(m_sas.begin(), m_sas.end(),
+                         [&](const base::SaInstall& s) { return s.ref == sa.ref; });
+  if (it != m_sas.end()) {
+    return make_error(ErrorCode::State, NotifyType::None,
+                      "null backend: add SA: {} SPI 0x{:08x} to {} already exists",
+                      base::ipsec_protocol_name(sa.ref.protocol), sa.ref.spi.value,
+                      sa.ref.dst.to_string());
+  }
+  if (sa.ref.spi.value < kFirstValidSpi) {
+    return make_error(ErrorCode::BadValue, NotifyType::None,
+                      "null backend: add SA: SPI 0x{:08x} is reserved (RFC 4303 §2.1)",
+                      sa.ref.spi.value);
+  }
+  m_allocated.emplace(sa.ref.protocol, sa.ref.dst, sa.ref.spi.value);
+  m_sas.push_back(sa);
+  IKE_LOG_DEBUG(Sysdep, 10, "null backend: would add SA {} ({}, {}, lifetime {} s)",
+                format_sa(sa), sa.inbound ? "inbound" : "outbound",
+                sa.name.empty() ? "<unnamed>" : base::sanitize_for_log(sa.name),
+                sa.life_seconds);
+  return base::ok();
+}
+
+base::Status NullBackend::delete_sa(const base::SaRef& ref, const base::IpAddress& src) {
+  auto it = std::find_if(m_sas.begin(), m_sas.end(),
+                         [&](const base::SaInstall& s) { return s.ref == ref; });
+  bool allocated = m_allocated.erase({ref.protocol, ref.dst, ref.spi.value}) != 0;
+  if (it == m_sas.end()) {
+    if (allocated) {
+      // A larval SA (getspi without add): the kernel would drop it silently.
+      IKE_LOG_DEBUG(Sysdep, 10, "null backend: released unused SPI 0x{:08x} to {}",
+                    ref.spi.value, ref.dst.to_string());
+      return base::ok();
+    }
+    return make_error(ErrorCode::NotFound, NotifyType::None,
+                      "null backend: delete SA: no {} SA with SPI 0x{:08x} from {} to {}",
+                      base::ipsec_protocol_name(ref.protocol), ref.spi.value, src.to_string(),
+                      ref.dst.to_string());
+  }
+  IKE_LOG_DEBUG(Sysdep, 10, "null backend: would delete SA {}", format_sa(*it));
+  m_sas.erase(it);
+  return base::ok();
+}
+
+base::Status NullBackend::add_flow(const base::FlowInstall& flow) {
+  auto it = std::find_if(m_flows.begin(), m_flows.end(),
+                         [&](const base::FlowInstall& f) { return same_selector(f, flow); });
+  if (it != m_flows.end()) {
+    IKE_LOG_DEBUG(Sysdep, 10, "null backend: would replace {}", it->to_string());
+    *it = flow;
+  } else {
+    m_flows.push_back(flow);
+  }
+  IKE_LOG_DEBUG(Sysdep, 10, "null backend: would add {}", flow.to_string());
+  return base::ok();
+}
+
+base::Status NullBackend::delete_flow(const base::FlowInstall& flow) {
+  auto it = std::find_if(m_flows.begin(), m_flows.end(),
+                         [&](const base::FlowInstall& f) { return same_selector(f, flow); });
+  if (it == m_flows.end()) {
+    return make_error(ErrorCode::NotFound, NotifyType::None, "null backend: delete flow: no {}",
+                      flow.to_string());
+  }
+  IKE_LOG_DEBUG(Sysdep, 10, "null backend: would delete {}", it->to_string());
+  m_flows.erase(it);
+  return base::ok();
+}
+
+base::Status NullBackend::flush() {
+  IKE_LOG_DEBUG(Sysdep, 10, "null backend: would flush {} SAs and {} flows", m_sas.size(),
+                m_flows.size());
+  m_sas.clear();
+  m_flows.clear();
+  m_allocated.clear();
+  return base::ok();
+}
+
+std::string NullBackend::dump() const {
+  std::string out;
+  for (const auto& sa : m_sas) {
+    out += format_sa(sa);
+    out += '\n';
+  }
+  for (const auto& f : m_flows) {
+    out += f.to_string();
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace ike::kernel

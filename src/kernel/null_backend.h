@@ -1,0 +1,57 @@
+// The null kernel backend (`isakmpd -n`: "the kernel will not take part in the negotiations").
+// It allocates SPIs from an injected base::Random (never 0..255, RFC 4303 §2.1; unique among
+// the SPIs it handed out), records every SA and flow it is asked to install in memory, logs
+// (class Sysdep) what a real kernel would do, and renders the recorded state as ipsecctl -s all
+// style text for the FIFO `S` command. It mirrors kernel semantics where they matter to the
+// engine: adding an existing SA fails like EEXIST, deleting an unknown SA or flow fails like
+// ESRCH, adding a flow with an existing selector replaces it (XFRM_MSG_UPDPOLICY).
+#pragma once
+
+#include <cstddef>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "kernel/backend.h"
+
+namespace ike::kernel {
+
+class NullBackend final : public Backend {
+ public:
+  // `rng` must outlive the backend.
+  explicit NullBackend(base::Random& rng);
+
+  std::string name() const override { return "null"; }
+  [[nodiscard]] base::Result<base::Spi> get_spi(base::IpsecProtocol proto,
+                                                const base::IpAddress& src,
+                                                const base::IpAddress& dst) override;
+  [[nodiscard]] base::Status add_sa(const base::SaInstall& sa) override;
+  [[nodiscard]] base::Status delete_sa(const base::SaRef& ref,
+                                       const base::IpAddress& src) override;
+  [[nodiscard]] base::Status add_flow(const base::FlowInstall& flow) override;
+  [[nodiscard]] base::Status delete_flow(const base::FlowInstall& flow) override;
+  [[nodiscard]] base::Status flush() override;
+
+  // Recorded state (installation order).
+  const std::vector<base::SaInstall>& sas() const noexcept { return m_sas; }
+  const std::vector<base::FlowInstall>& flows() const noexcept { return m_flows; }
+  std::size_t allocated_spi_count() const noexcept { return m_allocated.size(); }
+
+  // One line per SA then one per flow, each ending in '\n':
+  //   esp tunnel from 192.0.2.1 to 192.0.2.2 spi 0x1234abcd auth hmac-sha1 enc aes-128
+  //   flow esp out from 10.1.1.0/24 to 10.1.2.0/24 local 192.0.2.1 peer 192.0.2.2 type require
+  std::string dump() const;
+  static std::string format_sa(const base::SaInstall& sa);
+
+ private:
+  using SpiKey = std::tuple<base::IpsecProtocol, base::IpAddress, uint32_t>;
+  static constexpr int kMaxSpiAttempts = 1024;
+
+  base::Random& m_rng;
+  std::set<SpiKey> m_allocated;  // SPIs handed out by get_spi and not yet deleted
+  std::vector<base::SaInstall> m_sas;
+  std::vector<base::FlowInstall> m_flows;
+};
+
+}  // namespace ike::kernel

@@ -1,0 +1,185 @@
+// Null backend: SPI allocation rules (RFC 4303 §2.1), SA/flow records with kernel-like error
+// semantics, and the ipsecctl-style dump appended to the `S` result.
+#include "kernel/null_backend.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+
+namespace ike::kernel {
+namespace {
+
+using base::IpAddress;
+using base::IpsecProtocol;
+
+// Hands out scripted 32-bit values (big endian), then a counter.
+class ScriptedRandom final : public base::Random {
+ public:
+  explicit ScriptedRandom(std::deque<uint32_t> values) : m_values(std::move(values)) {}
+  void fill(std::span<uint8_t> out) override {
+    for (std::size_t i = 0; i < out.size(); i += 4) {
+      uint32_t v = next();
+      for (std::size_t k = 0; k < 4 && i + k < out.size(); ++k) {
+        out[i + k] = static_cast<uint8_t>(v >> (24 - 8 * k));
+      }
+    }
+  }
+
+ private:
+  uint32_t next() {
+    if (m_values.empty()) return m_counter++;
+    uint32_t v = m_values.front();
+    m_values.pop_front();
+    return v;
+  }
+  std::deque<uint32_t> m_values;
+  uint32_t m_counter = 0x10000;
+};
+
+IpAddress ip(const char* s) { return IpAddress::parse(s).value(); }
+
+base::SaInstall esp_sa(uint32_t spi, const char* src, const char* dst, bool inbound) {
+  base::SaInstall sa;
+  sa.ref = {IpsecProtocol::Esp, ip(dst), base::Spi{spi}};
+  sa.src = ip(src);
+  sa.inbound = inbound;
+  sa.enc_transform_id = 12;
+  sa.enc_key_bits = 128;
+  sa.auth_algorithm = 2;
+  sa.enc_key = base::SecureBytes(16, 0x11);
+  sa.auth_key = base::SecureBytes(20, 0x22);
+  sa.name = "conn";
+  return sa;
+}
+
+base::FlowInstall flow(base::Direction d, const char* src_net, const char* dst_net) {
+  base::FlowInstall f;
+  f.direction = d;
+  f.src_ts = {ip(src_net), 24, 0, 0};
+  f.dst_ts = {ip(dst_net), 24, 0, 0};
+  f.local = ip("192.0.2.1");
+  f.peer = ip("192.0.2.2");
+  return f;
+}
+
+TEST(NullBackend, GetSpiSkipsReservedAndDuplicateValues) {
+  ScriptedRandom rng({0, 1, 255, 0x1234, 0x1234, 0xdeadbeef});
+  NullBackend nb(rng);
+  auto a = nb.get_spi(IpsecProtocol::Esp, ip("192.0.2.2"), ip("192.0.2.1"));
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->value, 0x1234u);
+  auto b = nb.get_spi(IpsecProtocol::Esp, ip("192.0.2.2"), ip("192.0.2.1"));
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->value, 0xdeadbeefu);  // the duplicate 0x1234 was skipped
+  EXPECT_EQ(nb.allocated_spi_count(), 2u);
+}
+
+TEST(NullBackend, GetSpiManyAreUniqueAndValid) {
+  ScriptedRandom rng({});
+  NullBackend nb(rng);
+  std::set<uint32_t> seen;
+  for (int i = 0; i < 200; ++i) {
+    auto s = nb.get_spi(IpsecProtocol::Esp, ip("10.0.0.2"), ip("10.0.0.1"));
+    ASSERT_TRUE(s);
+    EXPECT_GE(s->value, 256u);
+    EXPECT_TRUE(seen.insert(s->value).second);
+  }
+}
+
+TEST(NullBackend, GetSpiGivesUpOnExhaustedRandom) {
+  // Always 7: reserved, so every draw is rejected and the call fails with a clear error.
+  class Constant final : public base::Random {
+    void fill(std::span<uint8_t> out) override {
+      for (auto& b : out) b = 0;
+      out[out.size() - 1] = 7;
+    }
+  } rng;
+  NullBackend nb(rng);
+  auto s = nb.get_spi(IpsecProtocol::Esp, ip("10.0.0.2"), ip("10.0.0.1"));
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().detail.find("no free esp SPI"), std::string::npos);
+}
+
+TEST(NullBackend, AddDeleteSaWithKernelSemantics) {
+  ScriptedRandom rng({});
+  NullBackend nb(rng);
+  ASSERT_TRUE(nb.add_sa(esp_sa(0x1000, "192.0.2.2", "192.0.2.1", true)));
+  ASSERT_TRUE(nb.add_sa(esp_sa(0x2000, "192.0.2.1", "192.0.2.2", false)));
+  EXPECT_EQ(nb.sas().size(), 2u);
+
+  auto dup = nb.add_sa(esp_sa(0x1000, "192.0.2.2", "192.0.2.1", true));
+  ASSERT_FALSE(dup);
+  EXPECT_NE(dup.error().detail.find("already exists"), std::string::npos);
+
+  auto reserved = nb.add_sa(esp_sa(42, "192.0.2.2", "192.0.2.1", true));
+  ASSERT_FALSE(reserved);
+
+  base::SaRef ref{IpsecProtocol::Esp, ip("192.0.2.1"), base::Spi{0x1000}};
+  ASSERT_TRUE(nb.delete_sa(ref, ip("192.0.2.2")));
+  EXPECT_EQ(nb.sas().size(), 1u);
+  auto again = nb.delete_sa(ref, ip("192.0.2.2"));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, base::ErrorCode::NotFound);
+  EXPECT_NE(again.error().detail.find("0x00001000"), std::string::npos);
+}
+
+TEST(NullBackend, DeleteOfLarvalSpiSucceeds) {
+  ScriptedRandom rng({0x4242});
+  NullBackend nb(rng);
+  auto s = nb.get_spi(IpsecProtocol::Esp, ip("192.0.2.2"), ip("192.0.2.1"));
+  ASSERT_TRUE(s);
+  base::SaRef ref{IpsecProtocol::Esp, ip("192.0.2.1"), *s};
+  EXPECT_TRUE(nb.delete_sa(ref, ip("192.0.2.2")));
+  EXPECT_EQ(nb.allocated_spi_count(), 0u);
+}
+
+TEST(NullBackend, FlowsReplaceBySelectorAndDelete) {
+  ScriptedRandom rng({});
+  NullBackend nb(rng);
+  auto out = flow(base::Direction::Out, "10.1.1.0", "10.1.2.0");
+  auto in = flow(base::Direction::In, "10.1.2.0", "10.1.1.0");
+  ASSERT_TRUE(nb.add_flow(out));
+  ASSERT_TRUE(nb.add_flow(in));
+  auto replaced = out;
+  replaced.peer = ip("192.0.2.9");
+  ASSERT_TRUE(nb.add_flow(replaced));
+  ASSERT_EQ(nb.flows().size(), 2u);
+  EXPECT_EQ(nb.flows()[0].peer, ip("192.0.2.9"));
+  ASSERT_TRUE(nb.delete_flow(in));
+  EXPECT_EQ(nb.flows().size(), 1u);
+  auto missing = nb.delete_flow(in);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, base::ErrorCode::NotFound);
+}
+
+TEST(NullBackend, DumpIsIpsecctlLike) {
+  ScriptedRandom rng({});
+  NullBackend nb(rng);
+  ASSERT_TRUE(nb.add_sa(esp_sa(0x1234abcd, "192.0.2.1", "192.0.2.2", false)));
+  auto ah = esp_sa(0x00000500, "192.0.2.2", "192.0.2.1", true);
+  ah.ref.protocol = IpsecProtocol::Ah;
+  ah.mode = base::EncapMode::Transport;
+  ah.auth_algorithm = 5;
+  ASSERT_TRUE(nb.add_sa(ah));
+  ASSERT_TRUE(nb.add_flow(flow(base::Direction::Out, "10.1.1.0", "10.1.2.0")));
+  EXPECT_EQ(nb.dump(),
+            "esp tunnel from 192.0.2.1 to 192.0.2.2 spi 0x1234abcd auth hmac-sha1 enc aes-128\n"
+            "ah transport from 192.0.2.2 to 192.0.2.1 spi 0x00000500 auth hmac-sha2-256\n"
+            "flow esp out from 10.1.1.0/24 to 10.1.2.0/24 local 192.0.2.1 peer 192.0.2.2 "
+            "type require\n");
+}
+
+TEST(NullBackend, FlushForgetsEverything) {
+  ScriptedRandom rng({});
+  NullBackend nb(rng);
+  ASSERT_TRUE(nb.add_sa(esp_sa(0x1000, "192.0.2.2", "192.0.2.1", true)));
+  ASSERT_TRUE(nb.add_flow(flow(base::Direction::Out, "10.1.1.0", "10.1.2.0")));
+  ASSERT_TRUE(nb.flush());
+  EXPECT_TRUE(nb.sas().empty());
+  EXPECT_TRUE(nb.flows().empty());
+  EXPECT_EQ(nb.dump(), "");
+  EXPECT_EQ(nb.name(), "null");
+}
+
+}  // namespace
+}  // namespace ike::kernel
