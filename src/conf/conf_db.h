@@ -4,6 +4,7 @@
 // swaps the whole content. The engine reads it through const accessors only.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -21,7 +22,9 @@ struct CaseLess {
   bool operator()(std::string_view a, std::string_view b) const noexcept;
 };
 
-// "X,Y:Z" (offer X, accept Y..Z) or "X" (offer = accept = X), or ANY.
+// "X,Y:Z" (offer X, accept Y..Z) or "X" (offer = accept = X), or ANY (case-insensitive).
+// Numbers are unsigned decimal (whitespace around them allowed); Y <= Z and Y <= X <= Z are
+// required. Errors are Config and quote the text.
 struct OfferRange {
   uint64_t offer = 0;
   uint64_t min = 0;
@@ -39,29 +42,43 @@ class ConfDb {
 
   // --- reading ---
   std::optional<std::string> get(std::string_view section, std::string_view tag) const;
-  // atoi-like with strict validation: nullopt if absent, default on absent, error on garbage.
+  // Strict decimal integer (isakmpd uses atoi; we do not read "12abc" as 12): nullopt when the
+  // tag is absent OR the value is not a decimal int64 (the latter is logged as a warning naming
+  // [section]:tag and the text). get_num_or returns `fallback` in both cases. Use
+  // get_num_checked() to turn garbage into a hard error.
   std::optional<int64_t> get_num(std::string_view section, std::string_view tag) const;
   int64_t get_num_or(std::string_view section, std::string_view tag, int64_t fallback) const;
-  // Comma-separated list, elements trimmed, empty elements dropped.
+  // Comma-separated list, elements trimmed (isspace), empty elements dropped. Absent -> {}.
   std::vector<std::string> get_list(std::string_view section, std::string_view tag) const;
   bool has_section(std::string_view section) const;
   std::vector<std::string> sections() const;
   // Tags of a section in insertion order (so "the first tag" is meaningful, as in isakmpd).
   std::vector<std::string> tags(std::string_view section) const;
-  // Non-default entries, for the report's conf_report ("[section]" / "tag=\tvalue").
+  // Non-default entries, for the report's conf_report: per section (in insertion order)
+  // "[section]\n" then "tag=\tvalue\n" per tag (insertion order), sections separated by an
+  // empty line. Empty string when there is none.
   std::string dump_non_default() const;
 
   // --- transactions (isakmpd conf_begin/conf_set/conf_remove/conf_end) ---
   TxId begin();
-  // override=false: an existing tag keeps its value and the call reports NotFound-free success
-  // with `ignored`=true (isakmpd logs "duplicate tag"). is_default marks built-in defaults,
-  // which never override file values.
+  // Queued; evaluated at commit() in order. Rules at commit time:
+  //  * override=true: the value replaces any existing value (and is no longer a default).
+  //  * override=false, existing non-default value: kept; commit() returns the line
+  //    "conf_set: duplicate tag [section]:tag, ignoring..." (isakmpd conf_set_now).
+  //  * a non-default value always replaces a built-in default (file/FIFO values win over
+  //    defaults whatever the order; isakmpd gets this by loading defaults last).
+  //  * is_default=true never replaces a non-default value (silently), and refreshes an
+  //    existing default.
+  // An unknown/finished tx is a programming error: logged, the operation dropped.
   void set(TxId tx, std::string_view section, std::string_view tag, std::string_view value,
            bool override, bool is_default = false);
-  // `C add`: append to a comma list unless already present.
+  // `C add`: at commit, set the value if the tag is absent; otherwise append ",value" (no
+  // comma when the current value ends with ',') unless an element equals value exactly
+  // (case-sensitive, as ui.c strcmp). The result is a non-default value.
   void add_to_list(TxId tx, std::string_view section, std::string_view tag,
                    std::string_view value);
-  // `C rmv`: remove one list element; removes the tag if the list becomes empty.
+  // `C rmv`: at commit, rewrite the list without the elements equal to value (normalised:
+  // trimmed, joined by ","); removes the tag if the list becomes empty. Absent tag: no-op.
   void remove_from_list(TxId tx, std::string_view section, std::string_view tag,
                         std::string_view value);
   void remove(TxId tx, std::string_view section, std::string_view tag);
@@ -71,17 +88,33 @@ class ConfDb {
   [[nodiscard]] base::Result<std::vector<std::string>> commit(TxId tx);
   void abort(TxId tx);
 
-  // Replace everything (reload).
+  // Removes every section (pending transactions are kept).
   void clear();
+
+  // --- additions by the conf module (backward compatible) ---
+  // get_num with the error made visible: nullopt if absent, the number if the value is a
+  // decimal integer ("-12", "+3", "300"), a Config error naming [section]:tag and the text
+  // otherwise. get_num()/get_num_or() log that error and behave as if the tag were absent.
+  [[nodiscard]] base::Result<std::optional<int64_t>> get_num_checked(std::string_view section,
+                                                                     std::string_view tag) const;
+  // true if the tag exists and holds a built-in default (not a file/FIFO value).
+  bool is_default(std::string_view section, std::string_view tag) const;
+  // Number of tag=value entries (defaults included).
+  std::size_t size() const noexcept { return m_entries; }
+  // Exchanges the committed content (sections, tags, values) with `other`; pending
+  // transactions and transaction ids stay with their database. Used for the all-or-nothing
+  // reload: build a fresh ConfDb, and swap only if it loaded completely.
+  void swap_contents(ConfDb& other) noexcept;
 
  private:
   struct Value {
     std::string text;
     bool is_default = false;
+    uint64_t seq = 0;  // insertion order within the database
   };
   struct Section {
-    std::string name;  // verbatim
-    std::vector<std::pair<std::string, Value>> tags;  // insertion order, verbatim names
+    uint64_t seq = 0;                             // insertion order of the section
+    std::map<std::string, Value, CaseLess> tags;  // verbatim tag names (first spelling)
   };
   struct Op {
     enum Kind { Set, Add, Rmv, Rm, Rms } kind;
@@ -90,10 +123,29 @@ class ConfDb {
     bool is_default = false;
   };
   const Section* find_section(std::string_view name) const;
+  const Value* find_value(std::string_view section, std::string_view tag) const;
   Section& section_for_write(std::string_view name);
+  // The immediate operations (isakmpd conf_set_now & co). set_now returns false when the
+  // value was not stored because the tag exists (duplicate without override).
+  bool set_now(std::string_view section, std::string_view tag, std::string_view value,
+               bool override, bool is_default);
+  void add_now(std::string_view section, std::string_view tag, std::string_view value);
+  void rmv_now(std::string_view section, std::string_view tag, std::string_view value);
+  void remove_now(std::string_view section, std::string_view tag);
+  void remove_section_now(std::string_view section);
+  std::vector<Op>* pending(TxId tx, std::string_view what);
+
+  // load_defaults() writes thousands of built-in entries directly (no transaction queue).
+  friend void load_defaults(ConfDb& db);
+
   std::map<std::string, Section, CaseLess> m_sections;
   std::map<TxId, std::vector<Op>> m_pending;
   TxId m_next_tx = 1;
+  uint64_t m_next_seq = 1;
+  std::size_t m_entries = 0;
 };
+
+// Built-in defaults and autogenerated transform/suite sections (defaults.h).
+void load_defaults(ConfDb& db);
 
 }  // namespace ike::conf

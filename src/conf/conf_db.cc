@@ -1,0 +1,406 @@
+// ConfDb implementation (isakmpd conf.c semantics, see conf_db.h): case-insensitive, verbatim
+// section/tag storage with insertion order, queued transactions applied in order at commit, the
+// default/non-default precedence rules, strict typed getters, the FIFO list edits (`C add` /
+// `C rmv`, isakmpd ui.c), the conf_report dump, and the offer/accept range syntax "X,Y:Z".
+#include "conf/conf_db.h"
+
+#include <algorithm>
+#include <charconv>
+#include <limits>
+#include <utility>
+
+#include "base/log.h"
+
+namespace ike::conf {
+
+namespace {
+
+constexpr unsigned char fold(char c) noexcept {
+  auto u = static_cast<unsigned char>(c);
+  return (u >= 'A' && u <= 'Z') ? static_cast<unsigned char>(u + ('a' - 'A')) : u;
+}
+
+constexpr bool is_space(char c) noexcept {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (fold(a[i]) != fold(b[i])) return false;
+  }
+  return true;
+}
+
+// Splits a comma list the isakmpd way (conf_get_list): trim each element, drop empty ones.
+std::vector<std::string_view> split_list(std::string_view s) {
+  std::vector<std::string_view> out;
+  while (true) {
+    std::size_t comma = s.find(',');
+    std::string_view field = trim(s.substr(0, comma));
+    if (!field.empty()) out.push_back(field);
+    if (comma == std::string_view::npos) break;
+    s.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+std::string quote(std::string_view s) { return base::sanitize_for_log(s, 80); }
+
+// Unsigned decimal, whitespace around allowed; nullopt on anything else (incl. overflow).
+std::optional<uint64_t> parse_u64(std::string_view s) noexcept {
+  s = trim(s);
+  if (s.empty()) return std::nullopt;
+  uint64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 10);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+bool CaseLess::operator()(std::string_view a, std::string_view b) const noexcept {
+  std::size_t n = std::min(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    unsigned char x = fold(a[i]);
+    unsigned char y = fold(b[i]);
+    if (x != y) return x < y;
+  }
+  return a.size() < b.size();
+}
+
+base::Result<OfferRange> parse_offer_range(std::string_view text) {
+  std::string_view t = trim(text);
+  if (iequals(t, "ANY")) {
+    OfferRange r;
+    r.any = true;
+    return r;
+  }
+  auto bad = [&](std::string_view why) {
+    return base::make_error(base::ErrorCode::Config, base::NotifyType::None,
+                            "offer/accept range \"{}\": {} (expected \"X\", \"X,MIN:MAX\" or ANY)",
+                            quote(text), why);
+  };
+  std::size_t comma = t.find(',');
+  if (comma == std::string_view::npos) {
+    if (t.find(':') != std::string_view::npos) return bad("':' without an offer and ','");
+    auto v = parse_u64(t);
+    if (!v) return bad("not an unsigned decimal number");
+    return OfferRange{*v, *v, *v, false};
+  }
+  std::string_view rest = t.substr(comma + 1);
+  std::size_t colon = rest.find(':');
+  if (colon == std::string_view::npos) return bad("missing ':' between MIN and MAX");
+  auto offer = parse_u64(t.substr(0, comma));
+  auto lo = parse_u64(rest.substr(0, colon));
+  auto hi = parse_u64(rest.substr(colon + 1));
+  if (!offer) return bad("offer is not an unsigned decimal number");
+  if (!lo) return bad("MIN is not an unsigned decimal number");
+  if (!hi) return bad("MAX is not an unsigned decimal number");
+  if (*lo > *hi) return bad("MIN is greater than MAX");
+  if (*offer < *lo || *offer > *hi) return bad("the offer lies outside MIN:MAX");
+  return OfferRange{*offer, *lo, *hi, false};
+}
+
+// --- lookup --------------------------------------------------------------------------------
+
+const ConfDb::Section* ConfDb::find_section(std::string_view name) const {
+  auto it = m_sections.find(name);
+  return it == m_sections.end() ? nullptr : &it->second;
+}
+
+const ConfDb::Value* ConfDb::find_value(std::string_view section, std::string_view tag) const {
+  const Section* s = find_section(section);
+  if (s == nullptr) return nullptr;
+  auto it = s->tags.find(tag);
+  return it == s->tags.end() ? nullptr : &it->second;
+}
+
+ConfDb::Section& ConfDb::section_for_write(std::string_view name) {
+  auto it = m_sections.find(name);
+  if (it == m_sections.end()) {
+    it = m_sections.emplace(std::string(name), Section{}).first;
+    it->second.seq = m_next_seq++;
+  }
+  return it->second;
+}
+
+std::optional<std::string> ConfDb::get(std::string_view section, std::string_view tag) const {
+  const Value* v = find_value(section, tag);
+  if (v == nullptr) return std::nullopt;
+  return v->text;
+}
+
+base::Result<std::optional<int64_t>> ConfDb::get_num_checked(std::string_view section,
+                                                             std::string_view tag) const {
+  const Value* v = find_value(section, tag);
+  if (v == nullptr) return std::optional<int64_t>{};
+  std::string_view s = trim(v->text);
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  int64_t n = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n, 10);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) {
+    return base::make_error(base::ErrorCode::Config, base::NotifyType::None,
+                            "[{}]:{}: \"{}\" is not a decimal integer", quote(section),
+                            quote(tag), quote(v->text));
+  }
+  return std::optional<int64_t>{n};
+}
+
+std::optional<int64_t> ConfDb::get_num(std::string_view section, std::string_view tag) const {
+  auto r = get_num_checked(section, tag);
+  if (!r) {
+    IKE_LOG_WARN("conf_get_num: {}, ignoring it", r.error().detail);
+    return std::nullopt;
+  }
+  return *r;
+}
+
+int64_t ConfDb::get_num_or(std::string_view section, std::string_view tag,
+                           int64_t fallback) const {
+  return get_num(section, tag).value_or(fallback);
+}
+
+std::vector<std::string> ConfDb::get_list(std::string_view section, std::string_view tag) const {
+  std::vector<std::string> out;
+  const Value* v = find_value(section, tag);
+  if (v == nullptr) return out;
+  for (std::string_view f : split_list(v->text)) out.emplace_back(f);
+  return out;
+}
+
+bool ConfDb::has_section(std::string_view section) const {
+  return find_section(section) != nullptr;
+}
+
+bool ConfDb::is_default(std::string_view section, std::string_view tag) const {
+  const Value* v = find_value(section, tag);
+  return v != nullptr && v->is_default;
+}
+
+std::vector<std::string> ConfDb::sections() const {
+  std::vector<std::string> out;
+  out.reserve(m_sections.size());
+  for (const auto& [name, sec] : m_sections) out.push_back(name);
+  return out;
+}
+
+std::vector<std::string> ConfDb::tags(std::string_view section) const {
+  std::vector<std::string> out;
+  const Section* s = find_section(section);
+  if (s == nullptr) return out;
+  std::vector<std::pair<uint64_t, const std::string*>> order;
+  order.reserve(s->tags.size());
+  for (const auto& [tag, v] : s->tags) order.emplace_back(v.seq, &tag);
+  std::sort(order.begin(), order.end());
+  out.reserve(order.size());
+  for (const auto& [seq, name] : order) out.push_back(*name);
+  return out;
+}
+
+std::string ConfDb::dump_non_default() const {
+  std::vector<std::pair<uint64_t, const std::pair<const std::string, Section>*>> secs;
+  for (const auto& entry : m_sections) {
+    for (const auto& [tag, v] : entry.second.tags) {
+      if (!v.is_default) {
+        secs.emplace_back(entry.second.seq, &entry);
+        break;
+      }
+    }
+  }
+  std::sort(secs.begin(), secs.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string out;
+  for (const auto& [seq, entry] : secs) {
+    if (!out.empty()) out += '\n';
+    out += fmt::format("[{}]\n", entry->first);
+    std::vector<std::pair<uint64_t, const std::pair<const std::string, Value>*>> tags;
+    for (const auto& t : entry->second.tags) {
+      if (!t.second.is_default) tags.emplace_back(t.second.seq, &t);
+    }
+    std::sort(tags.begin(), tags.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [tseq, t] : tags) out += fmt::format("{}=\t{}\n", t->first, t->second.text);
+  }
+  return out;
+}
+
+// --- immediate operations --------------------------------------------------------------------
+
+bool ConfDb::set_now(std::string_view section, std::string_view tag, std::string_view value,
+                     bool override, bool is_default) {
+  Section& sec = section_for_write(section);
+  auto it = sec.tags.find(tag);
+  if (it == sec.tags.end()) {
+    Value v{std::string(value), is_default, m_next_seq++};
+    sec.tags.emplace(std::string(tag), std::move(v));
+    ++m_entries;
+    return true;
+  }
+  Value& cur = it->second;
+  if (is_default) {
+    if (!cur.is_default) return true;  // defaults never override file/FIFO values (silent)
+    cur.text.assign(value);            // refresh a default (e.g. a new Default-phase-1-lifetime)
+    return true;
+  }
+  if (!override && !cur.is_default) return false;  // duplicate: first value kept
+  cur.text.assign(value);
+  cur.is_default = false;
+  return true;
+}
+
+void ConfDb::add_now(std::string_view section, std::string_view tag, std::string_view value) {
+  const Value* cur = find_value(section, tag);
+  if (cur == nullptr) {
+    set_now(section, tag, value, true, false);
+    return;
+  }
+  for (std::string_view f : split_list(cur->text)) {
+    if (f == value) return;
+  }
+  std::string next = cur->text;
+  if (!next.empty() && next.back() != ',') next += ',';
+  next.append(value);
+  set_now(section, tag, next, true, false);
+}
+
+void ConfDb::rmv_now(std::string_view section, std::string_view tag, std::string_view value) {
+  const Value* cur = find_value(section, tag);
+  if (cur == nullptr) return;
+  std::string next;
+  for (std::string_view f : split_list(cur->text)) {
+    if (f == value) continue;
+    if (!next.empty()) next += ',';
+    next.append(f);
+  }
+  if (next.empty()) {
+    remove_now(section, tag);
+  } else {
+    set_now(section, tag, next, true, false);
+  }
+}
+
+void ConfDb::remove_now(std::string_view section, std::string_view tag) {
+  auto sit = m_sections.find(section);
+  if (sit == m_sections.end()) return;
+  auto tit = sit->second.tags.find(tag);
+  if (tit == sit->second.tags.end()) return;
+  sit->second.tags.erase(tit);
+  --m_entries;
+  if (sit->second.tags.empty()) m_sections.erase(sit);  // no empty sections, as isakmpd
+}
+
+void ConfDb::remove_section_now(std::string_view section) {
+  auto sit = m_sections.find(section);
+  if (sit == m_sections.end()) return;
+  m_entries -= sit->second.tags.size();
+  m_sections.erase(sit);
+}
+
+// --- transactions ------------------------------------------------------------------------------
+
+TxId ConfDb::begin() {
+  TxId tx = m_next_tx++;
+  if (m_next_tx == 0) m_next_tx = 1;  // 0 is never a valid transaction id
+  m_pending[tx];                      // a stale tx with the same id after wrap is reused
+  return tx;
+}
+
+std::vector<ConfDb::Op>* ConfDb::pending(TxId tx, std::string_view what) {
+  auto it = m_pending.find(tx);
+  if (it == m_pending.end()) {
+    IKE_LOG_ERROR("conf: {} on unknown transaction {}, dropped", what, tx);
+    return nullptr;
+  }
+  return &it->second;
+}
+
+void ConfDb::set(TxId tx, std::string_view section, std::string_view tag, std::string_view value,
+                 bool override, bool is_default) {
+  if (auto* ops = pending(tx, "set")) {
+    ops->push_back(Op{Op::Set, std::string(section), std::string(tag), std::string(value),
+                      override, is_default});
+  }
+}
+
+void ConfDb::add_to_list(TxId tx, std::string_view section, std::string_view tag,
+                         std::string_view value) {
+  if (auto* ops = pending(tx, "add")) {
+    ops->push_back(Op{Op::Add, std::string(section), std::string(tag), std::string(value)});
+  }
+}
+
+void ConfDb::remove_from_list(TxId tx, std::string_view section, std::string_view tag,
+                              std::string_view value) {
+  if (auto* ops = pending(tx, "rmv")) {
+    ops->push_back(Op{Op::Rmv, std::string(section), std::string(tag), std::string(value)});
+  }
+}
+
+void ConfDb::remove(TxId tx, std::string_view section, std::string_view tag) {
+  if (auto* ops = pending(tx, "remove")) {
+    ops->push_back(Op{Op::Rm, std::string(section), std::string(tag), {}});
+  }
+}
+
+void ConfDb::remove_section(TxId tx, std::string_view section) {
+  if (auto* ops = pending(tx, "remove_section")) {
+    ops->push_back(Op{Op::Rms, std::string(section), {}, {}});
+  }
+}
+
+base::Result<std::vector<std::string>> ConfDb::commit(TxId tx) {
+  auto it = m_pending.find(tx);
+  if (it == m_pending.end()) {
+    return base::make_error(base::ErrorCode::NotFound, base::NotifyType::None,
+                            "conf: commit of unknown transaction {}", tx);
+  }
+  std::vector<Op> ops = std::move(it->second);
+  m_pending.erase(it);
+  std::vector<std::string> ignored;
+  for (const Op& op : ops) {
+    switch (op.kind) {
+      case Op::Set:
+        if (!set_now(op.section, op.tag, op.value, op.override, op.is_default)) {
+          ignored.push_back(fmt::format("conf_set: duplicate tag [{}]:{}, ignoring...",
+                                        base::sanitize_for_log(op.section),
+                                        base::sanitize_for_log(op.tag)));
+        }
+        break;
+      case Op::Add:
+        add_now(op.section, op.tag, op.value);
+        break;
+      case Op::Rmv:
+        rmv_now(op.section, op.tag, op.value);
+        break;
+      case Op::Rm:
+        remove_now(op.section, op.tag);
+        break;
+      case Op::Rms:
+        remove_section_now(op.section);
+        break;
+    }
+  }
+  return ignored;
+}
+
+void ConfDb::abort(TxId tx) { m_pending.erase(tx); }
+
+void ConfDb::clear() {
+  m_sections.clear();
+  m_entries = 0;
+}
+
+void ConfDb::swap_contents(ConfDb& other) noexcept {
+  m_sections.swap(other.m_sections);
+  std::swap(m_entries, other.m_entries);
+  std::swap(m_next_seq, other.m_next_seq);
+}
+
+}  // namespace ike::conf
