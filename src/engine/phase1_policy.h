@@ -1,0 +1,107 @@
+// Phase-1 (ISAKMP SA) proposal policy (RFC 2409 §5 and App. A, RFC 2408 §4.2, RFC 2407 §4.4.2;
+// isakmpd.conf ISAKMP-configuration / ISAKMP-transform / Lifetime sections): building the
+// initiator's offer from the configuration, the responder's choice among the peer's transforms
+// (every attribute matched against the local transforms, isakmpd ike_phase_1_validate_prop
+// semantics: ANY and X,Y:Z ranges), and the initiator's check of the reply. Pure functions over
+// a const ConfDb and the crypto Provider (to reject what we cannot compute); owns no state.
+//
+// Configuration walk: [peer]:Configuration (default Default-phase-1-configuration) ->
+// [cfg]:Transforms (list) -> each ISAKMP-transform section: ENCRYPTION_ALGORITHM, KEY_LENGTH,
+// HASH_ALGORITHM, AUTHENTICATION_METHOD, GROUP_DESCRIPTION (symbolic names from wire/registry.h,
+// or numbers), Life (list of Lifetime sections: LIFE_TYPE SECONDS|KILOBYTES, LIFE_DURATION "X" or
+// "X,Y:Z" or ANY). Any of these may be ANY on the responder side; an ISAKMP-transform with ANY
+// cannot be offered.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "conf/conf_db.h"
+#include "crypto/provider.h"
+#include "engine/negotiated.h"
+#include "wire/payload.h"
+
+namespace ike::engine {
+
+// Authentication methods this build implements (PRE_SHARED; RSA_SIG is TODO(#3)).
+bool phase1_auth_method_supported(uint16_t method) noexcept;
+
+struct Phase1Offer {
+  // DOI IPSEC, SIT_IDENTITY_ONLY, ONE proposal (#1, PROTO_ISAKMP, no SPI) with one KEY_IKE
+  // transform per configured transform, numbered 1..N in Transforms order (RFC 2409 §5: "there
+  // MUST NOT be multiple Proposal Payloads for a single SA payload"). Attributes in the order
+  // ENCRYPTION_ALGORITHM, [KEY_LENGTH], HASH_ALGORITHM, AUTHENTICATION_METHOD,
+  // GROUP_DESCRIPTION, then LIFE_TYPE/LIFE_DURATION pairs (durations > 65535 as 4-byte TLV).
+  wire::SaPayload sa;
+  std::vector<Phase1Suite> suites;            // suites[i] <-> transform number i+1
+  std::vector<std::string> transform_sections;  // section name per transform, for logs
+  std::string configuration;                  // the ISAKMP-configuration section used
+};
+
+// Initiator: the SA payload of Main Mode message 1 for ISAKMP-peer `peer_section`.
+// Errors (Config, notify NONE), detail naming "[section]:tag" and the text: missing peer /
+// configuration / transform / lifetime section; empty Transforms; missing or unknown
+// ENCRYPTION_ALGORITHM / HASH_ALGORITHM / AUTHENTICATION_METHOD / GROUP_DESCRIPTION; ANY in an
+// offer; bad KEY_LENGTH or LIFE_DURATION syntax; an algorithm, group or auth method the provider
+// or this build does not support ("[AES-SHA-GRP31]:GROUP_DESCRIPTION CURVE25519 not supported");
+// more than wire::kMaxTransforms transforms.
+[[nodiscard]] base::Result<Phase1Offer> build_phase1_offer(const conf::ConfDb& conf,
+                                                           std::string_view peer_section,
+                                                           const crypto::Provider& crypto);
+
+struct Phase1Choice {
+  // The reply SA: DOI/situation as offered, the peer's proposal (number, protocol, SPI as
+  // received) holding exactly the chosen transform, its number and attributes as received
+  // (RFC 2408 §4.2: the responder returns the chosen transform unchanged).
+  wire::SaPayload reply;
+  Phase1Suite suite;                // lifetimes: the peer's values (accepted by our ranges)
+  std::string configuration;        // local ISAKMP-configuration section
+  std::string transform_section;    // local ISAKMP-transform section that accepted it
+};
+
+// Responder: choose the first transform of the peer's offer (in the peer's order) that one of
+// the local transforms of `peer_section`'s configuration accepts. A local transform accepts a
+// peer transform when every attribute the local section sets (ENCRYPTION_ALGORITHM,
+// KEY_LENGTH, HASH_ALGORITHM, AUTHENTICATION_METHOD, GROUP_DESCRIPTION, Life) accepts the
+// peer's value (ANY; ranges Y..Z; KEY_LENGTH absent in the offer = the cipher's default; each
+// offered lifetime must fall in the range of a local Lifetime section of the same LIFE_TYPE, a
+// missing offered lifetime takes the local offer value), and the provider supports the cipher,
+// key length, hash and group. Peer transforms with an unknown attribute class, PRF, private
+// group attributes (GROUP_TYPE..GROUP_ORDER), a duplicated attribute, a LIFE_DURATION not
+// preceded by LIFE_TYPE, or a missing mandatory attribute (encryption, hash, auth, group --
+// RFC 2409 §5) are not acceptable.
+// Errors:
+//  * DOI not IPSEC -> Unsupported/DOI_NOT_SUPPORTED; situation not IDENTITY_ONLY ->
+//    Unsupported/SITUATION_NOT_SUPPORTED;
+//  * not exactly one proposal, protocol not PROTO_ISAKMP, no transforms ->
+//    BadValue/BAD_PROPOSAL_SYNTAX;
+//  * nothing acceptable -> NoProposal/NO_PROPOSAL_CHOSEN whose detail lists, for each peer
+//    transform, its description and the first attribute that no local transform accepted, e.g.
+//    "peer transform #1 AES_CBC-256/SHA2_256/MODP_1024/PRE_SHARED life 3600s: GROUP_DESCRIPTION
+//    MODP_1024 not accepted (local: MODP_2048 in AES-SHA2-256-GRP14)", followed by
+//    "; local transforms: AES-SHA2-256-GRP14 AES_CBC-128:256/SHA2_256/MODP_2048/PRE_SHARED ...";
+//  * Config errors of the local configuration (as build_phase1_offer, but ANY allowed).
+[[nodiscard]] base::Result<Phase1Choice> select_phase1(const conf::ConfDb& conf,
+                                                       std::string_view peer_section,
+                                                       const wire::SaPayload& offer,
+                                                       const crypto::Provider& crypto);
+
+// Initiator: checks Main Mode message 2's SA against our offer: DOI and situation as offered,
+// exactly one proposal (PROTO_ISAKMP) with exactly one transform, identical (transform id and
+// attributes, in any order) to one we offered; the transform NUMBER must match that transform.
+// Returns the corresponding suite. Errors: BadValue/BAD_PROPOSAL_SYNTAX for structure errors,
+// NoProposal/NO_PROPOSAL_CHOSEN "responder chose a transform we did not offer: ..." otherwise.
+[[nodiscard]] base::Result<Phase1Suite> accept_phase1_reply(const Phase1Offer& offer,
+                                                            const wire::SaPayload& reply);
+
+// Decodes one ISAKMP transform's attributes into a suite (used by select/accept and logs).
+// Errors: BadValue/ATTRIBUTES_NOT_SUPPORTED (or BAD_PROPOSAL_SYNTAX for structure) naming the
+// attribute ("PRF not supported", "duplicate HASH_ALGORITHM", "missing GROUP_DESCRIPTION").
+[[nodiscard]] base::Result<Phase1Suite> decode_phase1_transform(const wire::Transform& t);
+
+// "AES_CBC-256/SHA2_256/MODP_1024/PRE_SHARED life 3600s" for any (even malformed) transform.
+std::string describe_phase1_transform(const wire::Transform& t);
+
+}  // namespace ike::engine
