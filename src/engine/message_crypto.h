@@ -34,7 +34,7 @@ struct OpenedBody {
 };
 
 // Checks then CBC-decrypts an encrypted body (the datagram after the header).
-// Errors: PayloadMalformed (notify PAYLOAD_MALFORMED) if `ciphertext` is empty ("encrypted
+// Errors: BadLength (notify PAYLOAD_MALFORMED) if `ciphertext` is empty ("encrypted
 // body is empty") or not a multiple of the block size ("encrypted body of 37 bytes is not a
 // multiple of the 16-byte AES block"); Internal if iv is not one block; Crypto from the
 // provider. The caller must NOT advance the IV chain on any error, and must only advance it
