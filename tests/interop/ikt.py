@@ -1,0 +1,315 @@
+#!/usr/bin/env python3
+"""tests/interop/ikt.py: parsers and assertions for the netns interop tests (used by lib*.sh).
+
+Subcommands (each prints one line or a diagnosis; exit status 0 = success, 1 = assertion failed):
+  swan-spis                    stdin = `swanctl --list-sas --raw`; prints
+                               "in=<spi> out=<spi> icookie=<hex> rcookie=<hex>" of the first
+                               INSTALLED CHILD SA and its IKE SA.
+  pluto-spis --me A --peer B   stdin = `whack --showstates`; prints "in=<spi> out=<spi>" from the
+                               "esp.<spi>@<addr>" words (@me = inbound, @peer = outbound).
+  ours-spis --me A RESULT      RESULT = our daemon's `S` result file; prints
+                               "in=<spi> out=<spi> icookie=<hex> rcookie=<hex> p1=<n> p2=<n>".
+  ours-established RESULT      exit 0 when RESULT has a ready Phase 1 and Phase 2 SA block with SPIs.
+  ours-state RESULT            prints "p1=<n> p2=<n> kernel_sas=<n>": ready phase 1 / phase 2 SAs
+                               and null-backend SA lines in RESULT.
+  keylog-spis --me A KEYLOG    prints "in=<spi> out=<spi> icookie= rcookie=" from the key log
+                               (last CHILD_SA per direction, last IKE_SA).
+  keylog-established KEYLOG    exit 0 when the key log has an IKE_SA line and CHILD_SA in and out.
+  keycmp --ours KEYLOG --peer SHIMLOG
+                               every CHILD_SA line of our key log must match an SA recorded by the
+                               xfrm_noop_preload shim of the peer (same spi/src/dst, same keys and
+                               algorithms); our "out" SA is the peer's inbound one and vice versa.
+  shimcmp A B                  the SAs two shim logs recorded (charon <-> pluto) must pair up:
+                               same (spi, src, dst) set on both sides with identical keys.
+
+Formats: key log lines "IKE_SA icookie= rcookie= cipher= enckey=" and "CHILD_SA proto=esp
+dir=in|out src= dst= spi= enc= enckey= auth= authkey="; shim lines "SA op= proto= spi= src= dst=
+mode= reqid= enc= enckey= auth= authkey= [trunc=] [aead= aeadkey= icv=] [encap=]".
+"""
+import argparse
+import re
+import sys
+
+# Our key log names (isakmpd registry names) -> the Linux crypto names peers hand to XFRM.
+ENC_NAMES = {
+    "AES": {"aes", "cbc(aes)"},
+    "3DES": {"des3_ede", "cbc(des3_ede)"},
+    "DES": {"des", "cbc(des)"},
+    "BLOWFISH": {"blowfish", "cbc(blowfish)"},
+    "CAST": {"cast5", "cbc(cast5)"},
+    "AES_CTR": {"rfc3686(ctr(aes))"},
+    "NULL": {"ecb(cipher_null)", "cipher_null"},
+}
+AUTH_NAMES = {
+    "HMAC_MD5": {"md5", "hmac(md5)"},
+    "HMAC_SHA": {"sha1", "hmac(sha1)"},
+    "HMAC_SHA2_256": {"sha256", "hmac(sha256)"},
+    "HMAC_SHA2_384": {"sha384", "hmac(sha384)"},
+    "HMAC_SHA2_512": {"sha512", "hmac(sha512)"},
+    "HMAC_RIPEMD": {"rmd160", "hmac(rmd160)"},
+}
+
+
+def kv(line):
+    return dict(m.groups() for m in re.finditer(r"([A-Za-z0-9_-]+)=(\S*)", line))
+
+
+def fail(msg):
+    print("ikt.py: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def read(path):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except OSError as e:
+        fail(f"cannot read {path}: {e}")
+        return ""
+
+
+def swan_spis(_args):
+    raw = sys.stdin.read()
+    ike = re.search(r"initiator-spi=([0-9a-f]+) responder-spi=([0-9a-f]+)", raw)
+    child = None
+    for m in re.finditer(r"\{name=\S+ [^{}]*\}", raw):
+        fields = kv(m.group(0))
+        if fields.get("state") == "INSTALLED":
+            child = fields
+            break
+    if not child:
+        fail("no INSTALLED CHILD SA in swanctl output: " + raw.strip()[:400])
+    print(f"in={child.get('spi-in', '')} out={child.get('spi-out', '')} "
+          f"icookie={ike.group(1) if ike else ''} rcookie={ike.group(2) if ike else ''}")
+
+
+def pluto_spis(args):
+    states = sys.stdin.read()
+    spi_in = spi_out = ""
+    for m in re.finditer(r"esp\.([0-9a-f]+)@(\S+)", states):
+        spi, addr = m.group(1).rjust(8, "0"), m.group(2)
+        if addr == args.me and not spi_in:
+            spi_in = spi
+        elif addr == args.peer and not spi_out:
+            spi_out = spi
+    if not spi_in or not spi_out:
+        fail("no esp.<spi>@<addr> pair in whack --showstates: " + states.strip()[:600])
+    print(f"in={spi_in} out={spi_out}")
+
+
+def parse_result(text):
+    """Blocks of the isakmpd `S` result file plus the null-backend flow/SA lines."""
+    blocks = []
+    cur = None
+    flows = []
+    for line in text.splitlines():
+        m = re.match(r"SA name: (.*) \((Phase 1/Initiator|Phase 1/Responder|Phase 2)\)", line)
+        if m:
+            cur = {"name": m.group(1), "kind": m.group(2), "spis": [], "lines": []}
+            blocks.append(cur)
+            continue
+        m = re.match(r"\s*(esp|ah)\s+(tunnel|transport)?\s*from (\S+) to (\S+) spi (0x)?([0-9a-fA-F]+)",
+                     line)
+        if m:
+            flows.append({"proto": m.group(1), "src": m.group(3), "dst": m.group(4),
+                          "spi": m.group(6).lower().rjust(8, "0")})
+            cur = None
+            continue
+        if cur is None:
+            continue
+        cur["lines"].append(line)
+        m = re.match(r"SPI \d+: ([0-9a-fA-F]+)", line)
+        if m:
+            cur["spis"].append(m.group(1).lower().rjust(8, "0"))
+        m = re.match(r"Flags 0x([0-9a-fA-F]+)", line)
+        if m:
+            cur["flags"] = int(m.group(1), 16)
+        m = re.match(r"icookie ([0-9a-fA-F]+) rcookie ([0-9a-fA-F]+)", line)
+        if m:
+            cur["icookie"], cur["rcookie"] = m.group(1).lower(), m.group(2).lower()
+    return blocks, flows
+
+
+def ready(block):
+    """SA_FLAG_READY (0x01); a block without a Flags line counts as ready."""
+    return block.get("flags", 1) & 1 == 1
+
+
+def ready_blocks(blocks):
+    p1 = [b for b in blocks if b["kind"].startswith("Phase 1") and ready(b)]
+    p2 = [b for b in blocks if b["kind"] == "Phase 2" and b["spis"] and ready(b)]
+    return p1, p2
+
+
+def ours_spis(args):
+    blocks, flows = parse_result(read(args.result))
+    p1, p2 = ready_blocks(blocks)
+    spi_in = spi_out = ""
+    for f in flows:
+        if f["proto"] != "esp":
+            continue
+        if f["src"] == args.me and not spi_out:
+            spi_out = f["spi"]
+        elif f["dst"] == args.me and not spi_in:
+            spi_in = f["spi"]
+    spis = sorted({s for b in p2 for s in b["spis"]})
+    ic = p1[0].get("icookie", "") if p1 else ""
+    rc = p1[0].get("rcookie", "") if p1 else ""
+    print(f"in={spi_in} out={spi_out} icookie={ic} rcookie={rc} p1={len(p1)} p2={len(p2)} "
+          f"spis={','.join(spis)}")
+
+
+def ours_established(args):
+    p1, p2 = ready_blocks(parse_result(read(args.result))[0])
+    sys.exit(0 if p1 and p2 else 1)
+
+
+def ours_state(args):
+    blocks, flows = parse_result(read(args.result))
+    p1, p2 = ready_blocks(blocks)
+    print(f"p1={len(p1)} p2={len(p2)} kernel_sas={len(flows)}")
+
+
+def parse_keylog(path):
+    ike, child = [], []
+    for line in read(path).splitlines():
+        if line.startswith("IKE_SA "):
+            ike.append(kv(line))
+        elif line.startswith("CHILD_SA "):
+            child.append(kv(line))
+    return ike, child
+
+
+def keylog_established(args):
+    ike, child = parse_keylog(args.keylog)
+    dirs = {c.get("dir") for c in child}
+    sys.exit(0 if ike and "in" in dirs and "out" in dirs else 1)
+
+
+def keylog_spis(args):
+    ike, child = parse_keylog(args.keylog)
+    spi_in = spi_out = ""
+    for c in child:
+        if c.get("dir") == "in":
+            spi_in = norm(c.get("spi")).rjust(8, "0")
+        elif c.get("dir") == "out":
+            spi_out = norm(c.get("spi")).rjust(8, "0")
+    ic = norm(ike[-1].get("icookie")) if ike else ""
+    rc = norm(ike[-1].get("rcookie")) if ike else ""
+    print(f"in={spi_in} out={spi_out} icookie={ic} rcookie={rc}")
+
+
+def parse_shim(path):
+    sas = []
+    for line in read(path).splitlines():
+        if line.startswith("SA "):
+            sas.append(kv(line))
+    return sas
+
+
+def norm(h):
+    return (h or "").lower()
+
+
+def keycmp(args):
+    _, ours = parse_keylog(args.ours)
+    peer = parse_shim(args.peer)
+    if not ours:
+        fail(f"no CHILD_SA line in our key log {args.ours}")
+    if not peer:
+        fail(f"the peer's shim recorded no SA in {args.peer}")
+    dirs = {c.get("dir") for c in ours}
+    if dirs != {"in", "out"}:
+        fail(f"our key log has CHILD_SA directions {sorted(dirs)}, want in and out")
+    errors = []
+    for c in ours:
+        spi = norm(c.get("spi")).rjust(8, "0")
+        match = [p for p in peer if norm(p.get("spi")) == spi and p.get("dst") == c.get("dst")
+                 and p.get("src") == c.get("src")]
+        what = f"our dir={c.get('dir')} SA spi={spi} {c.get('src')}->{c.get('dst')}"
+        if not match:
+            errors.append(f"{what}: the peer recorded no SA with that spi/src/dst "
+                          f"(peer has: {[(p.get('spi'), p.get('src'), p.get('dst')) for p in peer]})")
+            continue
+        for p in match:
+            if norm(c.get("enckey")) != norm(p.get("enckey")):
+                errors.append(f"{what}: enckey ours={c.get('enckey')} peer={p.get('enckey')}")
+            if norm(c.get("authkey")) != norm(p.get("authkey")):
+                errors.append(f"{what}: authkey ours={c.get('authkey')} peer={p.get('authkey')}")
+            enc, auth = c.get("enc", ""), c.get("auth", "")
+            if enc in ENC_NAMES and p.get("enc") not in ENC_NAMES[enc]:
+                errors.append(f"{what}: enc ours={enc} peer={p.get('enc')}")
+            if auth in AUTH_NAMES and p.get("auth") not in AUTH_NAMES[auth]:
+                errors.append(f"{what}: auth ours={auth} peer={p.get('auth')}")
+    if errors:
+        fail("key comparison failed:\n  " + "\n  ".join(errors))
+    print(f"keys equal: {len(ours)} CHILD_SA key log lines matched the peer's {len(peer)} "
+          f"recorded SAs (spis {', '.join(sorted(norm(c.get('spi')) for c in ours))})")
+
+
+def shimcmp(args):
+    a, b = parse_shim(args.a), parse_shim(args.b)
+    if not a or not b:
+        fail(f"shim logs empty: {args.a}: {len(a)} SAs, {args.b}: {len(b)} SAs")
+
+    def index(sas):
+        out = {}
+        for s in sas:
+            out.setdefault((norm(s.get("spi")), s.get("src"), s.get("dst")), []).append(s)
+        return out
+
+    ia, ib = index(a), index(b)
+    if set(ia) != set(ib):
+        fail(f"SA sets differ: only in A {sorted(set(ia) - set(ib))}, only in B "
+             f"{sorted(set(ib) - set(ia))}")
+    errors = []
+    for key in ia:
+        for x in ia[key]:
+            for y in ib[key]:
+                for field in ("enckey", "authkey", "aeadkey", "enc", "auth", "mode"):
+                    if norm(x.get(field)) != norm(y.get(field)):
+                        errors.append(f"{key}: {field} A={x.get(field)} B={y.get(field)}")
+    if errors:
+        fail("shim records differ:\n  " + "\n  ".join(errors))
+    print(f"keys equal: {len(ia)} SAs ({', '.join(k[0] for k in sorted(ia))}) identical on both sides")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("swan-spis").set_defaults(fn=swan_spis)
+    p = sub.add_parser("pluto-spis")
+    p.add_argument("--me", required=True)
+    p.add_argument("--peer", required=True)
+    p.set_defaults(fn=pluto_spis)
+    p = sub.add_parser("ours-spis")
+    p.add_argument("--me", required=True)
+    p.add_argument("result")
+    p.set_defaults(fn=ours_spis)
+    p = sub.add_parser("ours-established")
+    p.add_argument("result")
+    p.set_defaults(fn=ours_established)
+    p = sub.add_parser("ours-state")
+    p.add_argument("result")
+    p.set_defaults(fn=ours_state)
+    p = sub.add_parser("keylog-spis")
+    p.add_argument("--me", required=False)
+    p.add_argument("keylog")
+    p.set_defaults(fn=keylog_spis)
+    p = sub.add_parser("keylog-established")
+    p.add_argument("keylog")
+    p.set_defaults(fn=keylog_established)
+    p = sub.add_parser("keycmp")
+    p.add_argument("--ours", required=True)
+    p.add_argument("--peer", required=True)
+    p.set_defaults(fn=keycmp)
+    p = sub.add_parser("shimcmp")
+    p.add_argument("a")
+    p.add_argument("b")
+    p.set_defaults(fn=shimcmp)
+    args = ap.parse_args()
+    args.fn(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+# tests/interop/lib_pluto.sh: libreswan 4.10 pluto as an IKEv1 peer in one namespace (sourced
+# by lib.sh). Each pluto has its own NSS db ($D/nss), ipsec.conf, secrets, run dir
+# ($D/run/pluto.ctl) and log ($D/pluto.log), and runs with the xfrm_noop_preload.so shim
+# (pluto aborts Quick Mode when XFRM_MSG_NEWSA fails, and this kernel has no ESP); the shim
+# records the SAs to $D/xfrm.log. Connection name is always "ikt".
+# libreswan 4.10 (Debian) is built without MODP1024 ("IKE DH algorithm 'modp1024' is not
+# supported"), so scenarios needing it use MODP1536 with libreswan.
+# shellcheck shell=bash
+
+IKT_PLUTO=/usr/libexec/ipsec/pluto
+IKT_WHACK=/usr/libexec/ipsec/whack
+IKT_ADDCONN=/usr/libexec/ipsec/addconn
+
+# ikt_pluto_conf SIDE IKE ESP MODE PSK PFS(yes|no) [EXTRA_CONN_LINES]: writes ipsec.conf and
+# ipsec.secrets. IKE like "aes128-sha1;modp2048", ESP like "aes128-sha1" (with PFS the group
+# is given in ESP: "aes256-sha2_256;modp2048").
+ikt_pluto_conf() {
+  local NS ME PEER MYNET PEERNET D
+  ikt_side_vars "$1"
+  local ike=$2 esp=$3 mode=$4 psk=$5 pfs=$6 extra=${7:-} subnets=""
+  if [[ $mode == tunnel ]]; then
+    subnets="    leftsubnet=$MYNET
+    rightsubnet=$PEERNET"
+  fi
+  cat >"$D/ipsec.conf" <<EOF
+config setup
+    logfile=$D/pluto.log
+    logappend=no
+    logtime=yes
+    plutodebug=${IKT_PLUTODEBUG:-none}
+    dumpdir=$D/run
+    ikev1-policy=accept
+
+conn ikt
+    ikev2=no
+    authby=secret
+    left=$ME
+    leftid=$ME
+    right=$PEER
+    rightid=$PEER
+$subnets
+    type=$mode
+    ike=$ike
+    esp=$esp
+    pfs=$pfs
+    ikelifetime=3600s
+    salifetime=1200s
+    rekey=no
+    retransmit-timeout=${IKT_PLUTO_RETRANSMIT_TIMEOUT:-15}s
+    retransmit-interval=1000
+    keyingtries=1
+    auto=add
+$extra
+EOF
+  printf '%s %s : PSK "%s"\n' "$ME" "$PEER" "$psk" >"$D/ipsec.secrets"
+  chmod 0600 "$D/ipsec.secrets"
+}
+
+# ikt_pluto_start SIDE: NSS db, pluto with the shim, then loads the secrets and conn "ikt".
+ikt_pluto_start() {
+  local NS ME PEER MYNET PEERNET D
+  ikt_side_vars "$1"
+  mkdir -p "$D/run" "$D/nss"
+  if [[ ! -f $D/nss/cert9.db ]]; then
+    certutil -N -d "sql:$D/nss" --empty-password >/dev/null 2>&1 ||
+      ikt_fail "certutil -N failed for $D/nss"
+  fi
+  : >"$D/xfrm.log"
+  ip netns exec "$NS" env XFRM_NOOP_LOG="$D/xfrm.log" LD_PRELOAD="$IKT_CACHE/xfrm_noop_preload.so" \
+    "$IKT_PLUTO" --nofork --config "$D/ipsec.conf" --rundir "$D/run" --nssdir "$D/nss" \
+    --secretsfile "$D/ipsec.secrets" --ipsecdir "$D" --dumpdir "$D/run" \
+    >"$D/pluto.stderr" 2>&1 &
+  local pid=$!
+  ikt_register "$pid" "pluto-$1"
+  echo "$pid" >"$D/pid"
+  ikt_wait_for 10 "pluto $1 control socket" test -S "$D/run/pluto.ctl" ||
+    ikt_fail "pluto ($1) did not start"
+  ikt_whack "$1" --listen >/dev/null 2>&1 || ikt_fail "whack --listen ($1) failed"
+  ikt_whack "$1" --rereadsecrets >/dev/null 2>&1 || ikt_fail "whack --rereadsecrets ($1) failed"
+  local out
+  out=$(ip netns exec "$NS" "$IKT_ADDCONN" --ctlsocket "$D/run/pluto.ctl" --config "$D/ipsec.conf" \
+    ikt 2>&1) || ikt_fail "addconn ($1) failed: $out"
+  ikt_log "pluto started in $NS ($ME), pid $pid"
+}
+
+# ikt_whack SIDE ARGS...
+ikt_whack() {
+  local side=$1
+  shift
+  "$IKT_WHACK" --ctlsocket "$IKT_DIR/$side/run/pluto.ctl" "$@"
+}
+
+# ikt_pluto_initiate SIDE: --initiate in the background (output in $D/initiate.out).
+ikt_pluto_initiate() {
+  ikt_whack "$1" --name ikt --initiate >"$IKT_DIR/$1/initiate.out" 2>&1 &
+  ikt_log "pluto ($1) initiating"
+}
+
+ikt_pluto_states() { ikt_whack "$1" --showstates 2>/dev/null; }
+
+# ikt_pluto_p1 / ikt_pluto_p2 STATES: 4.10 --showstates prints "STATE_MAIN_R3 (IKE SA
+# established)" / "STATE_QUICK_I2 (IPsec SA established)" (older: "ISAKMP SA established").
+ikt_pluto_p1() { [[ $1 == *"(IKE SA established)"* || $1 == *"ISAKMP SA established"* ]]; }
+ikt_pluto_p2() { [[ $1 == *"(IPsec SA established)"* ]]; }
+
+# ikt_pluto_established SIDE: an established phase 1 state and an established phase 2 state.
+ikt_pluto_established() {
+  local out
+  out=$(ikt_pluto_states "$1")
+  ikt_pluto_p1 "$out" && ikt_pluto_p2 "$out"
+}
+
+# ikt_pluto_spis SIDE: prints "in=<spi> out=<spi>" of the IPsec SA.
+ikt_pluto_spis() {
+  local NS ME PEER MYNET PEERNET D
+  ikt_side_vars "$1"
+  ikt_pluto_states "$1" | python3 "$IKT_LIB_DIR/ikt.py" pluto-spis --me "$ME" --peer "$PEER"
+}
