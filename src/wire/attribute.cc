@@ -43,6 +43,13 @@ Attribute Attribute::number(uint16_t type, uint64_t value) {
   return a;
 }
 
+const Attribute* Transform::find(uint16_t type) const {
+  for (const auto& a : attributes) {
+    if (a.type == type) return &a;
+  }
+  return nullptr;
+}
+
 namespace detail {
 
 Result<std::vector<Attribute>> parse_attributes(ByteReader& r, std::string_view where,

@@ -1,0 +1,69 @@
+// libFuzzer target: a whole ISAKMP datagram (RFC 2408 §3.1-3.2). parse_message(), then the
+// payload chain after the header with allow_padding both ways (the decrypted-body path), the
+// dumper on every success, and the codec invariants: a parse failure carries a detail, a
+// cleartext message re-encodes byte for byte, and parse(encode(payloads)) == payloads.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+
+#include "wire/dump.h"
+#include "wire/message.h"
+
+namespace {
+
+using namespace ike::wire;
+
+void require(bool ok) {
+  if (!ok) std::abort();
+}
+
+template <class T>
+void check_error(const ike::base::Result<T>& r) {
+  if (!r) require(!r.error().detail.empty());
+}
+
+std::vector<Payload> values(const std::vector<PayloadEntry>& entries) {
+  std::vector<Payload> out;
+  out.reserve(entries.size());
+  for (const auto& e : entries) out.push_back(e.value);
+  return out;
+}
+
+void check_chain(PayloadType first, ByteView area, bool allow_padding) {
+  auto parsed = parse_payloads(first, area, kHeaderSize, allow_padding);
+  check_error(parsed);
+  if (!parsed) return;
+  (void)dump_payloads(*parsed);
+  const auto vals = values(*parsed);
+  const EncodedPayloads enc = encode_payloads(vals);
+  if (!allow_padding) require(ike::base::Bytes(area.begin(), area.end()) == enc.bytes);
+  auto again = parse_payloads(enc.first, enc.bytes, kHeaderSize, false);
+  require(again.has_value());
+  require(values(*again) == vals);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const ByteView in(data, size);
+  auto m = parse_message(in);
+  check_error(m);
+  if (m) {
+    (void)dump_message(*m);
+    if (m->encrypted_body.empty()) {
+      const auto vals = values(m->payloads);
+      const ike::base::Bytes re = encode_message(m->header, vals);
+      require(re == ike::base::Bytes(in.begin(), in.end()));
+      auto again = parse_message(re);
+      require(again.has_value());
+      require(again->header == m->header && values(again->payloads) == vals);
+    }
+  }
+  if (size >= kHeaderSize) {
+    // The same bytes as a (decrypted) payload area, starting with the header's next payload.
+    const auto first = static_cast<PayloadType>(data[16]);
+    check_chain(first, in.subspan(kHeaderSize), false);
+    check_chain(first, in.subspan(kHeaderSize), true);
+  }
+  return 0;
+}
