@@ -13,6 +13,7 @@
 // cannot be offered.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -103,5 +104,48 @@ struct Phase1Choice {
 
 // "AES_CBC-256/SHA2_256/MODP_1024/PRE_SHARED life 3600s" for any (even malformed) transform.
 std::string describe_phase1_transform(const wire::Transform& t);
+
+// --- configuration helpers shared with phase2_policy.cc (not exchange API) -----------------
+namespace policy_detail {
+
+// A configured attribute value: symbolic name from `registry`, a decimal number, or ANY.
+struct ConfValue {
+  bool present = false;
+  bool any = false;
+  uint64_t value = 0;
+};
+// Absent tag -> present=false. Errors (Config): "[section]:tag \"x\" unknown" / ANY when
+// !allow_any.
+[[nodiscard]] base::Result<ConfValue> conf_value(const conf::ConfDb& conf,
+                                                 std::string_view section, std::string_view tag,
+                                                 wire::Registry registry, bool allow_any);
+// An offer/accept range tag (KEY_LENGTH, LIFE_DURATION); absent -> nullopt.
+[[nodiscard]] base::Result<std::optional<conf::OfferRange>> conf_range(
+    const conf::ConfDb& conf, std::string_view section, std::string_view tag, bool allow_any);
+
+struct LocalLifetime {
+  std::string section;
+  uint16_t type = 0;  // wire::LifeType value
+  conf::OfferRange duration;
+};
+struct LocalLifetimes {
+  bool present = false;  // the Life tag exists
+  bool any = false;      // Life=ANY
+  std::vector<LocalLifetime> lives;
+};
+// [transform]:Life -> Lifetime sections (LIFE_TYPE SECONDS|KILOBYTES, LIFE_DURATION).
+[[nodiscard]] base::Result<LocalLifetimes> conf_lifetimes(const conf::ConfDb& conf,
+                                                          std::string_view section,
+                                                          bool allow_any);
+// Checks offered lifetimes (0 = not offered) against local ones; returns the mismatch text
+// ("LIFE_DURATION 90000s not accepted (local: 60:86400 in [LIFE_MAIN_MODE])") or nullopt.
+std::optional<std::string> lifetime_mismatch(const LocalLifetimes& local, uint64_t seconds,
+                                             uint64_t kbytes);
+std::string range_text(const conf::OfferRange& r);  // "128", "128:256", "ANY"
+bool iequals(std::string_view a, std::string_view b) noexcept;
+// Attribute multiset equality with numeric comparison (TV vs TLV encodings of one value match).
+bool same_attributes(const std::vector<wire::Attribute>& a, const std::vector<wire::Attribute>& b);
+
+}  // namespace policy_detail
 
 }  // namespace ike::engine
