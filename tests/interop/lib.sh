@@ -13,6 +13,8 @@
 IKT_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 IKT_ROOT=$(cd "$IKT_LIB_DIR/../.." && pwd)
 IKT_CACHE=${IKE_LAB_CACHE:-/var/cache/isakmpd-lab}
+# The preload shim: ctest passes the CMake-built one, scripts use the one setup.sh builds.
+IKT_SHIM=${IKT_SHIM:-$IKT_CACHE/xfrm_noop_preload.so}
 IKT_L_OUT=10.99.1.1
 IKT_R_OUT=10.99.1.2
 IKT_L_NET=10.99.10.0/24
@@ -41,6 +43,7 @@ ikt_init() {
   if [[ ${IKT_SKIP_SETUP:-0} != 1 ]]; then
     "$IKT_ROOT/scripts/lab/setup.sh" >&2 || { echo "ikt: FAIL $name: lab set-up failed" >&2; exit 1; }
   fi
+  [[ -f $IKT_SHIM ]] || { echo "ikt: FAIL $name: preload shim $IKT_SHIM missing" >&2; exit 1; }
   IKT_NAME=$name
   IKT_DIR=$(mktemp -d "/tmp/ikt-$name-XXXXXX")
   chmod 0755 "$IKT_DIR"

@@ -57,7 +57,7 @@ EOF
   ip netns exec "$NS" env STRONGSWAN_CONF="$D/strongswan.conf" \
     LD_LIBRARY_PATH="$IKT_CHARON_PREFIX/usr/lib/ipsec" XFRM_NOOP_LOG="$D/xfrm.log" \
     bash -c "mount --bind '$IKT_CACHE/plugins' /usr/lib/ipsec/plugins && mount --bind '$D/run' /run &&
-             LD_PRELOAD='$IKT_CACHE/xfrm_noop_preload.so' exec '$IKT_CHARON_PREFIX/usr/lib/ipsec/charon'" \
+             LD_PRELOAD='$IKT_SHIM' exec '$IKT_CHARON_PREFIX/usr/lib/ipsec/charon'" \
     >"$D/charon.stderr" 2>&1 &
   local pid=$!
   ikt_register "$pid" "charon-$1"

@@ -91,12 +91,18 @@ ikt_isakmpd_start() {
   local pid=$!
   ikt_register "$pid" "isakmpd-$1"
   echo "$pid" >"$D/pid"
-  ikt_wait_for 10 "isakmpd $1 FIFO" ikt_isakmpd_ready "$pid" "$D/fifo" ||
-    ikt_fail "isakmpd ($1) did not create its FIFO $D/fifo (alive: $(ikt_alive "$pid" && echo yes || echo no))"
+  local i
+  for ((i = 0; i < 100; i++)); do
+    [[ -p $D/fifo ]] && break
+    if ! ikt_alive "$pid"; then
+      wait "$pid"
+      ikt_fail "isakmpd ($1) exited with status $? at start-up (no FIFO $D/fifo)"
+    fi
+    sleep 0.1
+  done
+  [[ -p $D/fifo ]] || ikt_fail "isakmpd ($1) did not create its FIFO $D/fifo within 10 s"
   ikt_log "isakmpd started in $NS ($ME), pid $pid"
 }
-
-ikt_isakmpd_ready() { ikt_alive "$1" && [[ -p $2 ]]; }
 
 ikt_isakmpd_pid() { cat "$IKT_DIR/$1/pid"; }
 

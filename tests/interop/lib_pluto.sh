@@ -66,7 +66,7 @@ ikt_pluto_start() {
       ikt_fail "certutil -N failed for $D/nss"
   fi
   : >"$D/xfrm.log"
-  ip netns exec "$NS" env XFRM_NOOP_LOG="$D/xfrm.log" LD_PRELOAD="$IKT_CACHE/xfrm_noop_preload.so" \
+  ip netns exec "$NS" env XFRM_NOOP_LOG="$D/xfrm.log" LD_PRELOAD="$IKT_SHIM" \
     "$IKT_PLUTO" --nofork --config "$D/ipsec.conf" --rundir "$D/run" --nssdir "$D/nss" \
     --secretsfile "$D/ipsec.secrets" --ipsecdir "$D" --dumpdir "$D/run" \
     >"$D/pluto.stderr" 2>&1 &

@@ -6,7 +6,8 @@
 #     PEER     strongswan | libreswan
 #     ROLE     initiator | responder  (our isakmpd's role; it always sits on the left, 10.99.1.1)
 #              harness                (no isakmpd: charon on the left initiates to pluto on the
-#                                      right; self-test of this harness)
+#                                      right, or the other way with IKT_HARNESS_INITIATOR=R;
+#                                      self-test of this harness)
 #     ISAKMPD  our daemon binary (or $IKT_ISAKMPD); not needed for ROLE=harness
 #
 # EXPECT=up cases assert: both sides report phase 1 and phase 2 established (charon: IKE SA
@@ -44,7 +45,7 @@ PEER_PSK=${PEER_PSK:-$PSK}
 
 if [[ $ROLE == harness ]]; then
   name="harness-$CASE"
-  LEFT_KIND=strongswan RIGHT_KIND=libreswan INITIATOR=L
+  LEFT_KIND=strongswan RIGHT_KIND=libreswan INITIATOR=${IKT_HARNESS_INITIATOR:-L}
 else
   name="$CASE-$PEER_KIND-$ROLE"
   LEFT_KIND=isakmpd RIGHT_KIND=$PEER_KIND
@@ -263,9 +264,15 @@ else
   if [[ $FOLLOWUP == correct-psk && $INITIATOR == R && $RIGHT_KIND != isakmpd ]]; then
     ikt_log "follow-up: the peer gets the right PSK and initiates again"
     side_conf R "$PSK"
+    # Drop the peer's failed half-open attempt first (pluto would otherwise keep retransmitting
+    # it and refuse a second initiation of the same connection).
     case $RIGHT_KIND in
-      strongswan) ikt_charon_load R ;;
-      libreswan) ikt_whack R --rereadsecrets >/dev/null 2>&1 || fail "whack --rereadsecrets" ;;
+      strongswan)
+        ikt_swanctl R --terminate --ike ikt --force --timeout 2 >/dev/null 2>&1 || true
+        ikt_charon_load R ;;
+      libreswan)
+        ikt_whack R --name ikt --terminate >/dev/null 2>&1 || true
+        ikt_whack R --rereadsecrets >/dev/null 2>&1 || fail "whack --rereadsecrets" ;;
     esac
     : >"$IKT_DIR/R/xfrm.log"
     t1=$(ikt_elapsed)
