@@ -110,9 +110,18 @@ base::Result<OfferRange> parse_offer_range(std::string_view text) {
 
 // --- lookup --------------------------------------------------------------------------------
 
+const ConfDb::Section* ConfDb::base_section(std::string_view name) const {
+  if (!m_base) return nullptr;
+  auto it = m_base->sections.find(name);
+  return it == m_base->sections.end() ? nullptr : &it->second;
+}
+
 const ConfDb::Section* ConfDb::find_section(std::string_view name) const {
   auto it = m_sections.find(name);
-  return it == m_sections.end() ? nullptr : &it->second;
+  if (it != m_sections.end()) return &it->second;
+  const Section* base = base_section(name);
+  if (base != nullptr && m_shadowed.find(name) == m_shadowed.end()) return base;
+  return nullptr;
 }
 
 const ConfDb::Value* ConfDb::find_value(std::string_view section, std::string_view tag) const {
@@ -122,12 +131,41 @@ const ConfDb::Value* ConfDb::find_value(std::string_view section, std::string_vi
   return it == s->tags.end() ? nullptr : &it->second;
 }
 
+void ConfDb::shadow(const std::string& name, const Section& base) {
+  if (m_shadowed.insert(name).second) m_shadowed_entries += base.tags.size();
+}
+
+ConfDb::Section& ConfDb::materialize(const std::string& name, const Section& base) {
+  Section& sec = m_sections.emplace(name, Section{}).first->second;
+  sec.seq = m_next_seq++;
+  std::vector<std::pair<uint64_t, const std::pair<const std::string, Value>*>> order;
+  order.reserve(base.tags.size());
+  for (const auto& t : base.tags) order.emplace_back(t.second.seq, &t);
+  std::sort(order.begin(), order.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [seq, t] : order) {
+    sec.tags.emplace(t->first, Value{t->second.text, t->second.is_default, m_next_seq++});
+  }
+  m_entries += base.tags.size();
+  shadow(name, base);
+  return sec;
+}
+
+void ConfDb::erase_section(std::map<std::string, Section, CaseLess>::iterator it) {
+  // A shadowed base section stays shadowed: removing the copy removes the section.
+  m_entries -= it->second.tags.size();
+  m_sections.erase(it);
+}
+
 ConfDb::Section& ConfDb::section_for_write(std::string_view name) {
   auto it = m_sections.find(name);
-  if (it == m_sections.end()) {
-    it = m_sections.emplace(std::string(name), Section{}).first;
-    it->second.seq = m_next_seq++;
+  if (it != m_sections.end()) return it->second;
+  if (m_base && m_shadowed.find(name) == m_shadowed.end()) {
+    auto bit = m_base->sections.find(name);
+    if (bit != m_base->sections.end()) return materialize(bit->first, bit->second);
   }
+  it = m_sections.emplace(std::string(name), Section{}).first;
+  it->second.seq = m_next_seq++;
   return it->second;
 }
 
@@ -186,9 +224,28 @@ bool ConfDb::is_default(std::string_view section, std::string_view tag) const {
 
 std::vector<std::string> ConfDb::sections() const {
   std::vector<std::string> out;
-  out.reserve(m_sections.size());
-  for (const auto& [name, sec] : m_sections) out.push_back(name);
+  out.reserve(m_sections.size() + (m_base ? m_base->sections.size() : 0));
+  auto a = m_sections.begin();
+  CaseLess less;
+  auto emit_base = [&](const std::string& name) {
+    if (m_shadowed.find(name) == m_shadowed.end()) out.push_back(name);
+  };
+  if (m_base) {
+    for (const auto& [name, sec] : m_base->sections) {
+      while (a != m_sections.end() && less(a->first, name)) out.push_back((a++)->first);
+      if (a != m_sections.end() && !less(name, a->first)) {
+        out.push_back((a++)->first);  // same name: the explicit copy
+        continue;
+      }
+      emit_base(name);
+    }
+  }
+  for (; a != m_sections.end(); ++a) out.push_back(a->first);
   return out;
+}
+
+std::size_t ConfDb::size() const noexcept {
+  return m_entries + (m_base ? m_base->entries : 0) - m_shadowed_entries;
 }
 
 std::vector<std::string> ConfDb::tags(std::string_view section) const {
@@ -264,7 +321,7 @@ void ConfDb::add_now(std::string_view section, std::string_view tag, std::string
   for (std::string_view f : split_list(cur->text)) {
     if (f == value) return;
   }
-  std::string next = cur->text;
+  std::string next(trim(cur->text));
   if (!next.empty() && next.back() != ',') next += ',';
   next.append(value);
   set_now(section, tag, next, true, false);
@@ -287,20 +344,22 @@ void ConfDb::rmv_now(std::string_view section, std::string_view tag, std::string
 }
 
 void ConfDb::remove_now(std::string_view section, std::string_view tag) {
+  const Section* visible = find_section(section);
+  if (visible == nullptr || visible->tags.find(tag) == visible->tags.end()) return;
+  section_for_write(section);  // materialises a base section
   auto sit = m_sections.find(section);
-  if (sit == m_sections.end()) return;
-  auto tit = sit->second.tags.find(tag);
-  if (tit == sit->second.tags.end()) return;
-  sit->second.tags.erase(tit);
+  sit->second.tags.erase(sit->second.tags.find(tag));
   --m_entries;
-  if (sit->second.tags.empty()) m_sections.erase(sit);  // no empty sections, as isakmpd
+  if (sit->second.tags.empty()) erase_section(sit);  // no empty sections, as isakmpd
 }
 
 void ConfDb::remove_section_now(std::string_view section) {
   auto sit = m_sections.find(section);
-  if (sit == m_sections.end()) return;
-  m_entries -= sit->second.tags.size();
-  m_sections.erase(sit);
+  if (sit != m_sections.end()) erase_section(sit);
+  if (m_base) {
+    auto bit = m_base->sections.find(section);
+    if (bit != m_base->sections.end()) shadow(bit->first, bit->second);
+  }
 }
 
 // --- transactions ------------------------------------------------------------------------------
@@ -395,12 +454,18 @@ void ConfDb::abort(TxId tx) { m_pending.erase(tx); }
 void ConfDb::clear() {
   m_sections.clear();
   m_entries = 0;
+  m_base.reset();
+  m_shadowed.clear();
+  m_shadowed_entries = 0;
 }
 
 void ConfDb::swap_contents(ConfDb& other) noexcept {
   m_sections.swap(other.m_sections);
   std::swap(m_entries, other.m_entries);
   std::swap(m_next_seq, other.m_next_seq);
+  m_base.swap(other.m_base);
+  m_shadowed.swap(other.m_shadowed);
+  std::swap(m_shadowed_entries, other.m_shadowed_entries);
 }
 
 }  // namespace ike::conf
