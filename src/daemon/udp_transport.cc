@@ -1,0 +1,350 @@
+// UDP sockets with packet info (see udp_transport.h). ip(7) IP_PKTINFO, ipv6(7)
+// IPV6_RECVPKTINFO/IPV6_PKTINFO (RFC 3542 §6), IPV6_V6ONLY (RFC 3493 §5.3).
+#include "daemon/udp_transport.h"
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "base/log.h"
+
+namespace ike::daemon {
+
+using base::ErrorCode;
+using base::Family;
+using base::IpAddress;
+using base::NotifyType;
+using base::SockAddr;
+
+namespace {
+
+constexpr int kMaxBatch = 64;  // datagrams per receive() call
+
+base::Error sys_error(std::string_view what, const SockAddr& addr) {
+  return make_error(ErrorCode::Io, NotifyType::None, "UDP {}: {}: {}", addr.to_string(), what,
+                    std::strerror(errno));
+}
+
+socklen_t to_sockaddr(const SockAddr& a, sockaddr_storage& ss) {
+  std::memset(&ss, 0, sizeof ss);
+  if (a.address.is_v4()) {
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons(a.port);
+    std::memcpy(&sin.sin_addr, a.address.bytes().data(), 4);
+    std::memcpy(&ss, &sin, sizeof sin);
+    return sizeof sin;
+  }
+  sockaddr_in6 sin6{};
+  sin6.sin6_family = AF_INET6;
+  sin6.sin6_port = htons(a.port);
+  std::memcpy(&sin6.sin6_addr, a.address.bytes().data(), 16);
+  std::memcpy(&ss, &sin6, sizeof sin6);
+  return sizeof sin6;
+}
+
+std::optional<SockAddr> from_sockaddr(const sockaddr_storage& ss) {
+  if (ss.ss_family == AF_INET) {
+    sockaddr_in sin{};
+    std::memcpy(&sin, &ss, sizeof sin);
+    return SockAddr{IpAddress::v4(ntohl(sin.sin_addr.s_addr)), ntohs(sin.sin_port)};
+  }
+  if (ss.ss_family == AF_INET6) {
+    sockaddr_in6 sin6{};
+    std::memcpy(&sin6, &ss, sizeof sin6);
+    return SockAddr{IpAddress::v6(base::ByteView(sin6.sin6_addr.s6_addr, 16)),
+                    ntohs(sin6.sin6_port)};
+  }
+  return std::nullopt;
+}
+
+// On failure `*err` holds the errno of the failing call.
+base::Result<UdpTransport::Socket> open_socket(const SockAddr& bind_addr, int* err) {
+  bool v4 = bind_addr.address.is_v4();
+  int fd = ::socket(v4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  *err = errno;
+  if (fd < 0) return sys_error("socket", bind_addr);
+  int on = 1;
+  bool ok = v4 ? ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on) == 0
+               : (::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) == 0 &&
+                  ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on) == 0);
+  if (!ok) {
+    *err = errno;
+    auto e = sys_error("setsockopt(PKTINFO)", bind_addr);
+    ::close(fd);
+    return e;
+  }
+  sockaddr_storage ss{};
+  socklen_t len = to_sockaddr(bind_addr, ss);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+    *err = errno;
+    auto e = sys_error("bind", bind_addr);
+    ::close(fd);
+    return e;
+  }
+  SockAddr bound = bind_addr;
+  if (bound.port == 0) {  // ephemeral (tests): learn the port the kernel chose
+    sockaddr_storage got{};
+    socklen_t got_len = sizeof got;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&got), &got_len) == 0) {
+      if (auto a = from_sockaddr(got)) bound.port = a->port;
+    }
+  }
+  IKE_LOG_DEBUG(Transport, 10, "UDP: listening on {} (fd {})", bound.to_string(), fd);
+  return UdpTransport::Socket{fd, bound};
+}
+
+}  // namespace
+
+base::Result<std::vector<IpAddress>> resolve_listen_on(const TransportConfig& cfg) {
+  std::vector<IpAddress> out;
+  auto wanted = [&](const IpAddress& a) { return a.is_v4() ? cfg.inet4 : cfg.inet6; };
+  for (const auto& entry : cfg.listen_on) {
+    if (auto ip = IpAddress::parse(entry)) {
+      if (wanted(*ip)) {
+        out.push_back(*ip);
+      } else {
+        IKE_LOG_DEBUG(Transport, 10, "Listen-on {}: address family disabled by -4/-6", entry);
+      }
+      continue;
+    }
+    struct ifaddrs* ifa = nullptr;
+    if (::getifaddrs(&ifa) != 0) {
+      return make_error(ErrorCode::Io, NotifyType::None, "[General]:Listen-on {}: getifaddrs: {}",
+                        base::sanitize_for_log(entry, 64), std::strerror(errno));
+    }
+    bool found_if = false;
+    for (auto* p = ifa; p != nullptr; p = p->ifa_next) {
+      if (p->ifa_name == nullptr || entry != p->ifa_name || p->ifa_addr == nullptr) continue;
+      found_if = true;
+      sockaddr_storage ss{};
+      std::size_t len = p->ifa_addr->sa_family == AF_INET    ? sizeof(sockaddr_in)
+                        : p->ifa_addr->sa_family == AF_INET6 ? sizeof(sockaddr_in6)
+                                                             : 0;
+      if (len == 0) continue;
+      std::memcpy(&ss, p->ifa_addr, len);
+      auto sa = from_sockaddr(ss);
+      if (!sa || !wanted(sa->address)) continue;
+      // Link-local IPv6 needs a scope id we do not track; skip it.
+      if (!sa->address.is_v4() && sa->address.bytes()[0] == 0xfe &&
+          (sa->address.bytes()[1] & 0xc0) == 0x80) {
+        continue;
+      }
+      out.push_back(sa->address);
+    }
+    ::freeifaddrs(ifa);
+    if (!found_if) {
+      return make_error(ErrorCode::Config, NotifyType::None,
+                        "[General]:Listen-on: \"{}\" is neither an IP address nor an interface",
+                        base::sanitize_for_log(entry, 64));
+    }
+  }
+  return out;
+}
+
+base::Result<UdpTransport> UdpTransport::open(const TransportConfig& cfg) {
+  UdpTransport t;
+  std::vector<SockAddr> binds;
+  if (cfg.listen_on.empty()) {
+    if (cfg.inet4) binds.push_back({IpAddress::v4(0), cfg.port});
+    if (cfg.inet6) binds.push_back({IpAddress::v6(base::Bytes(16, 0)), cfg.port});
+  } else {
+    IKE_TRY(auto addrs, resolve_listen_on(cfg));
+    for (const auto& a : addrs) binds.push_back({a, cfg.port});
+  }
+  if (binds.empty()) {
+    return make_error(ErrorCode::Config, NotifyType::None,
+                      "no address to listen on ([General]:Listen-on and -4/-6 leave none)");
+  }
+  for (const auto& b : binds) {
+    int err = 0;
+    auto s = open_socket(b, &err);
+    if (!s) {
+      // The IPv6 wildcard on a host without IPv6 is not fatal when IPv4 works.
+      bool optional_v6 = cfg.listen_on.empty() && !b.address.is_v4() && cfg.inet4 &&
+                         (err == EAFNOSUPPORT || err == EADDRNOTAVAIL);
+      if (optional_v6) {
+        IKE_LOG_WARN("{}; continuing with IPv4 only", s.error().detail);
+        continue;
+      }
+      return std::move(s).error();
+    }
+    t.m_sockets.push_back(*s);
+  }
+  return t;
+}
+
+UdpTransport::UdpTransport(UdpTransport&& o) noexcept : m_sockets(std::move(o.m_sockets)) {
+  o.m_sockets.clear();
+}
+
+UdpTransport& UdpTransport::operator=(UdpTransport&& o) noexcept {
+  if (this != &o) {
+    close_all();
+    m_sockets = std::move(o.m_sockets);
+    o.m_sockets.clear();
+  }
+  return *this;
+}
+
+UdpTransport::~UdpTransport() { close_all(); }
+
+void UdpTransport::close_all() {
+  for (auto& s : m_sockets) {
+    if (s.fd >= 0) ::close(s.fd);
+  }
+  m_sockets.clear();
+}
+
+base::Status UdpTransport::receive(int fd,
+                                   const std::function<void(ReceivedDatagram&&)>& sink) {
+  const Socket* sock = nullptr;
+  for (const auto& s : m_sockets) {
+    if (s.fd == fd) sock = &s;
+  }
+  if (sock == nullptr) {
+    return make_error(ErrorCode::Internal, NotifyType::None, "UDP: fd {} is not ours", fd);
+  }
+  base::Bytes buf(kMaxDatagram + 1);
+  for (int i = 0; i < kMaxBatch; ++i) {
+    sockaddr_storage peer_ss{};
+    alignas(cmsghdr) unsigned char control[CMSG_SPACE(sizeof(in6_pktinfo)) +
+                                           CMSG_SPACE(sizeof(in_pktinfo))];
+    iovec iov{buf.data(), buf.size()};
+    msghdr msg{};
+    msg.msg_name = &peer_ss;
+    msg.msg_namelen = sizeof peer_ss;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t n = ::recvmsg(fd, &msg, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return base::ok();
+      // ICMP errors surface here on Linux (ECONNREFUSED ...): log and keep reading.
+      IKE_LOG_DEBUG(Transport, 20, "UDP {}: recvmsg: {}", sock->bound.to_string(),
+                    std::strerror(errno));
+      continue;
+    }
+    auto peer = from_sockaddr(peer_ss);
+    if (!peer) continue;
+    auto len = static_cast<std::size_t>(n);
+    if ((msg.msg_flags & MSG_TRUNC) != 0 || len > kMaxDatagram) {
+      IKE_LOG_DEBUG(Transport, 10, "UDP: dropping oversized datagram from {}", peer->to_string());
+      continue;
+    }
+    if (peer->port == 0) {
+      IKE_LOG_DEBUG(Transport, 10, "UDP: dropping datagram from port 0 ({})", peer->to_string());
+      continue;
+    }
+    SockAddr local = sock->bound;
+    bool have_local = !local.address.is_unspecified();
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+        in_pktinfo pi{};
+        std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
+        local.address = IpAddress::v4(ntohl(pi.ipi_addr.s_addr));
+        have_local = true;
+      } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+        in6_pktinfo pi{};
+        std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
+        local.address = IpAddress::v6(base::ByteView(pi.ipi6_addr.s6_addr, 16));
+        have_local = true;
+      }
+    }
+    if (!have_local) {
+      IKE_LOG_DEBUG(Transport, 10, "UDP: no local address for a datagram from {}; dropped",
+                    peer->to_string());
+      continue;
+    }
+    IKE_LOG_DEBUG(Transport, 70, "UDP: {} bytes {} -> {}", len, peer->to_string(),
+                  local.to_string());
+    sink(ReceivedDatagram{local, *peer, base::Bytes(buf.begin(), buf.begin() +
+                                                                     static_cast<long>(len))});
+  }
+  return base::ok();
+}
+
+const UdpTransport::Socket* UdpTransport::socket_for(const SockAddr& local, Family family) const {
+  const Socket* wildcard = nullptr;
+  for (const auto& s : m_sockets) {
+    if (s.bound.address.family() != family) continue;
+    if (s.bound.address == local.address) return &s;
+    if (s.bound.address.is_unspecified() && wildcard == nullptr) wildcard = &s;
+  }
+  return wildcard;
+}
+
+base::Status UdpTransport::send(const SockAddr& local, const SockAddr& peer,
+                                base::ByteView bytes) {
+  if (bytes.size() > kMaxDatagram) {
+    return make_error(ErrorCode::BadLength, NotifyType::None,
+                      "UDP: datagram of {} bytes to {} exceeds {}", bytes.size(), peer.to_string(),
+                      kMaxDatagram);
+  }
+  const Socket* sock = socket_for(local, peer.address.family());
+  if (sock == nullptr) {
+    return make_error(ErrorCode::Io, NotifyType::None,
+                      "UDP: no {} socket to send from {} to {}",
+                      peer.address.is_v4() ? "IPv4" : "IPv6", local.to_string(), peer.to_string());
+  }
+  sockaddr_storage ss{};
+  socklen_t len = to_sockaddr(peer, ss);
+  iovec iov{const_cast<uint8_t*>(bytes.data()), bytes.size()};
+  alignas(cmsghdr) unsigned char control[CMSG_SPACE(sizeof(in6_pktinfo))] = {};
+  msghdr msg{};
+  msg.msg_name = &ss;
+  msg.msg_namelen = len;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  bool set_source = sock->bound.address.is_unspecified() && !local.address.is_unspecified() &&
+                    local.address.family() == peer.address.family();
+  if (set_source) {
+    msg.msg_control = control;
+    cmsghdr* c = nullptr;
+    if (peer.address.is_v4()) {
+      msg.msg_controllen = CMSG_SPACE(sizeof(in_pktinfo));
+      c = CMSG_FIRSTHDR(&msg);
+      c->cmsg_level = IPPROTO_IP;
+      c->cmsg_type = IP_PKTINFO;
+      c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+      in_pktinfo pi{};
+      std::memcpy(&pi.ipi_spec_dst, local.address.bytes().data(), 4);
+      std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
+    } else {
+      msg.msg_controllen = CMSG_SPACE(sizeof(in6_pktinfo));
+      c = CMSG_FIRSTHDR(&msg);
+      c->cmsg_level = IPPROTO_IPV6;
+      c->cmsg_type = IPV6_PKTINFO;
+      c->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
+      in6_pktinfo pi{};
+      std::memcpy(&pi.ipi6_addr, local.address.bytes().data(), 16);
+      std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
+    }
+  }
+  for (;;) {
+    ssize_t n = ::sendmsg(sock->fd, &msg, 0);
+    if (n >= 0) {
+      IKE_LOG_DEBUG(Transport, 70, "UDP: {} bytes {} -> {}", bytes.size(), local.to_string(),
+                    peer.to_string());
+      return base::ok();
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      IKE_LOG_DEBUG(Transport, 10, "UDP: send buffer full, datagram to {} dropped",
+                    peer.to_string());
+      return base::ok();
+    }
+    return make_error(ErrorCode::Io, NotifyType::None, "UDP: sendmsg {} -> {}: {}",
+                      local.to_string(), peer.to_string(), std::strerror(errno));
+  }
+}
+
+}  // namespace ike::daemon

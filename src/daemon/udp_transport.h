@@ -1,0 +1,72 @@
+// IKE over UDP (RFC 2408 §2.5.2, port 500): the sockets the daemon listens on and sends from.
+// Without [General]:Listen-on: one socket per enabled family bound to the wildcard address
+// (IPv6 with IPV6_V6ONLY so the two never overlap); with Listen-on: one socket per listed
+// address (interface names are expanded to their addresses). IP_PKTINFO / IPV6_RECVPKTINFO
+// tell us the local address of every datagram, and IP_PKTINFO / IPV6_PKTINFO in sendmsg send
+// from the address the engine chose, so replies leave from the address the peer talked to.
+// Sockets are non-blocking; a full send buffer drops the datagram (the engine retransmits).
+// NAT-T port 4500 arrives with issue #3.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "base/address.h"
+#include "base/bytes.h"
+#include "base/result.h"
+
+namespace ike::daemon {
+
+inline constexpr std::size_t kMaxDatagram = 65535;
+
+struct ReceivedDatagram {
+  base::SockAddr local;
+  base::SockAddr peer;
+  base::Bytes bytes;
+};
+
+struct TransportConfig {
+  bool inet4 = true;
+  bool inet6 = true;
+  uint16_t port = 500;  // 0: an ephemeral port per socket (tests)
+  // [General]:Listen-on entries (addresses or interface names); empty = wildcard.
+  std::vector<std::string> listen_on;
+};
+
+class UdpTransport {
+ public:
+  struct Socket {
+    int fd = -1;
+    base::SockAddr bound;  // wildcard or a Listen-on address
+  };
+
+  [[nodiscard]] static base::Result<UdpTransport> open(const TransportConfig& cfg);
+  UdpTransport(UdpTransport&& other) noexcept;
+  UdpTransport& operator=(UdpTransport&& other) noexcept;
+  UdpTransport(const UdpTransport&) = delete;
+  UdpTransport& operator=(const UdpTransport&) = delete;
+  ~UdpTransport();
+
+  const std::vector<Socket>& sockets() const noexcept { return m_sockets; }
+  // Drains `fd` (bounded batch) and hands each datagram to `sink`. Datagrams larger than
+  // kMaxDatagram, from port 0 or without a local address are dropped and logged.
+  [[nodiscard]] base::Status receive(int fd,
+                                     const std::function<void(ReceivedDatagram&&)>& sink);
+  // Sends from `local` (socket chosen by family and bound address) to `peer`.
+  [[nodiscard]] base::Status send(const base::SockAddr& local, const base::SockAddr& peer,
+                                  base::ByteView bytes);
+  void close_all();
+
+ private:
+  UdpTransport() = default;
+  const Socket* socket_for(const base::SockAddr& local, base::Family family) const;
+  std::vector<Socket> m_sockets;
+};
+
+// Expands Listen-on entries: IP literals as they are, interface names to their addresses
+// (getifaddrs). Families disabled in `cfg` are skipped. Errors name the entry.
+[[nodiscard]] base::Result<std::vector<base::IpAddress>> resolve_listen_on(
+    const TransportConfig& cfg);
+
+}  // namespace ike::daemon

@@ -1,0 +1,122 @@
+// UDP transport on loopback: local address learned with IP_PKTINFO, replies sent from the
+// address the peer used, Listen-on parsing, large datagrams.
+#include "daemon/udp_transport.h"
+
+#include <gtest/gtest.h>
+
+#include <poll.h>
+
+#include <chrono>
+#include <thread>
+
+namespace ike::daemon {
+namespace {
+
+using base::IpAddress;
+using base::SockAddr;
+
+IpAddress ip(const char* s) { return IpAddress::parse(s).value(); }
+
+// Waits for one datagram on any socket of `t`.
+std::optional<ReceivedDatagram> receive_one(UdpTransport& t) {
+  std::vector<pollfd> pfds;
+  for (const auto& s : t.sockets()) pfds.push_back({s.fd, POLLIN, 0});
+  if (::poll(pfds.data(), pfds.size(), 2000) <= 0) return std::nullopt;
+  std::optional<ReceivedDatagram> got;
+  for (const auto& p : pfds) {
+    if ((p.revents & POLLIN) == 0) continue;
+    EXPECT_TRUE(t.receive(p.fd, [&](ReceivedDatagram&& d) { got = std::move(d); }));
+  }
+  return got;
+}
+
+TEST(UdpTransport, PktinfoRoundTripOnLoopback) {
+  TransportConfig a_cfg{true, false, 0, {"127.0.0.1"}};
+  auto a = UdpTransport::open(a_cfg);
+  ASSERT_TRUE(a) << a.error().detail;
+  TransportConfig b_cfg{true, false, 0, {}};  // IPv4 wildcard
+  auto b = UdpTransport::open(b_cfg);
+  ASSERT_TRUE(b) << b.error().detail;
+  ASSERT_EQ(a->sockets().size(), 1u);
+  ASSERT_EQ(b->sockets().size(), 1u);
+  SockAddr a_addr = a->sockets()[0].bound;
+  uint16_t b_port = b->sockets()[0].bound.port;
+  ASSERT_NE(b_port, 0);
+
+  // a -> 127.0.0.2 (b's wildcard socket): b learns that the local address was 127.0.0.2.
+  base::Bytes payload{1, 2, 3, 4, 5};
+  ASSERT_TRUE(a->send(a_addr, {ip("127.0.0.2"), b_port}, payload));
+  auto got = receive_one(*b);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->bytes, payload);
+  EXPECT_EQ(got->local, (SockAddr{ip("127.0.0.2"), b_port}));
+  EXPECT_EQ(got->peer, a_addr);
+
+  // The reply leaves from 127.0.0.2 (IP_PKTINFO in sendmsg), not from 127.0.0.1.
+  ASSERT_TRUE(b->send(got->local, got->peer, base::Bytes{9, 9}));
+  auto reply = receive_one(*a);
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->peer, (SockAddr{ip("127.0.0.2"), b_port}));
+  EXPECT_EQ(reply->local, a_addr);
+}
+
+TEST(UdpTransport, LargestDatagram) {
+  auto a = UdpTransport::open({true, false, 0, {"127.0.0.1"}});
+  ASSERT_TRUE(a);
+  SockAddr self = a->sockets()[0].bound;
+  base::Bytes big(65507, 0x5a);  // the IPv4 UDP payload maximum
+  ASSERT_TRUE(a->send(self, self, big));
+  auto got = receive_one(*a);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->bytes.size(), big.size());
+  EXPECT_FALSE(a->send(self, self, base::Bytes(70000, 0)));
+}
+
+TEST(UdpTransport, Ipv6Loopback) {
+  auto t = UdpTransport::open({false, true, 0, {"::1"}});
+  if (!t) GTEST_SKIP() << "no IPv6 loopback: " << t.error().detail;
+  SockAddr self = t->sockets()[0].bound;
+  ASSERT_TRUE(t->send(self, self, base::Bytes{7}));
+  auto got = receive_one(*t);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->local.address, ip("::1"));
+  EXPECT_EQ(got->peer, self);
+}
+
+TEST(UdpTransport, ListenOnResolution) {
+  auto lo = resolve_listen_on({true, true, 500, {"127.0.0.1", "::1", "lo"}});
+  ASSERT_TRUE(lo) << lo.error().detail;
+  EXPECT_GE(lo->size(), 3u);
+  EXPECT_EQ((*lo)[0], ip("127.0.0.1"));
+  auto v4only = resolve_listen_on({true, false, 500, {"127.0.0.1", "::1"}});
+  ASSERT_TRUE(v4only);
+  EXPECT_EQ(v4only->size(), 1u);
+  auto bad = resolve_listen_on({true, true, 500, {"no-such-if0"}});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().detail,
+            "[General]:Listen-on: \"no-such-if0\" is neither an IP address nor an interface");
+  auto none = UdpTransport::open({true, false, 500, {"::1"}});
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.error().detail.find("no address to listen on"), std::string::npos);
+}
+
+TEST(UdpTransport, BindConflictNamesTheAddress) {
+  auto a = UdpTransport::open({true, false, 0, {"127.0.0.1"}});
+  ASSERT_TRUE(a);
+  uint16_t port = a->sockets()[0].bound.port;
+  auto b = UdpTransport::open({true, false, port, {"127.0.0.1"}});
+  ASSERT_FALSE(b);
+  EXPECT_NE(b.error().detail.find("127.0.0.1:" + std::to_string(port)), std::string::npos);
+  EXPECT_NE(b.error().detail.find("bind"), std::string::npos);
+}
+
+TEST(UdpTransport, NoSocketForFamily) {
+  auto a = UdpTransport::open({true, false, 0, {"127.0.0.1"}});
+  ASSERT_TRUE(a);
+  auto st = a->send({ip("::1"), 500}, {ip("::1"), 500}, base::Bytes{1});
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().detail.find("no IPv6 socket"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ike::daemon

@@ -1,0 +1,201 @@
+// FIFO command execution against a fake host: C commands as transactions on a real ConfDb,
+// connection re-init triggers, C get / S result files, debug levels, and malformed lines
+// changing nothing.
+#include "daemon/ui_commands.h"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "base/log.h"
+
+namespace ike::daemon {
+namespace {
+
+class FakeHost final : public UiHost {
+ public:
+  explicit FakeHost(std::string result) : m_result(std::move(result)) {}
+  conf::ConfDb& conf() override { return db; }
+  const std::string& result_file() const override { return m_result; }
+  void ui_engine(const engine::UiCommand& cmd) override { engine_cmds.push_back(cmd); }
+  void ui_connections_changed() override { ++connections_changed; }
+  void ui_reinit() override { ++reinits; }
+  void ui_shutdown() override { ++shutdowns; }
+  void ui_report() override { ++reports; }
+  std::string ui_status() override { return "SA name: test (Phase 2)\n"; }
+  void ui_set_passive(bool p) override { passive = p; }
+
+  conf::ConfDb db;
+  std::vector<engine::UiCommand> engine_cmds;
+  int connections_changed = 0, reinits = 0, shutdowns = 0, reports = 0;
+  std::optional<bool> passive;
+
+ private:
+  std::string m_result;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class UiCommandsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/ike_ui_test.XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    m_dir = tmpl;
+    host = std::make_unique<FakeHost>(m_dir + "/isakmpd.result");
+    auto& log = base::Logger::instance();
+    log.set_sink([this](const base::LogRecord& r) { logs.emplace_back(r.text); });
+  }
+  void TearDown() override {
+    base::Logger::instance().set_sink(base::stderr_sink());
+    base::Logger::instance().set_all_levels(0);
+    std::filesystem::remove_all(m_dir);
+  }
+  bool logged(std::string_view needle) const {
+    for (const auto& l : logs) {
+      if (l.find(needle) != std::string::npos) return true;
+    }
+    return false;
+  }
+  std::string m_dir;
+  std::unique_ptr<FakeHost> host;
+  std::vector<std::string> logs;
+};
+
+TEST_F(UiCommandsTest, SetRespectsForceAndLogsDuplicates) {
+  handle_ui_line("C set [General]:Retransmits=5", *host);
+  EXPECT_EQ(host->db.get("General", "Retransmits"), "5");
+  handle_ui_line("C set [general]:retransmits=7", *host);
+  EXPECT_EQ(host->db.get("General", "Retransmits"), "5");
+  EXPECT_TRUE(logged("duplicate"));
+  handle_ui_line("C set [General]:Retransmits=7 force", *host);
+  EXPECT_EQ(host->db.get("General", "Retransmits"), "7");
+  EXPECT_EQ(host->connections_changed, 0);
+}
+
+TEST_F(UiCommandsTest, ListCommandsAndConnectionReinit) {
+  handle_ui_line("C add [Phase 2]:Connections=a", *host);
+  handle_ui_line("C add [Phase 2]:Connections=b force", *host);
+  handle_ui_line("C add [Phase 2]:Connections=a", *host);
+  EXPECT_EQ(host->db.get_list("Phase 2", "Connections"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(host->connections_changed, 3);
+  handle_ui_line("C rmv [Phase 2]:Connections=a", *host);
+  EXPECT_EQ(host->db.get_list("Phase 2", "Connections"), (std::vector<std::string>{"b"}));
+  handle_ui_line("C set [Phase 2]:Passive-connections=p", *host);
+  EXPECT_EQ(host->connections_changed, 5);
+  handle_ui_line("C rm [Phase 2]:Connections", *host);
+  EXPECT_FALSE(host->db.get("Phase 2", "Connections").has_value());
+  EXPECT_EQ(host->connections_changed, 6);
+  handle_ui_line("C rms [Phase 2]", *host);
+  EXPECT_FALSE(host->db.has_section("Phase 2"));
+  EXPECT_EQ(host->connections_changed, 7);
+  handle_ui_line("C set [Phase 1]:Default=x", *host);
+  EXPECT_EQ(host->connections_changed, 7);
+}
+
+TEST_F(UiCommandsTest, IpsecctlSequenceBuildsTheConfig) {
+  const char* lines[] = {
+      "C set [Phase 1]:192.0.2.2=peer-192.0.2.2 force",
+      "C set [peer-192.0.2.2]:Phase=1 force",
+      "C set [peer-192.0.2.2]:Authentication=xyz force",
+      "C set [from-10.1.1.0/24-to-10.1.2.0/24]:Local-ID=from-10.1.1.0/24 force",
+      "C add [Phase 2]:Connections=from-10.1.1.0/24-to-10.1.2.0/24",
+  };
+  for (const char* l : lines) handle_ui_line(l, *host);
+  EXPECT_EQ(host->db.get("Phase 1", "192.0.2.2"), "peer-192.0.2.2");
+  EXPECT_EQ(host->db.get("PEER-192.0.2.2", "authentication"), "xyz");
+  EXPECT_EQ(host->db.get("from-10.1.1.0/24-to-10.1.2.0/24", "Local-ID"), "from-10.1.1.0/24");
+  EXPECT_EQ(host->connections_changed, 1);
+  // ipsecctl -d sequence.
+  handle_ui_line("t from-10.1.1.0/24-to-10.1.2.0/24", *host);
+  handle_ui_line("C rmv [Phase 2]:Connections=from-10.1.1.0/24-to-10.1.2.0/24", *host);
+  handle_ui_line("C rms [from-10.1.1.0/24-to-10.1.2.0/24]", *host);
+  EXPECT_FALSE(host->db.has_section("from-10.1.1.0/24-to-10.1.2.0/24"));
+  ASSERT_EQ(host->engine_cmds.size(), 1u);
+  EXPECT_EQ(std::get<engine::UiTeardown>(host->engine_cmds[0]).name,
+            "from-10.1.1.0/24-to-10.1.2.0/24");
+}
+
+TEST_F(UiCommandsTest, GetWritesValueOrEmptyFile) {
+  handle_ui_line("C set [General]:Listen-on=127.0.0.1", *host);
+  handle_ui_line("C get [General]:Listen-on", *host);
+  EXPECT_EQ(slurp(host->result_file()), "127.0.0.1\n");
+  handle_ui_line("C get [General]:Nothing", *host);
+  EXPECT_TRUE(std::filesystem::exists(host->result_file()));
+  EXPECT_EQ(slurp(host->result_file()), "");
+}
+
+TEST_F(UiCommandsTest, StatusWritesTheHostReport) {
+  handle_ui_line("S", *host);
+  EXPECT_EQ(slurp(host->result_file()), "SA name: test (Phase 2)\n");
+}
+
+TEST_F(UiCommandsTest, EngineAndDaemonCommandsReachTheHost) {
+  handle_ui_line("c conn-a", *host);
+  handle_ui_line("t main 192.0.2.2", *host);
+  handle_ui_line("T", *host);
+  handle_ui_line("d 00112233445566778899aabbccddeeff -", *host);
+  ASSERT_EQ(host->engine_cmds.size(), 4u);
+  EXPECT_EQ(std::get<engine::UiConnect>(host->engine_cmds[0]).name, "conn-a");
+  EXPECT_EQ(std::get<engine::UiTeardown>(host->engine_cmds[1]).phase, 1);
+  EXPECT_TRUE(std::holds_alternative<engine::UiTeardownAll>(host->engine_cmds[2]));
+  EXPECT_FALSE(std::get<engine::UiDeleteSa>(host->engine_cmds[3]).message_id.has_value());
+  handle_ui_line("M passive", *host);
+  EXPECT_EQ(host->passive, true);
+  handle_ui_line("M active", *host);
+  EXPECT_EQ(host->passive, false);
+  handle_ui_line("R", *host);
+  handle_ui_line("r", *host);
+  handle_ui_line("Q", *host);
+  EXPECT_EQ(host->reinits, 1);
+  EXPECT_EQ(host->reports, 1);
+  EXPECT_EQ(host->shutdowns, 1);
+  handle_ui_line("p on", *host);
+  EXPECT_TRUE(logged("not supported yet (TODO(#4))"));
+}
+
+TEST_F(UiCommandsTest, DebugCommandsChangeTheLogger) {
+  auto& log = base::Logger::instance();
+  log.set_all_levels(0);
+  handle_ui_line("D 7 40", *host);
+  EXPECT_EQ(log.level(base::LogClass::Exchange), 40);
+  handle_ui_line("D A 20", *host);
+  EXPECT_EQ(log.level(base::LogClass::Ui), 20);
+  EXPECT_EQ(log.level(base::LogClass::Exchange), 20);
+  handle_ui_line("D T", *host);
+  EXPECT_EQ(log.level(base::LogClass::Ui), 0);
+  handle_ui_line("D T", *host);
+  EXPECT_EQ(log.level(base::LogClass::Ui), 20);
+  log.set_all_levels(0);
+}
+
+TEST_F(UiCommandsTest, MalformedLinesAreLoggedSanitizedAndChangeNothing) {
+  handle_ui_line("C set [General]:Retransmits=" + std::string(201, '9'), *host);
+  EXPECT_FALSE(host->db.get("General", "Retransmits").has_value());
+  EXPECT_TRUE(logged("malformed: C set: value longer than 200 characters"));
+  handle_ui_line("z\x1b[31mred", *host);
+  EXPECT_TRUE(logged("ui: command \"z\\x1b[31mred\" malformed: unrecognized command 'z'"));
+  handle_ui_event({LineReader::Event::Kind::Overlong, "C set [x"}, *host);
+  EXPECT_TRUE(logged("line longer than 4096 bytes discarded (starts \"C set [x\")"));
+  EXPECT_TRUE(host->engine_cmds.empty());
+  EXPECT_EQ(host->shutdowns, 0);
+}
+
+TEST(UiCommands, ConnectionListNames) {
+  EXPECT_TRUE(is_connection_list("Phase 2", "Connections"));
+  EXPECT_TRUE(is_connection_list("phase 2", "passive-connections"));
+  EXPECT_FALSE(is_connection_list("Phase 1", "Connections"));
+  EXPECT_FALSE(is_connection_list("Phase 2", "Connection"));
+}
+
+}  // namespace
+}  // namespace ike::daemon
