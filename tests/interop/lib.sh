@@ -43,12 +43,11 @@ ikt_init() {
   if [[ ${IKT_SKIP_SETUP:-0} != 1 ]]; then
     "$IKT_ROOT/scripts/lab/setup.sh" >&2 || { echo "ikt: FAIL $name: lab set-up failed" >&2; exit 1; }
   fi
-  [[ -f $IKT_SHIM ]] || { echo "ikt: FAIL $name: preload shim $IKT_SHIM missing" >&2; exit 1; }
   IKT_NAME=$name
   IKT_DIR=$(mktemp -d "/tmp/ikt-$name-XXXXXX")
   chmod 0755 "$IKT_DIR"
-  IKT_NS_L="ikt-$$-L"
-  IKT_NS_R="ikt-$$-R"
+  IKT_NS_L="${IKT_NS_PREFIX:-ikt-$$}-L"
+  IKT_NS_R="${IKT_NS_PREFIX:-ikt-$$}-R"
   trap ikt_cleanup EXIT
   trap 'ikt_fail "interrupted"' INT TERM
 }

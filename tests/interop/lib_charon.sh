@@ -14,6 +14,7 @@ IKT_CHARON_PREFIX="$IKT_CACHE/charon"
 ikt_charon_start() {
   local NS ME PEER MYNET PEERNET D
   ikt_side_vars "$1"
+  [[ -f $IKT_SHIM ]] || ikt_fail "preload shim $IKT_SHIM missing (run scripts/lab/setup.sh)"
   mkdir -p "$D/run"
   cat >"$D/strongswan.conf" <<EOF
 charon {

@@ -60,6 +60,7 @@ EOF
 ikt_pluto_start() {
   local NS ME PEER MYNET PEERNET D
   ikt_side_vars "$1"
+  [[ -f $IKT_SHIM ]] || ikt_fail "preload shim $IKT_SHIM missing (run scripts/lab/setup.sh)"
   mkdir -p "$D/run" "$D/nss"
   if [[ ! -f $D/nss/cert9.db ]]; then
     certutil -N -d "sql:$D/nss" --empty-password >/dev/null 2>&1 ||
