@@ -5,9 +5,9 @@
 #     CASE     a directory under tests/interop/scenarios/ holding case.env (see there)
 #     PEER     strongswan | libreswan
 #     ROLE     initiator | responder  (our isakmpd's role; it always sits on the left, 10.99.1.1)
-#              harness                (no isakmpd: charon on the left initiates to pluto on the
-#                                      right, or the other way with IKT_HARNESS_INITIATOR=R;
-#                                      self-test of this harness)
+#              harness                (no isakmpd, self-test of this harness: PEER on the right,
+#                                      the other implementation on the left; the left one
+#                                      initiates, or the right one with IKT_HARNESS_INITIATOR=R)
 #     ISAKMPD  our daemon binary (or $IKT_ISAKMPD); not needed for ROLE=harness
 #
 # EXPECT=up cases assert: both sides report phase 1 and phase 2 established (charon: IKE SA
@@ -37,15 +37,18 @@ case $ROLE in initiator | responder | harness) ;; *) usage ;; esac
 case_env="$here/scenarios/$CASE/case.env"
 [[ -f $case_env ]] || { echo "ikt: FAIL: no scenario $case_env" >&2; exit 1; }
 
-DESC="" EXPECT=up MODE=tunnel FAIL_NO_P1=yes FOLLOWUP="" PEER_PSK="" ISAKMPD_P1_PLUTO=""
+CHARON_EXPECT_LOG=() PLUTO_EXPECT_LOG=()
+DESC="" EXPECT=up MODE=tunnel FAIL_NO_P1=yes FOLLOWUP="" PEER_PSK="" ISAKMPD_P1_PLUTO="" CHARON_IKE_PLUTO=""
 # shellcheck source=/dev/null
 source "$case_env"
 PSK=${IKT_PSK:-ikt-interop-secret-0123456789}
 PEER_PSK=${PEER_PSK:-$PSK}
 
 if [[ $ROLE == harness ]]; then
-  name="harness-$CASE"
-  LEFT_KIND=strongswan RIGHT_KIND=libreswan INITIATOR=${IKT_HARNESS_INITIATOR:-L}
+  name="harness-$CASE-$PEER_KIND"
+  # PEER names the right side; the other implementation sits on the left.
+  if [[ $PEER_KIND == libreswan ]]; then LEFT_KIND=strongswan; else LEFT_KIND=libreswan; fi
+  RIGHT_KIND=$PEER_KIND INITIATOR=${IKT_HARNESS_INITIATOR:-L}
 else
   name="$CASE-$PEER_KIND-$ROLE"
   LEFT_KIND=isakmpd RIGHT_KIND=$PEER_KIND
@@ -71,7 +74,12 @@ side_conf() {
   local side=$1 psk role p1
   psk=$(psk_of "$side" "${2:-}")
   case $(kind_of "$side") in
-    strongswan) ikt_charon_conf "$side" "$CHARON_IKE" "$CHARON_ESP" "$MODE" "$psk" ;;
+    strongswan)
+      # Facing libreswan (harness), a case may need a group that libreswan supports.
+      local ike=$CHARON_IKE
+      [[ $(kind_of L) == libreswan || $(kind_of R) == libreswan ]] && [[ -n $CHARON_IKE_PLUTO ]] &&
+        ike=$CHARON_IKE_PLUTO
+      ikt_charon_conf "$side" "$ike" "$CHARON_ESP" "$MODE" "$psk" ;;
     libreswan) ikt_pluto_conf "$side" "$PLUTO_IKE" "$PLUTO_ESP" "$MODE" "$psk" "$PLUTO_PFS" ;;
     isakmpd)
       if [[ $side == "$INITIATOR" ]]; then role=initiator; else role=responder; fi
@@ -163,6 +171,31 @@ start_capture() {
   ikt_wait_for 5 "tcpdump listening" grep -q "listening on" "$IKT_DIR/tcpdump.out" || true
 }
 
+# check_peer_logs: the negotiated algorithms as charon/pluto logged them (case.env
+# CHARON_EXPECT_LOG / PLUTO_EXPECT_LOG, fixed strings).
+check_peer_logs() {
+  local s kind log pat n=0
+  for s in L R; do
+    kind=$(kind_of "$s")
+    if [[ $kind == strongswan ]]; then
+      # In the harness, charon may run a libreswan-compatible variant of the case.
+      [[ $ROLE == harness && -n $CHARON_IKE_PLUTO ]] && continue
+      log="$IKT_DIR/$s/charon.log"
+      for pat in "${CHARON_EXPECT_LOG[@]}"; do
+        grep -qF -- "$pat" "$log" || fail "charon ($s) did not log '$pat' (negotiated something else?)"
+        n=$((n + 1))
+      done
+    elif [[ $kind == libreswan ]]; then
+      log="$IKT_DIR/$s/pluto.log"
+      for pat in "${PLUTO_EXPECT_LOG[@]}"; do
+        grep -qF -- "$pat" "$log" || fail "pluto ($s) did not log '$pat' (negotiated something else?)"
+        n=$((n + 1))
+      done
+    fi
+  done
+  ((n == 0)) || ikt_log "PASS the peer logged the expected algorithms ($n lines)"
+}
+
 # assert_up T_START: the positive checks; T_START = elapsed seconds when initiation began.
 assert_up() {
   local t_start=$1 sl sr
@@ -205,6 +238,7 @@ assert_up() {
       fail "IKE cookies differ: ours i=$ic r=$rc, charon i=$(field icookie "$sr") r=$(field rcookie "$sr")"
     ikt_log "PASS IKE cookies equal: $ic $rc"
   fi
+  check_peer_logs
   local out
   if [[ $LEFT_KIND == isakmpd ]]; then
     out=$(python3 "$here/ikt.py" keycmp --ours "$IKT_DIR/L/keylog" --peer "$IKT_DIR/R/xfrm.log" 2>&1) ||
