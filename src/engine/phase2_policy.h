@@ -68,6 +68,8 @@ struct Phase2Offer {
   std::string configuration;
   std::vector<std::string> suite_sections;  // per proposal number - 1
   std::vector<ProtocolSpi> spis;            // as given
+  // [proposal number - 1][protocol index in the suite]: local ReplayWindow of that protocol.
+  std::vector<std::vector<uint8_t>> replay_windows;
 };
 
 // Initiator: the SA payload of Quick Mode message 1. `spis` must hold one SPI per protocol of
