@@ -271,6 +271,91 @@ TEST(Autogen, CountsAndUniqueness) {
   EXPECT_EQ(db.sections().size(), kMmTransformCount + 3 * kQmSuiteCount + 8);
 }
 
+TEST(Defaults, EditingBuiltInSections) {
+  ConfDb db = defaults_only();
+  const std::size_t total = db.size();
+  const std::size_t sections = db.sections().size();
+
+  // `C rm` of one built-in tag: the section keeps its other tags.
+  TxId tx = db.begin();
+  db.remove(tx, "QM-ESP-AES-SHA-PFS-XF", "GROUP_DESCRIPTION");
+  ASSERT_TRUE(db.commit(tx));
+  EXPECT_FALSE(db.get("QM-ESP-AES-SHA-PFS-XF", "GROUP_DESCRIPTION"));
+  EXPECT_EQ(db.get("QM-ESP-AES-SHA-PFS-XF", "TRANSFORM_ID"), "AES");
+  EXPECT_EQ(db.tags("QM-ESP-AES-SHA-PFS-XF"),
+            (std::vector<std::string>{"TRANSFORM_ID", "KEY_LENGTH", "ENCAPSULATION_MODE",
+                                      "AUTHENTICATION_ALGORITHM", "Life"}));
+  EXPECT_EQ(db.size(), total - 1);
+  EXPECT_EQ(db.dump_non_default(), "") << "still only defaults";
+
+  // `C rms` of a built-in section, then a new tag in it: only the new tag is visible.
+  tx = db.begin();
+  db.remove_section(tx, "aes-sha");
+  ASSERT_TRUE(db.commit(tx));
+  EXPECT_FALSE(db.has_section("AES-SHA"));
+  EXPECT_EQ(db.size(), total - 1 - 6);
+  EXPECT_EQ(db.sections().size(), sections - 1);
+  tx = db.begin();
+  db.set(tx, "AES-SHA", "Life", "My-life", false);
+  ASSERT_TRUE(db.commit(tx));
+  EXPECT_EQ(db.tags("AES-SHA"), std::vector<std::string>{"Life"});
+  EXPECT_EQ(db.get("AES-SHA", "Life"), "My-life");
+  EXPECT_FALSE(db.get("AES-SHA", "HASH_ALGORITHM"));
+  EXPECT_EQ(db.sections().size(), sections);
+  EXPECT_EQ(db.size(), total - 1 - 6 + 1);
+
+  // A FIFO `C set` without force replaces a built-in default (no duplicate message) ...
+  tx = db.begin();
+  db.set(tx, "General", "Retransmits", "8", false);
+  db.set(tx, "3DES-SHA", "GROUP_DESCRIPTION", "MODP_2048", false);
+  auto r = db.commit(tx);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->empty());
+  EXPECT_EQ(db.get("General", "Retransmits"), "8");
+  EXPECT_EQ(db.get("3DES-SHA", "GROUP_DESCRIPTION"), "MODP_2048");
+  EXPECT_EQ(db.get("3DES-SHA", "HASH_ALGORITHM"), "SHA");
+  EXPECT_EQ(db.dump_non_default(),
+            "[AES-SHA]\nLife=\tMy-life\n\n[General]\nRetransmits=\t8\n\n"
+            "[3DES-SHA]\nGROUP_DESCRIPTION=\tMODP_2048\n");
+  // ... and a second one is a duplicate.
+  tx = db.begin();
+  db.set(tx, "General", "Retransmits", "9", false);
+  r = db.commit(tx);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->size(), 1u);
+
+  // `C add` to a built-in list.
+  tx = db.begin();
+  db.add_to_list(tx, "Default-phase-1-configuration", "Transforms", "AES-SHA2-256-GRP14");
+  ASSERT_TRUE(db.commit(tx));
+  EXPECT_EQ(db.get_list("Default-phase-1-configuration", "Transforms"),
+            (std::vector<std::string>{"3DES-SHA-RSA_SIG", "AES-SHA2-256-GRP14"}));
+
+  // The sorted section list has no duplicates and everything listed is readable.
+  auto all = db.sections();
+  std::set<std::string, CaseLess> uniq(all.begin(), all.end());
+  EXPECT_EQ(uniq.size(), all.size());
+  std::size_t entries = 0;
+  for (const auto& sec : all) entries += db.tags(sec).size();
+  EXPECT_EQ(entries, db.size());
+
+  // Re-applying the defaults restores what was removed but keeps user values.
+  load_defaults(db);
+  EXPECT_EQ(db.get("QM-ESP-AES-SHA-PFS-XF", "GROUP_DESCRIPTION"), "MODP_1024");
+  EXPECT_EQ(db.get("AES-SHA", "HASH_ALGORITHM"), "SHA");
+  EXPECT_EQ(db.get("AES-SHA", "Life"), "My-life");
+  EXPECT_EQ(db.get("General", "Retransmits"), "8");
+  entries = 0;
+  for (const auto& sec : db.sections()) entries += db.tags(sec).size();
+  EXPECT_EQ(entries, db.size());
+
+  // clear() drops the defaults too.
+  db.clear();
+  EXPECT_EQ(db.size(), 0u);
+  EXPECT_FALSE(db.has_section("AES-SHA"));
+  EXPECT_TRUE(db.sections().empty());
+}
+
 TEST(Defaults, LoadTime) {
   // The static image is built once per process; every reload then only attaches it and
   // merges the file's sections. Target: a reload's defaults well under 50 ms.
