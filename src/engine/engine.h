@@ -67,6 +67,8 @@ class Engine {
   std::size_t phase1_sa_count() const;
   std::size_t phase2_sa_count() const;
   std::size_t exchange_count() const;
+  // Why the last dropped datagram was dropped (tests, `r` report). Added by the engine core.
+  std::string last_drop_reason() const;
 
  private:
   std::unique_ptr<EngineImpl> m_impl;

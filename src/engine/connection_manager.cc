@@ -1,0 +1,103 @@
+// Connection bring-up and the watchdog (isakmpd connection.c connection_init/connection_checker).
+#include "engine/connection_manager.h"
+
+#include <algorithm>
+
+#include "base/log.h"
+#include "engine/engine_impl.h"
+#include "engine/exchanges/common.h"
+#include "engine/peer_config.h"
+
+namespace ike::engine {
+
+namespace {
+
+base::Seconds check_interval(const EngineImpl& e) {
+  int64_t v = e.conf().get_num_or("General", "Check-interval", kDefaultCheckInterval);
+  return base::Seconds{v <= 0 ? kDefaultCheckInterval : v};
+}
+
+}  // namespace
+
+void ConnectionManager::reload_list(EngineImpl& e) { m_active = active_connections(e.conf()); }
+
+void ConnectionManager::start(EngineImpl& e, base::TimePoint now) {
+  m_started = true;
+  reload_list(e);
+  check_all(e, now);
+  m_next_check = now + check_interval(e);
+}
+
+void ConnectionManager::check_all(EngineImpl& e, base::TimePoint now) {
+  if (e.options().passive) return;
+  for (const auto& name : m_active) {
+    if (!is_up_or_pending(e, name)) connect(e, name, now);
+  }
+}
+
+void ConnectionManager::on_tick(EngineImpl& e, base::TimePoint now) {
+  if (m_reinit && now >= *m_reinit) {
+    m_reinit.reset();
+    reload_list(e);
+    check_all(e, now);
+  }
+  if (m_next_check && now >= *m_next_check) {
+    check_all(e, now);
+    m_next_check = now + check_interval(e);
+  }
+}
+
+std::optional<base::TimePoint> ConnectionManager::next_deadline() const {
+  std::optional<base::TimePoint> d = m_next_check;
+  if (m_reinit && (!d || *m_reinit < *d)) d = m_reinit;
+  return d;
+}
+
+bool ConnectionManager::is_up_or_pending(const EngineImpl& e, const std::string& name) const {
+  if (e.sas().ipsec_count_for(name) != 0) return true;
+  for (const auto& [k, x] : e.exchanges().all()) {
+    if (x.finished) continue;
+    if (x.qm && x.qm->connection == name) return true;
+    if (x.mm && std::find(x.mm->queued.begin(), x.mm->queued.end(), name) != x.mm->queued.end()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool ConnectionManager::connect(EngineImpl& e, const std::string& name, base::TimePoint now) {
+  auto conn = load_connection_config(e.conf(), name);
+  if (!conn) {
+    IKE_LOG_WARN("connection {}: {}", name, conn.error().detail);
+    return false;
+  }
+  if (conn->isakmp_peer.empty()) {
+    IKE_LOG_WARN("connection {}: no ISAKMP-peer, cannot initiate", name);
+    return false;
+  }
+  auto peer = load_peer_config(e.conf(), conn->isakmp_peer);
+  if (!peer || !peer->address) {
+    IKE_LOG_WARN("connection {}: peer {}: {}", name, conn->isakmp_peer,
+                 peer ? "no Address" : peer.error().detail);
+    return false;
+  }
+  if (IsakmpSa* sa = e.sas().find_isakmp_by_peer(*peer->address)) {
+    auto st = qm_initiate(e, *sa, name, now);
+    if (!st) IKE_LOG_WARN("connection {}: {}", name, st.error().detail);
+    return st.has_value();
+  }
+  // A Main Mode to that peer is already running: wait for it.
+  for (auto& [k, x] : e.exchanges().all()) {
+    if (x.mm && x.role == Role::Initiator && !x.finished && x.peer.address == *peer->address) {
+      if (std::find(x.mm->queued.begin(), x.mm->queued.end(), name) == x.mm->queued.end()) {
+        x.mm->queued.push_back(name);
+      }
+      return true;
+    }
+  }
+  auto st = mm_initiate(e, conn->isakmp_peer, {name}, now);
+  if (!st) IKE_LOG_WARN("connection {}: {}", name, st.error().detail);
+  return st.has_value();
+}
+
+}  // namespace ike::engine

@@ -1,0 +1,203 @@
+// Engine: the public facade (forwarding to EngineImpl) plus EngineImpl's time-driven and
+// command-driven entry points: timers (retransmits, Exchange-max-time, lingering exchanges, SA
+// hard lifetimes, the connection watchdog), UI commands (c, t, T, d), kernel replies, config
+// changes and shutdown (DELETEs: IPsec first, then ISAKMP).
+#include "engine/engine.h"
+
+#include <fmt/format.h>
+
+#include "base/log.h"
+#include "engine/engine_impl.h"
+#include "engine/exchanges/common.h"
+#include "engine/report.h"
+
+namespace ike::engine {
+
+// ------------------------------------------------------------------------------ facade
+
+Engine::Engine(const conf::ConfDb& conf, const crypto::Provider& crypto, base::Random& rng,
+               EngineOptions options)
+    : m_impl(std::make_unique<EngineImpl>(conf, crypto, rng, options)) {}
+Engine::~Engine() = default;
+
+void Engine::start(base::TimePoint now) { m_impl->start(now); }
+void Engine::on_datagram(const Datagram& d, base::TimePoint now) { m_impl->on_datagram(d, now); }
+void Engine::on_ui(const UiCommand& cmd, base::TimePoint now) { m_impl->on_ui(cmd, now); }
+void Engine::on_kernel_reply(const KernelReply& reply, base::TimePoint now) {
+  m_impl->on_kernel_reply(reply, now);
+}
+void Engine::on_tick(base::TimePoint now) { m_impl->on_tick(now); }
+void Engine::on_config_changed(base::TimePoint now) { m_impl->on_config_changed(now); }
+void Engine::shutdown(base::TimePoint now, bool send_deletes) {
+  m_impl->shutdown(now, send_deletes);
+}
+void Engine::set_passive(bool passive) { m_impl->set_passive(passive); }
+std::optional<base::TimePoint> Engine::next_deadline() const { return m_impl->next_deadline(); }
+std::vector<Output> Engine::take_outputs() { return m_impl->take_outputs(); }
+std::string Engine::sa_status_report(base::TimePoint now) const {
+  return m_impl->sa_status_report(now);
+}
+std::vector<std::string> Engine::report_lines(base::TimePoint now) const {
+  return m_impl->report_lines(now);
+}
+Engine::Stats Engine::stats() const { return m_impl->stats(); }
+std::size_t Engine::phase1_sa_count() const { return m_impl->sas().isakmp_sas().size(); }
+std::size_t Engine::phase2_sa_count() const { return m_impl->sas().ipsec_sas().size(); }
+std::size_t Engine::exchange_count() const { return m_impl->exchanges().active_count(); }
+std::string Engine::last_drop_reason() const { return m_impl->last_drop_reason(); }
+
+// ------------------------------------------------------------------------------ reports
+
+std::string EngineImpl::sa_status_report(base::TimePoint now) const {
+  return format_sa_status(*this, now);
+}
+std::vector<std::string> EngineImpl::report_lines(base::TimePoint now) const {
+  return format_report_lines(*this, now);
+}
+
+// ------------------------------------------------------------------------------ timers
+
+void EngineImpl::on_tick(base::TimePoint now) {
+  expire_exchanges(now);
+  expire_sas(now);
+  m_connections.on_tick(*this, now);
+}
+
+void EngineImpl::expire_exchanges(base::TimePoint now) {
+  std::vector<ExchangeKey> keys;
+  for (const auto& [k, x] : m_exchanges.all()) keys.push_back(k);
+  for (const auto& k : keys) {
+    Exchange* x = m_exchanges.find(k);
+    if (x == nullptr) continue;
+    if (x->finished) {
+      if (now >= x->expires) m_exchanges.remove(k);
+      continue;
+    }
+    if (now >= x->expires) {
+      fail_exchange(k, fmt::format("exchange timed out after {} s (Exchange-max-time)",
+                                   m_rtx_policy.exchange_max_time.count()));
+      continue;
+    }
+    switch (x->rtx.on_timer(now, m_rtx_policy.retransmits)) {
+      case Retransmitter::Expiry::None:
+        break;
+      case Retransmitter::Expiry::Resend:
+        ++m_stats.retransmits;
+        IKE_LOG_DEBUG(Message, 10, "retransmitting to {} (transmission {}) in state {}",
+                      x->peer.to_string(), x->rtx.transmissions(), state_name(x->state));
+        send(x->local, x->peer, x->rtx.last_sent());
+        break;
+      case Retransmitter::Expiry::GiveUp:
+        fail_exchange(k, fmt::format("no response from peer {} after {} retransmits",
+                                     x->peer.to_string(), m_rtx_policy.retransmits));
+        break;
+    }
+  }
+}
+
+void EngineImpl::expire_sas(base::TimePoint now) {
+  std::vector<base::Spi> p2;
+  for (const auto& [spi, sa] : m_sas.ipsec_sas()) {
+    if (sa.hard_expiry && now >= *sa.hard_expiry) p2.push_back(spi);
+  }
+  for (auto spi : p2) {
+    // The kernel expires the SA itself at its hard lifetime; we drop the record.
+    std::optional<IpsecSa> gone = m_sas.remove_ipsec(spi);
+    event(SaEvent{SaEvent::Kind::Phase2Deleted, gone->name, gone->local, gone->peer,
+                  gone->parent, gone->message_id, {gone->in_spi, gone->out_spi},
+                  "hard lifetime expired"});
+  }
+  std::vector<base::CookiePair> p1;
+  for (const auto& [c, sa] : m_sas.isakmp_sas()) {
+    if (sa.hard_expiry && now >= *sa.hard_expiry) p1.push_back(c);
+  }
+  for (const auto& c : p1) delete_isakmp_sa(*this, c, true, "hard lifetime expired");
+}
+
+std::optional<base::TimePoint> EngineImpl::next_deadline() const {
+  std::optional<base::TimePoint> d;
+  auto consider = [&](std::optional<base::TimePoint> t) {
+    if (t && (!d || *t < *d)) d = t;
+  };
+  for (const auto& [k, x] : m_exchanges.all()) {
+    consider(x.expires);
+    consider(x.rtx.deadline());
+  }
+  for (const auto& [c, sa] : m_sas.isakmp_sas()) consider(sa.hard_expiry);
+  for (const auto& [s, sa] : m_sas.ipsec_sas()) consider(sa.hard_expiry);
+  consider(m_connections.next_deadline());
+  return d;
+}
+
+// ------------------------------------------------------------------------------ commands
+
+void EngineImpl::on_kernel_reply(const KernelReply& reply, base::TimePoint now) {
+  if (Exchange* x = m_exchanges.find_by_request(reply.request_id)) {
+    qm_on_spi(*this, *x, reply, now);
+    return;
+  }
+  if (!reply.ok) {
+    IKE_LOG_WARN("kernel request {} failed: {}", reply.request_id, reply.error);
+  }
+}
+
+void EngineImpl::on_config_changed(base::TimePoint now) {
+  m_rtx_policy = RetransmitPolicy::from_conf(m_conf);
+  m_connections.config_changed(now);
+}
+
+void EngineImpl::on_ui(const UiCommand& cmd, base::TimePoint now) {
+  if (const auto* c = std::get_if<UiConnect>(&cmd)) {
+    m_connections.connect(*this, c->name, now);
+    return;
+  }
+  if (std::holds_alternative<UiTeardownAll>(cmd)) {
+    std::vector<base::Spi> all;
+    for (const auto& [spi, sa] : m_sas.ipsec_sas()) all.push_back(spi);
+    for (auto spi : all) delete_ipsec_sa(*this, spi, true, "teardown all (T)");
+    return;
+  }
+  if (const auto* t = std::get_if<UiTeardown>(&cmd)) {
+    auto addr = base::IpAddress::parse(t->name);
+    if (t->phase == 1) {
+      std::vector<base::CookiePair> victims;
+      for (const auto& [c, sa] : m_sas.isakmp_sas()) {
+        if (addr ? sa.peer.address == *addr : sa.name == t->name) victims.push_back(c);
+      }
+      for (const auto& c : victims) delete_isakmp_sa(*this, c, true, "teardown (t main)");
+      return;
+    }
+    if (!addr) m_connections.forget(t->name);
+    std::vector<base::Spi> victims;
+    for (const auto& [spi, sa] : m_sas.ipsec_sas()) {
+      if (addr ? sa.peer.address == *addr : sa.name == t->name) victims.push_back(spi);
+    }
+    if (victims.empty()) IKE_LOG_INFO("teardown: no SA for {}", base::sanitize_for_log(t->name));
+    for (auto spi : victims) delete_ipsec_sa(*this, spi, true, "teardown (t)");
+    return;
+  }
+  if (const auto* d = std::get_if<UiDeleteSa>(&cmd)) {
+    if (!d->message_id) {
+      delete_isakmp_sa(*this, d->cookies, true, "delete (d)");
+      return;
+    }
+    std::vector<base::Spi> victims;
+    for (const auto& [spi, sa] : m_sas.ipsec_sas()) {
+      if (sa.parent == d->cookies && sa.message_id == *d->message_id) victims.push_back(spi);
+    }
+    for (auto spi : victims) delete_ipsec_sa(*this, spi, true, "delete (d)");
+  }
+}
+
+void EngineImpl::shutdown(base::TimePoint now, bool send_deletes) {
+  (void)now;
+  std::vector<base::Spi> p2;
+  for (const auto& [spi, sa] : m_sas.ipsec_sas()) p2.push_back(spi);
+  for (auto spi : p2) delete_ipsec_sa(*this, spi, send_deletes, "shutdown");
+  std::vector<base::CookiePair> p1;
+  for (const auto& [c, sa] : m_sas.isakmp_sas()) p1.push_back(c);
+  for (const auto& c : p1) delete_isakmp_sa(*this, c, send_deletes, "shutdown");
+  m_exchanges.all().clear();
+}
+
+}  // namespace ike::engine

@@ -1,0 +1,346 @@
+// The datagram driver and the shared services of EngineImpl (design §3.3, §3.4): parse the
+// header, find the exchange by (cookies, message id), answer duplicates from the retransmit
+// cache, look up the transition row, check the ENC flag, decrypt with the IV chain, parse the
+// payloads, check them against the row's payload rule, then run the step. Everything before
+// the step is side-effect free (reliability.md A1.6 classes 6, 12-16): a bad datagram is dropped
+// and counted with its reason in Stats.dropped and at IKE_LOG_DEBUG(Message, 10).
+#include "engine/engine_impl.h"
+
+#include <fmt/format.h>
+
+#include "base/log.h"
+#include "engine/exchanges/common.h"
+#include "engine/message_crypto.h"
+#include "wire/registry.h"
+
+namespace ike::engine {
+
+EngineImpl::EngineImpl(const conf::ConfDb& conf, const crypto::Provider& crypto,
+                       base::Random& rng, EngineOptions options)
+    : m_conf(conf),
+      m_crypto(crypto),
+      m_rng(rng),
+      m_options(options),
+      m_rtx_policy(RetransmitPolicy::from_conf(conf)) {}
+
+void EngineImpl::start(base::TimePoint now) {
+  m_rtx_policy = RetransmitPolicy::from_conf(m_conf);
+  m_connections.start(*this, now);
+}
+
+std::vector<Output> EngineImpl::take_outputs() {
+  std::vector<Output> out;
+  out.swap(m_outputs);
+  return out;
+}
+
+void EngineImpl::send(const base::SockAddr& local, const base::SockAddr& peer, base::Bytes bytes) {
+  ++m_stats.datagrams_out;
+  m_outputs.emplace_back(SendDatagram{local, peer, std::move(bytes)});
+}
+
+void EngineImpl::send_exchange_message(Exchange& x, base::Bytes bytes, base::TimePoint now,
+                                       bool expect_answer) {
+  send(x.local, x.peer, bytes);
+  x.rtx.sent(std::move(bytes), now, expect_answer);
+}
+
+uint64_t EngineImpl::kernel(decltype(KernelRequest::op) op) {
+  uint64_t id = m_next_request++;
+  m_outputs.emplace_back(KernelRequest{id, std::move(op)});
+  return id;
+}
+
+void EngineImpl::event(SaEvent ev) {
+  if (m_options.verbose && ev.kind != SaEvent::Kind::ExchangeFailed) {
+    IKE_LOG_INFO("{}: {} {} {}", ev.name, ev.peer.to_string(), ev.cookies.hex(), ev.detail);
+  }
+  m_outputs.emplace_back(std::move(ev));
+}
+
+base::Cookie EngineImpl::new_cookie() {
+  base::Cookie c;
+  do {
+    m_rng.fill(c.bytes);
+  } while (c.is_zero());
+  return c;
+}
+
+base::MessageId EngineImpl::new_message_id(IsakmpSa& sa) {
+  for (;;) {
+    uint32_t v = m_rng.u32();
+    if (v != 0 && sa.used_message_ids.insert(v).second) return base::MessageId{v};
+  }
+}
+
+void EngineImpl::drop(std::string reason) {
+  ++m_stats.dropped;
+  IKE_LOG_DEBUG(Message, 10, "dropped: {}", reason);
+  m_last_drop = std::move(reason);
+}
+
+void EngineImpl::fail_exchange(const ExchangeKey& key, const std::string& reason) {
+  Exchange* x = m_exchanges.find(key);
+  if (x == nullptr) return;
+  ++m_stats.exchanges_failed;
+  IKE_LOG_WARN("{} exchange {} with {} failed: {}", wire::to_string(x->type), x->name,
+               x->peer.to_string(), reason);
+  SaEvent ev{SaEvent::Kind::ExchangeFailed, x->name, x->local, x->peer, key.cookies,
+             key.message_id, {}, reason};
+  event(std::move(ev));
+  end_exchange_iv(*this, key);
+  m_exchanges.remove(key);
+}
+
+void EngineImpl::finish_exchange(const ExchangeKey& key, base::TimePoint now, bool linger) {
+  Exchange* x = m_exchanges.find(key);
+  if (x == nullptr) return;
+  end_exchange_iv(*this, key);
+  if (!linger) {
+    m_exchanges.remove(key);
+    return;
+  }
+  x->finished = true;
+  x->rtx.answered();
+  // Keep the final message for the peer's retransmits (isakmpd keeps the last message of an
+  // exchange); bounded by Exchange-max-time.
+  x->expires = now + m_rtx_policy.exchange_max_time;
+  x->mm.reset();
+  if (x->qm) x->qm->dh.reset();
+}
+
+// ------------------------------------------------------------------------------ datagrams
+
+void EngineImpl::on_datagram(const Datagram& d, base::TimePoint now) {
+  ++m_stats.datagrams_in;
+  auto h = wire::parse_header(base::view(d.bytes));
+  if (!h) {
+    drop(fmt::format("datagram from {}: {}", d.peer.to_string(), h.error().detail));
+    return;
+  }
+  dispatch(d, *h, now);
+}
+
+void EngineImpl::dispatch(const Datagram& d, const wire::Header& h, base::TimePoint now) {
+  switch (h.exchange) {
+    case wire::ExchangeType::IdProt:
+      dispatch_phase1(d, h, now);
+      return;
+    case wire::ExchangeType::QuickMode: {
+      if (h.message_id.value == 0) {
+        drop(fmt::format("Quick Mode from {} with message id 0", d.peer.to_string()));
+        return;
+      }
+      if (m_sas.find_isakmp(h.cookies) == nullptr) {
+        drop(fmt::format("Quick Mode from {} for unknown ISAKMP SA {} (phase 1 not complete)",
+                         d.peer.to_string(), h.cookies.hex()));
+        return;
+      }
+      if (Exchange* x = m_exchanges.find({h.cookies, h.message_id})) {
+        dispatch_to_exchange(*x, d, h, now);
+        return;
+      }
+      run_row(*find_transition(h.exchange, Role::Responder, State::None), nullptr, d, h, now);
+      return;
+    }
+    case wire::ExchangeType::Informational: {
+      bool enc = (h.flags & wire::kFlagEncryption) != 0;
+      if (!enc) {
+        handle_unprotected_info(*this, d, h, now);
+        return;
+      }
+      if (m_sas.find_isakmp(h.cookies) == nullptr) {
+        drop(fmt::format("encrypted informational from {} for unknown ISAKMP SA {}",
+                         d.peer.to_string(), h.cookies.hex()));
+        return;
+      }
+      if (h.message_id.value == 0) {
+        drop(fmt::format("informational from {} with message id 0", d.peer.to_string()));
+        return;
+      }
+      run_row(*find_transition(h.exchange, Role::Responder, State::None), nullptr, d, h, now);
+      return;
+    }
+    default:
+      drop(fmt::format("{} exchange from {} not supported", wire::to_string(h.exchange),
+                       d.peer.to_string()));
+      return;
+  }
+}
+
+void EngineImpl::dispatch_phase1(const Datagram& d, const wire::Header& h, base::TimePoint now) {
+  if (h.message_id.value != 0) {
+    drop(fmt::format("Main Mode from {} with message id {:08x}", d.peer.to_string(),
+                     h.message_id.value));
+    return;
+  }
+  if (h.cookies.initiator.is_zero()) {
+    drop(fmt::format("Main Mode from {} with a zero initiator cookie", d.peer.to_string()));
+    return;
+  }
+  if (h.cookies.responder.is_zero()) {
+    // MM1, or a retransmitted MM1 of an exchange we already answered.
+    if (Exchange* x = m_exchanges.find_responder_by_icookie(h.cookies.initiator, d.peer)) {
+      dispatch_to_exchange(*x, d, h, now);
+      return;
+    }
+    if (Exchange* x = m_exchanges.find_initiator_mm(h.cookies.initiator)) {
+      (void)x;
+      drop(fmt::format("MM1 from {} reuses our initiator cookie {}", d.peer.to_string(),
+                       h.cookies.initiator.hex()));
+      return;
+    }
+    if ((h.flags & wire::kFlagEncryption) != 0) {
+      drop(fmt::format("encrypted MM1 from {}", d.peer.to_string()));
+      return;
+    }
+    run_row(*find_transition(h.exchange, Role::Responder, State::None), nullptr, d, h, now);
+    return;
+  }
+  if (Exchange* x = m_exchanges.find({h.cookies, base::MessageId{0}})) {
+    dispatch_to_exchange(*x, d, h, now);
+    return;
+  }
+  // MM2: our initiator exchange is still keyed with a zero responder cookie.
+  base::CookiePair half{h.cookies.initiator, base::Cookie{}};
+  if (Exchange* x = m_exchanges.find({half, base::MessageId{0}});
+      x != nullptr && x->role == Role::Initiator) {
+    dispatch_to_exchange(*x, d, h, now);
+    return;
+  }
+  if (m_sas.find_isakmp(h.cookies) != nullptr) {
+    drop(fmt::format("Main Mode message from {} for the established ISAKMP SA {}",
+                     d.peer.to_string(), h.cookies.hex()));
+    return;
+  }
+  drop(fmt::format("Main Mode message from {} with unknown cookies {}", d.peer.to_string(),
+                   h.cookies.hex()));
+}
+
+void EngineImpl::dispatch_to_exchange(Exchange& x, const Datagram& d, const wire::Header& h,
+                                      base::TimePoint now) {
+  if (h.exchange != x.type) {
+    drop(fmt::format("{} message from {} for a {} exchange", wire::to_string(h.exchange),
+                     d.peer.to_string(), wire::to_string(x.type)));
+    return;
+  }
+  if (d.peer.address != x.peer.address) {
+    drop(fmt::format("message for exchange {} from {} (expected {})", x.key.cookies.hex(),
+                     d.peer.to_string(), x.peer.to_string()));
+    return;
+  }
+  if (x.rtx.is_duplicate(base::view(d.bytes))) {
+    if (x.rtx.has_last_sent()) {
+      // isakmpd: the peer did not get our answer; resend it (once per duplicate).
+      IKE_LOG_DEBUG(Message, 20, "duplicate from {} in state {}: resending our last message",
+                    d.peer.to_string(), state_name(x.state));
+      ++m_stats.retransmits;
+      send(x.local, x.peer, x.rtx.last_sent());
+    } else {
+      drop(fmt::format("duplicate message from {} in state {}", d.peer.to_string(),
+                       state_name(x.state)));
+    }
+    return;
+  }
+  if (x.finished) {
+    drop(fmt::format("message from {} for finished exchange {} (state {})", d.peer.to_string(),
+                     x.key.cookies.hex(), state_name(x.state)));
+    return;
+  }
+  const Transition* row = find_transition(h.exchange, x.role, x.state);
+  if (row == nullptr) {
+    drop(fmt::format("{} message from {} unexpected in state {}", wire::to_string(h.exchange),
+                     d.peer.to_string(), state_name(x.state)));
+    return;
+  }
+  run_row(*row, &x, d, h, now);
+}
+
+namespace {
+
+struct DecryptKeys {
+  crypto::CipherAlg cipher;
+  base::SecureBytes key;
+  base::Bytes iv;
+};
+
+}  // namespace
+
+void EngineImpl::run_row(const Transition& row, Exchange* x, const Datagram& d,
+                         const wire::Header& h, base::TimePoint now) {
+  Inbound in;
+  in.datagram = &d;
+  in.header = h;
+  in.encrypted = (h.flags & wire::kFlagEncryption) != 0;
+  base::Status st = [&]() -> base::Status {
+    IKE_TRY_VOID(check_encryption(*row.rule, in.encrypted));
+    base::ByteView body = base::view(d.bytes).subspan(wire::kHeaderSize);
+    if (in.encrypted) {
+      crypto::CipherAlg cipher{};
+      base::ByteView key;
+      base::Bytes iv;
+      if (h.exchange == wire::ExchangeType::IdProt) {
+        if (x == nullptr || !x->mm || x->mm->keys.enc_key.empty()) {
+          return base::make_error(base::ErrorCode::State, base::NotifyType::None,
+                                  "encrypted Main Mode message before keys exist");
+        }
+        cipher = x->mm->cipher;
+        key = base::view(x->mm->keys.enc_key);
+        iv = x->mm->iv.phase1_iv();
+      } else {
+        IsakmpSa* sa = m_sas.find_isakmp(h.cookies);
+        if (sa == nullptr) {
+          return base::make_error(base::ErrorCode::State, base::NotifyType::None,
+                                  "no ISAKMP SA {}", h.cookies.hex());
+        }
+        cipher = sa->cipher;
+        key = base::view(sa->keys.enc_key);
+        IKE_TRY(iv, sa->iv.exchange_iv(m_crypto, sa->suite.hash, h.message_id));
+      }
+      IKE_TRY(auto opened, open(m_crypto, cipher, key, base::view(iv), body));
+      in.area = std::move(opened.plaintext);
+      in.last_block = std::move(opened.last_block);
+    } else {
+      in.area = base::to_bytes(body);
+    }
+    IKE_TRY(in.payloads, wire::parse_payloads(h.next_payload, base::view(in.area),
+                                              wire::kHeaderSize, in.encrypted));
+    if (!in.payloads.empty()) {
+      in.area_end = in.payloads.back().offset + in.payloads.back().total_length;
+    }
+    IKE_TRY_VOID(check_payloads(*row.rule, in.encrypted, in.payloads));
+    return row.step != nullptr ? row.step(*this, *x, in, now) : row.start(*this, in, now);
+  }();
+  if (h.exchange != wire::ExchangeType::IdProt) {
+    // One-message exchanges and rejected QM1s must not leave an IV chain behind.
+    if (m_exchanges.find({h.cookies, h.message_id}) == nullptr) {
+      if (IsakmpSa* sa = m_sas.find_isakmp(h.cookies)) sa->iv.end_exchange(h.message_id);
+    }
+  }
+  if (!st) handle_row_error(row, x, d, h, st.error(), now);
+}
+
+void EngineImpl::handle_row_error(const Transition& row, Exchange* x, const Datagram& d,
+                                  const wire::Header& h, const base::Error& e,
+                                  base::TimePoint now) {
+  (void)now;
+  std::string what = fmt::format("{} from {}: {}", row.rule->name, d.peer.to_string(), e.detail);
+  if (row.on_error == OnError::Drop || x == nullptr) {
+    drop(std::move(what));
+    return;
+  }
+  ++m_stats.dropped;
+  m_last_drop = what;
+  if (row.auth_step) {
+    IKE_LOG_WARN("{}: authentication failed for peer {} ({})", x->name, d.peer.to_string(),
+                 e.detail);
+    what = fmt::format("authentication failed for peer {}: {}", d.peer.to_string(), e.detail);
+  }
+  if (e.notify != base::NotifyType::None && x->type == wire::ExchangeType::IdProt) {
+    // Phase 1 has no authenticated keys to protect the notify with: cleartext (RFC 2408 §5).
+    send_notify_clear(*this, x->local, x->peer, h.cookies, e.notify);
+  }
+  fail_exchange(x->key, what);
+}
+
+}  // namespace ike::engine

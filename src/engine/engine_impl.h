@@ -1,0 +1,110 @@
+// EngineImpl: the engine's state and the services the exchange steps share (design §3.3). It
+// owns the SA database, the exchange table, the connection manager and the output queue, and
+// runs the datagram driver (parse header -> find exchange -> duplicate check -> transition row
+// -> decrypt -> payload rules -> step) and the timers. The protocol steps themselves live in
+// exchanges/*.cc and are reached through the transition table (transitions.h); the policy
+// (proposals, IDs, keys) comes from the engine-policy files. No I/O, no clock, no rand().
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/random.h"
+#include "conf/conf_db.h"
+#include "crypto/provider.h"
+#include "engine/connection_manager.h"
+#include "engine/engine.h"
+#include "engine/exchange.h"
+#include "engine/io.h"
+#include "engine/retransmit.h"
+#include "engine/sa_db.h"
+#include "engine/transitions.h"
+
+namespace ike::engine {
+
+class EngineImpl {
+ public:
+  EngineImpl(const conf::ConfDb& conf, const crypto::Provider& crypto, base::Random& rng,
+             EngineOptions options);
+
+  // --- the public API (engine.h) ---
+  void start(base::TimePoint now);
+  void on_datagram(const Datagram& d, base::TimePoint now);
+  void on_ui(const UiCommand& cmd, base::TimePoint now);
+  void on_kernel_reply(const KernelReply& reply, base::TimePoint now);
+  void on_tick(base::TimePoint now);
+  void on_config_changed(base::TimePoint now);
+  void shutdown(base::TimePoint now, bool send_deletes);
+  void set_passive(bool passive) { m_options.passive = passive; }
+  std::optional<base::TimePoint> next_deadline() const;
+  std::vector<Output> take_outputs();
+  std::string sa_status_report(base::TimePoint now) const;
+  std::vector<std::string> report_lines(base::TimePoint now) const;
+  Engine::Stats stats() const { return m_stats; }
+  const std::string& last_drop_reason() const noexcept { return m_last_drop; }
+
+  // --- services for the exchange steps ---
+  const conf::ConfDb& conf() const noexcept { return m_conf; }
+  const crypto::Provider& crypto() const noexcept { return m_crypto; }
+  base::Random& rng() noexcept { return m_rng; }
+  const EngineOptions& options() const noexcept { return m_options; }
+  const RetransmitPolicy& retransmit_policy() const noexcept { return m_rtx_policy; }
+  SaDb& sas() noexcept { return m_sas; }
+  const SaDb& sas() const noexcept { return m_sas; }
+  ExchangeTable& exchanges() noexcept { return m_exchanges; }
+  const ExchangeTable& exchanges() const noexcept { return m_exchanges; }
+  ConnectionManager& connections() noexcept { return m_connections; }
+  const ConnectionManager& connections() const noexcept { return m_connections; }
+  Engine::Stats& mutable_stats() noexcept { return m_stats; }
+
+  // Sends a datagram (counted).
+  void send(const base::SockAddr& local, const base::SockAddr& peer, base::Bytes bytes);
+  // Sends `bytes` as the exchange's new last message (cached for retransmission).
+  void send_exchange_message(Exchange& x, base::Bytes bytes, base::TimePoint now,
+                             bool expect_answer);
+  // Queues a kernel request; returns its id.
+  uint64_t kernel(decltype(KernelRequest::op) op);
+  void event(SaEvent ev);
+  void emit(Output o) { m_outputs.push_back(std::move(o)); }
+
+  base::Cookie new_cookie();
+  // RFC 2408 §3.1: a random, non-zero message id unique within the ISAKMP SA.
+  base::MessageId new_message_id(IsakmpSa& sa);
+
+  // Drops the current datagram: Stats.dropped, debug log, last_drop_reason.
+  void drop(std::string reason);
+  // Fails an exchange: ExchangeFailed event, counter, removal (IV chain of a QM ended).
+  void fail_exchange(const ExchangeKey& key, const std::string& reason);
+  // Marks an exchange done; lingering (kept for duplicates) when `linger`.
+  void finish_exchange(const ExchangeKey& key, base::TimePoint now, bool linger);
+
+ private:
+  void dispatch(const Datagram& d, const wire::Header& h, base::TimePoint now);
+  void dispatch_phase1(const Datagram& d, const wire::Header& h, base::TimePoint now);
+  void dispatch_to_exchange(Exchange& x, const Datagram& d, const wire::Header& h,
+                            base::TimePoint now);
+  void run_row(const Transition& row, Exchange* x, const Datagram& d, const wire::Header& h,
+               base::TimePoint now);
+  void handle_row_error(const Transition& row, Exchange* x, const Datagram& d,
+                        const wire::Header& h, const base::Error& e, base::TimePoint now);
+  void expire_exchanges(base::TimePoint now);
+  void expire_sas(base::TimePoint now);
+
+  const conf::ConfDb& m_conf;
+  const crypto::Provider& m_crypto;
+  base::Random& m_rng;
+  EngineOptions m_options;
+  RetransmitPolicy m_rtx_policy;
+  SaDb m_sas;
+  ExchangeTable m_exchanges;
+  ConnectionManager m_connections;
+  std::vector<Output> m_outputs;
+  Engine::Stats m_stats;
+  std::string m_last_drop;
+  uint64_t m_next_request = 1;
+};
+
+}  // namespace ike::engine

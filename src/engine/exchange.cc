@@ -1,0 +1,83 @@
+// ExchangeTable lookups and state names.
+#include "engine/exchange.h"
+
+#include <algorithm>
+
+namespace ike::engine {
+
+const char* state_name(State s) noexcept {
+  switch (s) {
+    case State::None: return "NONE";
+    case State::MmISent1: return "MM_I1";
+    case State::MmISent3: return "MM_I3";
+    case State::MmISent5: return "MM_I5";
+    case State::MmRSent2: return "MM_R2";
+    case State::MmRSent4: return "MM_R4";
+    case State::MmRDone: return "MM_R_DONE";
+    case State::QmIWaitSpi: return "QM_I_GETSPI";
+    case State::QmISent1: return "QM_I1";
+    case State::QmIDone: return "QM_I_DONE";
+    case State::QmRWaitSpi: return "QM_R_GETSPI";
+    case State::QmRSent2: return "QM_R2";
+  }
+  return "?";
+}
+
+Exchange& ExchangeTable::add(Exchange x) {
+  ExchangeKey k = x.key;
+  auto [it, inserted] = m_table.insert_or_assign(k, std::move(x));
+  (void)inserted;
+  return it->second;
+}
+
+Exchange* ExchangeTable::find(const ExchangeKey& k) {
+  auto it = m_table.find(k);
+  return it == m_table.end() ? nullptr : &it->second;
+}
+
+Exchange* ExchangeTable::find_responder_by_icookie(const base::Cookie& icookie,
+                                                   const base::SockAddr& peer) {
+  for (auto& [k, x] : m_table) {
+    if (x.type == wire::ExchangeType::IdProt && x.role == Role::Responder &&
+        k.cookies.initiator == icookie && x.peer == peer) {
+      return &x;
+    }
+  }
+  return nullptr;
+}
+
+Exchange* ExchangeTable::find_initiator_mm(const base::Cookie& icookie) {
+  for (auto& [k, x] : m_table) {
+    if (x.type == wire::ExchangeType::IdProt && x.role == Role::Initiator &&
+        k.cookies.initiator == icookie) {
+      return &x;
+    }
+  }
+  return nullptr;
+}
+
+void ExchangeTable::rekey(const ExchangeKey& from, const ExchangeKey& to) {
+  auto node = m_table.extract(from);
+  if (node.empty()) return;
+  node.key() = to;
+  node.mapped().key = to;
+  m_table.insert(std::move(node));
+}
+
+Exchange* ExchangeTable::find_by_request(uint64_t request_id) {
+  for (auto& [k, x] : m_table) {
+    if (x.qm && x.qm->pending_spis.count(request_id) != 0) {
+      return &x;
+    }
+  }
+  return nullptr;
+}
+
+void ExchangeTable::remove(const ExchangeKey& k) { m_table.erase(k); }
+
+std::size_t ExchangeTable::active_count() const {
+  return static_cast<std::size_t>(std::count_if(
+      m_table.begin(), m_table.end(), [](const auto& kv) { return !kv.second.finished; }));
+}
+
+}  // namespace ike::engine

@@ -1,0 +1,126 @@
+// Exchanges in progress (isakmpd exchange.c): the per-exchange state of Main Mode and Quick
+// Mode, keyed by (cookies, message id) as RFC 2408 §3.1 identifies them, with the retransmit
+// cache and timers. An exchange refers to its ISAKMP SA by cookies, never by pointer (design
+// §4.4). Finished exchanges whose last message we sent (responder MM6, initiator QM3) linger
+// until their deadline so a retransmitted MM5/QM2 is answered from the cache. Owns the table
+// and the plain records; the steps live in exchanges/*.cc.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/address.h"
+#include "base/clock.h"
+#include "base/ids.h"
+#include "crypto/provider.h"
+#include "engine/iv_chain.h"
+#include "engine/keymat.h"
+#include "engine/negotiated.h"
+#include "engine/peer_config.h"
+#include "engine/phase1_policy.h"
+#include "engine/phase2_policy.h"
+#include "engine/retransmit.h"
+#include "engine/sa_db.h"
+#include "wire/message.h"
+
+namespace ike::engine {
+
+// Where an exchange stands: the last message sent (RFC 2409 §5.4/§5.5 numbering).
+enum class State : uint8_t {
+  None,           // no exchange yet (rows that create one)
+  MmISent1,       // I: HDR, SA -->               waiting for MM2
+  MmISent3,       // I: HDR, KE, Ni -->           waiting for MM4
+  MmISent5,       // I: HDR*, IDii, HASH_I -->    waiting for MM6
+  MmRSent2,       // R: <-- HDR, SA               waiting for MM3
+  MmRSent4,       // R: <-- HDR, KE, Nr           waiting for MM5
+  MmRDone,        // R: <-- HDR*, IDir, HASH_R    lingering (duplicate MM5 -> resend MM6)
+  QmIWaitSpi,     // I: GETSPI issued, QM1 not sent yet
+  QmISent1,       // I: HDR*, HASH(1), SA, Ni [, KE] [, IDci, IDcr] -->
+  QmIDone,        // I: HDR*, HASH(3) -->         lingering (duplicate QM2 -> resend QM3)
+  QmRWaitSpi,     // R: QM1 accepted, GETSPI issued
+  QmRSent2,       // R: <-- HDR*, HASH(2), SA, Nr [, KE] [, IDci, IDcr]
+};
+const char* state_name(State s) noexcept;
+
+struct ExchangeKey {
+  base::CookiePair cookies;
+  base::MessageId message_id;
+  auto operator<=>(const ExchangeKey&) const = default;
+};
+
+// Main Mode working set (RFC 2409 §5: the values HASH_I/HASH_R and SKEYID need).
+struct MainModeData {
+  PeerConfig peer;                          // the ISAKMP-peer section (PSK, IDs)
+  base::Bytes sai_b;                        // initiator's SA payload body
+  Phase1Offer offer;                        // initiator: what we offered
+  Phase1Suite suite;                        // chosen transform
+  crypto::CipherAlg cipher = crypto::CipherAlg::Aes;
+  std::unique_ptr<crypto::DhPrivate> dh;
+  base::Bytes ni_b, nr_b;                   // nonce bodies
+  base::Bytes g_xi, g_xr;                   // KE bodies
+  Phase1Keys keys;
+  IvChain iv;
+  base::Bytes peer_id_b;                    // IDii_b / IDir_b received
+  bool peer_dpd = false;
+  bool peer_initial_contact = false;
+  std::vector<std::string> queued;          // connections waiting for this phase 1
+};
+
+// Quick Mode working set (RFC 2409 §5.5).
+struct QuickModeData {
+  std::string connection;
+  base::CookiePair isakmp;                  // parent ISAKMP SA
+  Phase2Offer offer;                        // initiator: the offer sent
+  Phase2Choice choice;                      // responder: the proposal chosen from QM1
+  Phase2Suite chosen;                       // the final suite (both SPIs)
+  uint16_t pfs_group = 0;
+  std::unique_ptr<crypto::DhPrivate> dh;
+  base::SecureBytes g_qm_xy;                // PFS shared secret (empty without PFS)
+  base::Bytes ni_b, nr_b;                   // initiator's / responder's nonce bodies
+  base::Bytes peer_ke;                      // peer's KE body (PFS)
+  std::optional<wire::IdPayload> idci, idcr;  // as sent / received (echoed by the responder)
+  std::map<uint64_t, wire::ProtocolId> pending_spis;  // GETSPI request id -> protocol
+  std::vector<ProtocolSpi> our_spis;
+};
+
+struct Exchange {
+  ExchangeKey key;
+  wire::ExchangeType type = wire::ExchangeType::IdProt;
+  Role role = Role::Initiator;
+  State state = State::None;
+  std::string name;                         // connection or peer section name
+  base::SockAddr local, peer;
+  base::TimePoint started{};
+  base::TimePoint expires{};                // Exchange-max-time / linger deadline
+  Retransmitter rtx;
+  bool finished = false;                    // lingering for duplicates only
+  std::unique_ptr<MainModeData> mm;
+  std::unique_ptr<QuickModeData> qm;
+};
+
+class ExchangeTable {
+ public:
+  Exchange& add(Exchange x);
+  Exchange* find(const ExchangeKey& k);
+  // Main Mode responder lookup for a retransmitted MM1 (responder cookie still zero).
+  Exchange* find_responder_by_icookie(const base::Cookie& icookie, const base::SockAddr& peer);
+  // Main Mode initiator lookup by initiator cookie only (MM2 carries the new responder cookie).
+  Exchange* find_initiator_mm(const base::Cookie& icookie);
+  // Re-keys an exchange (initiator learning the responder cookie from MM2).
+  void rekey(const ExchangeKey& from, const ExchangeKey& to);
+  // The exchange waiting for this kernel request.
+  Exchange* find_by_request(uint64_t request_id);
+  void remove(const ExchangeKey& k);
+  std::size_t active_count() const;  // excludes lingering finished exchanges
+  std::map<ExchangeKey, Exchange>& all() noexcept { return m_table; }
+  const std::map<ExchangeKey, Exchange>& all() const noexcept { return m_table; }
+
+ private:
+  std::map<ExchangeKey, Exchange> m_table;
+};
+
+}  // namespace ike::engine

@@ -1,0 +1,342 @@
+// Main Mode with pre-shared keys (RFC 2409 §5.4), both roles:
+//
+//   Initiator                          Responder
+//   HDR, SA, VID(DPD)            -->                      MM1
+//                                <--   HDR, SA, VID(DPD)  MM2
+//   HDR, KE, Ni                  -->                      MM3
+//                                <--   HDR, KE, Nr        MM4
+//   HDR*, IDii, HASH_I [, N(IC)] -->                      MM5
+//                                <--   HDR*, IDir, HASH_R [, N(IC)]  MM6
+//
+// SKEYID = prf(pre-shared-key, Ni_b | Nr_b); HASH_I/HASH_R per keymat.h; INITIAL-CONTACT
+// (RFC 2407 §4.6.3.3) on the first contact with a peer since start, after the HASH and not
+// covered by it (isakmpd). Nonces are 16 bytes as initiator, the responder mirrors the length.
+// No NAT-T vendor IDs (issue 3). Every step validates first and commits with accept().
+#include <fmt/format.h>
+
+#include "base/log.h"
+#include "engine/engine_impl.h"
+#include "engine/exchanges/common.h"
+#include "engine/ipsec_id.h"
+#include "engine/keymat.h"
+#include "engine/phase1_policy.h"
+
+namespace ike::engine {
+
+namespace {
+
+using base::ErrorCode;
+using base::NotifyType;
+
+constexpr std::size_t kMinNonce = 8;    // RFC 2409 §5: "8 - 256 bytes"
+constexpr std::size_t kMaxNonce = 256;
+
+wire::Header mm_header(const base::CookiePair& c) {
+  wire::Header h;
+  h.cookies = c;
+  h.exchange = wire::ExchangeType::IdProt;
+  return h;
+}
+
+wire::VendorPayload dpd_vid() {
+  return wire::VendorPayload{base::Bytes(std::begin(kDpdVendorId), std::end(kDpdVendorId))};
+}
+
+bool has_dpd_vid(const Inbound& in) {
+  for (const auto* v : in.all<wire::VendorPayload>()) {
+    if (v->data == base::Bytes(std::begin(kDpdVendorId), std::end(kDpdVendorId))) return true;
+  }
+  return false;
+}
+
+base::Status check_nonce(const wire::NoncePayload& n) {
+  if (n.data.size() < kMinNonce || n.data.size() > kMaxNonce) {
+    return base::make_error(ErrorCode::BadValue, NotifyType::PayloadMalformed,
+                            "nonce of {} bytes (RFC 2409 §5: 8..256)", n.data.size());
+  }
+  return base::ok();
+}
+
+base::Status check_ke(EngineImpl& e, uint16_t group, const wire::KePayload& ke) {
+  std::size_t want = e.crypto().dh_public_length(group);
+  if (ke.data.size() != want) {
+    return base::make_error(ErrorCode::BadValue, NotifyType::InvalidKeyInformation,
+                            "KE of {} bytes, group {} needs {}", ke.data.size(),
+                            dh_group_name(group), want);
+  }
+  return base::ok();
+}
+
+base::Bytes random_bytes(EngineImpl& e, std::size_t n) {
+  base::Bytes b(n);
+  e.rng().fill(b);
+  return b;
+}
+
+// g^xy, SKEYID and the phase-1 keys once both KE and both nonces are known.
+base::Result<Phase1Keys> derive_keys(EngineImpl& e, MainModeData& mm, const base::CookiePair& c,
+                                     base::ByteView peer_ke) {
+  IKE_TRY(base::SecureBytes g_xy, mm.dh->shared_secret(peer_ke));
+  // RFC 2409 §5: for pre-shared keys: SKEYID = prf(pre-shared-key, Ni_b | Nr_b)
+  base::SecureBytes skeyid = skeyid_psk(e.crypto(), mm.suite.hash, base::view(mm.peer.psk),
+                                        base::view(mm.ni_b), base::view(mm.nr_b));
+  IKE_TRY(std::size_t key_bytes, mm.suite.enc_key_bytes());
+  Phase1KeyInputs in;
+  in.hash = mm.suite.hash;
+  in.enc_key_bytes = key_bytes;
+  in.block_size = crypto::cipher_block_size(mm.cipher);
+  in.skeyid = base::view(skeyid);
+  in.g_xy = base::view(g_xy);
+  in.g_xi = base::view(mm.g_xi);
+  in.g_xr = base::view(mm.g_xr);
+  in.cookies = c;
+  return derive_phase1_keys(e.crypto(), in);
+}
+
+wire::NotifyPayload initial_contact_notify(const base::CookiePair& c) {
+  wire::NotifyPayload n;
+  n.protocol_id = static_cast<uint8_t>(wire::ProtocolId::Isakmp);
+  n.type = static_cast<uint16_t>(NotifyType::InitialContact);
+  n.spi = cookie_spi(c);
+  return n;
+}
+
+bool has_initial_contact(const Inbound& in) {
+  for (const auto* n : in.all<wire::NotifyPayload>()) {
+    if (n->type == static_cast<uint16_t>(NotifyType::InitialContact)) return true;
+  }
+  return false;
+}
+
+// MM5/MM6 body: ID, HASH [, N(INITIAL-CONTACT)], encrypted with the phase-1 chain.
+base::Result<base::Bytes> build_auth_message(EngineImpl& e, Exchange& x) {
+  MainModeData& mm = *x.mm;
+  IKE_TRY(wire::IdPayload id,
+          local_phase1_id(e.conf(), mm.peer.id_section, x.local.address));
+  base::Bytes id_b = wire::encode_payload_body(id);
+  base::Bytes hash = x.role == Role::Initiator
+                         ? hash_i(e.crypto(), mm.suite.hash, base::view(mm.keys.skeyid),
+                                  base::view(mm.g_xi), base::view(mm.g_xr), x.key.cookies,
+                                  base::view(mm.sai_b), base::view(id_b))
+                         : hash_r(e.crypto(), mm.suite.hash, base::view(mm.keys.skeyid),
+                                  base::view(mm.g_xi), base::view(mm.g_xr), x.key.cookies,
+                                  base::view(mm.sai_b), base::view(id_b));
+  std::vector<wire::Payload> payloads{id, wire::HashPayload{std::move(hash)}};
+  if (e.sas().first_contact(x.peer.address)) {
+    payloads.emplace_back(initial_contact_notify(x.key.cookies));
+  }
+  IKE_TRY(Built built, build_encrypted(e.crypto(), mm.cipher, base::view(mm.keys.enc_key),
+                                       base::view(mm.iv.phase1_iv()), mm_header(x.key.cookies),
+                                       payloads));
+  IKE_TRY_VOID(mm.iv.advance_phase1(base::view(built.last_block)));
+  return std::move(built.datagram);
+}
+
+// Verifies HASH_I (responder) or HASH_R (initiator) and the peer's ID.
+base::Status verify_auth(EngineImpl& e, Exchange& x, const Inbound& in) {
+  MainModeData& mm = *x.mm;
+  const wire::PayloadEntry* id_entry = in.entry(wire::PayloadType::Id);
+  const auto* id = in.find<wire::IdPayload>();
+  const auto* hash = in.find<wire::HashPayload>();
+  base::ByteView id_b = base::view(id_entry->body);
+  base::Bytes expected =
+      x.role == Role::Responder
+          ? hash_i(e.crypto(), mm.suite.hash, base::view(mm.keys.skeyid), base::view(mm.g_xi),
+                   base::view(mm.g_xr), x.key.cookies, base::view(mm.sai_b), id_b)
+          : hash_r(e.crypto(), mm.suite.hash, base::view(mm.keys.skeyid), base::view(mm.g_xi),
+                   base::view(mm.g_xr), x.key.cookies, base::view(mm.sai_b), id_b);
+  if (!crypto::constant_time_equal(base::view(expected), base::view(hash->data))) {
+    return base::make_error(ErrorCode::Auth, NotifyType::InvalidHashInformation, "{} mismatch",
+                            x.role == Role::Responder ? "HASH_I" : "HASH_R");
+  }
+  IKE_TRY(Phase1IdCheck check, verify_peer_phase1_id(e.conf(), mm.peer.remote_id_section,
+                                                      x.peer.address, *id));
+  (void)check;
+  mm.peer_id_b = base::to_bytes(id_b);
+  mm.peer_initial_contact = has_initial_contact(in);
+  return base::ok();
+}
+
+base::SockAddr unspecified_like(const base::IpAddress& peer, uint16_t port) {
+  if (peer.is_v4()) return base::SockAddr{base::IpAddress{}, port};
+  return base::SockAddr{base::IpAddress::v6(base::Bytes(16, 0)), port};
+}
+
+}  // namespace
+
+// HDR, SA, VID -->
+base::Status mm_initiate(EngineImpl& e, const std::string& peer_section,
+                         std::vector<std::string> queued, base::TimePoint now) {
+  IKE_TRY(PeerConfig peer, load_peer_config(e.conf(), peer_section));
+  if (!peer.address) {
+    return base::make_error(ErrorCode::Config, NotifyType::None,
+                            "[{}]:Address missing, cannot initiate", peer_section);
+  }
+  if (!peer.has_psk) {
+    return base::make_error(ErrorCode::Config, NotifyType::None,
+                            "[{}]:Authentication missing (pre-shared key required)",
+                            peer_section);
+  }
+  IKE_TRY(Phase1Offer offer, build_phase1_offer(e.conf(), peer_section, e.crypto()));
+  Exchange x;
+  x.key = ExchangeKey{base::CookiePair{e.new_cookie(), base::Cookie{}}, base::MessageId{0}};
+  x.type = wire::ExchangeType::IdProt;
+  x.role = Role::Initiator;
+  x.state = State::MmISent1;
+  x.name = peer_section;
+  x.peer = base::SockAddr{*peer.address, peer.port};
+  x.local = peer.local_address ? base::SockAddr{*peer.local_address, e.options().listen_port}
+                               : unspecified_like(*peer.address, e.options().listen_port);
+  x.started = now;
+  x.expires = now + e.retransmit_policy().exchange_max_time;
+  x.mm = std::make_unique<MainModeData>();
+  x.mm->sai_b = wire::encode_payload_body(offer.sa);
+  std::vector<wire::Payload> payloads{offer.sa, dpd_vid()};
+  x.mm->peer = std::move(peer);
+  x.mm->offer = std::move(offer);
+  x.mm->queued = std::move(queued);
+  base::Bytes msg = build_clear(mm_header(x.key.cookies), payloads);
+  Exchange& stored = e.exchanges().add(std::move(x));
+  IKE_LOG_DEBUG(Exchange, 10, "Main Mode initiator {} -> {}, icookie {}", peer_section,
+                stored.peer.to_string(), stored.key.cookies.initiator.hex());
+  e.send_exchange_message(stored, std::move(msg), now, true);
+  return base::ok();
+}
+
+// HDR, SA, VID -->  (responder; creates the exchange)   <-- HDR, SA, VID
+base::Status mm_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
+  const Datagram& d = *in.datagram;
+  IKE_TRY(std::string section, find_phase1_peer_for_address(e.conf(), d.peer.address));
+  IKE_TRY(PeerConfig peer, load_peer_config(e.conf(), section));
+  if (!peer.has_psk) {
+    return base::make_error(ErrorCode::Config, NotifyType::None,
+                            "[{}]:Authentication missing (pre-shared key required)", section);
+  }
+  const wire::PayloadEntry* sa_entry = in.entry(wire::PayloadType::Sa);
+  auto choice = select_phase1(e.conf(), section, *in.find<wire::SaPayload>(), e.crypto());
+  if (!choice) {
+    // RFC 2408 §5: no SA exists, so the notify goes out unprotected.
+    const base::Error& err = choice.error();
+    IKE_LOG_WARN("Main Mode from {} ({}): {}", d.peer.to_string(), section, err.detail);
+    base::CookiePair c{in.header.cookies.initiator, base::Cookie{}};
+    if (err.notify != NotifyType::None) send_notify_clear(e, d.local, d.peer, c, err.notify);
+    ++e.mutable_stats().exchanges_failed;
+    e.event(SaEvent{SaEvent::Kind::ExchangeFailed, section, d.local, d.peer, c,
+                    base::MessageId{}, {}, err.detail});
+    return base::ok();
+  }
+  IKE_TRY(crypto::CipherAlg cipher, choice->suite.cipher());
+  Exchange x;
+  x.key = ExchangeKey{base::CookiePair{in.header.cookies.initiator, e.new_cookie()},
+                      base::MessageId{0}};
+  x.type = wire::ExchangeType::IdProt;
+  x.role = Role::Responder;
+  x.state = State::MmRSent2;
+  x.name = section;
+  x.local = d.local;
+  x.peer = d.peer;
+  x.started = now;
+  x.expires = now + e.retransmit_policy().exchange_max_time;
+  x.mm = std::make_unique<MainModeData>();
+  x.mm->peer = std::move(peer);
+  x.mm->sai_b = sa_entry->body;
+  x.mm->suite = choice->suite;
+  x.mm->cipher = cipher;
+  x.mm->peer_dpd = has_dpd_vid(in);
+  Exchange& stored = e.exchanges().add(std::move(x));
+  IKE_TRY_VOID(accept(e, stored, in));
+  IKE_LOG_DEBUG(Exchange, 10, "Main Mode responder for {} ({}): chose {}", d.peer.to_string(),
+                section, choice->suite.to_string());
+  std::vector<wire::Payload> payloads{choice->reply, dpd_vid()};
+  e.send_exchange_message(stored, build_clear(mm_header(stored.key.cookies), payloads), now,
+                          true);
+  return base::ok();
+}
+
+// <-- HDR, SA, VID    then   HDR, KE, Ni -->
+base::Status mm_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::TimePoint now) {
+  MainModeData& mm = *x.mm;
+  IKE_TRY(Phase1Suite suite, accept_phase1_reply(mm.offer, *in.find<wire::SaPayload>()));
+  IKE_TRY(crypto::CipherAlg cipher, suite.cipher());
+  IKE_TRY(auto dh, e.crypto().dh_generate(suite.dh_group, e.rng()));
+  // Commit: the exchange learns the responder cookie.
+  e.exchanges().rekey(x.key, ExchangeKey{in.header.cookies, base::MessageId{0}});
+  IKE_TRY_VOID(accept(e, x, in));
+  if (x.local.address.is_unspecified()) x.local = in.datagram->local;  // learn our address
+  mm.suite = suite;
+  mm.cipher = cipher;
+  mm.peer_dpd = has_dpd_vid(in);
+  mm.dh = std::move(dh);
+  mm.g_xi = mm.dh->public_value();
+  mm.ni_b = random_bytes(e, kNonceSize);
+  std::vector<wire::Payload> payloads{wire::KePayload{mm.g_xi}, wire::NoncePayload{mm.ni_b}};
+  x.state = State::MmISent3;
+  e.send_exchange_message(x, build_clear(mm_header(x.key.cookies), payloads), now, true);
+  return base::ok();
+}
+
+// HDR, KE, Ni -->    then   <-- HDR, KE, Nr
+base::Status mm_r_recv3(EngineImpl& e, Exchange& x, const Inbound& in, base::TimePoint now) {
+  MainModeData& mm = *x.mm;
+  const auto* ke = in.find<wire::KePayload>();
+  const auto* ni = in.find<wire::NoncePayload>();
+  IKE_TRY_VOID(check_nonce(*ni));
+  IKE_TRY_VOID(check_ke(e, mm.suite.dh_group, *ke));
+  IKE_TRY(auto dh, e.crypto().dh_generate(mm.suite.dh_group, e.rng()));
+  mm.dh = std::move(dh);
+  mm.g_xi = ke->data;
+  mm.g_xr = mm.dh->public_value();
+  mm.ni_b = ni->data;
+  mm.nr_b = random_bytes(e, ni->data.size());  // mirror the initiator's nonce length
+  IKE_TRY(Phase1Keys keys, derive_keys(e, mm, x.key.cookies, base::view(ke->data)));
+  IKE_TRY_VOID(accept(e, x, in));
+  mm.keys = std::move(keys);
+  mm.iv = IvChain(mm.keys.iv);
+  std::vector<wire::Payload> payloads{wire::KePayload{mm.g_xr}, wire::NoncePayload{mm.nr_b}};
+  x.state = State::MmRSent4;
+  e.send_exchange_message(x, build_clear(mm_header(x.key.cookies), payloads), now, true);
+  return base::ok();
+}
+
+// <-- HDR, KE, Nr    then   HDR*, IDii, HASH_I [, N(INITIAL-CONTACT)] -->
+base::Status mm_i_recv4(EngineImpl& e, Exchange& x, const Inbound& in, base::TimePoint now) {
+  MainModeData& mm = *x.mm;
+  const auto* ke = in.find<wire::KePayload>();
+  const auto* nr = in.find<wire::NoncePayload>();
+  IKE_TRY_VOID(check_nonce(*nr));
+  IKE_TRY_VOID(check_ke(e, mm.suite.dh_group, *ke));
+  mm.g_xr = ke->data;
+  mm.nr_b = nr->data;
+  IKE_TRY(Phase1Keys keys, derive_keys(e, mm, x.key.cookies, base::view(ke->data)));
+  IKE_TRY_VOID(accept(e, x, in));
+  mm.keys = std::move(keys);
+  mm.iv = IvChain(mm.keys.iv);
+  IKE_TRY(base::Bytes msg, build_auth_message(e, x));
+  x.state = State::MmISent5;
+  e.send_exchange_message(x, std::move(msg), now, true);
+  return base::ok();
+}
+
+// HDR*, IDii, HASH_I -->    then   <-- HDR*, IDir, HASH_R [, N(INITIAL-CONTACT)]
+base::Status mm_r_recv5(EngineImpl& e, Exchange& x, const Inbound& in, base::TimePoint now) {
+  IKE_TRY_VOID(verify_auth(e, x, in));
+  IKE_TRY_VOID(accept(e, x, in));
+  IKE_TRY(base::Bytes msg, build_auth_message(e, x));
+  x.state = State::MmRDone;
+  e.send_exchange_message(x, std::move(msg), now, false);
+  phase1_established(e, x, now);
+  e.finish_exchange(x.key, now, true);
+  return base::ok();
+}
+
+// <-- HDR*, IDir, HASH_R [, N(INITIAL-CONTACT)]
+base::Status mm_i_recv6(EngineImpl& e, Exchange& x, const Inbound& in, base::TimePoint now) {
+  IKE_TRY_VOID(verify_auth(e, x, in));
+  IKE_TRY_VOID(accept(e, x, in));
+  ExchangeKey key = x.key;
+  phase1_established(e, x, now);
+  e.finish_exchange(key, now, false);
+  return base::ok();
+}
+
+}  // namespace ike::engine

@@ -1,0 +1,141 @@
+// Quick Mode SA installation: KEYMAT (RFC 2409 §5.5) for the inbound SA (our SPI) and the
+// outbound SA (the peer's SPI), SaInstall fully filled (addresses, mode, selectors from the IDs
+// or the host addresses, keys, lifetimes, replay window), then the flows.
+#include "engine/exchanges/quick_mode_install.h"
+
+#include <fmt/format.h>
+
+#include "base/log.h"
+#include "engine/engine_impl.h"
+#include "engine/esp_keys.h"
+#include "engine/ipsec_id.h"
+
+namespace ike::engine {
+
+namespace {
+
+base::TrafficSelector host_selector(const base::IpAddress& a) {
+  base::TrafficSelector ts;
+  ts.network = a;
+  ts.prefix = a.is_v4() ? 32 : 128;
+  return ts;
+}
+
+base::EncapMode encap_mode(wire::EncapsulationMode m) {
+  switch (m) {
+    case wire::EncapsulationMode::Transport:
+    case wire::EncapsulationMode::UdpEncapTransport:
+    case wire::EncapsulationMode::UdpEncapTransportDraft:
+      return base::EncapMode::Transport;
+    default:
+      return base::EncapMode::Tunnel;
+  }
+}
+
+}  // namespace
+
+base::Status install_phase2(EngineImpl& e, Exchange& x, IsakmpSa& sa, base::TimePoint now) {
+  QuickModeData& qm = *x.qm;
+  const Phase2Suite& suite = qm.chosen;
+  if (suite.protocols.empty()) {
+    return base::make_error(base::ErrorCode::Internal, base::NotifyType::None,
+                            "negotiated suite has no protocol");
+  }
+  // Selectors: our side is IDci for the initiator, IDcr for the responder.
+  base::TrafficSelector local_ts = host_selector(x.local.address);
+  base::TrafficSelector peer_ts = host_selector(x.peer.address);
+  if (qm.idci && qm.idcr) {
+    const wire::IdPayload& ours = x.role == Role::Initiator ? *qm.idci : *qm.idcr;
+    const wire::IdPayload& theirs = x.role == Role::Initiator ? *qm.idcr : *qm.idci;
+    IKE_TRY(local_ts, id_to_selector(ours));
+    IKE_TRY(peer_ts, id_to_selector(theirs));
+  }
+  std::vector<base::SaInstall> installs;
+  for (const auto& proto : suite.protocols) {
+    IKE_TRY(KeySizes sizes, protocol_key_sizes(proto));
+    for (bool inbound : {true, false}) {
+      // RFC 2409 §5.5: KEYMAT = prf(SKEYID_d, [g(qm)^xy |] protocol | SPI | Ni_b | Nr_b)
+      IKE_TRY(SplitKeys keys, derive_sa_keys(e.crypto(), sa.suite.hash,
+                                             base::view(sa.keys.skeyid_d),
+                                             base::view(qm.g_qm_xy), proto, inbound,
+                                             base::view(qm.ni_b), base::view(qm.nr_b)));
+      base::SaInstall s;
+      s.ref.protocol = static_cast<base::IpsecProtocol>(proto.protocol);
+      s.ref.dst = inbound ? x.local.address : x.peer.address;
+      s.ref.spi = inbound ? proto.our_spi : proto.peer_spi;
+      s.src = inbound ? x.peer.address : x.local.address;
+      s.mode = encap_mode(proto.encapsulation);
+      s.inbound = inbound;
+      if (proto.protocol == wire::ProtocolId::IpsecEsp) {
+        s.enc_transform_id = proto.transform_id;
+        s.enc_key_bits = static_cast<uint16_t>(sizes.enc_bytes * 8);
+      } else if (proto.protocol == wire::ProtocolId::IpsecAh) {
+        s.ah_transform_id = proto.transform_id;
+      }
+      s.auth_algorithm = proto.auth_algorithm;
+      s.enc_key = std::move(keys.enc_key);
+      s.auth_key = std::move(keys.auth_key);
+      s.life_seconds = proto.life_seconds;
+      s.life_kbytes = proto.life_kbytes;
+      s.replay_window = proto.replay_window;
+      s.src_ts = inbound ? peer_ts : local_ts;
+      s.dst_ts = inbound ? local_ts : peer_ts;
+      s.name = qm.connection;
+      installs.push_back(std::move(s));
+    }
+  }
+  // Validated: emit.
+  IpsecSa rec;
+  rec.name = qm.connection;
+  rec.parent = sa.cookies;
+  rec.message_id = x.key.message_id;
+  rec.role = x.role;
+  rec.local = x.local;
+  rec.peer = x.peer;
+  rec.suite = suite;
+  rec.in_spi = suite.protocols.front().our_spi;
+  rec.out_spi = suite.protocols.front().peer_spi;
+  rec.established = now;
+  rec.life_seconds = suite.protocols.front().life_seconds;
+  rec.life_kbytes = suite.protocols.front().life_kbytes;
+  if (rec.life_seconds != 0) {
+    rec.hard_expiry = now + base::Seconds{static_cast<int64_t>(rec.life_seconds)};
+  }
+  for (const auto& s : installs) e.kernel(KernelAddSa{s});
+  if (e.options().install_flows) {
+    base::EncapMode mode = encap_mode(suite.protocols.front().encapsulation);
+    auto flow = [&](base::Direction dir, const base::TrafficSelector& src,
+                    const base::TrafficSelector& dst) {
+      base::FlowInstall f;
+      f.direction = dir;
+      f.src_ts = src;
+      f.dst_ts = dst;
+      f.protocol = static_cast<base::IpsecProtocol>(suite.protocols.front().protocol);
+      f.mode = mode;
+      f.local = x.local.address;
+      f.peer = x.peer.address;
+      e.kernel(KernelAddFlow{f});
+      rec.flows.push_back(f);
+    };
+    flow(base::Direction::Out, local_ts, peer_ts);
+    flow(base::Direction::In, peer_ts, local_ts);
+    if (mode == base::EncapMode::Tunnel) flow(base::Direction::Fwd, peer_ts, local_ts);
+  }
+  for (auto& s : installs) {
+    // Keep the SA references for deletion; the keys are not needed after installation.
+    base::SecureBytes().swap(s.enc_key);
+    base::SecureBytes().swap(s.auth_key);
+  }
+  rec.installed = std::move(installs);
+  base::Spi in = rec.in_spi, out = rec.out_spi;
+  std::string detail = suite.to_string();
+  IpsecSa& stored = e.sas().add_ipsec(std::move(rec));
+  ++e.mutable_stats().phase2_done;
+  IKE_LOG_DEBUG(Exchange, 10, "phase 2 done: {} {} spi in {:08x} out {:08x}", stored.name,
+                detail, in.value, out.value);
+  e.event(SaEvent{SaEvent::Kind::Phase2Established, stored.name, stored.local, stored.peer,
+                  sa.cookies, x.key.message_id, {in, out}, detail});
+  return base::ok();
+}
+
+}  // namespace ike::engine

@@ -1,0 +1,63 @@
+// Main Mode completion (both roles) and phase-1 naming helpers.
+#include "engine/phase1.h"
+
+#include <fmt/format.h>
+
+#include "base/log.h"
+#include "engine/engine_impl.h"
+#include "engine/exchanges/common.h"
+
+namespace ike::engine {
+
+std::string keylog_cipher_name(crypto::CipherAlg c, std::size_t key_bytes) {
+  switch (c) {
+    case crypto::CipherAlg::Aes: return fmt::format("AES-CBC-{}", key_bytes * 8);
+    case crypto::CipherAlg::TripleDes: return "3DES-CBC";
+    case crypto::CipherAlg::Blowfish: return "BLOWFISH-CBC";
+    case crypto::CipherAlg::Cast: return "CAST-CBC";
+  }
+  return "unknown";
+}
+
+void phase1_established(EngineImpl& e, Exchange& x, base::TimePoint now) {
+  MainModeData& mm = *x.mm;
+  IsakmpSa sa;
+  sa.cookies = x.key.cookies;
+  sa.role = x.role;
+  sa.name = x.name;
+  sa.local = x.local;
+  sa.peer = x.peer;
+  sa.suite = mm.suite;
+  sa.cipher = mm.cipher;
+  sa.keys = std::move(mm.keys);
+  sa.iv = std::move(mm.iv);
+  sa.established = now;
+  if (sa.suite.life_seconds != 0) {
+    sa.hard_expiry = now + base::Seconds{static_cast<int64_t>(sa.suite.life_seconds)};
+  }
+  sa.flags = kSaFlagReady | (mm.peer_dpd ? kSaFlagDpd : 0U);
+  sa.peer_dpd = mm.peer_dpd;
+  sa.peer_id = mm.peer_id_b;
+  IsakmpSa& stored = e.sas().add_isakmp(std::move(sa));
+  base::CookiePair cookies = stored.cookies;
+  ++e.mutable_stats().phase1_done;
+  IKE_LOG_DEBUG(Exchange, 10, "phase 1 done: {} {} {} {}", stored.name, role_name(stored.role),
+                stored.peer.to_string(), stored.suite.to_string());
+  e.event(SaEvent{SaEvent::Kind::Phase1Established, stored.name, stored.local, stored.peer,
+                  cookies, base::MessageId{}, {}, stored.suite.to_string()});
+  if (e.options().emit_key_material) {
+    e.emit(KeyMaterial{cookies, stored.keys.enc_key,
+                       keylog_cipher_name(stored.cipher, stored.keys.enc_key.size())});
+  }
+  if (mm.peer_initial_contact) handle_initial_contact(e, cookies);
+  std::vector<std::string> queued = std::move(mm.queued);
+  for (const auto& name : queued) {
+    IsakmpSa* p1 = e.sas().find_isakmp(cookies);
+    if (p1 == nullptr) break;
+    if (auto st = qm_initiate(e, *p1, name, now); !st) {
+      IKE_LOG_WARN("connection {}: cannot start Quick Mode: {}", name, st.error().detail);
+    }
+  }
+}
+
+}  // namespace ike::engine

@@ -1,0 +1,152 @@
+// isakmpd-format reports. `S` blocks follow sa.c report_sa / ui.c ui_report_sa exactly,
+// including the "No hard timeout>" typo and the trailing space after the SPI.
+#include "engine/report.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "engine/engine_impl.h"
+#include "engine/esp_keys.h"
+#include "wire/registry.h"
+
+namespace ike::engine {
+
+namespace {
+
+int64_t seconds_until(base::TimePoint t, base::TimePoint now) {
+  auto d = std::chrono::duration_cast<base::Seconds>(t - now).count();
+  return d < 0 ? 0 : d;
+}
+
+void timeouts(std::string& out, const std::optional<base::TimePoint>& hard,
+              base::TimePoint now) {
+  out += "<no soft timeout>\n";
+  if (hard) {
+    out += fmt::format("Hard timeout in {} seconds\n", seconds_until(*hard, now));
+  } else {
+    out += "No hard timeout>\n";
+  }
+}
+
+}  // namespace
+
+std::string esp_encryption_name(uint16_t id) {
+  switch (static_cast<wire::EspTransformId>(id)) {
+    case wire::EspTransformId::TripleDes: return "3DES";
+    case wire::EspTransformId::Aes: return "AES (CBC)";
+    case wire::EspTransformId::AesCtr: return "AES (CTR)";
+    case wire::EspTransformId::AesGcm16: return "AES (GCM)";
+    case wire::EspTransformId::NullAuthAesGmac: return "AES (GMAC)";
+    case wire::EspTransformId::Cast: return "Cast-128";
+    case wire::EspTransformId::Blowfish: return "Blowfish";
+    default: return fmt::format("unknown ({})", id);
+  }
+}
+
+std::string auth_algorithm_name(uint16_t a) {
+  switch (static_cast<wire::IpsecAuthAlg>(a)) {
+    case wire::IpsecAuthAlg::HmacMd5: return "HMAC-MD5";
+    case wire::IpsecAuthAlg::HmacSha: return "HMAC-SHA1";
+    case wire::IpsecAuthAlg::HmacRipemd: return "HMAC-RIPEMD-160";
+    case wire::IpsecAuthAlg::HmacSha2_256: return "HMAC-SHA2-256";
+    case wire::IpsecAuthAlg::HmacSha2_384: return "HMAC-SHA2-384";
+    case wire::IpsecAuthAlg::HmacSha2_512: return "HMAC-SHA2-512";
+    default: return a == 0 ? "none" : fmt::format("unknown ({})", a);
+  }
+}
+
+std::string format_sa_status(const EngineImpl& e, base::TimePoint now) {
+  std::string out;
+  for (const auto& [c, sa] : e.sas().isakmp_sas()) {
+    out += fmt::format("SA name: {} (Phase 1/{})\n", sa.name.empty() ? "<unnamed>" : sa.name,
+                       role_name(sa.role));
+    out += fmt::format("src: {} dst: {}\n", sa.local.address.to_string(),
+                       sa.peer.address.to_string());
+    out += fmt::format("Lifetime: {} seconds\n", sa.suite.life_seconds);
+    timeouts(out, sa.hard_expiry, now);
+    if (sa.suite.life_kbytes != 0) out += fmt::format("Lifetime: {} kilobytes\n", sa.suite.life_kbytes);
+    out += fmt::format("Flags 0x{:08x}\n", sa.flags);
+    out += fmt::format("icookie {} rcookie {}\n", c.initiator.hex(), c.responder.hex());
+    out += "\n";
+  }
+  for (const auto& [spi, sa] : e.sas().ipsec_sas()) {
+    out += fmt::format("SA name: {} (Phase 2)\n", sa.name.empty() ? "<unnamed>" : sa.name);
+    out += fmt::format("src: {} dst: {}\n", sa.local.address.to_string(),
+                       sa.peer.address.to_string());
+    out += fmt::format("Lifetime: {} seconds\n", sa.life_seconds);
+    timeouts(out, sa.hard_expiry, now);
+    if (sa.life_kbytes != 0) out += fmt::format("Lifetime: {} kilobytes\n", sa.life_kbytes);
+    out += fmt::format("Flags 0x{:08x}\n", sa.flags);
+    for (const auto& proto : sa.suite.protocols) {
+      // isakmpd: SPI 0 is the peer's (outgoing), SPI 1 ours (incoming).
+      out += fmt::format("SPI 0: {:08x} \n", proto.peer_spi.value);
+      out += fmt::format("SPI 1: {:08x} \n", proto.our_spi.value);
+      auto sizes = protocol_key_sizes(proto);
+      std::size_t enc = sizes ? sizes->enc_bytes + sizes->salt_bytes : 0;
+      std::size_t auth = sizes ? sizes->auth_bytes : 0;
+      if (proto.protocol == wire::ProtocolId::IpsecEsp) {
+        out += "Transform: IPsec ESP\n";
+        out += fmt::format("Encryption key length: {}\n", enc);
+        out += fmt::format("Authentication key length: {}\n", auth);
+        out += fmt::format("Encryption algorithm: {}\n", esp_encryption_name(proto.transform_id));
+      } else if (proto.protocol == wire::ProtocolId::IpsecAh) {
+        out += "Transform: IPsec AH\n";
+        out += "Encryption not used.\n";
+        out += fmt::format("Authentication key length: {}\n", auth);
+      } else {
+        out += "Transform: IPCOMP\n";
+      }
+      out += fmt::format("Authentication algorithm: {}\n",
+                         auth_algorithm_name(proto.auth_algorithm));
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+std::vector<std::string> format_report_lines(const EngineImpl& e, base::TimePoint now) {
+  std::vector<std::string> lines;
+  for (const auto& [c, sa] : e.sas().isakmp_sas()) {
+    lines.push_back(fmt::format("sa_report: {} peer {} phase 1 doi 1 flags 0x{:x}", sa.name,
+                                sa.peer.to_string(), sa.flags));
+    lines.push_back(fmt::format("sa_report: icookie {} rcookie {}", c.initiator.hex(),
+                                c.responder.hex()));
+    lines.push_back("sa_report: msgid 00000000 refcnt 1");
+    lines.push_back(fmt::format("sa_report: life secs {} kb {}", sa.suite.life_seconds,
+                                sa.suite.life_kbytes));
+    lines.push_back(fmt::format("sa_report: suite {}", sa.suite.to_string()));
+  }
+  for (const auto& [spi, sa] : e.sas().ipsec_sas()) {
+    lines.push_back(fmt::format("sa_report: {} peer {} phase 2 doi 1 flags 0x{:x}", sa.name,
+                                sa.peer.to_string(), sa.flags));
+    lines.push_back(fmt::format("sa_report: icookie {} rcookie {}", sa.parent.initiator.hex(),
+                                sa.parent.responder.hex()));
+    lines.push_back(fmt::format("sa_report: msgid {:08x} refcnt 1", sa.message_id.value));
+    lines.push_back(fmt::format("sa_report: life secs {} kb {}", sa.life_seconds, sa.life_kbytes));
+    lines.push_back(fmt::format("sa_report: spi in {:08x} out {:08x} {}", sa.in_spi.value,
+                                sa.out_spi.value, sa.suite.to_string()));
+  }
+  for (const auto& [k, x] : e.exchanges().all()) {
+    lines.push_back(fmt::format(
+        "exchange_report: exchange {} type {} role {} state {}{} cookies {} msgid {:08x} "
+        "peer {} expires in {} seconds",
+        x.name, wire::to_string(x.type), role_name(x.role), state_name(x.state),
+        x.finished ? " (finished)" : "", k.cookies.hex(), k.message_id.value,
+        x.peer.to_string(), seconds_until(x.expires, now)));
+  }
+  for (const auto& name : e.connections().active()) {
+    auto next = e.connections().next_check();
+    lines.push_back(fmt::format("connection_report: connection {} next check {} seconds", name,
+                                next ? seconds_until(*next, now) : 0));
+  }
+  const auto s = e.stats();
+  lines.push_back(fmt::format(
+      "engine_report: datagrams in {} out {} dropped {} retransmits {} phase1 {} phase2 {} "
+      "failed {}",
+      s.datagrams_in, s.datagrams_out, s.dropped, s.retransmits, s.phase1_done, s.phase2_done,
+      s.exchanges_failed));
+  return lines;
+}
+
+}  // namespace ike::engine

@@ -1,0 +1,50 @@
+// Retransmit timer arithmetic (isakmpd message.c message_send_expire semantics).
+#include "engine/retransmit.h"
+
+namespace ike::engine {
+
+RetransmitPolicy RetransmitPolicy::from_conf(const conf::ConfDb& conf) {
+  RetransmitPolicy p;
+  int64_t r = conf.get_num_or("General", "Retransmits", kDefaultRetransmits);
+  p.retransmits = static_cast<int>(r < 0 ? 0 : (r > 100 ? 100 : r));
+  int64_t t = conf.get_num_or("General", "Exchange-max-time", kDefaultExchangeMaxTime);
+  p.exchange_max_time = base::Seconds{t <= 0 ? kDefaultExchangeMaxTime : (t > 86400 ? 86400 : t)};
+  return p;
+}
+
+base::Seconds retransmit_interval(int transmissions) noexcept {
+  return base::Seconds{2 * static_cast<int64_t>(transmissions) + 5};
+}
+
+uint64_t datagram_digest(base::ByteView bytes) noexcept {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (uint8_t b : bytes) {
+    h ^= b;
+    h *= 0x100000001b3ULL;
+  }
+  return h ^ bytes.size();
+}
+
+void Retransmitter::sent(base::Bytes bytes, base::TimePoint now, bool expect_answer) {
+  m_last_sent = std::move(bytes);
+  m_transmissions = 1;
+  if (expect_answer) {
+    m_deadline = now + retransmit_interval(m_transmissions);
+  } else {
+    m_deadline.reset();
+  }
+}
+
+Retransmitter::Expiry Retransmitter::on_timer(base::TimePoint now, int retransmits) {
+  if (!m_deadline || now < *m_deadline) return Expiry::None;
+  // m_transmissions - 1 resends done so far.
+  if (m_transmissions - 1 >= retransmits) {
+    m_deadline.reset();
+    return Expiry::GiveUp;
+  }
+  ++m_transmissions;
+  m_deadline = now + retransmit_interval(m_transmissions);
+  return Expiry::Resend;
+}
+
+}  // namespace ike::engine

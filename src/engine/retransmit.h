@@ -1,0 +1,66 @@
+// Retransmission of the last message of an exchange, isakmpd semantics (isakmpd-features.md
+// §1.1): `[General]:Retransmits` resends (default 3) at intervals of 2*xmits+5 seconds (7, 9, 11,
+// then 13 s before giving up); the last message is also resent -- once per duplicate -- when the
+// peer's previous message arrives again (detected by comparing a digest of the whole datagram).
+// `[General]:Exchange-max-time` (default 120 s) bounds an exchange's life. Owns only the timer
+// arithmetic and the cached datagram; the engine decides what to do when a timer fires.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+
+#include "base/bytes.h"
+#include "base/clock.h"
+#include "conf/conf_db.h"
+
+namespace ike::engine {
+
+inline constexpr int kDefaultRetransmits = 3;
+inline constexpr int kDefaultExchangeMaxTime = 120;  // seconds (EXCHANGE_MAX_TIME)
+
+struct RetransmitPolicy {
+  int retransmits = kDefaultRetransmits;
+  base::Seconds exchange_max_time{kDefaultExchangeMaxTime};
+  static RetransmitPolicy from_conf(const conf::ConfDb& conf);
+};
+
+// isakmpd message.c: the n-th transmission (n >= 1) waits 2*n+5 seconds for an answer.
+base::Seconds retransmit_interval(int transmissions) noexcept;
+
+// A 64-bit FNV-1a digest of a datagram, used only to recognise an exact duplicate of the last
+// message received by an exchange (a collision merely resends a cached reply).
+uint64_t datagram_digest(base::ByteView bytes) noexcept;
+
+class Retransmitter {
+ public:
+  // Records a freshly sent message. `expect_answer` arms the timer (the final message of an
+  // exchange is only kept for duplicate answers, never resent on a timer).
+  void sent(base::Bytes bytes, base::TimePoint now, bool expect_answer);
+  // Stops the timer (the answer arrived) but keeps the message cached.
+  void answered() noexcept { m_deadline.reset(); }
+
+  enum class Expiry : uint8_t { None, Resend, GiveUp };
+  // At/after the deadline: Resend (and re-arm) while fewer than `retransmits` resends were
+  // made, GiveUp after that.
+  Expiry on_timer(base::TimePoint now, int retransmits);
+
+  std::optional<base::TimePoint> deadline() const noexcept { return m_deadline; }
+  const base::Bytes& last_sent() const noexcept { return m_last_sent; }
+  bool has_last_sent() const noexcept { return !m_last_sent.empty(); }
+  int transmissions() const noexcept { return m_transmissions; }
+
+  // Duplicate detection of the peer's last message.
+  void received(base::ByteView bytes) noexcept { m_last_received = datagram_digest(bytes); }
+  bool is_duplicate(base::ByteView bytes) const noexcept {
+    return m_last_received && *m_last_received == datagram_digest(bytes);
+  }
+
+ private:
+  base::Bytes m_last_sent;
+  int m_transmissions = 0;
+  std::optional<base::TimePoint> m_deadline;
+  std::optional<uint64_t> m_last_received;
+};
+
+}  // namespace ike::engine

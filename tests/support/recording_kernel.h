@@ -1,0 +1,45 @@
+// Test support: a kernel that answers every engine KernelRequest immediately and records it.
+// SPIs are allocated deterministically (base, base+1, ...), SAs and flows are kept in maps so a
+// test can assert what is installed after an exchange or a DELETE (the role the daemon's
+// kernel::Backend plays in production, design §3.3).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "base/ipsec_types.h"
+#include "engine/io.h"
+
+namespace ike::test {
+
+class RecordingKernel {
+ public:
+  explicit RecordingKernel(uint32_t spi_base) : m_next_spi(spi_base) {}
+
+  // Executes `req` against the recorded state and returns the reply the engine must receive.
+  engine::KernelReply handle(const engine::KernelRequest& req);
+
+  // Makes the next N GETSPI requests fail (ok=false).
+  void fail_get_spi(int n) { m_fail_get_spi = n; }
+
+  std::vector<engine::KernelRequest> requests;        // every request, in order
+  std::map<base::SaRef, base::SaInstall> sas;         // currently installed SAs
+  std::vector<base::SaInstall> added;                 // every SA ever added
+  std::set<base::FlowInstall> flows;                  // currently installed flows
+  std::vector<base::Spi> allocated;                   // every SPI handed out
+
+  std::size_t count_get_spi() const;
+  std::size_t count_add_sa() const;
+  std::size_t count_delete_sa() const;
+  // The installed SA with this SPI (any destination), or nullopt.
+  std::optional<base::SaInstall> find_sa(base::Spi spi) const;
+
+ private:
+  uint32_t m_next_spi;
+  int m_fail_get_spi = 0;
+};
+
+}  // namespace ike::test
