@@ -243,7 +243,8 @@ Result<Payload> parse_attribute_payload(ByteReader& r) {
 Result<Payload> parse_body(PayloadType type, ByteReader& r) {
   switch (type) {
     case PayloadType::Sa: {
-      IKE_TRY(SaPayload sa, detail::parse_sa(r.rest(), r.offset()));
+      const std::size_t at = r.offset();  // before rest() consumes: argument order is unspecified
+      IKE_TRY(SaPayload sa, detail::parse_sa(r.rest(), at));
       return Payload{std::move(sa)};
     }
     case PayloadType::KeyExchange: return parse_ke(r);
