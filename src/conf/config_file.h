@@ -2,7 +2,7 @@
 // check_file_secrecy_fd, but refusing instead of silently running on defaults,
 // isakmpd-features.md §5.2 item 7), bounded reading, and the all-or-nothing reload
 // "clear + file + built-in defaults" swapped into the live ConfDb only when everything parsed
-// and validated. The same path is offered for an in-memory text (tests, fuzzing, `-c -`).
+// and validated. The same path is offered for an in-memory text (tests, fuzzing).
 #pragma once
 
 #include <cstddef>
