@@ -735,7 +735,7 @@ base::Result<Phase2Suite> accept_phase2_reply(const Phase2Offer& offer,
   }
   auto not_offered = [&](std::string what) {
     return base::make_error(base::ErrorCode::NoProposal, base::NotifyType::NoProposalChosen,
-                            "responder returned {} we did not offer", what);
+                            "responder returned {} that we did not offer", what);
   };
   if (ours.empty()) return not_offered(fmt::format("proposal #{}", pnum));
   if (reply.proposals.size() != ours.size()) {
@@ -766,7 +766,7 @@ base::Result<Phase2Suite> accept_phase2_reply(const Phase2Offer& offer,
       }
     }
     if (match == nullptr) {
-      return not_offered(fmt::format("a transform: #{} {}", t.number,
+      return not_offered(fmt::format("transform #{} {}", t.number,
                                      describe_phase2_transform(rp.protocol_id, t)));
     }
     IKE_TRY(auto d, decode_phase2_transform(proto, *match));
