@@ -109,6 +109,11 @@ class EcpGroup final : public DhGroupImpl, public std::enable_shared_from_this<E
       return invalid_key(m_info, "peer public value has {} bytes, expected {}", peer.size(),
                          2 * m_field_len);
     }
+    // x || y = 0 || 0 is how some implementations write the point at infinity (SEC 1 §2.3.3
+    // uses a single zero octet); it is never a valid KE value.
+    if (std::all_of(peer.begin(), peer.end(), [](uint8_t b) { return b == 0; })) {
+      return invalid_key(m_info, "peer public value is the point at infinity (all zero)");
+    }
     evp::BnCtxPtr ctx(BN_CTX_secure_new_ex(m_lib->get()));
     evp::BnPtr x(BN_bin2bn(peer.data(), static_cast<int>(m_field_len), nullptr));
     evp::BnPtr y(BN_bin2bn(peer.data() + m_field_len, static_cast<int>(m_field_len), nullptr));
