@@ -1,0 +1,378 @@
+// The daemon shell wiring (see daemon.h).
+#include "daemon/daemon.h"
+
+#include <signal.h>
+#include <strings.h>
+
+#include <fmt/core.h>
+
+#include "base/log.h"
+#include "conf/config_file.h"
+#include "crypto/deterministic_random.h"
+#include "crypto/openssl_provider.h"
+#include "crypto/openssl_random.h"
+#include "daemon/result_file.h"
+
+namespace ike::daemon {
+
+using base::ErrorCode;
+using base::NotifyType;
+
+namespace {
+
+bool starts_with_no(const std::optional<std::string>& v) {
+  return v && v->size() >= 2 && ::strncasecmp(v->c_str(), "no", 2) == 0;
+}
+
+const char* sa_event_name(engine::SaEvent::Kind k) {
+  switch (k) {
+    case engine::SaEvent::Kind::Phase1Established: return "phase 1 established";
+    case engine::SaEvent::Kind::Phase2Established: return "phase 2 established";
+    case engine::SaEvent::Kind::Phase1Deleted: return "phase 1 deleted";
+    case engine::SaEvent::Kind::Phase2Deleted: return "phase 2 deleted";
+    case engine::SaEvent::Kind::ExchangeFailed: return "exchange failed";
+  }
+  return "event";
+}
+
+}  // namespace
+
+base::Result<std::unique_ptr<Daemon>> Daemon::create(const Options& opts) {
+  std::unique_ptr<Daemon> d(new Daemon(opts));
+  IKE_TRY_VOID(d->init());
+  return d;
+}
+
+Daemon::~Daemon() {
+  // Engine first: it holds references to the config, crypto and randomness.
+  m_engine.reset();
+  if (m_fifo) m_fifo->close_and_remove();
+  m_pidfile.remove();
+}
+
+base::Status Daemon::init() {
+  // Configuration: fail closed (conf::load_config_file refuses a missing, too-open,
+  // symlinked or oversized file and leaves m_conf untouched on any error).
+  auto loaded = conf::load_config_file(m_opts.config_file, m_conf);
+  if (!loaded) return std::move(loaded).error().with_context("configuration");
+  IKE_LOG_DEBUG(Misc, 10, "loaded {}: {} sections, {} tags", m_opts.config_file,
+                loaded->sections, loaded->tags);
+  apply_log_settings();
+  if (m_opts.ignore_keynote) {
+    IKE_LOG_INFO("-K: KeyNote is not implemented; policy checks are the configuration's "
+                 "(peer, ID and proposal matching from isakmpd.conf)");
+  }
+
+  // Randomness: -r seed -> deterministic DRBG (regression tests only).
+  if (m_opts.seed) {
+    IKE_LOG_WARN("-r {}: deterministic random numbers, for regression testing only",
+                 *m_opts.seed);
+    m_rng = std::make_unique<crypto::DeterministicRandom>(*m_opts.seed);
+  } else {
+    m_rng = std::make_unique<crypto::OpenSslRandom>();
+  }
+  auto provider = crypto::OpenSslProvider::create({/*enable_legacy=*/true});
+  if (!provider) {
+    IKE_LOG_WARN("OpenSSL legacy provider unavailable ({}); Blowfish and CAST are disabled",
+                 provider.error().detail);
+    provider = crypto::OpenSslProvider::create({/*enable_legacy=*/false});
+    if (!provider) return std::move(provider).error().with_context("crypto");
+  }
+  m_crypto = std::move(*provider);
+
+  // Kernel backend: only the null backend exists (check_supported() enforced -n).
+  m_null_backend = std::make_unique<kernel::NullBackend>(*m_rng);
+  m_backend = m_null_backend.get();
+  IKE_LOG_INFO("-n: the kernel will not take part in the negotiations (null backend)");
+
+  TransportConfig tc;
+  tc.inet4 = m_opts.use_inet4();
+  tc.inet6 = m_opts.use_inet6();
+  tc.port = m_opts.listen_port;
+  tc.listen_on = m_conf.get_list("General", "Listen-on");
+  IKE_TRY(auto transport, UdpTransport::open(tc));
+  m_transport.emplace(std::move(transport));
+
+  IKE_TRY(auto fifo, FifoChannel::open(m_opts.fifo_path));
+  m_fifo.emplace(std::move(fifo));
+
+  if (m_opts.keylog_file) {
+    IKE_TRY(m_keylog, KeyLog::open(*m_opts.keylog_file));
+  }
+  m_passive = m_opts.passive;
+  m_engine = std::make_unique<engine::Engine>(m_conf, *m_crypto, *m_rng, engine_options());
+  return base::ok();
+}
+
+void Daemon::apply_log_settings() {
+  auto& log = base::Logger::instance();
+  for (const auto& item : m_conf.get_list("General", "Loglevel")) {
+    auto dl = parse_debug_level(item);
+    if (!dl) {
+      IKE_LOG_WARN("[General]:Loglevel: {}", dl.error().detail);
+      continue;
+    }
+    if (dl->cls < 0) {
+      log.set_all_levels(dl->level);
+    } else {
+      log.set_level(static_cast<base::LogClass>(dl->cls), dl->level);
+    }
+  }
+  for (const auto& dl : m_opts.debug_levels) {
+    if (dl.cls < 0) {
+      log.set_all_levels(dl.level);
+    } else {
+      log.set_level(static_cast<base::LogClass>(dl.cls), dl.level);
+    }
+  }
+  log.set_verbose(m_opts.verbose || m_conf.get("General", "Logverbose").has_value());
+  log.set_log_keys(false);
+}
+
+engine::EngineOptions Daemon::engine_options() const {
+  engine::EngineOptions eo;
+  eo.emit_key_material = m_keylog.enabled();
+  eo.verbose = base::Logger::instance().verbose();
+  eo.passive = m_opts.passive;
+  eo.install_flows = !m_opts.no_flows && !m_conf.get("General", "Acquire-Only").has_value();
+  eo.nat_traversal = !m_opts.no_nat_traversal;
+  eo.listen_port = m_opts.listen_port;
+  return eo;
+}
+
+bool Daemon::send_deletes_at_shutdown() const {
+  return !m_opts.passive && !starts_with_no(m_conf.get("General", "Delete-SAs"));
+}
+
+// ------------------------------------------------------------------------- engine outputs
+
+void Daemon::drain() {
+  for (;;) {
+    auto outputs = m_engine->take_outputs();
+    if (outputs.empty()) break;
+    for (auto& out : outputs) {
+      if (auto* send = std::get_if<engine::SendDatagram>(&out)) {
+        if (auto st = m_transport->send(send->local, send->peer, send->bytes); !st) {
+          IKE_LOG_WARN("{}", st.error().detail);
+        }
+      } else if (auto* req = std::get_if<engine::KernelRequest>(&out)) {
+        run_kernel_request(*req, base::Clock::now());
+      } else if (auto* ev = std::get_if<engine::SaEvent>(&out)) {
+        log_sa_event(*ev);
+      } else if (auto* km = std::get_if<engine::KeyMaterial>(&out)) {
+        if (auto st = m_keylog.log_ike_sa(*km); !st) IKE_LOG_ERROR("{}", st.error().detail);
+      }
+    }
+  }
+  arm_timer();
+}
+
+void Daemon::run_kernel_request(const engine::KernelRequest& req, base::TimePoint now) {
+  engine::KernelReply reply;
+  reply.request_id = req.id;
+  base::Status st;
+  std::visit(
+      [&](const auto& op) {
+        using T = std::decay_t<decltype(op)>;
+        if constexpr (std::is_same_v<T, engine::KernelGetSpi>) {
+          auto spi = m_backend->get_spi(op.protocol, op.src, op.dst);
+          if (spi) {
+            reply.allocated_spi = *spi;
+          } else {
+            st = std::move(spi).error();
+          }
+        } else if constexpr (std::is_same_v<T, engine::KernelAddSa>) {
+          st = m_backend->add_sa(op.sa);
+          if (st) {
+            if (auto k = m_keylog.log_child_sa(op.sa); !k) IKE_LOG_ERROR("{}", k.error().detail);
+          }
+        } else if constexpr (std::is_same_v<T, engine::KernelDeleteSa>) {
+          st = m_backend->delete_sa(op.ref, op.src);
+        } else if constexpr (std::is_same_v<T, engine::KernelAddFlow>) {
+          st = m_backend->add_flow(op.flow);
+        } else if constexpr (std::is_same_v<T, engine::KernelDeleteFlow>) {
+          st = m_backend->delete_flow(op.flow);
+        }
+      },
+      req.op);
+  if (!st) {
+    reply.ok = false;
+    reply.error = st.error().detail;
+    IKE_LOG_WARN("kernel ({}): request {} failed: {}", m_backend->name(), req.id, reply.error);
+  }
+  m_engine->on_kernel_reply(reply, now);
+}
+
+void Daemon::log_sa_event(const engine::SaEvent& ev) const {
+  std::string spis;
+  for (const auto& s : ev.spis) spis += fmt::format(" 0x{:08x}", s.value);
+  std::string text = fmt::format(
+      "{}: {} {} -> {} cookies {} msgid {:08x}{}{}{}", sa_event_name(ev.kind),
+      base::sanitize_for_log(ev.name.empty() ? "<unnamed>" : ev.name), ev.local.to_string(),
+      ev.peer.to_string(), ev.cookies.hex(), ev.message_id.value, spis.empty() ? "" : " spis",
+      spis, ev.detail.empty() ? "" : fmt::format(" ({})", base::sanitize_for_log(ev.detail)));
+  if (ev.kind == engine::SaEvent::Kind::ExchangeFailed) {
+    IKE_LOG_WARN("{}", text);
+  } else if (base::Logger::instance().verbose()) {
+    IKE_LOG_INFO("{}", text);
+  } else {
+    IKE_LOG_DEBUG(Sa, 10, "{}", text);
+  }
+}
+
+void Daemon::arm_timer() {
+  if (!m_loop) return;
+  if (auto st = m_loop->arm_timer(m_engine->next_deadline()); !st) {
+    IKE_LOG_ERROR("{}", st.error().detail);
+  }
+}
+
+// ------------------------------------------------------------------------- inputs
+
+void Daemon::on_socket(int fd) {
+  auto st = m_transport->receive(fd, [&](ReceivedDatagram&& d) {
+    engine::Datagram dg{d.local, d.peer, std::move(d.bytes)};
+    m_engine->on_datagram(dg, base::Clock::now());
+    drain();
+  });
+  if (!st) IKE_LOG_ERROR("{}", st.error().detail);
+}
+
+void Daemon::on_fifo() {
+  std::vector<LineReader::Event> events;
+  auto st = m_fifo->read_available(events);
+  for (const auto& ev : events) {
+    if (m_shutdown_requested) break;  // lines after Q are not executed
+    handle_ui_event(ev, *this);
+  }
+  if (!st) IKE_LOG_ERROR("{}", st.error().detail);
+  if (m_fifo->eof() || !st) {
+    IKE_LOG_INFO("ui: {} closed; FIFO commands are no longer read",
+                 m_opts.fifo_is_stdin() ? "standard input" : m_opts.fifo_path);
+    m_loop->remove_fd(m_fifo->fd());
+  }
+}
+
+void Daemon::on_signal(int signo) {
+  switch (signo) {
+    case SIGHUP: reload("SIGHUP"); break;
+    case SIGUSR1: write_report_file(); break;
+    case SIGTERM: request_shutdown("SIGTERM"); break;
+    case SIGINT: request_shutdown("SIGINT"); break;
+    default: break;
+  }
+}
+
+// ------------------------------------------------------------------------- UiHost
+
+void Daemon::ui_engine(const engine::UiCommand& cmd) {
+  m_engine->on_ui(cmd, base::Clock::now());
+  drain();
+}
+
+void Daemon::ui_connections_changed() {
+  m_engine->on_config_changed(base::Clock::now());
+  drain();
+}
+
+void Daemon::ui_reinit() { reload("FIFO command R"); }
+
+void Daemon::reload(std::string_view why) {
+  auto loaded = conf::load_config_file(m_opts.config_file, m_conf);
+  if (!loaded) {
+    IKE_LOG_ERROR("{}: reload of {} failed, keeping the running configuration: {}", why,
+                  m_opts.config_file, loaded.error().detail);
+    return;
+  }
+  IKE_LOG_INFO("{}: configuration reloaded from {} (FIFO changes discarded)", why,
+               m_opts.config_file);
+  apply_log_settings();
+  m_engine->on_config_changed(base::Clock::now());
+  drain();
+}
+
+std::vector<std::string> Daemon::transport_report() const {
+  std::vector<std::string> lines;
+  for (const auto& s : m_transport->sockets()) {
+    lines.push_back(fmt::format("udp_report: fd {} src {}", s.fd, s.bound.to_string()));
+  }
+  return lines;
+}
+
+void Daemon::ui_report() {
+  auto now = base::Clock::now();
+  for (const auto& line : m_engine->report_lines(now)) IKE_LOG_REPORT("{}", line);
+  for (const auto& line : transport_report()) IKE_LOG_REPORT("{}", line);
+}
+
+void Daemon::write_report_file() {
+  std::string text;
+  for (const auto& line : m_engine->report_lines(base::Clock::now())) text += line + "\n";
+  for (const auto& line : transport_report()) text += line + "\n";
+  if (auto st = write_file_atomic(m_opts.report_file, text); !st) {
+    IKE_LOG_ERROR("SIGUSR1: report: {}", st.error().detail);
+    return;
+  }
+  IKE_LOG_INFO("SIGUSR1: report written to {}", m_opts.report_file);
+}
+
+std::string Daemon::ui_status() {
+  std::string out = m_engine->sa_status_report(base::Clock::now());
+  if (m_null_backend) out += m_null_backend->dump();
+  return out;
+}
+
+void Daemon::ui_set_passive(bool passive) {
+  if (passive != m_passive) {
+    IKE_LOG_DEBUG(Ui, 20, "ui: setting {} mode", passive ? "passive" : "active");
+  }
+  m_passive = passive;
+  m_engine->set_passive(passive);
+  drain();
+}
+
+void Daemon::request_shutdown(std::string_view why) {
+  if (m_shutdown_requested) return;
+  IKE_LOG_INFO("{}: shutting down", why);
+  m_shutdown_requested = true;
+  if (m_loop) m_loop->stop();
+}
+
+// ------------------------------------------------------------------------- run
+
+base::Status Daemon::run() {
+  std::vector<int> signals = {SIGHUP, SIGUSR1, SIGTERM};
+  // isakmpd: SIGINT shuts down cleanly except with -dd, where it keeps its default action.
+  if (m_opts.debug < 2) signals.push_back(SIGINT);
+  IKE_TRY(m_loop, EventLoop::create(signals));
+  m_loop->on_signal([this](int s) { on_signal(s); });
+  m_loop->on_timer([this] {
+    m_engine->on_tick(base::Clock::now());
+    drain();
+  });
+  for (const auto& s : m_transport->sockets()) {
+    int fd = s.fd;
+    IKE_TRY_VOID(m_loop->add_fd(fd, [this, fd] { on_socket(fd); }));
+  }
+  IKE_TRY_VOID(m_loop->add_fd(m_fifo->fd(), [this] { on_fifo(); }));
+
+  IKE_TRY(m_pidfile, PidFile::create(m_opts.pid_file));
+  IKE_LOG_INFO("isakmpd started: port {}, FIFO {}, pid file {}", m_opts.listen_port,
+               m_opts.fifo_path, m_opts.pid_file);
+
+  m_engine->start(base::Clock::now());
+  drain();
+  base::Status loop_status = m_loop->run();
+  if (!loop_status) IKE_LOG_ERROR("{}", loop_status.error().detail);
+
+  bool deletes = send_deletes_at_shutdown();
+  m_engine->shutdown(base::Clock::now(), deletes);
+  drain();  // sends the DELETE datagrams
+  IKE_LOG_INFO("shut down ({})", deletes ? "DELETEs sent" : "no DELETEs: -S or Delete-SAs=no");
+  m_loop.reset();
+  if (m_fifo) m_fifo->close_and_remove();
+  m_pidfile.remove();
+  return loop_status;
+}
+
+}  // namespace ike::daemon

@@ -1,0 +1,92 @@
+// The daemon shell (design §3.8): owns the configuration database, the injected crypto and
+// randomness, the kernel backend, the UDP transport, the FIFO, the key log, the pid file, the
+// event loop and the engine, and wires them: inputs (datagrams, FIFO commands, timer ticks,
+// signals, kernel replies) are fed to the engine with `now`; after every engine call all
+// outputs are drained (datagrams sent, kernel requests run on the backend and answered at
+// once, SA events logged, key material written to the key log) and the timer is re-armed at
+// engine.next_deadline(). Signals (isakmpd-features.md §1.16): SIGHUP reloads the config file
+// (FIFO changes are lost; a failed reload keeps the old config), SIGUSR1 writes the report to
+// the -R file, SIGTERM/SIGINT shut down cleanly (DELETEs unless -S or Delete-SAs=no...).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/clock.h"
+#include "base/random.h"
+#include "conf/conf_db.h"
+#include "crypto/provider.h"
+#include "daemon/event_loop.h"
+#include "daemon/fifo_ui.h"
+#include "daemon/keylog.h"
+#include "daemon/options.h"
+#include "daemon/pidfile.h"
+#include "daemon/udp_transport.h"
+#include "daemon/ui_commands.h"
+#include "engine/engine.h"
+#include "kernel/null_backend.h"
+
+namespace ike::daemon {
+
+class Daemon final : public UiHost {
+ public:
+  // Loads the configuration (fail closed: a missing or too-open file is an error), applies
+  // log settings, binds the sockets, creates the FIFO, opens the key log and builds the engine.
+  // Everything that can fail because of the command line or the config fails here, before the
+  // daemon detaches from the terminal.
+  [[nodiscard]] static base::Result<std::unique_ptr<Daemon>> create(const Options& opts);
+  ~Daemon() override;
+
+  // Writes the pid file, starts the engine and runs the event loop until a shutdown request;
+  // then shuts the engine down (sending DELETEs), removes the FIFO and the pid file.
+  [[nodiscard]] base::Status run();
+
+  // UiHost
+  conf::ConfDb& conf() override { return m_conf; }
+  const std::string& result_file() const override { return m_opts.result_file; }
+  void ui_engine(const engine::UiCommand& cmd) override;
+  void ui_connections_changed() override;
+  void ui_reinit() override;
+  void ui_shutdown() override { request_shutdown("FIFO command Q"); }
+  void ui_report() override;
+  std::string ui_status() override;
+  void ui_set_passive(bool passive) override;
+
+ private:
+  explicit Daemon(Options opts) : m_opts(std::move(opts)) {}
+  [[nodiscard]] base::Status init();
+  // [General]:Loglevel / Logverbose then -D / -v (the command line wins).
+  void apply_log_settings();
+  engine::EngineOptions engine_options() const;
+  bool send_deletes_at_shutdown() const;
+
+  void drain();
+  void run_kernel_request(const engine::KernelRequest& req, base::TimePoint now);
+  void log_sa_event(const engine::SaEvent& ev) const;
+  void arm_timer();
+  void on_socket(int fd);
+  void on_fifo();
+  void on_signal(int signo);
+  void reload(std::string_view why);
+  void write_report_file();
+  void request_shutdown(std::string_view why);
+  std::vector<std::string> transport_report() const;
+
+  Options m_opts;
+  conf::ConfDb m_conf;
+  std::unique_ptr<crypto::Provider> m_crypto;
+  std::unique_ptr<base::Random> m_rng;
+  std::unique_ptr<kernel::NullBackend> m_null_backend;
+  kernel::Backend* m_backend = nullptr;
+  std::optional<UdpTransport> m_transport;
+  std::optional<FifoChannel> m_fifo;
+  KeyLog m_keylog;
+  PidFile m_pidfile;
+  std::unique_ptr<EventLoop> m_loop;
+  std::unique_ptr<engine::Engine> m_engine;
+  bool m_passive = false;
+  bool m_shutdown_requested = false;
+};
+
+}  // namespace ike::daemon
