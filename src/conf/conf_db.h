@@ -1,7 +1,9 @@
 // The isakmpd configuration database (isakmpd conf.c model): sections of tag=value strings,
 // section and tag names case-insensitive and stored verbatim, with transactions. The file
-// parser, the built-in defaults and the FIFO `C` commands all produce transactions; a reload
-// swaps the whole content. The engine reads it through const accessors only.
+// parser and the FIFO `C` commands produce transactions; the built-in defaults (defaults.h)
+// are one immutable image shared by every ConfDb, copied into a section only when that
+// section is edited; a reload (config_file.h) swaps the whole content. The engine reads it
+// through const accessors only.
 #pragma once
 
 #include <cstddef>
