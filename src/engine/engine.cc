@@ -45,6 +45,18 @@ std::size_t Engine::phase1_sa_count() const { return m_impl->sas().isakmp_sas().
 std::size_t Engine::phase2_sa_count() const { return m_impl->sas().ipsec_sas().size(); }
 std::size_t Engine::exchange_count() const { return m_impl->exchanges().active_count(); }
 std::string Engine::last_drop_reason() const { return m_impl->last_drop_reason(); }
+bool Engine::send_r_u_there(const base::CookiePair& cookies, uint32_t seq, base::TimePoint now) {
+  (void)now;
+  IsakmpSa* sa = m_impl->sas().find_isakmp(cookies);
+  if (sa == nullptr) return false;
+  // RFC 3706 §5: notify SPI = CKY-I | CKY-R, data = 32-bit sequence number.
+  base::Bytes data{static_cast<uint8_t>(seq >> 24), static_cast<uint8_t>(seq >> 16),
+                   static_cast<uint8_t>(seq >> 8), static_cast<uint8_t>(seq)};
+  send_notify_protected(*m_impl, *sa, base::NotifyType::RUThere,
+                        static_cast<uint8_t>(wire::ProtocolId::Isakmp), cookie_spi(cookies),
+                        std::move(data));
+  return true;
+}
 
 // ------------------------------------------------------------------------------ reports
 

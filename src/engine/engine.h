@@ -67,6 +67,9 @@ class Engine {
   std::size_t phase1_sa_count() const;
   std::size_t phase2_sa_count() const;
   std::size_t exchange_count() const;
+  // RFC 3706: sends R-U-THERE (sequence `seq`) over the ISAKMP SA `cookies`; false if there is
+  // no such SA. The ACK is recorded on the SA (report line "sa_report: dpd ack seq N").
+  bool send_r_u_there(const base::CookiePair& cookies, uint32_t seq, base::TimePoint now);
   // Why the last dropped datagram was dropped (tests, `r` report). Added by the engine core.
   std::string last_drop_reason() const;
 

@@ -116,6 +116,7 @@ std::vector<std::string> format_report_lines(const EngineImpl& e, base::TimePoin
     lines.push_back(fmt::format("sa_report: life secs {} kb {}", sa.suite.life_seconds,
                                 sa.suite.life_kbytes));
     lines.push_back(fmt::format("sa_report: suite {}", sa.suite.to_string()));
+    if (sa.dpd_ack_seq) lines.push_back(fmt::format("sa_report: dpd ack seq {}", *sa.dpd_ack_seq));
   }
   for (const auto& [spi, sa] : e.sas().ipsec_sas()) {
     lines.push_back(fmt::format("sa_report: {} peer {} phase 2 doi 1 flags 0x{:x}", sa.name,

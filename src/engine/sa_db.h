@@ -44,6 +44,7 @@ struct IsakmpSa {
   std::optional<base::TimePoint> hard_expiry;
   uint32_t flags = kSaFlagReady;
   bool peer_dpd = false;                 // the peer sent the DPD vendor ID
+  std::optional<uint32_t> dpd_ack_seq;   // last R-U-THERE-ACK sequence received (RFC 3706)
   std::set<uint32_t> used_message_ids;   // phase-2/info message ids seen or used (uniqueness)
   base::Bytes peer_id;                   // IDir/IDii body as received (for reports)
 };

@@ -244,6 +244,13 @@ base::Status info_recv(EngineImpl& e, const Inbound& in, base::TimePoint now) {
                             static_cast<uint8_t>(wire::ProtocolId::Isakmp), cookie_spi(cookies),
                             n->data);
       sa = e.sas().find_isakmp(cookies);
+    } else if (type == base::NotifyType::RUThereAck) {
+      if (n->data.size() == 4 && n->spi == cookie_spi(cookies)) {
+        sa->dpd_ack_seq = (uint32_t{n->data[0]} << 24) | (uint32_t{n->data[1]} << 16) |
+                          (uint32_t{n->data[2]} << 8) | n->data[3];
+        IKE_LOG_DEBUG(Exchange, 20, "R-U-THERE-ACK {} from {}", *sa->dpd_ack_seq,
+                      sa->peer.to_string());
+      }
     } else if (type == base::NotifyType::InitialContact) {
       initial_contact(e, *sa);
       sa = e.sas().find_isakmp(cookies);

@@ -1,0 +1,137 @@
+// Two-engine tests of the Informational exchange (RFC 2409 §5.7): DELETE of phase-2 and phase-1
+// SAs in both directions, the `t`, `T`, `d` commands, shutdown, and DPD (RFC 3706).
+//
+//   HDR*, HASH(1), D(ESP, SPI size 4, SPI)          -->   (kernel SAs + flows removed)
+//   HDR*, HASH(1), D(ISAKMP, SPI size 16, CKY-I|CKY-R) -->
+//   HDR*, HASH(1), N(R-U-THERE, SPI=cookies, seq)    -->
+//                  <--  HDR*, HASH(1), N(R-U-THERE-ACK, SPI=cookies, seq)
+#include <gtest/gtest.h>
+
+#include "support/engine_pair.h"
+#include "wire/message.h"
+
+namespace ike::test {
+namespace {
+
+using Kind = engine::SaEvent::Kind;
+
+EnginePair& up(EnginePair& p) {
+  p.start();
+  EXPECT_TRUE(p.run_until([&] { return p.established(); }));
+  return p;
+}
+
+TEST(Informational, TeardownByNameDeletesPhase2OnBothSides) {
+  EnginePair p;
+  up(p);
+  std::size_t before = p.link.log().size();
+  p.ui(p.left, engine::UiTeardown{2, "conn"});
+  ASSERT_EQ(p.link.log().size(), before + 1);  // one DELETE, no answer
+  auto h = wire::parse_header(base::view(p.link.log().back().bytes));
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->exchange, wire::ExchangeType::Informational);
+  EXPECT_NE(h->flags & wire::kFlagEncryption, 0);
+  EXPECT_EQ(p.left.engine->phase2_sa_count(), 0u);
+  EXPECT_EQ(p.right.engine->phase2_sa_count(), 0u);
+  EXPECT_TRUE(p.left.kernel.sas.empty());
+  EXPECT_TRUE(p.right.kernel.sas.empty());
+  EXPECT_TRUE(p.left.kernel.flows.empty());
+  EXPECT_TRUE(p.right.kernel.flows.empty());
+  EXPECT_EQ(p.right.count(Kind::Phase2Deleted), 1u);
+  // Phase 1 survives a phase-2 DELETE.
+  EXPECT_EQ(p.left.engine->phase1_sa_count(), 1u);
+  EXPECT_EQ(p.right.engine->phase1_sa_count(), 1u);
+  // `t conn` also stops the watchdog from bringing it back.
+  p.run_for(base::Seconds{200});
+  EXPECT_EQ(p.left.engine->phase2_sa_count(), 0u);
+}
+
+TEST(Informational, ResponderDeletesPhase2ByPeerAddress) {
+  EnginePair p;
+  up(p);
+  p.ui(p.right, engine::UiTeardown{2, "10.0.0.1"});
+  EXPECT_EQ(p.left.engine->phase2_sa_count(), 0u);
+  EXPECT_EQ(p.right.engine->phase2_sa_count(), 0u);
+  EXPECT_TRUE(p.left.kernel.sas.empty());
+}
+
+TEST(Informational, DeletePhase1BothWays) {
+  {
+    EnginePair p;
+    up(p);
+    p.ui(p.left, engine::UiTeardown{1, "peer-10.0.0.2"});
+    EXPECT_EQ(p.left.engine->phase1_sa_count(), 0u);
+    EXPECT_EQ(p.right.engine->phase1_sa_count(), 0u);
+    EXPECT_EQ(p.right.count(Kind::Phase1Deleted), 1u);
+    EXPECT_EQ(p.right.engine->phase2_sa_count(), 1u);  // IKEv1: IPsec SAs outlive phase 1
+  }
+  {
+    EnginePair p;
+    up(p);
+    const auto* ev = p.right.last(Kind::Phase1Established);
+    p.ui(p.right, engine::UiDeleteSa{ev->cookies, std::nullopt});
+    EXPECT_EQ(p.left.engine->phase1_sa_count(), 0u);
+    EXPECT_EQ(p.right.engine->phase1_sa_count(), 0u);
+  }
+}
+
+TEST(Informational, DeleteSaByMessageId) {
+  EnginePair p;
+  up(p);
+  const auto* ev = p.left.last(Kind::Phase2Established);
+  p.ui(p.left, engine::UiDeleteSa{ev->cookies, ev->message_id});
+  EXPECT_EQ(p.left.engine->phase2_sa_count(), 0u);
+  EXPECT_EQ(p.right.engine->phase2_sa_count(), 0u);
+}
+
+TEST(Informational, TeardownAllAndShutdownSendIpsecThenIsakmpDeletes) {
+  EnginePair p;
+  up(p);
+  p.ui(p.left, engine::UiTeardownAll{});
+  EXPECT_EQ(p.right.engine->phase2_sa_count(), 0u);
+  EXPECT_EQ(p.right.engine->phase1_sa_count(), 1u);
+
+  EnginePair q;
+  up(q);
+  std::size_t before = q.link.log().size();
+  q.left.engine->shutdown(q.clock.now(), true);
+  q.pump();
+  EXPECT_EQ(q.link.log().size(), before + 2);  // DELETE(ESP) then DELETE(ISAKMP)
+  EXPECT_EQ(q.right.engine->phase2_sa_count(), 0u);
+  EXPECT_EQ(q.right.engine->phase1_sa_count(), 0u);
+  EXPECT_EQ(q.left.engine->phase1_sa_count(), 0u);
+  EXPECT_TRUE(q.left.kernel.sas.empty());
+  ASSERT_GE(q.right.events.size(), 2u);
+  EXPECT_EQ(q.right.events[q.right.events.size() - 2].kind, Kind::Phase2Deleted);
+  EXPECT_EQ(q.right.events.back().kind, Kind::Phase1Deleted);
+
+  EnginePair quiet;
+  up(quiet);
+  before = quiet.link.log().size();
+  quiet.left.engine->shutdown(quiet.clock.now(), false);
+  quiet.pump();
+  EXPECT_EQ(quiet.link.log().size(), before);
+  EXPECT_EQ(quiet.right.engine->phase1_sa_count(), 1u);
+}
+
+TEST(Informational, RuThereIsAnsweredWithAck) {
+  EnginePair p;
+  up(p);
+  const auto* ev = p.left.last(Kind::Phase1Established);
+  std::size_t before = p.link.log().size();
+  ASSERT_TRUE(p.left.engine->send_r_u_there(ev->cookies, 0x1234, p.clock.now()));
+  p.pump();
+  ASSERT_EQ(p.link.log().size(), before + 2);  // R-U-THERE -->, <-- R-U-THERE-ACK
+  EXPECT_FALSE(p.link.log().back().left_to_right);
+  bool acked = false;
+  for (const auto& line : p.left.engine->report_lines(p.clock.now())) {
+    if (line == "sa_report: dpd ack seq 4660") acked = true;
+  }
+  EXPECT_TRUE(acked);
+  EXPECT_EQ(p.left.engine->stats().dropped, 0u) << p.left.engine->last_drop_reason();
+  EXPECT_EQ(p.right.engine->stats().dropped, 0u) << p.right.engine->last_drop_reason();
+  EXPECT_FALSE(p.left.engine->send_r_u_there(base::CookiePair{}, 1, p.clock.now()));
+}
+
+}  // namespace
+}  // namespace ike::test
