@@ -19,6 +19,9 @@ Subcommands (each prints one line or a diagnosis; exit status 0 = success, 1 = a
                                every CHILD_SA line of our key log must match an SA recorded by the
                                xfrm_noop_preload shim of the peer (same spi/src/dst, same keys and
                                algorithms); our "out" SA is the peer's inbound one and vice versa.
+  keylogcmp A B                two of our daemons back to back: every CHILD_SA of key log A has a
+                               CHILD_SA in B with the same spi/src/dst, the other direction and
+                               the same algorithms and keys, and both have the same count.
   shimcmp A B                  the SAs two shim logs recorded (charon <-> pluto) must pair up:
                                same (spi, src, dst) set on both sides with identical keys.
 
@@ -247,6 +250,33 @@ def keycmp(args):
           f"recorded SAs (spis {', '.join(sorted(norm(c.get('spi')) for c in ours))})")
 
 
+def keylogcmp(args):
+    _, a = parse_keylog(args.a)
+    _, b = parse_keylog(args.b)
+    if not a or not b:
+        fail(f"no CHILD_SA lines: {args.a}: {len(a)}, {args.b}: {len(b)}")
+    if len(a) != len(b):
+        fail(f"CHILD_SA counts differ: {args.a}: {len(a)}, {args.b}: {len(b)}")
+    errors = []
+    for x in a:
+        m = [y for y in b if norm(y.get("spi")) == norm(x.get("spi")) and y.get("src") == x.get("src")
+             and y.get("dst") == x.get("dst")]
+        what = f"spi={x.get('spi')} {x.get('src')}->{x.get('dst')}"
+        if not m:
+            errors.append(f"{what}: not in {args.b}")
+            continue
+        y = m[0]
+        if {x.get("dir"), y.get("dir")} != {"in", "out"}:
+            errors.append(f"{what}: directions {x.get('dir')}/{y.get('dir')}, want in/out")
+        for field in ("enc", "enckey", "auth", "authkey"):
+            if norm(x.get(field)) != norm(y.get(field)):
+                errors.append(f"{what}: {field} {x.get(field)} != {y.get(field)}")
+    if errors:
+        fail("key logs disagree:\n  " + "\n  ".join(errors))
+    print(f"keys equal: {len(a)} CHILD SAs ({', '.join(sorted(norm(x.get('spi')) for x in a))}) "
+          f"with the same keys on both sides")
+
+
 def shimcmp(args):
     a, b = parse_shim(args.a), parse_shim(args.b)
     if not a or not b:
@@ -303,6 +333,10 @@ def main():
     p.add_argument("--ours", required=True)
     p.add_argument("--peer", required=True)
     p.set_defaults(fn=keycmp)
+    p = sub.add_parser("keylogcmp")
+    p.add_argument("a")
+    p.add_argument("b")
+    p.set_defaults(fn=keylogcmp)
     p = sub.add_parser("shimcmp")
     p.add_argument("a")
     p.add_argument("b")

@@ -110,6 +110,13 @@ def main():
         expect("keycmp charon", run(["keycmp", "--ours", keylog, "--peer", ch])[0], 0)
         expect("shimcmp", run(["shimcmp", pl, ch])[0], 0)
 
+        mirror = w("keylog.mirror", KEYLOG.replace("dir=in", "dir=X").replace("dir=out", "dir=in")
+                   .replace("dir=X", "dir=out"))
+        expect("keylogcmp", run(["keylogcmp", keylog, mirror])[0], 0)
+        expect("keylogcmp same direction", run(["keylogcmp", keylog, keylog])[0], 1)
+        bad = w("keylog.bad", KEYLOG.replace("authkey=59b3", "authkey=59b4"))
+        expect("keylogcmp differing key", run(["keylogcmp", keylog, bad])[0], 1)
+
         # Negative cases: one flipped key nibble, a wrong algorithm, a missing SA, no CHILD_SA.
         bad = w("bad.xfrm", SHIM_PLUTO.replace("enckey=6d2e", "enckey=6d2f"))
         rc, _, err = run(["keycmp", "--ours", keylog, "--peer", bad])
