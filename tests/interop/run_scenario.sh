@@ -37,7 +37,7 @@ case $ROLE in initiator | responder | harness) ;; *) usage ;; esac
 case_env="$here/scenarios/$CASE/case.env"
 [[ -f $case_env ]] || { echo "ikt: FAIL: no scenario $case_env" >&2; exit 1; }
 
-CHARON_EXPECT_LOG=() PLUTO_EXPECT_LOG=()
+CHARON_EXPECT_LOG=() PLUTO_EXPECT_LOG=() EXPECT_QM_KE=""
 DESC="" EXPECT=up MODE=tunnel FAIL_NO_P1=yes FOLLOWUP="" PEER_PSK="" ISAKMPD_P1_PLUTO="" CHARON_IKE_PLUTO=""
 # shellcheck source=/dev/null
 source "$case_env"
@@ -149,11 +149,22 @@ side_spis() {
 
 field() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" <<<"$2"; }
 
+# pcap_summary: one line per IKE datagram on the left veth (time, src, dst, exchange type,
+# message id, payload types), decrypted with the keys of our key log when there are any.
 pcap_summary() {
   [[ -s $IKT_DIR/ike.pcap ]] && command -v tshark >/dev/null || return 0
-  echo "----- IKE packets seen on the left veth ($IKT_DIR/ike.pcap)" >&2
-  tshark -r "$IKT_DIR/ike.pcap" -Y isakmp -T fields -e frame.time_relative -e ip.src -e ip.dst \
-    -e isakmp.exchtype -e isakmp.messageid -e isakmp.rspi -e isakmp.typepayload 2>/dev/null | head -40 >&2
+  local uat=() line ic key
+  if [[ -s $IKT_DIR/L/keylog ]]; then
+    while read -r line; do
+      ic=$(field icookie "$line") key=$(field enckey "$line")
+      [[ -n $ic && -n $key ]] && uat+=(-o "uat:ikev1_decryption_table:$ic,$key")
+    done < <(grep '^IKE_SA ' "$IKT_DIR/L/keylog")
+  fi
+  echo "----- IKE datagrams on the left veth ($IKT_DIR/ike.pcap; $((${#uat[@]} / 2)) decryption keys):" >&2
+  echo "----- time src dst exchange-type message-id payload-types" >&2
+  tshark -r "$IKT_DIR/ike.pcap" "${uat[@]}" -Y isakmp -T fields -e frame.time_relative -e ip.src \
+    -e ip.dst -e isakmp.exchangetype -e isakmp.messageid -e isakmp.typepayload 2>/dev/null |
+    head -40 >&2
 }
 
 fail() {
@@ -194,6 +205,37 @@ check_peer_logs() {
     fi
   done
   ((n == 0)) || ikt_log "PASS the peer logged the expected algorithms ($n lines)"
+}
+
+# wire_check: decrypts the capture with the IKE keys of our key log (tshark
+# ikev1_decryption_table): Main Mode 5/6 must decrypt to ID+HASH (so the logged phase 1 key is
+# the one on the wire), and Quick Mode 1/2 must carry a KE payload exactly when the case uses
+# PFS (case.env EXPECT_QM_KE=yes|no).
+wire_check() {
+  [[ $LEFT_KIND == isakmpd && -n $EXPECT_QM_KE ]] || return 0
+  command -v tshark >/dev/null || fail "tshark missing (scripts/lab/setup.sh installs it)"
+  local uat=() line ic key out mm=0 qm=0 qm_ke=0 i
+  while read -r line; do
+    ic=$(field icookie "$line") key=$(field enckey "$line")
+    [[ -n $ic && -n $key ]] && uat+=(-o "uat:ikev1_decryption_table:$ic,$key")
+  done < <(grep '^IKE_SA ' "$IKT_DIR/L/keylog")
+  for ((i = 0; i < 20; i++)); do # tcpdump -U writes each packet at once; allow a little
+    out=$(tshark -r "$IKT_DIR/ike.pcap" "${uat[@]}" -Y isakmp -T fields -e isakmp.exchangetype \
+      -e isakmp.typepayload 2>/dev/null)
+    mm=$(grep -cE '^2[[:space:]]5,8' <<<"$out")
+    qm=$(grep -cE '^32[[:space:]]8,1,' <<<"$out")
+    ((mm >= 2 && qm >= 2)) && break
+    sleep 0.1
+  done
+  ((mm >= 2)) || fail "the capture has $mm Main Mode ID+HASH messages decryptable with our logged IKE key, want 2"
+  ((qm >= 2)) || fail "the capture has $qm decryptable Quick Mode messages with an SA payload, want 2"
+  qm_ke=$(grep -E '^32[[:space:]]8,1,' <<<"$out" | grep -cE '[[:space:],]4(,|$)')
+  if [[ $EXPECT_QM_KE == yes ]]; then
+    ((qm_ke == qm)) || fail "PFS: only $qm_ke of $qm Quick Mode SA messages carry a KE payload"
+  else
+    ((qm_ke == 0)) || fail "no PFS configured, but $qm_ke Quick Mode messages carry a KE payload"
+  fi
+  ikt_log "PASS wire: $mm MM ID+HASH and $qm QM SA messages decrypt with our logged IKE key; QM KE payloads: $qm_ke (PFS expected: $EXPECT_QM_KE)"
 }
 
 # assert_up T_START: the positive checks; T_START = elapsed seconds when initiation began.
@@ -239,6 +281,7 @@ assert_up() {
     ikt_log "PASS IKE cookies equal: $ic $rc"
   fi
   check_peer_logs
+  wire_check
   local out
   if [[ $LEFT_KIND == isakmpd ]]; then
     out=$(python3 "$here/ikt.py" keycmp --ours "$IKT_DIR/L/keylog" --peer "$IKT_DIR/R/xfrm.log" 2>&1) ||
