@@ -56,7 +56,9 @@ fi
 if ((build)); then
   echo "== demo: building isakmpd (Release, build/release)"
   # Only the daemon is needed here: tests off keeps the configure step independent of them.
-  cmake --preset release -DIKE_BUILD_TESTS=OFF >/dev/null
+  # Warnings stay on but are not fatal: GCC 12 at -O3 reports false positives (-Wrestrict on
+  # std::string operator+, GCC bug 105329) that the Debug/ASan CI builds (-Werror) do not see.
+  cmake --preset release -DIKE_BUILD_TESTS=OFF -DIKE_WERROR=OFF >/dev/null
   cmake --build --preset release --target isakmpd -j "$(nproc)"
 fi
 [[ -x $bin ]] || { echo "demo: FAIL: no isakmpd binary at $bin" >&2; exit 1; }

@@ -44,12 +44,30 @@ ikt_init() {
     "$IKT_ROOT/scripts/lab/setup.sh" >&2 || { echo "ikt: FAIL $name: lab set-up failed" >&2; exit 1; }
   fi
   IKT_NAME=$name
+  ikt_sweep_stale
   IKT_DIR=$(mktemp -d "/tmp/ikt-$name-XXXXXX")
   chmod 0755 "$IKT_DIR"
   IKT_NS_L="${IKT_NS_PREFIX:-ikt-$$}-L"
   IKT_NS_R="${IKT_NS_PREFIX:-ikt-$$}-R"
   trap ikt_cleanup EXIT
   trap 'ikt_fail "interrupted"' INT TERM
+}
+
+# ikt_sweep_stale: deletes namespaces left behind by an earlier run of these scripts that was
+# killed before its EXIT trap ran (e.g. a ctest timeout): "ikt-<pid>-L|R" whose <pid> is gone
+# and that hold no process. A namespace that still holds processes is only reported.
+ikt_sweep_stale() {
+  local ns pid
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^(ikt|isakmpd-demo)-[0-9]+-[LR]$'); do
+    pid=${ns%-[LR]}
+    pid=${pid##*-}
+    [[ -d /proc/$pid ]] && continue
+    if [[ -z $(ip netns pids "$ns" 2>/dev/null) ]]; then
+      ip netns del "$ns" 2>/dev/null && echo "ikt: removed stale namespace $ns" >&2
+    else
+      echo "ikt: warning: stale namespace $ns still holds processes: $(ip netns pids "$ns" | tr '\n' ' ')" >&2
+    fi
+  done
 }
 
 ikt_alive() { # pid: running and not a zombie
