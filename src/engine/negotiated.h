@@ -2,7 +2,8 @@
 // Main Mode, RFC 2409 §5 / App. A) and Phase2Suite (the protocols, transforms, SPIs and PFS group
 // chosen in Quick Mode, RFC 2409 §5.5 / RFC 2407 §4.5). Produced by phase1_policy / phase2_policy,
 // consumed by keymat, esp_keys and the exchanges; to_string() feeds logs and SaEvent details.
-// Owns no state and no secrets.
+// Owns no state and no secrets. The out-of-line members are defined in phase1_policy.cc
+// (Phase1Suite, hash/cipher mapping, dh_group_name) and phase2_policy.cc (Phase2*).
 #pragma once
 
 #include <cstdint>

@@ -364,7 +364,7 @@ struct Mismatch {
 };
 
 std::optional<Mismatch> match_local(const LocalTransform& l, const Phase1Suite& s,
-                                    const wire::Transform& t, const crypto::Provider& p) {
+                                    const crypto::Provider& p) {
   auto check = [&](int depth, const ConfValue& v, uint64_t got, const char* tag,
                    wire::Registry r) -> std::optional<Mismatch> {
     if (!v.present || v.any || v.value == got) return std::nullopt;
@@ -403,7 +403,6 @@ std::optional<Mismatch> match_local(const LocalTransform& l, const Phase1Suite& 
     return Mismatch{5, *m + " for " + l.section};
   }
   if (auto why = unsupported_reason(s, p)) return Mismatch{6, *why};
-  (void)t;
   return std::nullopt;
 }
 
@@ -653,7 +652,7 @@ base::Result<Phase1Choice> select_phase1(const conf::ConfDb& conf, std::string_v
     }
     std::optional<Mismatch> best;
     for (const auto& l : locals) {
-      auto m = match_local(l, *decoded, t, crypto);
+      auto m = match_local(l, *decoded, crypto);
       if (!m) {
         Phase1Choice choice;
         choice.suite = *decoded;
