@@ -120,7 +120,7 @@ class EcpGroup final : public DhGroupImpl, public std::enable_shared_from_this<E
     evp::EcPointPtr q(EC_POINT_new(m_group.get()));
     evp::EcPointPtr shared(EC_POINT_new(m_group.get()));
     evp::SecretBnPtr k(BN_secure_new());
-    evp::BnPtr sx(BN_new());
+    evp::SecretBnPtr sx(BN_new());  // x of g^ir: the shared secret
     if (!ctx || !x || !y || !q || !shared || !k || !sx) {
       return evp::crypto_failure(fmt::format("{}: derive setup", m_info.name));
     }
@@ -157,7 +157,6 @@ class EcpGroup final : public DhGroupImpl, public std::enable_shared_from_this<E
     }
     SecureBytes out(m_field_len);
     BN_bn2binpad(sx.get(), out.data(), static_cast<int>(out.size()));
-    BN_clear(sx.get());
     return out;
   }
 
