@@ -13,14 +13,17 @@
 
 namespace {
 
-// Before detaching, messages go to stderr (and to syslog when not in -d mode) so start-up
-// errors are seen by whoever started the daemon.
+// Before detaching (no -d), everything goes to syslog and warnings and errors also to stderr,
+// so whoever started the daemon sees why it refused to start.
 ike::base::LogSink startup_sink(bool debug) {
   if (debug) return ike::base::stderr_sink();
   auto to_stderr = ike::base::stderr_sink();
   auto to_syslog = ike::base::syslog_sink();
   return [to_stderr, to_syslog](const ike::base::LogRecord& r) {
-    to_stderr(r);
+    if (r.severity == ike::base::LogSeverity::Warning ||
+        r.severity == ike::base::LogSeverity::Error) {
+      to_stderr(r);
+    }
     to_syslog(r);
   };
 }
