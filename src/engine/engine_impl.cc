@@ -272,6 +272,7 @@ void EngineImpl::run_row(const Transition& row, Exchange* x, const Datagram& d,
   in.datagram = &d;
   in.header = h;
   in.encrypted = (h.flags & wire::kFlagEncryption) != 0;
+  bool in_step = false;
   base::Status st = [&]() -> base::Status {
     IKE_TRY_VOID(check_encryption(*row.rule, in.encrypted));
     base::ByteView body = base::view(d.bytes).subspan(wire::kHeaderSize);
@@ -309,6 +310,7 @@ void EngineImpl::run_row(const Transition& row, Exchange* x, const Datagram& d,
       in.area_end = in.payloads.back().offset + in.payloads.back().total_length;
     }
     IKE_TRY_VOID(check_payloads(*row.rule, in.encrypted, in.payloads));
+    in_step = true;
     return row.step != nullptr ? row.step(*this, *x, in, now) : row.start(*this, in, now);
   }();
   if (h.exchange != wire::ExchangeType::IdProt) {
@@ -317,7 +319,12 @@ void EngineImpl::run_row(const Transition& row, Exchange* x, const Datagram& d,
       if (IsakmpSa* sa = m_sas.find_isakmp(h.cookies)) sa->iv.end_exchange(h.message_id);
     }
   }
-  if (!st) handle_row_error(row, x, d, h, st.error(), now);
+  if (!st) {
+    // Malformed or out-of-order input never ends an exchange, except where it is the
+    // authentication step itself (a wrong PSK shows up as undecryptable MM5/MM6).
+    bool may_fail = in_step || row.auth_step;
+    handle_row_error(row, may_fail ? x : nullptr, d, h, st.error(), now);
+  }
 }
 
 void EngineImpl::handle_row_error(const Transition& row, Exchange* x, const Datagram& d,
