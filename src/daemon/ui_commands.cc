@@ -18,7 +18,23 @@ bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
-std::string quote(std::string_view raw) { return base::sanitize_for_log(raw, 200); }
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool is_secret_tag(std::string_view tag) {
+  std::string t = lower(tag);
+  for (std::string_view word : {"authentication", "key", "secret", "passw", "psk"}) {
+    if (t.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+std::string quote(std::string_view raw) { return loggable_ui_line(raw); }
 
 void write_result(UiHost& host, std::string_view content, std::string_view what) {
   if (auto st = write_file_atomic(host.result_file(), content); !st) {
@@ -54,6 +70,17 @@ void log_level_change(int cls, int level) {
 }
 
 }  // namespace
+
+std::string loggable_ui_line(std::string_view line) {
+  if (!line.empty() && line[0] == 'C') {
+    auto colon = line.find("]:");
+    auto eq = colon == std::string_view::npos ? colon : line.find('=', colon + 2);
+    if (eq != std::string_view::npos && is_secret_tag(line.substr(colon + 2, eq - colon - 2))) {
+      return base::sanitize_for_log(line.substr(0, eq + 1), 200) + "<redacted>";
+    }
+  }
+  return base::sanitize_for_log(line, 200);
+}
 
 bool is_connection_list(std::string_view section, std::string_view tag) {
   return iequals(section, "Phase 2") &&

@@ -38,6 +38,11 @@ void handle_ui_event(const LineReader::Event& event, UiHost& host);
 // Executes an already parsed line (`raw` only for logs).
 void execute_ui_line(const UiLine& line, std::string_view raw, UiHost& host);
 
+// The line as it may be logged (CONTRIBUTING rule 4: secrets are never logged): sanitized,
+// and for `C` lines whose tag names a secret (Authentication, *key*, *secret*, *passw*, *psk*)
+// everything after the '=' replaced by "<redacted>".
+std::string loggable_ui_line(std::string_view line);
+
 // [Phase 2]:Connections / Passive-connections (case-insensitive), whose change re-inits the
 // connections.
 bool is_connection_list(std::string_view section, std::string_view tag);

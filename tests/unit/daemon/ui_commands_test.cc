@@ -190,6 +190,27 @@ TEST_F(UiCommandsTest, MalformedLinesAreLoggedSanitizedAndChangeNothing) {
   EXPECT_EQ(host->shutdowns, 0);
 }
 
+TEST_F(UiCommandsTest, SecretsAreNeverLogged) {
+  base::Logger::instance().set_level(base::LogClass::Ui, 99);
+  handle_ui_line("C set [peer-192.0.2.2]:Authentication=TopSecretPsk force", *host);
+  handle_ui_line("C set [peer-192.0.2.2]:authentication=" + std::string(201, 'S'), *host);
+  EXPECT_EQ(host->db.get("peer-192.0.2.2", "Authentication"), "TopSecretPsk");
+  EXPECT_TRUE(logged("Authentication=<redacted>"));
+  for (const auto& l : logs) {
+    EXPECT_EQ(l.find("TopSecretPsk"), std::string::npos) << l;
+    EXPECT_EQ(l.find("SSSS"), std::string::npos) << l;
+  }
+}
+
+TEST(UiCommands, LoggableLine) {
+  EXPECT_EQ(loggable_ui_line("C set [p]:Authentication=abc force"),
+            "C set [p]:Authentication=<redacted>");
+  EXPECT_EQ(loggable_ui_line("C set [p]:Private-key=/etc/x"), "C set [p]:Private-key=<redacted>");
+  EXPECT_EQ(loggable_ui_line("C set [p]:Address=192.0.2.2"), "C set [p]:Address=192.0.2.2");
+  EXPECT_EQ(loggable_ui_line("c conn\x01"), "c conn\\x01");
+  EXPECT_EQ(loggable_ui_line("c co\x01nn"), "c co\\x01nn");
+}
+
 TEST(UiCommands, ConnectionListNames) {
   EXPECT_TRUE(is_connection_list("Phase 2", "Connections"));
   EXPECT_TRUE(is_connection_list("phase 2", "passive-connections"));
