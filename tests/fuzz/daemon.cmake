@@ -1,4 +1,4 @@
 # Fuzz target of the FIFO command line parser and line reader (owner: daemon). Included by
 # tests/fuzz/CMakeLists.txt. Reliability class 20: FIFO input is hostile.
 ike_fuzz_target(fuzz_ui_line SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_ui_line.cc
-                LIBS ike_daemon_lib)
+                LIBS ike_daemon_ui)
