@@ -35,30 +35,15 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 1
 fi
 
-build_packages=(cmake ninja-build g++ pkg-config libssl-dev libmnl-dev libfmt-dev
-  nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev iproute2 procps python3)
+source scripts/packages.sh
 if ((install)); then
-  missing=()
-  for p in "${build_packages[@]}"; do
-    st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-    [[ $st == "install ok installed" ]] || missing+=("$p")
-  done
-  if ((${#missing[@]})); then
-    echo "== demo: installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q
-    apt-get install -y -q --no-install-recommends "${missing[@]}"
-  else
-    echo "== demo: build packages present"
-  fi
+  echo "== demo: checking build packages"
+  ike_install_missing "${IKE_BUILD_PACKAGES[@]}"
 fi
 
 if ((build)); then
   echo "== demo: building isakmpd (Release, build/release)"
-  # Only the daemon is needed here: tests off keeps the configure step independent of them.
-  # Warnings stay on but are not fatal: GCC 12 at -O3 reports false positives (-Wrestrict on
-  # std::string operator+, GCC bug 105329) that the Debug/ASan CI builds (-Werror) do not see.
-  cmake --preset release -DIKE_BUILD_TESTS=OFF -DIKE_WERROR=OFF >/dev/null
+  cmake --preset release >/dev/null
   cmake --build --preset release --target isakmpd -j "$(nproc)"
 fi
 [[ -x $bin ]] || { echo "demo: FAIL: no isakmpd binary at $bin" >&2; exit 1; }

@@ -386,13 +386,14 @@ base::Result<DecodedPhase2Transform> decode_phase2_transform(wire::ProtocolId pr
   p.transform_number = t.number;
   p.transform = t;
   uint32_t seen = 0;
-  std::optional<uint16_t> pending_life;
+  uint16_t pending_life = 0;  // a LIFE_TYPE awaiting its duration; 0 = none
+  // (a plain value: GCC 12 -O3 reports a false -Wmaybe-uninitialized on optional<uint16_t>)
   bool seen_seconds = false, seen_kbytes = false;
   for (const auto& a : t.attributes) {
     const std::string name = reg_name(wire::Registry::IpsecAttr, a.type);
     auto n = a.as_number();
     if (!n) return bad_syntax(fmt::format("{} has a {}-byte value", name, a.long_value.size()));
-    if (pending_life && a.type != static_cast<uint16_t>(IpsecAttr::SaLifeDuration)) {
+    if (pending_life != 0 && a.type != static_cast<uint16_t>(IpsecAttr::SaLifeDuration)) {
       return bad_syntax("SA_LIFE_TYPE not followed by SA_LIFE_DURATION");
     }
     const bool is_life = a.type == static_cast<uint16_t>(IpsecAttr::SaLifeType) ||
@@ -408,14 +409,14 @@ base::Result<DecodedPhase2Transform> decode_phase2_transform(wire::ProtocolId pr
         pending_life = static_cast<uint16_t>(*n);
         break;
       case IpsecAttr::SaLifeDuration: {
-        if (!pending_life) return bad_syntax("SA_LIFE_DURATION without a preceding SA_LIFE_TYPE");
+        if (pending_life == 0) return bad_syntax("SA_LIFE_DURATION without a preceding SA_LIFE_TYPE");
         if (*n == 0) return unsupported("SA_LIFE_DURATION 0");
-        const bool secs = *pending_life == 1;
+        const bool secs = pending_life == 1;
         bool& seen_type = secs ? seen_seconds : seen_kbytes;
         if (seen_type) return bad_syntax("duplicate SA_LIFE_TYPE");
         seen_type = true;
         (secs ? p.life_seconds : p.life_kbytes) = *n;
-        pending_life.reset();
+        pending_life = 0;
         break;
       }
       case IpsecAttr::GroupDescription:
@@ -444,7 +445,7 @@ base::Result<DecodedPhase2Transform> decode_phase2_transform(wire::ProtocolId pr
         return unsupported(fmt::format("attribute {} not supported", name));
     }
   }
-  if (pending_life) return bad_syntax("SA_LIFE_TYPE not followed by SA_LIFE_DURATION");
+  if (pending_life != 0) return bad_syntax("SA_LIFE_TYPE not followed by SA_LIFE_DURATION");
   return out;
 }
 
