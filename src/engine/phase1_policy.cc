@@ -238,6 +238,19 @@ bool same_attributes(const std::vector<wire::Attribute>& a,
   return true;
 }
 
+base::Status check_doi_situation(const wire::SaPayload& sa) {
+  if (sa.doi != wire::kDoiIpsec) {
+    return base::make_error(base::ErrorCode::Unsupported, base::NotifyType::DoiNotSupported,
+                            "SA DOI {} not supported (IPSEC = 1)", sa.doi);
+  }
+  if (sa.situation != wire::kSituationIdentityOnly) {
+    return base::make_error(base::ErrorCode::Unsupported, base::NotifyType::SituationNotSupported,
+                            "SA situation {:#x} not supported (SIT_IDENTITY_ONLY = 1)",
+                            sa.situation);
+  }
+  return base::ok();
+}
+
 }  // namespace policy_detail
 
 // ------------------------------------------------------------------ phase-1 policy
@@ -404,19 +417,6 @@ std::optional<Mismatch> match_local(const LocalTransform& l, const Phase1Suite& 
   }
   if (auto why = unsupported_reason(s, p)) return Mismatch{6, *why};
   return std::nullopt;
-}
-
-base::Status check_doi_situation(const wire::SaPayload& sa) {
-  if (sa.doi != wire::kDoiIpsec) {
-    return base::make_error(base::ErrorCode::Unsupported, base::NotifyType::DoiNotSupported,
-                            "SA DOI {} not supported (IPSEC = 1)", sa.doi);
-  }
-  if (sa.situation != wire::kSituationIdentityOnly) {
-    return base::make_error(base::ErrorCode::Unsupported, base::NotifyType::SituationNotSupported,
-                            "SA situation {:#x} not supported (SIT_IDENTITY_ONLY = 1)",
-                            sa.situation);
-  }
-  return base::ok();
 }
 
 base::Error bad_syntax(std::string detail) {
@@ -624,7 +624,7 @@ base::Result<Phase1Offer> build_phase1_offer(const conf::ConfDb& conf,
 base::Result<Phase1Choice> select_phase1(const conf::ConfDb& conf, std::string_view peer_section,
                                          const wire::SaPayload& offer,
                                          const crypto::Provider& crypto) {
-  IKE_TRY_VOID(check_doi_situation(offer));
+  IKE_TRY_VOID(policy_detail::check_doi_situation(offer));
   // RFC 2409 §5: "for phase 1 exchanges there MUST NOT be multiple Proposal Payloads for a
   // single SA payload".
   if (offer.proposals.size() != 1) {

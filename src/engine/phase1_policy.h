@@ -145,6 +145,9 @@ std::string range_text(const conf::OfferRange& r);  // "128", "128:256", "ANY"
 bool iequals(std::string_view a, std::string_view b) noexcept;
 // Attribute multiset equality with numeric comparison (TV vs TLV encodings of one value match).
 bool same_attributes(const std::vector<wire::Attribute>& a, const std::vector<wire::Attribute>& b);
+// RFC 2407 §4.2: DOI must be IPSEC and the situation SIT_IDENTITY_ONLY (the only one we
+// implement); DOI_NOT_SUPPORTED / SITUATION_NOT_SUPPORTED otherwise.
+[[nodiscard]] base::Status check_doi_situation(const wire::SaPayload& sa);
 
 }  // namespace policy_detail
 

@@ -356,19 +356,6 @@ base::Result<base::Spi> spi_from_bytes(wire::ProtocolId proto, const base::Bytes
   return base::Spi{v};
 }
 
-base::Status check_doi_situation(const wire::SaPayload& sa) {
-  if (sa.doi != wire::kDoiIpsec) {
-    return base::make_error(base::ErrorCode::Unsupported, base::NotifyType::DoiNotSupported,
-                            "SA DOI {} not supported (IPSEC = 1)", sa.doi);
-  }
-  if (sa.situation != wire::kSituationIdentityOnly) {
-    return base::make_error(base::ErrorCode::Unsupported, base::NotifyType::SituationNotSupported,
-                            "SA situation {:#x} not supported (SIT_IDENTITY_ONLY = 1)",
-                            sa.situation);
-  }
-  return base::ok();
-}
-
 }  // namespace
 
 // ------------------------------------------------------------------ decoding
@@ -577,7 +564,7 @@ base::Result<Phase2Choice> select_phase2(const conf::ConfDb& conf, std::string_v
                                          const wire::SaPayload& offer,
                                          const crypto::Provider& crypto,
                                          const Phase2Options& options) {
-  IKE_TRY_VOID(check_doi_situation(offer));
+  IKE_TRY_VOID(policy_detail::check_doi_situation(offer));
   if (offer.proposals.empty()) return bad_syntax("phase-2 SA without proposals");
   std::string configuration;
   IKE_TRY(auto suites, load_suites(conf, connection, true, &configuration));
