@@ -368,7 +368,11 @@ base::Status Daemon::run() {
   bool deletes = send_deletes_at_shutdown();
   m_engine->shutdown(base::Clock::now(), deletes);
   drain();  // sends the DELETE datagrams
-  IKE_LOG_INFO("shut down ({})", deletes ? "DELETEs sent" : "no DELETEs: -S or Delete-SAs=no");
+  if (deletes) {
+    IKE_LOG_INFO("shut down");
+  } else {
+    IKE_LOG_INFO("shut down without sending DELETEs (-S or [General]:Delete-SAs=no)");
+  }
   m_loop.reset();
   if (m_fifo) m_fifo->close_and_remove();
   m_pidfile.remove();

@@ -287,7 +287,9 @@ base::Result<FifoChannel> FifoChannel::open(const std::string& path) {
       return make_error(ErrorCode::Io, NotifyType::None,
                         "FIFO: cannot make standard input non-blocking: {}", std::strerror(errno));
     }
-    return FifoChannel(STDIN_FILENO, path, false);
+    FifoChannel ch(STDIN_FILENO, path, false);
+    ch.m_stdin_flags = fl;  // the description may be shared with a shell: restore it later
+    return ch;
   }
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0) {
@@ -325,9 +327,10 @@ base::Result<FifoChannel> FifoChannel::open(const std::string& path) {
 }
 
 FifoChannel::FifoChannel(FifoChannel&& o) noexcept
-    : m_fd(o.m_fd), m_path(std::move(o.m_path)), m_owned_path(o.m_owned_path), m_eof(o.m_eof),
-      m_reader(std::move(o.m_reader)) {
+    : m_fd(o.m_fd), m_stdin_flags(o.m_stdin_flags), m_path(std::move(o.m_path)),
+      m_owned_path(o.m_owned_path), m_eof(o.m_eof), m_reader(std::move(o.m_reader)) {
   o.m_fd = -1;
+  o.m_stdin_flags = -1;
   o.m_owned_path = false;
 }
 
@@ -335,11 +338,13 @@ FifoChannel& FifoChannel::operator=(FifoChannel&& o) noexcept {
   if (this != &o) {
     close_and_remove();
     m_fd = o.m_fd;
+    m_stdin_flags = o.m_stdin_flags;
     m_path = std::move(o.m_path);
     m_owned_path = o.m_owned_path;
     m_eof = o.m_eof;
     m_reader = std::move(o.m_reader);
     o.m_fd = -1;
+    o.m_stdin_flags = -1;
     o.m_owned_path = false;
   }
   return *this;
@@ -349,6 +354,10 @@ FifoChannel::~FifoChannel() { close_and_remove(); }
 
 void FifoChannel::close_and_remove() {
   if (m_fd >= 0 && m_owned_path) ::close(m_fd);
+  if (m_fd == STDIN_FILENO && !m_owned_path && m_stdin_flags >= 0) {
+    ::fcntl(STDIN_FILENO, F_SETFL, m_stdin_flags);
+    m_stdin_flags = -1;
+  }
   m_fd = -1;
   if (m_owned_path) {
     ::unlink(m_path.c_str());

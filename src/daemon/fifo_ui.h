@@ -140,6 +140,7 @@ class FifoChannel {
   FifoChannel(int fd, std::string path, bool owned_path)
       : m_fd(fd), m_path(std::move(path)), m_owned_path(owned_path) {}
   int m_fd = -1;
+  int m_stdin_flags = -1;  // standard input's original file status flags, restored on close
   std::string m_path;
   bool m_owned_path = false;  // false for stdin
   bool m_eof = false;

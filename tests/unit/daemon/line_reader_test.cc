@@ -157,6 +157,18 @@ TEST_F(FifoChannelTest, RefusesSymlink) {
   EXPECT_TRUE(std::filesystem::is_regular_file(target));
 }
 
+TEST_F(FifoChannelTest, StandardInputFlagsAreRestored) {
+  int before = ::fcntl(STDIN_FILENO, F_GETFL);
+  ASSERT_GE(before, 0);
+  {
+    auto ch = FifoChannel::open("-");
+    ASSERT_TRUE(ch) << ch.error().detail;
+    EXPECT_EQ(ch->fd(), STDIN_FILENO);
+    EXPECT_NE(::fcntl(STDIN_FILENO, F_GETFL) & O_NONBLOCK, 0);
+  }
+  EXPECT_EQ(::fcntl(STDIN_FILENO, F_GETFL), before);
+}
+
 TEST_F(FifoChannelTest, MissingDirectoryIsAnError) {
   auto ch = FifoChannel::open(m_dir + "/no/such/dir/fifo");
   ASSERT_FALSE(ch);
