@@ -201,7 +201,7 @@ sed -i "s#$IKT_DIR#<dir>#g" "$out"/*.conf 2>/dev/null || true
     echo "- isakmpd: $(git -C "$root" rev-parse --short HEAD) ($ISAKMPD_BIN, -d -n --keylog)"
   echo "- kernel: $(uname -srm); $(lsb_release -ds 2>/dev/null || grep PRETTY /etc/os-release | cut -d= -f2)"
   echo "- tcpdump on the initiator's veth: \`tcpdump -U -n -s 0 -i eth0 'udp port 500 or udp port 4500'\`"
-  echo "- logs: charon \`ike 4\` (strongswan-*.conf), pluto \`whack --debug all --debug crypt --debug private\`"
+  echo "- logs: charon \`ike 4\`, \`chd 4\` (strongswan-*.conf), pluto \`whack --debug all --debug crypt --debug private\`"
   echo "  (pluto-*.log.xz is the exchange part of the log, see capture.sh for the dropped lines)"
   echo "- xfrm-*.log: what each peer handed to XFRM (tests/interop/xfrm_noop_preload.c record)"
   echo "- keys.txt: the values extracted by tests/golden/extract.py (see its header)"

@@ -392,8 +392,10 @@ class Capture:
                 f = dict(re.findall(r"(\w+)=(\S+)", line))
                 if line.startswith("CHILD_SA "):
                     tag = "I" if f["spi"] == spi_i.hex() else "R"
-                    self.put(f"ESP_EncKey_{tag}", bytes.fromhex(f["enckey"]), "isakmpd --keylog")
-                    self.put(f"ESP_AuthKey_{tag}", bytes.fromhex(f["authkey"]), "isakmpd --keylog")
+                    for field, key in (("EncKey", "enckey"), ("AuthKey", "authkey")):
+                        val = bytes.fromhex(f[key])
+                        self.put(f"ESP_{field}_{tag}", val, "isakmpd --keylog")
+                        self.put(f"Isakmpd_ESP_{field}_{tag}", val, "isakmpd --keylog")
         if pl:
             for tag in "IR":
                 km = self.get(f"Pluto_KEYMAT_{tag}")

@@ -500,6 +500,13 @@ TEST_P(GoldenCapture, DecryptsParsesAndVerifiesEveryMessage) {
         << GetParam() << ": ESP encryption key of SPI_" << tag << " vs the XFRM record";
     EXPECT_EQ(hex(view(k->auth_key)), hex(f.bytes(std::string("ESP_AuthKey_") + tag)))
         << GetParam() << ": ESP authentication key of SPI_" << tag << " vs the XFRM record";
+    if (ours) {
+      // Our daemon's --keylog must hold exactly the keys charon handed to XFRM.
+      EXPECT_EQ(hex(f.bytes(std::string("Isakmpd_ESP_EncKey_") + tag)),
+                hex(f.bytes(std::string("ESP_EncKey_") + tag)));
+      EXPECT_EQ(hex(f.bytes(std::string("Isakmpd_ESP_AuthKey_") + tag)),
+                hex(f.bytes(std::string("ESP_AuthKey_") + tag)));
+    }
   }
 }
 
