@@ -5,6 +5,7 @@
 
 #include "base/log.h"
 #include "engine/engine_impl.h"
+#include "engine/exchanges/aggressive_mode.h"
 #include "engine/exchanges/common.h"
 #include "engine/peer_config.h"
 
@@ -95,7 +96,9 @@ bool ConnectionManager::connect(EngineImpl& e, const std::string& name, base::Ti
       return true;
     }
   }
-  auto st = mm_initiate(e, conn->isakmp_peer, {name}, now);
+  auto st = peer->exchange_type == wire::ExchangeType::Aggressive
+                ? am_initiate(e, conn->isakmp_peer, {name}, now)
+                : mm_initiate(e, conn->isakmp_peer, {name}, now);
   if (!st) IKE_LOG_WARN("connection {}: {}", name, st.error().detail);
   return st.has_value();
 }

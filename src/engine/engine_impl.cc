@@ -124,6 +124,7 @@ void EngineImpl::on_datagram(const Datagram& d, base::TimePoint now) {
 void EngineImpl::dispatch(const Datagram& d, const wire::Header& h, base::TimePoint now) {
   switch (h.exchange) {
     case wire::ExchangeType::IdProt:
+    case wire::ExchangeType::Aggressive:
       dispatch_phase1(d, h, now);
       return;
     case wire::ExchangeType::QuickMode: {
@@ -280,7 +281,7 @@ void EngineImpl::run_row(const Transition& row, Exchange* x, const Datagram& d,
       crypto::CipherAlg cipher{};
       base::ByteView key;
       base::Bytes iv;
-      if (h.exchange == wire::ExchangeType::IdProt) {
+      if (is_phase1_exchange(h.exchange)) {
         if (x == nullptr || !x->mm || x->mm->keys.enc_key.empty()) {
           return base::make_error(base::ErrorCode::State, base::NotifyType::None,
                                   "encrypted Main Mode message before keys exist");
@@ -313,7 +314,7 @@ void EngineImpl::run_row(const Transition& row, Exchange* x, const Datagram& d,
     in_step = true;
     return row.step != nullptr ? row.step(*this, *x, in, now) : row.start(*this, in, now);
   }();
-  if (h.exchange != wire::ExchangeType::IdProt) {
+  if (!is_phase1_exchange(h.exchange)) {
     // One-message exchanges and rejected QM1s must not leave an IV chain behind.
     if (m_exchanges.find({h.cookies, h.message_id}) == nullptr) {
       if (IsakmpSa* sa = m_sas.find_isakmp(h.cookies)) sa->iv.end_exchange(h.message_id);
@@ -343,7 +344,7 @@ void EngineImpl::handle_row_error(const Transition& row, Exchange* x, const Data
                  e.detail);
     what = fmt::format("authentication failed for peer {}: {}", d.peer.to_string(), e.detail);
   }
-  if (e.notify != base::NotifyType::None && x->type == wire::ExchangeType::IdProt) {
+  if (e.notify != base::NotifyType::None && is_phase1_exchange(x->type)) {
     // Phase 1 has no authenticated keys to protect the notify with: cleartext (RFC 2408 §5).
     send_notify_clear(*this, x->local, x->peer, h.cookies, e.notify);
   }

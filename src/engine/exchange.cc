@@ -14,6 +14,10 @@ const char* state_name(State s) noexcept {
     case State::MmRSent2: return "MM_R2";
     case State::MmRSent4: return "MM_R4";
     case State::MmRDone: return "MM_R_DONE";
+    case State::AmISent1: return "AM_I1";
+    case State::AmIDone: return "AM_I_DONE";
+    case State::AmRSent2: return "AM_R2";
+    case State::AmRDone: return "AM_R_DONE";
     case State::QmIWaitSpi: return "QM_I_GETSPI";
     case State::QmISent1: return "QM_I1";
     case State::QmIDone: return "QM_I_DONE";
@@ -38,7 +42,7 @@ Exchange* ExchangeTable::find(const ExchangeKey& k) {
 Exchange* ExchangeTable::find_responder_by_icookie(const base::Cookie& icookie,
                                                    const base::SockAddr& peer) {
   for (auto& [k, x] : m_table) {
-    if (x.type == wire::ExchangeType::IdProt && x.role == Role::Responder &&
+    if (is_phase1_exchange(x.type) && x.role == Role::Responder &&
         k.cookies.initiator == icookie && x.peer == peer) {
       return &x;
     }
@@ -48,7 +52,7 @@ Exchange* ExchangeTable::find_responder_by_icookie(const base::Cookie& icookie,
 
 Exchange* ExchangeTable::find_initiator_mm(const base::Cookie& icookie) {
   for (auto& [k, x] : m_table) {
-    if (x.type == wire::ExchangeType::IdProt && x.role == Role::Initiator &&
+    if (is_phase1_exchange(x.type) && x.role == Role::Initiator &&
         k.cookies.initiator == icookie) {
       return &x;
     }

@@ -38,6 +38,10 @@ enum class State : uint8_t {
   MmRSent2,       // R: <-- HDR, SA               waiting for MM3
   MmRSent4,       // R: <-- HDR, KE, Nr           waiting for MM5
   MmRDone,        // R: <-- HDR*, IDir, HASH_R    lingering (duplicate MM5 -> resend MM6)
+  AmISent1,       // I: HDR, SA, KE, Ni, IDii -->             waiting for AM2
+  AmIDone,        // I: HDR*, HASH_I -->          lingering (duplicate AM2 -> resend AM3)
+  AmRSent2,       // R: <-- HDR, SA, KE, Nr, IDir, HASH_R     waiting for AM3
+  AmRDone,        // R: AM3 accepted              lingering (late AM1/AM3 dropped)
   QmIWaitSpi,     // I: GETSPI issued, QM1 not sent yet
   QmISent1,       // I: HDR*, HASH(1), SA, Ni [, KE] [, IDci, IDcr] -->
   QmIDone,        // I: HDR*, HASH(3) -->         lingering (duplicate QM2 -> resend QM3)
@@ -45,6 +49,11 @@ enum class State : uint8_t {
   QmRSent2,       // R: <-- HDR*, HASH(2), SA, Nr [, KE] [, IDci, IDcr]
 };
 const char* state_name(State s) noexcept;
+
+// Main Mode and Aggressive Mode: message id 0, MainModeData, phase-1 IV chain.
+constexpr bool is_phase1_exchange(wire::ExchangeType t) noexcept {
+  return t == wire::ExchangeType::IdProt || t == wire::ExchangeType::Aggressive;
+}
 
 struct ExchangeKey {
   base::CookiePair cookies;
@@ -65,6 +74,7 @@ struct MainModeData {
   Phase1Keys keys;
   IvChain iv;
   base::Bytes peer_id_b;                    // IDii_b / IDir_b received
+  base::Bytes own_id_b;                     // Aggressive Mode: our IDii_b / IDir_b as sent
   bool peer_dpd = false;
   bool peer_initial_contact = false;
   std::vector<std::string> queued;          // connections waiting for this phase 1

@@ -64,6 +64,7 @@ const PayloadRule kRuleInfoProtected{"INFO", kInfo, true, true};
 const PayloadRule kRuleInfoUnprotected{"INFO (unprotected)", kInfoClear, false, false};
 
 base::Status check_encryption(const PayloadRule& rule, bool encrypted_flag) {
+  if (rule.encryption_optional) return base::ok();
   if (rule.encrypted && !encrypted_flag) {
     // RFC 2408 §3.1: once keys exist, encryption is required (isakmpd drops such messages).
     return base::make_error(ErrorCode::State, NotifyType::InvalidFlags,

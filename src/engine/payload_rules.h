@@ -27,6 +27,7 @@ struct PayloadRule {
   bool encrypted = false;               // RFC 2408 §3.1: ENC flag required (keys exist)
   bool hash_first = false;              // RFC 2409 §5.5: "HASH(1) ... MUST immediately follow
                                         // the ISAKMP header"
+  bool encryption_optional = false;     // either way (Aggressive Mode AM3: peers differ)
 };
 
 // Phase 1 (Main Mode, RFC 2409 §5.4 with PSK).

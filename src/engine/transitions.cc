@@ -2,6 +2,7 @@
 #include "engine/transitions.h"
 
 #include "engine/engine_impl.h"
+#include "engine/exchanges/aggressive_mode.h"
 
 namespace ike::engine {
 
@@ -22,6 +23,15 @@ const std::vector<Transition>& transition_table() {
        OnError::Fail, true, "HDR*, IDii, HASH_I [, N(INITIAL-CONTACT)] -->"},
       {ExchangeType::IdProt, Role::Initiator, State::MmISent5, &kRuleMm6, &mm_i_recv6, nullptr,
        OnError::Fail, true, "<-- HDR*, IDir, HASH_R [, N(INITIAL-CONTACT)]"},
+      // Aggressive Mode with pre-shared keys (RFC 2409 §5.4); exchanges/aggressive_mode.cc.
+      // AM2/AM3 arrive in the clear, so only a failure inside the step (bad HASH, ID, SA)
+      // ends the exchange; a message that fails its payload rule is dropped.
+      {ExchangeType::Aggressive, Role::Responder, State::None, &kRuleAm1, nullptr, &am_r_recv1,
+       OnError::Drop, false, "HDR, SA, KE, Ni, IDii -->"},
+      {ExchangeType::Aggressive, Role::Initiator, State::AmISent1, &kRuleAm2, &am_i_recv2,
+       nullptr, OnError::Fail, false, "<-- HDR, SA, KE, Nr, IDir, HASH_R"},
+      {ExchangeType::Aggressive, Role::Responder, State::AmRSent2, &kRuleAm3, &am_r_recv3,
+       nullptr, OnError::Fail, false, "HDR*, HASH_I -->"},
       // Quick Mode (RFC 2409 §5.5). HASH failures are dropped: a forged message must not end a
       // negotiation (retransmits and Exchange-max-time bound the wait).
       {ExchangeType::QuickMode, Role::Responder, State::None, &kRuleQm1, nullptr, &qm_r_recv1,
@@ -64,7 +74,7 @@ base::Status accept(EngineImpl& e, Exchange& x, const Inbound& in) {
   x.rtx.received(base::view(in.datagram->bytes));
   x.rtx.answered();
   if (!in.encrypted) return base::ok();
-  if (x.type == wire::ExchangeType::IdProt) {
+  if (is_phase1_exchange(x.type)) {
     return x.mm->iv.advance_phase1(in.last_block);
   }
   IsakmpSa* sa = e.sas().find_isakmp(x.key.cookies);

@@ -35,19 +35,21 @@ std::string make_conf(const PeerConf& p) {
       "[Phase 1]\n{peer}=peer-{peer}\n\n"
       "[Phase 2]\n{list}=conn\n\n"
       "[peer-{peer}]\nPhase=1\nAddress={peer}\nLocal-address={local}\n"
-      "Authentication={psk}\nConfiguration=p1-conf\n\n"
-      "[p1-conf]\nEXCHANGE_TYPE=ID_PROT\nTransforms={p1}\n\n"
+      "{auth}Configuration=p1-conf\n\n"
+      "[p1-conf]\nEXCHANGE_TYPE={xchg}\nTransforms={p1}\n\n"
       "[conn]\nPhase=2\nISAKMP-peer=peer-{peer}\nConfiguration=p2-conf\n",
-      fmt::arg("peer", p.peer), fmt::arg("local", p.local), fmt::arg("psk", p.psk),
+      fmt::arg("peer", p.peer), fmt::arg("local", p.local), fmt::arg("auth", p.psk.empty() ? "" : "Authentication=" + p.psk + "\n"),
+      fmt::arg("xchg", p.p1_exchange),
       fmt::arg("p1", p.p1_transforms),
       fmt::arg("list", p.active ? "Connections" : "Passive-connections"));
   if (!p.local_net.empty()) s += "Local-ID=net-local\nRemote-ID=net-remote\n";
   s += fmt::format("\n[p2-conf]\nEXCHANGE_TYPE=QUICK_MODE\nSuites={}\n\n", p.p2_suites);
   if (!p.local_net.empty()) {
     s += fmt::format(
-        "[net-local]\nID-type=IPV4_ADDR_SUBNET\nNetwork={}\nNetmask=255.255.255.0\n\n"
-        "[net-remote]\nID-type=IPV4_ADDR_SUBNET\nNetwork={}\nNetmask=255.255.255.0\n\n",
-        p.local_net, p.remote_net);
+        "[net-local]\nID-type={t}\nNetwork={l}\nNetmask={m}\n\n"
+        "[net-remote]\nID-type={t}\nNetwork={r}\nNetmask={m}\n\n",
+        fmt::arg("t", p.net_type), fmt::arg("l", p.local_net), fmt::arg("r", p.remote_net),
+        fmt::arg("m", p.net_mask));
   }
   s += p.extra;
   return s;
@@ -82,6 +84,8 @@ const crypto::Provider& EnginePair::provider() {
 }
 
 EnginePair::EnginePair(const PeerConf& l, const PeerConf& r, engine::EngineOptions options) {
+  left.address = ip(l.local);
+  right.address = ip(r.local);
   load(left.conf, make_conf(l), "left.conf");
   load(right.conf, make_conf(r), "right.conf");
   left.engine = std::make_unique<engine::Engine>(left.conf, provider(), left.rng, options);

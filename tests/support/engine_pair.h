@@ -26,12 +26,15 @@ namespace ike::test {
 struct PeerConf {
   std::string local = "10.0.0.1";
   std::string peer = "10.0.0.2";
-  std::string psk = "s3cr3t-psk";
+  std::string psk = "s3cr3t-psk";                // empty: no Authentication tag
   std::string p1_transforms = "AES-128-SHA";       // [p1-conf]:Transforms
   std::string p2_suites = "QM-ESP-AES-SHA-SUITE";  // [p2-conf]:Suites
   std::string local_net = "192.168.1.0";           // empty: no Local-ID/Remote-ID
   std::string remote_net = "192.168.2.0";
   bool active = true;  // [Phase 2]:Connections (else Passive-connections)
+  std::string p1_exchange = "ID_PROT";             // [p1-conf]:EXCHANGE_TYPE
+  std::string net_type = "IPV4_ADDR_SUBNET";       // ID-type of net-local / net-remote
+  std::string net_mask = "255.255.255.0";
   std::string extra;   // appended verbatim
 };
 std::string make_conf(const PeerConf& p);

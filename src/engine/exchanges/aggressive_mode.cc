@@ -1,0 +1,432 @@
+// Aggressive Mode with pre-shared keys (RFC 2409 §5.4, exchange type 4), both roles:
+//
+//   Initiator                                 Responder
+//   HDR, SA, KE, Ni, IDii, VID(DPD)      -->                                        AM1
+//                                        <--  HDR, SA, KE, Nr, IDir, HASH_R, VID    AM2
+//   HDR*, HASH_I                         -->                                        AM3
+//
+// SKEYID = prf(pre-shared-key, Ni_b | Nr_b); HASH_I/HASH_R per keymat.h. isakmpd parity:
+//  * EXCHANGE_TYPE=AGGRESSIVE in the peer's ISAKMP-configuration section selects AM for an
+//    initiator; a responder answers AM only for peers so configured (AM is off otherwise:
+//    its PSK hash is offline-crackable, reliability.md classes 18/21).
+//  * every transform of the offer must carry the same GROUP_DESCRIPTION, since the KE in AM1
+//    is computed before the responder chooses (RFC 2409 §5.4: "the Diffie-Hellman group ...
+//    MUST be the same"); the responder checks this and the KE length.
+//  * INITIAL-CONTACT is never sent in AM and a received one fails the exchange.
+//  * the responder's PSK: the peer's Authentication, else the section named after IDii.
+//  * AM3 is sent encrypted; it is accepted encrypted or in the clear (peers differ).
+// CVE-2023-30570 class: an AM1 carrying our responder cookie lands on the AM3 row and is
+// dropped by its payload rule; a resent AM1 is answered from the cache only when it is a byte
+// duplicate; half-open responder exchanges are capped per peer address.
+// The authentication step (auth_payload / verify_auth) switches on the negotiated method so a
+// signature variant plugs in beside PRE_SHARED.
+#include "engine/exchanges/aggressive_mode.h"
+
+#include <fmt/format.h>
+
+#include "base/log.h"
+#include "engine/engine_impl.h"
+#include "engine/exchanges/common.h"
+#include "engine/ipsec_id.h"
+#include "engine/keymat.h"
+#include "engine/phase1_policy.h"
+
+namespace ike::engine {
+
+namespace {
+
+using base::ErrorCode;
+using base::NotifyType;
+
+constexpr std::size_t kMinNonce = 8;  // RFC 2409 §5: "8 - 256 bytes"
+constexpr std::size_t kMaxNonce = 256;
+
+wire::Header am_header(const base::CookiePair& c) {
+  wire::Header h;
+  h.cookies = c;
+  h.exchange = wire::ExchangeType::Aggressive;
+  return h;
+}
+
+wire::VendorPayload dpd_vid() {
+  return wire::VendorPayload{base::Bytes(std::begin(kDpdVendorId), std::end(kDpdVendorId))};
+}
+
+bool has_dpd_vid(const Inbound& in) {
+  for (const auto* v : in.all<wire::VendorPayload>()) {
+    if (v->data == base::Bytes(std::begin(kDpdVendorId), std::end(kDpdVendorId))) return true;
+  }
+  return false;
+}
+
+base::Status check_nonce(const wire::NoncePayload& n) {
+  if (n.data.size() < kMinNonce || n.data.size() > kMaxNonce) {
+    return base::make_error(ErrorCode::BadValue, NotifyType::PayloadMalformed,
+                            "nonce of {} bytes (RFC 2409 §5: 8..256)", n.data.size());
+  }
+  return base::ok();
+}
+
+base::Status check_ke(EngineImpl& e, uint16_t group, const wire::KePayload& ke) {
+  std::size_t want = e.crypto().dh_public_length(group);
+  if (ke.data.size() != want) {
+    return base::make_error(ErrorCode::BadValue, NotifyType::InvalidKeyInformation,
+                            "KE of {} bytes, group {} needs {}", ke.data.size(),
+                            dh_group_name(group), want);
+  }
+  return base::ok();
+}
+
+// isakmpd rejects a received INITIAL-CONTACT in Aggressive Mode.
+base::Status reject_initial_contact(const Inbound& in, const char* msg) {
+  for (const auto* n : in.all<wire::NotifyPayload>()) {
+    if (n->type == static_cast<uint16_t>(NotifyType::InitialContact)) {
+      return base::make_error(ErrorCode::BadValue, NotifyType::None,
+                              "{}: INITIAL-CONTACT is not allowed in Aggressive Mode", msg);
+    }
+  }
+  return base::ok();
+}
+
+// RFC 2409 §5.4: all transforms of an AM offer use one group (the KE is already sent).
+base::Result<uint16_t> single_group(const wire::SaPayload& sa) {
+  std::optional<uint64_t> group;
+  for (const auto& p : sa.proposals) {
+    for (const auto& t : p.transforms) {
+      const wire::Attribute* a = t.find(static_cast<uint16_t>(wire::IkeAttr::GroupDescription));
+      std::optional<uint64_t> g = a != nullptr ? a->as_number() : std::nullopt;
+      if (!g) {
+        return base::make_error(ErrorCode::BadValue, NotifyType::NoProposalChosen,
+                                "AM1 transform #{} has no GROUP_DESCRIPTION", t.number);
+      }
+      if (group && *group != *g) {
+        return base::make_error(ErrorCode::BadValue, NotifyType::NoProposalChosen,
+                                "AM1 transform #{} uses group {} but an earlier one {} "
+                                "(Aggressive Mode needs one group)",
+                                t.number, *g, *group);
+      }
+      group = g;
+    }
+  }
+  if (!group) {
+    return base::make_error(ErrorCode::BadValue, NotifyType::BadProposalSyntax,
+                            "AM1 SA has no transforms");
+  }
+  return static_cast<uint16_t>(*group);
+}
+
+base::Result<Phase1Keys> derive_keys(EngineImpl& e, MainModeData& mm, const base::CookiePair& c,
+                                     base::ByteView peer_ke) {
+  IKE_TRY(base::SecureBytes g_xy, mm.dh->shared_secret(peer_ke));
+  // RFC 2409 §5: for pre-shared keys: SKEYID = prf(pre-shared-key, Ni_b | Nr_b)
+  base::SecureBytes skeyid = skeyid_psk(e.crypto(), mm.suite.hash, base::view(mm.peer.psk),
+                                        base::view(mm.ni_b), base::view(mm.nr_b));
+  IKE_TRY(std::size_t key_bytes, mm.suite.enc_key_bytes());
+  Phase1KeyInputs in;
+  in.hash = mm.suite.hash;
+  in.enc_key_bytes = key_bytes;
+  in.block_size = crypto::cipher_block_size(mm.cipher);
+  in.skeyid = base::view(skeyid);
+  in.g_xy = base::view(g_xy);
+  in.g_xi = base::view(mm.g_xi);
+  in.g_xr = base::view(mm.g_xr);
+  in.cookies = c;
+  return derive_phase1_keys(e.crypto(), in);
+}
+
+// HASH_I (initiator) or HASH_R (responder) over our own ID body: the authentication payload.
+base::Result<wire::Payload> auth_payload(EngineImpl& e, Exchange& x, base::ByteView own_id_b) {
+  MainModeData& mm = *x.mm;
+  if (mm.suite.auth_method != wire::IkeAuthMethod::PreShared) {
+    return base::make_error(ErrorCode::Unsupported, NotifyType::AuthenticationFailed,
+                            "Aggressive Mode: authentication method {} not implemented",
+                            static_cast<unsigned>(mm.suite.auth_method));
+  }
+  auto f = x.role == Role::Initiator ? &hash_i : &hash_r;
+  return wire::Payload{wire::HashPayload{f(e.crypto(), mm.suite.hash, base::view(mm.keys.skeyid),
+                                           base::view(mm.g_xi), base::view(mm.g_xr),
+                                           x.key.cookies, base::view(mm.sai_b), own_id_b)}};
+}
+
+// Verifies the peer's HASH_R (initiator) or HASH_I (responder) over the peer's ID body.
+base::Status verify_auth(EngineImpl& e, Exchange& x, const base::CookiePair& cookies,
+                         const Inbound& in) {
+  MainModeData& mm = *x.mm;
+  const auto* hash = in.find<wire::HashPayload>();
+  auto f = x.role == Role::Responder ? &hash_i : &hash_r;
+  base::Bytes expected = f(e.crypto(), mm.suite.hash, base::view(mm.keys.skeyid),
+                           base::view(mm.g_xi), base::view(mm.g_xr), cookies,
+                           base::view(mm.sai_b), base::view(mm.peer_id_b));
+  if (!crypto::constant_time_equal(base::view(expected), base::view(hash->data))) {
+    IKE_LOG_WARN("{}: authentication failed for peer {} ({} mismatch)", x.name,
+                 x.peer.to_string(), x.role == Role::Responder ? "HASH_I" : "HASH_R");
+    return base::make_error(ErrorCode::Auth, NotifyType::InvalidHashInformation, "{} mismatch",
+                            x.role == Role::Responder ? "HASH_I" : "HASH_R");
+  }
+  return base::ok();
+}
+
+std::size_t half_open_from(EngineImpl& e, const base::IpAddress& peer) {
+  std::size_t n = 0;
+  for (const auto& [k, x] : e.exchanges().all()) {
+    if (x.type == wire::ExchangeType::Aggressive && x.role == Role::Responder && !x.finished &&
+        x.peer.address == peer) {
+      ++n;
+    }
+  }
+  return n;
+}
+
+}  // namespace
+
+std::optional<std::string> id_section_name(const wire::IdPayload& id) {
+  switch (static_cast<wire::IdType>(id.id_type)) {
+    case wire::IdType::Ipv4Addr:
+      if (id.data.size() != 4) return std::nullopt;
+      return base::IpAddress::v4_bytes(base::view(id.data)).to_string();
+    case wire::IdType::Ipv6Addr:
+      if (id.data.size() != 16) return std::nullopt;
+      return base::IpAddress::v6(base::view(id.data)).to_string();
+    case wire::IdType::Fqdn:
+    case wire::IdType::UserFqdn: {
+      if (id.data.empty() || id.data.size() > 255) return std::nullopt;
+      for (uint8_t c : id.data) {
+        if (c <= 0x20 || c >= 0x7f || c == '[' || c == ']') return std::nullopt;
+      }
+      return std::string(id.data.begin(), id.data.end());
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+base::Result<base::SecureBytes> aggressive_psk(const conf::ConfDb& conf,
+                                               std::string_view peer_section,
+                                               const wire::IdPayload& idii) {
+  if (auto v = conf.get(peer_section, "Authentication")) return decode_psk(peer_section, *v);
+  std::optional<std::string> name = id_section_name(idii);
+  if (name) {
+    if (auto v = conf.get(*name, "Authentication")) return decode_psk(*name, *v);
+  }
+  return base::make_error(ErrorCode::Config, NotifyType::None,
+                          "no pre-shared key: [{}]:Authentication missing and {}", peer_section,
+                          name ? fmt::format("no [{}]:Authentication", *name)
+                               : fmt::format("ID {} names no section", id_to_string(idii)));
+}
+
+// HDR, SA, KE, Ni, IDii, VID -->
+base::Status am_initiate(EngineImpl& e, const std::string& peer_section,
+                         std::vector<std::string> queued, base::TimePoint now) {
+  IKE_TRY(PeerConfig peer, load_peer_config(e.conf(), peer_section));
+  if (!peer.address) {
+    return base::make_error(ErrorCode::Config, NotifyType::None,
+                            "[{}]:Address missing, cannot initiate", peer_section);
+  }
+  if (!peer.has_psk) {
+    return base::make_error(ErrorCode::Config, NotifyType::None,
+                            "[{}]:Authentication missing (pre-shared key required)",
+                            peer_section);
+  }
+  if (!peer.local_address && peer.id_section.empty() &&
+      !e.conf().get("General", "Default-phase-1-ID")) {
+    // IDii goes out in the first message: the address ID needs the local address now.
+    return base::make_error(ErrorCode::Config, NotifyType::None,
+                            "[{}]: Aggressive Mode needs Local-address or ID (IDii is in AM1)",
+                            peer_section);
+  }
+  IKE_TRY(Phase1Offer offer, build_phase1_offer(e.conf(), peer_section, e.crypto()));
+  for (const auto& s : offer.suites) {
+    if (s.dh_group != offer.suites.front().dh_group) {
+      return base::make_error(ErrorCode::Config, NotifyType::None,
+                              "[{}]:Transforms mix groups {} and {} (Aggressive Mode needs one)",
+                              offer.configuration, dh_group_name(offer.suites.front().dh_group),
+                              dh_group_name(s.dh_group));
+    }
+  }
+  uint16_t group = offer.suites.front().dh_group;
+  IKE_TRY(auto dh, e.crypto().dh_generate(group, e.rng()));
+  base::IpAddress local_ip = peer.local_address
+                                 ? *peer.local_address
+                                 : (peer.address->is_v4() ? base::IpAddress{}
+                                                          : base::IpAddress::v6(base::view(base::Bytes(16, 0))));
+  IKE_TRY(wire::IdPayload idii, local_phase1_id(e.conf(), peer.id_section, local_ip));
+  Exchange x;
+  x.key = ExchangeKey{base::CookiePair{e.new_cookie(), base::Cookie{}}, base::MessageId{0}};
+  x.type = wire::ExchangeType::Aggressive;
+  x.role = Role::Initiator;
+  x.state = State::AmISent1;
+  x.name = peer_section;
+  x.peer = base::SockAddr{*peer.address, peer.port};
+  x.local = base::SockAddr{local_ip, e.options().listen_port};
+  x.started = now;
+  x.expires = now + e.retransmit_policy().exchange_max_time;
+  x.mm = std::make_unique<MainModeData>();
+  MainModeData& mm = *x.mm;
+  mm.sai_b = wire::encode_payload_body(offer.sa);
+  mm.dh = std::move(dh);
+  mm.g_xi = mm.dh->public_value();
+  mm.ni_b.resize(kNonceSize);
+  e.rng().fill(mm.ni_b);
+  mm.own_id_b = wire::encode_payload_body(idii);
+  std::vector<wire::Payload> payloads{offer.sa, wire::KePayload{mm.g_xi},
+                                      wire::NoncePayload{mm.ni_b}, idii, dpd_vid()};
+  mm.peer = std::move(peer);
+  mm.offer = std::move(offer);
+  mm.queued = std::move(queued);
+  base::Bytes msg = build_clear(am_header(x.key.cookies), payloads);
+  Exchange& stored = e.exchanges().add(std::move(x));
+  IKE_LOG_DEBUG(Exchange, 10, "Aggressive Mode initiator {} -> {}, icookie {}, IDii {}",
+                peer_section, stored.peer.to_string(), stored.key.cookies.initiator.hex(),
+                id_to_string(idii));
+  e.send_exchange_message(stored, std::move(msg), now, true);
+  return base::ok();
+}
+
+// HDR, SA, KE, Ni, IDii -->   then   <-- HDR, SA, KE, Nr, IDir, HASH_R, VID
+base::Status am_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
+  const Datagram& d = *in.datagram;
+  IKE_TRY(std::string section, find_phase1_peer_for_address(e.conf(), d.peer.address));
+  IKE_TRY(PeerConfig peer, load_peer_config(e.conf(), section));
+  if (peer.exchange_type != wire::ExchangeType::Aggressive) {
+    return base::make_error(ErrorCode::Config, NotifyType::None,
+                            "Aggressive Mode refused: [{}]:EXCHANGE_TYPE of [{}] is not "
+                            "AGGRESSIVE",
+                            peer.configuration, section);
+  }
+  if (half_open_from(e, d.peer.address) >= kMaxHalfOpenAggressivePerPeer) {
+    return base::make_error(ErrorCode::TooMany, NotifyType::None,
+                            "{} half-open Aggressive Mode exchanges from {} already",
+                            kMaxHalfOpenAggressivePerPeer, d.peer.address.to_string());
+  }
+  const auto* sa = in.find<wire::SaPayload>();
+  const auto* ke = in.find<wire::KePayload>();
+  const auto* ni = in.find<wire::NoncePayload>();
+  const wire::PayloadEntry* id_entry = in.entry(wire::PayloadType::Id);
+  const auto* idii = in.find<wire::IdPayload>();
+  IKE_TRY_VOID(check_nonce(*ni));
+  IKE_TRY(base::SecureBytes psk, aggressive_psk(e.conf(), section, *idii));
+  IKE_TRY(Phase1IdCheck idcheck, verify_peer_phase1_id(e.conf(), peer.remote_id_section,
+                                                        d.peer.address, *idii));
+  (void)idcheck;
+  auto group = single_group(*sa);
+  auto choice = group ? select_phase1(e.conf(), section, *sa, e.crypto())
+                      : base::Result<Phase1Choice>(group.error());
+  if (choice) {
+    if (auto st = check_ke(e, choice->suite.dh_group, *ke); !st) choice = st.error();
+  }
+  if (!choice) {
+    // RFC 2408 §5: no SA exists, so the notify goes out unprotected.
+    const base::Error& err = choice.error();
+    IKE_LOG_WARN("Aggressive Mode from {} ({}): {}", d.peer.to_string(), section, err.detail);
+    base::CookiePair c{in.header.cookies.initiator, base::Cookie{}};
+    if (err.notify != NotifyType::None) send_notify_clear(e, d.local, d.peer, c, err.notify);
+    ++e.mutable_stats().exchanges_failed;
+    e.event(SaEvent{SaEvent::Kind::ExchangeFailed, section, d.local, d.peer, c,
+                    base::MessageId{}, {}, err.detail});
+    return base::ok();
+  }
+  IKE_TRY(crypto::CipherAlg cipher, choice->suite.cipher());
+  IKE_TRY(auto dh, e.crypto().dh_generate(choice->suite.dh_group, e.rng()));
+  IKE_TRY(wire::IdPayload idir, local_phase1_id(e.conf(), peer.id_section, d.local.address));
+  Exchange x;
+  x.key = ExchangeKey{base::CookiePair{in.header.cookies.initiator, e.new_cookie()},
+                      base::MessageId{0}};
+  x.type = wire::ExchangeType::Aggressive;
+  x.role = Role::Responder;
+  x.state = State::AmRSent2;
+  x.name = section;
+  x.local = d.local;
+  x.peer = d.peer;
+  x.started = now;
+  x.expires = now + e.retransmit_policy().exchange_max_time;
+  x.mm = std::make_unique<MainModeData>();
+  MainModeData& mm = *x.mm;
+  mm.peer = std::move(peer);
+  mm.peer.psk = std::move(psk);
+  mm.peer.has_psk = true;
+  mm.sai_b = in.entry(wire::PayloadType::Sa)->body;
+  mm.suite = choice->suite;
+  mm.cipher = cipher;
+  mm.peer_dpd = has_dpd_vid(in);
+  mm.dh = std::move(dh);
+  mm.g_xi = ke->data;
+  mm.g_xr = mm.dh->public_value();
+  mm.ni_b = ni->data;
+  mm.nr_b.resize(ni->data.size());  // mirror the initiator's nonce length
+  e.rng().fill(mm.nr_b);
+  mm.peer_id_b = id_entry->body;
+  mm.own_id_b = wire::encode_payload_body(idir);
+  IKE_TRY(Phase1Keys keys, derive_keys(e, mm, x.key.cookies, base::view(ke->data)));
+  mm.keys = std::move(keys);
+  mm.iv = IvChain(mm.keys.iv);
+  IKE_TRY(wire::Payload hash_r, auth_payload(e, x, base::view(mm.own_id_b)));
+  std::vector<wire::Payload> payloads{choice->reply, wire::KePayload{mm.g_xr},
+                                      wire::NoncePayload{mm.nr_b}, idir, std::move(hash_r),
+                                      dpd_vid()};
+  Exchange& stored = e.exchanges().add(std::move(x));
+  IKE_TRY_VOID(accept(e, stored, in));
+  IKE_LOG_DEBUG(Exchange, 10, "Aggressive Mode responder for {} ({}), IDii {}: chose {}",
+                d.peer.to_string(), section, id_to_string(*idii), choice->suite.to_string());
+  e.send_exchange_message(stored, build_clear(am_header(stored.key.cookies), payloads), now,
+                          true);
+  return base::ok();
+}
+
+// <-- HDR, SA, KE, Nr, IDir, HASH_R   then   HDR*, HASH_I -->
+base::Status am_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::TimePoint now) {
+  MainModeData& mm = *x.mm;
+  IKE_TRY_VOID(reject_initial_contact(in, "AM2"));
+  IKE_TRY(Phase1Suite suite, accept_phase1_reply(mm.offer, *in.find<wire::SaPayload>()));
+  IKE_TRY(crypto::CipherAlg cipher, suite.cipher());
+  const auto* ke = in.find<wire::KePayload>();
+  const auto* nr = in.find<wire::NoncePayload>();
+  const auto* idir = in.find<wire::IdPayload>();
+  IKE_TRY_VOID(check_nonce(*nr));
+  IKE_TRY_VOID(check_ke(e, suite.dh_group, *ke));
+  mm.suite = suite;
+  mm.cipher = cipher;
+  mm.g_xr = ke->data;
+  mm.nr_b = nr->data;
+  mm.peer_id_b = in.entry(wire::PayloadType::Id)->body;
+  base::CookiePair cookies = in.header.cookies;
+  IKE_TRY(Phase1Keys keys, derive_keys(e, mm, cookies, base::view(ke->data)));
+  mm.keys = std::move(keys);
+  // HASH_R covers the full cookie pair of this message (the exchange is still keyed half-open).
+  IKE_TRY_VOID(verify_auth(e, x, cookies, in));
+  IKE_TRY(Phase1IdCheck idcheck, verify_peer_phase1_id(e.conf(), mm.peer.remote_id_section,
+                                                        x.peer.address, *idir));
+  (void)idcheck;
+  // Commit: the exchange learns the responder cookie.
+  e.exchanges().rekey(x.key, ExchangeKey{cookies, base::MessageId{0}});
+  IKE_TRY_VOID(accept(e, x, in));
+  if (x.local.address.is_unspecified()) x.local = in.datagram->local;  // learn our address
+  mm.iv = IvChain(mm.keys.iv);
+  mm.peer_dpd = has_dpd_vid(in);
+  IKE_TRY(wire::Payload hash_i, auth_payload(e, x, base::view(mm.own_id_b)));
+  std::vector<wire::Payload> payloads{std::move(hash_i)};
+  IKE_TRY(Built built, build_encrypted(e.crypto(), mm.cipher, base::view(mm.keys.enc_key),
+                                       base::view(mm.iv.phase1_iv()), am_header(x.key.cookies),
+                                       payloads));
+  IKE_TRY_VOID(mm.iv.advance_phase1(base::view(built.last_block)));
+  x.state = State::AmIDone;
+  e.send_exchange_message(x, std::move(built.datagram), now, false);
+  ExchangeKey key = x.key;
+  phase1_established(e, x, now);
+  // Linger: a lost AM3 shows up as a retransmitted AM2, answered from the cache.
+  e.finish_exchange(key, now, true);
+  return base::ok();
+}
+
+// HDR[*], HASH_I -->
+base::Status am_r_recv3(EngineImpl& e, Exchange& x, const Inbound& in, base::TimePoint now) {
+  IKE_TRY_VOID(reject_initial_contact(in, "AM3"));
+  IKE_TRY_VOID(verify_auth(e, x, x.key.cookies, in));
+  IKE_TRY_VOID(accept(e, x, in));
+  x.state = State::AmRDone;
+  ExchangeKey key = x.key;
+  phase1_established(e, x, now);
+  e.finish_exchange(key, now, true);
+  return base::ok();
+}
+
+}  // namespace ike::engine

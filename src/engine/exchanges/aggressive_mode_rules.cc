@@ -1,0 +1,39 @@
+// The payload rules of Aggressive Mode (RFC 2409 §5.4). NAT-D is tolerated (ignored) in all
+// three messages because NAT-T peers put it in AM2/AM3 (RFC 3947 §3.2); certificate requests are
+// ignored with PSK. Notifies are allowed in AM2/AM3 only so a received INITIAL-CONTACT can be
+// refused with a precise reason (isakmpd); AM3 may come encrypted or not (peers differ).
+#include <array>
+
+#include "engine/exchanges/aggressive_mode.h"
+
+namespace ike::engine {
+namespace {
+
+using wire::PayloadType;
+constexpr uint8_t kMany = 16;
+
+constexpr std::array kAm1{
+    PayloadCount{PayloadType::Sa, 1, 1},          PayloadCount{PayloadType::KeyExchange, 1, 1},
+    PayloadCount{PayloadType::Nonce, 1, 1},       PayloadCount{PayloadType::Id, 1, 1},
+    PayloadCount{PayloadType::Vendor, 0, kMany},  PayloadCount{PayloadType::CertReq, 0, kMany},
+};
+constexpr std::array kAm2{
+    PayloadCount{PayloadType::Sa, 1, 1},          PayloadCount{PayloadType::KeyExchange, 1, 1},
+    PayloadCount{PayloadType::Nonce, 1, 1},       PayloadCount{PayloadType::Id, 1, 1},
+    PayloadCount{PayloadType::Hash, 1, 1},        PayloadCount{PayloadType::Vendor, 0, kMany},
+    PayloadCount{PayloadType::NatD, 0, 4},        PayloadCount{PayloadType::NatDDraft, 0, 4},
+    PayloadCount{PayloadType::Notify, 0, 8},      PayloadCount{PayloadType::CertReq, 0, kMany},
+};
+constexpr std::array kAm3{
+    PayloadCount{PayloadType::Hash, 1, 1},       PayloadCount{PayloadType::Notify, 0, 8},
+    PayloadCount{PayloadType::NatD, 0, 4},       PayloadCount{PayloadType::NatDDraft, 0, 4},
+    PayloadCount{PayloadType::Vendor, 0, kMany},
+};
+
+}  // namespace
+
+const PayloadRule kRuleAm1{"AM1", kAm1, false, false};
+const PayloadRule kRuleAm2{"AM2", kAm2, false, false};
+const PayloadRule kRuleAm3{"AM3", kAm3, true, false, true};
+
+}  // namespace ike::engine
