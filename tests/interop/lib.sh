@@ -19,6 +19,10 @@ IKT_L_OUT=10.99.1.1
 IKT_R_OUT=10.99.1.2
 IKT_L_NET=10.99.10.0/24
 IKT_R_NET=10.99.20.0/24
+IKT_L_OUT6=fd00:99::1
+IKT_R_OUT6=fd00:99::2
+IKT_L_NET6=fd00:10::/64
+IKT_R_NET6=fd00:20::/64
 IKT_L_IN=10.99.10.1
 IKT_R_IN=10.99.20.1
 IKT_PIDS=()        # "pid:label" of every daemon this run started
@@ -165,6 +169,14 @@ ikt_side_vars() {
     NS=$IKT_NS_L ME=$IKT_L_OUT PEER=$IKT_R_OUT MYNET=$IKT_L_NET PEERNET=$IKT_R_NET
   else
     NS=$IKT_NS_R ME=$IKT_R_OUT PEER=$IKT_L_OUT MYNET=$IKT_R_NET PEERNET=$IKT_L_NET
+  fi
+  if [[ ${IPV6:-no} == yes ]]; then
+    # case.env IPV6=yes: IKE over the veth's fd00:99::/64, IPv6 traffic selectors.
+    if [[ $1 == L ]]; then
+      ME=$IKT_L_OUT6 PEER=$IKT_R_OUT6 MYNET=$IKT_L_NET6 PEERNET=$IKT_R_NET6
+    else
+      ME=$IKT_R_OUT6 PEER=$IKT_L_OUT6 MYNET=$IKT_R_NET6 PEERNET=$IKT_L_NET6
+    fi
   fi
   D="$IKT_DIR/$1"
   mkdir -p "$D"

@@ -24,6 +24,8 @@ charon {
   retransmit_tries = ${IKT_CHARON_RETRANSMIT_TRIES:-3}
   retransmit_timeout = 1.0
   retransmit_base = 1.4
+  # Aggressive Mode with PSK (case.env P1_EXCHANGE=AGGRESSIVE) is refused without this.
+  i_dont_care_about_security_and_use_aggressive_mode_psk = yes
   filelog {
     ikt {
       path = $D/charon.log
@@ -90,7 +92,13 @@ ikt_charon_conf() {
   local NS ME PEER MYNET PEERNET D lts rts
   ikt_side_vars "$1"
   local ike=$2 esp=$3 mode=$4 psk=$5
-  if [[ $mode == transport ]]; then lts=$ME/32 rts=$PEER/32; else lts=$MYNET rts=$PEERNET; fi
+  local host=32 lid=$ME rid=$PEER aggr=no
+  [[ ${IPV6:-no} == yes ]] && host=128
+  if [[ $mode == transport ]]; then lts=$ME/$host rts=$PEER/$host; else lts=$MYNET rts=$PEERNET; fi
+  # case.env PEER_ID / OUR_ID: FQDN phase-1 IDs (charon is always the peer, or the harness).
+  [[ -n ${PEER_ID:-} ]] && lid=$PEER_ID
+  [[ -n ${OUR_ID:-} ]] && rid=$OUR_ID
+  [[ ${P1_EXCHANGE:-ID_PROT} == AGGRESSIVE ]] && aggr=yes
   cat >"$D/swanctl.conf" <<EOF
 connections {
   ikt {
@@ -98,13 +106,14 @@ connections {
     local_addrs = $ME
     remote_addrs = $PEER
     proposals = $ike
+    aggressive = $aggr
     local {
       auth = psk
-      id = $ME
+      id = $lid
     }
     remote {
       auth = psk
-      id = $PEER
+      id = $rid
     }
     children {
       ikt {
@@ -119,8 +128,8 @@ connections {
 }
 secrets {
   ike-ikt {
-    id-1 = $ME
-    id-2 = $PEER
+    id-1 = $lid
+    id-2 = $rid
     secret = "$psk"
   }
 }

@@ -13,7 +13,35 @@ ikt_isakmpd_conf() {
   ikt_side_vars "$1"
   local role=$2 p1=$3 p2=$4 mode=$5 psk=$6 p2line lid rid
   if [[ $role == initiator ]]; then p2line="Connections=ikt"; else p2line="Passive-connections=ikt"; fi
-  if [[ $mode == transport ]]; then
+  local v=4 mask=255.255.255.0 auth p1id="" p1idsec="" idpsk=""
+  [[ ${IPV6:-no} == yes ]] && v=6 mask=ffff:ffff:ffff:ffff::
+  auth="Authentication=		$psk"
+  if [[ -n ${OUR_ID:-} ]]; then
+    # case.env OUR_ID: our phase-1 ID is that FQDN ([peer]:ID section).
+    p1id="ID=			ikt-p1-id"
+    p1idsec="[ikt-p1-id]
+ID-type=		FQDN
+Name=			$OUR_ID"
+  fi
+  if [[ $role == responder && ${PSK_BY_ID:-no} == yes ]]; then
+    # case.env PSK_BY_ID=yes: the key sits in the section named after the peer's ID.
+    auth=""
+    idpsk="[${PEER_ID:?PSK_BY_ID needs PEER_ID}]
+Authentication=		$psk"
+  fi
+  if [[ $v == 6 && $mode == transport ]]; then
+    lid="ID-type=IPV6_ADDR
+Address=$ME"
+    rid="ID-type=IPV6_ADDR
+Address=$PEER"
+  elif [[ $v == 6 ]]; then
+    lid="ID-type=IPV6_ADDR_SUBNET
+Network=${MYNET%/*}
+Netmask=$mask"
+    rid="ID-type=IPV6_ADDR_SUBNET
+Network=${PEERNET%/*}
+Netmask=$mask"
+  elif [[ $mode == transport ]]; then
     lid="ID-type=IPV4_ADDR
 Address=$ME"
     rid="ID-type=IPV4_ADDR
@@ -45,11 +73,12 @@ Phase=			1
 Address=		$PEER
 Local-address=		$ME
 Configuration=		ikt-main-mode
-Authentication=		$psk
+$auth
+$p1id
 
 [ikt-main-mode]
 DOI=			IPSEC
-EXCHANGE_TYPE=		ID_PROT
+EXCHANGE_TYPE=		${P1_EXCHANGE:-ID_PROT}
 Transforms=		$p1
 
 [ikt]
@@ -69,6 +98,10 @@ $lid
 
 [ikt-remote]
 $rid
+
+$p1idsec
+
+$idpsk
 EOF
   chmod 0600 "$D/isakmpd.conf"
 }

@@ -17,7 +17,13 @@ IKT_ADDCONN=/usr/libexec/ipsec/addconn
 ikt_pluto_conf() {
   local NS ME PEER MYNET PEERNET D
   ikt_side_vars "$1"
-  local ike=$2 esp=$3 mode=$4 psk=$5 pfs=$6 extra=${7:-} subnets=""
+  local ike=$2 esp=$3 mode=$4 psk=$5 pfs=$6 extra=${7:-} subnets="" lid rid
+  lid=$ME rid=$PEER
+  # case.env PEER_ID / OUR_ID: FQDN phase-1 IDs; P1_EXCHANGE=AGGRESSIVE: aggressive=yes.
+  [[ -n ${PEER_ID:-} ]] && lid=@$PEER_ID
+  [[ -n ${OUR_ID:-} ]] && rid=@$OUR_ID
+  [[ ${P1_EXCHANGE:-ID_PROT} == AGGRESSIVE ]] && extra="    aggressive=yes
+$extra"
   if [[ $mode == tunnel ]]; then
     subnets="    leftsubnet=$MYNET
     rightsubnet=$PEERNET"
@@ -35,9 +41,9 @@ conn ikt
     ikev2=no
     authby=secret
     left=$ME
-    leftid=$ME
+    leftid=$lid
     right=$PEER
-    rightid=$PEER
+    rightid=$rid
 $subnets
     type=$mode
     ike=$ike
@@ -52,7 +58,7 @@ $subnets
     auto=add
 $extra
 EOF
-  printf '%s %s : PSK "%s"\n' "$ME" "$PEER" "$psk" >"$D/ipsec.secrets"
+  printf '%s %s : PSK "%s"\n' "$lid" "$rid" "$psk" >"$D/ipsec.secrets"
   chmod 0600 "$D/ipsec.secrets"
 }
 

@@ -223,6 +223,8 @@ wire_check() {
     out=$(tshark -r "$IKT_DIR/ike.pcap" "${uat[@]}" -Y isakmp -T fields -e isakmp.exchangetype \
       -e isakmp.typepayload 2>/dev/null)
     mm=$(grep -cE '^2[[:space:]]5,8' <<<"$out")
+    # Aggressive Mode: AM3 (HASH_I) stands in for MM5+MM6 (case.env P1_EXCHANGE).
+    [[ ${P1_EXCHANGE:-} == AGGRESSIVE ]] && mm=$((2 * $(grep -cE '^4[[:space:]]8$' <<<"$out")))
     qm=$(grep -cE '^32[[:space:]]8,1,' <<<"$out")
     ((mm >= 2 && qm >= 2)) && break
     sleep 0.1
