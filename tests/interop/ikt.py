@@ -89,7 +89,8 @@ def swan_spis(_args):
 def pluto_spis(args):
     states = sys.stdin.read()
     spi_in = spi_out = ""
-    for m in re.finditer(r"esp\.([0-9a-f]+)@(\S+)", states):
+    # IPv4: esp.<spi>@<addr>; IPv6: esp:<spi>@<addr> (libreswan 4.10).
+    for m in re.finditer(r"esp[.:]([0-9a-f]+)@(\S+)", states):
         spi, addr = m.group(1).rjust(8, "0"), m.group(2)
         if addr == args.me and not spi_in:
             spi_in = spi
