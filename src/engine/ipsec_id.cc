@@ -66,7 +66,13 @@ base::Result<uint8_t> id_type_tag(const conf::ConfDb& conf, std::string_view sec
 
 bool is_v4_type(uint8_t t) {
   return t == static_cast<uint8_t>(IdType::Ipv4Addr) ||
-         t == static_cast<uint8_t>(IdType::Ipv4AddrSubnet);
+         t == static_cast<uint8_t>(IdType::Ipv4AddrSubnet) ||
+         t == static_cast<uint8_t>(IdType::Ipv4AddrRange);
+}
+
+// Big-endian address bytes of one family compare like the addresses.
+bool addr_le(base::ByteView a, base::ByteView b) {
+  return !std::lexicographical_compare(b.begin(), b.end(), a.begin(), a.end());
 }
 
 base::Family family_of(uint8_t t) { return is_v4_type(t) ? base::Family::V4 : base::Family::V6; }
@@ -160,6 +166,18 @@ base::Result<wire::IdPayload> phase1_id_from_section(const conf::ConfDb& conf,
                        base::IpAddress::netmask(ts.network.family(), ts.prefix).bytes());
       return id;
     }
+    case IdType::Ipv4AddrRange:
+    case IdType::Ipv6AddrRange: {
+      // RFC 2407 §4.6.2.7/§4.6.2.8: start address then end address.
+      IKE_TRY(base::IpAddress first, address_tag(conf, section, "Address", family_of(type)));
+      IKE_TRY(base::IpAddress last, address_tag(conf, section, "End-address", family_of(type)));
+      if (!addr_le(first.bytes(), last.bytes())) {
+        return config_error("[{}]:End-address {} is below Address {}", section,
+                            last.to_string(), first.to_string());
+      }
+      id.data = concat(first.bytes(), last.bytes());
+      return id;
+    }
     default:
       break;
   }
@@ -184,13 +202,36 @@ base::Result<wire::IdPayload> local_phase1_id(const conf::ConfDb& conf,
   return address_id(local);
 }
 
+bool phase1_id_matches(const wire::IdPayload& expected, const wire::IdPayload& received) {
+  if (id_equal(expected, received)) return true;
+  const auto et = static_cast<IdType>(expected.id_type);
+  const auto rt = static_cast<IdType>(received.id_type);
+  const bool v4 = rt == IdType::Ipv4Addr;
+  if (!v4 && rt != IdType::Ipv6Addr) return false;
+  const std::size_t n = v4 ? 4 : 16;
+  if (received.data.size() != n || expected.data.size() != 2 * n) return false;
+  base::ByteView addr = base::view(received.data);
+  base::ByteView lo = base::view(expected.data).first(n);
+  base::ByteView hi = base::view(expected.data).subspan(n);
+  if (et == (v4 ? IdType::Ipv4AddrRange : IdType::Ipv6AddrRange)) {
+    return addr_le(lo, addr) && addr_le(addr, hi);
+  }
+  if (et == (v4 ? IdType::Ipv4AddrSubnet : IdType::Ipv6AddrSubnet)) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if ((addr[i] & hi[i]) != (lo[i] & hi[i])) return false;
+    }
+    return true;
+  }
+  return false;
+}
+
 base::Result<Phase1IdCheck> verify_peer_phase1_id(const conf::ConfDb& conf,
                                                   std::string_view remote_id_section,
                                                   const base::IpAddress& peer_address,
                                                   const wire::IdPayload& received) {
   if (!remote_id_section.empty()) {
     IKE_TRY(wire::IdPayload expected, phase1_id_from_section(conf, remote_id_section));
-    if (!id_equal(expected, received)) {
+    if (!phase1_id_matches(expected, received)) {
       return id_error(base::ErrorCode::Auth, "peer phase-1 ID {} does not match [{}] ({})",
                       id_to_string(received), remote_id_section, id_to_string(expected));
     }
@@ -384,6 +425,20 @@ std::string id_to_string(const wire::IdPayload& id) {
       } else {
         out = fmt::format("{}/{}/{}", prefix, addr.to_string(), mask.to_string());
       }
+      break;
+    }
+    case IdType::Ipv4AddrRange:
+    case IdType::Ipv6AddrRange: {
+      const bool v4 = id.id_type == static_cast<uint8_t>(IdType::Ipv4AddrRange);
+      const std::size_t half = v4 ? 4 : 16;
+      const char* prefix = v4 ? "ipv4_range" : "ipv6_range";
+      if (d.size() != 2 * half) {
+        out = bad(prefix);
+        break;
+      }
+      auto lo = v4 ? base::IpAddress::v4_bytes(d.first(4)) : base::IpAddress::v6(d.first(16));
+      auto hi = v4 ? base::IpAddress::v4_bytes(d.subspan(4)) : base::IpAddress::v6(d.subspan(16));
+      out = fmt::format("{}/{}-{}", prefix, lo.to_string(), hi.to_string());
       break;
     }
     case IdType::Fqdn:

@@ -22,8 +22,9 @@ namespace ike::engine {
 // --- Phase 1 -------------------------------------------------------------------------------
 
 // The ID payload a Phase1-ID section describes. Tags: ID-type (IPV4_ADDR, IPV6_ADDR, FQDN,
-// USER_FQDN, KEY_ID, IPV4_ADDR_SUBNET, IPV6_ADDR_SUBNET), Address (IPV4/6_ADDR), Name (FQDN,
-// USER_FQDN, KEY_ID), Network + Netmask (subnets). Protocol and port are 0.
+// USER_FQDN, KEY_ID, IPV4_ADDR_SUBNET, IPV6_ADDR_SUBNET, IPV4_RANGE, IPV6_RANGE),
+// Address (IPV4/6_ADDR; first address of a range), End-address (last address of a range),
+// Name (FQDN, USER_FQDN, KEY_ID), Network + Netmask (subnets). Protocol and port are 0.
 // Errors (Config, notify NONE): missing section, missing/unknown ID-type, missing or unparsable
 // tag -- the detail names "[section]:tag" and the offending text.
 [[nodiscard]] base::Result<wire::IdPayload> phase1_id_from_section(const conf::ConfDb& conf,
@@ -39,14 +40,19 @@ wire::IdPayload address_id(const base::IpAddress& local);
                                                             const base::IpAddress& local);
 
 // Verifies the peer's phase-1 ID (IDii/IDir) after authentication:
-//  * with `remote_id_section` ([peer]:Remote-ID) non-empty: the received ID must equal the one
-//    configured there (id_equal; protocol/port ignored);
+//  * with `remote_id_section` ([peer]:Remote-ID) non-empty: the received ID must match the one
+//    configured there (phase1_id_matches; protocol/port ignored);
 //  * otherwise, an address ID (IPV4_ADDR/IPV6_ADDR) must equal `peer_address`; non-address IDs
 //    are accepted (the PSK/signature authenticated them; isakmpd parity);
 //  * proto/port: 0/0 or UDP(17)/500 are expected; anything else is accepted with the isakmpd log
 //    line "dubious ID information accepted" and `dubious` set.
 // Errors: InvalidIdInformation-notify errors (code Auth) with "expected X, got Y"; Config
 // errors from the Remote-ID section.
+// A received phase-1 ID against the configured Remote-ID: equal (id_equal), or an IPV4_ADDR /
+// IPV6_ADDR inside a configured subnet or range of the same family. DER_ASN1_DN and other
+// types compare as bytes.
+bool phase1_id_matches(const wire::IdPayload& expected, const wire::IdPayload& received);
+
 struct Phase1IdCheck {
   bool dubious = false;
 };

@@ -58,6 +58,21 @@ Address=em0
 [bad-type]
 ID-type=IPV4_RANGE
 
+[range-v4]
+ID-type=IPV4_RANGE
+Address=192.0.2.10
+End-address=192.0.2.20
+
+[range-v6]
+ID-type=IPV6_RANGE
+Address=fd00::10
+End-address=fd00::1:0
+
+[range-backwards]
+ID-type=IPV4_RANGE
+Address=192.0.2.20
+End-address=192.0.2.10
+
 [bad-port]
 ID-type=IPV4_ADDR
 Address=10.0.0.1
@@ -216,6 +231,47 @@ TEST_F(IpsecIdTest, PeerPhase1IdVerification) {
   auto dubious = verify_peer_phase1_id(m_conf, "id-fqdn", ip("192.0.2.9"), udp);
   ASSERT_TRUE(dubious);
   EXPECT_TRUE(dubious->dubious);
+}
+
+// RFC 2407 §4.6.2.7/§4.6.2.8 ranges as phase-1 IDs: parsed from Address/End-address, printed,
+// and matched against a received ID (equal range, or an address inside it; subnets likewise).
+TEST_F(IpsecIdTest, Phase1RangesAndSubnetsAsRemoteIds) {
+  auto r4 = phase1_id_from_section(m_conf, "range-v4");
+  ASSERT_TRUE(r4) << r4.error().detail;
+  EXPECT_EQ(r4->id_type, 7);
+  EXPECT_EQ(r4->data, (base::Bytes{192, 0, 2, 10, 192, 0, 2, 20}));
+  EXPECT_EQ(id_to_string(*r4), "ipv4_range/192.0.2.10-192.0.2.20");
+  auto r6 = phase1_id_from_section(m_conf, "range-v6");
+  ASSERT_TRUE(r6) << r6.error().detail;
+  EXPECT_EQ(id_to_string(*r6), "ipv6_range/fd00::10-fd00::1:0");
+  auto back = phase1_id_from_section(m_conf, "range-backwards");
+  ASSERT_FALSE(back);
+  EXPECT_EQ(back.error().detail, "[range-backwards]:End-address 192.0.2.10 is below Address 192.0.2.20");
+  EXPECT_TRUE(verify_peer_phase1_id(m_conf, "range-v4", ip("192.0.2.15"), *r4));
+  EXPECT_TRUE(verify_peer_phase1_id(m_conf, "range-v4", ip("192.0.2.15"),
+                                    address_id(ip("192.0.2.15"))));
+  EXPECT_TRUE(phase1_id_matches(*r4, address_id(ip("192.0.2.10"))));
+  EXPECT_TRUE(phase1_id_matches(*r4, address_id(ip("192.0.2.20"))));
+  EXPECT_FALSE(phase1_id_matches(*r4, address_id(ip("192.0.2.21"))));
+  EXPECT_FALSE(phase1_id_matches(*r4, address_id(ip("fd00::11"))));
+  EXPECT_TRUE(phase1_id_matches(*r6, address_id(ip("fd00::ffff"))));
+  EXPECT_FALSE(phase1_id_matches(*r6, address_id(ip("fd00::1:1"))));
+  auto outside = verify_peer_phase1_id(m_conf, "range-v4", ip("192.0.2.9"),
+                                       address_id(ip("192.0.2.9")));
+  ASSERT_FALSE(outside);
+  EXPECT_EQ(outside.error().detail, "peer phase-1 ID ipv4/192.0.2.9 does not match [range-v4] "
+                                    "(ipv4_range/192.0.2.10-192.0.2.20)");
+  auto net = phase1_id_from_section(m_conf, "net-a");
+  ASSERT_TRUE(net);
+  EXPECT_TRUE(phase1_id_matches(*net, address_id(ip("10.1.1.77"))));
+  EXPECT_FALSE(phase1_id_matches(*net, address_id(ip("10.1.2.77"))));
+  // Malformed received data never matches; DER_ASN1_DN compares as bytes.
+  EXPECT_FALSE(phase1_id_matches(*r4, wire::IdPayload{1, 0, 0, {192, 0, 2}}));
+  wire::IdPayload dn{9, 0, 0, {0x30, 0x03, 0x31, 0x01, 0x00}};
+  EXPECT_TRUE(phase1_id_matches(dn, dn));
+  wire::IdPayload dn2 = dn;
+  dn2.data.back() = 1;
+  EXPECT_FALSE(phase1_id_matches(dn, dn2));
 }
 
 TEST(IpProtocol, NamesAndNumbers) {
