@@ -35,8 +35,8 @@ struct PeerConfig {
   base::SecureBytes psk;
   bool has_psk = false;
   std::string configuration{kDefaultPhase1Configuration};  // Configuration
-  // EXCHANGE_TYPE of the configuration section: ID_PROT (default) or AGGRESSIVE (parsed; the
-  // exchange itself is TODO(#3)).
+  // EXCHANGE_TYPE of the configuration section: ID_PROT (default) or AGGRESSIVE (the initiator's
+  // phase-1 exchange; a responder answers Aggressive Mode only when it is AGGRESSIVE).
   wire::ExchangeType exchange_type = wire::ExchangeType::IdProt;
   std::string id_section;         // ID (empty = default phase-1 ID)
   std::string remote_id_section;  // Remote-ID (empty = check against the peer address)
