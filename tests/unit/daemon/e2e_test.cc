@@ -97,6 +97,7 @@ struct Side {
   uint16_t port, peer_port;
   std::string local_net, remote_net;
   std::string file(const std::string& ext) const { return fmt::format("{}/{}.{}", dir, addr, ext); }
+  bool v6() const { return addr.find(':') != std::string::npos; }
 };
 
 std::string config_for(const Side& s) {
@@ -110,8 +111,10 @@ std::string config_for(const Side& s) {
       "[conn]\nPhase=2\nISAKMP-peer=peer-{peer}\nConfiguration=p2-conf\n"
       "Local-ID=net-local\nRemote-ID=net-remote\n\n"
       "[p2-conf]\nEXCHANGE_TYPE=QUICK_MODE\nSuites=QM-ESP-AES-SHA-SUITE\n\n"
-      "[net-local]\nID-type=IPV4_ADDR_SUBNET\nNetwork={lnet}\nNetmask=255.255.255.0\n\n"
-      "[net-remote]\nID-type=IPV4_ADDR_SUBNET\nNetwork={rnet}\nNetmask=255.255.255.0\n",
+      "[net-local]\nID-type={ntype}\nNetwork={lnet}\nNetmask={mask}\n\n"
+      "[net-remote]\nID-type={ntype}\nNetwork={rnet}\nNetmask={mask}\n",
+      fmt::arg("ntype", s.v6() ? "IPV6_ADDR_SUBNET" : "IPV4_ADDR_SUBNET"),
+      fmt::arg("mask", s.v6() ? "ffff:ffff:ffff:ffff::" : "255.255.255.0"),
       fmt::arg("addr", s.addr), fmt::arg("peer", s.peer), fmt::arg("pport", s.peer_port),
       fmt::arg("lnet", s.local_net), fmt::arg("rnet", s.remote_net));
 }
@@ -122,7 +125,7 @@ void write_private(const std::string& path, const std::string& text, mode_t mode
 }
 
 std::vector<std::string> daemon_args(const Side& s) {
-  return {ISAKMPD_BINARY, "-d", "-n", "-4", "-v", "-D", "A=30",
+  return {ISAKMPD_BINARY, "-d", "-n", s.v6() ? "-6" : "-4", "-v", "-D", "A=30",
           "-p", std::to_string(s.port), "-c", s.file("conf"), "-f", s.file("fifo"),
           "-i", s.file("pid"), "-R", s.file("report"), "--result-file", s.file("result"),
           "--keylog", s.file("keys")};
@@ -181,7 +184,7 @@ class DaemonE2E : public ::testing::Test {
   }
   void TearDown() override {
     if (HasFailure()) {
-      for (const auto& e : fs::directory_iterator(m_dir)) {
+      for (const auto& e : fs::recursive_directory_iterator(m_dir)) {
         if (e.path().extension() == ".log") {
           std::cerr << "==== " << e.path() << "\n" << slurp(e.path()) << "\n";
         }
@@ -308,6 +311,58 @@ std::pair<std::optional<int>, std::string> run_to_exit(std::vector<std::string> 
   Child c(std::move(args), log);
   auto status = c.wait_exit(10s);
   return {status, slurp(log)};
+}
+
+// Two daemons on ::1 (ports 15021/15022), Aggressive Mode over IPv6, then Quick Mode with
+// IPV6_ADDR_SUBNET selectors fd00:1::/64 <-> fd00:2::/64:
+//   A: HDR, SA, KE, Ni, IDii -->   <-- B: HDR, SA, KE, Nr, IDir, HASH_R   A: HDR*, HASH_I -->
+TEST_F(DaemonE2E, TwoDaemonsNegotiateAggressiveModeOverIpv6Loopback) {
+  // Both on ::1: each side keeps its files in its own directory.
+  Side a{"::1", "::1", m_dir + "/a", 15021, 15022, "fd00:1::", "fd00:2::"};
+  Side b{"::1", "::1", m_dir + "/b", 15022, 15021, "fd00:2::", "fd00:1::"};
+  for (const Side* s : {&a, &b}) {
+    fs::create_directory(s->dir);
+    std::string conf = config_for(*s);
+    conf.replace(conf.find("EXCHANGE_TYPE=ID_PROT"), 21, "EXCHANGE_TYPE=AGGRESSIVE");
+    write_private(s->file("conf"), conf);
+  }
+  Child da(daemon_args(a), a.file("log"));
+  Child db(daemon_args(b), b.file("log"));
+  ASSERT_GT(da.pid(), 0);
+  ASSERT_GT(db.pid(), 0);
+  for (const Side* s : {&a, &b}) {
+    ASSERT_TRUE(wait_for([&] { return fs::exists(s->file("pid")); }, 10s))
+        << s->dir << " did not start";
+  }
+  ASSERT_TRUE(send_command(a.file("fifo"), "c conn"));
+  std::string ra, rb;
+  ASSERT_TRUE(wait_for(
+      [&] {
+        send_command(a.file("fifo"), "S");
+        send_command(b.file("fifo"), "S");
+        std::this_thread::sleep_for(100ms);
+        ra = slurp(a.file("result"));
+        rb = slurp(b.file("result"));
+        return ra.find("SA name: conn (Phase 2)") != std::string::npos &&
+               rb.find("SA name: conn (Phase 2)") != std::string::npos;
+      },
+      20s))
+      << "A result:\n" << ra << "\nB result:\n" << rb;
+  EXPECT_NE(ra.find("SA name: peer-::1 (Phase 1/Initiator)"), std::string::npos) << ra;
+  EXPECT_NE(rb.find("SA name: peer-::1 (Phase 1/Responder)"), std::string::npos) << rb;
+  ASSERT_FALSE(cookies_of(ra).empty());
+  EXPECT_EQ(cookies_of(ra), cookies_of(rb));
+  auto spis_a = spis_of(ra);
+  EXPECT_EQ(spis_a.size(), 2u) << ra;
+  EXPECT_EQ(spis_a, spis_of(rb));
+  EXPECT_NE(ra.find("flow esp out from fd00:1::/64 to fd00:2::/64 local ::1 peer ::1"),
+            std::string::npos)
+      << ra;
+  EXPECT_NE(slurp(a.file("log")).find("Aggressive Mode initiator"), std::string::npos);
+  ASSERT_TRUE(send_command(a.file("fifo"), "Q"));
+  ASSERT_TRUE(send_command(b.file("fifo"), "Q"));
+  EXPECT_EQ(da.wait_exit(10s), std::optional<int>(0));
+  EXPECT_EQ(db.wait_exit(10s), std::optional<int>(0));
 }
 
 TEST_F(DaemonE2E, TooOpenConfigIsRefused) {
