@@ -102,6 +102,8 @@ $rid
 $p1idsec
 
 $idpsk
+
+${ISAKMPD_CONF_EXTRA:-}
 EOF
   chmod 0600 "$D/isakmpd.conf"
 }
