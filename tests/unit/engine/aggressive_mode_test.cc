@@ -6,7 +6,8 @@
 //   HDR*, HASH_I                          -->
 //
 // Also: responder refuses AM unless its peer allows AGGRESSIVE, wrong PSK, PSK looked up by
-// the initiator's FQDN ID, mixed groups refused, lost AM3 recovered by the AM2 retransmit,
+// the initiator's FQDN ID, mixed groups refused, INITIAL-CONTACT in AM2 refused, lost AM3
+// recovered by the AM2 retransmit,
 // CVE-2023-30570 (AM1 resent with our responder cookie), duplicate-only AM2 resend, and the
 // per-peer half-open cap.
 #include <gtest/gtest.h>
@@ -181,6 +182,34 @@ TEST(AggressiveMode, LostAm3AndForgedAm1sAreHandled) {
   ASSERT_TRUE(p.run_until([&] { return p.established(); }));
   EXPECT_EQ(p.left.count(Kind::Phase1Established), 1u);
   EXPECT_EQ(p.right.count(Kind::Phase1Established), 1u);
+}
+
+// isakmpd never sends INITIAL-CONTACT in Aggressive Mode and rejects a received one: an AM2
+// carrying N(INITIAL-CONTACT) fails the initiator's exchange without a phase-1 SA.
+TEST(AggressiveMode, InitialContactInAm2FailsTheExchange) {
+  EnginePair p(am_conf(), mirror(am_conf()));
+  p.link.blackhole(false);  // right -> left: we deliver a modified AM2 ourselves
+  p.start();
+  ASSERT_EQ(p.right.sent.size(), 1u);
+  wire::Message am2 = parse(p.right.sent[0]);
+  std::vector<wire::Payload> payloads;
+  for (const auto& e : am2.payloads) payloads.push_back(e.value);
+  wire::NotifyPayload ic;
+  ic.protocol_id = static_cast<uint8_t>(wire::ProtocolId::Isakmp);
+  ic.type = static_cast<uint16_t>(base::NotifyType::InitialContact);
+  payloads.emplace_back(ic);
+  base::Bytes bytes = wire::encode_message(am2.header, payloads);
+  p.left.engine->on_datagram(
+      engine::Datagram{base::SockAddr{base::IpAddress::parse("10.0.0.1").value(), 500},
+                       base::SockAddr{base::IpAddress::parse("10.0.0.2").value(), 500}, bytes},
+      p.clock.now());
+  p.pump();
+  ASSERT_EQ(p.left.count(Kind::ExchangeFailed), 1u);
+  EXPECT_NE(p.left.last(Kind::ExchangeFailed)->detail.find(
+                "AM2: INITIAL-CONTACT is not allowed in Aggressive Mode"),
+            std::string::npos)
+      << p.left.last(Kind::ExchangeFailed)->detail;
+  EXPECT_EQ(p.left.count(Kind::Phase1Established), 0u);
 }
 
 TEST(AggressiveMode, HalfOpenResponderExchangesAreCappedPerPeer) {
