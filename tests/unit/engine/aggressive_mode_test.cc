@@ -212,6 +212,37 @@ TEST(AggressiveMode, InitialContactInAm2FailsTheExchange) {
   EXPECT_EQ(p.left.count(Kind::Phase1Established), 0u);
 }
 
+// RFC 2409 §5.4: the KE in AM1 fixes the group, so every offered transform must name it. An
+// AM1 whose second transform uses MODP_2048 is refused with NO_PROPOSAL_CHOSEN (in the clear).
+TEST(AggressiveMode, ResponderRefusesOfferWithDifferentGroups) {
+  EnginePair p(am_conf(), mirror(am_conf()));
+  p.link.blackhole(true);
+  p.start();
+  wire::Message am1 = parse(p.left.sent.at(0));
+  std::vector<wire::Payload> payloads;
+  for (const auto& e : am1.payloads) payloads.push_back(e.value);
+  auto& sa = std::get<wire::SaPayload>(payloads.front());
+  wire::Transform t2 = sa.proposals.at(0).transforms.at(0);
+  t2.number = 2;
+  for (auto& a : t2.attributes) {
+    if (a.type == static_cast<uint16_t>(wire::IkeAttr::GroupDescription)) a.short_value = 14;
+  }
+  sa.proposals[0].transforms.push_back(t2);
+  p.right.engine->on_datagram(from_left(wire::encode_message(am1.header, payloads)),
+                              p.clock.now());
+  p.pump();
+  ASSERT_EQ(p.right.count(Kind::ExchangeFailed), 1u);
+  EXPECT_NE(p.right.last(Kind::ExchangeFailed)->detail.find("Aggressive Mode needs one group"),
+            std::string::npos)
+      << p.right.last(Kind::ExchangeFailed)->detail;
+  ASSERT_EQ(p.right.sent.size(), 1u);
+  wire::Message notify = parse(p.right.sent[0]);
+  ASSERT_NE(notify.find<wire::NotifyPayload>(), nullptr);
+  EXPECT_EQ(notify.find<wire::NotifyPayload>()->type,
+            static_cast<uint16_t>(base::NotifyType::NoProposalChosen));
+  EXPECT_EQ(p.right.engine->exchange_count(), 0u);
+}
+
 TEST(AggressiveMode, HalfOpenResponderExchangesAreCappedPerPeer) {
   EnginePair p(am_conf(), mirror(am_conf()));
   p.link.blackhole(true);
