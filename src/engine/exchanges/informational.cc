@@ -167,10 +167,10 @@ void handle_unprotected_info(EngineImpl& e, const Datagram& d, const wire::Heade
     IKE_LOG_INFO("received unprotected notify {} from {} (cookies {})", name,
                  d.peer.to_string(), h.cookies.hex());
     if (!is_error_notify(n->type)) continue;
-    // Our pending MM1 (responder cookie still unknown, or zero in the notify) or MM3.
+    // Our pending MM1/AM1 (responder cookie still unknown, or zero in the notify) or MM3.
     Exchange* x = e.exchanges().find_initiator_mm(h.cookies.initiator);
     if (x == nullptr || x->peer.address != d.peer.address || x->finished) continue;
-    bool mm1 = x->state == State::MmISent1;
+    bool mm1 = x->state == State::MmISent1 || x->state == State::AmISent1;
     bool mm3 = x->state == State::MmISent3 && x->key.cookies.responder == h.cookies.responder;
     if (mm1 || mm3) {
       e.fail_exchange(x->key, fmt::format("peer {} sent {}", d.peer.to_string(), name));

@@ -96,6 +96,18 @@ TEST(AggressiveMode, WrongPskFailsAtTheInitiatorsHashRCheck) {
   EXPECT_EQ(p.right.count(Kind::Phase1Established), 0u);
 }
 
+TEST(AggressiveMode, NoProposalChosenFromResponderFailsTheInitiatorAtOnce) {
+  PeerConf r = mirror(am_conf());
+  r.p1_transforms = "AES-256-SHA";
+  EnginePair p(am_conf(), r);
+  p.start();
+  ASSERT_EQ(p.left.count(Kind::ExchangeFailed), 1u);
+  EXPECT_NE(p.left.last(Kind::ExchangeFailed)->detail.find("sent NO_PROPOSAL_CHOSEN"),
+            std::string::npos)
+      << p.left.last(Kind::ExchangeFailed)->detail;
+  EXPECT_EQ(p.left.engine->exchange_count(), 0u);
+}
+
 TEST(AggressiveMode, ResponderFindsPskInTheSectionNamedAfterTheFqdnId) {
   PeerConf l = am_conf();
   l.extra = "[peer-10.0.0.2]\nID=left-id\n\n[left-id]\nID-type=FQDN\nName=left.example.org\n";
