@@ -124,6 +124,36 @@ TEST(AggressiveMode, ResponderFindsPskInTheSectionNamedAfterTheFqdnId) {
   EXPECT_EQ(std::string(idii->data.begin(), idii->data.end()), "left.example.org");
 }
 
+// [General]:Default-phase-1-ID names the ID section used when the peer has no ID tag; the
+// responder checks it against its Remote-ID (a USER_FQDN here).
+TEST(AggressiveMode, DefaultPhase1IdAndRemoteId) {
+  PeerConf l = am_conf();
+  l.extra = "[General]\nDefault-phase-1-ID=my-id\n\n"
+            "[my-id]\nID-type=USER_FQDN\nName=left@example.org\n";
+  PeerConf r = mirror(am_conf());
+  r.extra = "[peer-10.0.0.1]\nRemote-ID=left-id\n\n"
+            "[left-id]\nID-type=USER_FQDN\nName=left@example.org\n";
+  EnginePair p(l, r);
+  p.start();
+  ASSERT_TRUE(p.run_until([&] { return p.established(); }));
+  const auto* idii = parse(p.link.log()[0].bytes).find<wire::IdPayload>();
+  ASSERT_NE(idii, nullptr);
+  EXPECT_EQ(idii->id_type, static_cast<uint8_t>(wire::IdType::UserFqdn));
+  // A different Remote-ID on the responder: the AM1 is refused before any AM2.
+  PeerConf r2 = mirror(am_conf());
+  r2.extra = "[peer-10.0.0.1]\nRemote-ID=left-id\n\n"
+             "[left-id]\nID-type=USER_FQDN\nName=other@example.org\n";
+  EnginePair q(l, r2);
+  q.start();
+  q.run_for(base::Seconds{5});
+  EXPECT_TRUE(q.right.sent.empty());
+  EXPECT_NE(q.right.engine->last_drop_reason().find(
+                "peer phase-1 ID ufqdn/left@example.org does not match [left-id]"),
+            std::string::npos)
+      << q.right.engine->last_drop_reason();
+  EXPECT_EQ(q.right.count(Kind::Phase1Established), 0u);
+}
+
 TEST(AggressiveMode, NoPskForPeerOrIdIsDropped) {
   PeerConf r = mirror(am_conf());
   r.psk.clear();
