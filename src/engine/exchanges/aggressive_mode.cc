@@ -245,10 +245,10 @@ base::Status am_initiate(EngineImpl& e, const std::string& peer_section,
   }
   uint16_t group = offer.suites.front().dh_group;
   IKE_TRY(auto dh, e.crypto().dh_generate(group, e.rng()));
-  base::IpAddress local_ip = peer.local_address
-                                 ? *peer.local_address
-                                 : (peer.address->is_v4() ? base::IpAddress{}
-                                                          : base::IpAddress::v6(base::view(base::Bytes(16, 0))));
+  const base::Bytes zero16(16, 0);
+  base::IpAddress local_ip = peer.local_address ? *peer.local_address
+                             : peer.address->is_v4() ? base::IpAddress{}
+                                                     : base::IpAddress::v6(base::view(zero16));
   IKE_TRY(wire::IdPayload idii, local_phase1_id(e.conf(), peer.id_section, local_ip));
   Exchange x;
   x.key = ExchangeKey{base::CookiePair{e.new_cookie(), base::Cookie{}}, base::MessageId{0}};

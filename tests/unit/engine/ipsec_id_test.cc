@@ -246,7 +246,8 @@ TEST_F(IpsecIdTest, Phase1RangesAndSubnetsAsRemoteIds) {
   EXPECT_EQ(id_to_string(*r6), "ipv6_range/fd00::10-fd00::1:0");
   auto back = phase1_id_from_section(m_conf, "range-backwards");
   ASSERT_FALSE(back);
-  EXPECT_EQ(back.error().detail, "[range-backwards]:End-address 192.0.2.10 is below Address 192.0.2.20");
+  EXPECT_EQ(back.error().detail,
+            "[range-backwards]:End-address 192.0.2.10 is below Address 192.0.2.20");
   EXPECT_TRUE(verify_peer_phase1_id(m_conf, "range-v4", ip("192.0.2.15"), *r4));
   EXPECT_TRUE(verify_peer_phase1_id(m_conf, "range-v4", ip("192.0.2.15"),
                                     address_id(ip("192.0.2.15"))));
