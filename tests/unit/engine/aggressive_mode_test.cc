@@ -136,7 +136,8 @@ TEST(AggressiveMode, DefaultPhase1IdAndRemoteId) {
   EnginePair p(l, r);
   p.start();
   ASSERT_TRUE(p.run_until([&] { return p.established(); }));
-  const auto* idii = parse(p.link.log()[0].bytes).find<wire::IdPayload>();
+  wire::Message am1 = parse(p.link.log()[0].bytes);
+  const auto* idii = am1.find<wire::IdPayload>();
   ASSERT_NE(idii, nullptr);
   EXPECT_EQ(idii->id_type, static_cast<uint8_t>(wire::IdType::UserFqdn));
   // A different Remote-ID on the responder: the AM1 is refused before any AM2.
