@@ -78,7 +78,7 @@ $p1id
 
 [ikt-main-mode]
 DOI=			IPSEC
-EXCHANGE_TYPE=		${P1_EXCHANGE:-ID_PROT}
+EXCHANGE_TYPE=		${ISAKMPD_P1_EXCHANGE:-${P1_EXCHANGE:-ID_PROT}}
 Transforms=		$p1
 
 [ikt]
