@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "engine/exchanges/common.h"
 #include "engine/message_crypto.h"
+#include "engine/nat_t.h"
 #include "wire/registry.h"
 
 namespace ike::engine {
@@ -318,6 +319,10 @@ void EngineImpl::run_row(const Transition& row, Exchange* x, const Datagram& d,
     if (m_exchanges.find({h.cookies, h.message_id}) == nullptr) {
       if (IsakmpSa* sa = m_sas.find_isakmp(h.cookies)) sa->iv.end_exchange(h.message_id);
     }
+  }
+  if (st && in.encrypted && h.exchange != wire::ExchangeType::IdProt) {
+    // Authenticated (HASH(1)/(2)/(3) verified): follow a NAT rebinding (RFC 3947 §4).
+    if (IsakmpSa* sa = m_sas.find_isakmp(h.cookies)) nat_t_track_peer(*this, *sa, d.local, d.peer);
   }
   if (!st) {
     // Malformed or out-of-order input never ends an exchange, except where it is the

@@ -19,6 +19,7 @@
 #include "crypto/provider.h"
 #include "engine/iv_chain.h"
 #include "engine/keymat.h"
+#include "engine/nat_t_state.h"
 #include "engine/negotiated.h"
 #include "engine/peer_config.h"
 #include "engine/phase1_policy.h"
@@ -67,6 +68,7 @@ struct MainModeData {
   base::Bytes peer_id_b;                    // IDii_b / IDir_b received
   bool peer_dpd = false;
   bool peer_initial_contact = false;
+  NatTState nat;                            // RFC 3947 (nat_t.h)
   std::vector<std::string> queued;          // connections waiting for this phase 1
 };
 
@@ -85,6 +87,7 @@ struct QuickModeData {
   std::optional<wire::IdPayload> idci, idcr;  // as sent / received (echoed by the responder)
   std::map<uint64_t, wire::ProtocolId> pending_spis;  // GETSPI request id -> protocol
   std::vector<ProtocolSpi> our_spis;
+  NatOa peer_nat_oa;                        // RFC 3947 §5.2 addresses the peer sent
 };
 
 struct Exchange {
