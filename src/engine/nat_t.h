@@ -34,8 +34,10 @@
 #include "base/ipsec_types.h"
 #include "base/result.h"
 #include "crypto/provider.h"
+#include "engine/io.h"
 #include "engine/nat_t_state.h"
 #include "engine/phase2_policy.h"
+#include "wire/message.h"
 #include "wire/payload.h"
 
 namespace ike::engine {
@@ -129,10 +131,16 @@ void nat_t_initiator_float(const EngineImpl& e, Exchange& x, NatTState& state);
 // Responder: a message of the exchange arrived on the NAT-T port (MM5 after the initiator
 // floated): our replies follow it to the port and address it came from.
 void nat_t_follow_float(const EngineImpl& e, Exchange& x, const Inbound& in, NatTState& state);
-// After an authenticated message on an established ISAKMP SA: a datagram that arrived on the
-// NAT-T port from another address/port (NAT rebinding) moves the SA's peer there.
-void nat_t_track_peer(EngineImpl& e, IsakmpSa& sa, const base::SockAddr& local,
-                      const base::SockAddr& from);
+// NAT rebinding on an established, floated ISAKMP SA: a protected message that arrived on the
+// NAT-T port from another address/port moves the SA's (and the exchange's) peer there before
+// the step runs, so its answer follows the new mapping; nat_t_rebind_end keeps the move only if
+// the step authenticated the message, else restores the old peer.
+struct NatRebind {
+  base::SockAddr old_peer, new_peer;
+};
+std::optional<NatRebind> nat_t_rebind_begin(EngineImpl& e, const wire::Header& h,
+                                            const Datagram& d, Exchange* x);
+void nat_t_rebind_end(EngineImpl& e, const wire::Header& h, const NatRebind& r, bool accepted);
 // Keepalives (RFC 3948 §2.3, one 0xFF octet) from the side behind the NAT every
 // [General]:NAT-T-Keepalive seconds (0 disables).
 void nat_t_schedule_keepalive(const EngineImpl& e, IsakmpSa& sa, base::TimePoint now);

@@ -75,16 +75,36 @@ void nat_t_follow_float(const EngineImpl& e, Exchange& x, const Inbound& in, Nat
   state.floated = true;
 }
 
-void nat_t_track_peer(EngineImpl& e, IsakmpSa& sa, const base::SockAddr& local,
-                      const base::SockAddr& from) {
-  if (!sa.nat.floated || local.port != nat_t_port(e) || from == sa.peer) return;
-  IKE_LOG_INFO("{}: peer {} moved to {} (NAT rebinding)", sa.name, sa.peer.to_string(),
-               from.to_string());
-  for (auto& [spi, ipsec] : e.sas().ipsec_sas()) {
-    if (ipsec.parent == sa.cookies) ipsec.peer = from;
+std::optional<NatRebind> nat_t_rebind_begin(EngineImpl& e, const wire::Header& h,
+                                            const Datagram& d, Exchange* x) {
+  IsakmpSa* sa = e.sas().find_isakmp(h.cookies);
+  if (sa == nullptr || !sa->nat.floated || d.local.port != nat_t_port(e) || d.peer == sa->peer) {
+    return std::nullopt;
   }
-  // TODO(#5): update the installed ESP-in-UDP SAs' encap ports (XFRM_MSG_UPDSA / MIGRATE).
-  sa.peer = from;
+  NatRebind r{sa->peer, d.peer};
+  sa->peer = d.peer;
+  if (x != nullptr && x->peer == r.old_peer) x->peer = d.peer;
+  return r;
+}
+
+void nat_t_rebind_end(EngineImpl& e, const wire::Header& h, const NatRebind& r, bool accepted) {
+  IsakmpSa* sa = e.sas().find_isakmp(h.cookies);
+  Exchange* x = e.exchanges().find({h.cookies, h.message_id});
+  if (!accepted) {
+    if (sa != nullptr && sa->peer == r.new_peer) sa->peer = r.old_peer;
+    if (x != nullptr && x->peer == r.new_peer) x->peer = r.old_peer;
+    return;
+  }
+  if (sa == nullptr) return;
+  IKE_LOG_INFO("{}: peer {} moved to {} (NAT rebinding)", sa->name, r.old_peer.to_string(),
+               r.new_peer.to_string());
+  for (auto& [spi, ipsec] : e.sas().ipsec_sas()) {
+    if (ipsec.parent == sa->cookies && ipsec.peer == r.old_peer) ipsec.peer = r.new_peer;
+  }
+  for (auto& [k, ex] : e.exchanges().all()) {
+    if (k.cookies == sa->cookies && ex.peer == r.old_peer) ex.peer = r.new_peer;
+  }
+  // TODO(#5): move the installed ESP-in-UDP SAs' encap port too (XFRM_MSG_UPDSA / MIGRATE).
 }
 
 void nat_t_schedule_keepalive(const EngineImpl& e, IsakmpSa& sa, base::TimePoint now) {
