@@ -166,6 +166,8 @@ ikt_side_vars() {
   else
     NS=$IKT_NS_R ME=$IKT_R_OUT PEER=$IKT_L_OUT MYNET=$IKT_R_NET PEERNET=$IKT_L_NET
   fi
+  PEERID=$PEER
+  ikt_nat_side_vars "$1"  # lib_nat.sh: the side outside a NAT sees the router's address
   D="$IKT_DIR/$1"
   mkdir -p "$D"
 }
@@ -189,3 +191,5 @@ source "$IKT_LIB_DIR/lib_charon.sh"
 source "$IKT_LIB_DIR/lib_pluto.sh"
 # shellcheck source=tests/interop/lib_isakmpd.sh
 source "$IKT_LIB_DIR/lib_isakmpd.sh"
+# shellcheck source=tests/interop/lib_nat.sh
+source "$IKT_LIB_DIR/lib_nat.sh"

@@ -87,7 +87,7 @@ ikt_charon_load() {
 #   IKE_PROPOSALS ESP_PROPOSALS MODE(tunnel|transport) PSK [START(none|trap)].
 # tunnel: ts = the inner /24s; transport: the outer addresses.
 ikt_charon_conf() {
-  local NS ME PEER MYNET PEERNET D lts rts
+  local NS ME PEER PEERID MYNET PEERNET D lts rts
   ikt_side_vars "$1"
   local ike=$2 esp=$3 mode=$4 psk=$5
   if [[ $mode == transport ]]; then lts=$ME/32 rts=$PEER/32; else lts=$MYNET rts=$PEERNET; fi
@@ -104,7 +104,7 @@ connections {
     }
     remote {
       auth = psk
-      id = $PEER
+      id = $PEERID
     }
     children {
       ikt {
@@ -120,7 +120,7 @@ connections {
 secrets {
   ike-ikt {
     id-1 = $ME
-    id-2 = $PEER
+    id-2 = $PEERID
     secret = "$psk"
   }
 }

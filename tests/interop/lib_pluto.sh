@@ -15,7 +15,7 @@ IKT_ADDCONN=/usr/libexec/ipsec/addconn
 # ipsec.secrets. IKE like "aes128-sha1;modp2048", ESP like "aes128-sha1" (with PFS the group
 # is given in ESP: "aes256-sha2_256;modp2048").
 ikt_pluto_conf() {
-  local NS ME PEER MYNET PEERNET D
+  local NS ME PEER PEERID MYNET PEERNET D
   ikt_side_vars "$1"
   local ike=$2 esp=$3 mode=$4 psk=$5 pfs=$6 extra=${7:-} subnets=""
   if [[ $mode == tunnel ]]; then
@@ -37,7 +37,7 @@ conn ikt
     left=$ME
     leftid=$ME
     right=$PEER
-    rightid=$PEER
+    rightid=$PEERID
 $subnets
     type=$mode
     ike=$ike
@@ -52,7 +52,7 @@ $subnets
     auto=add
 $extra
 EOF
-  printf '%s %s : PSK "%s"\n' "$ME" "$PEER" "$psk" >"$D/ipsec.secrets"
+  printf '%s %s : PSK "%s"\n' "$ME" "$PEERID" "$psk" >"$D/ipsec.secrets"
   chmod 0600 "$D/ipsec.secrets"
 }
 
