@@ -93,6 +93,16 @@ ikt_nat_checks() {
   grep -q 'encap=[0-9]*:[0-9]*' "$IKT_DIR/R/xfrm.log" ||
     fail "$RIGHT_KIND installed no ESP-in-UDP SA: $(cat "$IKT_DIR/R/xfrm.log")"
   ikt_log "PASS ESP in UDP: ours $(grep -o 'dir=[a-z]*\|encap=[0-9:]*' "$IKT_DIR/L/keylog" | paste -sd' '), $RIGHT_KIND $(grep -o 'encap=[0-9:]*' "$IKT_DIR/R/xfrm.log" | paste -sd' ')"
+  # The peer detected the NAT too.
+  local pat log
+  if [[ $RIGHT_KIND == strongswan ]]; then
+    log=$IKT_DIR/R/charon.log
+    if [[ $IKT_NAT_INSIDE == L ]]; then pat="remote host is behind NAT"; else pat="local host is behind NAT"; fi
+  else
+    log=$IKT_DIR/R/pluto.log pat="IPsec SA established tunnel mode {ESPinUDP"
+  fi
+  grep -qF -- "$pat" "$log" || fail "$RIGHT_KIND did not log '$pat'"
+  ikt_log "PASS $RIGHT_KIND logged '$pat'"
   command -v tshark >/dev/null || fail "tshark missing"
   local out
   out=$(tshark -r "$IKT_DIR/ike.pcap" -Y isakmp -T fields -e udp.srcport -e udp.dstport \
