@@ -180,6 +180,20 @@ base::Result<NatOa> parse_nat_oa(std::span<const wire::NatOaPayload* const> oa,
   return out;
 }
 
+bool nat_t_translated_id_ok(const wire::IdPayload& got, const wire::IdPayload& sent,
+                            const std::optional<base::IpAddress>& nat_oa) noexcept {
+  auto host = [](const wire::IdPayload& id) {
+    return id.id_type == static_cast<uint8_t>(wire::IdType::Ipv4Addr) ||
+           id.id_type == static_cast<uint8_t>(wire::IdType::Ipv6Addr);
+  };
+  if (!nat_oa || !host(got) || !host(sent) || got.protocol != sent.protocol ||
+      got.port != sent.port) {
+    return false;
+  }
+  auto oa = nat_oa->bytes();
+  return got.data.size() == oa.size() && std::equal(oa.begin(), oa.end(), got.data.begin());
+}
+
 void nat_t_fill_sa_install(const NatTState& s, const base::SockAddr& local,
                            const base::SockAddr& peer, bool inbound,
                            base::SaInstall& sa) noexcept {

@@ -98,6 +98,11 @@ std::vector<wire::Payload> nat_oa_payloads(const NatTState& s, bool initiator,
 // The original addresses a peer's NAT-OA payloads carry; errors name the bad payload.
 [[nodiscard]] base::Result<NatOa> parse_nat_oa(std::span<const wire::NatOaPayload* const> oa,
                                                bool peer_is_initiator);
+// Transport mode over a NAT: a responder (strongSwan) may echo a host ID it translated to the
+// address the NAT gave it, which is the NAT-OA it sends for that side (RFC 3947 §5.2). True
+// when `got` is a host address ID equal to `nat_oa` and `sent` was a host address ID too.
+bool nat_t_translated_id_ok(const wire::IdPayload& got, const wire::IdPayload& sent,
+                            const std::optional<base::IpAddress>& nat_oa) noexcept;
 // RFC 3948 ESP-in-UDP: the ports of an SA installed over a floated ISAKMP SA.
 void nat_t_fill_sa_install(const NatTState& s, const base::SockAddr& local,
                            const base::SockAddr& peer, bool inbound, base::SaInstall& sa) noexcept;

@@ -17,7 +17,7 @@ ikt_isakmpd_conf() {
     lid="ID-type=IPV4_ADDR
 Address=$ME"
     rid="ID-type=IPV4_ADDR
-Address=$PEER"
+Address=$PEERID"
   else
     lid="ID-type=IPV4_ADDR_SUBNET
 Network=${MYNET%/*}

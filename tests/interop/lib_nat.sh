@@ -99,7 +99,7 @@ ikt_nat_checks() {
     log=$IKT_DIR/R/charon.log
     if [[ $IKT_NAT_INSIDE == L ]]; then pat="remote host is behind NAT"; else pat="local host is behind NAT"; fi
   else
-    log=$IKT_DIR/R/pluto.log pat="IPsec SA established tunnel mode {ESPinUDP"
+    log=$IKT_DIR/R/pluto.log pat="IPsec SA established $MODE mode {ESPinUDP"
   fi
   grep -qF -- "$pat" "$log" || fail "$RIGHT_KIND did not log '$pat'"
   ikt_log "PASS $RIGHT_KIND logged '$pat'"

@@ -365,8 +365,16 @@ base::Status qm_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
     return fail(qm.pfs_group != 0 ? "QM2 lacks the PFS KE" : "QM2 carries an unexpected KE");
   }
   auto ids = in.all<wire::IdPayload>();
+  auto nat_oa = parse_nat_oa(in.all<wire::NatOaPayload>(), false);
+  if (!nat_oa) return fail(nat_oa.error().detail);
   if (qm.idci) {
-    if (ids.size() != 2 || !same_id(*ids[0], *qm.idci) || !same_id(*ids[1], *qm.idcr)) {
+    // Over a NAT the responder may echo our host ID translated (nat_t.h).
+    auto id_ok = [&](const wire::IdPayload& got, const wire::IdPayload& sent,
+                     const std::optional<base::IpAddress>& oa) {
+      return same_id(got, sent) || nat_t_translated_id_ok(got, sent, oa);
+    };
+    if (ids.size() != 2 || !id_ok(*ids[0], *qm.idci, nat_oa->initiator) ||
+        !id_ok(*ids[1], *qm.idcr, nat_oa->responder)) {
       return fail("QM2 IDs differ from IDci/IDcr sent (INVALID_ID_INFORMATION)");
     }
   } else if (!ids.empty()) {
@@ -374,8 +382,6 @@ base::Status qm_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   }
   const auto* nr = in.find<wire::NoncePayload>();
   if (nr->data.size() < 8 || nr->data.size() > 256) return fail("QM2 nonce size out of range");
-  auto nat_oa = parse_nat_oa(in.all<wire::NatOaPayload>(), false);
-  if (!nat_oa) return fail(nat_oa.error().detail);
   if (ke != nullptr) {
     auto g = qm.dh->shared_secret(base::view(ke->data));
     if (!g) return fail(g.error().detail);

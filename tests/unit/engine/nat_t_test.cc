@@ -109,6 +109,22 @@ TEST(NatT, VendorIdsAndNatDHash) {
             EnginePair::provider().hash(crypto::HashAlg::Sha1, parts));
 }
 
+TEST(NatT, TranslatedHostIdAcceptedOnlyWhenItIsTheNatOa) {
+  // strongSwan echoes IDci translated to the NAT's address in transport mode (its NAT-OAi).
+  wire::IdPayload sent{static_cast<uint8_t>(wire::IdType::Ipv4Addr), 17, 500, {10, 0, 0, 1}};
+  wire::IdPayload got = sent;
+  got.data = {198, 51, 100, 1};
+  EXPECT_TRUE(engine::nat_t_translated_id_ok(got, sent, ip(kPublic)));
+  EXPECT_FALSE(engine::nat_t_translated_id_ok(got, sent, ip("198.51.100.2")));
+  EXPECT_FALSE(engine::nat_t_translated_id_ok(got, sent, std::nullopt));
+  got.port = 4500;  // protocol/port must still be echoed
+  EXPECT_FALSE(engine::nat_t_translated_id_ok(got, sent, ip(kPublic)));
+  wire::IdPayload subnet = sent;
+  subnet.id_type = static_cast<uint8_t>(wire::IdType::Ipv4AddrSubnet);
+  subnet.data = {198, 51, 100, 1, 255, 255, 255, 255};
+  EXPECT_FALSE(engine::nat_t_translated_id_ok(subnet, sent, ip(kPublic)));
+}
+
 TEST(NatT, NoNatNegotiatesRfcButDoesNotFloat) {
   EnginePair p;
   SimulatedNat tap(true, ip("10.0.0.1"), ip("10.0.0.1"), true);  // identity: records only
