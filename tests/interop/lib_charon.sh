@@ -24,6 +24,7 @@ charon {
   retransmit_tries = ${IKT_CHARON_RETRANSMIT_TRIES:-3}
   retransmit_timeout = 1.0
   retransmit_base = 1.4
+  keep_alive = ${IKT_CHARON_KEEP_ALIVE:-20s}
   filelog {
     ikt {
       path = $D/charon.log

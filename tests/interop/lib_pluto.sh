@@ -30,6 +30,7 @@ config setup
     plutodebug=${IKT_PLUTODEBUG:-none}
     dumpdir=$D/run
     ikev1-policy=accept
+    keep-alive=${IKT_PLUTO_KEEP_ALIVE:-20}
 
 conn ikt
     ikev2=no
