@@ -90,7 +90,12 @@ base::Status Daemon::init() {
   tc.inet6 = m_opts.use_inet6();
   tc.port = m_opts.listen_port;
   tc.listen_on = m_conf.get_list("General", "Listen-on");
-  IKE_TRY(auto transport, UdpTransport::open(tc));
+  std::optional<NatTConfig> natt;
+  if (!m_opts.no_nat_traversal) {
+    // TODO(#5): kernel_udp_encap = true with the XFRM backend.
+    natt = NatTConfig{m_opts.natt_port.value_or(4500), false};
+  }
+  IKE_TRY(auto transport, UdpTransport::open(tc, natt));
   m_transport.emplace(std::move(transport));
 
   IKE_TRY(auto fifo, FifoChannel::open(m_opts.fifo_path));
@@ -137,6 +142,7 @@ engine::EngineOptions Daemon::engine_options() const {
   eo.install_flows = !m_opts.no_flows && !m_conf.get("General", "Acquire-Only").has_value();
   eo.nat_traversal = !m_opts.no_nat_traversal;
   eo.listen_port = m_opts.listen_port;
+  if (m_transport && m_transport->nat_t_port() != 0) eo.nat_t_port = m_transport->nat_t_port();
   return eo;
 }
 
@@ -152,7 +158,8 @@ void Daemon::drain() {
     if (outputs.empty()) break;
     for (auto& out : outputs) {
       if (auto* send = std::get_if<engine::SendDatagram>(&out)) {
-        if (auto st = m_transport->send(send->local, send->peer, send->bytes); !st) {
+        if (auto st = m_transport->send(send->local, send->peer, send->bytes, send->keepalive);
+            !st) {
           IKE_LOG_WARN("{}", st.error().detail);
         }
       } else if (auto* req = std::get_if<engine::KernelRequest>(&out)) {

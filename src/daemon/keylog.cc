@@ -75,6 +75,9 @@ std::string format_child_sa_line(const base::SaInstall& sa) {
   append_hex(line, base::view(sa.enc_key));
   line += fmt::format(" auth={} authkey=", auth);
   append_hex(line, base::view(sa.auth_key));
+  if (sa.udp_encap_dst_port != 0) {  // RFC 3948 ESP in UDP (NAT-T), as the shim records it
+    line += fmt::format(" encap={}:{}", sa.udp_encap_src_port, sa.udp_encap_dst_port);
+  }
   line += '\n';
   return line;
 }

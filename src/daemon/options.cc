@@ -176,12 +176,6 @@ base::Status check_supported(const Options& o) {
                       "(TODO(#4)); run without them",
                       o.packet_log_file);
   }
-  if (o.natt_port) {
-    return make_error(ErrorCode::Unsupported, NotifyType::None,
-                      "option -N (NAT-T port {}) is not supported yet (TODO(#3)); run without "
-                      "it (use -T to disable NAT traversal)",
-                      *o.natt_port);
-  }
   if (!o.null_kernel) {
     return make_error(ErrorCode::Unsupported, NotifyType::None,
                       "the Linux XFRM kernel backend is not available yet (TODO(#5)); use -n "

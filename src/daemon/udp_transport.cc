@@ -6,6 +6,7 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include <cstring>
 
 #include "base/log.h"
+#include "daemon/nat_t_framing.h"
 
 namespace ike::daemon {
 
@@ -148,7 +150,8 @@ base::Result<std::vector<IpAddress>> resolve_listen_on(const TransportConfig& cf
   return out;
 }
 
-base::Result<UdpTransport> UdpTransport::open(const TransportConfig& cfg) {
+base::Result<UdpTransport> UdpTransport::open(const TransportConfig& cfg,
+                                              const std::optional<NatTConfig>& natt) {
   UdpTransport t;
   std::vector<SockAddr> binds;
   if (cfg.listen_on.empty()) {
@@ -162,7 +165,12 @@ base::Result<UdpTransport> UdpTransport::open(const TransportConfig& cfg) {
     return make_error(ErrorCode::Config, NotifyType::None,
                       "no address to listen on ([General]:Listen-on and -4/-6 leave none)");
   }
+  std::vector<std::pair<SockAddr, bool>> all;  // (address, NAT-T)
   for (const auto& b : binds) {
+    all.emplace_back(b, false);
+    if (natt) all.emplace_back(SockAddr{b.address, natt->port}, true);
+  }
+  for (const auto& [b, nat_t] : all) {
     int err = 0;
     auto s = open_socket(b, &err);
     if (!s) {
@@ -174,6 +182,17 @@ base::Result<UdpTransport> UdpTransport::open(const TransportConfig& cfg) {
         continue;
       }
       return std::move(s).error();
+    }
+    s->nat_t = nat_t;
+    if (nat_t && natt->kernel_udp_encap) {
+      // TODO(#5): the XFRM backend needs this so the kernel takes ESP-in-UDP off the socket
+      // (RFC 3948); with -n (null backend) ESP is not ours and is dropped in receive().
+      int encap = UDP_ENCAP_ESPINUDP;
+      if (::setsockopt(s->fd, IPPROTO_UDP, UDP_ENCAP, &encap, sizeof encap) != 0) {
+        auto e = sys_error("setsockopt(UDP_ENCAP)", b);
+        ::close(s->fd);
+        return e;
+      }
     }
     t.m_sockets.push_back(*s);
   }
@@ -266,16 +285,37 @@ base::Status UdpTransport::receive(int fd,
     }
     IKE_LOG_DEBUG(Transport, 70, "UDP: {} bytes {} -> {}", len, peer->to_string(),
                   local.to_string());
-    sink(ReceivedDatagram{local, *peer, base::Bytes(buf.begin(), buf.begin() +
-                                                                     static_cast<long>(len))});
+    base::ByteView payload(buf.data(), len);
+    if (sock->nat_t) {
+      switch (classify_nat_t(payload, &payload)) {
+        case NatTFrame::Ike: break;
+        case NatTFrame::Keepalive:
+          IKE_LOG_DEBUG(Transport, 30, "UDP: NAT-T keepalive from {}", peer->to_string());
+          continue;
+        case NatTFrame::Esp:
+        case NatTFrame::Short:
+          IKE_LOG_DEBUG(Transport, 10, "UDP: non-IKE datagram ({} bytes, no non-ESP marker) "
+                        "from {} on the NAT-T port dropped", len, peer->to_string());
+          continue;
+      }
+    }
+    sink(ReceivedDatagram{local, *peer, base::to_bytes(payload)});
   }
   return base::ok();
 }
 
-const UdpTransport::Socket* UdpTransport::socket_for(const SockAddr& local, Family family) const {
+uint16_t UdpTransport::nat_t_port() const noexcept {
+  for (const auto& s : m_sockets) {
+    if (s.nat_t) return s.bound.port;
+  }
+  return 0;
+}
+
+const UdpTransport::Socket* UdpTransport::socket_for(const SockAddr& local, Family family,
+                                                     bool nat_t) const {
   const Socket* wildcard = nullptr;
   for (const auto& s : m_sockets) {
-    if (s.bound.address.family() != family) continue;
+    if (s.bound.address.family() != family || s.nat_t != nat_t) continue;
     if (s.bound.address == local.address) return &s;
     if (s.bound.address.is_unspecified() && wildcard == nullptr) wildcard = &s;
   }
@@ -283,13 +323,20 @@ const UdpTransport::Socket* UdpTransport::socket_for(const SockAddr& local, Fami
 }
 
 base::Status UdpTransport::send(const SockAddr& local, const SockAddr& peer,
-                                base::ByteView bytes) {
+                                base::ByteView bytes, bool keepalive) {
   if (bytes.size() > kMaxDatagram) {
     return make_error(ErrorCode::BadLength, NotifyType::None,
                       "UDP: datagram of {} bytes to {} exceeds {}", bytes.size(), peer.to_string(),
                       kMaxDatagram);
   }
-  const Socket* sock = socket_for(local, peer.address.family());
+  // The engine names the NAT-T port as the source once IKE floated (RFC 3947 §4).
+  const bool nat_t = local.port != 0 && local.port == nat_t_port();
+  const Socket* sock = socket_for(local, peer.address.family(), nat_t);
+  base::Bytes framed;
+  if (nat_t && !keepalive) {
+    framed = add_non_esp_marker(bytes);  // RFC 3948 §2.2
+    bytes = base::view(framed);
+  }
   if (sock == nullptr) {
     return make_error(ErrorCode::Io, NotifyType::None,
                       "UDP: no {} socket to send from {} to {}",

@@ -5,10 +5,13 @@
 // tell us the local address of every datagram, and IP_PKTINFO / IPV6_PKTINFO in sendmsg send
 // from the address the engine chose, so replies leave from the address the peer talked to.
 // Sockets are non-blocking; a full send buffer drops the datagram (the engine retransmits).
-// NAT-T port 4500 arrives with issue #3.
+// NAT-T (RFC 3947 §4, RFC 3948 §2.2): next to each port-500 socket a socket on the NAT-T port
+// (4500 or -N); on it the non-ESP marker is stripped on receive (ESP and keepalives are dropped)
+// and added on send, except for keepalives (nat_t_framing.h).
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,14 +37,24 @@ struct TransportConfig {
   std::vector<std::string> listen_on;
 };
 
+// The NAT-T sockets opened next to the IKE ones (RFC 3947 §4).
+struct NatTConfig {
+  uint16_t port = 4500;           // -N; 0: ephemeral (tests)
+  // The kernel decapsulates ESP in UDP on the NAT-T sockets (UDP_ENCAP_ESPINUDP). Off with -n.
+  bool kernel_udp_encap = false;
+};
+
 class UdpTransport {
  public:
   struct Socket {
     int fd = -1;
     base::SockAddr bound;  // wildcard or a Listen-on address
+    bool nat_t = false;    // the NAT-T port: non-ESP marker framing
   };
 
-  [[nodiscard]] static base::Result<UdpTransport> open(const TransportConfig& cfg);
+  // `nat_t`: also open a NAT-T socket per address (nullopt with -T).
+  [[nodiscard]] static base::Result<UdpTransport> open(
+      const TransportConfig& cfg, const std::optional<NatTConfig>& nat_t = std::nullopt);
   UdpTransport(UdpTransport&& other) noexcept;
   UdpTransport& operator=(UdpTransport&& other) noexcept;
   UdpTransport(const UdpTransport&) = delete;
@@ -53,14 +66,17 @@ class UdpTransport {
   // kMaxDatagram, from port 0 or without a local address are dropped and logged.
   [[nodiscard]] base::Status receive(int fd,
                                      const std::function<void(ReceivedDatagram&&)>& sink);
-  // Sends from `local` (socket chosen by family and bound address) to `peer`.
+  // Sends from `local` (socket chosen by family, bound address and, for the NAT-T port, port)
+  // to `peer`. From the NAT-T port the non-ESP marker is prefixed unless `keepalive`.
   [[nodiscard]] base::Status send(const base::SockAddr& local, const base::SockAddr& peer,
-                                  base::ByteView bytes);
+                                  base::ByteView bytes, bool keepalive = false);
+  // The bound NAT-T port (0: none).
+  uint16_t nat_t_port() const noexcept;
   void close_all();
 
  private:
   UdpTransport() = default;
-  const Socket* socket_for(const base::SockAddr& local, base::Family family) const;
+  const Socket* socket_for(const base::SockAddr& local, base::Family family, bool nat_t) const;
   std::vector<Socket> m_sockets;
 };
 

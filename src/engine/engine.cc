@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "engine/engine_impl.h"
 #include "engine/exchanges/common.h"
+#include "engine/nat_t.h"
 #include "engine/report.h"
 
 namespace ike::engine {
@@ -72,6 +73,7 @@ std::vector<std::string> EngineImpl::report_lines(base::TimePoint now) const {
 void EngineImpl::on_tick(base::TimePoint now) {
   expire_exchanges(now);
   expire_sas(now);
+  nat_t_send_keepalives(*this, now);
   m_connections.on_tick(*this, now);
 }
 
@@ -138,6 +140,7 @@ std::optional<base::TimePoint> EngineImpl::next_deadline() const {
   for (const auto& [c, sa] : m_sas.isakmp_sas()) consider(sa.hard_expiry);
   for (const auto& [s, sa] : m_sas.ipsec_sas()) consider(sa.hard_expiry);
   consider(m_connections.next_deadline());
+  consider(nat_t_next_keepalive(*this));
   return d;
 }
 

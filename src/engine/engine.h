@@ -24,6 +24,7 @@ struct EngineOptions {
   bool install_flows = true;       // false with -a / Acquire-Only
   bool nat_traversal = true;       // false with -T (issue 3)
   uint16_t listen_port = 500;      // -p
+  uint16_t nat_t_port = 4500;      // -N: the port IKE floats to (RFC 3947 §4)
 };
 
 class EngineImpl;

@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "engine/exchanges/common.h"
 #include "engine/message_crypto.h"
+#include "engine/nat_t.h"
 #include "wire/registry.h"
 
 namespace ike::engine {
@@ -274,6 +275,7 @@ void EngineImpl::run_row(const Transition& row, Exchange* x, const Datagram& d,
   in.header = h;
   in.encrypted = (h.flags & wire::kFlagEncryption) != 0;
   bool in_step = false;
+  std::optional<NatRebind> rebind;
   base::Status st = [&]() -> base::Status {
     IKE_TRY_VOID(check_encryption(*row.rule, in.encrypted));
     base::ByteView body = base::view(d.bytes).subspan(wire::kHeaderSize);
@@ -311,6 +313,9 @@ void EngineImpl::run_row(const Transition& row, Exchange* x, const Datagram& d,
       in.area_end = in.payloads.back().offset + in.payloads.back().total_length;
     }
     IKE_TRY_VOID(check_payloads(*row.rule, in.encrypted, in.payloads));
+    if (in.encrypted && !is_phase1_exchange(h.exchange)) {
+      rebind = nat_t_rebind_begin(*this, h, d, x);
+    }
     in_step = true;
     return row.step != nullptr ? row.step(*this, *x, in, now) : row.start(*this, in, now);
   }();
@@ -320,6 +325,8 @@ void EngineImpl::run_row(const Transition& row, Exchange* x, const Datagram& d,
       if (IsakmpSa* sa = m_sas.find_isakmp(h.cookies)) sa->iv.end_exchange(h.message_id);
     }
   }
+  // NAT rebinding (RFC 3947 §4): kept only if the step accepted (authenticated) the message.
+  if (rebind) nat_t_rebind_end(*this, h, *rebind, static_cast<bool>(st));
   if (!st) {
     // Malformed or out-of-order input never ends an exchange, except where it is the
     // authentication step itself (a wrong PSK shows up as undecryptable MM5/MM6).

@@ -19,6 +19,7 @@
 #include "crypto/provider.h"
 #include "engine/iv_chain.h"
 #include "engine/keymat.h"
+#include "engine/nat_t_state.h"
 #include "engine/negotiated.h"
 #include "engine/peer_config.h"
 #include "engine/phase1_policy.h"
@@ -77,6 +78,7 @@ struct MainModeData {
   base::Bytes own_id_b;                     // Aggressive Mode: our IDii_b / IDir_b as sent
   bool peer_dpd = false;
   bool peer_initial_contact = false;
+  NatTState nat;                            // RFC 3947 (nat_t.h)
   std::vector<std::string> queued;          // connections waiting for this phase 1
 };
 
@@ -95,6 +97,7 @@ struct QuickModeData {
   std::optional<wire::IdPayload> idci, idcr;  // as sent / received (echoed by the responder)
   std::map<uint64_t, wire::ProtocolId> pending_spis;  // GETSPI request id -> protocol
   std::vector<ProtocolSpi> our_spis;
+  NatOa peer_nat_oa;                        // RFC 3947 §5.2 addresses the peer sent
 };
 
 struct Exchange {

@@ -48,9 +48,12 @@ struct KernelReply {
 
 // ---------------------------------------------------------------- outputs
 struct SendDatagram {
-  SockAddr local;  // source address/port to send from
+  SockAddr local;  // source address/port to send from (the NAT-T port after a float)
   SockAddr peer;
   Bytes bytes;
+  // RFC 3948 §2.3 NAT-keepalive (one 0xFF octet): sent as is. Every other datagram sent from
+  // the NAT-T port gets the 4-byte non-ESP marker from the daemon.
+  bool keepalive = false;
 };
 
 struct KernelGetSpi {

@@ -1,8 +1,7 @@
 // The payload rule tables of Main Mode, Quick Mode and Informational and the checker.
 // Vendor IDs are only allowed in phase 1 (isakmpd-features.md §1.13: "In any other phase they
-// cause INVALID_PAYLOAD_TYPE"). NAT-D is tolerated (ignored) in MM3/MM4 because a peer that
-// guessed NAT-T support may still send it; NAT-OA likewise in QM1/QM2 (issue 3 gives them
-// meaning).
+// cause INVALID_PAYLOAD_TYPE"). NAT-D (MM3/MM4) and NAT-OA (QM1/QM2), RFC or draft type, are
+// evaluated by nat_t.{h,cc} when NAT-T was negotiated and ignored otherwise.
 #include "engine/payload_rules.h"
 
 #include <array>

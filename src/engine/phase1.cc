@@ -6,6 +6,7 @@
 #include "base/log.h"
 #include "engine/engine_impl.h"
 #include "engine/exchanges/common.h"
+#include "engine/nat_t.h"
 
 namespace ike::engine {
 
@@ -38,6 +39,10 @@ void phase1_established(EngineImpl& e, Exchange& x, base::TimePoint now) {
   sa.flags = kSaFlagReady | (mm.peer_dpd ? kSaFlagDpd : 0U);
   sa.peer_dpd = mm.peer_dpd;
   sa.peer_id = mm.peer_id_b;
+  sa.nat = mm.nat;
+  if (sa.nat.detected() && sa.nat.floated) sa.flags |= kSaFlagNatTEnable;
+  nat_t_schedule_keepalive(e, sa, now);
+  if (sa.next_keepalive) sa.flags |= kSaFlagNatTKeepalive;
   IsakmpSa& stored = e.sas().add_isakmp(std::move(sa));
   base::CookiePair cookies = stored.cookies;
   ++e.mutable_stats().phase1_done;

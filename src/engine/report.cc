@@ -117,6 +117,9 @@ std::vector<std::string> format_report_lines(const EngineImpl& e, base::TimePoin
                                 sa.suite.life_kbytes));
     lines.push_back(fmt::format("sa_report: suite {}", sa.suite.to_string()));
     if (sa.dpd_ack_seq) lines.push_back(fmt::format("sa_report: dpd ack seq {}", *sa.dpd_ack_seq));
+    if (sa.nat.version != NatTVersion::None) {
+      lines.push_back(fmt::format("sa_report: {}", sa.nat.to_string()));
+    }
   }
   for (const auto& [spi, sa] : e.sas().ipsec_sas()) {
     lines.push_back(fmt::format("sa_report: {} peer {} phase 2 doi 1 flags 0x{:x}", sa.name,
@@ -127,6 +130,13 @@ std::vector<std::string> format_report_lines(const EngineImpl& e, base::TimePoin
     lines.push_back(fmt::format("sa_report: life secs {} kb {}", sa.life_seconds, sa.life_kbytes));
     lines.push_back(fmt::format("sa_report: spi in {:08x} out {:08x} {}", sa.in_spi.value,
                                 sa.out_spi.value, sa.suite.to_string()));
+    if (sa.nat_oa.initiator || sa.nat_oa.responder) {  // RFC 3947 §5.2, as received
+      auto show = [](const std::optional<base::IpAddress>& a) {
+        return a ? a->to_string() : std::string("-");
+      };
+      lines.push_back(fmt::format("sa_report: nat-oa initiator {} responder {}",
+                                  show(sa.nat_oa.initiator), show(sa.nat_oa.responder)));
+    }
   }
   for (const auto& [k, x] : e.exchanges().all()) {
     lines.push_back(fmt::format(

@@ -18,6 +18,7 @@
 #include "engine/io.h"
 #include "engine/iv_chain.h"
 #include "engine/keymat.h"
+#include "engine/nat_t_state.h"
 #include "engine/negotiated.h"
 
 namespace ike::engine {
@@ -29,6 +30,8 @@ const char* role_name(Role r) noexcept;
 inline constexpr uint32_t kSaFlagReady = 0x01;
 inline constexpr uint32_t kSaFlagStayalive = 0x02;
 inline constexpr uint32_t kSaFlagDpd = 0x80;
+inline constexpr uint32_t kSaFlagNatTEnable = 0x100;     // NAT detected, IKE floated
+inline constexpr uint32_t kSaFlagNatTKeepalive = 0x200;  // we send the keepalives
 
 
 struct IsakmpSa {
@@ -47,6 +50,8 @@ struct IsakmpSa {
   std::optional<uint32_t> dpd_ack_seq;   // last R-U-THERE-ACK sequence received (RFC 3706)
   std::set<uint32_t> used_message_ids;   // phase-2/info message ids seen or used (uniqueness)
   base::Bytes peer_id;                   // IDir/IDii body as received (for reports)
+  NatTState nat;                         // RFC 3947 (nat_t.h)
+  std::optional<base::TimePoint> next_keepalive;  // RFC 3948 §2.3, side behind the NAT
 };
 
 struct IpsecSa {
@@ -63,6 +68,7 @@ struct IpsecSa {
   std::optional<base::TimePoint> hard_expiry;
   uint64_t life_seconds = 0, life_kbytes = 0;
   uint32_t flags = kSaFlagReady;
+  NatOa nat_oa;                  // RFC 3947 §5.2 original addresses the peer sent
 };
 
 class SaDb {

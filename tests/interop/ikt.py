@@ -222,6 +222,13 @@ def keycmp(args):
         fail(f"no CHILD_SA line in our key log {args.ours}")
     if not peer:
         fail(f"the peer's shim recorded no SA in {args.peer}")
+    # --nat PRIVATE=PUBLIC: a NAT between us (NAT-T scenarios); both records name the inside
+    # side by its public address before comparing.
+    nat = dict(m.split("=", 1) for m in (args.nat or []))
+    for rec in ours + peer:
+        for k in ("src", "dst"):
+            if rec.get(k) in nat:
+                rec[k] = nat[rec[k]]
     dirs = {c.get("dir") for c in ours}
     if dirs != {"in", "out"}:
         fail(f"our key log has CHILD_SA directions {sorted(dirs)}, want in and out")
@@ -245,6 +252,8 @@ def keycmp(args):
                 errors.append(f"{what}: enc ours={enc} peer={p.get('enc')}")
             if auth in AUTH_NAMES and p.get("auth") not in AUTH_NAMES[auth]:
                 errors.append(f"{what}: auth ours={auth} peer={p.get('auth')}")
+            if bool(c.get("encap")) != bool(p.get("encap")):
+                errors.append(f"{what}: ESP-in-UDP ours={c.get('encap')} peer={p.get('encap')}")
     if errors:
         fail("key comparison failed:\n  " + "\n  ".join(errors))
     print(f"keys equal: {len(ours)} CHILD_SA key log lines matched the peer's {len(peer)} "
@@ -333,6 +342,7 @@ def main():
     p = sub.add_parser("keycmp")
     p.add_argument("--ours", required=True)
     p.add_argument("--peer", required=True)
+    p.add_argument("--nat", action="append", help="PRIVATE=PUBLIC address seen across a NAT")
     p.set_defaults(fn=keycmp)
     p = sub.add_parser("keylogcmp")
     p.add_argument("a")

@@ -178,6 +178,8 @@ ikt_side_vars() {
       ME=$IKT_R_OUT6 PEER=$IKT_L_OUT6 MYNET=$IKT_R_NET6 PEERNET=$IKT_L_NET6
     fi
   fi
+  PEERID=$PEER
+  ikt_nat_side_vars "$1"  # lib_nat.sh: the side outside a NAT sees the router's address
   D="$IKT_DIR/$1"
   mkdir -p "$D"
 }
@@ -201,3 +203,5 @@ source "$IKT_LIB_DIR/lib_charon.sh"
 source "$IKT_LIB_DIR/lib_pluto.sh"
 # shellcheck source=tests/interop/lib_isakmpd.sh
 source "$IKT_LIB_DIR/lib_isakmpd.sh"
+# shellcheck source=tests/interop/lib_nat.sh
+source "$IKT_LIB_DIR/lib_nat.sh"

@@ -26,6 +26,7 @@ charon {
   retransmit_base = 1.4
   # Aggressive Mode with PSK (case.env P1_EXCHANGE=AGGRESSIVE) is refused without this.
   i_dont_care_about_security_and_use_aggressive_mode_psk = yes
+  keep_alive = ${IKT_CHARON_KEEP_ALIVE:-20s}
   filelog {
     ikt {
       path = $D/charon.log
@@ -89,10 +90,10 @@ ikt_charon_load() {
 #   IKE_PROPOSALS ESP_PROPOSALS MODE(tunnel|transport) PSK [START(none|trap)].
 # tunnel: ts = the inner /24s; transport: the outer addresses.
 ikt_charon_conf() {
-  local NS ME PEER MYNET PEERNET D lts rts
+  local NS ME PEER PEERID MYNET PEERNET D lts rts
   ikt_side_vars "$1"
   local ike=$2 esp=$3 mode=$4 psk=$5
-  local host=32 lid=$ME rid=$PEER aggr=no
+  local host=32 lid=$ME rid=$PEERID aggr=no
   [[ ${IPV6:-no} == yes ]] && host=128
   if [[ $mode == transport ]]; then lts=$ME/$host rts=$PEER/$host; else lts=$MYNET rts=$PEERNET; fi
   # case.env PEER_ID / OUR_ID: FQDN phase-1 IDs (charon is always the peer, or the harness).

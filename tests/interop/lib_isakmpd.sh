@@ -9,7 +9,7 @@
 
 # ikt_isakmpd_conf SIDE ROLE(initiator|responder) P1_TRANSFORMS P2_SUITES MODE PSK
 ikt_isakmpd_conf() {
-  local NS ME PEER MYNET PEERNET D
+  local NS ME PEER PEERID MYNET PEERNET D
   ikt_side_vars "$1"
   local role=$2 p1=$3 p2=$4 mode=$5 psk=$6 p2line lid rid
   if [[ $role == initiator ]]; then p2line="Connections=ikt"; else p2line="Passive-connections=ikt"; fi
@@ -45,7 +45,7 @@ Netmask=$mask"
     lid="ID-type=IPV4_ADDR
 Address=$ME"
     rid="ID-type=IPV4_ADDR
-Address=$PEER"
+Address=$PEERID"
   else
     lid="ID-type=IPV4_ADDR_SUBNET
 Network=${MYNET%/*}
@@ -75,6 +75,7 @@ Local-address=		$ME
 Configuration=		ikt-main-mode
 $auth
 $p1id
+$(ikt_nat_isakmpd_peer_lines)
 
 [ikt-main-mode]
 DOI=			IPSEC
@@ -104,6 +105,7 @@ $p1idsec
 $idpsk
 
 ${ISAKMPD_CONF_EXTRA:-}
+$(ikt_nat_isakmpd_sections)
 EOF
   chmod 0600 "$D/isakmpd.conf"
 }

@@ -15,10 +15,10 @@ IKT_ADDCONN=/usr/libexec/ipsec/addconn
 # ipsec.secrets. IKE like "aes128-sha1;modp2048", ESP like "aes128-sha1" (with PFS the group
 # is given in ESP: "aes256-sha2_256;modp2048").
 ikt_pluto_conf() {
-  local NS ME PEER MYNET PEERNET D
+  local NS ME PEER PEERID MYNET PEERNET D
   ikt_side_vars "$1"
   local ike=$2 esp=$3 mode=$4 psk=$5 pfs=$6 extra=${7:-} subnets="" lid rid
-  lid=$ME rid=$PEER
+  lid=$ME rid=$PEERID
   # case.env PEER_ID / OUR_ID: FQDN phase-1 IDs; P1_EXCHANGE=AGGRESSIVE: aggressive=yes.
   [[ -n ${PEER_ID:-} ]] && lid=@$PEER_ID
   [[ -n ${OUR_ID:-} ]] && rid=@$OUR_ID
@@ -36,6 +36,7 @@ config setup
     plutodebug=${IKT_PLUTODEBUG:-none}
     dumpdir=$D/run
     ikev1-policy=accept
+    keep-alive=${IKT_PLUTO_KEEP_ALIVE:-20}
 
 conn ikt
     ikev2=no

@@ -38,7 +38,7 @@ case_env="$here/scenarios/$CASE/case.env"
 [[ -f $case_env ]] || { echo "ikt: FAIL: no scenario $case_env" >&2; exit 1; }
 
 CHARON_EXPECT_LOG=() PLUTO_EXPECT_LOG=() EXPECT_QM_KE=""
-DESC="" EXPECT=up MODE=tunnel FAIL_NO_P1=yes FOLLOWUP="" PEER_PSK="" ISAKMPD_P1_PLUTO="" CHARON_IKE_PLUTO=""
+DESC="" NAT=no EXPECT=up MODE=tunnel FAIL_NO_P1=yes FOLLOWUP="" PEER_PSK="" ISAKMPD_P1_PLUTO="" CHARON_IKE_PLUTO=""
 # shellcheck source=/dev/null
 source "$case_env"
 PSK=${IKT_PSK:-ikt-interop-secret-0123456789}
@@ -63,7 +63,7 @@ if [[ $INITIATOR == L ]]; then RESPONDER=R; else RESPONDER=L; fi
 
 ikt_init "$name"
 ikt_log "scenario $name: $DESC (expect $EXPECT)"
-ikt_topology
+if [[ $NAT == yes ]]; then ikt_topology_nat "$INITIATOR"; else ikt_topology; fi
 
 kind_of() { if [[ $1 == L ]]; then echo "$LEFT_KIND"; else echo "$RIGHT_KIND"; fi; }
 # The left side's PSK is always right; the right side (the peer) may get PEER_PSK.
@@ -286,7 +286,9 @@ assert_up() {
   wire_check
   local out
   if [[ $LEFT_KIND == isakmpd ]]; then
-    out=$(python3 "$here/ikt.py" keycmp --ours "$IKT_DIR/L/keylog" --peer "$IKT_DIR/R/xfrm.log" 2>&1) ||
+    # shellcheck disable=SC2046
+    out=$(python3 "$here/ikt.py" keycmp --ours "$IKT_DIR/L/keylog" --peer "$IKT_DIR/R/xfrm.log" \
+      $(ikt_nat_keycmp_args) 2>&1) ||
       fail "$out"
   else
     out=$(python3 "$here/ikt.py" shimcmp "$IKT_DIR/L/xfrm.log" "$IKT_DIR/R/xfrm.log" 2>&1) || fail "$out"
@@ -331,6 +333,7 @@ side_initiate "$INITIATOR"
 
 if [[ $EXPECT == up ]]; then
   assert_up "$t0"
+  [[ $NAT == yes ]] && ikt_nat_checks
 else
   # Wait long enough for a negotiation that would succeed (well under 1 s here) and for the
   # peer's failure handling; stop early when anyone reports a phase 2 SA.

@@ -131,7 +131,10 @@ bool EnginePair::drain(Side& s, std::vector<Delivery>& inflight) {
   }
 }
 
-void EnginePair::deliver(const Delivery& dv) {
+void EnginePair::deliver(const Delivery& in) {
+  Delivery dv = in;
+  if (middlebox && !middlebox(dv)) return;
+  if (dv.d.keepalive) return;  // the daemon's NAT-T socket swallows 0xFF keepalives
   Side& to = dv.left_to_right ? right : left;
   engine::Datagram d{dv.d.peer, dv.d.local, dv.d.bytes};
   to.engine->on_datagram(d, clock.now());

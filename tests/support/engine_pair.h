@@ -71,6 +71,8 @@ class EnginePair {
   Side right{"right", "10.0.0.2", 22, 0x22220000};
   LossyLink link;
   FakeClock clock;
+  // Applied to every datagram after the link (e.g. SimulatedNat::translate); false drops it.
+  std::function<bool(Delivery&)> middlebox;
 
   void start();  // start() both engines (left first) and pump
   // Delivers datagrams and kernel replies until nothing is in flight.

@@ -11,7 +11,8 @@
 // SKEYID = prf(pre-shared-key, Ni_b | Nr_b); HASH_I/HASH_R per keymat.h; INITIAL-CONTACT
 // (RFC 2407 §4.6.3.3) on the first contact with a peer since start, after the HASH and not
 // covered by it (isakmpd). Nonces are 16 bytes as initiator, the responder mirrors the length.
-// No NAT-T vendor IDs (issue 3). Every step validates first and commits with accept().
+// NAT-T (RFC 3947: VIDs in MM1/MM2, NAT-D in MM3/MM4, float from MM5) is in nat_t.{h,cc}.
+// Every step validates first and commits with accept().
 #include <fmt/format.h>
 
 #include "base/log.h"
@@ -19,6 +20,7 @@
 #include "engine/exchanges/common.h"
 #include "engine/ipsec_id.h"
 #include "engine/keymat.h"
+#include "engine/nat_t.h"
 #include "engine/phase1_policy.h"
 
 namespace ike::engine {
@@ -192,6 +194,7 @@ base::Status mm_initiate(EngineImpl& e, const std::string& peer_section,
   x.mm = std::make_unique<MainModeData>();
   x.mm->sai_b = wire::encode_payload_body(offer.sa);
   std::vector<wire::Payload> payloads{offer.sa, dpd_vid()};
+  nat_t_add_offer_vids(e, payloads);
   x.mm->peer = std::move(peer);
   x.mm->offer = std::move(offer);
   x.mm->queued = std::move(queued);
@@ -248,12 +251,13 @@ base::Status mm_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   IKE_LOG_DEBUG(Exchange, 10, "Main Mode responder for {} ({}): chose {}", d.peer.to_string(),
                 section, choice->suite.to_string());
   std::vector<wire::Payload> payloads{choice->reply, dpd_vid()};
+  nat_t_on_offer(e, in, stored.mm->nat, payloads);
   e.send_exchange_message(stored, build_clear(mm_header(stored.key.cookies), payloads), now,
                           true);
   return base::ok();
 }
 
-// <-- HDR, SA, VID    then   HDR, KE, Ni -->
+// <-- HDR, SA, VID    then   HDR, KE, Ni [, NAT-D, NAT-D] -->
 base::Status mm_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::TimePoint now) {
   MainModeData& mm = *x.mm;
   IKE_TRY(Phase1Suite suite, accept_phase1_reply(mm.offer, *in.find<wire::SaPayload>()));
@@ -266,22 +270,26 @@ base::Status mm_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   mm.suite = suite;
   mm.cipher = cipher;
   mm.peer_dpd = has_dpd_vid(in);
+  nat_t_on_reply(e, in, mm.nat);
   mm.dh = std::move(dh);
   mm.g_xi = mm.dh->public_value();
   mm.ni_b = random_bytes(e, kNonceSize);
   std::vector<wire::Payload> payloads{wire::KePayload{mm.g_xi}, wire::NoncePayload{mm.ni_b}};
+  nat_t_add_nat_d(e, x, mm.suite.hash, mm.nat, payloads);
   x.state = State::MmISent3;
   e.send_exchange_message(x, build_clear(mm_header(x.key.cookies), payloads), now, true);
   return base::ok();
 }
 
-// HDR, KE, Ni -->    then   <-- HDR, KE, Nr
+// HDR, KE, Ni [, NAT-D, NAT-D] -->    then   <-- HDR, KE, Nr [, NAT-D, NAT-D]
 base::Status mm_r_recv3(EngineImpl& e, Exchange& x, const Inbound& in, base::TimePoint now) {
   MainModeData& mm = *x.mm;
   const auto* ke = in.find<wire::KePayload>();
   const auto* ni = in.find<wire::NoncePayload>();
   IKE_TRY_VOID(check_nonce(*ni));
   IKE_TRY_VOID(check_ke(e, mm.suite.dh_group, *ke));
+  NatTState nat = mm.nat;
+  IKE_TRY_VOID(nat_t_on_nat_d(e, x, mm.suite.hash, in, nat));
   IKE_TRY(auto dh, e.crypto().dh_generate(mm.suite.dh_group, e.rng()));
   mm.dh = std::move(dh);
   mm.g_xi = ke->data;
@@ -292,7 +300,9 @@ base::Status mm_r_recv3(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   IKE_TRY_VOID(accept(e, x, in));
   mm.keys = std::move(keys);
   mm.iv = IvChain(mm.keys.iv);
+  mm.nat = nat;
   std::vector<wire::Payload> payloads{wire::KePayload{mm.g_xr}, wire::NoncePayload{mm.nr_b}};
+  nat_t_add_nat_d(e, x, mm.suite.hash, mm.nat, payloads);
   x.state = State::MmRSent4;
   e.send_exchange_message(x, build_clear(mm_header(x.key.cookies), payloads), now, true);
   return base::ok();
@@ -305,12 +315,16 @@ base::Status mm_i_recv4(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   const auto* nr = in.find<wire::NoncePayload>();
   IKE_TRY_VOID(check_nonce(*nr));
   IKE_TRY_VOID(check_ke(e, mm.suite.dh_group, *ke));
+  NatTState nat = mm.nat;
+  IKE_TRY_VOID(nat_t_on_nat_d(e, x, mm.suite.hash, in, nat));
   mm.g_xr = ke->data;
   mm.nr_b = nr->data;
   IKE_TRY(Phase1Keys keys, derive_keys(e, mm, x.key.cookies, base::view(ke->data)));
   IKE_TRY_VOID(accept(e, x, in));
   mm.keys = std::move(keys);
   mm.iv = IvChain(mm.keys.iv);
+  mm.nat = nat;
+  nat_t_initiator_float(e, x, mm.nat);
   IKE_TRY(base::Bytes msg, build_auth_message(e, x));
   x.state = State::MmISent5;
   e.send_exchange_message(x, std::move(msg), now, true);
@@ -321,6 +335,7 @@ base::Status mm_i_recv4(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
 base::Status mm_r_recv5(EngineImpl& e, Exchange& x, const Inbound& in, base::TimePoint now) {
   IKE_TRY_VOID(verify_auth(e, x, in));
   IKE_TRY_VOID(accept(e, x, in));
+  nat_t_follow_float(e, x, in, x.mm->nat);
   IKE_TRY(base::Bytes msg, build_auth_message(e, x));
   x.state = State::MmRDone;
   e.send_exchange_message(x, std::move(msg), now, false);

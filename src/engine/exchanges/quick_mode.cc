@@ -14,6 +14,8 @@
 // SPIs come from the kernel asynchronously (KernelGetSpi / on_kernel_reply). After QM3 (sent by
 // the initiator, received by the responder) KEYMAT is derived per direction (inbound SA = our
 // SPI, outbound = the peer's) and both SAs, then the flows, are installed (quick_mode_install.cc).
+// Over a NAT (RFC 3947 §5): UDP-encapsulated modes, and NAT-OAi/NAT-OAr after the IDs in
+// transport mode (nat_t.h); the NAT-OA the peer sends are recorded on the IPsec SA.
 #include <fmt/format.h>
 
 #include "base/log.h"
@@ -22,6 +24,7 @@
 #include "engine/exchanges/quick_mode_install.h"
 #include "engine/ipsec_id.h"
 #include "engine/keymat.h"
+#include "engine/nat_t.h"
 #include "engine/peer_config.h"
 #include "engine/phase2_policy.h"
 
@@ -49,6 +52,30 @@ base::Result<IsakmpSa*> parent_sa(EngineImpl& e, const Exchange& x) {
   return sa;
 }
 
+bool udp_encap_transport(const wire::SaPayload& sa) {
+  for (const auto& p : sa.proposals) {
+    for (const auto& t : p.transforms) {
+      const wire::Attribute* a = t.find(static_cast<uint16_t>(wire::IpsecAttr::EncapsulationMode));
+      auto v = a != nullptr ? a->as_number() : std::nullopt;
+      if (v == static_cast<uint64_t>(wire::EncapsulationMode::UdpEncapTransport) ||
+          v == static_cast<uint64_t>(wire::EncapsulationMode::UdpEncapTransportDraft)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+// RFC 3947 §5.2 NAT-OA in transport mode over a NAT.
+void add_nat_oa(const IsakmpSa& sa, const Exchange& x, const wire::SaPayload& offer,
+                std::vector<wire::Payload>& payloads) {
+  if (!udp_encap_transport(offer)) return;
+  for (auto& p : nat_oa_payloads(sa.nat, x.role == Role::Initiator, x.local.address,
+                                 x.peer.address)) {
+    payloads.push_back(std::move(p));
+  }
+}
+
 void request_spis(EngineImpl& e, Exchange& x, const std::vector<wire::ProtocolId>& protocols) {
   for (auto p : protocols) {
     // The SA we are allocating is inbound: src = the peer, dst = us.
@@ -62,8 +89,9 @@ void request_spis(EngineImpl& e, Exchange& x, const std::vector<wire::ProtocolId
 base::Status send_qm1(EngineImpl& e, Exchange& x, base::TimePoint now) {
   QuickModeData& qm = *x.qm;
   IKE_TRY(IsakmpSa * sa, parent_sa(e, x));
-  IKE_TRY(Phase2Offer offer, build_phase2_offer(e.conf(), qm.connection, qm.our_spis,
-                                                e.crypto()));
+  IKE_TRY(Phase2Offer offer,
+          build_phase2_offer(e.conf(), qm.connection, qm.our_spis, e.crypto(),
+                             Phase2Options{nat_t_udp_encap(sa->nat)}));
   IKE_TRY(ConnectionConfig conn, load_connection_config(e.conf(), qm.connection));
   qm.ni_b.assign(kNonceSize, 0);
   e.rng().fill(qm.ni_b);
@@ -90,6 +118,7 @@ base::Status send_qm1(EngineImpl& e, Exchange& x, base::TimePoint now) {
     payloads.emplace_back(std::move(idci));
     payloads.emplace_back(std::move(idcr));
   }
+  add_nat_oa(*sa, x, offer.sa, payloads);
   qm.offer = std::move(offer);
   IKE_TRY(base::Bytes iv, sa->iv.exchange_iv(e.crypto(), sa->suite.hash, x.key.message_id));
   const crypto::Provider& p = e.crypto();
@@ -125,6 +154,7 @@ base::Status send_qm2(EngineImpl& e, Exchange& x, base::TimePoint now) {
     payloads.emplace_back(*qm.idci);
     payloads.emplace_back(*qm.idcr);
   }
+  add_nat_oa(*sa, x, reply.sa, payloads);
   qm.chosen = reply.suite;
   IKE_TRY(base::Bytes iv, sa->iv.exchange_iv(e.crypto(), sa->suite.hash, x.key.message_id));
   const crypto::Provider& p = e.crypto();
@@ -224,7 +254,7 @@ base::Status qm_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   if (sa == nullptr) {
     return base::make_error(ErrorCode::State, NotifyType::None, "no ISAKMP SA");
   }
-  if (in.datagram->peer.address != sa->peer.address) {
+  if (in.datagram->peer.address != sa->peer.address && !sa->nat.floated) {
     return base::make_error(ErrorCode::State, NotifyType::None, "QM1 from a foreign address");
   }
   base::Bytes expected = qm_hash1(e.crypto(), sa->suite.hash, base::view(sa->keys.skeyid_a),
@@ -253,9 +283,15 @@ base::Status qm_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
     return base::ok();
   }
   const std::string& conn = match->connection.section;
-  auto choice = select_phase2(e.conf(), conn, *in.find<wire::SaPayload>(), e.crypto());
+  auto choice = select_phase2(e.conf(), conn, *in.find<wire::SaPayload>(), e.crypto(),
+                              Phase2Options{nat_t_udp_encap(sa->nat)});
   if (!choice) {
     reject_qm1(e, *sa, in, choice.error(), conn);
+    return base::ok();
+  }
+  auto nat_oa = parse_nat_oa(in.all<wire::NatOaPayload>(), true);
+  if (!nat_oa) {
+    reject_qm1(e, *sa, in, nat_oa.error(), conn);
     return base::ok();
   }
   const auto* ke = in.find<wire::KePayload>();
@@ -295,6 +331,7 @@ base::Status qm_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   x.qm->isakmp = sa->cookies;
   x.qm->choice = std::move(*choice);
   x.qm->pfs_group = group;
+  x.qm->peer_nat_oa = *nat_oa;
   x.qm->ni_b = ni->data;
   if (ke != nullptr) x.qm->peer_ke = ke->data;
   if (idci != nullptr) {
@@ -328,8 +365,16 @@ base::Status qm_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
     return fail(qm.pfs_group != 0 ? "QM2 lacks the PFS KE" : "QM2 carries an unexpected KE");
   }
   auto ids = in.all<wire::IdPayload>();
+  auto nat_oa = parse_nat_oa(in.all<wire::NatOaPayload>(), false);
+  if (!nat_oa) return fail(nat_oa.error().detail);
   if (qm.idci) {
-    if (ids.size() != 2 || !same_id(*ids[0], *qm.idci) || !same_id(*ids[1], *qm.idcr)) {
+    // Over a NAT the responder may echo our host ID translated (nat_t.h).
+    auto id_ok = [&](const wire::IdPayload& got, const wire::IdPayload& sent,
+                     const std::optional<base::IpAddress>& oa) {
+      return same_id(got, sent) || nat_t_translated_id_ok(got, sent, oa);
+    };
+    if (ids.size() != 2 || !id_ok(*ids[0], *qm.idci, nat_oa->initiator) ||
+        !id_ok(*ids[1], *qm.idcr, nat_oa->responder)) {
       return fail("QM2 IDs differ from IDci/IDcr sent (INVALID_ID_INFORMATION)");
     }
   } else if (!ids.empty()) {
@@ -345,6 +390,7 @@ base::Status qm_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   IKE_TRY_VOID(accept(e, x, in));
   qm.nr_b = nr->data;
   qm.chosen = std::move(*suite);
+  qm.peer_nat_oa = *nat_oa;
   // RFC 2409 §5.5: HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b)
   base::Bytes hash3 = qm_hash3(e.crypto(), sa->suite.hash, base::view(sa->keys.skeyid_a), mid,
                                base::view(qm.ni_b), base::view(qm.nr_b));

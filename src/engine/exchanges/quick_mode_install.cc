@@ -1,6 +1,7 @@
 // Quick Mode SA installation: KEYMAT (RFC 2409 §5.5) for the inbound SA (our SPI) and the
 // outbound SA (the peer's SPI), SaInstall fully filled (addresses, mode, selectors from the IDs
-// or the host addresses, keys, lifetimes, replay window), then the flows.
+// or the host addresses, keys, lifetimes, replay window, RFC 3948 ESP-in-UDP ports over a NAT),
+// then the flows.
 #include "engine/exchanges/quick_mode_install.h"
 
 #include <fmt/format.h>
@@ -9,6 +10,7 @@
 #include "engine/engine_impl.h"
 #include "engine/esp_keys.h"
 #include "engine/ipsec_id.h"
+#include "engine/nat_t.h"
 
 namespace ike::engine {
 
@@ -66,6 +68,7 @@ base::Status install_phase2(EngineImpl& e, Exchange& x, IsakmpSa& sa, base::Time
       s.src = inbound ? x.peer.address : x.local.address;
       s.mode = encap_mode(proto.encapsulation);
       s.inbound = inbound;
+      nat_t_fill_sa_install(sa.nat, x.local, x.peer, inbound, s);
       if (proto.protocol == wire::ProtocolId::IpsecEsp) {
         s.enc_transform_id = proto.transform_id;
         s.enc_key_bits = static_cast<uint16_t>(sizes.enc_bytes * 8);
@@ -96,6 +99,7 @@ base::Status install_phase2(EngineImpl& e, Exchange& x, IsakmpSa& sa, base::Time
   rec.in_spi = suite.protocols.front().our_spi;
   rec.out_spi = suite.protocols.front().peer_spi;
   rec.established = now;
+  rec.nat_oa = qm.peer_nat_oa;
   rec.life_seconds = suite.protocols.front().life_seconds;
   rec.life_kbytes = suite.protocols.front().life_kbytes;
   if (rec.life_seconds != 0) {

@@ -126,7 +126,8 @@ void write_private(const std::string& path, const std::string& text, mode_t mode
 
 std::vector<std::string> daemon_args(const Side& s) {
   return {ISAKMPD_BINARY, "-d", "-n", s.v6() ? "-6" : "-4", "-v", "-D", "A=30",
-          "-p", std::to_string(s.port), "-c", s.file("conf"), "-f", s.file("fifo"),
+          "-p", std::to_string(s.port), "-N", std::to_string(s.port + 100),
+          "-c", s.file("conf"), "-f", s.file("fifo"),
           "-i", s.file("pid"), "-R", s.file("report"), "--result-file", s.file("result"),
           "--keylog", s.file("keys")};
 }
@@ -368,7 +369,7 @@ TEST_F(DaemonE2E, TwoDaemonsNegotiateAggressiveModeOverIpv6Loopback) {
 TEST_F(DaemonE2E, TooOpenConfigIsRefused) {
   Side a{"127.0.0.1", "127.0.0.2", m_dir, 15011, 15012, "10.1.1.0", "10.1.2.0"};
   write_private(a.file("conf"), config_for(a), 0644);
-  auto [status, out] = run_to_exit({"-d", "-n", "-4", "-p", "15011", "-c", a.file("conf"), "-f",
+  auto [status, out] = run_to_exit({"-d", "-n", "-4", "-p", "15011", "-N", "15111", "-c", a.file("conf"), "-f",
                                     a.file("fifo"), "-i", a.file("pid")},
                                    m_dir + "/open.log");
   EXPECT_EQ(status, 1) << out;
@@ -381,7 +382,7 @@ TEST_F(DaemonE2E, TooOpenConfigIsRefused) {
 
 TEST_F(DaemonE2E, MissingConfigIsRefused) {
   auto [status, out] =
-      run_to_exit({"-d", "-n", "-4", "-p", "15013", "-c", m_dir + "/nope.conf", "-f",
+      run_to_exit({"-d", "-n", "-4", "-p", "15013", "-N", "15113", "-c", m_dir + "/nope.conf", "-f",
                    m_dir + "/f", "-i", m_dir + "/p"},
                   m_dir + "/missing.log");
   EXPECT_EQ(status, 1) << out;
@@ -396,9 +397,9 @@ TEST_F(DaemonE2E, UnsupportedOptionsAreRefused) {
   auto [s2, o2] = run_to_exit({"-d", "-n", "-L"}, m_dir + "/pcap.log");
   EXPECT_EQ(s2, 1);
   EXPECT_NE(o2.find("not supported yet"), std::string::npos) << o2;
-  auto [s3, o3] = run_to_exit({"-d", "-n", "-N", "4500"}, m_dir + "/natt.log");
+  auto [s3, o3] = run_to_exit({"-d", "-n", "-N", "0"}, m_dir + "/natt.log");
   EXPECT_EQ(s3, 1);
-  EXPECT_NE(o3.find("TODO(#3)"), std::string::npos) << o3;
+  EXPECT_NE(o3.find("option -N: invalid port \"0\""), std::string::npos) << o3;
   auto [s4, o4] = run_to_exit({"-p", "0"}, m_dir + "/badport.log");
   EXPECT_EQ(s4, 1);
   EXPECT_NE(o4.find("option -p: invalid port \"0\""), std::string::npos) << o4;
@@ -409,7 +410,7 @@ TEST_F(DaemonE2E, RegularFileAtFifoPathIsNotReplaced) {
   Side a{"127.0.0.1", "127.0.0.2", m_dir, 15014, 15015, "10.1.1.0", "10.1.2.0"};
   write_private(a.file("conf"), config_for(a));
   write_private(a.file("fifo"), "precious\n");
-  auto [status, out] = run_to_exit({"-d", "-n", "-4", "-p", "15014", "-c", a.file("conf"), "-f",
+  auto [status, out] = run_to_exit({"-d", "-n", "-4", "-p", "15014", "-N", "15114", "-c", a.file("conf"), "-f",
                                     a.file("fifo"), "-i", a.file("pid")},
                                    m_dir + "/fifo.log");
   EXPECT_EQ(status, 1) << out;
