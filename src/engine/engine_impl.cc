@@ -318,6 +318,8 @@ void EngineImpl::run_row(const Transition& row, Exchange* x, const Datagram& d,
     if (m_exchanges.find({h.cookies, h.message_id}) == nullptr) {
       if (IsakmpSa* sa = m_sas.find_isakmp(h.cookies)) sa->iv.end_exchange(h.message_id);
     }
+    // An authenticated message over an ISAKMP SA: the peer is alive (dpd.h).
+    if (st && in.encrypted) m_dpd.heard(h.cookies, now);
   }
   if (!st) {
     // Malformed or out-of-order input never ends an exchange, except where it is the
