@@ -8,7 +8,7 @@
 #   daemon has DPD-check-interval=5 and DPD-action=restart. The peer is killed with SIGKILL (the
 #   process this script started). Asserts: our daemon logs the peer dead within
 #   interval + 5 probes * 5 s (+ 5 s slack) of the kill, and deletes its SAs; R-U-THEREs were
-#   answered while the peer lived (no verdict before the kill). The peer is then started again;
+#   sent and ACKed while the peer lived, and no verdict came before the kill. The peer is then started again;
 #   initiator: our restart action / watchdog re-establishes; responder: the peer initiates.
 #   Both sides must be established again with crosswise-equal SPIs.
 # rekey: phase-2 lifetime 30 s on both sides. initiator: our soft timeout (85-95 % = 25.5-28.5 s)
@@ -125,7 +125,10 @@ OUR_LOG="$IKT_DIR/L/isakmpd.stderr"
 if [[ $KIND == dpd ]]; then
   sleep $((DPD_INTERVAL * 3))
   grep -q "DPD: peer .* is dead" "$OUR_LOG" && ikt_fail "peer declared dead while alive"
-  grep -q "R-U-THERE" "$OUR_LOG" || ikt_log "note: no R-U-THERE logged at this debug level"
+  # The live peer answers our probes (engine debug lines, -D A=70).
+  grep -q "DPD: R-U-THERE seq" "$OUR_LOG" || ikt_fail "no R-U-THERE sent while the peer was idle"
+  grep -q "R-U-THERE-ACK [0-9]* from $IKT_R_OUT" "$OUR_LOG" || ikt_fail "no R-U-THERE-ACK from the peer"
+  ikt_log "probes answered: $(grep -c "R-U-THERE-ACK [0-9]* from" "$OUR_LOG") ACK(s)"
   pid=$(cat "$IKT_DIR/R/pid")
   kill -KILL "$pid"
   wait "$pid" 2>/dev/null
