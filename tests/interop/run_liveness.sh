@@ -12,8 +12,10 @@
 #   initiator: our restart action / watchdog re-establishes; responder: the peer initiates.
 #   Both sides must be established again with crosswise-equal SPIs.
 # rekey: phase-2 lifetime 30 s on both sides. initiator: our soft timeout (85-95 % = 25.5-28.5 s)
-#   and the peer's rekey at 27 s overlap, so either or both sides rekey; responder: the peer
-#   rekeys at 20 s (we only rekey [Phase 2]:Connections). After at least two rekeys seen in our
+#   and the peer's rekey at 27 s overlap, so either or both sides rekey; responder: libreswan
+#   rekeys at 20 s (we only rekey [Phase 2]:Connections); strongSwan cannot rekey in this lab
+#   (its CHILD_SA rekey is the kernel's soft-expire event, the XFRM shim installs nothing), so
+#   `C set [Phase 2]:Connections=ikt` makes us rekey the SA the peer initiated. After at least two rekeys seen in our
 #   log, exactly one phase-2 SA pair per direction must be live on both sides (our `S` result
 #   and null-backend SA lines, swanctl --list-sas / whack --showstates), with crosswise SPIs.
 # Exit: 0 pass, 1 fail (reason + log tails on stderr), 77 not root.
@@ -147,6 +149,11 @@ if [[ $KIND == dpd ]]; then
     ikt_fail "not re-established after the peer came back"
   ikt_wait_for 10 "one pair" check_one_pair || ikt_fail "not exactly one SA pair after restart"
 else
+  if [[ $PEER_KIND == strongswan && $ROLE == responder ]]; then
+    # charon rekeys CHILD_SAs on the kernel's soft-expire event, which the no-op XFRM shim never
+    # produces: make the peer-initiated connection one of ours so that we rekey it.
+    ikt_isakmpd_cmd L "C set [Phase 2]:Connections=ikt force" || ikt_fail "FIFO C set failed"
+  fi
   # Two rekeys: the initial pair plus at least two more Phase2Established in our log.
   rekeyed_twice() { [[ $(grep -c "phase 2 established" "$OUR_LOG") -ge 3 ]]; }
   ikt_wait_for $((LIFE * 3)) "two rekeys" rekeyed_twice ||
