@@ -15,7 +15,9 @@
 #   and the peer's rekey at 27 s overlap, so either or both sides rekey; responder: libreswan
 #   rekeys at 20 s (we only rekey [Phase 2]:Connections); strongSwan cannot rekey in this lab
 #   (its CHILD_SA rekey is the kernel's soft-expire event, the XFRM shim installs nothing), so
-#   `C set [Phase 2]:Connections=ikt` makes us rekey the SA the peer initiated. After at least two rekeys seen in our
+#   `C set [Phase 2]:Connections=ikt` makes us rekey the SA the peer initiated. With
+#   IKT_OURS_ACTIVE=1 IKT_PEER_REKEY=27 (libreswan, responder) both sides rekey in overlapping
+#   windows (ours 25.5-28.5 s, libreswan's 27 s): collisions must still end with one pair. After at least two rekeys seen in our
 #   log, exactly one phase-2 SA pair per direction must be live on both sides (our `S` result
 #   and null-backend SA lines, swanctl --list-sas / whack --showstates), with crosswise SPIs.
 # Exit: 0 pass, 1 fail (reason + log tails on stderr), 77 not root.
@@ -31,6 +33,7 @@ PSK=ikt-interop-secret-0123456789
 DPD_INTERVAL=5
 LIFE=30
 if [[ $ROLE == initiator ]]; then PEER_REKEY=27; else PEER_REKEY=20; fi
+PEER_REKEY=${IKT_PEER_REKEY:-$PEER_REKEY}
 
 ikt_init "$KIND-$PEER_KIND-$ROLE"
 ikt_log "liveness $KIND: peer $PEER_KIND, isakmpd $ROLE"
@@ -149,7 +152,7 @@ if [[ $KIND == dpd ]]; then
     ikt_fail "not re-established after the peer came back"
   ikt_wait_for 10 "one pair" check_one_pair || ikt_fail "not exactly one SA pair after restart"
 else
-  if [[ $PEER_KIND == strongswan && $ROLE == responder ]]; then
+  if [[ $ROLE == responder && ($PEER_KIND == strongswan || ${IKT_OURS_ACTIVE:-0} == 1) ]]; then
     # charon rekeys CHILD_SAs on the kernel's soft-expire event, which the no-op XFRM shim never
     # produces: make the peer-initiated connection one of ours so that we rekey it.
     ikt_isakmpd_cmd L "C set [Phase 2]:Connections=ikt force" || ikt_fail "FIFO C set failed"
