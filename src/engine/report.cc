@@ -142,8 +142,9 @@ std::vector<std::string> format_report_lines(const EngineImpl& e, base::TimePoin
   }
   for (const auto& name : e.connections().active()) {
     auto next = e.connections().next_check();
-    lines.push_back(fmt::format("connection_report: connection {} next check {} seconds", name,
-                                next ? seconds_until(*next, now) : 0));
+    lines.push_back(fmt::format("connection_report: connection {} next check {} seconds{}", name,
+                                next ? seconds_until(*next, now) : 0,
+                                e.connections().held(name) ? " (held: dead peer)" : ""));
   }
   const auto s = e.stats();
   lines.push_back(fmt::format(

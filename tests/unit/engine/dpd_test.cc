@@ -155,6 +155,14 @@ TEST(Dpd, HoldActionKeepsFlowsAndDoesNotRenegotiate) {
   EXPECT_EQ(p.left.engine->phase2_sa_count(), 0u);
   EXPECT_TRUE(p.left.kernel.sas.empty());
   EXPECT_EQ(p.left.kernel.flows, flows);  // traffic keeps matching policy, never leaks
+  bool held = false;
+  for (const auto& l : p.left.engine->report_lines(p.clock.now())) {
+    if (l.find("connection_report: connection conn") == 0 &&
+        l.find("(held: dead peer)") != std::string::npos) {
+      held = true;
+    }
+  }
+  EXPECT_TRUE(held);
   p.link.restore();
   std::size_t mark = p.link.log().size();
   p.run_for(base::Seconds{130});  // two watchdog runs (Check-interval=60)
