@@ -31,7 +31,7 @@ void ConnectionManager::start(EngineImpl& e, base::TimePoint now) {
 void ConnectionManager::check_all(EngineImpl& e, base::TimePoint now) {
   if (e.options().passive) return;
   for (const auto& name : m_active) {
-    if (!is_up_or_pending(e, name)) connect(e, name, now);
+    if (!held(name) && !is_up_or_pending(e, name)) connect(e, name, now);
   }
 }
 
@@ -66,6 +66,7 @@ bool ConnectionManager::is_up_or_pending(const EngineImpl& e, const std::string&
 }
 
 bool ConnectionManager::connect(EngineImpl& e, const std::string& name, base::TimePoint now) {
+  m_held.erase(name);
   auto conn = load_connection_config(e.conf(), name);
   if (!conn) {
     IKE_LOG_WARN("connection {}: {}", name, conn.error().detail);

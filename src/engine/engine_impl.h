@@ -16,6 +16,7 @@
 #include "conf/conf_db.h"
 #include "crypto/provider.h"
 #include "engine/connection_manager.h"
+#include "engine/dpd.h"
 #include "engine/engine.h"
 #include "engine/exchange.h"
 #include "engine/io.h"
@@ -59,6 +60,8 @@ class EngineImpl {
   ConnectionManager& connections() noexcept { return m_connections; }
   const ConnectionManager& connections() const noexcept { return m_connections; }
   Engine::Stats& mutable_stats() noexcept { return m_stats; }
+  DeadPeerDetector& dpd() noexcept { return m_dpd; }
+  const DeadPeerDetector& dpd() const noexcept { return m_dpd; }
 
   // Sends a datagram (counted).
   void send(const base::SockAddr& local, const base::SockAddr& peer, base::Bytes bytes);
@@ -101,6 +104,7 @@ class EngineImpl {
   SaDb m_sas;
   ExchangeTable m_exchanges;
   ConnectionManager m_connections;
+  DeadPeerDetector m_dpd;
   std::vector<Output> m_outputs;
   Engine::Stats m_stats;
   std::string m_last_drop;
