@@ -189,3 +189,5 @@ source "$IKT_LIB_DIR/lib_charon.sh"
 source "$IKT_LIB_DIR/lib_pluto.sh"
 # shellcheck source=tests/interop/lib_isakmpd.sh
 source "$IKT_LIB_DIR/lib_isakmpd.sh"
+# shellcheck source=tests/interop/lib_rsa.sh
+source "$IKT_LIB_DIR/lib_rsa.sh"

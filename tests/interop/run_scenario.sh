@@ -38,7 +38,7 @@ case_env="$here/scenarios/$CASE/case.env"
 [[ -f $case_env ]] || { echo "ikt: FAIL: no scenario $case_env" >&2; exit 1; }
 
 CHARON_EXPECT_LOG=() PLUTO_EXPECT_LOG=() EXPECT_QM_KE=""
-DESC="" EXPECT=up MODE=tunnel FAIL_NO_P1=yes FOLLOWUP="" PEER_PSK="" ISAKMPD_P1_PLUTO="" CHARON_IKE_PLUTO=""
+DESC="" EXPECT=up MODE=tunnel AUTH=psk RSA_VARIANT="" ISAKMPD_EXPECT_LOG="" FAIL_NO_P1=yes FOLLOWUP="" PEER_PSK="" ISAKMPD_P1_PLUTO="" CHARON_IKE_PLUTO=""
 # shellcheck source=/dev/null
 source "$case_env"
 PSK=${IKT_PSK:-ikt-interop-secret-0123456789}
@@ -87,6 +87,8 @@ side_conf() {
       [[ $RIGHT_KIND == libreswan && -n $ISAKMPD_P1_PLUTO ]] && p1=$ISAKMPD_P1_PLUTO
       ikt_isakmpd_conf "$side" "$role" "$p1" "$ISAKMPD_P2" "$MODE" "$psk" ;;
   esac
+  # AUTH=rsa: RSA_SIG with the scripted test PKI (lib_rsa.sh, RSA_VARIANT).
+  if [[ $AUTH == rsa ]]; then ikt_rsa_side_conf "$side" "$(kind_of "$side")"; fi
 }
 
 side_start() {
@@ -315,6 +317,11 @@ assert_failed_cleanly() {
     ikt_isakmpd_alive L || fail "our isakmpd died"
     ikt_isakmpd_status L >/dev/null || fail "our isakmpd does not answer S"
     ikt_log "PASS our isakmpd still running and answering S"
+    if [[ -n $ISAKMPD_EXPECT_LOG ]]; then
+      grep -qF -- "$ISAKMPD_EXPECT_LOG" "$IKT_DIR/L/isakmpd.stderr" ||
+        fail "our isakmpd did not log '$ISAKMPD_EXPECT_LOG'"
+      ikt_log "PASS our isakmpd logged '$ISAKMPD_EXPECT_LOG'"
+    fi
   fi
 }
 

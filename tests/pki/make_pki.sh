@@ -5,7 +5,7 @@
 # a revoked certificate with a CRL (`openssl ca -revoke`, `-gencrl`), a certificate without
 # subjectAltName, a self-signed host certificate, and raw public keys (local.pub style).
 #
-# usage: make_pki.sh OUTDIR [NAME=SAN[,SAN...] ...]
+# usage: [REVOKE="NAME ..."] make_pki.sh OUTDIR [NAME=SAN[,SAN...] ...]
 #   Without NAME arguments the default set used by the unit and engine tests is made:
 #     hosta    IP:10.0.0.1, DNS:a.example.org, email:user@a.example.org
 #     hostb    IP:10.0.0.2, DNS:b.example.org
@@ -14,6 +14,7 @@
 #     nosan    (no subjectAltName; subject CN=nosan.example.org,O=ike-test)
 #     self     IP:10.0.0.4, self-signed (not issued by the CA)
 #     multi    DNS:first.example.org, IP:10.0.0.9 (the matching SAN is not the first)
+# REVOKE names host certificates to revoke in the CRL (default set: "revoked").
 # Layout (isakmpd's): OUTDIR/ca/ca.crt, OUTDIR/crls/ca.crl, OUTDIR/<name>/{cert.pem,key.pem,
 # pub.pem} (key.pem mode 0600), OUTDIR/ca/ca.key. 2048-bit keys, SHA-256, valid 30 days.
 set -euo pipefail
@@ -85,8 +86,9 @@ if [ "$with_defaults" = 1 ]; then
   openssl rsa -in self/key.pem -pubout -out self/pub.pem 2>/dev/null
   openssl req -x509 -new -key self/key.pem -sha256 -days 30 -subj "/O=ike-test/CN=10.0.0.4" \
     -addext subjectAltName=IP:10.0.0.4 -out self/cert.pem 2>/dev/null
-  openssl ca -batch -config db/ca.cnf -revoke revoked/cert.pem 2>/dev/null
+  REVOKE="${REVOKE:-} revoked"
 fi
+for r in ${REVOKE:-}; do openssl ca -batch -config db/ca.cnf -revoke "$r/cert.pem" 2>/dev/null; done
 # The CRL (isakmpd(8): CRLs in /etc/isakmpd/crls/).
 openssl ca -batch -config db/ca.cnf -gencrl -out crls/ca.crl 2>/dev/null
 chmod 0644 ca/ca.crt crls/ca.crl */cert.pem */pub.pem
