@@ -210,13 +210,13 @@ check_peer_logs() {
 }
 
 # wire_check: decrypts the capture with the IKE keys of our key log (tshark
-# ikev1_decryption_table): Main Mode 5/6 must decrypt to ID+HASH (so the logged phase 1 key is
+# ikev1_decryption_table): Main Mode 5/6 must decrypt to ID+HASH or ID+[CERT+]SIG (so the logged phase 1 key is
 # the one on the wire), and Quick Mode 1/2 must carry a KE payload exactly when the case uses
 # PFS (case.env EXPECT_QM_KE=yes|no).
 wire_check() {
   [[ $LEFT_KIND == isakmpd && -n $EXPECT_QM_KE ]] || return 0
   command -v tshark >/dev/null || fail "tshark missing (scripts/lab/setup.sh installs it)"
-  local uat=() line ic key out mm=0 qm=0 qm_ke=0 i
+  local uat=() line ic key out mm=0 qm=0 qm_ke=0 i auth_re
   while read -r line; do
     ic=$(field icookie "$line") key=$(field enckey "$line")
     [[ -n $ic && -n $key ]] && uat+=(-o "uat:ikev1_decryption_table:$ic,$key")
@@ -224,7 +224,9 @@ wire_check() {
   for ((i = 0; i < 20; i++)); do # tcpdump -U writes each packet at once; allow a little
     out=$(tshark -r "$IKT_DIR/ike.pcap" "${uat[@]}" -Y isakmp -T fields -e isakmp.exchangetype \
       -e isakmp.typepayload 2>/dev/null)
-    mm=$(grep -cE '^2[[:space:]]5,8' <<<"$out")
+    # PSK: ID, HASH; RSA_SIG: ID, [CERT...,] SIG.
+    if [[ $AUTH == rsa ]]; then auth_re='5,(6,)*9'; else auth_re='5,8'; fi
+    mm=$(grep -cE "^2[[:space:]]$auth_re" <<<"$out")
     qm=$(grep -cE '^32[[:space:]]8,1,' <<<"$out")
     ((mm >= 2 && qm >= 2)) && break
     sleep 0.1
