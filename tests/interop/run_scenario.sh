@@ -224,8 +224,8 @@ wire_check() {
   for ((i = 0; i < 20; i++)); do # tcpdump -U writes each packet at once; allow a little
     out=$(tshark -r "$IKT_DIR/ike.pcap" "${uat[@]}" -Y isakmp -T fields -e isakmp.exchangetype \
       -e isakmp.typepayload 2>/dev/null)
-    # PSK: ID, HASH; RSA_SIG: ID, [CERT...,] SIG.
-    if [[ $AUTH == rsa ]]; then auth_re='5,(6,)*9'; else auth_re='5,8'; fi
+    # PSK: ID, HASH; RSA_SIG: ID, [CERT...,] [CERT_REQ...,] SIG (libreswan sends CR in MM5).
+    if [[ $AUTH == rsa ]]; then auth_re='5,([67],)*9'; else auth_re='5,8'; fi
     mm=$(grep -cE "^2[[:space:]]$auth_re" <<<"$out")
     qm=$(grep -cE '^32[[:space:]]8,1,' <<<"$out")
     ((mm >= 2 && qm >= 2)) && break
