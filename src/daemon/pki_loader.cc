@@ -142,6 +142,21 @@ std::shared_ptr<engine::PkiStore> load_pki(const conf::ConfDb& conf) {
     IKE_LOG_ERROR("Private-key {}: {}; RSA_SIG disabled", key_path, key_file.error().detail);
   }
 
+  // isakmpd(8): "a copy of the public key, suitable for transfer to other hosts, is extracted to
+  // /etc/isakmpd/local.pub": the file next to the private/ directory. It is not needed to run;
+  // a copy that does not belong to local.key would make the peers fail, so say so.
+  fs::path pub = fs::path(key_path).parent_path().parent_path() / "local.pub";
+  std::error_code ec;
+  if (pki->private_key && fs::is_regular_file(pub, ec)) {
+    auto data = read_public(pub);
+    auto k = data ? crypto::rsa_public_key_from_pem(base::view(*data))
+                  : base::Result<crypto::RsaPublicKey>(base::Error{});
+    if (!k || !k->same_key(pki->private_key->public_key())) {
+      IKE_LOG_WARN("{} is not the public half of {}: peers using it as our raw public key will "
+                   "fail (regenerate: openssl rsa -in {} -pubout -out {})",
+                   pub.string(), key_path, key_path, pub.string());
+    }
+  }
   load_pubkeys(tag(conf, "General", "Pubkey-directory", conf::kDefaultPubkeyDirectory), *pki);
   IKE_LOG_DEBUG(Misc, 10,
                 "PKI: {} CA(s), {} certificate(s), {} CRL(s), {} public key(s), private key {}",
