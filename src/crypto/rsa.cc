@@ -50,9 +50,11 @@ base::Status check_public(const EVP_PKEY* pkey, std::size_t* bits_out) {
                             "RSA modulus is even");
   }
   if (!BN_is_odd(e.get()) || BN_is_one(e.get()) || BN_num_bits(e.get()) > 64) {
+    char* dec = BN_bn2dec(e.get());
+    std::string text = dec != nullptr ? dec : "?";
+    OPENSSL_free(dec);
     return base::make_error(ErrorCode::Unsupported, NotifyType::InvalidKeyInformation,
-                            "RSA public exponent {} (must be odd, >= 3, <= 64 bits)",
-                            BN_is_zero(e.get()) ? "0" : (BN_is_one(e.get()) ? "1" : "rejected"));
+                            "RSA public exponent {} (must be odd, >= 3, <= 64 bits)", text);
   }
   *bits_out = bits;
   return base::ok();

@@ -35,7 +35,8 @@ namespace {
 using base::ErrorCode;
 using base::NotifyType;
 using BioPtr = std::unique_ptr<BIO, evp::Deleter<BIO, BIO_free_all>>;
-using StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, evp::Deleter<X509_STORE_CTX, X509_STORE_CTX_free>>;
+using StoreCtxPtr =
+    std::unique_ptr<X509_STORE_CTX, evp::Deleter<X509_STORE_CTX, X509_STORE_CTX_free>>;
 using StorePtr = std::unique_ptr<X509_STORE, evp::Deleter<X509_STORE, X509_STORE_free>>;
 struct StackFree {
   void operator()(STACK_OF(X509) * s) const noexcept { sk_X509_free(s); }

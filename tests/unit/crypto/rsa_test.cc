@@ -139,7 +139,8 @@ TEST(Rsa, PkcsOneRsaPublicKeyPemLoads) {
 }
 
 TEST(Rsa, GarbagePemRejected) {
-  auto r = rsa_public_key_from_pem(bv("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"));
+  auto r =
+      rsa_public_key_from_pem(bv("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"));
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, base::ErrorCode::BadValue);
   EXPECT_FALSE(rsa_private_key_from_pem(bv("not a key")).has_value());
@@ -244,6 +245,11 @@ TEST(Rsa, SignatureRepresentativeAndLengthChecks) {
   longer.insert(longer.begin(), 0);  // same integer, one leading zero: still refused
   expect_invalid_signature(rsa_verify_ike(kp.pub, h, longer), "signature of 257 bytes");
   expect_invalid_signature(rsa_verify_ike(kp.pub, h, base::Bytes{}), "signature of 0 bytes");
+  // s = 0 and s = 1 are fixed points of x^e: they can never produce a type-1 block.
+  expect_invalid_signature(rsa_verify_ike(kp.pub, h, base::Bytes(256, 0)), "does not verify");
+  base::Bytes one(256, 0);
+  one.back() = 1;
+  expect_invalid_signature(rsa_verify_ike(kp.pub, h, one), "does not verify");
   expect_invalid_signature(rsa_verify_ike(kp.pub, base::Bytes(250, 1), *sig),
                            "does not fit");
 }
