@@ -17,8 +17,8 @@
 #include <fmt/format.h>
 
 #include "base/log.h"
-#include "engine/engine_impl.h"
 #include "engine/auth_signature.h"
+#include "engine/engine_impl.h"
 #include "engine/exchanges/common.h"
 #include "engine/ipsec_id.h"
 #include "engine/keymat.h"
