@@ -13,7 +13,8 @@
 #   revoked       the peer's certificate is revoked in the CRL our daemon has: we must reject it
 #   san-mismatch  our daemon claims FQDN ID wrong.ikt.test, not in its certificate: the peer
 #                 must reject it
-#   pubkey        raw public keys, no certificates (isakmpd Pubkey-directory, charon pubkeys)
+#   pubkey        raw public keys, no certificates (isakmpd Pubkey-directory, charon pubkeys,
+#                 pluto leftrsasigkey/rightrsasigkey in RFC 3110 form)
 # shellcheck shell=bash
 
 IKT_RSA_FQDN_L=left.ikt.test
@@ -135,12 +136,34 @@ open(path, "w").write(s)
 PY
 }
 
+# ikt_rsa_3110 PEM: the RFC 3110 form libreswan's leftrsasigkey/rightrsasigkey take ("0s" base64).
+ikt_rsa_3110() {
+  local mod
+  mod=$(openssl rsa -pubin -in "$1" -noout -modulus 2>/dev/null | sed 's/^Modulus=//')
+  python3 -c 'import base64,sys; n=bytes.fromhex(sys.argv[1]); e=(65537).to_bytes(3,"big")
+print("0s"+base64.b64encode(bytes([len(e)])+e+n).decode())' "$mod"
+}
+
 ikt_rsa_pluto() {
   local myid=$MYID peerid=$PEERID
   [[ $RSA_VARIANT == cert-fqdn ]] && myid="@$MYID" peerid="@$PEERID"
   [[ $RSA_VARIANT == san-mismatch ]] && peerid="@wrong.ikt.test"
   mkdir -p "$D/nss"
   certutil -N -d "sql:$D/nss" --empty-password >/dev/null 2>&1 || ikt_fail "certutil -N failed"
+  if [[ $RSA_VARIANT == pubkey ]]; then
+    # Raw keys: the private key enters NSS through a throw-away self-signed certificate; pluto
+    # finds it by the CKAID of leftrsasigkey.
+    openssl req -x509 -new -key "$pki/$host/key.pem" -subj "/CN=$host-raw" -days 30 \
+      -out "$D/raw.crt" 2>/dev/null || ikt_fail "openssl req (raw key) failed"
+    openssl pkcs12 -export -in "$D/raw.crt" -inkey "$pki/$host/key.pem" -name "$host" \
+      -passout pass: -out "$D/$host.p12" 2>/dev/null || ikt_fail "openssl pkcs12 failed"
+    pk12util -i "$D/$host.p12" -d "sql:$D/nss" -W "" >/dev/null 2>&1 || ikt_fail "pk12util failed"
+    # (base64 contains '/': '|' delimits the substitution)
+    sed -i -e 's|^    authby=secret|    authby=rsasig\n    leftrsasigkey='"$(ikt_rsa_3110 "$pki/$host/pub.pem")"'\n    rightrsasigkey='"$(ikt_rsa_3110 "$pki/$other/pub.pem")"'|' \
+      -e "s/^    leftid=.*/    leftid=$myid/" -e "s/^    rightid=.*/    rightid=$peerid/" "$D/ipsec.conf"
+    : >"$D/ipsec.secrets"
+    return 0
+  fi
   openssl pkcs12 -export -in "$pki/$host/cert.pem" -inkey "$pki/$host/key.pem" \
     -certfile "$pki/ca/ca.crt" -name "$host" -passout pass: -out "$D/$host.p12" 2>/dev/null ||
     ikt_fail "openssl pkcs12 failed"
