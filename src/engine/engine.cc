@@ -34,6 +34,9 @@ void Engine::shutdown(base::TimePoint now, bool send_deletes) {
   m_impl->shutdown(now, send_deletes);
 }
 void Engine::set_passive(bool passive) { m_impl->set_passive(passive); }
+void Engine::set_credentials(std::shared_ptr<const PkiStore> pki) {
+  m_impl->set_credentials(std::move(pki));
+}
 std::optional<base::TimePoint> Engine::next_deadline() const { return m_impl->next_deadline(); }
 std::vector<Output> Engine::take_outputs() { return m_impl->take_outputs(); }
 std::string Engine::sa_status_report(base::TimePoint now) const {

@@ -20,6 +20,7 @@
 #include "engine/engine.h"
 #include "engine/exchange.h"
 #include "engine/io.h"
+#include "engine/pki_store.h"
 #include "engine/retransmit.h"
 #include "engine/sa_db.h"
 #include "engine/transitions.h"
@@ -40,6 +41,7 @@ class EngineImpl {
   void on_config_changed(base::TimePoint now);
   void shutdown(base::TimePoint now, bool send_deletes);
   void set_passive(bool passive) { m_options.passive = passive; }
+  void set_credentials(std::shared_ptr<const PkiStore> pki) { m_pki = std::move(pki); }
   std::optional<base::TimePoint> next_deadline() const;
   std::vector<Output> take_outputs();
   std::string sa_status_report(base::TimePoint now) const;
@@ -51,6 +53,7 @@ class EngineImpl {
   const conf::ConfDb& conf() const noexcept { return m_conf; }
   const crypto::Provider& crypto() const noexcept { return m_crypto; }
   base::Random& rng() noexcept { return m_rng; }
+  const PkiStore* pki() const noexcept { return m_pki.get(); }  // null without credentials
   const EngineOptions& options() const noexcept { return m_options; }
   const RetransmitPolicy& retransmit_policy() const noexcept { return m_rtx_policy; }
   SaDb& sas() noexcept { return m_sas; }
@@ -109,6 +112,7 @@ class EngineImpl {
   Engine::Stats m_stats;
   std::string m_last_drop;
   uint64_t m_next_request = 1;
+  std::shared_ptr<const PkiStore> m_pki;
 };
 
 }  // namespace ike::engine
