@@ -11,6 +11,7 @@
 #include "crypto/deterministic_random.h"
 #include "crypto/openssl_provider.h"
 #include "crypto/openssl_random.h"
+#include "daemon/pki_loader.h"
 #include "daemon/result_file.h"
 
 namespace ike::daemon {
@@ -106,6 +107,7 @@ base::Status Daemon::init() {
   }
   m_passive = m_opts.passive;
   m_engine = std::make_unique<engine::Engine>(m_conf, *m_crypto, *m_rng, engine_options());
+  m_engine->set_credentials(load_pki(m_conf));  // RSA_SIG keys and certificates
   return base::ok();
 }
 
@@ -294,6 +296,7 @@ void Daemon::reload(std::string_view why) {
   IKE_LOG_INFO("{}: configuration reloaded from {} (FIFO changes discarded)", why,
                m_opts.config_file);
   apply_log_settings();
+  m_engine->set_credentials(load_pki(m_conf));
   m_engine->on_config_changed(base::Clock::now());
   drain();
 }

@@ -32,7 +32,7 @@ void ConnectionManager::start(EngineImpl& e, base::TimePoint now) {
 void ConnectionManager::check_all(EngineImpl& e, base::TimePoint now) {
   if (e.options().passive) return;
   for (const auto& name : m_active) {
-    if (!is_up_or_pending(e, name)) connect(e, name, now);
+    if (!held(name) && !is_up_or_pending(e, name)) connect(e, name, now);
   }
 }
 
@@ -67,6 +67,7 @@ bool ConnectionManager::is_up_or_pending(const EngineImpl& e, const std::string&
 }
 
 bool ConnectionManager::connect(EngineImpl& e, const std::string& name, base::TimePoint now) {
+  m_held.erase(name);
   auto conn = load_connection_config(e.conf(), name);
   if (!conn) {
     IKE_LOG_WARN("connection {}: {}", name, conn.error().detail);
@@ -96,9 +97,7 @@ bool ConnectionManager::connect(EngineImpl& e, const std::string& name, base::Ti
       return true;
     }
   }
-  auto st = peer->exchange_type == wire::ExchangeType::Aggressive
-                ? am_initiate(e, conn->isakmp_peer, {name}, now)
-                : mm_initiate(e, conn->isakmp_peer, {name}, now);
+  auto st = phase1_initiate(e, conn->isakmp_peer, {name}, now);
   if (!st) IKE_LOG_WARN("connection {}: {}", name, st.error().detail);
   return st.has_value();
 }

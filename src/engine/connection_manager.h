@@ -6,6 +6,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,10 @@ class ConnectionManager {
   // `t <name>`: stops keeping the connection up (isakmpd connection_teardown).
   void forget(const std::string& name) { std::erase(m_active, name); }
 
+  // DPD-action=hold (dpd.h): the watchdog leaves the connection down until `c <name>`.
+  void hold(const std::string& name) { m_held.insert(name); }
+  bool held(const std::string& name) const { return m_held.count(name) != 0; }
+
   const std::vector<std::string>& active() const noexcept { return m_active; }
   std::optional<base::TimePoint> next_check() const noexcept { return m_next_check; }
 
@@ -45,6 +50,7 @@ class ConnectionManager {
   void check_all(EngineImpl& e, base::TimePoint now);
 
   std::vector<std::string> m_active;
+  std::set<std::string> m_held;
   std::optional<base::TimePoint> m_next_check;
   std::optional<base::TimePoint> m_reinit;
   bool m_started = false;

@@ -10,6 +10,7 @@
 #include "engine/engine_impl.h"
 #include "engine/exchanges/common.h"
 #include "engine/nat_t.h"
+#include "engine/rekey.h"
 #include "engine/report.h"
 
 namespace ike::engine {
@@ -33,6 +34,9 @@ void Engine::shutdown(base::TimePoint now, bool send_deletes) {
   m_impl->shutdown(now, send_deletes);
 }
 void Engine::set_passive(bool passive) { m_impl->set_passive(passive); }
+void Engine::set_credentials(std::shared_ptr<const PkiStore> pki) {
+  m_impl->set_credentials(std::move(pki));
+}
 std::optional<base::TimePoint> Engine::next_deadline() const { return m_impl->next_deadline(); }
 std::vector<Output> Engine::take_outputs() { return m_impl->take_outputs(); }
 std::string Engine::sa_status_report(base::TimePoint now) const {
@@ -74,6 +78,8 @@ void EngineImpl::on_tick(base::TimePoint now) {
   expire_exchanges(now);
   expire_sas(now);
   nat_t_send_keepalives(*this, now);
+  rekey_tick(*this, now);
+  m_dpd.on_tick(*this, now);
   m_connections.on_tick(*this, now);
 }
 
@@ -115,11 +121,8 @@ void EngineImpl::expire_sas(base::TimePoint now) {
     if (sa.hard_expiry && now >= *sa.hard_expiry) p2.push_back(spi);
   }
   for (auto spi : p2) {
-    // The kernel expires the SA itself at its hard lifetime; we drop the record.
-    std::optional<IpsecSa> gone = m_sas.remove_ipsec(spi);
-    event(SaEvent{SaEvent::Kind::Phase2Deleted, gone->name, gone->local, gone->peer,
-                  gone->parent, gone->message_id, {gone->in_spi, gone->out_spi},
-                  "hard lifetime expired"});
+    // Features §1.12: hard expiry deletes the SA (kernel SAs and flows) and tells the peer.
+    delete_ipsec_sa(*this, spi, true, "hard lifetime expired");
   }
   std::vector<base::CookiePair> p1;
   for (const auto& [c, sa] : m_sas.isakmp_sas()) {
@@ -141,6 +144,8 @@ std::optional<base::TimePoint> EngineImpl::next_deadline() const {
   for (const auto& [s, sa] : m_sas.ipsec_sas()) consider(sa.hard_expiry);
   consider(m_connections.next_deadline());
   consider(nat_t_next_keepalive(*this));
+  consider(rekey_deadline(*this));
+  consider(m_dpd.next_deadline(*this));
   return d;
 }
 

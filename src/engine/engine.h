@@ -28,6 +28,7 @@ struct EngineOptions {
 };
 
 class EngineImpl;
+struct PkiStore;
 
 class Engine {
  public:
@@ -51,6 +52,9 @@ class Engine {
   // Clean shutdown: DELETE for every SA (IPsec first, then ISAKMP) unless delete_sas is false.
   void shutdown(base::TimePoint now, bool send_deletes);
   void set_passive(bool passive);
+  // RSA_SIG credentials (pki_store.h), built by the daemon from the key/certificate files;
+  // replaced on reload (exchanges in flight use the new snapshot). Null: none.
+  void set_credentials(std::shared_ptr<const PkiStore> pki);
 
   std::optional<base::TimePoint> next_deadline() const;
   std::vector<Output> take_outputs();

@@ -324,6 +324,8 @@ void EngineImpl::run_row(const Transition& row, Exchange* x, const Datagram& d,
     if (m_exchanges.find({h.cookies, h.message_id}) == nullptr) {
       if (IsakmpSa* sa = m_sas.find_isakmp(h.cookies)) sa->iv.end_exchange(h.message_id);
     }
+    // An authenticated message over an ISAKMP SA: the peer is alive (dpd.h).
+    if (st && in.encrypted) m_dpd.heard(h.cookies, now);
   }
   // NAT rebinding (RFC 3947 §4): kept only if the step accepted (authenticated) the message.
   if (rebind) nat_t_rebind_end(*this, h, *rebind, static_cast<bool>(st));

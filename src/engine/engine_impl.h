@@ -16,9 +16,11 @@
 #include "conf/conf_db.h"
 #include "crypto/provider.h"
 #include "engine/connection_manager.h"
+#include "engine/dpd.h"
 #include "engine/engine.h"
 #include "engine/exchange.h"
 #include "engine/io.h"
+#include "engine/pki_store.h"
 #include "engine/retransmit.h"
 #include "engine/sa_db.h"
 #include "engine/transitions.h"
@@ -39,6 +41,7 @@ class EngineImpl {
   void on_config_changed(base::TimePoint now);
   void shutdown(base::TimePoint now, bool send_deletes);
   void set_passive(bool passive) { m_options.passive = passive; }
+  void set_credentials(std::shared_ptr<const PkiStore> pki) { m_pki = std::move(pki); }
   std::optional<base::TimePoint> next_deadline() const;
   std::vector<Output> take_outputs();
   std::string sa_status_report(base::TimePoint now) const;
@@ -50,6 +53,7 @@ class EngineImpl {
   const conf::ConfDb& conf() const noexcept { return m_conf; }
   const crypto::Provider& crypto() const noexcept { return m_crypto; }
   base::Random& rng() noexcept { return m_rng; }
+  const PkiStore* pki() const noexcept { return m_pki.get(); }  // null without credentials
   const EngineOptions& options() const noexcept { return m_options; }
   const RetransmitPolicy& retransmit_policy() const noexcept { return m_rtx_policy; }
   SaDb& sas() noexcept { return m_sas; }
@@ -59,6 +63,8 @@ class EngineImpl {
   ConnectionManager& connections() noexcept { return m_connections; }
   const ConnectionManager& connections() const noexcept { return m_connections; }
   Engine::Stats& mutable_stats() noexcept { return m_stats; }
+  DeadPeerDetector& dpd() noexcept { return m_dpd; }
+  const DeadPeerDetector& dpd() const noexcept { return m_dpd; }
 
   // Sends a datagram (counted).
   void send(const base::SockAddr& local, const base::SockAddr& peer, base::Bytes bytes);
@@ -101,10 +107,12 @@ class EngineImpl {
   SaDb m_sas;
   ExchangeTable m_exchanges;
   ConnectionManager m_connections;
+  DeadPeerDetector m_dpd;
   std::vector<Output> m_outputs;
   Engine::Stats m_stats;
   std::string m_last_drop;
   uint64_t m_next_request = 1;
+  std::shared_ptr<const PkiStore> m_pki;
 };
 
 }  // namespace ike::engine

@@ -27,9 +27,13 @@ constexpr std::array kMm34{
     PayloadCount{PayloadType::NatD, 0, 4},        PayloadCount{PayloadType::NatDDraft, 0, 4},
     PayloadCount{PayloadType::Vendor, 0, kMany},  PayloadCount{PayloadType::CertReq, 0, kMany},
 };
+// HASH (PSK) or SIG (RSA_SIG, with up to 4 CERTs): which one is required depends on the
+// negotiated method and is checked by the step (main_mode.cc verify_auth).
 constexpr std::array kMm56{
-    PayloadCount{PayloadType::Id, 1, 1},       PayloadCount{PayloadType::Hash, 1, 1},
+    PayloadCount{PayloadType::Id, 1, 1},       PayloadCount{PayloadType::Hash, 0, 1},
     PayloadCount{PayloadType::Notify, 0, 8},   PayloadCount{PayloadType::Vendor, 0, kMany},
+    PayloadCount{PayloadType::Sig, 0, 1},      PayloadCount{PayloadType::Cert, 0, 4},
+    PayloadCount{PayloadType::CertReq, 0, kMany},
 };
 constexpr std::array kQm12{
     PayloadCount{PayloadType::Hash, 1, 1},        PayloadCount{PayloadType::Sa, 1, 1},

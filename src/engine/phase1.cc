@@ -7,6 +7,7 @@
 #include "engine/engine_impl.h"
 #include "engine/exchanges/common.h"
 #include "engine/nat_t.h"
+#include "engine/rekey.h"
 
 namespace ike::engine {
 
@@ -36,6 +37,7 @@ void phase1_established(EngineImpl& e, Exchange& x, base::TimePoint now) {
   if (sa.suite.life_seconds != 0) {
     sa.hard_expiry = now + base::Seconds{static_cast<int64_t>(sa.suite.life_seconds)};
   }
+  sa.soft_expiry = soft_expiry_after(e.rng(), now, sa.suite.life_seconds);
   sa.flags = kSaFlagReady | (mm.peer_dpd ? kSaFlagDpd : 0U);
   sa.peer_dpd = mm.peer_dpd;
   sa.peer_id = mm.peer_id_b;
@@ -55,6 +57,7 @@ void phase1_established(EngineImpl& e, Exchange& x, base::TimePoint now) {
                        keylog_cipher_name(stored.cipher, stored.keys.enc_key.size())});
   }
   if (mm.peer_initial_contact) handle_initial_contact(e, cookies);
+  phase1_installed(e, cookies, now);  // retires fading ISAKMP SAs with the peer
   std::vector<std::string> queued = std::move(mm.queued);
   for (const auto& name : queued) {
     IsakmpSa* p1 = e.sas().find_isakmp(cookies);

@@ -427,8 +427,8 @@ base::Error bad_syntax(std::string detail) {
 }  // namespace
 
 bool phase1_auth_method_supported(uint16_t method) noexcept {
-  // TODO(#3): RSA_SIG once signature authentication lands.
-  return method == static_cast<uint16_t>(wire::IkeAuthMethod::PreShared);
+  return method == static_cast<uint16_t>(wire::IkeAuthMethod::PreShared) ||
+         method == static_cast<uint16_t>(wire::IkeAuthMethod::RsaSig);
 }
 
 base::Result<Phase1Suite> decode_phase1_transform(const wire::Transform& t) {

@@ -26,7 +26,7 @@
 
 namespace ike::engine {
 
-// Authentication methods this build implements (PRE_SHARED; RSA_SIG is TODO(#3)).
+// Authentication methods this build implements (PRE_SHARED, RSA_SIG).
 bool phase1_auth_method_supported(uint16_t method) noexcept;
 
 struct Phase1Offer {

@@ -19,9 +19,13 @@ int64_t seconds_until(base::TimePoint t, base::TimePoint now) {
   return d < 0 ? 0 : d;
 }
 
-void timeouts(std::string& out, const std::optional<base::TimePoint>& hard,
-              base::TimePoint now) {
-  out += "<no soft timeout>\n";
+void timeouts(std::string& out, const std::optional<base::TimePoint>& soft,
+              const std::optional<base::TimePoint>& hard, base::TimePoint now) {
+  if (soft) {
+    out += fmt::format("Soft timeout in {} seconds\n", seconds_until(*soft, now));
+  } else {
+    out += "<no soft timeout>\n";
+  }
   if (hard) {
     out += fmt::format("Hard timeout in {} seconds\n", seconds_until(*hard, now));
   } else {
@@ -64,7 +68,7 @@ std::string format_sa_status(const EngineImpl& e, base::TimePoint now) {
     out += fmt::format("src: {} dst: {}\n", sa.local.address.to_string(),
                        sa.peer.address.to_string());
     out += fmt::format("Lifetime: {} seconds\n", sa.suite.life_seconds);
-    timeouts(out, sa.hard_expiry, now);
+    timeouts(out, sa.soft_expiry, sa.hard_expiry, now);
     if (sa.suite.life_kbytes != 0) out += fmt::format("Lifetime: {} kilobytes\n", sa.suite.life_kbytes);
     out += fmt::format("Flags 0x{:08x}\n", sa.flags);
     out += fmt::format("icookie {} rcookie {}\n", c.initiator.hex(), c.responder.hex());
@@ -75,7 +79,7 @@ std::string format_sa_status(const EngineImpl& e, base::TimePoint now) {
     out += fmt::format("src: {} dst: {}\n", sa.local.address.to_string(),
                        sa.peer.address.to_string());
     out += fmt::format("Lifetime: {} seconds\n", sa.life_seconds);
-    timeouts(out, sa.hard_expiry, now);
+    timeouts(out, sa.soft_expiry, sa.hard_expiry, now);
     if (sa.life_kbytes != 0) out += fmt::format("Lifetime: {} kilobytes\n", sa.life_kbytes);
     out += fmt::format("Flags 0x{:08x}\n", sa.flags);
     for (const auto& proto : sa.suite.protocols) {
@@ -148,8 +152,9 @@ std::vector<std::string> format_report_lines(const EngineImpl& e, base::TimePoin
   }
   for (const auto& name : e.connections().active()) {
     auto next = e.connections().next_check();
-    lines.push_back(fmt::format("connection_report: connection {} next check {} seconds", name,
-                                next ? seconds_until(*next, now) : 0));
+    lines.push_back(fmt::format("connection_report: connection {} next check {} seconds{}", name,
+                                next ? seconds_until(*next, now) : 0,
+                                e.connections().held(name) ? " (held: dead peer)" : ""));
   }
   const auto s = e.stats();
   lines.push_back(fmt::format(

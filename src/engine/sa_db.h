@@ -29,6 +29,8 @@ const char* role_name(Role r) noexcept;
 // isakmpd sa.h flag bits, reported by `S` (isakmpd-features.md §1.18).
 inline constexpr uint32_t kSaFlagReady = 0x01;
 inline constexpr uint32_t kSaFlagStayalive = 0x02;
+inline constexpr uint32_t kSaFlagReplaced = 0x04;  // a newer SA took over (rekey.h)
+inline constexpr uint32_t kSaFlagFading = 0x10;    // soft lifetime passed
 inline constexpr uint32_t kSaFlagDpd = 0x80;
 inline constexpr uint32_t kSaFlagNatTEnable = 0x100;     // NAT detected, IKE floated
 inline constexpr uint32_t kSaFlagNatTKeepalive = 0x200;  // we send the keepalives
@@ -44,6 +46,7 @@ struct IsakmpSa {
   Phase1Keys keys;            // SKEYID_d (KEYMAT), SKEYID_a (HASH(n)), enc key (RFC 2409 §5)
   IvChain iv;                 // phase-1 chain (final MM block) + one chain per QM/info M-ID
   base::TimePoint established{};
+  std::optional<base::TimePoint> soft_expiry;  // rekey.h: random 85-95 % of the lifetime
   std::optional<base::TimePoint> hard_expiry;
   uint32_t flags = kSaFlagReady;
   bool peer_dpd = false;                 // the peer sent the DPD vendor ID
@@ -65,6 +68,7 @@ struct IpsecSa {
   std::vector<base::SaInstall> installed;  // every SA added (keys wiped when the record goes)
   std::vector<base::FlowInstall> flows;
   base::TimePoint established{};
+  std::optional<base::TimePoint> soft_expiry;  // rekey.h: random 85-95 % of the lifetime
   std::optional<base::TimePoint> hard_expiry;
   uint64_t life_seconds = 0, life_kbytes = 0;
   uint32_t flags = kSaFlagReady;

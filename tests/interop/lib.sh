@@ -205,3 +205,5 @@ source "$IKT_LIB_DIR/lib_pluto.sh"
 source "$IKT_LIB_DIR/lib_isakmpd.sh"
 # shellcheck source=tests/interop/lib_nat.sh
 source "$IKT_LIB_DIR/lib_nat.sh"
+# shellcheck source=tests/interop/lib_rsa.sh
+source "$IKT_LIB_DIR/lib_rsa.sh"

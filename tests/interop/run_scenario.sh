@@ -38,7 +38,7 @@ case_env="$here/scenarios/$CASE/case.env"
 [[ -f $case_env ]] || { echo "ikt: FAIL: no scenario $case_env" >&2; exit 1; }
 
 CHARON_EXPECT_LOG=() PLUTO_EXPECT_LOG=() EXPECT_QM_KE=""
-DESC="" NAT=no EXPECT=up MODE=tunnel FAIL_NO_P1=yes FOLLOWUP="" PEER_PSK="" ISAKMPD_P1_PLUTO="" CHARON_IKE_PLUTO=""
+DESC="" NAT=no EXPECT=up MODE=tunnel AUTH=psk RSA_VARIANT="" ISAKMPD_EXPECT_LOG="" FAIL_NO_P1=yes FOLLOWUP="" PEER_PSK="" ISAKMPD_P1_PLUTO="" CHARON_IKE_PLUTO=""
 # shellcheck source=/dev/null
 source "$case_env"
 PSK=${IKT_PSK:-ikt-interop-secret-0123456789}
@@ -87,6 +87,8 @@ side_conf() {
       [[ $RIGHT_KIND == libreswan && -n $ISAKMPD_P1_PLUTO ]] && p1=$ISAKMPD_P1_PLUTO
       ikt_isakmpd_conf "$side" "$role" "$p1" "$ISAKMPD_P2" "$MODE" "$psk" ;;
   esac
+  # AUTH=rsa: RSA_SIG with the scripted test PKI (lib_rsa.sh, RSA_VARIANT).
+  if [[ $AUTH == rsa ]]; then ikt_rsa_side_conf "$side" "$(kind_of "$side")"; fi
 }
 
 side_start() {
@@ -208,13 +210,13 @@ check_peer_logs() {
 }
 
 # wire_check: decrypts the capture with the IKE keys of our key log (tshark
-# ikev1_decryption_table): Main Mode 5/6 must decrypt to ID+HASH (so the logged phase 1 key is
+# ikev1_decryption_table): Main Mode 5/6 must decrypt to ID+HASH or ID+[CERT+]SIG (so the logged phase 1 key is
 # the one on the wire), and Quick Mode 1/2 must carry a KE payload exactly when the case uses
 # PFS (case.env EXPECT_QM_KE=yes|no).
 wire_check() {
   [[ $LEFT_KIND == isakmpd && -n $EXPECT_QM_KE ]] || return 0
   command -v tshark >/dev/null || fail "tshark missing (scripts/lab/setup.sh installs it)"
-  local uat=() line ic key out mm=0 qm=0 qm_ke=0 i
+  local uat=() line ic key out mm=0 qm=0 qm_ke=0 i auth_re
   while read -r line; do
     ic=$(field icookie "$line") key=$(field enckey "$line")
     [[ -n $ic && -n $key ]] && uat+=(-o "uat:ikev1_decryption_table:$ic,$key")
@@ -222,7 +224,9 @@ wire_check() {
   for ((i = 0; i < 20; i++)); do # tcpdump -U writes each packet at once; allow a little
     out=$(tshark -r "$IKT_DIR/ike.pcap" "${uat[@]}" -Y isakmp -T fields -e isakmp.exchangetype \
       -e isakmp.typepayload 2>/dev/null)
-    mm=$(grep -cE '^2[[:space:]]5,8' <<<"$out")
+    # PSK: ID, HASH; RSA_SIG: ID, [CERT...,] [CERT_REQ...,] SIG (libreswan sends CR in MM5).
+    if [[ $AUTH == rsa ]]; then auth_re='5,([67],)*9'; else auth_re='5,8'; fi
+    mm=$(grep -cE "^2[[:space:]]$auth_re" <<<"$out")
     # Aggressive Mode: AM3 (HASH_I) stands in for MM5+MM6 (case.env P1_EXCHANGE).
     [[ ${P1_EXCHANGE:-} == AGGRESSIVE ]] && mm=$((2 * $(grep -cE '^4[[:space:]]8$' <<<"$out")))
     qm=$(grep -cE '^32[[:space:]]8,1,' <<<"$out")
@@ -319,6 +323,11 @@ assert_failed_cleanly() {
     ikt_isakmpd_alive L || fail "our isakmpd died"
     ikt_isakmpd_status L >/dev/null || fail "our isakmpd does not answer S"
     ikt_log "PASS our isakmpd still running and answering S"
+    if [[ -n $ISAKMPD_EXPECT_LOG ]]; then
+      grep -qF -- "$ISAKMPD_EXPECT_LOG" "$IKT_DIR/L/isakmpd.stderr" ||
+        fail "our isakmpd did not log '$ISAKMPD_EXPECT_LOG'"
+      ikt_log "PASS our isakmpd logged '$ISAKMPD_EXPECT_LOG'"
+    fi
   fi
 }
 

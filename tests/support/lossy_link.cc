@@ -3,8 +3,10 @@
 
 namespace ike::test {
 
-std::vector<Delivery> LossyLink::transmit(const engine::SendDatagram& d,
+std::vector<Delivery> LossyLink::transmit(const engine::SendDatagram& original,
                                                       bool left_to_right) {
+  engine::SendDatagram d = original;
+  if (tamper) tamper(d, left_to_right);
   uint64_t seq = ++m_seq;
   bool dead = left_to_right ? m_dead_l2r : m_dead_r2l;
   bool dropped = dead || m_drop.count(seq) != 0;

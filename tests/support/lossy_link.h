@@ -4,6 +4,8 @@
 // datagram is also appended to a log (direction + bytes) used by transcript tests.
 #pragma once
 
+#include <functional>
+
 #include <cstdint>
 #include <set>
 #include <string>
@@ -36,6 +38,10 @@ class LossyLink {
   void blackhole(bool left_to_right) {
     (left_to_right ? m_dead_l2r : m_dead_r2l) = true;
   }
+  // Ends blackhole() in both directions (the peer came back).
+  void restore() { m_dead_l2r = m_dead_r2l = false; }
+  // Rewrites datagrams before they are logged and delivered (e.g. strip a vendor ID).
+  std::function<void(engine::SendDatagram&, bool left_to_right)> tamper;
 
   // Passes one datagram through the link: returns what arrives at the other end now (0, 1 or 2
   // copies, possibly preceded by a datagram released from a reorder hold).

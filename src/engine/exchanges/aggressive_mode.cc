@@ -214,6 +214,15 @@ base::Result<base::SecureBytes> aggressive_psk(const conf::ConfDb& conf,
                                : fmt::format("ID {} names no section", id_to_string(idii)));
 }
 
+base::Status phase1_initiate(EngineImpl& e, const std::string& peer_section,
+                             std::vector<std::string> queued, base::TimePoint now) {
+  IKE_TRY(PeerConfig peer, load_peer_config(e.conf(), peer_section));
+  if (peer.exchange_type == wire::ExchangeType::Aggressive) {
+    return am_initiate(e, peer_section, std::move(queued), now);
+  }
+  return mm_initiate(e, peer_section, std::move(queued), now);
+}
+
 // HDR, SA, KE, Ni, IDii, VID -->
 base::Status am_initiate(EngineImpl& e, const std::string& peer_section,
                          std::vector<std::string> queued, base::TimePoint now) {
@@ -236,6 +245,12 @@ base::Status am_initiate(EngineImpl& e, const std::string& peer_section,
   }
   IKE_TRY(Phase1Offer offer, build_phase1_offer(e.conf(), peer_section, e.crypto()));
   for (const auto& s : offer.suites) {
+    if (s.auth_method != wire::IkeAuthMethod::PreShared) {
+      return base::make_error(ErrorCode::Config, NotifyType::None,
+                              "[{}]: Aggressive Mode is implemented with PRE_SHARED only "
+                              "(transform {})",
+                              offer.configuration, s.to_string());
+    }
     if (s.dh_group != offer.suites.front().dh_group) {
       return base::make_error(ErrorCode::Config, NotifyType::None,
                               "[{}]:Transforms mix groups {} and {} (Aggressive Mode needs one)",
@@ -311,6 +326,12 @@ base::Status am_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   auto group = single_group(*sa);
   auto choice = group ? select_phase1(e.conf(), section, *sa, e.crypto())
                       : base::Result<Phase1Choice>(group.error());
+  if (choice && choice->suite.auth_method != wire::IkeAuthMethod::PreShared) {
+    // TODO(#3): signature authentication in Aggressive Mode (auth_payload/verify_auth).
+    choice = base::make_error(ErrorCode::Unsupported, NotifyType::NoProposalChosen,
+                              "Aggressive Mode with {} is not implemented (PRE_SHARED only)",
+                              choice->suite.to_string());
+  }
   if (choice) {
     if (auto st = check_ke(e, choice->suite.dh_group, *ke); !st) choice = st.error();
   }

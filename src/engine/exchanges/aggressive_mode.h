@@ -42,6 +42,12 @@ std::optional<std::string> id_section_name(const wire::IdPayload& id);
 [[nodiscard]] base::Status am_initiate(EngineImpl& e, const std::string& peer_section,
                                        std::vector<std::string> queued, base::TimePoint now);
 
+// Phase 1 as the peer's configuration asks: am_initiate for EXCHANGE_TYPE=AGGRESSIVE, else
+// mm_initiate (connections, re-init, phase-1 and phase-2 rekeys all start phase 1 here).
+[[nodiscard]] base::Status phase1_initiate(EngineImpl& e, const std::string& peer_section,
+                                           std::vector<std::string> queued,
+                                           base::TimePoint now);
+
 base::Status am_r_recv1(EngineImpl&, const Inbound&, base::TimePoint);
 base::Status am_i_recv2(EngineImpl&, Exchange&, const Inbound&, base::TimePoint);
 base::Status am_r_recv3(EngineImpl&, Exchange&, const Inbound&, base::TimePoint);

@@ -1,4 +1,4 @@
-// Main Mode with pre-shared keys (RFC 2409 §5.4), both roles:
+// Main Mode with pre-shared keys (RFC 2409 §5.4) and RSA signatures (§5.1), both roles:
 //
 //   Initiator                          Responder
 //   HDR, SA, VID(DPD)            -->                      MM1
@@ -8,6 +8,8 @@
 //   HDR*, IDii, HASH_I [, N(IC)] -->                      MM5
 //                                <--   HDR*, IDir, HASH_R [, N(IC)]  MM6
 //
+// With RSA_SIG (auth_signature.h): MM3/MM4 add one CERT_REQ per CA, MM5/MM6 carry
+// IDii/IDir, [CERT,] SIG_I/SIG_R instead of the HASH, SKEYID = prf(Ni_b | Nr_b, g^xy).
 // SKEYID = prf(pre-shared-key, Ni_b | Nr_b); HASH_I/HASH_R per keymat.h; INITIAL-CONTACT
 // (RFC 2407 §4.6.3.3) on the first contact with a peer since start, after the HASH and not
 // covered by it (isakmpd). Nonces are 16 bytes as initiator, the responder mirrors the length.
@@ -16,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "base/log.h"
+#include "engine/auth_signature.h"
 #include "engine/engine_impl.h"
 #include "engine/exchanges/common.h"
 #include "engine/ipsec_id.h"
@@ -69,6 +72,37 @@ base::Status check_ke(EngineImpl& e, uint16_t group, const wire::KePayload& ke) 
   return base::ok();
 }
 
+bool uses_signatures(const MainModeData& mm) {
+  return mm.suite.auth_method == wire::IkeAuthMethod::RsaSig;
+}
+
+// The negotiated method needs a credential we have: a PSK, or a private key for RSA_SIG.
+base::Status check_credentials(EngineImpl& e, const PeerConfig& peer, const Phase1Suite& suite) {
+  if (suite.auth_method == wire::IkeAuthMethod::RsaSig) {
+    if (e.pki() == nullptr || !e.pki()->private_key) {
+      return base::make_error(ErrorCode::Config, NotifyType::AuthenticationFailed,
+                              "[{}]: RSA_SIG chosen but no private key is loaded "
+                              "([X509-certificates]:Private-key)",
+                              peer.section);
+    }
+  } else if (!peer.has_psk) {
+    return base::make_error(ErrorCode::Config, NotifyType::AuthenticationFailed,
+                            "[{}]:Authentication missing (pre-shared key required)",
+                            peer.section);
+  }
+  return base::ok();
+}
+
+// KE, nonce [, CERT_REQ per CA with RSA_SIG] (MM3/MM4).
+std::vector<wire::Payload> ke_nonce_payloads(EngineImpl& e, const MainModeData& mm,
+                                             const base::Bytes& ke, const base::Bytes& nonce) {
+  std::vector<wire::Payload> payloads{wire::KePayload{ke}, wire::NoncePayload{nonce}};
+  if (uses_signatures(mm)) {
+    for (auto& cr : certificate_requests(e.pki())) payloads.emplace_back(std::move(cr));
+  }
+  return payloads;
+}
+
 base::Bytes random_bytes(EngineImpl& e, std::size_t n) {
   base::Bytes b(n);
   e.rng().fill(b);
@@ -79,9 +113,14 @@ base::Bytes random_bytes(EngineImpl& e, std::size_t n) {
 base::Result<Phase1Keys> derive_keys(EngineImpl& e, MainModeData& mm, const base::CookiePair& c,
                                      base::ByteView peer_ke) {
   IKE_TRY(base::SecureBytes g_xy, mm.dh->shared_secret(peer_ke));
-  // RFC 2409 §5: for pre-shared keys: SKEYID = prf(pre-shared-key, Ni_b | Nr_b)
-  base::SecureBytes skeyid = skeyid_psk(e.crypto(), mm.suite.hash, base::view(mm.peer.psk),
-                                        base::view(mm.ni_b), base::view(mm.nr_b));
+  // RFC 2409 §5: for signatures: SKEYID = prf(Ni_b | Nr_b, g^xy)
+  //              for pre-shared keys: SKEYID = prf(pre-shared-key, Ni_b | Nr_b)
+  base::SecureBytes skeyid =
+      uses_signatures(mm)
+          ? skeyid_sig(e.crypto(), mm.suite.hash, base::view(mm.ni_b), base::view(mm.nr_b),
+                       base::view(g_xy))
+          : skeyid_psk(e.crypto(), mm.suite.hash, base::view(mm.peer.psk), base::view(mm.ni_b),
+                       base::view(mm.nr_b));
   IKE_TRY(std::size_t key_bytes, mm.suite.enc_key_bytes());
   Phase1KeyInputs in;
   in.hash = mm.suite.hash;
@@ -123,7 +162,14 @@ base::Result<base::Bytes> build_auth_message(EngineImpl& e, Exchange& x) {
                          : hash_r(e.crypto(), mm.suite.hash, base::view(mm.keys.skeyid),
                                   base::view(mm.g_xi), base::view(mm.g_xr), x.key.cookies,
                                   base::view(mm.sai_b), base::view(id_b));
-  std::vector<wire::Payload> payloads{id, wire::HashPayload{std::move(hash)}};
+  std::vector<wire::Payload> payloads{id};
+  if (uses_signatures(mm)) {
+    // RFC 2409 §5.1: SIG_I / SIG_R = the signature over HASH_I / HASH_R.
+    IKE_TRY(std::vector<wire::Payload> auth, sign_phase1(e.pki(), base::view(hash), id));
+    for (auto& pl : auth) payloads.push_back(std::move(pl));
+  } else {
+    payloads.emplace_back(wire::HashPayload{std::move(hash)});
+  }
   if (e.sas().first_contact(x.peer.address)) {
     payloads.emplace_back(initial_contact_notify(x.key.cookies));
   }
@@ -140,6 +186,15 @@ base::Status verify_auth(EngineImpl& e, Exchange& x, const Inbound& in) {
   const wire::PayloadEntry* id_entry = in.entry(wire::PayloadType::Id);
   const auto* id = in.find<wire::IdPayload>();
   const auto* hash = in.find<wire::HashPayload>();
+  const auto* sig = in.find<wire::SigPayload>();
+  const char* what = x.role == Role::Responder ? "MM5" : "MM6";
+  if (uses_signatures(mm) ? sig == nullptr || hash != nullptr : hash == nullptr || sig != nullptr) {
+    return base::make_error(ErrorCode::BadValue, NotifyType::PayloadMalformed,
+                            "{}: {} needs {} (got HASH {}, SIG {})", what,
+                            uses_signatures(mm) ? "RSA_SIG" : "PRE_SHARED",
+                            uses_signatures(mm) ? "SIG and no HASH" : "HASH and no SIG",
+                            hash != nullptr ? "yes" : "no", sig != nullptr ? "yes" : "no");
+  }
   base::ByteView id_b = base::view(id_entry->body);
   base::Bytes expected =
       x.role == Role::Responder
@@ -147,7 +202,12 @@ base::Status verify_auth(EngineImpl& e, Exchange& x, const Inbound& in) {
                    base::view(mm.g_xr), x.key.cookies, base::view(mm.sai_b), id_b)
           : hash_r(e.crypto(), mm.suite.hash, base::view(mm.keys.skeyid), base::view(mm.g_xi),
                    base::view(mm.g_xr), x.key.cookies, base::view(mm.sai_b), id_b);
-  if (!crypto::constant_time_equal(base::view(expected), base::view(hash->data))) {
+  if (uses_signatures(mm)) {
+    IKE_TRY(std::string how, verify_phase1_signature(e.pki(), *id, in.all<wire::CertPayload>(),
+                                                     *sig, base::view(expected)));
+    IKE_LOG_DEBUG(Exchange, 20, "{}: {} verified with {}", x.name,
+                  x.role == Role::Responder ? "SIG_I" : "SIG_R", how);
+  } else if (!crypto::constant_time_equal(base::view(expected), base::view(hash->data))) {
     return base::make_error(ErrorCode::Auth, NotifyType::InvalidHashInformation, "{} mismatch",
                             x.role == Role::Responder ? "HASH_I" : "HASH_R");
   }
@@ -174,9 +234,10 @@ base::Status mm_initiate(EngineImpl& e, const std::string& peer_section,
     return base::make_error(ErrorCode::Config, NotifyType::None,
                             "[{}]:Address missing, cannot initiate", peer_section);
   }
-  if (!peer.has_psk) {
+  if (!peer.has_psk && (e.pki() == nullptr || !e.pki()->private_key)) {
     return base::make_error(ErrorCode::Config, NotifyType::None,
-                            "[{}]:Authentication missing (pre-shared key required)",
+                            "[{}]:Authentication missing (pre-shared key or RSA private key "
+                            "required)",
                             peer_section);
   }
   IKE_TRY(Phase1Offer offer, build_phase1_offer(e.conf(), peer_section, e.crypto()));
@@ -211,9 +272,11 @@ base::Status mm_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   const Datagram& d = *in.datagram;
   IKE_TRY(std::string section, find_phase1_peer_for_address(e.conf(), d.peer.address));
   IKE_TRY(PeerConfig peer, load_peer_config(e.conf(), section));
-  if (!peer.has_psk) {
+  if (!peer.has_psk && (e.pki() == nullptr || !e.pki()->private_key)) {
     return base::make_error(ErrorCode::Config, NotifyType::None,
-                            "[{}]:Authentication missing (pre-shared key required)", section);
+                            "[{}]:Authentication missing (pre-shared key or RSA private key "
+                            "required)",
+                            section);
   }
   const wire::PayloadEntry* sa_entry = in.entry(wire::PayloadType::Sa);
   auto choice = select_phase1(e.conf(), section, *in.find<wire::SaPayload>(), e.crypto());
@@ -229,6 +292,7 @@ base::Status mm_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
     return base::ok();
   }
   IKE_TRY(crypto::CipherAlg cipher, choice->suite.cipher());
+  IKE_TRY_VOID(check_credentials(e, peer, choice->suite));
   Exchange x;
   x.key = ExchangeKey{base::CookiePair{in.header.cookies.initiator, e.new_cookie()},
                       base::MessageId{0}};
@@ -262,6 +326,7 @@ base::Status mm_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   MainModeData& mm = *x.mm;
   IKE_TRY(Phase1Suite suite, accept_phase1_reply(mm.offer, *in.find<wire::SaPayload>()));
   IKE_TRY(crypto::CipherAlg cipher, suite.cipher());
+  IKE_TRY_VOID(check_credentials(e, mm.peer, suite));
   IKE_TRY(auto dh, e.crypto().dh_generate(suite.dh_group, e.rng()));
   // Commit: the exchange learns the responder cookie.
   e.exchanges().rekey(x.key, ExchangeKey{in.header.cookies, base::MessageId{0}});
@@ -274,7 +339,7 @@ base::Status mm_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   mm.dh = std::move(dh);
   mm.g_xi = mm.dh->public_value();
   mm.ni_b = random_bytes(e, kNonceSize);
-  std::vector<wire::Payload> payloads{wire::KePayload{mm.g_xi}, wire::NoncePayload{mm.ni_b}};
+  std::vector<wire::Payload> payloads = ke_nonce_payloads(e, mm, mm.g_xi, mm.ni_b);
   nat_t_add_nat_d(e, x, mm.suite.hash, mm.nat, payloads);
   x.state = State::MmISent3;
   e.send_exchange_message(x, build_clear(mm_header(x.key.cookies), payloads), now, true);
@@ -301,7 +366,7 @@ base::Status mm_r_recv3(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   mm.keys = std::move(keys);
   mm.iv = IvChain(mm.keys.iv);
   mm.nat = nat;
-  std::vector<wire::Payload> payloads{wire::KePayload{mm.g_xr}, wire::NoncePayload{mm.nr_b}};
+  std::vector<wire::Payload> payloads = ke_nonce_payloads(e, mm, mm.g_xr, mm.nr_b);
   nat_t_add_nat_d(e, x, mm.suite.hash, mm.nat, payloads);
   x.state = State::MmRSent4;
   e.send_exchange_message(x, build_clear(mm_header(x.key.cookies), payloads), now, true);

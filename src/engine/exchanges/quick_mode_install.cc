@@ -11,6 +11,7 @@
 #include "engine/esp_keys.h"
 #include "engine/ipsec_id.h"
 #include "engine/nat_t.h"
+#include "engine/rekey.h"
 
 namespace ike::engine {
 
@@ -105,6 +106,7 @@ base::Status install_phase2(EngineImpl& e, Exchange& x, IsakmpSa& sa, base::Time
   if (rec.life_seconds != 0) {
     rec.hard_expiry = now + base::Seconds{static_cast<int64_t>(rec.life_seconds)};
   }
+  rec.soft_expiry = soft_expiry_after(e.rng(), now, rec.life_seconds);
   for (const auto& s : installs) e.kernel(KernelAddSa{s});
   if (e.options().install_flows) {
     base::EncapMode mode = encap_mode(suite.protocols.front().encapsulation);
@@ -139,6 +141,7 @@ base::Status install_phase2(EngineImpl& e, Exchange& x, IsakmpSa& sa, base::Time
                 detail, in.value, out.value);
   e.event(SaEvent{SaEvent::Kind::Phase2Established, stored.name, stored.local, stored.peer,
                   sa.cookies, x.key.message_id, {in, out}, detail});
+  phase2_installed(e, in, now);  // deletes the pair this one replaces
   return base::ok();
 }
 

@@ -279,14 +279,12 @@ TEST_F(Phase1PolicyTest, ConfigurationErrorsNameTheSection) {
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, base::ErrorCode::Config);
   EXPECT_EQ(missing.error().detail, "no such ISAKMP-transform section [NO-SUCH-TRANSFORM]");
-  // The built-in default configuration offers RSA_SIG, which this build cannot do yet.
+  // The built-in default configuration offers 3DES-SHA-RSA_SIG (issue #3: supported).
   auto dflt = build_phase1_offer(m_conf, "peer-default-does-not-exist", m_p);
   ASSERT_FALSE(dflt);
   EXPECT_EQ(dflt.error().detail, "no such ISAKMP-peer section [peer-default-does-not-exist]");
   auto rsa = build_phase1_offer(m_conf, "Default-phase-1", m_p);
-  ASSERT_FALSE(rsa);
-  EXPECT_EQ(rsa.error().detail,
-            "[3DES-SHA-RSA_SIG]: AUTHENTICATION_METHOD RSA_SIG not supported");
+  EXPECT_TRUE(rsa) << rsa.error().detail;
   // ANY cannot be offered.
   auto any = build_phase1_offer(m_conf, "peer-any", m_p);
   ASSERT_FALSE(any);

@@ -1,0 +1,247 @@
+// Certificate parsing and chain verification of x509.h on OpenSSL 3.
+#include "crypto/x509.h"
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+#include "crypto/evp.h"
+#include "crypto/rsa_internal.h"
+
+namespace ike::crypto {
+
+struct X509Handle {
+  X509* x = nullptr;
+  ~X509Handle() { X509_free(x); }
+};
+
+struct StoreHandle {
+  X509_STORE* store = nullptr;
+  std::vector<X509_CRL*> crls;
+  StoreHandle() : store(X509_STORE_new()) {}
+  ~StoreHandle() {
+    X509_STORE_free(store);
+    for (X509_CRL* c : crls) X509_CRL_free(c);
+  }
+  StoreHandle(const StoreHandle&) = delete;
+  StoreHandle& operator=(const StoreHandle&) = delete;
+};
+
+namespace {
+
+using base::ErrorCode;
+using base::NotifyType;
+using BioPtr = std::unique_ptr<BIO, evp::Deleter<BIO, BIO_free_all>>;
+using StoreCtxPtr =
+    std::unique_ptr<X509_STORE_CTX, evp::Deleter<X509_STORE_CTX, X509_STORE_CTX_free>>;
+using StorePtr = std::unique_ptr<X509_STORE, evp::Deleter<X509_STORE, X509_STORE_free>>;
+struct StackFree {
+  void operator()(STACK_OF(X509) * s) const noexcept { sk_X509_free(s); }
+};
+using StackPtr = std::unique_ptr<STACK_OF(X509), StackFree>;
+
+constexpr std::size_t kMaxPemCertificates = 16;
+
+base::Error bad_cert(ErrorCode code, std::string detail) {
+  return base::Error{code, NotifyType::InvalidCertificate, std::move(detail)};
+}
+
+std::string name_text(const X509_NAME* name) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio || X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253) < 0) return "?";
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(len));
+}
+
+base::Bytes asn1_bytes(const ASN1_STRING* s) {
+  const unsigned char* d = ASN1_STRING_get0_data(s);
+  return base::Bytes(d, d + ASN1_STRING_length(s));
+}
+
+}  // namespace
+
+base::Result<Certificate> Certificate::from_der(base::ByteView der) {
+  if (der.empty()) return bad_cert(ErrorCode::Truncated, "empty certificate");
+  if (der.size() > kMaxCertificateSize) {
+    return bad_cert(ErrorCode::TooMany, fmt::format("certificate of {} bytes (limit {})",
+                                                    der.size(), kMaxCertificateSize));
+  }
+  const unsigned char* p = der.data();
+  X509* x = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
+  if (x == nullptr) {
+    return bad_cert(ErrorCode::BadValue,
+                    fmt::format("not a DER X.509 certificate: {}", evp::drain_errors()));
+  }
+  auto h = std::make_shared<X509Handle>();
+  h->x = x;
+  auto used = static_cast<std::size_t>(p - der.data());
+  if (used != der.size()) {
+    return bad_cert(ErrorCode::BadLength,
+                    fmt::format("{} trailing bytes after the certificate", der.size() - used));
+  }
+  Certificate c;
+  c.m_x = std::move(h);
+  c.m_der = base::to_bytes(der);
+  return c;
+}
+
+base::Result<std::vector<Certificate>> Certificate::from_pem(base::ByteView pem) {
+  if (pem.size() > kMaxPemSize) {
+    return bad_cert(ErrorCode::TooMany, fmt::format("PEM file of {} bytes", pem.size()));
+  }
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  std::vector<Certificate> out;
+  while (out.size() < kMaxPemCertificates) {
+    X509* x = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
+    if (x == nullptr) break;
+    unsigned char* der = nullptr;
+    int len = i2d_X509(x, &der);
+    X509_free(x);
+    if (len <= 0) return evp::crypto_failure("i2d_X509");
+    auto c = from_der(base::ByteView(der, static_cast<std::size_t>(len)));
+    OPENSSL_free(der);
+    if (!c) return c.error();
+    out.push_back(std::move(*c));
+  }
+  ERR_clear_error();  // the PEM_R_NO_START_LINE that ends the loop
+  if (out.empty()) return bad_cert(ErrorCode::BadValue, "no PEM CERTIFICATE block");
+  return out;
+}
+
+base::Bytes Certificate::subject_der() const {
+  unsigned char* der = nullptr;
+  int len = i2d_X509_NAME(X509_get_subject_name(m_x->x), &der);
+  if (len <= 0) return {};
+  base::Bytes out(der, der + len);
+  OPENSSL_free(der);
+  return out;
+}
+
+std::string Certificate::subject_text() const {
+  return name_text(X509_get_subject_name(m_x->x));
+}
+std::string Certificate::issuer_text() const { return name_text(X509_get_issuer_name(m_x->x)); }
+
+bool Certificate::issued_by_itself() const {
+  return X509_NAME_cmp(X509_get_subject_name(m_x->x), X509_get_issuer_name(m_x->x)) == 0;
+}
+
+std::vector<SubjectAltName> Certificate::alt_names() const {
+  std::vector<SubjectAltName> out;
+  auto* names = static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(m_x->x, NID_subject_alt_name, nullptr, nullptr));
+  if (names == nullptr) {
+    ERR_clear_error();
+    return out;
+  }
+  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* g = sk_GENERAL_NAME_value(names, i);
+    SubjectAltName s;
+    switch (g->type) {
+      case GEN_IPADD:
+        s.kind = SubjectAltName::Kind::Ip;
+        s.value = asn1_bytes(g->d.iPAddress);
+        break;
+      case GEN_DNS:
+        s.kind = SubjectAltName::Kind::Dns;
+        s.value = asn1_bytes(g->d.dNSName);
+        break;
+      case GEN_EMAIL:
+        s.kind = SubjectAltName::Kind::Email;
+        s.value = asn1_bytes(g->d.rfc822Name);
+        break;
+      case GEN_DIRNAME: {
+        s.kind = SubjectAltName::Kind::DirName;
+        unsigned char* der = nullptr;
+        int len = i2d_X509_NAME(g->d.directoryName, &der);
+        if (len > 0) s.value.assign(der, der + len);
+        OPENSSL_free(der);
+        break;
+      }
+      default:
+        s.kind = SubjectAltName::Kind::Other;
+        break;
+    }
+    out.push_back(std::move(s));
+  }
+  GENERAL_NAMES_free(names);
+  return out;
+}
+
+base::Result<RsaPublicKey> Certificate::public_key() const {
+  EVP_PKEY* p = X509_get_pubkey(m_x->x);  // new reference
+  if (p == nullptr) {
+    return bad_cert(ErrorCode::BadValue,
+                    fmt::format("certificate key unreadable: {}", evp::drain_errors()));
+  }
+  auto h = std::make_shared<RsaKeyHandle>();
+  h->pkey.reset(p);
+  auto k = RsaPublicKey::from_handle(std::move(h));
+  if (!k) {
+    return bad_cert(ErrorCode::Unsupported,
+                    fmt::format("certificate '{}': {}", subject_text(), k.error().detail));
+  }
+  return k;
+}
+
+TrustStore::TrustStore() : m_store(std::make_shared<StoreHandle>()) {}
+
+void TrustStore::add_ca(const Certificate& ca) {
+  X509_STORE_add_cert(m_store->store, ca.handle()->x);
+  ERR_clear_error();  // a duplicate is not an error
+  m_cas.push_back(ca);
+}
+
+base::Status TrustStore::add_crl_pem(base::ByteView pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  std::size_t added = 0;
+  while (X509_CRL* crl = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr)) {
+    X509_STORE_add_crl(m_store->store, crl);
+    m_store->crls.push_back(crl);
+    ++added;
+  }
+  ERR_clear_error();
+  if (added == 0) {
+    return base::make_error(ErrorCode::BadValue, NotifyType::None, "no PEM X509 CRL block");
+  }
+  m_crl_count += added;
+  return base::ok();
+}
+
+base::Status TrustStore::verify(const Certificate& leaf,
+                                std::span<const Certificate> intermediates,
+                                std::optional<int64_t> unix_time) const {
+  X509_STORE* store = m_store->store;
+  StorePtr self_store;
+  if (m_accept_self_signed && leaf.issued_by_itself()) {
+    // [X509-certificates]:Accept-self-signed: the leaf is its own trust anchor (its signature,
+    // validity are still checked; no CRL can exist for a self-issued leaf, so none is required).
+    self_store.reset(X509_STORE_new());
+    if (!self_store) return evp::crypto_failure("X509_STORE_new");
+    X509_STORE_add_cert(self_store.get(), leaf.handle()->x);
+    for (X509_CRL* c : m_store->crls) X509_STORE_add_crl(self_store.get(), c);
+    store = self_store.get();
+  }
+  StackPtr chain(sk_X509_new_null());
+  for (const auto& c : intermediates) sk_X509_push(chain.get(), c.handle()->x);
+  StoreCtxPtr ctx(X509_STORE_CTX_new());
+  if (!ctx || !chain ||
+      X509_STORE_CTX_init(ctx.get(), store, leaf.handle()->x, chain.get()) != 1) {
+    return evp::crypto_failure("X509_STORE_CTX_init");
+  }
+  if (m_crl_count > 0 && !self_store) X509_STORE_CTX_set_flags(ctx.get(), X509_V_FLAG_CRL_CHECK);
+  if (unix_time) X509_STORE_CTX_set_time(ctx.get(), 0, static_cast<time_t>(*unix_time));
+  if (X509_verify_cert(ctx.get()) == 1) return base::ok();
+  int err = X509_STORE_CTX_get_error(ctx.get());
+  int depth = X509_STORE_CTX_get_error_depth(ctx.get());
+  ERR_clear_error();
+  return base::make_error(ErrorCode::Auth, NotifyType::InvalidCertificate,
+                          "certificate '{}': {} at depth {}", leaf.subject_text(),
+                          X509_verify_cert_error_string(err), depth);
+}
+
+}  // namespace ike::crypto

@@ -1,0 +1,94 @@
+// X.509 for IKEv1 RSA_SIG (RFC 2408 §3.9 CERT, encoding X.509 Certificate - Signature = 4;
+// features §1.8): hostile-input parsing of certificates (DER size-capped, whole input consumed,
+// parsed by OpenSSL), the subjectAltName entries (ALL of them, isakmpd looks at the first only)
+// and subject DN used to match the peer's ID, and a trust store (CA certificates, CRLs,
+// Accept-self-signed) that verifies a certificate chain. Verification never fetches anything: no
+// AIA / CRL distribution point / OCSP URL in a certificate is ever dereferenced (OpenSSL's
+// X509_verify_cert does no I/O; the CRLs are the ones the daemon read from CRL-directory). With
+// at least one CRL loaded the leaf is checked against them (X509_V_FLAG_CRL_CHECK, as isakmpd).
+// Objects are immutable after loading and cheap to copy.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/bytes.h"
+#include "base/result.h"
+#include "crypto/rsa.h"
+
+namespace ike::crypto {
+
+// A CERT payload larger than this is refused before OpenSSL sees it (features: reliability
+// class 10). Real host certificates are 0.8-3 KiB.
+inline constexpr std::size_t kMaxCertificateSize = 16 * 1024;
+
+struct X509Handle;
+
+struct SubjectAltName {
+  enum class Kind { Ip, Dns, Email, DirName, Other };
+  Kind kind = Kind::Other;
+  base::Bytes value;  // Ip: 4 or 16 octets; Dns/Email: the IA5String; DirName: DER Name
+};
+
+class Certificate {
+ public:
+  // Errors (ErrorCode::BadValue / TooMany, notify INVALID_CERTIFICATE): empty, larger than
+  // kMaxCertificateSize, not DER X.509, trailing bytes after the certificate.
+  [[nodiscard]] static base::Result<Certificate> from_der(base::ByteView der);
+  // Every "CERTIFICATE" block of a PEM file (at least one; at most 16).
+  [[nodiscard]] static base::Result<std::vector<Certificate>> from_pem(base::ByteView pem);
+
+  const base::Bytes& der() const noexcept { return m_der; }
+  base::Bytes subject_der() const;
+  std::string subject_text() const;  // RFC 2253 form, for logs
+  std::string issuer_text() const;
+  std::vector<SubjectAltName> alt_names() const;
+  // The certificate's RSA key (rsa.h policy applied). Errors: Unsupported for a non-RSA key or
+  // a key outside the policy, notify INVALID_CERTIFICATE.
+  [[nodiscard]] base::Result<RsaPublicKey> public_key() const;
+  bool issued_by_itself() const;  // subject == issuer
+
+  const X509Handle* handle() const noexcept { return m_x.get(); }
+
+ private:
+  std::shared_ptr<const X509Handle> m_x;
+  base::Bytes m_der;
+};
+
+struct StoreHandle;
+
+class TrustStore {
+ public:
+  TrustStore();
+  void add_ca(const Certificate& ca);
+  // PEM "X509 CRL" blocks. Errors: BadValue when none parses.
+  [[nodiscard]] base::Status add_crl_pem(base::ByteView pem);
+  void set_accept_self_signed(bool v) noexcept { m_accept_self_signed = v; }
+  bool accept_self_signed() const noexcept { return m_accept_self_signed; }
+  std::size_t ca_count() const noexcept { return m_cas.size(); }
+  std::size_t crl_count() const noexcept { return m_crl_count; }
+  const std::vector<Certificate>& cas() const noexcept { return m_cas; }
+
+  // Verifies `leaf` (with `intermediates` as untrusted chain material) up to a CA of the store;
+  // a self-signed leaf is its own anchor when Accept-self-signed is set (signature and validity
+  // checked, no CRL required). With CRLs loaded the
+  // leaf is checked against them (X509_V_FLAG_CRL_CHECK: a revoked leaf fails; a leaf whose
+  // issuer has no CRL fails too, "unable to get certificate CRL", as isakmpd). `unix_time`
+  // overrides the verification time (tests); default: now. Errors: ErrorCode::Auth, notify
+  // INVALID_CERTIFICATE, detail "certificate '<subject>': <OpenSSL verify error> at depth N".
+  [[nodiscard]] base::Status verify(const Certificate& leaf,
+                                    std::span<const Certificate> intermediates,
+                                    std::optional<int64_t> unix_time = std::nullopt) const;
+
+ private:
+  std::shared_ptr<StoreHandle> m_store;
+  std::vector<Certificate> m_cas;
+  std::size_t m_crl_count = 0;
+  bool m_accept_self_signed = false;
+};
+
+}  // namespace ike::crypto

@@ -1,0 +1,139 @@
+// Signature authentication of auth_signature.h.
+#include "engine/auth_signature.h"
+
+#include <fmt/format.h>
+
+#include "engine/ipsec_id.h"
+#include "wire/registry.h"
+
+namespace ike::engine {
+
+namespace {
+
+using base::ErrorCode;
+using base::NotifyType;
+
+constexpr auto kX509Sig = static_cast<uint8_t>(wire::CertEncoding::X509Sig);
+
+base::Status check_signature(const crypto::RsaPublicKey& key, base::ByteView hash,
+                             const wire::SigPayload& sig, const std::string& whose) {
+  auto st = crypto::rsa_verify_ike(key, hash, base::view(sig.data));
+  if (!st) {
+    return base::make_error(ErrorCode::Auth, NotifyType::InvalidSignature, "SIG with {}: {}",
+                            whose, st.error().detail);
+  }
+  return base::ok();
+}
+
+// Certificate -> its verified key, or the error of the failed check.
+base::Result<crypto::RsaPublicKey> verified_key(const PkiStore& pki,
+                                                const crypto::Certificate& leaf,
+                                                std::span<const crypto::Certificate> chain) {
+  IKE_TRY_VOID(pki.trust.verify(leaf, chain));
+  return leaf.public_key();
+}
+
+}  // namespace
+
+std::vector<wire::CertReqPayload> certificate_requests(const PkiStore* pki) {
+  std::vector<wire::CertReqPayload> out;
+  if (pki == nullptr) return out;
+  for (const auto& ca : pki->trust.cas()) {
+    // RFC 2408 §3.10: Certificate Authority = the DER distinguished name of an acceptable CA.
+    out.push_back(wire::CertReqPayload{kX509Sig, ca.subject_der()});
+  }
+  return out;
+}
+
+base::Result<std::vector<wire::Payload>> sign_phase1(const PkiStore* pki, base::ByteView hash,
+                                                     const wire::IdPayload& our_id) {
+  if (pki == nullptr || !pki->private_key) {
+    return base::make_error(ErrorCode::Config, NotifyType::None,
+                            "RSA_SIG: no private key loaded ([X509-certificates]:Private-key)");
+  }
+  std::vector<wire::Payload> out;
+  if (auto cert = pki->local_certificate(our_id)) {
+    out.emplace_back(wire::CertPayload{kX509Sig, cert->der()});
+  }
+  IKE_TRY(base::Bytes sig, crypto::rsa_sign_ike(*pki->private_key, hash));
+  out.emplace_back(wire::SigPayload{std::move(sig)});
+  return out;
+}
+
+base::Result<std::string> verify_phase1_signature(const PkiStore* pki,
+                                                  const wire::IdPayload& peer_id,
+                                                  std::span<const wire::CertPayload* const> certs,
+                                                  const wire::SigPayload& sig,
+                                                  base::ByteView expected_hash) {
+  const std::string id_text = id_to_string(peer_id);
+  if (pki == nullptr) {
+    return base::make_error(ErrorCode::Auth, NotifyType::AuthenticationFailed,
+                            "RSA_SIG from {}: no credentials loaded", id_text);
+  }
+  // Parse every X.509 CERT (hostile input: size-capped, whole DER consumed).
+  std::vector<crypto::Certificate> received;
+  std::size_t other_encodings = 0;
+  for (const wire::CertPayload* c : certs) {
+    if (c->encoding != kX509Sig) {
+      ++other_encodings;
+      continue;
+    }
+    if (received.size() == kMaxPeerCertificates) {
+      return base::make_error(ErrorCode::TooMany, NotifyType::InvalidCertificate,
+                              "more than {} CERT payloads", kMaxPeerCertificates);
+    }
+    auto parsed = crypto::Certificate::from_der(base::view(c->data));
+    if (!parsed) {
+      return base::make_error(ErrorCode::Auth, NotifyType::InvalidCertificate,
+                              "CERT #{} from {}: {}", received.size() + 1, id_text,
+                              parsed.error().detail);
+    }
+    received.push_back(std::move(*parsed));
+  }
+  if (received.empty() && other_encodings > 0) {
+    return base::make_error(ErrorCode::Unsupported, NotifyType::CertTypeUnsupported,
+                            "{} CERT payload(s) from {}, none of encoding X509_SIG",
+                            other_encodings, id_text);
+  }
+  if (!received.empty()) {
+    // The end-entity certificate is the one that carries the peer's ID.
+    std::optional<base::Error> id_error;
+    for (std::size_t i = 0; i < received.size(); ++i) {
+      auto match = certificate_matches_id(received[i], peer_id);
+      if (!match) {
+        if (!id_error) id_error = match.error();
+        continue;
+      }
+      std::vector<crypto::Certificate> chain;
+      for (std::size_t j = 0; j < received.size(); ++j) {
+        if (j != i) chain.push_back(received[j]);
+      }
+      IKE_TRY(crypto::RsaPublicKey key, verified_key(*pki, received[i], chain));
+      std::string whose = fmt::format("certificate '{}'", received[i].subject_text());
+      IKE_TRY_VOID(check_signature(key, expected_hash, sig, whose));
+      return whose;
+    }
+    return *id_error;
+  }
+  // No CERT: a peer certificate installed in Cert-directory, then a raw public key.
+  auto local = pki->certificates_for(peer_id);
+  if (!local.empty()) {
+    IKE_TRY(crypto::RsaPublicKey key, verified_key(*pki, local.front(), {}));
+    std::string whose = fmt::format("certificate '{}' (Cert-directory)",
+                                    local.front().subject_text());
+    IKE_TRY_VOID(check_signature(key, expected_hash, sig, whose));
+    return whose;
+  }
+  if (const crypto::RsaPublicKey* key = pki->raw_public_key(peer_id)) {
+    std::string whose = "raw public key " + *pubkey_name(peer_id);
+    IKE_TRY_VOID(check_signature(*key, expected_hash, sig, whose));
+    return whose;
+  }
+  auto name = pubkey_name(peer_id);
+  return base::make_error(ErrorCode::Auth, NotifyType::AuthenticationFailed,
+                          "no CERT from {}, no certificate for it in Cert-directory and no "
+                          "public key {}",
+                          id_text, name ? "Pubkey-directory/" + *name : "(ID type has none)");
+}
+
+}  // namespace ike::engine

@@ -1,0 +1,66 @@
+// Phase-1 RSA signature authentication (RFC 2409 §5.1, features §1.2 and §1.8), written once for
+// Main Mode and Aggressive Mode:
+//
+//   Main Mode                                 Aggressive Mode
+//   HDR, KE, Ni [, CERT_REQ]    -->           HDR, SA, KE, Ni, IDii [, CERT_REQ] -->
+//            <-- HDR, KE, Nr [, CERT_REQ]     <-- HDR, SA, KE, Nr, IDir, [CERT,] SIG_R [, CERT_REQ]
+//   HDR*, IDii, [CERT,] SIG_I   -->           HDR, [CERT,] SIG_I -->
+//            <-- HDR*, IDir, [CERT,] SIG_R
+//
+// SKEYID = prf(Ni_b | Nr_b, g^xy) (keymat.h skeyid_sig); SIG_I / SIG_R are RSA signatures
+// (crypto/rsa.h: PKCS#1 v1.5 over the raw HASH_I / HASH_R, no DigestInfo). How an exchange uses
+// this file:
+//   1. with the KE/nonce message: append certificate_requests(pki) (one X509_SIG CERT_REQ per CA
+//      of CA-directory, the CA's subject DN as authority);
+//   2. to authenticate: compute HASH_I / HASH_R exactly as for PSK (keymat.h) and append
+//      sign_phase1(pki, hash, our_id) after the ID payload ([CERT,] SIG);
+//   3. on the peer's ID/SIG message: verify_phase1_signature(pki, peer_id, CERT payloads, SIG,
+//      expected HASH) BEFORE any state change, then the usual Remote-ID check
+//      (verify_peer_phase1_id). Errors carry the notify to send and a detail naming the check.
+// Our certificate (PkiStore::local_certificate) is sent whenever we have one, whether or not the
+// peer sent CERT_REQ (strongSwan's "send_cert = always" behaviour; isakmpd sends it only when
+// asked, which makes a peer without our certificate fail).
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/bytes.h"
+#include "base/result.h"
+#include "engine/pki_store.h"
+#include "wire/payload.h"
+
+namespace ike::engine {
+
+// A CERT payload larger than this is refused unparsed; at most this many are looked at.
+inline constexpr std::size_t kMaxPeerCertificates = 4;
+
+std::vector<wire::CertReqPayload> certificate_requests(const PkiStore* pki);
+
+// [CERT,] SIG for our side. Errors: Config (notify NONE) when no Private-key is loaded; BadLength
+// / Crypto from crypto::rsa_sign_ike.
+[[nodiscard]] base::Result<std::vector<wire::Payload>> sign_phase1(const PkiStore* pki,
+                                                                  base::ByteView hash,
+                                                                  const wire::IdPayload& our_id);
+
+// Verifies the peer's signature over `expected_hash` for identity `peer_id`. With CERT payloads:
+// the X509_SIG ones are parsed (size-capped, hostile), the one carrying `peer_id` (any SAN, or the
+// subject for a DER_ASN1_DN ID) is the end-entity certificate, the others are untrusted chain
+// material; the chain must verify against the CA store (CRLs when loaded, Accept-self-signed).
+// Without CERT: a certificate for `peer_id` in Cert-directory (verified the same way), else the
+// raw key Pubkey-directory/<pubkey_name(peer_id)>. Returns how the peer was authenticated
+// ("certificate 'CN=...'", "raw public key fqdn/x"). Errors (code Auth unless noted):
+//   INVALID_CERTIFICATE: a CERT that does not parse, is too large, or whose chain fails (detail:
+//     the OpenSSL verification error, e.g. "certificate revoked");
+//   CERT_TYPE_UNSUPPORTED: only non-X.509 CERT payloads were received;
+//   INVALID_ID_INFORMATION: no received certificate carries `peer_id` (detail lists the SANs);
+//   AUTHENTICATION_FAILED: no credentials configured, or no certificate and no public key for
+//     the ID (detail names the Pubkey-directory file looked for);
+//   INVALID_SIGNATURE: the signature does not verify with the key found.
+[[nodiscard]] base::Result<std::string> verify_phase1_signature(
+    const PkiStore* pki, const wire::IdPayload& peer_id,
+    std::span<const wire::CertPayload* const> certs, const wire::SigPayload& sig,
+    base::ByteView expected_hash);
+
+}  // namespace ike::engine

@@ -1,0 +1,150 @@
+// PkiStore lookups and the certificate <-> ID matching of pki_store.h.
+#include "engine/pki_store.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "base/address.h"
+#include "base/log.h"
+#include "engine/ipsec_id.h"
+#include "wire/registry.h"
+
+namespace ike::engine {
+
+namespace {
+
+using crypto::SubjectAltName;
+using wire::IdType;
+
+bool iequal(base::ByteView a, base::ByteView b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](uint8_t x, uint8_t y) {
+           auto lower = [](uint8_t c) { return c >= 'A' && c <= 'Z' ? uint8_t(c + 32) : c; };
+           return lower(x) == lower(y);
+         });
+}
+
+std::string san_text(const SubjectAltName& s) {
+  switch (s.kind) {
+    case SubjectAltName::Kind::Ip:
+      if (s.value.size() == 4) return "ip " + base::IpAddress::v4_bytes(s.value).to_string();
+      if (s.value.size() == 16) return "ip " + base::IpAddress::v6(s.value).to_string();
+      return "ip ?";
+    case SubjectAltName::Kind::Dns:
+      return "dns " + base::sanitize_for_log(std::string(s.value.begin(), s.value.end()));
+    case SubjectAltName::Kind::Email:
+      return "email " + base::sanitize_for_log(std::string(s.value.begin(), s.value.end()));
+    case SubjectAltName::Kind::DirName:
+      return "dirname";
+    case SubjectAltName::Kind::Other:
+      break;
+  }
+  return "other";
+}
+
+bool san_matches(const SubjectAltName& s, const wire::IdPayload& id) {
+  switch (static_cast<IdType>(id.id_type)) {
+    case IdType::Ipv4Addr:
+    case IdType::Ipv6Addr:
+      return s.kind == SubjectAltName::Kind::Ip && s.value == id.data;
+    case IdType::Fqdn:
+      return s.kind == SubjectAltName::Kind::Dns && iequal(s.value, id.data);
+    case IdType::UserFqdn:
+      return s.kind == SubjectAltName::Kind::Email && iequal(s.value, id.data);
+    case IdType::DerAsn1Dn:
+      return s.kind == SubjectAltName::Kind::DirName && s.value == id.data;
+    default:
+      return false;
+  }
+}
+
+bool safe_name(const std::string& s) {
+  if (s.empty() || s == "." || s == "..") return false;
+  return std::none_of(s.begin(), s.end(), [](char c) {
+    return c == '/' || static_cast<unsigned char>(c) < 0x21 || c == 0x7f;
+  });
+}
+
+}  // namespace
+
+std::optional<std::string> pubkey_name(const wire::IdPayload& id) {
+  std::string dir, name;
+  switch (static_cast<IdType>(id.id_type)) {
+    case IdType::Ipv4Addr:
+      if (id.data.size() != 4) return std::nullopt;
+      dir = "ipv4";
+      name = base::IpAddress::v4_bytes(id.data).to_string();
+      break;
+    case IdType::Ipv6Addr:
+      if (id.data.size() != 16) return std::nullopt;
+      dir = "ipv6";  // inet_ntop's canonical "::" form, as isakmpd's getnameinfo
+      name = base::IpAddress::v6(id.data).to_string();
+      break;
+    case IdType::Fqdn:
+      dir = "fqdn";
+      name.assign(id.data.begin(), id.data.end());
+      break;
+    case IdType::UserFqdn:
+      dir = "ufqdn";
+      name.assign(id.data.begin(), id.data.end());
+      break;
+    default:
+      return std::nullopt;
+  }
+  if (!safe_name(name)) return std::nullopt;
+  return dir + "/" + name;
+}
+
+base::Status certificate_matches_id(const crypto::Certificate& cert, const wire::IdPayload& id) {
+  auto sans = cert.alt_names();
+  // DER_ASN1_DN: the subject DN (isakmpd x509_cert_subjectaltname / x509_cert_get_subjects).
+  if (id.id_type == static_cast<uint8_t>(IdType::DerAsn1Dn) && cert.subject_der() == id.data) {
+    return base::ok();
+  }
+  // Every SAN is considered (isakmpd looks only at the first).
+  for (const auto& s : sans) {
+    if (san_matches(s, id)) return base::ok();
+  }
+  if (sans.empty()) {
+    return base::make_error(base::ErrorCode::Auth, base::NotifyType::InvalidIdInformation,
+                            "ID {} not in certificate '{}': it has no subjectAltName and the ID "
+                            "is not its DER_ASN1_DN subject",
+                            id_to_string(id), cert.subject_text());
+  }
+  std::string list;
+  for (const auto& s : sans) list += (list.empty() ? "" : ", ") + san_text(s);
+  return base::make_error(base::ErrorCode::Auth, base::NotifyType::InvalidIdInformation,
+                          "ID {} not in certificate '{}' (SANs: {})", id_to_string(id),
+                          cert.subject_text(), list);
+}
+
+std::optional<crypto::Certificate> PkiStore::local_certificate(
+    const wire::IdPayload& our_id) const {
+  if (!private_key) return std::nullopt;
+  std::optional<crypto::Certificate> any;
+  for (const auto& c : certificates) {
+    auto k = c.public_key();
+    if (!k || !k->same_key(private_key->public_key())) continue;
+    if (certificate_matches_id(c, our_id)) return c;
+    if (!any) any = c;
+  }
+  return any;
+}
+
+std::vector<crypto::Certificate> PkiStore::certificates_for(const wire::IdPayload& id) const {
+  std::vector<crypto::Certificate> out;
+  for (const auto& c : certificates) {
+    if (certificate_matches_id(c, id)) out.push_back(c);
+  }
+  return out;
+}
+
+const crypto::RsaPublicKey* PkiStore::raw_public_key(const wire::IdPayload& id) const {
+  auto name = pubkey_name(id);
+  if (!name) return nullptr;
+  auto it = pubkeys.find(*name);
+  return it == pubkeys.end() ? nullptr : &it->second;
+}
+
+}  // namespace ike::engine

@@ -1,0 +1,233 @@
+// Soft timeouts, rekey starts and the deletion of replaced SAs (see rekey.h).
+//
+//   (soft timeout of the IPsec SA of an active connection, initiator of the rekey)
+//   HDR*, HASH(1), SA, Ni [, KE] [, IDci, IDcr] -->                  (new Quick Mode)
+//                   <-- HDR*, HASH(2), SA, Nr [, KE] [, IDci, IDcr]
+//   HDR*, HASH(3) -->
+//   HDR*, HASH(1), D(ESP, old inbound SPI) -->      (both sides, once the new pair is in)
+#include "engine/rekey.h"
+
+#include <algorithm>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "base/log.h"
+#include "engine/engine_impl.h"
+#include "engine/esp_keys.h"
+#include "engine/exchanges/aggressive_mode.h"
+#include "engine/exchanges/common.h"
+#include "engine/peer_config.h"
+
+namespace ike::engine {
+
+namespace {
+
+bool is_active(const EngineImpl& e, const std::string& name) {
+  const auto& a = e.connections().active();
+  return std::find(a.begin(), a.end(), name) != a.end() && !e.connections().held(name);
+}
+
+// The survivor of a collision is the pair with the lower key on both sides.
+auto collision_key(const IpsecSa& sa) { return std::tie(sa.message_id, sa.parent); }
+
+// HDR*, HASH(1), D(protocol, SPI size 4, our inbound SPI) --> over the SA's parent, or over
+// the newest ISAKMP SA with the peer when the parent was rekeyed away.
+void send_ipsec_delete(EngineImpl& e, const IpsecSa& sa) {
+  IsakmpSa* over = e.sas().find_isakmp(sa.parent);
+  if (over == nullptr) over = e.sas().find_isakmp_by_peer(sa.peer.address);
+  if (over == nullptr) return;
+  std::vector<wire::Payload> dels;
+  for (const auto& proto : sa.suite.protocols) {
+    wire::DeletePayload d;
+    d.protocol_id = static_cast<uint8_t>(proto.protocol);
+    d.spi_size = 4;
+    d.spis.push_back(spi_bytes(proto.protocol, proto.our_spi));
+    dels.emplace_back(std::move(d));
+  }
+  auto st = send_info_protected(e, *over, std::move(dels));
+  if (!st) IKE_LOG_WARN("cannot send DELETE for {}: {}", sa.name, st.error().detail);
+}
+
+// Deletes `victim` in favour of `keeper`: the flows both installed stay in the kernel.
+void retire(EngineImpl& e, base::Spi victim, base::Spi keeper, std::string_view why) {
+  IpsecSa* v = e.sas().find_ipsec_by_in_spi(victim);
+  const IpsecSa* k = e.sas().find_ipsec_by_in_spi(keeper);
+  if (v == nullptr || k == nullptr) return;
+  std::erase_if(v->flows, [&](const base::FlowInstall& f) {
+    return std::find(k->flows.begin(), k->flows.end(), f) != k->flows.end();
+  });
+  v->flags |= kSaFlagReplaced;
+  IKE_LOG_INFO("{}: SA spi {:08x}/{:08x} replaced by {:08x}/{:08x} ({})", v->name,
+               v->in_spi.value, v->out_spi.value, k->in_spi.value, k->out_spi.value, why);
+  send_ipsec_delete(e, *v);
+  delete_ipsec_sa(e, victim, false, why);
+}
+
+bool qm_running(const EngineImpl& e, const std::string& name) {
+  for (const auto& [k, x] : e.exchanges().all()) {
+    if (!x.finished && x.qm && x.qm->connection == name) return true;
+  }
+  return false;
+}
+
+Exchange* mm_running(EngineImpl& e, const base::IpAddress& peer) {
+  for (auto& [k, x] : e.exchanges().all()) {
+    if (x.mm && x.role == Role::Initiator && !x.finished && x.peer.address == peer) return &x;
+  }
+  return nullptr;
+}
+
+// A new Quick Mode for `name`, over a fresh phase 1 when the newest one is fading or gone.
+void start_phase2_rekey(EngineImpl& e, const std::string& name, base::TimePoint now) {
+  if (qm_running(e, name)) return;  // the peer (or we) already rekeys
+  auto conn = load_connection_config(e.conf(), name);
+  if (!conn || conn->isakmp_peer.empty()) return;
+  auto peer = load_peer_config(e.conf(), conn->isakmp_peer);
+  if (!peer || !peer->address) return;
+  IsakmpSa* p1 = e.sas().find_isakmp_by_peer(*peer->address);
+  if (p1 != nullptr && (p1->flags & kSaFlagFading) == 0) {
+    IKE_LOG_INFO("{}: soft lifetime reached, rekeying (Quick Mode)", name);
+    if (auto st = qm_initiate(e, *p1, name, now); !st) {
+      IKE_LOG_WARN("{}: rekey failed: {}", name, st.error().detail);
+    }
+    return;
+  }
+  if (Exchange* x = mm_running(e, *peer->address)) {
+    if (std::find(x->mm->queued.begin(), x->mm->queued.end(), name) == x->mm->queued.end()) {
+      x->mm->queued.push_back(name);
+    }
+    return;
+  }
+  IKE_LOG_INFO("{}: soft lifetime reached, rekeying (new Main Mode first)", name);
+  if (auto st = phase1_initiate(e, conn->isakmp_peer, {name}, now); !st) {
+    IKE_LOG_WARN("{}: rekey failed: {}", name, st.error().detail);
+  }
+}
+
+bool peer_needed(const EngineImpl& e, const IsakmpSa& sa) {
+  for (const auto& name : e.connections().active()) {
+    if (e.connections().held(name)) continue;
+    auto conn = load_connection_config(e.conf(), name);
+    if (!conn) continue;
+    auto peer = load_peer_config(e.conf(), conn->isakmp_peer);
+    if (peer && peer->address && *peer->address == sa.peer.address) return true;
+  }
+  return false;
+}
+
+void retire_unused_isakmp(EngineImpl& e) {
+  std::vector<base::CookiePair> victims;
+  for (const auto& [c, sa] : e.sas().isakmp_sas()) {
+    if ((sa.flags & kSaFlagFading) == 0) continue;
+    bool newer = false;
+    for (const auto& [c2, other] : e.sas().isakmp_sas()) {
+      if (c2 != c && other.peer.address == sa.peer.address &&
+          (other.flags & kSaFlagFading) == 0 && other.established >= sa.established) {
+        newer = true;
+      }
+    }
+    if (!newer) continue;
+    bool used = false;
+    for (const auto& [k, x] : e.exchanges().all()) {
+      if (k.cookies == c && !x.finished) used = true;
+    }
+    if (!used) victims.push_back(c);
+  }
+  for (const auto& c : victims) delete_isakmp_sa(e, c, true, "replaced by a newer ISAKMP SA");
+}
+
+}  // namespace
+
+std::optional<base::TimePoint> soft_expiry_after(base::Random& rng, base::TimePoint now,
+                                                 uint64_t life_seconds) {
+  if (life_seconds == 0) return std::nullopt;
+  uint64_t permille = 850 + rng.u32() % 101;
+  return now + base::Duration{static_cast<int64_t>(life_seconds * permille)};  // ms
+}
+
+void phase2_installed(EngineImpl& e, base::Spi in_spi, base::TimePoint now) {
+  IpsecSa* fresh = e.sas().find_ipsec_by_in_spi(in_spi);
+  if (fresh == nullptr) return;
+  if (is_active(e, fresh->name)) fresh->flags |= kSaFlagStayalive;
+  std::vector<base::Spi> others;
+  for (const auto& [spi, sa] : e.sas().ipsec_sas()) {
+    if (spi != in_spi && sa.name == fresh->name && sa.peer.address == fresh->peer.address) {
+      others.push_back(spi);
+    }
+  }
+  for (auto spi : others) {
+    IpsecSa* n = e.sas().find_ipsec_by_in_spi(in_spi);
+    IpsecSa* o = e.sas().find_ipsec_by_in_spi(spi);
+    if (n == nullptr) return;
+    if (o == nullptr) continue;
+    // Both sides rekeyed at once: the other pair was negotiated in the opposite role and is
+    // younger than half its lifetime (a predecessor is at least 85 % through it, or was
+    // negotiated in the same role: a re-initiation after DPD or a restart of the peer).
+    auto age = now - o->established;
+    bool duplicate = o->role != n->role && o->life_seconds != 0 &&
+                     age < base::Seconds{static_cast<int64_t>(o->life_seconds / 2)};
+    if (!duplicate) {
+      retire(e, spi, in_spi, "replaced by rekey");
+    } else if (collision_key(*n) < collision_key(*o)) {
+      retire(e, spi, in_spi, "rekey collision, keeping the lower message id");
+    } else {
+      retire(e, in_spi, spi, "rekey collision, keeping the lower message id");
+      return;
+    }
+  }
+}
+
+void phase1_installed(EngineImpl& e, const base::CookiePair& fresh, base::TimePoint now) {
+  (void)fresh;
+  (void)now;
+  retire_unused_isakmp(e);
+}
+
+void rekey_tick(EngineImpl& e, base::TimePoint now) {
+  std::vector<base::Spi> p2;
+  for (auto& [spi, sa] : e.sas().ipsec_sas()) {
+    if (sa.soft_expiry && now >= *sa.soft_expiry) {
+      sa.soft_expiry.reset();
+      sa.flags |= kSaFlagFading;
+      if ((sa.flags & kSaFlagReplaced) == 0 && is_active(e, sa.name)) p2.push_back(spi);
+    }
+  }
+  std::vector<base::CookiePair> p1;
+  for (auto& [c, sa] : e.sas().isakmp_sas()) {
+    if (sa.soft_expiry && now >= *sa.soft_expiry) {
+      sa.soft_expiry.reset();
+      sa.flags |= kSaFlagFading;
+      if (peer_needed(e, sa)) p1.push_back(c);
+    }
+  }
+  if (!e.options().passive) {
+    for (const auto& c : p1) {
+      const IsakmpSa* sa = e.sas().find_isakmp(c);
+      if (sa == nullptr || mm_running(e, sa->peer.address) != nullptr) continue;
+      IKE_LOG_INFO("{}: ISAKMP SA soft lifetime reached, starting a new Main Mode", sa->name);
+      if (auto st = phase1_initiate(e, sa->name, {}, now); !st) {
+        IKE_LOG_WARN("{}: phase-1 rekey failed: {}", sa->name, st.error().detail);
+      }
+    }
+    for (auto spi : p2) {
+      const IpsecSa* sa = e.sas().find_ipsec_by_in_spi(spi);
+      if (sa != nullptr) start_phase2_rekey(e, sa->name, now);
+    }
+  }
+  retire_unused_isakmp(e);
+}
+
+std::optional<base::TimePoint> rekey_deadline(const EngineImpl& e) {
+  std::optional<base::TimePoint> d;
+  auto consider = [&](const std::optional<base::TimePoint>& t) {
+    if (t && (!d || *t < *d)) d = t;
+  };
+  for (const auto& [c, sa] : e.sas().isakmp_sas()) consider(sa.soft_expiry);
+  for (const auto& [s, sa] : e.sas().ipsec_sas()) consider(sa.soft_expiry);
+  return d;
+}
+
+}  // namespace ike::engine

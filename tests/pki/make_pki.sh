@@ -1,0 +1,94 @@
+#!/bin/bash
+# Test PKI for RSA_SIG tests, scripted from the isakmpd(8) "PUBLIC KEY AUTHENTICATION" recipes
+# (a CA from `openssl req -x509`, host keys from `openssl genrsa`, CSRs signed by the CA with a
+# subjectAltName extension: IP:<address> or DNS:<fqdn>), plus what the tests need beyond them:
+# a revoked certificate with a CRL (`openssl ca -revoke`, `-gencrl`), a certificate without
+# subjectAltName, a self-signed host certificate, and raw public keys (local.pub style).
+#
+# usage: [REVOKE="NAME ..."] make_pki.sh OUTDIR [NAME=SAN[,SAN...] ...]
+#   Without NAME arguments the default set used by the unit and engine tests is made:
+#     hosta    IP:10.0.0.1, DNS:a.example.org, email:user@a.example.org
+#     hostb    IP:10.0.0.2, DNS:b.example.org
+#     hostv6   IP:fd00::1
+#     revoked  IP:10.0.0.3                       (listed in crls/ca.crl)
+#     nosan    (no subjectAltName; subject CN=nosan.example.org,O=ike-test)
+#     self     IP:10.0.0.4, self-signed (not issued by the CA)
+#     multi    DNS:first.example.org, IP:10.0.0.9 (the matching SAN is not the first)
+# REVOKE names host certificates to revoke in the CRL (default set: "revoked").
+# Layout (isakmpd's): OUTDIR/ca/ca.crt, OUTDIR/crls/ca.crl, OUTDIR/<name>/{cert.pem,key.pem,
+# pub.pem} (key.pem mode 0600), OUTDIR/ca/ca.key. 2048-bit keys, SHA-256, valid 30 days.
+set -euo pipefail
+out=${1:?usage: make_pki.sh OUTDIR [NAME=SAN,...]}
+shift
+mkdir -p "$out/ca" "$out/crls" "$out/db"
+cd "$out"
+umask 077
+if [ $# -eq 0 ]; then
+  set -- "hosta=IP:10.0.0.1,DNS:a.example.org,email:user@a.example.org" \
+         "hostb=IP:10.0.0.2,DNS:b.example.org" "hostv6=IP:fd00::1" \
+         "revoked=IP:10.0.0.3" "nosan=" "multi=DNS:first.example.org,IP:10.0.0.9"
+  with_defaults=1
+else
+  with_defaults=0
+fi
+
+# The CA (isakmpd(8): openssl req -x509 ... -keyout ca.key -out ca.crt).
+openssl genrsa -out ca/ca.key 2048 2>/dev/null
+openssl req -x509 -new -key ca/ca.key -sha256 -days 30 -subj "/O=ike-test/CN=ike-test CA" \
+  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+  -out ca/ca.crt 2>/dev/null
+: > db/index.txt
+echo 1000 > db/serial
+echo 1000 > db/crlnumber
+cat > db/ca.cnf <<CNF
+[ca]
+default_ca = test_ca
+[test_ca]
+database = $out/db/index.txt
+serial = $out/db/serial
+crlnumber = $out/db/crlnumber
+new_certs_dir = $out/db
+certificate = $out/ca/ca.crt
+private_key = $out/ca/ca.key
+default_md = sha256
+default_days = 30
+default_crl_days = 30
+policy = policy_any
+unique_subject = no
+copy_extensions = none
+[policy_any]
+organizationName = optional
+commonName = supplied
+CNF
+
+host() {  # name san-list
+  local name=$1 san=$2
+  mkdir -p "$name"
+  openssl genrsa -out "$name/key.pem" 2048 2>/dev/null
+  openssl rsa -in "$name/key.pem" -pubout -out "$name/pub.pem" 2>/dev/null
+  local cn=${san#*:}; cn=${cn%%,*}; [ -n "$san" ] || cn="$name.example.org"
+  openssl req -new -key "$name/key.pem" -subj "/O=ike-test/CN=$cn" -out "$name/req.csr"
+  {
+    echo "[ext]"
+    echo "basicConstraints=CA:FALSE"
+    [ -n "$san" ] && echo "subjectAltName=$san"
+  } > "$name/ext.cnf"
+  openssl ca -batch -config db/ca.cnf -extfile "$name/ext.cnf" -extensions ext \
+    -in "$name/req.csr" -out "$name/cert.pem" -notext 2>/dev/null
+}
+
+for spec in "$@"; do host "${spec%%=*}" "${spec#*=}"; done
+
+if [ "$with_defaults" = 1 ]; then
+  # A self-signed host certificate (isakmpd(8): Accept-self-signed).
+  mkdir -p self
+  openssl genrsa -out self/key.pem 2048 2>/dev/null
+  openssl rsa -in self/key.pem -pubout -out self/pub.pem 2>/dev/null
+  openssl req -x509 -new -key self/key.pem -sha256 -days 30 -subj "/O=ike-test/CN=10.0.0.4" \
+    -addext subjectAltName=IP:10.0.0.4 -out self/cert.pem 2>/dev/null
+  REVOKE="${REVOKE:-} revoked"
+fi
+for r in ${REVOKE:-}; do openssl ca -batch -config db/ca.cnf -revoke "$r/cert.pem" 2>/dev/null; done
+# The CRL (isakmpd(8): CRLs in /etc/isakmpd/crls/).
+openssl ca -batch -config db/ca.cnf -gencrl -out crls/ca.crl 2>/dev/null
+chmod 0644 ca/ca.crt crls/ca.crl */cert.pem */pub.pem

@@ -1,0 +1,216 @@
+// Two-engine tests of Main Mode with RSA signatures (RFC 2409 §5.1) on the scripted test PKI
+// (tests/pki/make_pki.sh), then Quick Mode:
+//
+//   left (initiator) 10.0.0.1                right (responder) 10.0.0.2
+//   HDR, SA(RSA_SIG), VID(DPD)         -->
+//                                      <--   HDR, SA, VID(DPD)
+//   HDR, KE, Ni, CERT_REQ(CA)          -->
+//                                      <--   HDR, KE, Nr, CERT_REQ(CA)
+//   HDR*, IDii, CERT, SIG_I, N(IC)     -->
+//                                      <--   HDR*, IDir, CERT, SIG_R, N(IC)
+//
+// and every failure path: revoked certificate (INVALID_CERTIFICATE), ID not in the certificate
+// (INVALID_ID_INFORMATION), wrong key (INVALID_SIGNATURE), no key for the peer
+// (AUTHENTICATION_FAILED), self-signed only with Accept-self-signed; raw public keys.
+#include <gtest/gtest.h>
+
+#include "crypto/rsa.h"
+#include "crypto/x509.h"
+#include "engine/pki_store.h"
+#include "support/engine_pair.h"
+#include "support/test_pki.h"
+#include "wire/message.h"
+
+namespace ike::test {
+namespace {
+
+using Kind = engine::SaEvent::Kind;
+
+struct Creds {
+  explicit Creds(std::string h = "", bool with_cert = true, bool with_ca = true,
+                 bool with_crl = true)
+      : host(std::move(h)), cert(with_cert), ca(with_ca), crl(with_crl) {}
+  std::string host;          // key (and cert) directory in the test PKI; empty: none
+  bool cert = true;          // install <host>/cert.pem in Cert-directory
+  bool ca = true;            // CA-directory has the test CA
+  bool crl = true;           // CRL-directory has the CA's CRL
+  bool accept_self_signed = false;
+  std::vector<std::pair<std::string, std::string>> pubkeys;  // name -> <host>/pub.pem
+};
+
+std::shared_ptr<engine::PkiStore> make_store(const Creds& c) {
+  const auto& pki = TestPki::get();
+  auto s = std::make_shared<engine::PkiStore>();
+  if (c.ca) s->trust.add_ca(crypto::Certificate::from_pem(pki.read("ca/ca.crt"))->front());
+  if (c.crl) {
+    EXPECT_TRUE(s->trust.add_crl_pem(pki.read("crls/ca.crl")).has_value());
+  }
+  s->trust.set_accept_self_signed(c.accept_self_signed);
+  if (!c.host.empty()) {
+    auto key = crypto::rsa_private_key_from_pem(pki.read(c.host + "/key.pem"));
+    EXPECT_TRUE(key.has_value());
+    s->private_key = *key;
+    if (c.cert) {
+      s->certificates.push_back(
+          crypto::Certificate::from_pem(pki.read(c.host + "/cert.pem"))->front());
+    }
+  }
+  for (const auto& [name, host] : c.pubkeys) {
+    s->pubkeys.emplace(name, *crypto::rsa_public_key_from_pem(pki.read(host + "/pub.pem")));
+  }
+  return s;
+}
+
+PeerConf rsa_conf() {
+  PeerConf c;
+  c.psk = "";
+  c.p1_transforms = "AES-128-SHA-RSA_SIG";
+  return c;
+}
+
+struct RsaPair {
+  EnginePair p;
+  RsaPair(const PeerConf& l, const PeerConf& r, const Creds& lc, const Creds& rc) : p(l, r) {
+    p.left.engine->set_credentials(make_store(lc));
+    p.right.engine->set_credentials(make_store(rc));
+  }
+};
+
+wire::Message parse(const base::Bytes& b) { return wire::parse_message(base::view(b)).value(); }
+
+// The notify type of the cleartext Informational the responder sent, 0 if none.
+uint16_t right_notify(const EnginePair& p) {
+  for (const auto& d : p.link.log()) {
+    if (d.left_to_right) continue;
+    auto m = wire::parse_message(base::view(d.bytes));
+    if (!m || m->header.exchange != wire::ExchangeType::Informational) continue;
+    if (const auto* n = m->find<wire::NotifyPayload>()) return n->type;
+  }
+  return 0;
+}
+
+void expect_failure(RsaPair& rp, base::NotifyType notify, const std::string& detail) {
+  EnginePair& p = rp.p;
+  p.start();
+  p.run_until([&] { return p.right.count(Kind::ExchangeFailed) > 0; }, base::Seconds{10});
+  EXPECT_EQ(p.left.engine->phase1_sa_count(), 0u);
+  EXPECT_EQ(p.right.engine->phase1_sa_count(), 0u);
+  EXPECT_EQ(p.right.count(Kind::Phase1Established), 0u);
+  const auto* f = p.right.last(Kind::ExchangeFailed);
+  ASSERT_NE(f, nullptr);
+  EXPECT_NE(f->detail.find(detail), std::string::npos) << f->detail;
+  EXPECT_EQ(right_notify(p), static_cast<uint16_t>(notify));
+}
+
+TEST(MainModeRsa, CertificatesIpSanBothRoles) {
+  PeerConf l = rsa_conf();
+  RsaPair rp(l, mirror(l), Creds{"hosta"}, Creds{"hostb"});
+  EnginePair& p = rp.p;
+  p.start();
+  ASSERT_TRUE(p.run_until([&] { return p.established(); }));
+  const auto* ev = p.left.last(Kind::Phase1Established);
+  ASSERT_NE(ev, nullptr);
+  EXPECT_NE(ev->detail.find("RSA_SIG"), std::string::npos) << ev->detail;
+  // MM3 and MM4 request certificates from the test CA (its DER subject as authority).
+  const auto& log = p.link.log();
+  auto ca = crypto::Certificate::from_pem(TestPki::get().read("ca/ca.crt"))->front();
+  for (int i : {2, 3}) {
+    wire::Message m = parse(log[static_cast<std::size_t>(i)].bytes);
+    const auto* cr = m.find<wire::CertReqPayload>();
+    ASSERT_NE(cr, nullptr) << i;
+    EXPECT_EQ(cr->encoding, 4);
+    EXPECT_EQ(cr->authority, ca.subject_der());
+  }
+  // Neither side had the other's certificate: each verified the CERT it received.
+  EXPECT_EQ(p.left.engine->stats().dropped, 0u) << p.left.engine->last_drop_reason();
+  EXPECT_EQ(p.right.engine->stats().dropped, 0u) << p.right.engine->last_drop_reason();
+}
+
+const char* kFqdnIds =
+    "[peer-{}]\nID=my-id\nRemote-ID=their-id\n\n"
+    "[my-id]\nID-type=FQDN\nName={}\n\n[their-id]\nID-type=FQDN\nName={}\n\n";
+
+TEST(MainModeRsa, CertificatesFqdnSan) {
+  PeerConf l = rsa_conf();
+  PeerConf r = mirror(l);
+  l.extra = fmt::format(fmt::runtime(kFqdnIds), "10.0.0.2", "a.example.org", "b.example.org");
+  r.extra = fmt::format(fmt::runtime(kFqdnIds), "10.0.0.1", "b.example.org", "a.example.org");
+  RsaPair rp(l, r, Creds{"hosta"}, Creds{"hostb"});
+  rp.p.start();
+  EXPECT_TRUE(rp.p.run_until([&] { return rp.p.established(); }))
+      << rp.p.right.engine->last_drop_reason();
+}
+
+TEST(MainModeRsa, RawPublicKeys) {
+  PeerConf l = rsa_conf();
+  Creds lc{"hosta", false, false, false};
+  lc.pubkeys = {{"ipv4/10.0.0.2", "hostb"}};
+  Creds rc{"hostb", false, false, false};
+  rc.pubkeys = {{"ipv4/10.0.0.1", "hosta"}};
+  RsaPair rp(l, mirror(l), lc, rc);
+  EnginePair& p = rp.p;
+  p.start();
+  ASSERT_TRUE(p.run_until([&] { return p.established(); }));
+  // Without a CA there is nothing to request.
+  EXPECT_EQ(parse(p.link.log()[2].bytes).count(wire::PayloadType::CertReq), 0u);
+}
+
+TEST(MainModeRsa, RevokedCertificateRejected) {
+  PeerConf l = rsa_conf();
+  l.extra = "[peer-10.0.0.2]\nID=rid\n\n[rid]\nID-type=IPV4_ADDR\nAddress=10.0.0.3\n\n";
+  RsaPair rp(l, mirror(rsa_conf()), Creds{"revoked"}, Creds{"hostb"});
+  expect_failure(rp, base::NotifyType::InvalidCertificate, "certificate revoked");
+}
+
+TEST(MainModeRsa, IdNotInCertificateRejected) {
+  PeerConf l = rsa_conf();
+  l.extra = "[peer-10.0.0.2]\nID=rid\n\n[rid]\nID-type=FQDN\nName=b.example.org\n\n";
+  RsaPair rp(l, mirror(rsa_conf()), Creds{"hosta"}, Creds{"hostb"});
+  expect_failure(rp, base::NotifyType::InvalidIdInformation,
+                 "ID fqdn/b.example.org not in certificate");
+}
+
+TEST(MainModeRsa, WrongRawKeyGivesInvalidSignature) {
+  Creds lc{"hosta", false, false, false};
+  lc.pubkeys = {{"ipv4/10.0.0.2", "hostb"}};
+  Creds rc{"hostb", false, false, false};
+  rc.pubkeys = {{"ipv4/10.0.0.1", "hostv6"}};  // not hosta's key
+  RsaPair rp(rsa_conf(), mirror(rsa_conf()), lc, rc);
+  expect_failure(rp, base::NotifyType::InvalidSignature, "raw public key ipv4/10.0.0.1");
+}
+
+TEST(MainModeRsa, NoKeyForPeerGivesAuthenticationFailed) {
+  Creds lc{"hosta", false, false, false};
+  lc.pubkeys = {{"ipv4/10.0.0.2", "hostb"}};
+  Creds rc{"hostb", false, false, false};
+  RsaPair rp(rsa_conf(), mirror(rsa_conf()), lc, rc);
+  expect_failure(rp, base::NotifyType::AuthenticationFailed, "Pubkey-directory/ipv4/10.0.0.1");
+}
+
+TEST(MainModeRsa, SelfSignedNeedsAcceptSelfSigned) {
+  PeerConf l = rsa_conf();
+  l.extra = "[peer-10.0.0.2]\nID=rid\n\n[rid]\nID-type=IPV4_ADDR\nAddress=10.0.0.4\n\n";
+  PeerConf r = mirror(rsa_conf());
+  r.extra = "[peer-10.0.0.1]\nRemote-ID=rid\n\n[rid]\nID-type=IPV4_ADDR\nAddress=10.0.0.4\n\n";
+  {
+    RsaPair rp(l, r, Creds{"self"}, Creds{"hostb"});
+    expect_failure(rp, base::NotifyType::InvalidCertificate, "self-signed");
+  }
+  Creds rc{"hostb"};
+  rc.accept_self_signed = true;
+  RsaPair ok(l, r, Creds{"self"}, rc);
+  ok.p.start();
+  EXPECT_TRUE(ok.p.run_until([&] { return ok.p.established(); }))
+      << ok.p.right.engine->last_drop_reason();
+}
+
+TEST(MainModeRsa, NoPrivateKeyFailsBeforeSending) {
+  RsaPair rp(rsa_conf(), mirror(rsa_conf()), Creds(), Creds{"hostb"});
+  rp.p.start();
+  rp.p.run_for(base::Seconds{5});
+  EXPECT_EQ(rp.p.link.log().size(), 0u);
+  EXPECT_EQ(rp.p.left.engine->phase1_sa_count(), 0u);
+}
+
+}  // namespace
+}  // namespace ike::test
