@@ -38,43 +38,8 @@ namespace {
 using base::ErrorCode;
 using base::NotifyType;
 
-constexpr std::size_t kMinNonce = 8;  // RFC 2409 §5: "8 - 256 bytes"
-constexpr std::size_t kMaxNonce = 256;
-
 wire::Header am_header(const base::CookiePair& c) {
-  wire::Header h;
-  h.cookies = c;
-  h.exchange = wire::ExchangeType::Aggressive;
-  return h;
-}
-
-wire::VendorPayload dpd_vid() {
-  return wire::VendorPayload{base::Bytes(std::begin(kDpdVendorId), std::end(kDpdVendorId))};
-}
-
-bool has_dpd_vid(const Inbound& in) {
-  for (const auto* v : in.all<wire::VendorPayload>()) {
-    if (v->data == base::Bytes(std::begin(kDpdVendorId), std::end(kDpdVendorId))) return true;
-  }
-  return false;
-}
-
-base::Status check_nonce(const wire::NoncePayload& n) {
-  if (n.data.size() < kMinNonce || n.data.size() > kMaxNonce) {
-    return base::make_error(ErrorCode::BadValue, NotifyType::PayloadMalformed,
-                            "nonce of {} bytes (RFC 2409 §5: 8..256)", n.data.size());
-  }
-  return base::ok();
-}
-
-base::Status check_ke(EngineImpl& e, uint16_t group, const wire::KePayload& ke) {
-  std::size_t want = e.crypto().dh_public_length(group);
-  if (ke.data.size() != want) {
-    return base::make_error(ErrorCode::BadValue, NotifyType::InvalidKeyInformation,
-                            "KE of {} bytes, group {} needs {}", ke.data.size(),
-                            dh_group_name(group), want);
-  }
-  return base::ok();
+  return phase1_header(c, wire::ExchangeType::Aggressive);
 }
 
 // isakmpd rejects a received INITIAL-CONTACT in Aggressive Mode.
@@ -284,7 +249,7 @@ base::Status am_initiate(EngineImpl& e, const std::string& peer_section,
   e.rng().fill(mm.ni_b);
   mm.own_id_b = wire::encode_payload_body(idii);
   std::vector<wire::Payload> payloads{offer.sa, wire::KePayload{mm.g_xi},
-                                      wire::NoncePayload{mm.ni_b}, idii, dpd_vid()};
+                                      wire::NoncePayload{mm.ni_b}, idii, dpd_vendor_id_payload()};
   mm.peer = std::move(peer);
   mm.offer = std::move(offer);
   mm.queued = std::move(queued);
@@ -318,7 +283,7 @@ base::Status am_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   const auto* ni = in.find<wire::NoncePayload>();
   const wire::PayloadEntry* id_entry = in.entry(wire::PayloadType::Id);
   const auto* idii = in.find<wire::IdPayload>();
-  IKE_TRY_VOID(check_nonce(*ni));
+  IKE_TRY_VOID(check_phase1_nonce(*ni));
   IKE_TRY(base::SecureBytes psk, aggressive_psk(e.conf(), section, *idii));
   IKE_TRY(Phase1IdCheck idcheck, verify_peer_phase1_id(e.conf(), peer.remote_id_section,
                                                         d.peer.address, *idii));
@@ -333,7 +298,7 @@ base::Status am_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
                               choice->suite.to_string());
   }
   if (choice) {
-    if (auto st = check_ke(e, choice->suite.dh_group, *ke); !st) choice = st.error();
+    if (auto st = check_phase1_ke(e, choice->suite.dh_group, *ke); !st) choice = st.error();
   }
   if (!choice) {
     // RFC 2408 §5: no SA exists, so the notify goes out unprotected.
@@ -368,7 +333,7 @@ base::Status am_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   mm.sai_b = in.entry(wire::PayloadType::Sa)->body;
   mm.suite = choice->suite;
   mm.cipher = cipher;
-  mm.peer_dpd = has_dpd_vid(in);
+  mm.peer_dpd = has_dpd_vendor_id(in);
   mm.dh = std::move(dh);
   mm.g_xi = ke->data;
   mm.g_xr = mm.dh->public_value();
@@ -383,7 +348,7 @@ base::Status am_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   IKE_TRY(wire::Payload hash_r, auth_payload(e, x, base::view(mm.own_id_b)));
   std::vector<wire::Payload> payloads{choice->reply, wire::KePayload{mm.g_xr},
                                       wire::NoncePayload{mm.nr_b}, idir, std::move(hash_r),
-                                      dpd_vid()};
+                                      dpd_vendor_id_payload()};
   Exchange& stored = e.exchanges().add(std::move(x));
   IKE_TRY_VOID(accept(e, stored, in));
   IKE_LOG_DEBUG(Exchange, 10, "Aggressive Mode responder for {} ({}), IDii {}: chose {}",
@@ -402,8 +367,8 @@ base::Status am_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   const auto* ke = in.find<wire::KePayload>();
   const auto* nr = in.find<wire::NoncePayload>();
   const auto* idir = in.find<wire::IdPayload>();
-  IKE_TRY_VOID(check_nonce(*nr));
-  IKE_TRY_VOID(check_ke(e, suite.dh_group, *ke));
+  IKE_TRY_VOID(check_phase1_nonce(*nr));
+  IKE_TRY_VOID(check_phase1_ke(e, suite.dh_group, *ke));
   mm.suite = suite;
   mm.cipher = cipher;
   mm.g_xr = ke->data;
@@ -422,7 +387,7 @@ base::Status am_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   IKE_TRY_VOID(accept(e, x, in));
   if (x.local.address.is_unspecified()) x.local = in.datagram->local;  // learn our address
   mm.iv = IvChain(mm.keys.iv);
-  mm.peer_dpd = has_dpd_vid(in);
+  mm.peer_dpd = has_dpd_vendor_id(in);
   IKE_TRY(wire::Payload hash_i, auth_payload(e, x, base::view(mm.own_id_b)));
   std::vector<wire::Payload> payloads{std::move(hash_i)};
   IKE_TRY(Built built, build_encrypted(e.crypto(), mm.cipher, base::view(mm.keys.enc_key),

@@ -4,6 +4,8 @@
 #include <algorithm>
 
 #include "engine/engine_impl.h"
+#include "engine/negotiated.h"
+#include "engine/transitions.h"
 #include "engine/message_crypto.h"
 
 namespace ike::engine {
@@ -54,6 +56,45 @@ base::Bytes cookie_spi(const base::CookiePair& c) {
 void end_exchange_iv(EngineImpl& e, const ExchangeKey& key) {
   if (key.message_id.value == 0) return;
   if (IsakmpSa* sa = e.sas().find_isakmp(key.cookies)) sa->iv.end_exchange(key.message_id);
+}
+
+// ------------------------------------------------------------ phase-1 helpers (MM and AM)
+wire::Header phase1_header(const base::CookiePair& c, wire::ExchangeType exchange) {
+  wire::Header h;
+  h.cookies = c;
+  h.exchange = exchange;
+  return h;
+}
+
+wire::VendorPayload dpd_vendor_id_payload() {
+  return wire::VendorPayload{base::Bytes(std::begin(kDpdVendorId), std::end(kDpdVendorId))};
+}
+
+bool has_dpd_vendor_id(const Inbound& in) {
+  for (const auto* v : in.all<wire::VendorPayload>()) {
+    if (v->data == base::Bytes(std::begin(kDpdVendorId), std::end(kDpdVendorId))) return true;
+  }
+  return false;
+}
+
+base::Status check_phase1_nonce(const wire::NoncePayload& n) {
+  constexpr std::size_t kMinNonce = 8;
+  constexpr std::size_t kMaxNonce = 256;
+  if (n.data.size() < kMinNonce || n.data.size() > kMaxNonce) {
+    return base::make_error(base::ErrorCode::BadValue, base::NotifyType::PayloadMalformed,
+                            "nonce of {} bytes (RFC 2409 §5: 8..256)", n.data.size());
+  }
+  return base::ok();
+}
+
+base::Status check_phase1_ke(EngineImpl& e, uint16_t group, const wire::KePayload& ke) {
+  std::size_t want = e.crypto().dh_public_length(group);
+  if (ke.data.size() != want) {
+    return base::make_error(base::ErrorCode::BadValue, base::NotifyType::InvalidKeyInformation,
+                            "KE of {} bytes, group {} needs {}", ke.data.size(),
+                            dh_group_name(group), want);
+  }
+  return base::ok();
 }
 
 }  // namespace ike::engine

@@ -26,6 +26,19 @@ inline constexpr uint8_t kDpdVendorId[16] = {0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1,
                                              0x6b, 0x86, 0x96, 0xfc, 0x77, 0x57, 0x01, 0x00};
 inline constexpr std::size_t kNonceSize = 16;  // isakmpd: 16-byte nonces as initiator
 
+struct Inbound;
+
+// --- phase-1 helpers shared by Main Mode and Aggressive Mode ------------------------------
+wire::Header phase1_header(const base::CookiePair& c, wire::ExchangeType exchange);
+wire::VendorPayload dpd_vendor_id_payload();
+bool has_dpd_vendor_id(const Inbound& in);
+// RFC 2409 §5: "The length of nonce payload MUST be between 8 and 256 bytes inclusive."
+[[nodiscard]] base::Status check_phase1_nonce(const wire::NoncePayload& n);
+// The KE must have exactly the public-value length of the negotiated group
+// (INVALID_KEY_INFORMATION otherwise).
+[[nodiscard]] base::Status check_phase1_ke(EngineImpl& e, uint16_t group,
+                                           const wire::KePayload& ke);
+
 struct Built {
   base::Bytes datagram;
   base::Bytes last_block;  // encrypted: the next IV of the chain

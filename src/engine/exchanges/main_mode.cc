@@ -33,43 +33,8 @@ namespace {
 using base::ErrorCode;
 using base::NotifyType;
 
-constexpr std::size_t kMinNonce = 8;    // RFC 2409 §5: "8 - 256 bytes"
-constexpr std::size_t kMaxNonce = 256;
-
 wire::Header mm_header(const base::CookiePair& c) {
-  wire::Header h;
-  h.cookies = c;
-  h.exchange = wire::ExchangeType::IdProt;
-  return h;
-}
-
-wire::VendorPayload dpd_vid() {
-  return wire::VendorPayload{base::Bytes(std::begin(kDpdVendorId), std::end(kDpdVendorId))};
-}
-
-bool has_dpd_vid(const Inbound& in) {
-  for (const auto* v : in.all<wire::VendorPayload>()) {
-    if (v->data == base::Bytes(std::begin(kDpdVendorId), std::end(kDpdVendorId))) return true;
-  }
-  return false;
-}
-
-base::Status check_nonce(const wire::NoncePayload& n) {
-  if (n.data.size() < kMinNonce || n.data.size() > kMaxNonce) {
-    return base::make_error(ErrorCode::BadValue, NotifyType::PayloadMalformed,
-                            "nonce of {} bytes (RFC 2409 §5: 8..256)", n.data.size());
-  }
-  return base::ok();
-}
-
-base::Status check_ke(EngineImpl& e, uint16_t group, const wire::KePayload& ke) {
-  std::size_t want = e.crypto().dh_public_length(group);
-  if (ke.data.size() != want) {
-    return base::make_error(ErrorCode::BadValue, NotifyType::InvalidKeyInformation,
-                            "KE of {} bytes, group {} needs {}", ke.data.size(),
-                            dh_group_name(group), want);
-  }
-  return base::ok();
+  return phase1_header(c, wire::ExchangeType::IdProt);
 }
 
 bool uses_signatures(const MainModeData& mm) {
@@ -254,7 +219,7 @@ base::Status mm_initiate(EngineImpl& e, const std::string& peer_section,
   x.expires = now + e.retransmit_policy().exchange_max_time;
   x.mm = std::make_unique<MainModeData>();
   x.mm->sai_b = wire::encode_payload_body(offer.sa);
-  std::vector<wire::Payload> payloads{offer.sa, dpd_vid()};
+  std::vector<wire::Payload> payloads{offer.sa, dpd_vendor_id_payload()};
   nat_t_add_offer_vids(e, payloads);
   x.mm->peer = std::move(peer);
   x.mm->offer = std::move(offer);
@@ -309,12 +274,12 @@ base::Status mm_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   x.mm->sai_b = sa_entry->body;
   x.mm->suite = choice->suite;
   x.mm->cipher = cipher;
-  x.mm->peer_dpd = has_dpd_vid(in);
+  x.mm->peer_dpd = has_dpd_vendor_id(in);
   Exchange& stored = e.exchanges().add(std::move(x));
   IKE_TRY_VOID(accept(e, stored, in));
   IKE_LOG_DEBUG(Exchange, 10, "Main Mode responder for {} ({}): chose {}", d.peer.to_string(),
                 section, choice->suite.to_string());
-  std::vector<wire::Payload> payloads{choice->reply, dpd_vid()};
+  std::vector<wire::Payload> payloads{choice->reply, dpd_vendor_id_payload()};
   nat_t_on_offer(e, in, stored.mm->nat, payloads);
   e.send_exchange_message(stored, build_clear(mm_header(stored.key.cookies), payloads), now,
                           true);
@@ -334,7 +299,7 @@ base::Status mm_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   if (x.local.address.is_unspecified()) x.local = in.datagram->local;  // learn our address
   mm.suite = suite;
   mm.cipher = cipher;
-  mm.peer_dpd = has_dpd_vid(in);
+  mm.peer_dpd = has_dpd_vendor_id(in);
   nat_t_on_reply(e, in, mm.nat);
   mm.dh = std::move(dh);
   mm.g_xi = mm.dh->public_value();
@@ -351,8 +316,8 @@ base::Status mm_r_recv3(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   MainModeData& mm = *x.mm;
   const auto* ke = in.find<wire::KePayload>();
   const auto* ni = in.find<wire::NoncePayload>();
-  IKE_TRY_VOID(check_nonce(*ni));
-  IKE_TRY_VOID(check_ke(e, mm.suite.dh_group, *ke));
+  IKE_TRY_VOID(check_phase1_nonce(*ni));
+  IKE_TRY_VOID(check_phase1_ke(e, mm.suite.dh_group, *ke));
   NatTState nat = mm.nat;
   IKE_TRY_VOID(nat_t_on_nat_d(e, x, mm.suite.hash, in, nat));
   IKE_TRY(auto dh, e.crypto().dh_generate(mm.suite.dh_group, e.rng()));
@@ -378,8 +343,8 @@ base::Status mm_i_recv4(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   MainModeData& mm = *x.mm;
   const auto* ke = in.find<wire::KePayload>();
   const auto* nr = in.find<wire::NoncePayload>();
-  IKE_TRY_VOID(check_nonce(*nr));
-  IKE_TRY_VOID(check_ke(e, mm.suite.dh_group, *ke));
+  IKE_TRY_VOID(check_phase1_nonce(*nr));
+  IKE_TRY_VOID(check_phase1_ke(e, mm.suite.dh_group, *ke));
   NatTState nat = mm.nat;
   IKE_TRY_VOID(nat_t_on_nat_d(e, x, mm.suite.hash, in, nat));
   mm.g_xr = ke->data;
