@@ -301,31 +301,14 @@ base::Status am_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
     if (auto st = check_phase1_ke(e, choice->suite.dh_group, *ke); !st) choice = st.error();
   }
   if (!choice) {
-    // RFC 2408 §5: no SA exists, so the notify goes out unprotected.
-    const base::Error& err = choice.error();
-    IKE_LOG_WARN("Aggressive Mode from {} ({}): {}", d.peer.to_string(), section, err.detail);
-    base::CookiePair c{in.header.cookies.initiator, base::Cookie{}};
-    if (err.notify != NotifyType::None) send_notify_clear(e, d.local, d.peer, c, err.notify);
-    ++e.mutable_stats().exchanges_failed;
-    e.event(SaEvent{SaEvent::Kind::ExchangeFailed, section, d.local, d.peer, c,
-                    base::MessageId{}, {}, err.detail});
+    refuse_phase1_offer(e, in, "Aggressive Mode", section, choice.error());
     return base::ok();
   }
   IKE_TRY(crypto::CipherAlg cipher, choice->suite.cipher());
   IKE_TRY(auto dh, e.crypto().dh_generate(choice->suite.dh_group, e.rng()));
   IKE_TRY(wire::IdPayload idir, local_phase1_id(e.conf(), peer.id_section, d.local.address));
-  Exchange x;
-  x.key = ExchangeKey{base::CookiePair{in.header.cookies.initiator, e.new_cookie()},
-                      base::MessageId{0}};
-  x.type = wire::ExchangeType::Aggressive;
-  x.role = Role::Responder;
-  x.state = State::AmRSent2;
-  x.name = section;
-  x.local = d.local;
-  x.peer = d.peer;
-  x.started = now;
-  x.expires = now + e.retransmit_policy().exchange_max_time;
-  x.mm = std::make_unique<MainModeData>();
+  Exchange x = new_phase1_responder(e, in, wire::ExchangeType::Aggressive, State::AmRSent2,
+                                    section, now);
   MainModeData& mm = *x.mm;
   mm.peer = std::move(peer);
   mm.peer.psk = std::move(psk);

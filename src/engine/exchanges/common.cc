@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "base/log.h"
 #include "engine/engine_impl.h"
 #include "engine/negotiated.h"
 #include "engine/transitions.h"
@@ -95,6 +96,35 @@ base::Status check_phase1_ke(EngineImpl& e, uint16_t group, const wire::KePayloa
                             dh_group_name(group), want);
   }
   return base::ok();
+}
+
+void refuse_phase1_offer(EngineImpl& e, const Inbound& in, std::string_view exchange_name,
+                         const std::string& section, const base::Error& err) {
+  const Datagram& d = *in.datagram;
+  IKE_LOG_WARN("{} from {} ({}): {}", exchange_name, d.peer.to_string(), section, err.detail);
+  base::CookiePair c{in.header.cookies.initiator, base::Cookie{}};
+  if (err.notify != base::NotifyType::None) send_notify_clear(e, d.local, d.peer, c, err.notify);
+  ++e.mutable_stats().exchanges_failed;
+  e.event(SaEvent{SaEvent::Kind::ExchangeFailed, section, d.local, d.peer, c, base::MessageId{},
+                  {}, err.detail});
+}
+
+Exchange new_phase1_responder(EngineImpl& e, const Inbound& in, wire::ExchangeType type,
+                              State state, const std::string& section, base::TimePoint now) {
+  const Datagram& d = *in.datagram;
+  Exchange x;
+  x.key = ExchangeKey{base::CookiePair{in.header.cookies.initiator, e.new_cookie()},
+                      base::MessageId{0}};
+  x.type = type;
+  x.role = Role::Responder;
+  x.state = state;
+  x.name = section;
+  x.local = d.local;
+  x.peer = d.peer;
+  x.started = now;
+  x.expires = now + e.retransmit_policy().exchange_max_time;
+  x.mm = std::make_unique<MainModeData>();
+  return x;
 }
 
 }  // namespace ike::engine

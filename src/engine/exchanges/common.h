@@ -38,6 +38,14 @@ bool has_dpd_vendor_id(const Inbound& in);
 // (INVALID_KEY_INFORMATION otherwise).
 [[nodiscard]] base::Status check_phase1_ke(EngineImpl& e, uint16_t group,
                                            const wire::KePayload& ke);
+// A refused first phase-1 message (MM1/AM1): logs why, answers with the error's notify in the
+// clear (RFC 2408 §5: no SA exists yet) and records the failure. No state is kept.
+void refuse_phase1_offer(EngineImpl& e, const Inbound& in, std::string_view exchange_name,
+                         const std::string& section, const base::Error& err);
+// A new responder phase-1 exchange for `in` with a fresh responder cookie and its
+// Exchange-max-time deadline; the caller fills the MainModeData.
+Exchange new_phase1_responder(EngineImpl& e, const Inbound& in, wire::ExchangeType type,
+                              State state, const std::string& section, base::TimePoint now);
 
 struct Built {
   base::Bytes datagram;

@@ -246,30 +246,13 @@ base::Status mm_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   const wire::PayloadEntry* sa_entry = in.entry(wire::PayloadType::Sa);
   auto choice = select_phase1(e.conf(), section, *in.find<wire::SaPayload>(), e.crypto());
   if (!choice) {
-    // RFC 2408 §5: no SA exists, so the notify goes out unprotected.
-    const base::Error& err = choice.error();
-    IKE_LOG_WARN("Main Mode from {} ({}): {}", d.peer.to_string(), section, err.detail);
-    base::CookiePair c{in.header.cookies.initiator, base::Cookie{}};
-    if (err.notify != NotifyType::None) send_notify_clear(e, d.local, d.peer, c, err.notify);
-    ++e.mutable_stats().exchanges_failed;
-    e.event(SaEvent{SaEvent::Kind::ExchangeFailed, section, d.local, d.peer, c,
-                    base::MessageId{}, {}, err.detail});
+    refuse_phase1_offer(e, in, "Main Mode", section, choice.error());
     return base::ok();
   }
   IKE_TRY(crypto::CipherAlg cipher, choice->suite.cipher());
   IKE_TRY_VOID(check_credentials(e, peer, choice->suite));
-  Exchange x;
-  x.key = ExchangeKey{base::CookiePair{in.header.cookies.initiator, e.new_cookie()},
-                      base::MessageId{0}};
-  x.type = wire::ExchangeType::IdProt;
-  x.role = Role::Responder;
-  x.state = State::MmRSent2;
-  x.name = section;
-  x.local = d.local;
-  x.peer = d.peer;
-  x.started = now;
-  x.expires = now + e.retransmit_policy().exchange_max_time;
-  x.mm = std::make_unique<MainModeData>();
+  Exchange x = new_phase1_responder(e, in, wire::ExchangeType::IdProt, State::MmRSent2,
+                                    section, now);
   x.mm->peer = std::move(peer);
   x.mm->sai_b = sa_entry->body;
   x.mm->suite = choice->suite;
