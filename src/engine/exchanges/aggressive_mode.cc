@@ -5,6 +5,15 @@
 //                                        <--  HDR, SA, KE, Nr, IDir, HASH_R, VID    AM2
 //   HDR*, HASH_I                         -->                                        AM3
 //
+// NAT-T (RFC 3947 §3.1/§3.2/§4, nat_t.h): the NAT-T VIDs go in AM1 and the chosen one in AM2;
+// the NAT-D payloads go in AM2 and AM3 (not AM1: the responder cookie is not known yet):
+//   HDR, SA, KE, Ni, IDii, VID(DPD), VID(RFC), VID(d03), VID(d02)           -->  port 500
+//        <--  HDR, SA, KE, Nr, IDir, HASH_R, VID(DPD), VID(RFC), NAT-D(I), NAT-D(R)  port 500
+//   HDR*, HASH_I, NAT-D(R), NAT-D(I)     -->  from/to the NAT-T port when a NAT was detected
+// The initiator evaluates AM2's NAT-D and floats before sending AM3 (its NAT-D then hashes the
+// floated addresses, as strongSwan does); the responder evaluates AM3's against the addresses
+// AM3 arrived on and follows the float.
+//
 // SKEYID = prf(pre-shared-key, Ni_b | Nr_b); HASH_I/HASH_R per keymat.h. isakmpd parity:
 //  * EXCHANGE_TYPE=AGGRESSIVE in the peer's ISAKMP-configuration section selects AM for an
 //    initiator; a responder answers AM only for peers so configured (AM is off otherwise:
@@ -29,6 +38,7 @@
 #include "engine/exchanges/common.h"
 #include "engine/ipsec_id.h"
 #include "engine/keymat.h"
+#include "engine/nat_t.h"
 #include "engine/phase1_policy.h"
 
 namespace ike::engine {
@@ -250,6 +260,7 @@ base::Status am_initiate(EngineImpl& e, const std::string& peer_section,
   mm.own_id_b = wire::encode_payload_body(idii);
   std::vector<wire::Payload> payloads{offer.sa, wire::KePayload{mm.g_xi},
                                       wire::NoncePayload{mm.ni_b}, idii, dpd_vendor_id_payload()};
+  nat_t_add_offer_vids(e, payloads);
   mm.peer = std::move(peer);
   mm.offer = std::move(offer);
   mm.queued = std::move(queued);
@@ -332,6 +343,9 @@ base::Status am_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   std::vector<wire::Payload> payloads{choice->reply, wire::KePayload{mm.g_xr},
                                       wire::NoncePayload{mm.nr_b}, idir, std::move(hash_r),
                                       dpd_vendor_id_payload()};
+  nat_t_on_offer(e, in, mm.nat, payloads);
+  // RFC 3947 §3.2: NAT-D in AM2, over the complete cookie pair.
+  nat_t_add_nat_d(e, x, mm.suite.hash, mm.nat, payloads);
   Exchange& stored = e.exchanges().add(std::move(x));
   IKE_TRY_VOID(accept(e, stored, in));
   IKE_LOG_DEBUG(Exchange, 10, "Aggressive Mode responder for {} ({}), IDii {}: chose {}",
@@ -341,7 +355,7 @@ base::Status am_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   return base::ok();
 }
 
-// <-- HDR, SA, KE, Nr, IDir, HASH_R   then   HDR*, HASH_I -->
+// <-- HDR, SA, KE, Nr, IDir, HASH_R [, NAT-D, NAT-D]   then   HDR*, HASH_I [, NAT-D, NAT-D] -->
 base::Status am_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::TimePoint now) {
   MainModeData& mm = *x.mm;
   IKE_TRY_VOID(reject_initial_contact(in, "AM2"));
@@ -365,14 +379,28 @@ base::Status am_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   IKE_TRY(Phase1IdCheck idcheck, verify_peer_phase1_id(e.conf(), mm.peer.remote_id_section,
                                                         x.peer.address, *idir));
   (void)idcheck;
+  // NAT-T: the version AM2's VID chose and its NAT-D, over the full cookie pair of AM2 (the
+  // exchange is still keyed half-open, so nat_t_evaluate rather than nat_t_on_nat_d).
+  NatTState nat = mm.nat;
+  nat_t_on_reply(e, in, nat);
+  IKE_TRY_VOID(nat_t_evaluate(e.crypto(), suite.hash, cookies, in.datagram->local,
+                              in.datagram->peer, in.all<wire::NatDPayload>(), nat));
   // Commit: the exchange learns the responder cookie.
   e.exchanges().rekey(x.key, ExchangeKey{cookies, base::MessageId{0}});
   IKE_TRY_VOID(accept(e, x, in));
   if (x.local.address.is_unspecified()) x.local = in.datagram->local;  // learn our address
   mm.iv = IvChain(mm.keys.iv);
   mm.peer_dpd = has_dpd_vendor_id(in);
+  mm.nat = nat;
+  if (mm.nat.version != NatTVersion::None) {
+    IKE_LOG_DEBUG(Exchange, 10, "{} with {}: {}", x.name, x.peer.to_string(),
+                  mm.nat.to_string());
+  }
+  // RFC 3947 §4: a NAT was detected: AM3 goes from our NAT-T port to the peer's.
+  nat_t_initiator_float(e, x, mm.nat);
   IKE_TRY(wire::Payload hash_i, auth_payload(e, x, base::view(mm.own_id_b)));
   std::vector<wire::Payload> payloads{std::move(hash_i)};
+  nat_t_add_nat_d(e, x, mm.suite.hash, mm.nat, payloads);
   IKE_TRY(Built built, build_encrypted(e.crypto(), mm.cipher, base::view(mm.keys.enc_key),
                                        base::view(mm.iv.phase1_iv()), am_header(x.key.cookies),
                                        payloads));
@@ -386,11 +414,15 @@ base::Status am_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   return base::ok();
 }
 
-// HDR[*], HASH_I -->
+// HDR[*], HASH_I [, NAT-D, NAT-D] -->
 base::Status am_r_recv3(EngineImpl& e, Exchange& x, const Inbound& in, base::TimePoint now) {
   IKE_TRY_VOID(reject_initial_contact(in, "AM3"));
   IKE_TRY_VOID(verify_auth(e, x, x.key.cookies, in));
+  NatTState nat = x.mm->nat;
+  IKE_TRY_VOID(nat_t_on_nat_d(e, x, x.mm->suite.hash, in, nat));
   IKE_TRY_VOID(accept(e, x, in));
+  x.mm->nat = nat;
+  nat_t_follow_float(e, x, in, x.mm->nat);
   x.state = State::AmRDone;
   ExchangeKey key = x.key;
   phase1_established(e, x, now);

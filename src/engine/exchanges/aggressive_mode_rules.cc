@@ -1,5 +1,5 @@
-// The payload rules of Aggressive Mode (RFC 2409 §5.4). NAT-D is tolerated (ignored) in all
-// three messages because NAT-T peers put it in AM2/AM3 (RFC 3947 §3.2); certificate requests are
+// The payload rules of Aggressive Mode (RFC 2409 §5.4). NAT-D is evaluated in AM2/AM3
+// (RFC 3947 §3.2, nat_t.h) and VIDs (DPD, NAT-T) are allowed everywhere; certificate requests are
 // ignored with PSK. Notifies are allowed in AM2/AM3 only so a received INITIAL-CONTACT can be
 // refused with a precise reason (isakmpd); AM3 may come encrypted or not (peers differ).
 #include <array>

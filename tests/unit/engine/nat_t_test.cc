@@ -303,5 +303,77 @@ TEST(NatT, ResponderFollowsNatRebinding) {
   EXPECT_EQ(n.nat->dropped(), 0u);
 }
 
+// Aggressive Mode (RFC 3947 §3.2: NAT-D in AM2 and AM3), initiator behind the masquerade:
+//   AM1 SA,KE,Ni,IDii,VID(DPD),VID(RFC),VID(d03),VID(d02) -->                500 -> 500
+//                 <-- AM2 SA,KE,Nr,IDir,HASH_R,VID(DPD),VID(RFC),NAT-D,NAT-D  500 <- 500
+//   AM3* HASH_I,NAT-D,NAT-D -->                                               4500 -> 4500
+//   QM on 4500 with UDP_ENCAP_TUNNEL; keepalives from left.
+TEST(NatT, AggressiveModeInitiatorBehindNatFloats) {
+  PeerConf left;
+  left.p1_exchange = "AGGRESSIVE";
+  NatPair n = initiator_behind_nat(left);
+  EnginePair& p = *n.p;
+  p.start();
+  ASSERT_TRUE(p.run_until([&] { return p.established(); }));
+  const auto& seen = n.nat->seen();
+  ASSERT_GE(seen.size(), 6u);
+  wire::Message am1 = parse(seen[0].bytes);
+  wire::Message am2 = parse(seen[1].bytes);
+  EXPECT_EQ(am1.header.exchange, wire::ExchangeType::Aggressive);
+  EXPECT_EQ(am1.count(wire::PayloadType::Vendor), 4u);  // DPD + 3 NAT-T
+  EXPECT_EQ(am1.count(wire::PayloadType::NatD), 0u);
+  EXPECT_EQ(am2.count(wire::PayloadType::NatD), 2u);
+  EXPECT_EQ(am2.count(wire::PayloadType::Vendor), 2u);  // DPD + RFC 3947
+  for (std::size_t i = 0; i < 6; ++i) {
+    uint16_t right_port = seen[i].left_to_right ? seen[i].to.port : seen[i].from.port;
+    EXPECT_EQ(right_port, i < 2 ? 500 : 4500) << "datagram " << i + 1;
+  }
+  EXPECT_EQ(seen[2].from.port, n.nat->public_port(4500));
+  EXPECT_TRUE(report_has(p.left, p, "nat-t rfc3947, local behind NAT, floated"));
+  EXPECT_TRUE(report_has(p.right, p, "nat-t rfc3947, peer behind NAT, floated"));
+  EXPECT_TRUE(report_has(p.left, p, "phase 1 doi 1 flags 0x381"));
+  EXPECT_TRUE(report_has(p.right, p, "phase 1 doi 1 flags 0x181"));
+  EXPECT_NE(p.left.last(Kind::Phase2Established)->detail.find("UDP_ENCAP_TUNNEL"),
+            std::string::npos);
+  const base::SaInstall* lout = added(p.left, false);
+  const base::SaInstall* rin = added(p.right, true);
+  ASSERT_NE(lout, nullptr);
+  ASSERT_NE(rin, nullptr);
+  EXPECT_EQ(lout->udp_encap_src_port, 4500);
+  EXPECT_EQ(lout->udp_encap_dst_port, 4500);
+  EXPECT_EQ(rin->udp_encap_src_port, n.nat->public_port(4500));
+  EXPECT_EQ(rin->udp_encap_dst_port, 4500);
+  EXPECT_EQ(lout->ref.spi, rin->ref.spi);
+  EXPECT_FALSE(lout->enc_key.empty());
+  EXPECT_TRUE(lout->enc_key == rin->enc_key);
+  EXPECT_TRUE(lout->auth_key == rin->auth_key);
+  p.run_for(base::Seconds{11});
+  EXPECT_EQ(keepalives(*n.nat, true), 2u);
+  EXPECT_EQ(keepalives(*n.nat, false), 0u);
+  EXPECT_EQ(p.left.engine->stats().dropped, 0u) << p.left.engine->last_drop_reason();
+  EXPECT_EQ(p.right.engine->stats().dropped, 0u) << p.right.engine->last_drop_reason();
+}
+
+TEST(NatT, AggressiveModeWithoutNatDoesNotFloat) {
+  PeerConf left;
+  left.p1_exchange = "AGGRESSIVE";
+  EnginePair p(left, mirror(left));
+  SimulatedNat tap(true, ip("10.0.0.1"), ip("10.0.0.1"), true);  // identity: records only
+  p.middlebox = [&](Delivery& d) { return tap.translate(d); };
+  p.start();
+  ASSERT_TRUE(p.run_until([&] { return p.established(); }));
+  for (const auto& s : tap.seen()) {
+    EXPECT_EQ(s.from.port, 500);
+    EXPECT_EQ(s.to.port, 500);
+  }
+  EXPECT_EQ(parse(tap.seen()[1].bytes).count(wire::PayloadType::NatD), 2u);
+  EXPECT_TRUE(report_has(p.left, p, "nat-t rfc3947, no NAT"));
+  EXPECT_TRUE(report_has(p.right, p, "nat-t rfc3947, no NAT"));
+  ASSERT_NE(added(p.left, true), nullptr);
+  EXPECT_EQ(added(p.left, true)->udp_encap_dst_port, 0);
+  p.run_for(base::Seconds{60});
+  EXPECT_EQ(keepalives(tap, true) + keepalives(tap, false), 0u);
+}
+
 }  // namespace
 }  // namespace ike::test
