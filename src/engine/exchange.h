@@ -76,6 +76,7 @@ struct MainModeData {
   IvChain iv;
   base::Bytes peer_id_b;                    // IDii_b / IDir_b received
   base::Bytes own_id_b;                     // Aggressive Mode: our IDii_b / IDir_b as sent
+  std::optional<wire::IdPayload> own_id, peer_id;  // Aggressive Mode with RSA_SIG (SIG needs them)
   bool peer_dpd = false;
   bool peer_initial_contact = false;
   NatTState nat;                            // RFC 3947 (nat_t.h)

@@ -81,7 +81,7 @@ NFT
 
 # ikt_nat_checks: after assert_up. Our S result flags NAT_T_ENABLE (0x100) and, behind the
 # NAT, NAT_T_KEEPALIVE (0x200); our key log and the peer's kernel record carry ESP-in-UDP
-# ports with 4500; MM1-MM4 ran on 500 and everything after on 4500; behind the NAT our
+# ports with 4500; MM1-MM4 (AM1-AM2) ran on 500 and everything after on 4500; behind the NAT our
 # keepalives (one 0xFF octet to 4500) appear within NAT-T-Keepalive.
 ikt_nat_checks() {
   local res flags want=0x100 n
@@ -109,13 +109,15 @@ ikt_nat_checks() {
   local out
   out=$(tshark -r "$IKT_DIR/ike.pcap" -Y isakmp -T fields -e udp.srcport -e udp.dstport \
     -e isakmp.exchangetype 2>/dev/null)
-  local first4 later
-  first4=$(head -4 <<<"$out" | awk '$1 == 500 && $2 == 500' | wc -l)
-  later=$(tail -n +5 <<<"$out" | awk '($1 == 4500 || $2 == 4500) && $1 != 500 && $2 != 500' | wc -l)
+  # Main Mode floats from MM5 on, Aggressive Mode from AM3 on (RFC 3947 §4).
+  local first4 later k=4 what="MM1-MM4" min_later=5
+  [[ ${P1_EXCHANGE:-ID_PROT} == AGGRESSIVE ]] && k=2 what="AM1-AM2" min_later=4
+  first4=$(head -"$k" <<<"$out" | awk '$1 == 500 && $2 == 500' | wc -l)
+  later=$(tail -n +$((k + 1)) <<<"$out" | awk '($1 == 4500 || $2 == 4500) && $1 != 500 && $2 != 500' | wc -l)
   n=$(wc -l <<<"$out")
-  ((first4 == 4 && later == n - 4 && later >= 5)) ||
-    fail "IKE ports: want MM1-4 on 500 and the rest on 4500, capture: $(tr '\n\t' '; ' <<<"$out")"
-  ikt_log "PASS IKE floated: MM1-MM4 on 500, $later later messages on 4500"
+  ((first4 == k && later == n - k && later >= min_later)) ||
+    fail "IKE ports: want $what on 500 and the rest on 4500, capture: $(tr '\n\t' '; ' <<<"$out")"
+  ikt_log "PASS IKE floated: $what on 500, $later later messages on 4500"
   # Keepalives (one 0xFF octet to 4500) from the side behind the NAT: ours with
   # NAT-T-Keepalive, or the peer's (charon keep_alive / pluto keep-alive), which our NAT-T
   # socket must swallow (the daemon still answers S and exits on Q afterwards).

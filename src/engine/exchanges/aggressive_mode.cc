@@ -1,4 +1,5 @@
-// Aggressive Mode with pre-shared keys (RFC 2409 §5.4, exchange type 4), both roles:
+// Aggressive Mode with pre-shared keys (RFC 2409 §5.4, exchange type 4) and RSA signatures
+// (§5.1), both roles:
 //
 //   Initiator                                 Responder
 //   HDR, SA, KE, Ni, IDii, VID(DPD)      -->                                        AM1
@@ -14,6 +15,11 @@
 // floated addresses, as strongSwan does); the responder evaluates AM3's against the addresses
 // AM3 arrived on and follows the float.
 //
+// With RSA_SIG (auth_signature.h): AM1 adds CERT_REQ per CA, AM2 carries IDir, [CERT,] SIG_R
+// [, CERT_REQ] and AM3 [CERT,] SIG_I instead of the HASHes; SKEYID = prf(Ni_b | Nr_b, g^xy):
+//   HDR, SA, KE, Ni, IDii [, CERT_REQ]  -->
+//                                       <--  HDR, SA, KE, Nr, IDir, [CERT,] SIG_R [, CERT_REQ]
+//   HDR*, [CERT,] SIG_I                 -->
 // SKEYID = prf(pre-shared-key, Ni_b | Nr_b); HASH_I/HASH_R per keymat.h. isakmpd parity:
 //  * EXCHANGE_TYPE=AGGRESSIVE in the peer's ISAKMP-configuration section selects AM for an
 //    initiator; a responder answers AM only for peers so configured (AM is off otherwise:
@@ -27,13 +33,13 @@
 // CVE-2023-30570 class: an AM1 carrying our responder cookie lands on the AM3 row and is
 // dropped by its payload rule; a resent AM1 is answered from the cache only when it is a byte
 // duplicate; half-open responder exchanges are capped per peer address.
-// The authentication step (auth_payload / verify_auth) switches on the negotiated method so a
-// signature variant plugs in beside PRE_SHARED.
+// The authentication step (auth_payloads / verify_auth) switches on the negotiated method.
 #include "engine/exchanges/aggressive_mode.h"
 
 #include <fmt/format.h>
 
 #include "base/log.h"
+#include "engine/auth_signature.h"
 #include "engine/engine_impl.h"
 #include "engine/exchanges/common.h"
 #include "engine/ipsec_id.h"
@@ -90,12 +96,23 @@ base::Result<uint16_t> single_group(const wire::SaPayload& sa) {
   return static_cast<uint16_t>(*group);
 }
 
+bool uses_signatures(const MainModeData& mm) {
+  return mm.suite.auth_method == wire::IkeAuthMethod::RsaSig;
+}
+
+bool has_private_key(const EngineImpl& e) { return e.pki() != nullptr && e.pki()->private_key; }
+
 base::Result<Phase1Keys> derive_keys(EngineImpl& e, MainModeData& mm, const base::CookiePair& c,
                                      base::ByteView peer_ke) {
   IKE_TRY(base::SecureBytes g_xy, mm.dh->shared_secret(peer_ke));
-  // RFC 2409 §5: for pre-shared keys: SKEYID = prf(pre-shared-key, Ni_b | Nr_b)
-  base::SecureBytes skeyid = skeyid_psk(e.crypto(), mm.suite.hash, base::view(mm.peer.psk),
-                                        base::view(mm.ni_b), base::view(mm.nr_b));
+  // RFC 2409 §5: for signatures: SKEYID = prf(Ni_b | Nr_b, g^xy)
+  //              for pre-shared keys: SKEYID = prf(pre-shared-key, Ni_b | Nr_b)
+  base::SecureBytes skeyid =
+      uses_signatures(mm)
+          ? skeyid_sig(e.crypto(), mm.suite.hash, base::view(mm.ni_b), base::view(mm.nr_b),
+                       base::view(g_xy))
+          : skeyid_psk(e.crypto(), mm.suite.hash, base::view(mm.peer.psk), base::view(mm.ni_b),
+                       base::view(mm.nr_b));
   IKE_TRY(std::size_t key_bytes, mm.suite.enc_key_bytes());
   Phase1KeyInputs in;
   in.hash = mm.suite.hash;
@@ -109,29 +126,49 @@ base::Result<Phase1Keys> derive_keys(EngineImpl& e, MainModeData& mm, const base
   return derive_phase1_keys(e.crypto(), in);
 }
 
-// HASH_I (initiator) or HASH_R (responder) over our own ID body: the authentication payload.
-base::Result<wire::Payload> auth_payload(EngineImpl& e, Exchange& x, base::ByteView own_id_b) {
+// HASH_I (initiator) or HASH_R (responder) over our own ID body: the authentication payloads,
+// HASH for PRE_SHARED, [CERT,] SIG (RFC 2409 §5.1: the signature over that hash) for RSA_SIG.
+base::Result<std::vector<wire::Payload>> auth_payloads(EngineImpl& e, Exchange& x) {
   MainModeData& mm = *x.mm;
-  if (mm.suite.auth_method != wire::IkeAuthMethod::PreShared) {
-    return base::make_error(ErrorCode::Unsupported, NotifyType::AuthenticationFailed,
-                            "Aggressive Mode: authentication method {} not implemented",
-                            static_cast<unsigned>(mm.suite.auth_method));
-  }
   auto f = x.role == Role::Initiator ? &hash_i : &hash_r;
-  return wire::Payload{wire::HashPayload{f(e.crypto(), mm.suite.hash, base::view(mm.keys.skeyid),
-                                           base::view(mm.g_xi), base::view(mm.g_xr),
-                                           x.key.cookies, base::view(mm.sai_b), own_id_b)}};
+  base::Bytes hash = f(e.crypto(), mm.suite.hash, base::view(mm.keys.skeyid), base::view(mm.g_xi),
+                       base::view(mm.g_xr), x.key.cookies, base::view(mm.sai_b),
+                       base::view(mm.own_id_b));
+  if (uses_signatures(mm)) return sign_phase1(e.pki(), base::view(hash), *mm.own_id);
+  return std::vector<wire::Payload>{wire::HashPayload{std::move(hash)}};
 }
 
-// Verifies the peer's HASH_R (initiator) or HASH_I (responder) over the peer's ID body.
+// Verifies the peer's HASH_R/SIG_R (initiator) or HASH_I/SIG_I (responder) over the peer's ID.
 base::Status verify_auth(EngineImpl& e, Exchange& x, const base::CookiePair& cookies,
                          const Inbound& in) {
   MainModeData& mm = *x.mm;
   const auto* hash = in.find<wire::HashPayload>();
+  const auto* sig = in.find<wire::SigPayload>();
+  const char* what = x.role == Role::Responder ? "AM3" : "AM2";
+  const bool rsa = uses_signatures(mm);
+  if (rsa ? sig == nullptr || hash != nullptr : hash == nullptr || sig != nullptr) {
+    return base::make_error(ErrorCode::BadValue, NotifyType::PayloadMalformed,
+                            "{}: {} needs {} (got HASH {}, SIG {})", what,
+                            rsa ? "RSA_SIG" : "PRE_SHARED",
+                            rsa ? "SIG and no HASH" : "HASH and no SIG",
+                            hash != nullptr ? "yes" : "no", sig != nullptr ? "yes" : "no");
+  }
   auto f = x.role == Role::Responder ? &hash_i : &hash_r;
   base::Bytes expected = f(e.crypto(), mm.suite.hash, base::view(mm.keys.skeyid),
                            base::view(mm.g_xi), base::view(mm.g_xr), cookies,
                            base::view(mm.sai_b), base::view(mm.peer_id_b));
+  if (rsa) {
+    auto how = verify_phase1_signature(e.pki(), *mm.peer_id, in.all<wire::CertPayload>(), *sig,
+                                       base::view(expected));
+    if (!how) {
+      IKE_LOG_WARN("{}: authentication failed for peer {} ({})", x.name, x.peer.to_string(),
+                   how.error().detail);
+      return how.error();
+    }
+    IKE_LOG_DEBUG(Exchange, 20, "{}: {} verified with {}", x.name,
+                  x.role == Role::Responder ? "SIG_I" : "SIG_R", *how);
+    return base::ok();
+  }
   if (!crypto::constant_time_equal(base::view(expected), base::view(hash->data))) {
     IKE_LOG_WARN("{}: authentication failed for peer {} ({} mismatch)", x.name,
                  x.peer.to_string(), x.role == Role::Responder ? "HASH_I" : "HASH_R");
@@ -206,11 +243,6 @@ base::Status am_initiate(EngineImpl& e, const std::string& peer_section,
     return base::make_error(ErrorCode::Config, NotifyType::None,
                             "[{}]:Address missing, cannot initiate", peer_section);
   }
-  if (!peer.has_psk) {
-    return base::make_error(ErrorCode::Config, NotifyType::None,
-                            "[{}]:Authentication missing (pre-shared key required)",
-                            peer_section);
-  }
   if (!peer.local_address && peer.id_section.empty() &&
       !e.conf().get("General", "Default-phase-1-ID")) {
     // IDii goes out in the first message: the address ID needs the local address now.
@@ -219,12 +251,26 @@ base::Status am_initiate(EngineImpl& e, const std::string& peer_section,
                             peer_section);
   }
   IKE_TRY(Phase1Offer offer, build_phase1_offer(e.conf(), peer_section, e.crypto()));
+  bool offers_sig = false;
   for (const auto& s : offer.suites) {
-    if (s.auth_method != wire::IkeAuthMethod::PreShared) {
+    if (s.auth_method == wire::IkeAuthMethod::RsaSig) {
+      if (!has_private_key(e)) {
+        return base::make_error(ErrorCode::Config, NotifyType::None,
+                                "[{}]: transform {} needs an RSA private key "
+                                "([X509-certificates]:Private-key)",
+                                offer.configuration, s.to_string());
+      }
+      offers_sig = true;
+    } else if (s.auth_method != wire::IkeAuthMethod::PreShared) {
       return base::make_error(ErrorCode::Config, NotifyType::None,
-                              "[{}]: Aggressive Mode is implemented with PRE_SHARED only "
-                              "(transform {})",
+                              "[{}]: Aggressive Mode is implemented with PRE_SHARED and RSA_SIG "
+                              "only (transform {})",
                               offer.configuration, s.to_string());
+    } else if (!peer.has_psk) {
+      return base::make_error(ErrorCode::Config, NotifyType::None,
+                              "[{}]:Authentication missing (pre-shared key required by "
+                              "transform {})",
+                              peer_section, s.to_string());
     }
     if (s.dh_group != offer.suites.front().dh_group) {
       return base::make_error(ErrorCode::Config, NotifyType::None,
@@ -260,7 +306,11 @@ base::Status am_initiate(EngineImpl& e, const std::string& peer_section,
   mm.own_id_b = wire::encode_payload_body(idii);
   std::vector<wire::Payload> payloads{offer.sa, wire::KePayload{mm.g_xi},
                                       wire::NoncePayload{mm.ni_b}, idii, dpd_vendor_id_payload()};
+  if (offers_sig) {
+    for (auto& cr : certificate_requests(e.pki())) payloads.emplace_back(std::move(cr));
+  }
   nat_t_add_offer_vids(e, payloads);
+  mm.own_id = std::move(idii);
   mm.peer = std::move(peer);
   mm.offer = std::move(offer);
   mm.queued = std::move(queued);
@@ -268,7 +318,7 @@ base::Status am_initiate(EngineImpl& e, const std::string& peer_section,
   Exchange& stored = e.exchanges().add(std::move(x));
   IKE_LOG_DEBUG(Exchange, 10, "Aggressive Mode initiator {} -> {}, icookie {}, IDii {}",
                 peer_section, stored.peer.to_string(), stored.key.cookies.initiator.hex(),
-                id_to_string(idii));
+                id_to_string(*stored.mm->own_id));
   e.send_exchange_message(stored, std::move(msg), now, true);
   return base::ok();
 }
@@ -295,17 +345,22 @@ base::Status am_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   const wire::PayloadEntry* id_entry = in.entry(wire::PayloadType::Id);
   const auto* idii = in.find<wire::IdPayload>();
   IKE_TRY_VOID(check_phase1_nonce(*ni));
-  IKE_TRY(base::SecureBytes psk, aggressive_psk(e.conf(), section, *idii));
   IKE_TRY(Phase1IdCheck idcheck, verify_peer_phase1_id(e.conf(), peer.remote_id_section,
                                                         d.peer.address, *idii));
   (void)idcheck;
   auto group = single_group(*sa);
   auto choice = group ? select_phase1(e.conf(), section, *sa, e.crypto())
                       : base::Result<Phase1Choice>(group.error());
-  if (choice && choice->suite.auth_method != wire::IkeAuthMethod::PreShared) {
-    // TODO(#3): signature authentication in Aggressive Mode (auth_payload/verify_auth).
+  if (choice && choice->suite.auth_method == wire::IkeAuthMethod::RsaSig && !has_private_key(e)) {
+    choice = base::make_error(ErrorCode::Config, NotifyType::NoProposalChosen,
+                              "[{}]: {} chosen but no RSA private key is loaded "
+                              "([X509-certificates]:Private-key)",
+                              section, choice->suite.to_string());
+  } else if (choice && choice->suite.auth_method != wire::IkeAuthMethod::PreShared &&
+             choice->suite.auth_method != wire::IkeAuthMethod::RsaSig) {
     choice = base::make_error(ErrorCode::Unsupported, NotifyType::NoProposalChosen,
-                              "Aggressive Mode with {} is not implemented (PRE_SHARED only)",
+                              "Aggressive Mode with {} is not implemented (PRE_SHARED and "
+                              "RSA_SIG only)",
                               choice->suite.to_string());
   }
   if (choice) {
@@ -315,6 +370,12 @@ base::Status am_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
     refuse_phase1_offer(e, in, "Aggressive Mode", section, choice.error());
     return base::ok();
   }
+  const bool rsa = choice->suite.auth_method == wire::IkeAuthMethod::RsaSig;
+  base::SecureBytes psk;
+  if (!rsa) {
+    IKE_TRY(base::SecureBytes k, aggressive_psk(e.conf(), section, *idii));
+    psk = std::move(k);
+  }
   IKE_TRY(crypto::CipherAlg cipher, choice->suite.cipher());
   IKE_TRY(auto dh, e.crypto().dh_generate(choice->suite.dh_group, e.rng()));
   IKE_TRY(wire::IdPayload idir, local_phase1_id(e.conf(), peer.id_section, d.local.address));
@@ -322,8 +383,10 @@ base::Status am_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
                                     section, now);
   MainModeData& mm = *x.mm;
   mm.peer = std::move(peer);
-  mm.peer.psk = std::move(psk);
-  mm.peer.has_psk = true;
+  if (!rsa) {
+    mm.peer.psk = std::move(psk);
+    mm.peer.has_psk = true;
+  }
   mm.sai_b = in.entry(wire::PayloadType::Sa)->body;
   mm.suite = choice->suite;
   mm.cipher = cipher;
@@ -336,13 +399,19 @@ base::Status am_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   e.rng().fill(mm.nr_b);
   mm.peer_id_b = id_entry->body;
   mm.own_id_b = wire::encode_payload_body(idir);
+  mm.own_id = idir;
+  mm.peer_id = *idii;
   IKE_TRY(Phase1Keys keys, derive_keys(e, mm, x.key.cookies, base::view(ke->data)));
   mm.keys = std::move(keys);
   mm.iv = IvChain(mm.keys.iv);
-  IKE_TRY(wire::Payload hash_r, auth_payload(e, x, base::view(mm.own_id_b)));
+  IKE_TRY(std::vector<wire::Payload> auth, auth_payloads(e, x));
   std::vector<wire::Payload> payloads{choice->reply, wire::KePayload{mm.g_xr},
-                                      wire::NoncePayload{mm.nr_b}, idir, std::move(hash_r),
-                                      dpd_vendor_id_payload()};
+                                      wire::NoncePayload{mm.nr_b}, idir};
+  for (auto& pl : auth) payloads.push_back(std::move(pl));  // HASH_R or [CERT,] SIG_R
+  payloads.emplace_back(dpd_vendor_id_payload());
+  if (rsa) {
+    for (auto& cr : certificate_requests(e.pki())) payloads.emplace_back(std::move(cr));
+  }
   nat_t_on_offer(e, in, mm.nat, payloads);
   // RFC 3947 §3.2: NAT-D in AM2, over the complete cookie pair.
   nat_t_add_nat_d(e, x, mm.suite.hash, mm.nat, payloads);
@@ -371,6 +440,7 @@ base::Status am_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   mm.g_xr = ke->data;
   mm.nr_b = nr->data;
   mm.peer_id_b = in.entry(wire::PayloadType::Id)->body;
+  mm.peer_id = *idir;
   base::CookiePair cookies = in.header.cookies;
   IKE_TRY(Phase1Keys keys, derive_keys(e, mm, cookies, base::view(ke->data)));
   mm.keys = std::move(keys);
@@ -398,8 +468,7 @@ base::Status am_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   }
   // RFC 3947 §4: a NAT was detected: AM3 goes from our NAT-T port to the peer's.
   nat_t_initiator_float(e, x, mm.nat);
-  IKE_TRY(wire::Payload hash_i, auth_payload(e, x, base::view(mm.own_id_b)));
-  std::vector<wire::Payload> payloads{std::move(hash_i)};
+  IKE_TRY(std::vector<wire::Payload> payloads, auth_payloads(e, x));  // HASH_I or [CERT,] SIG_I
   nat_t_add_nat_d(e, x, mm.suite.hash, mm.nat, payloads);
   IKE_TRY(Built built, build_encrypted(e.crypto(), mm.cipher, base::view(mm.keys.enc_key),
                                        base::view(mm.iv.phase1_iv()), am_header(x.key.cookies),

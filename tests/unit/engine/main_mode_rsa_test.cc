@@ -212,5 +212,98 @@ TEST(MainModeRsa, NoPrivateKeyFailsBeforeSending) {
   EXPECT_EQ(rp.p.left.engine->phase1_sa_count(), 0u);
 }
 
+// Aggressive Mode with RSA signatures (RFC 2409 §5.1), then Quick Mode:
+//   HDR, SA(RSA_SIG), KE, Ni, IDii, VID(DPD), CERT_REQ(CA), VID(NAT-T)...  -->
+//                   <-- HDR, SA, KE, Nr, IDir, CERT, SIG_R, VID(DPD), CERT_REQ(CA), ...
+//   HDR*, CERT, SIG_I [, NAT-D, NAT-D]  -->
+// SKEYID = prf(Ni_b | Nr_b, g^xy); both sides verify the CERT they received.
+PeerConf am_rsa_conf() {
+  PeerConf c = rsa_conf();
+  c.p1_exchange = "AGGRESSIVE";
+  return c;
+}
+
+TEST(AggressiveModeRsa, CertificatesIpSanBothRoles) {
+  PeerConf l = am_rsa_conf();
+  RsaPair rp(l, mirror(l), Creds{"hosta"}, Creds{"hostb"});
+  EnginePair& p = rp.p;
+  p.start();
+  ASSERT_TRUE(p.run_until([&] { return p.established(); }));
+  const auto* ev = p.left.last(Kind::Phase1Established);
+  const auto* rev = p.right.last(Kind::Phase1Established);
+  ASSERT_NE(ev, nullptr);
+  ASSERT_NE(rev, nullptr);
+  EXPECT_EQ(ev->cookies, rev->cookies);
+  EXPECT_NE(ev->detail.find("RSA_SIG"), std::string::npos) << ev->detail;
+  const auto& log = p.link.log();
+  ASSERT_GE(log.size(), 6u);
+  auto ca = crypto::Certificate::from_pem(TestPki::get().read("ca/ca.crt"))->front();
+  wire::Message am1 = parse(log[0].bytes);
+  wire::Message am2 = parse(log[1].bytes);
+  EXPECT_EQ(am1.header.exchange, wire::ExchangeType::Aggressive);
+  ASSERT_NE(am1.find<wire::CertReqPayload>(), nullptr);
+  EXPECT_EQ(am1.find<wire::CertReqPayload>()->authority, ca.subject_der());
+  EXPECT_EQ(am2.count(wire::PayloadType::Sig), 1u);
+  EXPECT_EQ(am2.count(wire::PayloadType::Cert), 1u);
+  EXPECT_EQ(am2.count(wire::PayloadType::Hash), 0u);
+  EXPECT_EQ(am2.count(wire::PayloadType::CertReq), 1u);
+  EXPECT_NE(wire::parse_header(base::view(log[2].bytes))->flags & wire::kFlagEncryption, 0);
+  // Quick Mode over it: the same keys at both ends.
+  ASSERT_FALSE(p.left.kernel.added.empty());
+  ASSERT_FALSE(p.right.kernel.added.empty());
+  bool matched = false;
+  for (const auto& a : p.left.kernel.added) {
+    for (const auto& b : p.right.kernel.added) {
+      if (a.ref.spi == b.ref.spi && a.inbound != b.inbound) {
+        EXPECT_TRUE(a.enc_key == b.enc_key);
+        EXPECT_TRUE(a.auth_key == b.auth_key);
+        matched = true;
+      }
+    }
+  }
+  EXPECT_TRUE(matched);
+  EXPECT_EQ(p.left.engine->stats().dropped, 0u) << p.left.engine->last_drop_reason();
+  EXPECT_EQ(p.right.engine->stats().dropped, 0u) << p.right.engine->last_drop_reason();
+}
+
+TEST(AggressiveModeRsa, RevokedInitiatorCertificateRejectedOnAm3) {
+  PeerConf l = am_rsa_conf();
+  l.extra = "[peer-10.0.0.2]\nID=rid\n\n[rid]\nID-type=IPV4_ADDR\nAddress=10.0.0.3\n\n";
+  PeerConf r = mirror(am_rsa_conf());  // IDii is checked against Remote-ID on AM1 already
+  r.extra = "[peer-10.0.0.1]\nRemote-ID=rid\n\n[rid]\nID-type=IPV4_ADDR\nAddress=10.0.0.3\n\n";
+  RsaPair rp(l, r, Creds{"revoked"}, Creds{"hostb"});
+  EnginePair& p = rp.p;
+  p.start();
+  p.run_until([&] { return p.right.count(Kind::ExchangeFailed) > 0; }, base::Seconds{10});
+  EXPECT_EQ(p.right.engine->phase1_sa_count(), 0u);
+  EXPECT_EQ(p.right.count(Kind::Phase1Established), 0u);
+  const auto* f = p.right.last(Kind::ExchangeFailed);
+  ASSERT_NE(f, nullptr) << p.right.engine->last_drop_reason();
+  EXPECT_NE(f->detail.find("certificate revoked"), std::string::npos) << f->detail;
+}
+
+TEST(AggressiveModeRsa, ResponderIdNotInCertificateRejectedOnAm2) {
+  PeerConf l = am_rsa_conf();
+  PeerConf r = mirror(am_rsa_conf());
+  r.extra = "[peer-10.0.0.1]\nID=rid\n\n[rid]\nID-type=FQDN\nName=a.example.org\n\n";
+  RsaPair rp(l, r, Creds{"hosta"}, Creds{"hostb"});
+  EnginePair& p = rp.p;
+  p.start();
+  p.run_until([&] { return p.left.count(Kind::ExchangeFailed) > 0; }, base::Seconds{10});
+  EXPECT_EQ(p.left.engine->phase1_sa_count(), 0u);
+  EXPECT_EQ(p.left.count(Kind::Phase1Established), 0u);
+  const auto* f = p.left.last(Kind::ExchangeFailed);
+  ASSERT_NE(f, nullptr);
+  EXPECT_NE(f->detail.find("not in certificate"), std::string::npos) << f->detail;
+}
+
+TEST(AggressiveModeRsa, NoPrivateKeyRefusedBeforeSending) {
+  PeerConf l = am_rsa_conf();
+  RsaPair rp(l, mirror(l), Creds{}, Creds{"hostb"});
+  rp.p.start();
+  rp.p.run_for(base::Seconds{5});
+  EXPECT_TRUE(rp.p.link.log().empty());
+}
+
 }  // namespace
 }  // namespace ike::test
