@@ -323,7 +323,7 @@ base::Status am_initiate(EngineImpl& e, const std::string& peer_section,
   return base::ok();
 }
 
-// HDR, SA, KE, Ni, IDii -->   then   <-- HDR, SA, KE, Nr, IDir, HASH_R, VID
+// HDR, SA, KE, Ni, IDii [, CERT_REQ] -->   then   <-- HDR, SA, KE, Nr, IDir, HASH_R / [CERT,] SIG_R, VID
 base::Status am_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   const Datagram& d = *in.datagram;
   IKE_TRY(std::string section, find_phase1_peer_for_address(e.conf(), d.peer.address));
