@@ -227,9 +227,10 @@ wire_check() {
     # PSK: ID, HASH; RSA_SIG: ID, [CERT...,] [CERT_REQ...,] SIG (libreswan sends CR in MM5).
     if [[ $AUTH == rsa ]]; then auth_re='5,([67],)*9'; else auth_re='5,8'; fi
     mm=$(grep -cE "^2[[:space:]]$auth_re" <<<"$out")
-    # Aggressive Mode: AM3 (HASH_I [, NAT-D, NAT-D]) stands in for MM5+MM6 (P1_EXCHANGE).
+    # Aggressive Mode: AM3 (HASH_I or [CERT,] SIG_I, with NAT-D before or after it: libreswan
+    # puts them first) stands in for MM5+MM6 (P1_EXCHANGE).
     [[ ${P1_EXCHANGE:-} == AGGRESSIVE ]] &&
-      mm=$((2 * $(grep -cE '^4[[:space:]]8(,20,20|,130,130)?$' <<<"$out")))
+      mm=$((2 * $(grep -cE "^4[[:space:]]((20,20|130,130),)?(${auth_re#5,})(,20,20|,130,130)?\$" <<<"$out")))
     qm=$(grep -cE '^32[[:space:]]8,1,' <<<"$out")
     ((mm >= 2 && qm >= 2)) && break
     sleep 0.1
