@@ -178,7 +178,9 @@ fail() {
 
 start_capture() {
   command -v tcpdump >/dev/null || return 0
-  ip netns exec "$IKT_NS_L" tcpdump -U -n -s 0 -i eth0 -w "$IKT_DIR/ike.pcap" 'udp port 500 or udp port 4500' \
+  # IP fragments too: an Aggressive Mode message with a certificate exceeds the MTU.
+  ip netns exec "$IKT_NS_L" tcpdump -U -n -s 0 -i eth0 -w "$IKT_DIR/ike.pcap" \
+    'udp port 500 or udp port 4500 or (ip and ip[6:2] & 0x1fff != 0) or (ip6 and ip6[6] == 44)' \
     >"$IKT_DIR/tcpdump.out" 2>&1 &
   ikt_register $! tcpdump
   ikt_wait_for 5 "tcpdump listening" grep -q "listening on" "$IKT_DIR/tcpdump.out" || true
@@ -227,10 +229,14 @@ wire_check() {
     # PSK: ID, HASH; RSA_SIG: ID, [CERT...,] [CERT_REQ...,] SIG (libreswan sends CR in MM5).
     if [[ $AUTH == rsa ]]; then auth_re='5,([67],)*9'; else auth_re='5,8'; fi
     mm=$(grep -cE "^2[[:space:]]$auth_re" <<<"$out")
-    # Aggressive Mode: AM3 (HASH_I or [CERT,] SIG_I, with NAT-D before or after it: libreswan
-    # puts them first) stands in for MM5+MM6 (P1_EXCHANGE).
-    [[ ${P1_EXCHANGE:-} == AGGRESSIVE ]] &&
-      mm=$((2 * $(grep -cE "^4[[:space:]]((20,20|130,130),)?(${auth_re#5,})(,20,20|,130,130)?\$" <<<"$out")))
+    # Aggressive Mode: AM3 (HASH_I, or [CERT,] SIG_I) stands in for MM5+MM6 (P1_EXCHANGE);
+    # peers order its NAT-D payloads differently (libreswan first, strongSwan between CERT
+    # and SIG), so any order of NAT-D (20/130) and, with RSA, CERT/CERT_REQ (6/7).
+    if [[ ${P1_EXCHANGE:-} == AGGRESSIVE ]]; then
+      local am_re='^4[[:space:]]((20|130),)*8(,(20|130))*$'
+      [[ $AUTH == rsa ]] && am_re='^4[[:space:]]((6|7|20|130),)*9(,(6|7|20|130))*$'
+      mm=$((2 * $(grep -cE "$am_re" <<<"$out")))
+    fi
     qm=$(grep -cE '^32[[:space:]]8,1,' <<<"$out")
     ((mm >= 2 && qm >= 2)) && break
     sleep 0.1
