@@ -96,35 +96,7 @@ base::Result<uint16_t> single_group(const wire::SaPayload& sa) {
   return static_cast<uint16_t>(*group);
 }
 
-bool uses_signatures(const MainModeData& mm) {
-  return mm.suite.auth_method == wire::IkeAuthMethod::RsaSig;
-}
-
 bool has_private_key(const EngineImpl& e) { return e.pki() != nullptr && e.pki()->private_key; }
-
-base::Result<Phase1Keys> derive_keys(EngineImpl& e, MainModeData& mm, const base::CookiePair& c,
-                                     base::ByteView peer_ke) {
-  IKE_TRY(base::SecureBytes g_xy, mm.dh->shared_secret(peer_ke));
-  // RFC 2409 §5: for signatures: SKEYID = prf(Ni_b | Nr_b, g^xy)
-  //              for pre-shared keys: SKEYID = prf(pre-shared-key, Ni_b | Nr_b)
-  base::SecureBytes skeyid =
-      uses_signatures(mm)
-          ? skeyid_sig(e.crypto(), mm.suite.hash, base::view(mm.ni_b), base::view(mm.nr_b),
-                       base::view(g_xy))
-          : skeyid_psk(e.crypto(), mm.suite.hash, base::view(mm.peer.psk), base::view(mm.ni_b),
-                       base::view(mm.nr_b));
-  IKE_TRY(std::size_t key_bytes, mm.suite.enc_key_bytes());
-  Phase1KeyInputs in;
-  in.hash = mm.suite.hash;
-  in.enc_key_bytes = key_bytes;
-  in.block_size = crypto::cipher_block_size(mm.cipher);
-  in.skeyid = base::view(skeyid);
-  in.g_xy = base::view(g_xy);
-  in.g_xi = base::view(mm.g_xi);
-  in.g_xr = base::view(mm.g_xr);
-  in.cookies = c;
-  return derive_phase1_keys(e.crypto(), in);
-}
 
 // HASH_I (initiator) or HASH_R (responder) over our own ID body: the authentication payloads,
 // HASH for PRE_SHARED, [CERT,] SIG (RFC 2409 §5.1: the signature over that hash) for RSA_SIG.
@@ -134,7 +106,7 @@ base::Result<std::vector<wire::Payload>> auth_payloads(EngineImpl& e, Exchange& 
   base::Bytes hash = f(e.crypto(), mm.suite.hash, base::view(mm.keys.skeyid), base::view(mm.g_xi),
                        base::view(mm.g_xr), x.key.cookies, base::view(mm.sai_b),
                        base::view(mm.own_id_b));
-  if (uses_signatures(mm)) return sign_phase1(e.pki(), base::view(hash), *mm.own_id);
+  if (phase1_uses_signatures(mm)) return sign_phase1(e.pki(), base::view(hash), *mm.own_id);
   return std::vector<wire::Payload>{wire::HashPayload{std::move(hash)}};
 }
 
@@ -145,7 +117,7 @@ base::Status verify_auth(EngineImpl& e, Exchange& x, const base::CookiePair& coo
   const auto* hash = in.find<wire::HashPayload>();
   const auto* sig = in.find<wire::SigPayload>();
   const char* what = x.role == Role::Responder ? "AM3" : "AM2";
-  const bool rsa = uses_signatures(mm);
+  const bool rsa = phase1_uses_signatures(mm);
   if (rsa ? sig == nullptr || hash != nullptr : hash == nullptr || sig != nullptr) {
     return base::make_error(ErrorCode::BadValue, NotifyType::PayloadMalformed,
                             "{}: {} needs {} (got HASH {}, SIG {})", what,
@@ -401,7 +373,7 @@ base::Status am_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   mm.own_id_b = wire::encode_payload_body(idir);
   mm.own_id = idir;
   mm.peer_id = *idii;
-  IKE_TRY(Phase1Keys keys, derive_keys(e, mm, x.key.cookies, base::view(ke->data)));
+  IKE_TRY(Phase1Keys keys, derive_phase1_exchange_keys(e, mm, x.key.cookies, base::view(ke->data)));
   mm.keys = std::move(keys);
   mm.iv = IvChain(mm.keys.iv);
   IKE_TRY(std::vector<wire::Payload> auth, auth_payloads(e, x));
@@ -442,7 +414,7 @@ base::Status am_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   mm.peer_id_b = in.entry(wire::PayloadType::Id)->body;
   mm.peer_id = *idir;
   base::CookiePair cookies = in.header.cookies;
-  IKE_TRY(Phase1Keys keys, derive_keys(e, mm, cookies, base::view(ke->data)));
+  IKE_TRY(Phase1Keys keys, derive_phase1_exchange_keys(e, mm, cookies, base::view(ke->data)));
   mm.keys = std::move(keys);
   // HASH_R covers the full cookie pair of this message (the exchange is still keyed half-open).
   IKE_TRY_VOID(verify_auth(e, x, cookies, in));

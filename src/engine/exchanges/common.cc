@@ -5,6 +5,7 @@
 
 #include "base/log.h"
 #include "engine/engine_impl.h"
+#include "engine/keymat.h"
 #include "engine/negotiated.h"
 #include "engine/transitions.h"
 #include "engine/message_crypto.h"
@@ -96,6 +97,35 @@ base::Status check_phase1_ke(EngineImpl& e, uint16_t group, const wire::KePayloa
                             dh_group_name(group), want);
   }
   return base::ok();
+}
+
+bool phase1_uses_signatures(const MainModeData& mm) {
+  return mm.suite.auth_method == wire::IkeAuthMethod::RsaSig;
+}
+
+base::Result<Phase1Keys> derive_phase1_exchange_keys(EngineImpl& e, MainModeData& mm,
+                                                     const base::CookiePair& c,
+                                                     base::ByteView peer_ke) {
+  IKE_TRY(base::SecureBytes g_xy, mm.dh->shared_secret(peer_ke));
+  // RFC 2409 §5: for signatures: SKEYID = prf(Ni_b | Nr_b, g^xy)
+  //              for pre-shared keys: SKEYID = prf(pre-shared-key, Ni_b | Nr_b)
+  base::SecureBytes skeyid =
+      phase1_uses_signatures(mm)
+          ? skeyid_sig(e.crypto(), mm.suite.hash, base::view(mm.ni_b), base::view(mm.nr_b),
+                       base::view(g_xy))
+          : skeyid_psk(e.crypto(), mm.suite.hash, base::view(mm.peer.psk), base::view(mm.ni_b),
+                       base::view(mm.nr_b));
+  IKE_TRY(std::size_t key_bytes, mm.suite.enc_key_bytes());
+  Phase1KeyInputs in;
+  in.hash = mm.suite.hash;
+  in.enc_key_bytes = key_bytes;
+  in.block_size = crypto::cipher_block_size(mm.cipher);
+  in.skeyid = base::view(skeyid);
+  in.g_xy = base::view(g_xy);
+  in.g_xi = base::view(mm.g_xi);
+  in.g_xr = base::view(mm.g_xr);
+  in.cookies = c;
+  return derive_phase1_keys(e.crypto(), in);
 }
 
 void refuse_phase1_offer(EngineImpl& e, const Inbound& in, std::string_view exchange_name,

@@ -38,6 +38,13 @@ bool has_dpd_vendor_id(const Inbound& in);
 // (INVALID_KEY_INFORMATION otherwise).
 [[nodiscard]] base::Status check_phase1_ke(EngineImpl& e, uint16_t group,
                                            const wire::KePayload& ke);
+bool phase1_uses_signatures(const MainModeData& mm);
+// g^xy, SKEYID (RFC 2409 §5: signature or pre-shared-key formula by the negotiated method) and
+// the phase-1 keys, once both KE payloads and both nonces are known.
+[[nodiscard]] base::Result<Phase1Keys> derive_phase1_exchange_keys(EngineImpl& e,
+                                                                   MainModeData& mm,
+                                                                   const base::CookiePair& c,
+                                                                   base::ByteView peer_ke);
 // A refused first phase-1 message (MM1/AM1): logs why, answers with the error's notify in the
 // clear (RFC 2408 §5: no SA exists yet) and records the failure. No state is kept.
 void refuse_phase1_offer(EngineImpl& e, const Inbound& in, std::string_view exchange_name,

@@ -37,10 +37,6 @@ wire::Header mm_header(const base::CookiePair& c) {
   return phase1_header(c, wire::ExchangeType::IdProt);
 }
 
-bool uses_signatures(const MainModeData& mm) {
-  return mm.suite.auth_method == wire::IkeAuthMethod::RsaSig;
-}
-
 // The negotiated method needs a credential we have: a PSK, or a private key for RSA_SIG.
 base::Status check_credentials(EngineImpl& e, const PeerConfig& peer, const Phase1Suite& suite) {
   if (suite.auth_method == wire::IkeAuthMethod::RsaSig) {
@@ -62,7 +58,7 @@ base::Status check_credentials(EngineImpl& e, const PeerConfig& peer, const Phas
 std::vector<wire::Payload> ke_nonce_payloads(EngineImpl& e, const MainModeData& mm,
                                              const base::Bytes& ke, const base::Bytes& nonce) {
   std::vector<wire::Payload> payloads{wire::KePayload{ke}, wire::NoncePayload{nonce}};
-  if (uses_signatures(mm)) {
+  if (phase1_uses_signatures(mm)) {
     for (auto& cr : certificate_requests(e.pki())) payloads.emplace_back(std::move(cr));
   }
   return payloads;
@@ -72,31 +68,6 @@ base::Bytes random_bytes(EngineImpl& e, std::size_t n) {
   base::Bytes b(n);
   e.rng().fill(b);
   return b;
-}
-
-// g^xy, SKEYID and the phase-1 keys once both KE and both nonces are known.
-base::Result<Phase1Keys> derive_keys(EngineImpl& e, MainModeData& mm, const base::CookiePair& c,
-                                     base::ByteView peer_ke) {
-  IKE_TRY(base::SecureBytes g_xy, mm.dh->shared_secret(peer_ke));
-  // RFC 2409 §5: for signatures: SKEYID = prf(Ni_b | Nr_b, g^xy)
-  //              for pre-shared keys: SKEYID = prf(pre-shared-key, Ni_b | Nr_b)
-  base::SecureBytes skeyid =
-      uses_signatures(mm)
-          ? skeyid_sig(e.crypto(), mm.suite.hash, base::view(mm.ni_b), base::view(mm.nr_b),
-                       base::view(g_xy))
-          : skeyid_psk(e.crypto(), mm.suite.hash, base::view(mm.peer.psk), base::view(mm.ni_b),
-                       base::view(mm.nr_b));
-  IKE_TRY(std::size_t key_bytes, mm.suite.enc_key_bytes());
-  Phase1KeyInputs in;
-  in.hash = mm.suite.hash;
-  in.enc_key_bytes = key_bytes;
-  in.block_size = crypto::cipher_block_size(mm.cipher);
-  in.skeyid = base::view(skeyid);
-  in.g_xy = base::view(g_xy);
-  in.g_xi = base::view(mm.g_xi);
-  in.g_xr = base::view(mm.g_xr);
-  in.cookies = c;
-  return derive_phase1_keys(e.crypto(), in);
 }
 
 wire::NotifyPayload initial_contact_notify(const base::CookiePair& c) {
@@ -128,7 +99,7 @@ base::Result<base::Bytes> build_auth_message(EngineImpl& e, Exchange& x) {
                                   base::view(mm.g_xi), base::view(mm.g_xr), x.key.cookies,
                                   base::view(mm.sai_b), base::view(id_b));
   std::vector<wire::Payload> payloads{id};
-  if (uses_signatures(mm)) {
+  if (phase1_uses_signatures(mm)) {
     // RFC 2409 §5.1: SIG_I / SIG_R = the signature over HASH_I / HASH_R.
     IKE_TRY(std::vector<wire::Payload> auth, sign_phase1(e.pki(), base::view(hash), id));
     for (auto& pl : auth) payloads.push_back(std::move(pl));
@@ -153,11 +124,11 @@ base::Status verify_auth(EngineImpl& e, Exchange& x, const Inbound& in) {
   const auto* hash = in.find<wire::HashPayload>();
   const auto* sig = in.find<wire::SigPayload>();
   const char* what = x.role == Role::Responder ? "MM5" : "MM6";
-  if (uses_signatures(mm) ? sig == nullptr || hash != nullptr : hash == nullptr || sig != nullptr) {
+  if (phase1_uses_signatures(mm) ? sig == nullptr || hash != nullptr : hash == nullptr || sig != nullptr) {
     return base::make_error(ErrorCode::BadValue, NotifyType::PayloadMalformed,
                             "{}: {} needs {} (got HASH {}, SIG {})", what,
-                            uses_signatures(mm) ? "RSA_SIG" : "PRE_SHARED",
-                            uses_signatures(mm) ? "SIG and no HASH" : "HASH and no SIG",
+                            phase1_uses_signatures(mm) ? "RSA_SIG" : "PRE_SHARED",
+                            phase1_uses_signatures(mm) ? "SIG and no HASH" : "HASH and no SIG",
                             hash != nullptr ? "yes" : "no", sig != nullptr ? "yes" : "no");
   }
   base::ByteView id_b = base::view(id_entry->body);
@@ -167,7 +138,7 @@ base::Status verify_auth(EngineImpl& e, Exchange& x, const Inbound& in) {
                    base::view(mm.g_xr), x.key.cookies, base::view(mm.sai_b), id_b)
           : hash_r(e.crypto(), mm.suite.hash, base::view(mm.keys.skeyid), base::view(mm.g_xi),
                    base::view(mm.g_xr), x.key.cookies, base::view(mm.sai_b), id_b);
-  if (uses_signatures(mm)) {
+  if (phase1_uses_signatures(mm)) {
     IKE_TRY(std::string how, verify_phase1_signature(e.pki(), *id, in.all<wire::CertPayload>(),
                                                      *sig, base::view(expected)));
     IKE_LOG_DEBUG(Exchange, 20, "{}: {} verified with {}", x.name,
@@ -309,7 +280,7 @@ base::Status mm_r_recv3(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   mm.g_xr = mm.dh->public_value();
   mm.ni_b = ni->data;
   mm.nr_b = random_bytes(e, ni->data.size());  // mirror the initiator's nonce length
-  IKE_TRY(Phase1Keys keys, derive_keys(e, mm, x.key.cookies, base::view(ke->data)));
+  IKE_TRY(Phase1Keys keys, derive_phase1_exchange_keys(e, mm, x.key.cookies, base::view(ke->data)));
   IKE_TRY_VOID(accept(e, x, in));
   mm.keys = std::move(keys);
   mm.iv = IvChain(mm.keys.iv);
@@ -332,7 +303,7 @@ base::Status mm_i_recv4(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   IKE_TRY_VOID(nat_t_on_nat_d(e, x, mm.suite.hash, in, nat));
   mm.g_xr = ke->data;
   mm.nr_b = nr->data;
-  IKE_TRY(Phase1Keys keys, derive_keys(e, mm, x.key.cookies, base::view(ke->data)));
+  IKE_TRY(Phase1Keys keys, derive_phase1_exchange_keys(e, mm, x.key.cookies, base::view(ke->data)));
   IKE_TRY_VOID(accept(e, x, in));
   mm.keys = std::move(keys);
   mm.iv = IvChain(mm.keys.iv);
