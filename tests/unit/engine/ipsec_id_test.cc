@@ -5,17 +5,15 @@
 
 #include <gtest/gtest.h>
 
+#include "support/conf_text.h"
+
 #include "conf/config_file.h"
 
 namespace ike::engine {
 namespace {
 
-conf::ConfDb load(std::string_view text) {
-  conf::ConfDb db;
-  auto r = conf::load_config_text(text, "test.conf", db);
-  EXPECT_TRUE(r) << (r ? "" : r.error().detail);
-  return db;
-}
+using test::ip;
+constexpr auto load = test::load_conf_text;
 
 constexpr std::string_view kConf = R"(
 [id-fqdn]
@@ -78,8 +76,6 @@ ID-type=IPV4_ADDR
 Address=10.0.0.1
 Port=22
 )";
-
-base::IpAddress ip(std::string_view s) { return *base::IpAddress::parse(s); }
 
 class IpsecIdTest : public ::testing::Test {
  protected:

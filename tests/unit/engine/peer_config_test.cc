@@ -5,18 +5,16 @@
 
 #include <gtest/gtest.h>
 
+#include "support/conf_text.h"
+
 #include "conf/config_file.h"
 #include "engine/ipsec_id.h"
 
 namespace ike::engine {
 namespace {
 
-conf::ConfDb load(std::string_view text) {
-  conf::ConfDb db;
-  auto r = conf::load_config_text(text, "test.conf", db);
-  EXPECT_TRUE(r) << (r ? "" : r.error().detail);
-  return db;
-}
+using test::ip;
+constexpr auto load = test::load_conf_text;
 
 constexpr std::string_view kConf = R"(
 [Phase 1]
@@ -111,8 +109,6 @@ ID-type=IPV4_ADDR_SUBNET
 Network=10.3.3.0
 Netmask=255.255.255.0
 )";
-
-base::IpAddress ip(std::string_view s) { return *base::IpAddress::parse(s); }
 
 class PeerConfigTest : public ::testing::Test {
  protected:

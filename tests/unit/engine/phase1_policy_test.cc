@@ -10,18 +10,16 @@
 
 #include <gtest/gtest.h>
 
+#include "support/conf_text.h"
+
 #include "conf/config_file.h"
 #include "crypto/openssl_provider.h"
 
 namespace ike::engine {
 namespace {
 
-conf::ConfDb load(std::string_view text) {
-  conf::ConfDb db;
-  auto r = conf::load_config_text(text, "test.conf", db);
-  EXPECT_TRUE(r) << (r ? "" : r.error().detail);
-  return db;
-}
+using test::ip;
+constexpr auto load = test::load_conf_text;
 
 constexpr std::string_view kConf = R"(
 [Phase 1]
