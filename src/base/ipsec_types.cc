@@ -30,10 +30,39 @@ std::string TrafficSelector::to_string() const {
   return s;
 }
 
+const char* flow_type_name(FlowType t) noexcept {
+  switch (t) {
+    case FlowType::Require: return "require";
+    case FlowType::Use: return "use";
+    case FlowType::Acquire: return "acquire";
+    case FlowType::DontAcq: return "dontacq";
+    case FlowType::Bypass: return "bypass";
+    case FlowType::Deny: return "deny";
+  }
+  return "?";
+}
+
 std::string FlowInstall::to_string() const {
-  return fmt::format("flow {} {} from {} to {} local {} peer {} type require",
+  return fmt::format("flow {} {} from {} to {} local {} peer {} type {}",
                      ipsec_protocol_name(protocol), direction_name(direction), src_ts.to_string(),
-                     dst_ts.to_string(), local.to_string(), peer.to_string());
+                     dst_ts.to_string(), local.to_string(), peer.to_string(),
+                     flow_type_name(type));
+}
+
+std::string KernelEvent::to_string() const {
+  switch (kind) {
+    case Kind::Acquire:
+      return fmt::format("acquire {} from {} to {} local {} peer {}",
+                         ipsec_protocol_name(protocol), src_ts.to_string(), dst_ts.to_string(),
+                         local.to_string(), peer.to_string());
+    case Kind::SoftExpire:
+    case Kind::HardExpire:
+      return fmt::format("{} expire {} spi 0x{:08x} from {} to {}",
+                         kind == Kind::SoftExpire ? "soft" : "hard",
+                         ipsec_protocol_name(ref.protocol), ref.spi.value, src.to_string(),
+                         ref.dst.to_string());
+  }
+  return "?";
 }
 
 }  // namespace ike::base

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "base/address.h"
 #include "base/bytes.h"
@@ -19,6 +20,12 @@ const char* ipsec_protocol_name(IpsecProtocol p) noexcept;  // "esp", "ah", "ipc
 enum class EncapMode : uint8_t { Tunnel = 1, Transport = 2 };
 enum class Direction : uint8_t { In, Out, Fwd };
 const char* direction_name(Direction d) noexcept;
+
+// OpenBSD flow types (ipsec.conf(5) "type"): what the kernel does with matching traffic.
+// XFRM: require/use map to a policy template with level required/use; deny = action block;
+// bypass = allow without template; acquire/dontacq are OpenBSD-only variants of use/require.
+enum class FlowType : uint8_t { Require, Use, Acquire, DontAcq, Bypass, Deny };
+const char* flow_type_name(FlowType t) noexcept;  // "require", "use", ...
 
 // A traffic selector: network/prefix, optional upper-layer protocol and port (0 = any).
 struct TrafficSelector {
@@ -69,8 +76,45 @@ struct FlowInstall {
   EncapMode mode = EncapMode::Tunnel;
   IpAddress local;   // tunnel endpoints
   IpAddress peer;
+  FlowType type = FlowType::Require;
   std::string to_string() const;  // ipsecctl -s flow style
   auto operator<=>(const FlowInstall&) const = default;
+};
+
+// An SA as read back from the kernel (ipsecctl -s sa, the report): what was installed plus
+// the kernel's counters.
+struct KernelSaInfo {
+  SaInstall sa;
+  uint64_t cur_bytes = 0;
+  uint64_t cur_packets = 0;
+  uint64_t add_time = 0;  // seconds since the epoch, 0 = unknown
+};
+
+// The kernel's IPsec state (SAD + SPD) as a backend reads it back.
+struct KernelState {
+  std::vector<KernelSaInfo> sas;
+  std::vector<FlowInstall> flows;
+};
+
+// Kernel-originated events (XFRM_MSG_ACQUIRE / XFRM_MSG_EXPIRE; SADB_ACQUIRE / SADB_EXPIRE),
+// fed by the daemon to the engine (engine never reads the kernel itself).
+struct KernelEvent {
+  enum class Kind : uint8_t {
+    Acquire,     // traffic hit a policy with no SA: negotiate for the matching connection
+    SoftExpire,  // an SA reached its soft lifetime: rekey
+    HardExpire,  // an SA reached its hard lifetime and is gone from the kernel
+  };
+  Kind kind = Kind::Acquire;
+  // Acquire: the flow that wants an SA and the tunnel endpoints of its template.
+  TrafficSelector src_ts;
+  TrafficSelector dst_ts;
+  IpAddress local;
+  IpAddress peer;
+  IpsecProtocol protocol = IpsecProtocol::Esp;
+  // Soft/HardExpire: the SA concerned (ref.dst, ref.spi, ref.protocol) and its source.
+  SaRef ref;
+  IpAddress src;
+  std::string to_string() const;  // for logs: "acquire esp 10.1.0.0/24 -> 10.2.0.0/24 ..."
 };
 
 }  // namespace ike::base

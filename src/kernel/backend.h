@@ -28,6 +28,17 @@ class Backend {
   [[nodiscard]] virtual base::Status delete_flow(const base::FlowInstall& flow) = 0;
   // Removes every SA and flow this backend installed (shutdown).
   [[nodiscard]] virtual base::Status flush() = 0;
+
+  // Reads the kernel's SAD and SPD back (ipsecctl -s, the report, `S`). Backends that share the
+  // kernel with others return everything the kernel holds, not only what they installed.
+  [[nodiscard]] virtual base::Result<base::KernelState> read_state() = 0;
+
+  // Kernel events (ACQUIRE, EXPIRE). event_fd() is polled by the daemon's event loop (-1: this
+  // backend has no events); read_events() drains what is pending without blocking.
+  virtual int event_fd() const { return -1; }
+  [[nodiscard]] virtual base::Result<std::vector<base::KernelEvent>> read_events() {
+    return std::vector<base::KernelEvent>{};
+  }
 };
 
 }  // namespace ike::kernel

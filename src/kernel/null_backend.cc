@@ -143,6 +143,13 @@ base::Status NullBackend::flush() {
   return base::ok();
 }
 
+base::Result<base::KernelState> NullBackend::read_state() {
+  base::KernelState state;
+  for (const auto& sa : m_sas) state.sas.push_back(base::KernelSaInfo{.sa = sa});
+  state.flows = m_flows;
+  return state;
+}
+
 std::string NullBackend::dump() const {
   std::string out;
   for (const auto& sa : m_sas) {

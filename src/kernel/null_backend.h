@@ -32,6 +32,8 @@ class NullBackend final : public Backend {
   [[nodiscard]] base::Status add_flow(const base::FlowInstall& flow) override;
   [[nodiscard]] base::Status delete_flow(const base::FlowInstall& flow) override;
   [[nodiscard]] base::Status flush() override;
+  // The recorded SAs and flows (a null kernel holds exactly what was installed).
+  [[nodiscard]] base::Result<base::KernelState> read_state() override;
 
   // Recorded state (installation order).
   const std::vector<base::SaInstall>& sas() const noexcept { return m_sas; }
