@@ -92,10 +92,25 @@ Result<std::vector<RawPayload>> walk_chain(PayloadType first, ByteView area,
     type = next;
   }
   if (!allow_padding && !r.empty()) {
-    // RFC 2408 §5.1: the payload lengths must add up to the message length.
-    return make_error(ErrorCode::BadLength, NotifyType::UnequalPayloadLengths,
-                      "trailing {} bytes after the last payload at offset {}", r.remaining(),
-                      r.offset());
+    // RFC 2408 §3.1: the header Length is the "Length of total message (header + payloads)", and
+    // §5.1 asks for UNEQUAL_PAYLOAD_LENGTHS when the payload lengths do not add up to it. Interop
+    // practice: libreswan pads every IKEv1 message it sends (unencrypted ones too, e.g. an
+    // Aggressive Mode AM1 with RSA_SIG) with zero octets to a multiple of 4 and counts them in
+    // the header Length. Rule (kMaxZeroPadding): up to 3 trailing octets, all zero, are ignored
+    // as alignment padding; more, or any non-zero octet, is still UNEQUAL_PAYLOAD_LENGTHS.
+    const std::size_t pad_at = r.offset();
+    const std::size_t pad = r.remaining();
+    IKE_TRY(ByteView tail, r.bytes(pad, "trailing bytes"));
+    const bool zero = std::all_of(tail.begin(), tail.end(), [](uint8_t b) { return b == 0; });
+    if (pad > kMaxZeroPadding || !zero) {
+      return make_error(ErrorCode::BadLength, NotifyType::UnequalPayloadLengths,
+                        "trailing {} bytes after the last payload at offset {} ({})", pad, pad_at,
+                        pad > kMaxZeroPadding
+                            ? fmt::format("more than the {} zero octets of alignment padding "
+                                          "tolerated",
+                                          kMaxZeroPadding)
+                            : std::string("non-zero, not alignment padding"));
+    }
   }
   return out;
 }

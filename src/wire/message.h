@@ -69,14 +69,20 @@ struct Message {
 // major version 1 (INVALID_MAJOR_VERSION), known flag bits (INVALID_FLAGS).
 [[nodiscard]] base::Result<Header> parse_header(ByteView datagram);
 
-// Whole datagram. Unencrypted: header + all payloads, no trailing bytes allowed.
+// Trailing octets tolerated after the last payload of an unencrypted payload chain when they are
+// all zero: alignment padding to a multiple of 4 as libreswan sends it (message.cc, RFC 2408 §3.1).
+inline constexpr std::size_t kMaxZeroPadding = 3;
+
+// Whole datagram. Unencrypted: header + all payloads; after the last payload at most
+// kMaxZeroPadding zero octets (alignment padding), anything else is UNEQUAL_PAYLOAD_LENGTHS.
 // Encrypted: header + encrypted_body (a non-empty multiple of nothing: the engine checks block
 // alignment because it knows the cipher).
 [[nodiscard]] base::Result<Message> parse_message(ByteView datagram);
 
 // Payload chain starting with `first`. `base_offset` is the absolute offset of area[0] in the
 // datagram (for error messages). With allow_padding, bytes after the last payload are ignored
-// (decrypted messages are padded, RFC 2408 §3.1 / RFC 2409 App. B); otherwise they are an error.
+// (decrypted messages are padded, RFC 2408 §3.1 / RFC 2409 App. B); otherwise only up to
+// kMaxZeroPadding zero octets are (alignment padding), anything else is an error.
 // Unknown payload types: RFC 2408 §5.1 -- a non-critical unknown payload becomes an
 // UnknownPayload; a critical one fails with UNSUPPORTED... (INVALID_PAYLOAD_TYPE).
 [[nodiscard]] base::Result<std::vector<PayloadEntry>> parse_payloads(PayloadType first,

@@ -158,7 +158,14 @@ TEST(Message, LengthFieldsOffByOneEverywhere) {
         Bytes b = good;
         put_u16(b, at + 2, static_cast<uint16_t>(get_u16(b, at + 2) + delta));
         auto m = parse_message(b);
-        ASSERT_FALSE(m);
+        if (m) {
+          // Only possible when the last payload loses a final zero octet: that octet is then
+          // alignment padding (kMaxZeroPadding) and the shortened body still decodes.
+          EXPECT_EQ(at, payload_offsets(good).back());
+          EXPECT_EQ(delta, -1);
+          EXPECT_EQ(b.back(), 0);
+          continue;
+        }
         EXPECT_FALSE(m.error().detail.empty());
       }
     }
@@ -197,7 +204,37 @@ TEST(Message, PaddingOnlyWhenAllowed) {
                          fmt::format("trailing 7 bytes after the last payload at offset {}",
                                      msg.size())));
   EXPECT_TRUE(parse_payloads(PayloadType::None, Bytes{0, 0, 0}, 28, true));
-  EXPECT_FALSE(parse_payloads(PayloadType::None, Bytes{0, 0, 0}, 28, false));
+  EXPECT_FALSE(parse_payloads(PayloadType::None, Bytes{0, 0, 0, 0}, 28, false));
+}
+
+// RFC 2408 §3.1 / libreswan: up to 3 zero octets of alignment padding after the last payload of
+// an unencrypted message are ignored (counted in the header Length); 4 or a non-zero one are not.
+TEST(Message, ZeroAlignmentPaddingOfUnencryptedMessages) {
+  const auto& v = vector_named("qm1");
+  const Bytes msg = golden(v);
+  for (std::size_t pad = 1; pad <= kMaxZeroPadding; ++pad) {
+    SCOPED_TRACE(fmt::format("{} zero octets", pad));
+    Bytes b = msg;
+    b.insert(b.end(), pad, 0);
+    put_u32(b, 24, static_cast<uint32_t>(b.size()));
+    auto m = parse_message(b);
+    ASSERT_TRUE(m) << m.error().detail;
+    EXPECT_EQ(values_of(m->payloads), v.payloads);
+  }
+  Bytes four = msg;
+  four.insert(four.end(), 4, 0);
+  put_u32(four, 24, static_cast<uint32_t>(four.size()));
+  EXPECT_TRUE(fails_with(parse_message(four), NotifyType::UnequalPayloadLengths,
+                         fmt::format("trailing 4 bytes after the last payload at offset {} (more "
+                                     "than the 3 zero octets of alignment padding tolerated)",
+                                     msg.size())));
+  Bytes nonzero = msg;
+  nonzero.insert(nonzero.end(), {0, 1});
+  put_u32(nonzero, 24, static_cast<uint32_t>(nonzero.size()));
+  EXPECT_TRUE(fails_with(parse_message(nonzero), NotifyType::UnequalPayloadLengths,
+                         fmt::format("trailing 2 bytes after the last payload at offset {} "
+                                     "(non-zero, not alignment padding)",
+                                     msg.size())));
 }
 
 TEST(Message, EncryptedBodyIsReturnedAsBytes) {
