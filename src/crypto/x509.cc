@@ -112,14 +112,19 @@ base::Result<std::vector<Certificate>> Certificate::from_pem(base::ByteView pem)
   return out;
 }
 
-base::Bytes Certificate::subject_der() const {
+namespace {
+base::Bytes name_der(const X509_NAME* name) {
   unsigned char* der = nullptr;
-  int len = i2d_X509_NAME(X509_get_subject_name(m_x->x), &der);
+  int len = i2d_X509_NAME(name, &der);
   if (len <= 0) return {};
   base::Bytes out(der, der + len);
   OPENSSL_free(der);
   return out;
 }
+}  // namespace
+
+base::Bytes Certificate::subject_der() const { return name_der(X509_get_subject_name(m_x->x)); }
+base::Bytes Certificate::issuer_der() const { return name_der(X509_get_issuer_name(m_x->x)); }
 
 std::string Certificate::subject_text() const {
   return name_text(X509_get_subject_name(m_x->x));
@@ -242,6 +247,51 @@ base::Status TrustStore::verify(const Certificate& leaf,
   return base::make_error(ErrorCode::Auth, NotifyType::InvalidCertificate,
                           "certificate '{}': {} at depth {}", leaf.subject_text(),
                           X509_verify_cert_error_string(err), depth);
+}
+
+base::Result<base::Bytes> dn_from_text(std::string_view text) {
+  constexpr std::size_t kMaxText = 1024, kMaxComponents = 32;
+  if (text.size() > kMaxText) {
+    return base::make_error(base::ErrorCode::TooMany, base::NotifyType::None,
+                            "DN of {} characters (at most {})", text.size(), kMaxText);
+  }
+  if (text.empty() || text.front() != '/') {
+    return base::make_error(base::ErrorCode::BadValue, base::NotifyType::None,
+                            "DN \"{}\" does not start with '/' (form /C=US/O=.../CN=...)",
+                            std::string(text));
+  }
+  std::unique_ptr<X509_NAME, decltype(&X509_NAME_free)> name(X509_NAME_new(), X509_NAME_free);
+  if (!name) {
+    return base::make_error(base::ErrorCode::Crypto, base::NotifyType::None, "X509_NAME_new");
+  }
+  std::size_t n = 0;
+  std::string_view rest = text.substr(1);
+  while (!rest.empty()) {
+    std::size_t end = rest.find('/');
+    std::string_view part = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+    if (++n > kMaxComponents) {
+      return base::make_error(base::ErrorCode::TooMany, base::NotifyType::None,
+                              "DN with more than {} components", kMaxComponents);
+    }
+    std::size_t eq = part.find('=');
+    if (eq == std::string_view::npos || eq == 0) {
+      return base::make_error(base::ErrorCode::BadValue, base::NotifyType::None,
+                              "DN \"{}\": component {} \"{}\" is not type=value",
+                              std::string(text), n, std::string(part));
+    }
+    std::string type(part.substr(0, eq));
+    std::string value(part.substr(eq + 1));
+    if (X509_NAME_add_entry_by_txt(name.get(), type.c_str(), MBSTRING_UTF8,
+                                   reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1,
+                                   0) != 1) {
+      ERR_clear_error();
+      return base::make_error(base::ErrorCode::BadValue, base::NotifyType::None,
+                              "DN \"{}\": component {}: unknown attribute \"{}\" or bad value",
+                              std::string(text), n, type);
+    }
+  }
+  return name_der(name.get());
 }
 
 }  // namespace ike::crypto

@@ -14,6 +14,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/bytes.h"
@@ -44,6 +45,7 @@ class Certificate {
 
   const base::Bytes& der() const noexcept { return m_der; }
   base::Bytes subject_der() const;
+  base::Bytes issuer_der() const;  // DER Name, compared with a CERT_REQ's Certificate Authority
   std::string subject_text() const;  // RFC 2253 form, for logs
   std::string issuer_text() const;
   std::vector<SubjectAltName> alt_names() const;
@@ -90,5 +92,13 @@ class TrustStore {
   std::size_t m_crl_count = 0;
   bool m_accept_self_signed = false;
 };
+
+// isakmpd's text form of a distinguished name ("/C=US/O=Example/CN=gw.example.org", the
+// DER_ASN1_DN phase-1 ID's Name tag, isakmpd x509_DN_string2asn) -> DER Name, encoded as
+// `openssl req -subj` encodes it (UTF8String, PrintableString where the attribute needs it) so
+// it compares byte for byte with such a certificate's subject. Errors: BadValue naming the
+// component ("DN \"/O\": component 1 has no '='", "unknown attribute XX"), TooMany over 32
+// components or 1024 characters.
+[[nodiscard]] base::Result<base::Bytes> dn_from_text(std::string_view text);
 
 }  // namespace ike::crypto

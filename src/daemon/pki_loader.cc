@@ -2,6 +2,7 @@
 #include "daemon/pki_loader.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -107,6 +108,68 @@ void load_pubkeys(const std::string& root, engine::PkiStore& pki) {
   }
 }
 
+std::optional<crypto::RsaPrivateKey> load_private_key(const std::string& path, const char* what,
+                                                      bool missing_ok) {
+  auto file = conf::read_secret_file(path, crypto::kMaxPemSize);
+  if (!file) {
+    if (file.error().code == base::ErrorCode::NotFound && missing_ok) {
+      IKE_LOG_DEBUG(Misc, 20, "{} {} does not exist", what, path);
+    } else {
+      IKE_LOG_ERROR("{} {}: {}, ignored", what, path, file.error().detail);
+    }
+    return std::nullopt;
+  }
+  auto key = crypto::rsa_private_key_from_pem(base::view(*file));
+  if (!key) {
+    IKE_LOG_ERROR("{} {}: {}, ignored", what, path, key.error().detail);
+    return std::nullopt;
+  }
+  return std::move(*key);
+}
+
+// Private-key-directory: isakmpd's ike_auth_get_key opens <directory><our ID as text>. The engine
+// is sans-I/O, so every file whose name is an ID (an address, canonicalised like
+// Pubkey-directory, or a name) is loaded here, mode-checked like Private-key; files that are
+// not PEM RSA keys (local.key's CSR, ...) are skipped with a debug line. The Private-key file
+// itself (local.key, in the same directory by default) is not an ID key.
+void load_id_private_keys(const std::string& dir, const std::string& default_key,
+                          engine::PkiStore& pki) {
+  std::error_code ec;
+  for (const auto& p : files_in(dir, "Private-key-directory")) {
+    if (fs::equivalent(p, default_key, ec)) continue;
+    std::string name = p.filename().string();
+    if (auto a = base::IpAddress::parse(name)) name = a->to_string();
+    auto file = conf::read_secret_file(p.string(), crypto::kMaxPemSize);
+    if (!file) {
+      IKE_LOG_ERROR("Private-key-directory {}: {}, ignored", p.string(), file.error().detail);
+      continue;
+    }
+    auto key = crypto::rsa_private_key_from_pem(base::view(*file));
+    if (!key) {
+      IKE_LOG_DEBUG(Misc, 20, "Private-key-directory {}: not an RSA private key ({}), ignored",
+                    p.string(), key.error().detail);
+      continue;
+    }
+    IKE_LOG_DEBUG(Misc, 20, "Private-key-directory {}: key for ID {}", p.string(), name);
+    pki.id_private_keys.insert_or_assign(name, std::move(*key));
+  }
+}
+
+engine::SendCertificate send_certificate(const conf::ConfDb& conf) {
+  auto v = conf.get("X509-certificates", "Send-certificate");
+  if (!v) return engine::SendCertificate::Always;
+  std::string s = *v;
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (s == "always") return engine::SendCertificate::Always;
+  if (s == "if-requested") return engine::SendCertificate::IfRequested;
+  if (s == "never") return engine::SendCertificate::Never;
+  IKE_LOG_WARN("[X509-certificates]:Send-certificate \"{}\" unknown (always, if-requested, "
+               "never): always used",
+               base::sanitize_for_log(*v));
+  return engine::SendCertificate::Always;
+}
+
 }  // namespace
 
 std::shared_ptr<engine::PkiStore> load_pki(const conf::ConfDb& conf) {
@@ -127,20 +190,12 @@ std::shared_ptr<engine::PkiStore> load_pki(const conf::ConfDb& conf) {
   }
   pki->trust.set_accept_self_signed(conf.get(x, "Accept-self-signed").has_value());
 
+  pki->send_certificate = send_certificate(conf);
+
   std::string key_path = tag(conf, x, "Private-key", conf::kDefaultPrivateKey);
-  auto key_file = conf::read_secret_file(key_path, crypto::kMaxPemSize);
-  if (key_file) {
-    auto key = crypto::rsa_private_key_from_pem(base::view(*key_file));
-    if (key) {
-      pki->private_key = std::move(*key);
-    } else {
-      IKE_LOG_ERROR("Private-key {}: {}; RSA_SIG disabled", key_path, key.error().detail);
-    }
-  } else if (key_file.error().code == base::ErrorCode::NotFound) {
-    IKE_LOG_DEBUG(Misc, 20, "Private-key {} does not exist; RSA_SIG disabled", key_path);
-  } else {
-    IKE_LOG_ERROR("Private-key {}: {}; RSA_SIG disabled", key_path, key_file.error().detail);
-  }
+  pki->private_key = load_private_key(key_path, "Private-key", true);
+  load_id_private_keys(tag(conf, x, "Private-key-directory", conf::kDefaultPrivateKeyDirectory),
+                       key_path, *pki);
 
   // isakmpd(8): "a copy of the public key, suitable for transfer to other hosts, is extracted to
   // /etc/isakmpd/local.pub": the file next to the private/ directory. It is not needed to run;
@@ -159,9 +214,11 @@ std::shared_ptr<engine::PkiStore> load_pki(const conf::ConfDb& conf) {
   }
   load_pubkeys(tag(conf, "General", "Pubkey-directory", conf::kDefaultPubkeyDirectory), *pki);
   IKE_LOG_DEBUG(Misc, 10,
-                "PKI: {} CA(s), {} certificate(s), {} CRL(s), {} public key(s), private key {}",
+                "PKI: {} CA(s), {} certificate(s), {} CRL(s), {} public key(s), private key {}, "
+                "{} ID private key(s)",
                 pki->trust.ca_count(), pki->certificates.size(), pki->trust.crl_count(),
-                pki->pubkeys.size(), pki->private_key ? "loaded" : "none");
+                pki->pubkeys.size(), pki->private_key ? "loaded" : "none",
+                pki->id_private_keys.size());
   return pki;
 }
 

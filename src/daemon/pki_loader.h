@@ -5,6 +5,10 @@
 //   [X509-certificates]:CRL-directory  every PEM CRL file (CRL checking is on when one loaded)
 //   [X509-certificates]:Private-key    our RSA key (local.key); owner/mode checked on the open
 //                                      descriptor (conf::read_secret_file), as isakmpd.conf
+//   [X509-certificates]:Private-key-directory  one RSA key per local ID, the file named after
+//                                      the ID ("10.0.0.1", "gw.example.org"), mode-checked like
+//                                      Private-key; used instead of Private-key for that ID
+//   [X509-certificates]:Send-certificate  always (default) | if-requested | never
 //   [X509-certificates]:Accept-self-signed  present: self-signed peer certificates are accepted
 //   [General]:Pubkey-directory         {ipv4,ipv6,fqdn,ufqdn}/<id> PEM public keys (PUBLIC KEY
 //                                      or RSA PUBLIC KEY); IPv6 names are canonicalised ("::")

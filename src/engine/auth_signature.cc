@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "base/log.h"
 #include "engine/ipsec_id.h"
 #include "wire/registry.h"
 
@@ -45,17 +46,70 @@ std::vector<wire::CertReqPayload> certificate_requests(const PkiStore* pki) {
   return out;
 }
 
-base::Result<std::vector<wire::Payload>> sign_phase1(const PkiStore* pki, base::ByteView hash,
-                                                     const wire::IdPayload& our_id) {
-  if (pki == nullptr || !pki->private_key) {
-    return base::make_error(ErrorCode::Config, NotifyType::None,
-                            "RSA_SIG: no private key loaded ([X509-certificates]:Private-key)");
+LocalCertChoice choose_local_certificate(const PkiStore& pki, const wire::IdPayload& our_id,
+                                         std::span<const wire::CertReqPayload> peer_requests) {
+  LocalCertChoice out;
+  if (pki.send_certificate == SendCertificate::Never) {
+    out.why = "Send-certificate never";
+    return out;
+  }
+  if (peer_requests.empty()) {
+    if (pki.send_certificate == SendCertificate::IfRequested) {
+      out.why = "no CERT_REQ from the peer, Send-certificate if-requested";
+      return out;
+    }
+    out.cert = pki.local_certificate(our_id);
+    out.why = "no CERT_REQ from the peer, Send-certificate always";
+    return out;
+  }
+  // RFC 2408 §3.10: honour the requested type; among X509_SIG requests prefer a named CA.
+  bool x509_requested = false;
+  std::string unmatched;
+  for (const auto& r : peer_requests) {
+    if (r.encoding != kX509Sig) {
+      IKE_LOG_INFO("CERT_REQ for certificate type {} ignored: only X509_SIG is implemented",
+                   wire::registry_name_or_number(wire::Registry::CertEncoding, r.encoding));
+      continue;
+    }
+    x509_requested = true;
+    if (r.authority.empty()) continue;
+    if (auto c = pki.local_certificate_for_ca(our_id, base::view(r.authority))) {
+      out.cert = std::move(c);
+      out.why = fmt::format("CERT_REQ X509_SIG for CA '{}'", out.cert->issuer_text());
+      return out;
+    }
+    unmatched += unmatched.empty() ? "" : ", ";
+    unmatched += fmt::format("{} octets of DN", r.authority.size());
+  }
+  if (!x509_requested) {
+    IKE_LOG_INFO("peer requested no X509_SIG certificate: no CERT sent");
+    out.why = "CERT_REQ for unsupported certificate types only";
+    return out;
+  }
+  out.cert = pki.local_certificate(our_id);
+  out.why = unmatched.empty()
+                ? std::string("CERT_REQ X509_SIG (any CA)")
+                : fmt::format("CERT_REQ X509_SIG for CA(s) we do not chain to ({}); sending ours",
+                              unmatched);
+  return out;
+}
+
+base::Result<std::vector<wire::Payload>> sign_phase1(
+    const PkiStore* pki, base::ByteView hash, const wire::IdPayload& our_id,
+    std::span<const wire::CertReqPayload> peer_requests) {
+  const crypto::RsaPrivateKey* key = pki != nullptr ? pki->private_key_for(our_id) : nullptr;
+  if (key == nullptr) {
+    return base::make_error(ErrorCode::Config, NotifyType::None, "RSA_SIG: {}",
+                            pki != nullptr ? *pki->missing_signature_credential(our_id)
+                                           : std::string("no credentials loaded"));
   }
   std::vector<wire::Payload> out;
-  if (auto cert = pki->local_certificate(our_id)) {
-    out.emplace_back(wire::CertPayload{kX509Sig, cert->der()});
-  }
-  IKE_TRY(base::Bytes sig, crypto::rsa_sign_ike(*pki->private_key, hash));
+  LocalCertChoice choice = choose_local_certificate(*pki, our_id, peer_requests);
+  IKE_LOG_DEBUG(Exchange, 30, "RSA_SIG as {}: {} ({})", id_to_string(our_id),
+                choice.cert ? "CERT '" + choice.cert->subject_text() + "'" : std::string("no CERT"),
+                choice.why);
+  if (choice.cert) out.emplace_back(wire::CertPayload{kX509Sig, choice.cert->der()});
+  IKE_TRY(base::Bytes sig, crypto::rsa_sign_ike(*key, hash));
   out.emplace_back(wire::SigPayload{std::move(sig)});
   return out;
 }

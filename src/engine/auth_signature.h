@@ -17,11 +17,22 @@
 //   3. on the peer's ID/SIG message: verify_phase1_signature(pki, peer_id, CERT payloads, SIG,
 //      expected HASH) BEFORE any state change, then the usual Remote-ID check
 //      (verify_peer_phase1_id). Errors carry the notify to send and a detail naming the check.
-// Our certificate (PkiStore::local_certificate) is sent whenever we have one, whether or not the
-// peer sent CERT_REQ (strongSwan's "send_cert = always" behaviour; isakmpd sends it only when
-// asked, which makes a peer without our certificate fail).
+// Which certificate goes into our CERT payload (choose_local_certificate; RFC 2408 §3.10: the
+// CERT_REQ "is used to request certificates ... of the type requested", its Certificate
+// Authority naming an acceptable CA). The peer's CERT_REQs are kept with the exchange (MM3/MM4,
+// AM1/AM2) and:
+//   * peer sent CERT_REQ(s): with one of encoding X509_SIG, our certificate is sent -- the one
+//     that chains to a requested CA when a request names a CA we can chain to, otherwise our
+//     usual one (the peer may still accept it); requests of other encodings are logged and
+//     ignored ("CERT_REQ for PGP ignored: only X509_SIG implemented"); when only unsupported
+//     encodings were requested, no CERT is sent (logged, not a failure);
+//   * peer sent none: [X509-certificates]:Send-certificate decides: "always" (default) sends our
+//     certificate anyway (strongSwan and libreswan rely on it; isakmpd sends it only when asked,
+//     which makes a peer without our certificate fail), "if-requested" sends none;
+//   * Send-certificate "never": no CERT at all (the peer has our certificate or raw key).
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -38,11 +49,21 @@ inline constexpr std::size_t kMaxPeerCertificates = 4;
 
 std::vector<wire::CertReqPayload> certificate_requests(const PkiStore* pki);
 
-// [CERT,] SIG for our side. Errors: Config (notify NONE) when no Private-key is loaded; BadLength
-// / Crypto from crypto::rsa_sign_ike.
-[[nodiscard]] base::Result<std::vector<wire::Payload>> sign_phase1(const PkiStore* pki,
-                                                                  base::ByteView hash,
-                                                                  const wire::IdPayload& our_id);
+// The certificate to send as `our_id` given the peer's CERT_REQs (rules above), and why
+// ("requested X509_SIG, CA 'CN=ca' matched", "no CERT_REQ, Send-certificate always", ...).
+struct LocalCertChoice {
+  std::optional<crypto::Certificate> cert;
+  std::string why;
+};
+LocalCertChoice choose_local_certificate(const PkiStore& pki, const wire::IdPayload& our_id,
+                                         std::span<const wire::CertReqPayload> peer_requests);
+
+// [CERT,] SIG for our side, signed with pki->private_key_for(our_id); the CERT is the one of
+// choose_local_certificate. Errors: Config (notify NONE) when no private key for the ID is
+// loaded; BadLength / Crypto from crypto::rsa_sign_ike.
+[[nodiscard]] base::Result<std::vector<wire::Payload>> sign_phase1(
+    const PkiStore* pki, base::ByteView hash, const wire::IdPayload& our_id,
+    std::span<const wire::CertReqPayload> peer_requests);
 
 // Verifies the peer's signature over `expected_hash` for identity `peer_id`. With CERT payloads:
 // the X509_SIG ones are parsed (size-capped, hostile), the one carrying `peer_id` (any SAN, or the

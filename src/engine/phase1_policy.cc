@@ -623,7 +623,8 @@ base::Result<Phase1Offer> build_phase1_offer(const conf::ConfDb& conf,
 
 base::Result<Phase1Choice> select_phase1(const conf::ConfDb& conf, std::string_view peer_section,
                                          const wire::SaPayload& offer,
-                                         const crypto::Provider& crypto) {
+                                         const crypto::Provider& crypto,
+                                         const Phase1Credentials* credentials) {
   IKE_TRY_VOID(policy_detail::check_doi_situation(offer));
   // RFC 2409 §5: "for phase 1 exchanges there MUST NOT be multiple Proposal Payloads for a
   // single SA payload".
@@ -650,6 +651,19 @@ base::Result<Phase1Choice> select_phase1(const conf::ConfDb& conf, std::string_v
       reasons.push_back(fmt::format("peer transform #{} {}: {}", t.number, desc,
                                     decoded.error().detail));
       continue;
+    }
+    if (credentials != nullptr) {
+      const std::optional<std::string>* missing =
+          decoded->auth_method == wire::IkeAuthMethod::PreShared ? &credentials->psk_missing
+          : decoded->auth_method == wire::IkeAuthMethod::RsaSig  ? &credentials->rsa_missing
+                                                                 : nullptr;
+      if (missing != nullptr && missing->has_value()) {
+        reasons.push_back(fmt::format("peer transform #{} {}: {} not usable: {}", t.number, desc,
+                                      reg_name(wire::Registry::IkeAuthMethod,
+                                               static_cast<uint64_t>(decoded->auth_method)),
+                                      **missing));
+        continue;
+      }
     }
     std::optional<Mismatch> best;
     for (const auto& l : locals) {

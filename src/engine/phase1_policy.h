@@ -84,10 +84,17 @@ struct Phase1Choice {
 //    MODP_1024 not accepted (local: MODP_2048 in AES-SHA2-256-GRP14)", followed by
 //    "; local transforms: AES-SHA2-256-GRP14 AES_CBC-128:256/SHA2_256/MODP_2048/PRE_SHARED ...";
 //  * Config errors of the local configuration (as build_phase1_offer, but ANY allowed).
-[[nodiscard]] base::Result<Phase1Choice> select_phase1(const conf::ConfDb& conf,
-                                                       std::string_view peer_section,
-                                                       const wire::SaPayload& offer,
-                                                       const crypto::Provider& crypto);
+//  * with `credentials`: a peer transform whose authentication method we cannot use (no
+//    pre-shared key; RSA_SIG without a private key for our ID) is skipped, its reason naming the
+//    missing credential ("peer transform #1 ...: RSA_SIG not usable: no RSA private key for ID
+//    ipv4/10.0.0.1: ..."), so a responder never picks a method it cannot complete.
+struct Phase1Credentials {
+  std::optional<std::string> psk_missing;  // nullopt: PRE_SHARED usable
+  std::optional<std::string> rsa_missing;  // nullopt: RSA_SIG usable
+};
+[[nodiscard]] base::Result<Phase1Choice> select_phase1(
+    const conf::ConfDb& conf, std::string_view peer_section, const wire::SaPayload& offer,
+    const crypto::Provider& crypto, const Phase1Credentials* credentials = nullptr);
 
 // Initiator: checks Main Mode message 2's SA against our offer: DOI and situation as offered,
 // exactly one proposal (PROTO_ISAKMP) with exactly one transform, identical (transform id and

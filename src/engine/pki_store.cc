@@ -119,17 +119,76 @@ base::Status certificate_matches_id(const crypto::Certificate& cert, const wire:
                           cert.subject_text(), list);
 }
 
-std::optional<crypto::Certificate> PkiStore::local_certificate(
+std::optional<std::string> private_key_name(const wire::IdPayload& id) {
+  auto name = pubkey_name(id);  // "<dir>/<name>", same safety rules
+  if (!name) return std::nullopt;
+  return name->substr(name->find('/') + 1);
+}
+
+const crypto::RsaPrivateKey* PkiStore::private_key_for(const wire::IdPayload& our_id) const {
+  if (auto name = private_key_name(our_id)) {
+    auto it = id_private_keys.find(*name);
+    if (it != id_private_keys.end()) return &it->second;
+  }
+  return private_key ? &*private_key : nullptr;
+}
+
+std::optional<std::string> PkiStore::missing_signature_credential(
     const wire::IdPayload& our_id) const {
-  if (!private_key) return std::nullopt;
+  if (private_key_for(our_id) != nullptr) return std::nullopt;
+  auto name = private_key_name(our_id);
+  return fmt::format("no RSA private key for ID {}: neither {} nor [X509-certificates]:"
+                     "Private-key loaded",
+                     id_to_string(our_id),
+                     name ? "Private-key-directory/" + *name
+                          : std::string("a Private-key-directory file (ID type has none)"));
+}
+
+namespace {
+
+// `cert` chains to the CA named `ca_dn`: its issuer is that CA, or its issuer is a CA of the
+// store whose own issuer chain (bounded) reaches it.
+bool chains_to(const crypto::TrustStore& trust, const crypto::Certificate& cert,
+               base::ByteView ca_dn) {
+  constexpr int kMaxDepth = 8;
+  base::Bytes issuer = cert.issuer_der();
+  for (int depth = 0; depth < kMaxDepth; ++depth) {
+    if (std::equal(issuer.begin(), issuer.end(), ca_dn.begin(), ca_dn.end())) return true;
+    const crypto::Certificate* up = nullptr;
+    for (const auto& ca : trust.cas()) {
+      if (!ca.issued_by_itself() && ca.subject_der() == issuer) up = &ca;
+    }
+    if (up == nullptr) return false;
+    issuer = up->issuer_der();
+  }
+  return false;
+}
+
+std::optional<crypto::Certificate> pick_local(const PkiStore& pki, const wire::IdPayload& our_id,
+                                              std::optional<base::ByteView> ca_dn) {
+  const crypto::RsaPrivateKey* key = pki.private_key_for(our_id);
+  if (key == nullptr) return std::nullopt;
   std::optional<crypto::Certificate> any;
-  for (const auto& c : certificates) {
+  for (const auto& c : pki.certificates) {
     auto k = c.public_key();
-    if (!k || !k->same_key(private_key->public_key())) continue;
+    if (!k || !k->same_key(key->public_key())) continue;
+    if (ca_dn && !chains_to(pki.trust, c, *ca_dn)) continue;
     if (certificate_matches_id(c, our_id)) return c;
     if (!any) any = c;
   }
   return any;
+}
+
+}  // namespace
+
+std::optional<crypto::Certificate> PkiStore::local_certificate(
+    const wire::IdPayload& our_id) const {
+  return pick_local(*this, our_id, std::nullopt);
+}
+
+std::optional<crypto::Certificate> PkiStore::local_certificate_for_ca(
+    const wire::IdPayload& our_id, base::ByteView ca_dn) const {
+  return pick_local(*this, our_id, ca_dn);
 }
 
 std::vector<crypto::Certificate> PkiStore::certificates_for(const wire::IdPayload& id) const {

@@ -14,6 +14,9 @@
 #     nosan    (no subjectAltName; subject CN=nosan.example.org,O=ike-test)
 #     self     IP:10.0.0.4, self-signed (not issued by the CA)
 #     multi    DNS:first.example.org, IP:10.0.0.9 (the matching SAN is not the first)
+#     hostv6b  IP:fd00::2
+#     ca2/ca.crt   a second CA (CN=ike-test CA2), and hosta-ca2/cert.pem: hosta's key certified
+#                  by it (IP:10.0.0.1), for CERT_REQ CA selection
 # REVOKE names host certificates to revoke in the CRL (default set: "revoked").
 # Layout (isakmpd's): OUTDIR/ca/ca.crt, OUTDIR/crls/ca.crl, OUTDIR/<name>/{cert.pem,key.pem,
 # pub.pem} (key.pem mode 0600), OUTDIR/ca/ca.key. 2048-bit keys, SHA-256, valid 30 days.
@@ -26,7 +29,8 @@ umask 077
 if [ $# -eq 0 ]; then
   set -- "hosta=IP:10.0.0.1,DNS:a.example.org,email:user@a.example.org" \
          "hostb=IP:10.0.0.2,DNS:b.example.org" "hostv6=IP:fd00::1" \
-         "revoked=IP:10.0.0.3" "nosan=" "multi=DNS:first.example.org,IP:10.0.0.9"
+         "revoked=IP:10.0.0.3" "nosan=" "multi=DNS:first.example.org,IP:10.0.0.9" \
+         "hostv6b=IP:fd00::2"
   with_defaults=1
 else
   with_defaults=0
@@ -87,6 +91,16 @@ if [ "$with_defaults" = 1 ]; then
   openssl req -x509 -new -key self/key.pem -sha256 -days 30 -subj "/O=ike-test/CN=10.0.0.4" \
     -addext subjectAltName=IP:10.0.0.4 -out self/cert.pem 2>/dev/null
   REVOKE="${REVOKE:-} revoked"
+  # A second CA and hosta's key certified by it (CERT_REQ naming a CA).
+  mkdir -p ca2 hosta-ca2
+  openssl genrsa -out ca2/ca.key 2048 2>/dev/null
+  openssl req -x509 -new -key ca2/ca.key -sha256 -days 30 -subj "/O=ike-test/CN=ike-test CA2" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+    -out ca2/ca.crt 2>/dev/null
+  printf '[ext]\nbasicConstraints=CA:FALSE\nsubjectAltName=IP:10.0.0.1\n' > hosta-ca2/ext.cnf
+  openssl x509 -req -in hosta/req.csr -CA ca2/ca.crt -CAkey ca2/ca.key -set_serial 7 -days 30 \
+    -sha256 -extfile hosta-ca2/ext.cnf -extensions ext -out hosta-ca2/cert.pem 2>/dev/null
+  chmod 0644 ca2/ca.crt
 fi
 for r in ${REVOKE:-}; do openssl ca -batch -config db/ca.cnf -revoke "$r/cert.pem" 2>/dev/null; done
 # The CRL (isakmpd(8): CRLs in /etc/isakmpd/crls/).

@@ -96,8 +96,6 @@ base::Result<uint16_t> single_group(const wire::SaPayload& sa) {
   return static_cast<uint16_t>(*group);
 }
 
-bool has_private_key(const EngineImpl& e) { return e.pki() != nullptr && e.pki()->private_key; }
-
 // HASH_I (initiator) or HASH_R (responder) over our own ID body: the authentication payloads,
 // HASH for PRE_SHARED, [CERT,] SIG (RFC 2409 §5.1: the signature over that hash) for RSA_SIG.
 base::Result<std::vector<wire::Payload>> auth_payloads(EngineImpl& e, Exchange& x) {
@@ -106,7 +104,9 @@ base::Result<std::vector<wire::Payload>> auth_payloads(EngineImpl& e, Exchange& 
   base::Bytes hash = f(e.crypto(), mm.suite.hash, base::view(mm.keys.skeyid), base::view(mm.g_xi),
                        base::view(mm.g_xr), x.key.cookies, base::view(mm.sai_b),
                        base::view(mm.own_id_b));
-  if (phase1_uses_signatures(mm)) return sign_phase1(e.pki(), base::view(hash), *mm.own_id);
+  if (phase1_uses_signatures(mm)) {
+    return sign_phase1(e.pki(), base::view(hash), *mm.own_id, mm.peer_cert_reqs);
+  }
   return std::vector<wire::Payload>{wire::HashPayload{std::move(hash)}};
 }
 
@@ -223,14 +223,20 @@ base::Status am_initiate(EngineImpl& e, const std::string& peer_section,
                             peer_section);
   }
   IKE_TRY(Phase1Offer offer, build_phase1_offer(e.conf(), peer_section, e.crypto()));
+  const base::Bytes zero16(16, 0);
+  base::IpAddress local_ip = peer.local_address ? *peer.local_address
+                             : peer.address->is_v4() ? base::IpAddress{}
+                                                     : base::IpAddress::v6(base::view(zero16));
+  IKE_TRY(wire::IdPayload idii, local_phase1_id(e.conf(), peer.id_section, local_ip));
   bool offers_sig = false;
   for (const auto& s : offer.suites) {
     if (s.auth_method == wire::IkeAuthMethod::RsaSig) {
-      if (!has_private_key(e)) {
+      auto missing = e.pki() == nullptr ? std::optional<std::string>("no RSA credentials loaded")
+                                        : e.pki()->missing_signature_credential(idii);
+      if (missing) {
         return base::make_error(ErrorCode::Config, NotifyType::None,
-                                "[{}]: transform {} needs an RSA private key "
-                                "([X509-certificates]:Private-key)",
-                                offer.configuration, s.to_string());
+                                "[{}]: transform {} needs an RSA private key: {}",
+                                offer.configuration, s.to_string(), *missing);
       }
       offers_sig = true;
     } else if (s.auth_method != wire::IkeAuthMethod::PreShared) {
@@ -253,11 +259,6 @@ base::Status am_initiate(EngineImpl& e, const std::string& peer_section,
   }
   uint16_t group = offer.suites.front().dh_group;
   IKE_TRY(auto dh, e.crypto().dh_generate(group, e.rng()));
-  const base::Bytes zero16(16, 0);
-  base::IpAddress local_ip = peer.local_address ? *peer.local_address
-                             : peer.address->is_v4() ? base::IpAddress{}
-                                                     : base::IpAddress::v6(base::view(zero16));
-  IKE_TRY(wire::IdPayload idii, local_phase1_id(e.conf(), peer.id_section, local_ip));
   Exchange x;
   x.key = ExchangeKey{base::CookiePair{e.new_cookie(), base::Cookie{}}, base::MessageId{0}};
   x.type = wire::ExchangeType::Aggressive;
@@ -320,15 +321,15 @@ base::Status am_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   IKE_TRY(Phase1IdCheck idcheck, verify_peer_phase1_id(e.conf(), peer.remote_id_section,
                                                         d.peer.address, *idii));
   (void)idcheck;
+  IKE_TRY(wire::IdPayload idir, local_phase1_id(e.conf(), peer.id_section, d.local.address));
+  // Methods without a credential are skipped (NO_PROPOSAL_CHOSEN names it). The PSK may also
+  // come from the section named after IDii (aggressive_psk), so only RSA_SIG is filtered here.
+  Phase1Credentials creds = phase1_credentials(e, peer, idir);
+  creds.psk_missing.reset();
   auto group = single_group(*sa);
-  auto choice = group ? select_phase1(e.conf(), section, *sa, e.crypto())
+  auto choice = group ? select_phase1(e.conf(), section, *sa, e.crypto(), &creds)
                       : base::Result<Phase1Choice>(group.error());
-  if (choice && choice->suite.auth_method == wire::IkeAuthMethod::RsaSig && !has_private_key(e)) {
-    choice = base::make_error(ErrorCode::Config, NotifyType::NoProposalChosen,
-                              "[{}]: {} chosen but no RSA private key is loaded "
-                              "([X509-certificates]:Private-key)",
-                              section, choice->suite.to_string());
-  } else if (choice && choice->suite.auth_method != wire::IkeAuthMethod::PreShared &&
+  if (choice && choice->suite.auth_method != wire::IkeAuthMethod::PreShared &&
              choice->suite.auth_method != wire::IkeAuthMethod::RsaSig) {
     choice = base::make_error(ErrorCode::Unsupported, NotifyType::NoProposalChosen,
                               "Aggressive Mode with {} is not implemented (PRE_SHARED and "
@@ -350,7 +351,6 @@ base::Status am_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   }
   IKE_TRY(crypto::CipherAlg cipher, choice->suite.cipher());
   IKE_TRY(auto dh, e.crypto().dh_generate(choice->suite.dh_group, e.rng()));
-  IKE_TRY(wire::IdPayload idir, local_phase1_id(e.conf(), peer.id_section, d.local.address));
   Exchange x = new_phase1_responder(e, in, wire::ExchangeType::Aggressive, State::AmRSent2,
                                     section, now);
   MainModeData& mm = *x.mm;
@@ -373,6 +373,7 @@ base::Status am_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   mm.own_id_b = wire::encode_payload_body(idir);
   mm.own_id = idir;
   mm.peer_id = *idii;
+  mm.peer_cert_reqs = peer_cert_requests(in);
   IKE_TRY(Phase1Keys keys, derive_phase1_exchange_keys(e, mm, x.key.cookies, base::view(ke->data)));
   mm.keys = std::move(keys);
   mm.iv = IvChain(mm.keys.iv);
@@ -413,6 +414,7 @@ base::Status am_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   mm.nr_b = nr->data;
   mm.peer_id_b = in.entry(wire::PayloadType::Id)->body;
   mm.peer_id = *idir;
+  mm.peer_cert_reqs = peer_cert_requests(in);
   base::CookiePair cookies = in.header.cookies;
   IKE_TRY(Phase1Keys keys, derive_phase1_exchange_keys(e, mm, cookies, base::view(ke->data)));
   mm.keys = std::move(keys);

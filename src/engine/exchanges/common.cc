@@ -1,6 +1,8 @@
 // Message building (cleartext, encrypted, HASH-first) shared by every exchange step.
 #include "engine/exchanges/common.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "base/log.h"
@@ -101,6 +103,24 @@ base::Status check_phase1_ke(EngineImpl& e, uint16_t group, const wire::KePayloa
 
 bool phase1_uses_signatures(const MainModeData& mm) {
   return mm.suite.auth_method == wire::IkeAuthMethod::RsaSig;
+}
+
+std::vector<wire::CertReqPayload> peer_cert_requests(const Inbound& in) {
+  std::vector<wire::CertReqPayload> out;
+  for (const auto* cr : in.all<wire::CertReqPayload>()) out.push_back(*cr);
+  return out;
+}
+
+Phase1Credentials phase1_credentials(EngineImpl& e, const PeerConfig& peer,
+                                     const wire::IdPayload& our_id) {
+  Phase1Credentials c;
+  if (!peer.has_psk) {
+    c.psk_missing = fmt::format("no pre-shared key ([{}]:Authentication)", peer.section);
+  }
+  c.rsa_missing = e.pki() == nullptr ? std::optional<std::string>(
+                                           "no RSA credentials loaded ([X509-certificates])")
+                                     : e.pki()->missing_signature_credential(our_id);
+  return c;
 }
 
 base::Result<Phase1Keys> derive_phase1_exchange_keys(EngineImpl& e, MainModeData& mm,

@@ -14,6 +14,7 @@
 #include "base/result.h"
 #include "engine/exchange.h"
 #include "engine/io.h"
+#include "engine/phase1_policy.h"
 #include "engine/sa_db.h"
 #include "wire/message.h"
 
@@ -39,6 +40,14 @@ bool has_dpd_vendor_id(const Inbound& in);
 [[nodiscard]] base::Status check_phase1_ke(EngineImpl& e, uint16_t group,
                                            const wire::KePayload& ke);
 bool phase1_uses_signatures(const MainModeData& mm);
+// The peer's CERT_REQ payloads of `in` (capped by the payload rules), kept for the CERT we send
+// (auth_signature.h choose_local_certificate).
+std::vector<wire::CertReqPayload> peer_cert_requests(const Inbound& in);
+// What a responder can authenticate with as `our_id` for `peer` (select_phase1 skips the
+// methods whose credential is missing): a pre-shared key, and for RSA_SIG a private key for
+// our ID (PkiStore::missing_signature_credential).
+Phase1Credentials phase1_credentials(EngineImpl& e, const PeerConfig& peer,
+                                     const wire::IdPayload& our_id);
 // g^xy, SKEYID (RFC 2409 §5: signature or pre-shared-key formula by the negotiated method) and
 // the phase-1 keys, once both KE payloads and both nonces are known.
 [[nodiscard]] base::Result<Phase1Keys> derive_phase1_exchange_keys(EngineImpl& e,

@@ -38,13 +38,15 @@ wire::Header mm_header(const base::CookiePair& c) {
 }
 
 // The negotiated method needs a credential we have: a PSK, or a private key for RSA_SIG.
-base::Status check_credentials(EngineImpl& e, const PeerConfig& peer, const Phase1Suite& suite) {
+base::Status check_credentials(EngineImpl& e, const PeerConfig& peer, const Phase1Suite& suite,
+                               const base::IpAddress& local) {
   if (suite.auth_method == wire::IkeAuthMethod::RsaSig) {
-    if (e.pki() == nullptr || !e.pki()->private_key) {
+    IKE_TRY(wire::IdPayload our_id, local_phase1_id(e.conf(), peer.id_section, local));
+    auto missing = e.pki() == nullptr ? std::optional<std::string>("no RSA credentials loaded")
+                                      : e.pki()->missing_signature_credential(our_id);
+    if (missing) {
       return base::make_error(ErrorCode::Config, NotifyType::AuthenticationFailed,
-                              "[{}]: RSA_SIG chosen but no private key is loaded "
-                              "([X509-certificates]:Private-key)",
-                              peer.section);
+                              "[{}]: RSA_SIG chosen but {}", peer.section, *missing);
     }
   } else if (!peer.has_psk) {
     return base::make_error(ErrorCode::Config, NotifyType::AuthenticationFailed,
@@ -101,7 +103,8 @@ base::Result<base::Bytes> build_auth_message(EngineImpl& e, Exchange& x) {
   std::vector<wire::Payload> payloads{id};
   if (phase1_uses_signatures(mm)) {
     // RFC 2409 §5.1: SIG_I / SIG_R = the signature over HASH_I / HASH_R.
-    IKE_TRY(std::vector<wire::Payload> auth, sign_phase1(e.pki(), base::view(hash), id));
+    IKE_TRY(std::vector<wire::Payload> auth,
+            sign_phase1(e.pki(), base::view(hash), id, mm.peer_cert_reqs));
     for (auto& pl : auth) payloads.push_back(std::move(pl));
   } else {
     payloads.emplace_back(wire::HashPayload{std::move(hash)});
@@ -170,7 +173,8 @@ base::Status mm_initiate(EngineImpl& e, const std::string& peer_section,
     return base::make_error(ErrorCode::Config, NotifyType::None,
                             "[{}]:Address missing, cannot initiate", peer_section);
   }
-  if (!peer.has_psk && (e.pki() == nullptr || !e.pki()->private_key)) {
+  if (!peer.has_psk && (e.pki() == nullptr ||
+                        (!e.pki()->private_key && e.pki()->id_private_keys.empty()))) {
     return base::make_error(ErrorCode::Config, NotifyType::None,
                             "[{}]:Authentication missing (pre-shared key or RSA private key "
                             "required)",
@@ -208,20 +212,19 @@ base::Status mm_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   const Datagram& d = *in.datagram;
   IKE_TRY(std::string section, find_phase1_peer_for_address(e.conf(), d.peer.address));
   IKE_TRY(PeerConfig peer, load_peer_config(e.conf(), section));
-  if (!peer.has_psk && (e.pki() == nullptr || !e.pki()->private_key)) {
-    return base::make_error(ErrorCode::Config, NotifyType::None,
-                            "[{}]:Authentication missing (pre-shared key or RSA private key "
-                            "required)",
-                            section);
-  }
+  // Transforms whose authentication method lacks a credential (no PSK; RSA_SIG without a private
+  // key for the ID we would use) are skipped: NO_PROPOSAL_CHOSEN names the missing credential.
+  IKE_TRY(wire::IdPayload our_id, local_phase1_id(e.conf(), peer.id_section, d.local.address));
+  const Phase1Credentials creds = phase1_credentials(e, peer, our_id);
   const wire::PayloadEntry* sa_entry = in.entry(wire::PayloadType::Sa);
-  auto choice = select_phase1(e.conf(), section, *in.find<wire::SaPayload>(), e.crypto());
+  auto choice =
+      select_phase1(e.conf(), section, *in.find<wire::SaPayload>(), e.crypto(), &creds);
   if (!choice) {
     refuse_phase1_offer(e, in, "Main Mode", section, choice.error());
     return base::ok();
   }
   IKE_TRY(crypto::CipherAlg cipher, choice->suite.cipher());
-  IKE_TRY_VOID(check_credentials(e, peer, choice->suite));
+  IKE_TRY_VOID(check_credentials(e, peer, choice->suite, d.local.address));
   Exchange x = new_phase1_responder(e, in, wire::ExchangeType::IdProt, State::MmRSent2,
                                     section, now);
   x.mm->peer = std::move(peer);
@@ -245,7 +248,7 @@ base::Status mm_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   MainModeData& mm = *x.mm;
   IKE_TRY(Phase1Suite suite, accept_phase1_reply(mm.offer, *in.find<wire::SaPayload>()));
   IKE_TRY(crypto::CipherAlg cipher, suite.cipher());
-  IKE_TRY_VOID(check_credentials(e, mm.peer, suite));
+  IKE_TRY_VOID(check_credentials(e, mm.peer, suite, in.datagram->local.address));
   IKE_TRY(auto dh, e.crypto().dh_generate(suite.dh_group, e.rng()));
   // Commit: the exchange learns the responder cookie.
   e.exchanges().rekey(x.key, ExchangeKey{in.header.cookies, base::MessageId{0}});
@@ -285,6 +288,7 @@ base::Status mm_r_recv3(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   mm.keys = std::move(keys);
   mm.iv = IvChain(mm.keys.iv);
   mm.nat = nat;
+  mm.peer_cert_reqs = peer_cert_requests(in);
   std::vector<wire::Payload> payloads = ke_nonce_payloads(e, mm, mm.g_xr, mm.nr_b);
   nat_t_add_nat_d(e, x, mm.suite.hash, mm.nat, payloads);
   x.state = State::MmRSent4;
@@ -308,6 +312,7 @@ base::Status mm_i_recv4(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   mm.keys = std::move(keys);
   mm.iv = IvChain(mm.keys.iv);
   mm.nat = nat;
+  mm.peer_cert_reqs = peer_cert_requests(in);
   nat_t_initiator_float(e, x, mm.nat);
   IKE_TRY(base::Bytes msg, build_auth_message(e, x));
   x.state = State::MmISent5;

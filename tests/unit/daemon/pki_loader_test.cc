@@ -97,5 +97,45 @@ TEST_F(PkiLoaderTest, MissingFilesAreNotErrors) {
   EXPECT_TRUE(pki->trust.accept_self_signed());
 }
 
+// [X509-certificates]:Private-key-directory: one key per local ID, the file named after the ID
+// (IPv6 canonicalised), mode-checked like Private-key; local.key and non-key files are skipped.
+TEST_F(PkiLoaderTest, PrivateKeyDirectoryKeysByIdModeChecked) {
+  copy("hostb/key.pem", "private/10.0.0.2");
+  chmod((m_dir / "private/10.0.0.2").c_str(), 0600);
+  copy("hostv6/key.pem", "private/fd00:0::1");
+  chmod((m_dir / "private/fd00:0::1").c_str(), 0600);
+  copy("hostb/key.pem", "private/b.example.org");
+  chmod((m_dir / "private/b.example.org").c_str(), 0644);  // readable by others: refused
+  std::ofstream(m_dir / "private/10.0.0.1.csr") << "-----BEGIN CERTIFICATE REQUEST-----\n";
+  chmod((m_dir / "private/10.0.0.1.csr").c_str(), 0600);
+  conf::ConfDb db = conf("Private-key-directory=" + (m_dir / "private").string() + "/\n");
+  auto pki = load_pki(db);
+  ASSERT_TRUE(pki->private_key.has_value());
+  EXPECT_EQ(pki->id_private_keys.size(), 2u);
+  EXPECT_EQ(pki->id_private_keys.count("10.0.0.2"), 1u);
+  EXPECT_EQ(pki->id_private_keys.count("fd00::1"), 1u);
+  EXPECT_EQ(pki->id_private_keys.count("b.example.org"), 0u);
+  EXPECT_EQ(pki->id_private_keys.count("local.key"), 0u);
+  // The engine signs as 10.0.0.2 with hostb's key and picks hostb's certificate.
+  wire::IdPayload id;
+  id.id_type = 1;
+  id.data = {10, 0, 0, 2};
+  auto local = pki->local_certificate(id);
+  ASSERT_TRUE(local.has_value());
+  EXPECT_EQ(local->subject_text(), "CN=10.0.0.2,O=ike-test");
+  id.data = {10, 0, 0, 1};
+  EXPECT_EQ(pki->private_key_for(id), &*pki->private_key);
+}
+
+TEST_F(PkiLoaderTest, SendCertificateTag) {
+  EXPECT_EQ(load_pki(conf())->send_certificate, engine::SendCertificate::Always);
+  EXPECT_EQ(load_pki(conf("Send-certificate=if-requested\n"))->send_certificate,
+            engine::SendCertificate::IfRequested);
+  EXPECT_EQ(load_pki(conf("Send-certificate=Never\n"))->send_certificate,
+            engine::SendCertificate::Never);
+  EXPECT_EQ(load_pki(conf("Send-certificate=sometimes\n"))->send_certificate,
+            engine::SendCertificate::Always);
+}
+
 }  // namespace
 }  // namespace ike::daemon

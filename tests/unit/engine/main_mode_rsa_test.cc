@@ -18,6 +18,7 @@
 #include "crypto/x509.h"
 #include "engine/pki_store.h"
 #include "support/engine_pair.h"
+#include "support/rsa_pair.h"
 #include "support/test_pki.h"
 #include "wire/message.h"
 
@@ -25,82 +26,6 @@ namespace ike::test {
 namespace {
 
 using Kind = engine::SaEvent::Kind;
-
-struct Creds {
-  explicit Creds(std::string h = "", bool with_cert = true, bool with_ca = true,
-                 bool with_crl = true)
-      : host(std::move(h)), cert(with_cert), ca(with_ca), crl(with_crl) {}
-  std::string host;          // key (and cert) directory in the test PKI; empty: none
-  bool cert = true;          // install <host>/cert.pem in Cert-directory
-  bool ca = true;            // CA-directory has the test CA
-  bool crl = true;           // CRL-directory has the CA's CRL
-  bool accept_self_signed = false;
-  std::vector<std::pair<std::string, std::string>> pubkeys;  // name -> <host>/pub.pem
-};
-
-std::shared_ptr<engine::PkiStore> make_store(const Creds& c) {
-  const auto& pki = TestPki::get();
-  auto s = std::make_shared<engine::PkiStore>();
-  if (c.ca) s->trust.add_ca(crypto::Certificate::from_pem(pki.read("ca/ca.crt"))->front());
-  if (c.crl) {
-    EXPECT_TRUE(s->trust.add_crl_pem(pki.read("crls/ca.crl")).has_value());
-  }
-  s->trust.set_accept_self_signed(c.accept_self_signed);
-  if (!c.host.empty()) {
-    auto key = crypto::rsa_private_key_from_pem(pki.read(c.host + "/key.pem"));
-    EXPECT_TRUE(key.has_value());
-    s->private_key = *key;
-    if (c.cert) {
-      s->certificates.push_back(
-          crypto::Certificate::from_pem(pki.read(c.host + "/cert.pem"))->front());
-    }
-  }
-  for (const auto& [name, host] : c.pubkeys) {
-    s->pubkeys.emplace(name, *crypto::rsa_public_key_from_pem(pki.read(host + "/pub.pem")));
-  }
-  return s;
-}
-
-PeerConf rsa_conf() {
-  PeerConf c;
-  c.psk = "";
-  c.p1_transforms = "AES-128-SHA-RSA_SIG";
-  return c;
-}
-
-struct RsaPair {
-  EnginePair p;
-  RsaPair(const PeerConf& l, const PeerConf& r, const Creds& lc, const Creds& rc) : p(l, r) {
-    p.left.engine->set_credentials(make_store(lc));
-    p.right.engine->set_credentials(make_store(rc));
-  }
-};
-
-wire::Message parse(const base::Bytes& b) { return wire::parse_message(base::view(b)).value(); }
-
-// The notify type of the cleartext Informational the responder sent, 0 if none.
-uint16_t right_notify(const EnginePair& p) {
-  for (const auto& d : p.link.log()) {
-    if (d.left_to_right) continue;
-    auto m = wire::parse_message(base::view(d.bytes));
-    if (!m || m->header.exchange != wire::ExchangeType::Informational) continue;
-    if (const auto* n = m->find<wire::NotifyPayload>()) return n->type;
-  }
-  return 0;
-}
-
-void expect_failure(RsaPair& rp, base::NotifyType notify, const std::string& detail) {
-  EnginePair& p = rp.p;
-  p.start();
-  p.run_until([&] { return p.right.count(Kind::ExchangeFailed) > 0; }, base::Seconds{10});
-  EXPECT_EQ(p.left.engine->phase1_sa_count(), 0u);
-  EXPECT_EQ(p.right.engine->phase1_sa_count(), 0u);
-  EXPECT_EQ(p.right.count(Kind::Phase1Established), 0u);
-  const auto* f = p.right.last(Kind::ExchangeFailed);
-  ASSERT_NE(f, nullptr);
-  EXPECT_NE(f->detail.find(detail), std::string::npos) << f->detail;
-  EXPECT_EQ(right_notify(p), static_cast<uint16_t>(notify));
-}
 
 TEST(MainModeRsa, CertificatesIpSanBothRoles) {
   PeerConf l = rsa_conf();

@@ -90,5 +90,55 @@ TEST(PkiStore, LocalCertificateFollowsThePrivateKey) {
   EXPECT_EQ(s.certificates_for(ip_id("10.0.0.2")).size(), 1u);
 }
 
+crypto::RsaPrivateKey key(const std::string& host) {
+  return crypto::rsa_private_key_from_pem(TestPki::get().read(host + "/key.pem")).value();
+}
+
+// [X509-certificates]:Private-key-directory: the key for our ID wins over Private-key, and the
+// local certificate follows the key actually used.
+TEST(PkiStore, PrivateKeyDirectoryKeyForTheId) {
+  PkiStore s;
+  s.certificates = {cert("hosta"), cert("hostb")};
+  EXPECT_EQ(s.private_key_for(ip_id("10.0.0.2")), nullptr);
+  auto missing = s.missing_signature_credential(ip_id("10.0.0.2"));
+  ASSERT_TRUE(missing.has_value());
+  EXPECT_EQ(*missing, "no RSA private key for ID ipv4/10.0.0.2: neither "
+                      "Private-key-directory/10.0.0.2 nor [X509-certificates]:Private-key loaded");
+  s.private_key = key("hosta");
+  s.id_private_keys.insert_or_assign("10.0.0.2", key("hostb"));
+  s.id_private_keys.insert_or_assign("b.example.org", key("hostb"));
+  ASSERT_NE(s.private_key_for(ip_id("10.0.0.2")), nullptr);
+  EXPECT_TRUE(s.private_key_for(ip_id("10.0.0.2"))
+                  ->public_key()
+                  .same_key(cert("hostb").public_key().value()));
+  EXPECT_TRUE(s.private_key_for(id(wire::IdType::Fqdn, "b.example.org"))
+                  ->public_key()
+                  .same_key(cert("hostb").public_key().value()));
+  // Any other ID: the default Private-key.
+  EXPECT_EQ(s.private_key_for(ip_id("10.0.0.7")), &*s.private_key);
+  EXPECT_FALSE(s.missing_signature_credential(ip_id("10.0.0.7")).has_value());
+  EXPECT_EQ(s.local_certificate(ip_id("10.0.0.2"))->der(), cert("hostb").der());
+  EXPECT_EQ(s.local_certificate(ip_id("10.0.0.1"))->der(), cert("hosta").der());
+  EXPECT_EQ(private_key_name(ip_id("fd00:0::1")), "fd00::1");
+  EXPECT_EQ(private_key_name(id(wire::IdType::UserFqdn, "u@x.org")), "u@x.org");
+  EXPECT_EQ(private_key_name(id(wire::IdType::Fqdn, "../x")), std::nullopt);
+}
+
+TEST(PkiStore, LocalCertificateForARequestedCa) {
+  PkiStore s;
+  s.private_key = key("hosta");
+  s.certificates = {cert("hosta-ca2"), cert("hosta")};
+  auto ca1 = crypto::Certificate::from_pem(TestPki::get().read("ca/ca.crt"))->front();
+  auto ca2 = crypto::Certificate::from_pem(TestPki::get().read("ca2/ca.crt"))->front();
+  s.trust.add_ca(ca1);
+  s.trust.add_ca(ca2);
+  EXPECT_EQ(s.local_certificate_for_ca(ip_id("10.0.0.1"), base::view(ca1.subject_der()))->der(),
+            cert("hosta").der());
+  EXPECT_EQ(s.local_certificate_for_ca(ip_id("10.0.0.1"), base::view(ca2.subject_der()))->der(),
+            cert("hosta-ca2").der());
+  EXPECT_FALSE(
+      s.local_certificate_for_ca(ip_id("10.0.0.1"), base::view(cert("hostb").subject_der())));
+}
+
 }  // namespace
 }  // namespace ike::engine
