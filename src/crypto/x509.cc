@@ -249,6 +249,21 @@ base::Status TrustStore::verify(const Certificate& leaf,
                           X509_verify_cert_error_string(err), depth);
 }
 
+std::optional<std::string> dn_to_text(base::ByteView der) {
+  if (der.empty() || der.size() > kMaxCertificateSize) return std::nullopt;
+  const unsigned char* p = der.data();
+  X509_NAME* name = d2i_X509_NAME(nullptr, &p, static_cast<long>(der.size()));
+  if (name == nullptr) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  const bool whole = p == der.data() + der.size();
+  std::string text = name_text(name);
+  X509_NAME_free(name);
+  if (!whole) return std::nullopt;
+  return text;
+}
+
 base::Result<base::Bytes> dn_from_text(std::string_view text) {
   constexpr std::size_t kMaxText = 1024, kMaxComponents = 32;
   if (text.size() > kMaxText) {

@@ -100,5 +100,8 @@ class TrustStore {
 // component ("DN \"/O\": component 1 has no '='", "unknown attribute XX"), TooMany over 32
 // components or 1024 characters.
 [[nodiscard]] base::Result<base::Bytes> dn_from_text(std::string_view text);
+// DER Name -> RFC 2253 text for logs ("CN=gw,O=Example"); nullopt when it does not parse as
+// exactly one Name (hostile input: size-capped like a certificate).
+std::optional<std::string> dn_to_text(base::ByteView der);
 
 }  // namespace ike::crypto

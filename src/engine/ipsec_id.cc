@@ -10,6 +10,7 @@
 
 #include "base/hex.h"
 #include "base/log.h"
+#include "crypto/x509.h"
 #include "wire/registry.h"
 
 namespace ike::engine {
@@ -157,6 +158,15 @@ base::Result<wire::IdPayload> phase1_id_from_section(const conf::ConfDb& conf,
     case IdType::KeyId: {
       IKE_TRY(std::string name, required_tag(conf, section, "Name"));
       id.data = base::to_bytes(base::view(name));
+      return id;
+    }
+    case IdType::DerAsn1Dn: {
+      // isakmpd: Name=/C=US/O=Example/CN=gw (x509_DN_string2asn); compared with certificate
+      // subjects byte for byte (pki_store.h).
+      IKE_TRY(std::string name, required_tag(conf, section, "Name"));
+      auto der = crypto::dn_from_text(name);
+      if (!der) return config_error("[{}]:Name: {}", section, der.error().detail);
+      id.data = std::move(*der);
       return id;
     }
     case IdType::Ipv4AddrSubnet:
@@ -452,7 +462,11 @@ std::string id_to_string(const wire::IdPayload& id) {
                          : "keyid/" + base::to_hex(d.first(std::min<std::size_t>(d.size(), 64)));
       break;
     case IdType::DerAsn1Dn:
-      out = fmt::format("asn1_dn/<{} bytes>", d.size());
+      if (auto text = crypto::dn_to_text(d)) {
+        out = "asn1_dn/" + base::sanitize_for_log(*text);
+      } else {
+        out = fmt::format("asn1_dn/<{} bytes>", d.size());
+      }
       break;
     default:
       out = fmt::format("{}/<{} bytes>",

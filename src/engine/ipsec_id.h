@@ -22,9 +22,10 @@ namespace ike::engine {
 // --- Phase 1 -------------------------------------------------------------------------------
 
 // The ID payload a Phase1-ID section describes. Tags: ID-type (IPV4_ADDR, IPV6_ADDR, FQDN,
-// USER_FQDN, KEY_ID, IPV4_ADDR_SUBNET, IPV6_ADDR_SUBNET, IPV4_RANGE, IPV6_RANGE),
+// USER_FQDN, KEY_ID, DER_ASN1_DN, IPV4_ADDR_SUBNET, IPV6_ADDR_SUBNET, IPV4_RANGE, IPV6_RANGE),
 // Address (IPV4/6_ADDR; first address of a range), End-address (last address of a range),
-// Name (FQDN, USER_FQDN, KEY_ID), Network + Netmask (subnets). Protocol and port are 0.
+// Name (FQDN, USER_FQDN, KEY_ID; DER_ASN1_DN in isakmpd's "/C=US/O=x/CN=y" form, encoded by
+// crypto::dn_from_text), Network + Netmask (subnets). Protocol and port are 0.
 // Errors (Config, notify NONE): missing section, missing/unknown ID-type, missing or unparsable
 // tag -- the detail names "[section]:tag" and the offending text.
 [[nodiscard]] base::Result<wire::IdPayload> phase1_id_from_section(const conf::ConfDb& conf,
