@@ -69,8 +69,9 @@ struct Message {
 // major version 1 (INVALID_MAJOR_VERSION), known flag bits (INVALID_FLAGS).
 [[nodiscard]] base::Result<Header> parse_header(ByteView datagram);
 
-// Trailing octets tolerated after the last payload of an unencrypted payload chain when they are
-// all zero: alignment padding to a multiple of 4 as libreswan sends it (message.cc, RFC 2408 §3.1).
+// Trailing octets tolerated after the last payload of an unencrypted payload chain when they
+// are all zero: alignment padding to a multiple of 4 as libreswan sends it (message.cc,
+// RFC 2408 §3.1).
 inline constexpr std::size_t kMaxZeroPadding = 3;
 
 // Whole datagram. Unencrypted: header + all payloads; after the last payload at most

@@ -22,13 +22,13 @@ struct Creds {
   explicit Creds(std::string h = "", bool with_cert = true, bool with_ca = true,
                  bool with_crl = true)
       : host(std::move(h)), cert(with_cert), ca(with_ca), crl(with_crl) {}
-  std::string host;          // key (and cert) directory in the test PKI; empty: none
-  bool cert = true;          // install <host>/cert.pem in Cert-directory
-  bool ca = true;            // CA-directory has the test CA
-  bool crl = true;           // CRL-directory has the CA's CRL
+  std::string host;  // key (and cert) directory in the test PKI; empty: none
+  bool cert = true;  // install <host>/cert.pem in Cert-directory
+  bool ca = true;    // CA-directory has the test CA
+  bool crl = true;   // CRL-directory has the CA's CRL
   bool accept_self_signed = false;
   std::vector<std::pair<std::string, std::string>> pubkeys;  // name -> <host>/pub.pem
-  bool default_key = true;   // <host>/key.pem is Private-key (else only id_keys)
+  bool default_key = true;  // <host>/key.pem is Private-key (else only id_keys)
   std::vector<std::pair<std::string, std::string>> id_keys;  // Private-key-directory: ID -> host
   std::vector<std::string> extra_cas;    // more CA-directory files ("ca2/ca.crt")
   std::vector<std::string> extra_certs;  // more Cert-directory files, before <host>/cert.pem
@@ -84,7 +84,9 @@ struct RsaPair {
   }
 };
 
-inline wire::Message parse(const base::Bytes& b) { return wire::parse_message(base::view(b)).value(); }
+inline wire::Message parse(const base::Bytes& b) {
+  return wire::parse_message(base::view(b)).value();
+}
 
 // The notify type of the cleartext Informational the responder sent, 0 if none.
 inline uint16_t right_notify(const EnginePair& p) {
@@ -102,7 +104,8 @@ inline uint16_t right_notify(const EnginePair& p) {
 inline void expect_failure(RsaPair& rp, base::NotifyType notify, const std::string& detail) {
   EnginePair& p = rp.p;
   p.start();
-  p.run_until([&] { return p.right.count(engine::SaEvent::Kind::ExchangeFailed) > 0; }, base::Seconds{10});
+  p.run_until([&] { return p.right.count(engine::SaEvent::Kind::ExchangeFailed) > 0; },
+              base::Seconds{10});
   EXPECT_EQ(p.left.engine->phase1_sa_count(), 0u);
   EXPECT_EQ(p.right.engine->phase1_sa_count(), 0u);
   EXPECT_EQ(p.right.count(engine::SaEvent::Kind::Phase1Established), 0u);

@@ -65,19 +65,21 @@ TEST(CertReq, ChoiceFollowsTheRequest) {
   EXPECT_FALSE(c.cert.has_value());
   EXPECT_NE(c.why.find("unsupported"), std::string::npos) << c.why;
   // PGP then X509_SIG(CA2): the X.509 request is honoured.
-  c = engine::choose_local_certificate(
-      s, me, std::vector<wire::CertReqPayload>{{kPgp, {}}, {kX509, ca2}});
+  c = engine::choose_local_certificate(s, me,
+                                       std::vector<wire::CertReqPayload>{{kPgp, {}}, {kX509, ca2}});
   ASSERT_TRUE(c.cert.has_value());
   EXPECT_EQ(c.cert->der(), pem_cert("hosta-ca2/cert.pem").der());
   // No CERT_REQ: Send-certificate.
   EXPECT_TRUE(engine::choose_local_certificate(s, me, {}).cert.has_value());
   s.send_certificate = engine::SendCertificate::IfRequested;
   EXPECT_FALSE(engine::choose_local_certificate(s, me, {}).cert.has_value());
-  EXPECT_TRUE(engine::choose_local_certificate(s, me, std::vector<wire::CertReqPayload>{{kX509, ca1}})
-                  .cert.has_value());
+  EXPECT_TRUE(
+      engine::choose_local_certificate(s, me, std::vector<wire::CertReqPayload>{{kX509, ca1}})
+          .cert.has_value());
   s.send_certificate = engine::SendCertificate::Never;
-  EXPECT_FALSE(engine::choose_local_certificate(s, me, std::vector<wire::CertReqPayload>{{kX509, ca1}})
-                   .cert.has_value());
+  EXPECT_FALSE(
+      engine::choose_local_certificate(s, me, std::vector<wire::CertReqPayload>{{kX509, ca1}})
+          .cert.has_value());
 }
 
 // Left holds hosta's key certified by two CAs, CA2's certificate first in Cert-directory. The
@@ -92,8 +94,7 @@ TEST(CertReq, InitiatorSendsTheCertificateOfTheRequestedCa) {
     RsaPair rp(rsa_conf(), mirror(rsa_conf()), lc, rc);
     EnginePair& p = rp.p;
     p.start();
-    ASSERT_TRUE(p.run_until([&] { return p.established(); }))
-        << p.right.engine->last_drop_reason();
+    ASSERT_TRUE(p.run_until([&] { return p.established(); })) << p.right.engine->last_drop_reason();
     // MM4 (responder -> initiator) carries the CERT_REQ naming the one CA the responder has.
     wire::Message mm4 = parse(p.link.log()[3].bytes);
     ASSERT_EQ(mm4.count(wire::PayloadType::CertReq), 1u);
@@ -160,8 +161,7 @@ TEST(RsaCredentials, ResponderWithoutKeySkipsRsaSigTransforms) {
   RsaPair rp(l, r, Creds{"hosta"}, Creds{"", false});
   EnginePair& p = rp.p;
   p.start();
-  ASSERT_TRUE(p.run_until([&] { return p.established(); }))
-      << p.right.engine->last_drop_reason();
+  ASSERT_TRUE(p.run_until([&] { return p.established(); })) << p.right.engine->last_drop_reason();
   const auto* ev = p.right.last(Kind::Phase1Established);
   ASSERT_NE(ev, nullptr);
   EXPECT_NE(ev->detail.find("PRE_SHARED"), std::string::npos) << ev->detail;
