@@ -135,20 +135,29 @@ TEST(Options, BadValuesNameTheOption) {
   EXPECT_EQ(error_of({"-n", "extra"}), "unexpected argument \"extra\"");
 }
 
-TEST(Options, UnsupportedFeaturesAreRefusedClearly) {
+TEST(Options, PacketCaptureAndStatusOptions) {
   auto pcap = parse({"-n", "-L"});
   ASSERT_TRUE(pcap);
-  auto st = check_supported(*pcap);
-  ASSERT_FALSE(st);
-  EXPECT_NE(st.error().detail.find("-L/-l"), std::string::npos);
-  EXPECT_NE(st.error().detail.find("TODO(#4)"), std::string::npos);
+  EXPECT_TRUE(pcap->packet_log);
+  EXPECT_EQ(pcap->packet_log_file, kDefaultPacketLog);
+  EXPECT_TRUE(check_supported(*pcap));
 
   auto l = parse({"-n", "-l", "/var/run/x.pcap"});
   ASSERT_TRUE(l);
   EXPECT_TRUE(l->packet_log);
   EXPECT_EQ(l->packet_log_file, "/var/run/x.pcap");
-  EXPECT_FALSE(check_supported(*l));
+  EXPECT_TRUE(check_supported(*l));
 
+  auto js = parse({"-n", "--status-json", "/run/s.json", "--metrics-file", "/run/m.prom"});
+  ASSERT_TRUE(js);
+  EXPECT_EQ(js->status_json_file, std::optional<std::string>{"/run/s.json"});
+  EXPECT_EQ(js->metrics_file, std::optional<std::string>{"/run/m.prom"});
+  EXPECT_EQ(error_of({"--metrics-file"}), "option --metrics-file requires an argument");
+  EXPECT_EQ(error_of({"--status-json", ""}), "option --status-json: empty file name");
+}
+
+TEST(Options, UnsupportedFeaturesAreRefusedClearly) {
+  base::Status st;
   auto natt = parse({"-n", "-N", "4600"});
   ASSERT_TRUE(natt);
   EXPECT_EQ(natt->natt_port, std::optional<uint16_t>{4600});

@@ -28,11 +28,15 @@ class FakeHost final : public UiHost {
   void ui_report() override { ++reports; }
   std::string ui_status() override { return "SA name: test (Phase 2)\n"; }
   void ui_set_passive(bool p) override { passive = p; }
+  void ui_packet_log(bool on, const std::optional<std::string>& file) override {
+    packet_log.emplace_back(on, file);
+  }
 
   conf::ConfDb db;
   std::vector<engine::UiCommand> engine_cmds;
   int connections_changed = 0, reinits = 0, shutdowns = 0, reports = 0;
   std::optional<bool> passive;
+  std::vector<std::pair<bool, std::optional<std::string>>> packet_log;
 
  private:
   std::string m_result;
@@ -160,7 +164,14 @@ TEST_F(UiCommandsTest, EngineAndDaemonCommandsReachTheHost) {
   EXPECT_EQ(host->reports, 1);
   EXPECT_EQ(host->shutdowns, 1);
   handle_ui_line("p on", *host);
-  EXPECT_TRUE(logged("not supported yet (TODO(#4))"));
+  handle_ui_line("p on=/tmp/ike.pcap", *host);
+  handle_ui_line("p off", *host);
+  handle_ui_line("p maybe", *host);  // malformed: logged, nothing reaches the host
+  ASSERT_EQ(host->packet_log.size(), 3u);
+  EXPECT_EQ(host->packet_log[0], std::make_pair(true, std::optional<std::string>{}));
+  EXPECT_EQ(host->packet_log[1],
+            std::make_pair(true, std::optional<std::string>{"/tmp/ike.pcap"}));
+  EXPECT_EQ(host->packet_log[2], std::make_pair(false, std::optional<std::string>{}));
 }
 
 TEST_F(UiCommandsTest, DebugCommandsChangeTheLogger) {
