@@ -13,6 +13,10 @@
 // with a message (GTEST_SKIP), the rest still runs.
 #include <gtest/gtest.h>
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -60,14 +64,35 @@ TEST_F(OpsE2E, CaptureReportJsonAndMetrics) {
   Side a{"127.0.0.1", "127.0.0.2", m_dir, 15031, 15032, "10.1.1.0", "10.1.2.0"};
   Side b{"127.0.0.2", "127.0.0.1", m_dir, 15032, 15031, "10.1.2.0", "10.1.1.0"};
   for (const Side* s : {&a, &b}) write_private(s->file("conf"), config_for(*s));
+  // A runs "under systemd": NOTIFY_SOCKET and a 400 ms watchdog (pings every 200 ms).
+  std::string notify_path = m_dir + "/notify";
+  int notify_fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_un sun{};
+  sun.sun_family = AF_UNIX;
+  std::snprintf(sun.sun_path, sizeof sun.sun_path, "%s", notify_path.c_str());
+  ASSERT_EQ(::bind(notify_fd, reinterpret_cast<sockaddr*>(&sun), sizeof sun), 0);
+  ::setenv("NOTIFY_SOCKET", notify_path.c_str(), 1);
+  ::setenv("WATCHDOG_USEC", "400000", 1);
   Child da(daemon_args(a, {"-l", a.file("pcap"), "--metrics-file", a.file("prom")}),
            a.file("log"));
+  ::unsetenv("NOTIFY_SOCKET");
+  ::unsetenv("WATCHDOG_USEC");
   Child db(daemon_args(b), b.file("log"));
+  auto receive = [&] {
+    pollfd p{notify_fd, POLLIN, 0};
+    if (::poll(&p, 1, 3000) != 1) return std::string("<timeout>");
+    char buf[256];
+    ssize_t n = ::recv(notify_fd, buf, sizeof buf, 0);
+    return n < 0 ? std::string("<error>") : std::string(buf, static_cast<std::size_t>(n));
+  };
   ASSERT_GT(da.pid(), 0);
   ASSERT_GT(db.pid(), 0);
   for (const Side* s : {&a, &b}) {
     ASSERT_TRUE(wait_for([&] { return fs::exists(s->file("pid")); }, 10s)) << s->addr;
   }
+  EXPECT_EQ(receive().rfind("READY=1\nMAINPID=" + std::to_string(da.pid()), 0), 0u);
+  EXPECT_EQ(receive(), "WATCHDOG=1");
+  EXPECT_EQ(receive(), "WATCHDOG=1");
   struct stat st {};
   ASSERT_EQ(::stat(a.file("pcap").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0600u);
@@ -82,6 +107,23 @@ TEST_F(OpsE2E, CaptureReportJsonAndMetrics) {
       },
       20s))
       << ra;
+  // SIGHUP with an unchanged configuration keeps the established SAs (same cookies, SPIs).
+  ASSERT_EQ(::kill(da.pid(), SIGHUP), 0);
+  ASSERT_TRUE(wait_for(
+      [&] { return slurp(a.file("log")).find("SIGHUP: configuration reloaded") !=
+                   std::string::npos; },
+      5s));
+  std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(send_command(a.file("fifo"), "S"));
+  std::string after;
+  ASSERT_TRUE(wait_for(
+      [&] {
+        after = slurp(a.file("result"));
+        return after != ra || after.find("SA name: conn (Phase 2)") != std::string::npos;
+      },
+      5s));
+  EXPECT_EQ(std::regex_replace(after, std::regex("timeout in [0-9]+"), "T"),
+            std::regex_replace(ra, std::regex("timeout in [0-9]+"), "T"));
   // QM3 is the last message; B installs after it. Give B a moment, then stop the capture.
   std::this_thread::sleep_for(300ms);
   ASSERT_TRUE(send_command(a.file("fifo"), "p off"));
@@ -170,6 +212,10 @@ TEST_F(OpsE2E, CaptureReportJsonAndMetrics) {
   EXPECT_EQ(da.wait_exit(10s), std::optional<int>(0));
   EXPECT_EQ(db.wait_exit(10s), std::optional<int>(0));
   EXPECT_FALSE(fs::exists(a.file("prom"))) << "metrics file left behind";
+  std::string last;
+  for (std::string m = receive(); m != "<timeout>"; m = receive()) last = m;
+  EXPECT_EQ(last, "STOPPING=1");
+  ::close(notify_fd);
 
   // The capture, decoded by tshark.
   if (::system("command -v tshark >/dev/null 2>&1") != 0) GTEST_SKIP() << "tshark not installed";
