@@ -19,11 +19,13 @@
 namespace ike::daemon {
 
 inline constexpr const char* kDefaultConfigFile = "/etc/isakmpd/isakmpd.conf";
-inline constexpr const char* kDefaultFifo = "/var/run/isakmpd.fifo";
-inline constexpr const char* kDefaultPidFile = "/var/run/isakmpd.pid";
-inline constexpr const char* kDefaultReportFile = "/var/run/isakmpd.report";
-inline constexpr const char* kDefaultResultFile = "/var/run/isakmpd.result";
-inline constexpr const char* kDefaultPacketLog = "/var/run/isakmpd.pcap";
+// Run-time files live in /run on Linux (FHS 3.0; on Debian /var/run is a symlink to /run, so
+// the isakmpd paths /var/run/isakmpd.* given with -f/-i/-R/-l name the same files).
+inline constexpr const char* kDefaultFifo = "/run/isakmpd.fifo";
+inline constexpr const char* kDefaultPidFile = "/run/isakmpd.pid";
+inline constexpr const char* kDefaultReportFile = "/run/isakmpd.report";
+inline constexpr const char* kDefaultResultFile = "/run/isakmpd.result";
+inline constexpr const char* kDefaultPacketLog = "/run/isakmpd.pcap";
 inline constexpr uint16_t kDefaultListenPort = 500;
 
 // One -D class=level: cls -1 means all classes (`A`).

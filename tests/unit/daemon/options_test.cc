@@ -38,10 +38,10 @@ TEST(Options, Defaults) {
   auto o = parse({});
   ASSERT_TRUE(o);
   EXPECT_EQ(o->config_file, "/etc/isakmpd/isakmpd.conf");
-  EXPECT_EQ(o->fifo_path, "/var/run/isakmpd.fifo");
-  EXPECT_EQ(o->pid_file, "/var/run/isakmpd.pid");
-  EXPECT_EQ(o->report_file, "/var/run/isakmpd.report");
-  EXPECT_EQ(o->result_file, "/var/run/isakmpd.result");
+  EXPECT_EQ(o->fifo_path, "/run/isakmpd.fifo");
+  EXPECT_EQ(o->pid_file, "/run/isakmpd.pid");
+  EXPECT_EQ(o->report_file, "/run/isakmpd.report");
+  EXPECT_EQ(o->result_file, "/run/isakmpd.result");
   EXPECT_EQ(o->listen_port, 500);
   EXPECT_EQ(o->debug, 0);
   EXPECT_TRUE(o->use_inet4());
@@ -139,7 +139,12 @@ TEST(Options, PacketCaptureAndStatusOptions) {
   auto pcap = parse({"-n", "-L"});
   ASSERT_TRUE(pcap);
   EXPECT_TRUE(pcap->packet_log);
-  EXPECT_EQ(pcap->packet_log_file, kDefaultPacketLog);
+  EXPECT_EQ(pcap->packet_log_file, "/run/isakmpd.pcap");
+  // The isakmpd paths are still accepted (on Debian /var/run is a symlink to /run).
+  auto old = parse({"-n", "-f", "/var/run/isakmpd.fifo", "-R", "/var/run/isakmpd.report"});
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->fifo_path, "/var/run/isakmpd.fifo");
+  EXPECT_EQ(old->report_file, "/var/run/isakmpd.report");
   EXPECT_TRUE(check_supported(*pcap));
 
   auto l = parse({"-n", "-l", "/var/run/x.pcap"});
