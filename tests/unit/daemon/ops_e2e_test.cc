@@ -261,3 +261,107 @@ TEST_F(OpsE2E, CaptureReportJsonAndMetrics) {
 }
 
 }  // namespace
+
+namespace {
+
+// High availability hooks (isakmpd -S, FIFO M): A has [Phase 2]:Connections=conn but starts
+// passive, so nothing is negotiated; `M active` lets the connection checker (Check-interval=1)
+// start it; at shutdown a -S daemon sends no DELETE, so B keeps its SAs.
+TEST_F(OpsE2E, PassiveStartUntilModeActiveAndNoDeletesWithS) {
+  Side a{"127.0.0.1", "127.0.0.2", m_dir, 15041, 15042, "10.1.1.0", "10.1.2.0"};
+  Side b{"127.0.0.2", "127.0.0.1", m_dir, 15042, 15041, "10.1.2.0", "10.1.1.0"};
+  std::string ca = config_for(a);
+  ca.replace(ca.find("Passive-connections=conn"), 24, "Connections=conn");
+  ca.replace(ca.find("[General]\n"), 10, "[General]\nCheck-interval=1\n");
+  write_private(a.file("conf"), ca);
+  write_private(b.file("conf"), config_for(b));
+  Child da(daemon_args(a, {"-S"}), a.file("log"));
+  Child db(daemon_args(b), b.file("log"));
+  for (const Side* s : {&a, &b}) {
+    ASSERT_TRUE(wait_for([&] { return fs::exists(s->file("pid")); }, 10s)) << s->addr;
+  }
+  std::this_thread::sleep_for(2500ms);  // two connection checks
+  ASSERT_TRUE(send_command(b.file("fifo"), "S"));
+  ASSERT_TRUE(wait_for([&] { return fs::exists(b.file("result")); }, 5s));
+  EXPECT_EQ(slurp(b.file("result")).find("SA name:"), std::string::npos)
+      << "a passive daemon initiated";
+  EXPECT_EQ(slurp(a.file("log")).find("Main Mode initiator"), std::string::npos);
+
+  ASSERT_TRUE(send_command(a.file("fifo"), "M active"));
+  std::string rb;
+  ASSERT_TRUE(wait_for(
+      [&] {
+        send_command(b.file("fifo"), "S");
+        std::this_thread::sleep_for(100ms);
+        rb = slurp(b.file("result"));
+        return rb.find("SA name: conn (Phase 2)") != std::string::npos;
+      },
+      20s))
+      << rb;
+  ASSERT_TRUE(send_command(a.file("fifo"), "M passive"));
+  ASSERT_TRUE(send_command(a.file("fifo"), "Q"));
+  EXPECT_EQ(da.wait_exit(10s), std::optional<int>(0));
+  EXPECT_NE(slurp(a.file("log")).find("without sending DELETEs"), std::string::npos);
+  std::this_thread::sleep_for(300ms);
+  ASSERT_TRUE(send_command(b.file("fifo"), "S"));
+  std::this_thread::sleep_for(200ms);
+  EXPECT_NE(slurp(b.file("result")).find("SA name: conn (Phase 2)"), std::string::npos)
+      << "B lost its SAs: A sent DELETEs despite -S";
+  EXPECT_EQ(slurp(b.file("log")).find("phase 1 deleted"), std::string::npos);
+  ASSERT_TRUE(send_command(b.file("fifo"), "Q"));
+  EXPECT_EQ(db.wait_exit(10s), std::optional<int>(0));
+}
+
+// `-f -`: commands from standard input; hostile lines in between change nothing; end of input
+// leaves the daemon running (FIFO reading stops), SIGTERM then shuts it down.
+TEST_F(OpsE2E, CommandsFromStandardInput) {
+  Side a{"127.0.0.1", "127.0.0.2", m_dir, 15051, 15052, "10.1.1.0", "10.1.2.0"};
+  write_private(a.file("conf"), config_for(a));
+  auto args = daemon_args(a);
+  for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == "-f") args[i + 1] = "-";
+  }
+  int pfd[2];
+  ASSERT_EQ(::pipe(pfd), 0);
+  std::vector<char*> argv;
+  for (auto& s : args) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  std::string log = a.file("log");
+  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
+  posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
+  posix_spawn_file_actions_adddup2(&fa, pfd[0], STDIN_FILENO);
+  posix_spawn_file_actions_addclose(&fa, pfd[1]);
+  pid_t pid = -1;
+  ASSERT_EQ(posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&fa);
+  ::close(pfd[0]);
+  ASSERT_TRUE(wait_for([&] { return fs::exists(a.file("pid")); }, 10s));
+  EXPECT_FALSE(fs::exists(a.file("fifo"))) << "no FIFO is created with -f -";
+  std::string input =
+      "C set [General]:Retransmits=7 force\n"
+      "C set [General:Retransmits=9\n"                       // unbalanced bracket
+      "C set [General]:Retransmits=" + std::string(300, '9') + " force\n"  // over-long value
+      "Z\n"                                                  // unknown command
+      "C get [General]:Retransmits\n";
+  ASSERT_EQ(::write(pfd[1], input.data(), input.size()), static_cast<ssize_t>(input.size()));
+  ASSERT_TRUE(wait_for([&] { return slurp(a.file("result")) == "7\n"; }, 5s))
+      << slurp(a.file("log"));
+  std::string l = slurp(a.file("log"));
+  EXPECT_NE(l.find("malformed"), std::string::npos) << l;
+  EXPECT_NE(l.find("unrecognized command 'Z'"), std::string::npos) << l;
+  ::close(pfd[1]);  // end of input
+  ASSERT_TRUE(wait_for(
+      [&] { return slurp(a.file("log")).find("standard input closed") != std::string::npos; },
+      5s))
+      << slurp(a.file("log"));
+  int status = 0;
+  EXPECT_EQ(::waitpid(pid, &status, WNOHANG), 0) << "the daemon exited at end of input";
+  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+}  // namespace
