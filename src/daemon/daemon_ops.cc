@@ -52,8 +52,15 @@ void Daemon::ui_packet_log(bool on, const std::optional<std::string>& file) {
     m_engine->set_packet_log(false);
     return;
   }
-  // isakmpd log_packet_restart: `p on` reopens the current file, `p on=file` switches.
+  // isakmpd log_packet_restart: `p on` reopens the current file, `p on=file` switches (only
+  // to a file in /run or in the directory of the -l file, as isakmpd's monitor allows).
   std::string path = file ? *file : m_packet_log_path;
+  if (file) {
+    if (auto st = check_capture_path(path, {m_opts.packet_log_file}); !st) {
+      IKE_LOG_ERROR("ui: p on: {}", st.error().detail);
+      return;
+    }
+  }
   m_packet_log.close();
   if (auto st = start_packet_log(path); !st) {
     IKE_LOG_ERROR("ui: p on: {}", st.error().detail);

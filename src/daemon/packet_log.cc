@@ -2,12 +2,15 @@
 #include "daemon/packet_log.h"
 
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include "base/log.h"
@@ -183,6 +186,48 @@ base::Status write_all(int fd, base::ByteView b, const std::string& path) {
 }
 
 }  // namespace
+
+namespace {
+
+std::optional<std::string> real_dir(const std::string& dir) {
+  char buf[PATH_MAX];
+  if (::realpath(dir.c_str(), buf) == nullptr) return std::nullopt;
+  return std::string(buf);
+}
+
+std::string dir_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+}  // namespace
+
+base::Status check_capture_path(const std::string& path, const std::vector<std::string>& extra) {
+  auto slash = path.rfind('/');
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (path.empty() || name.empty() || name == "." || name == "..") {
+    return make_error(ErrorCode::BadValue, NotifyType::None,
+                      "packet capture path \"{}\" names no file", base::sanitize_for_log(path));
+  }
+  auto dir = real_dir(dir_of(path));
+  if (!dir) {
+    return make_error(ErrorCode::BadValue, NotifyType::None,
+                      "packet capture path \"{}\": directory {}: {}", base::sanitize_for_log(path),
+                      base::sanitize_for_log(dir_of(path)), std::strerror(errno));
+  }
+  std::vector<std::string> allowed{"/run", "/var/run"};
+  for (const auto& e : extra) allowed.push_back(dir_of(e));
+  std::string names;
+  for (const auto& a : allowed) {
+    auto ra = real_dir(a);
+    if (ra && *ra == *dir) return base::ok();
+    names += (names.empty() ? "" : ", ") + a;
+  }
+  return make_error(ErrorCode::BadValue, NotifyType::None,
+                    "packet capture path \"{}\" is not in an allowed directory ({})",
+                    base::sanitize_for_log(path), names);
+}
 
 base::Result<PacketLogFile> PacketLogFile::open(const std::string& path, uint16_t nat_t_port) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);

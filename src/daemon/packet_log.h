@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "base/address.h"
 #include "base/bytes.h"
@@ -32,6 +33,13 @@ base::Bytes pcap_record(const base::SockAddr& src, const base::SockAddr& dst,
                         base::ByteView message, int64_t unix_usec, uint16_t nat_t_port);
 // RFC 1071 Internet checksum over `data` with `initial` (the pseudo-header sum), folded.
 uint16_t internet_checksum(base::ByteView data, uint32_t initial = 0);
+
+// FIFO `p on=path` (isakmpd's monitor m_priv_local_sanitize_path: writable files only under
+// /var/run): the file's directory, resolved (realpath), must be /run (= /var/run on Linux) or
+// one of `extra_dirs` (the directory of the -l file chosen on the command line). Errors name
+// the path and the allowed directories. A path ending in '/' or without a file name is refused.
+[[nodiscard]] base::Status check_capture_path(const std::string& path,
+                                              const std::vector<std::string>& extra_dirs);
 
 class PacketLogFile {
  public:

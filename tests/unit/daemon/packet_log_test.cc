@@ -141,5 +141,25 @@ TEST_F(PacketLogFileTest, SymlinkIsRefused) {
   EXPECT_EQ(content, "keep");
 }
 
+TEST_F(PacketLogFileTest, FifoCapturePathsAreConfinedToRunAndTheCommandLineDirectory) {
+  EXPECT_TRUE(check_capture_path("/run/isakmpd.pcap", {}));
+  EXPECT_TRUE(check_capture_path("/var/run/other.pcap", {}));
+  EXPECT_TRUE(check_capture_path(m_dir + "/new.pcap", {m_dir + "/ike.pcap"}));
+  auto etc = check_capture_path("/etc/shadow", {m_dir + "/ike.pcap"});
+  ASSERT_FALSE(etc);
+  EXPECT_NE(etc.error().detail.find("not in an allowed directory (/run, /var/run, " + m_dir + ")"),
+            std::string::npos)
+      << etc.error().detail;
+  EXPECT_FALSE(check_capture_path("/run/../etc/passwd", {}));
+  EXPECT_FALSE(check_capture_path(m_dir + "/sub/../../etc/x", {m_dir + "/ike.pcap"}));
+  EXPECT_FALSE(check_capture_path("/run/", {}));
+  EXPECT_FALSE(check_capture_path("/nonexistent-dir/x.pcap", {}));
+  EXPECT_FALSE(check_capture_path("", {}));
+  // A symlinked directory is resolved: a link in /run pointing to /etc is not /run.
+  std::string link = m_dir + "/etc-link";
+  ASSERT_EQ(::symlink("/etc", link.c_str()), 0);
+  EXPECT_FALSE(check_capture_path(link + "/passwd", {m_dir + "/ike.pcap"}));
+}
+
 }  // namespace
 }  // namespace ike::daemon
