@@ -83,6 +83,12 @@ Engine::Status engine_status(const EngineImpl& e, base::TimePoint now) {
     st.phase1.push_back(std::move(p));
     if (sa.soft_expiry) st.timers.push_back({"sa_soft_expire", c.hex(), secs(*sa.soft_expiry, now)});
     if (sa.hard_expiry) st.timers.push_back({"sa_hard_expire", c.hex(), secs(*sa.hard_expiry, now)});
+    if (sa.next_keepalive) {  // RFC 3948 §2.3
+      st.timers.push_back({"nat_t_send_keepalive", c.hex(), secs(*sa.next_keepalive, now)});
+    }
+  }
+  if (auto d = e.dpd().next_deadline(e)) {  // RFC 3706 probes (dpd.h)
+    st.timers.push_back({"dpd_check_event", "", secs(*d, now)});
   }
   for (const auto& [spi, sa] : e.sas().ipsec_sas()) {
     StatusPhase2 p;

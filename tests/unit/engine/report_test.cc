@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "support/engine_pair.h"
+#include "support/simulated_nat.h"
 
 namespace ike::test {
 namespace {
@@ -122,6 +123,45 @@ TEST(Report, SaStatusBlocksInIsakmpdFormat) {
   p.run_for(base::Seconds{2400});
   EXPECT_EQ(p.left.engine->phase1_sa_count(), 0u);
   EXPECT_EQ(p.right.engine->phase1_sa_count(), 0u);
+}
+
+// The initiator behind a masquerading NAT (RFC 3947) with DPD (RFC 3706): the report's
+// timer_report lists the RFC 3948 keepalive of the ISAKMP SA (isakmpd's
+// nat_t_send_keepalive) with the SA's handle, and the DPD check; the status snapshot shows
+// the NAT-T state and the translated peer.
+TEST(Report, NatKeepaliveAndDpdTimers) {
+  PeerConf left;
+  left.extra = "[General]\nNAT-T-Keepalive=5\n\n[peer-10.0.0.2]\nDPD-check-interval=10\n\n";
+  PeerConf right = mirror(left);
+  right.peer = "198.51.100.1";
+  right.extra = "[General]\nNAT-T-Keepalive=5\n\n[peer-198.51.100.1]\nRemote-ID=nat-id\n\n"
+                "[nat-id]\nID-type=IPV4_ADDR\nAddress=10.0.0.1\n\n";
+  EnginePair p(left, right);
+  SimulatedNat nat(true, *base::IpAddress::parse("10.0.0.1"),
+                   *base::IpAddress::parse("198.51.100.1"), false);
+  p.middlebox = [&nat](Delivery& d) { return nat.translate(d); };
+  p.start();
+  ASSERT_TRUE(p.run_until([&] { return p.established(); }));
+  std::string all;
+  for (const auto& l : p.left.engine->report_lines(p.clock.now())) all += l + "\n";
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(all, m, std::regex("sa_report: (0x[0-9a-f]+) peer-10\\.0\\.0\\.2 "
+                                                   "phase 1 doi 1 flags 0x3[0-9a-f]{2}\n")))
+      << all;
+  EXPECT_TRUE(std::regex_search(
+      all, std::regex("timer_report: event nat_t_send_keepalive\\(" + m[1].str() +
+                      "\\) scheduled in [0-5] seconds\n")))
+      << all;
+  EXPECT_TRUE(std::regex_search(
+      all, std::regex("timer_report: event dpd_check_event\\(0x[0-9a-f]+\\) scheduled in "
+                      "(10|[0-9]) seconds\n")))
+      << all;
+  EXPECT_NE(all.find("src: 10.0.0.1:4500 dst: 10.0.0.2:4500\n"), std::string::npos) << all;
+  auto st = p.right.engine->status(p.clock.now());
+  ASSERT_EQ(st.phase1.size(), 1u);
+  EXPECT_EQ(st.phase1[0].nat, "nat-t rfc3947, peer behind NAT, floated");
+  EXPECT_EQ(st.phase1[0].peer.rfind("198.51.100.1:", 0), 0u) << st.phase1[0].peer;
+  EXPECT_EQ(st.phase1[0].initiator_id, "10.0.0.1");
 }
 
 }  // namespace
