@@ -106,6 +106,8 @@ base::Status Daemon::init() {
     IKE_TRY(m_keylog, KeyLog::open(*m_opts.keylog_file));
   }
   m_passive = m_opts.passive;
+  m_packet_log_path = m_opts.packet_log_file;
+  if (m_opts.packet_log) IKE_TRY_VOID(start_packet_log(m_packet_log_path));
   m_engine = std::make_unique<engine::Engine>(m_conf, *m_crypto, *m_rng, engine_options());
   m_engine->set_credentials(load_pki(m_conf));  // RSA_SIG keys and certificates
   return base::ok();
@@ -144,6 +146,7 @@ engine::EngineOptions Daemon::engine_options() const {
   eo.install_flows = !m_opts.no_flows && !m_conf.get("General", "Acquire-Only").has_value();
   eo.nat_traversal = !m_opts.no_nat_traversal;
   eo.listen_port = m_opts.listen_port;
+  eo.packet_log = m_packet_log.enabled();
   if (m_transport && m_transport->nat_t_port() != 0) eo.nat_t_port = m_transport->nat_t_port();
   return eo;
 }
@@ -170,6 +173,8 @@ void Daemon::drain() {
         log_sa_event(*ev);
       } else if (auto* km = std::get_if<engine::KeyMaterial>(&out)) {
         if (auto st = m_keylog.log_ike_sa(*km); !st) IKE_LOG_ERROR("{}", st.error().detail);
+      } else if (auto* pl = std::get_if<engine::PacketLog>(&out)) {
+        write_packet_log(*pl);
       }
     }
   }
@@ -301,31 +306,6 @@ void Daemon::reload(std::string_view why) {
   drain();
 }
 
-std::vector<std::string> Daemon::transport_report() const {
-  std::vector<std::string> lines;
-  for (const auto& s : m_transport->sockets()) {
-    lines.push_back(fmt::format("udp_report: fd {} src {}", s.fd, s.bound.to_string()));
-  }
-  return lines;
-}
-
-void Daemon::ui_report() {
-  auto now = base::Clock::now();
-  for (const auto& line : m_engine->report_lines(now)) IKE_LOG_REPORT("{}", line);
-  for (const auto& line : transport_report()) IKE_LOG_REPORT("{}", line);
-}
-
-void Daemon::write_report_file() {
-  std::string text;
-  for (const auto& line : m_engine->report_lines(base::Clock::now())) text += line + "\n";
-  for (const auto& line : transport_report()) text += line + "\n";
-  if (auto st = write_file_atomic(m_opts.report_file, text); !st) {
-    IKE_LOG_ERROR("SIGUSR1: report: {}", st.error().detail);
-    return;
-  }
-  IKE_LOG_INFO("SIGUSR1: report written to {}", m_opts.report_file);
-}
-
 std::string Daemon::ui_status() {
   std::string out = m_engine->sa_status_report(base::Clock::now());
   if (m_null_backend) out += m_null_backend->dump();
@@ -372,8 +352,10 @@ base::Status Daemon::run() {
 
   m_engine->start(base::Clock::now());
   drain();
+  start_ops();  // sd_notify READY=1, watchdog, metrics timer (daemon_ops.cc)
   base::Status loop_status = m_loop->run();
   if (!loop_status) IKE_LOG_ERROR("{}", loop_status.error().detail);
+  stop_ops();  // STOPPING=1
 
   bool deletes = send_deletes_at_shutdown();
   m_engine->shutdown(base::Clock::now(), deletes);

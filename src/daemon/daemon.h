@@ -9,6 +9,7 @@
 // the -R file, SIGTERM/SIGINT shut down cleanly (DELETEs unless -S or Delete-SAs=no...).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +22,9 @@
 #include "daemon/fifo_ui.h"
 #include "daemon/keylog.h"
 #include "daemon/options.h"
+#include "daemon/packet_log.h"
+#include "daemon/sd_notify.h"
+#include "daemon/status_files.h"
 #include "daemon/pidfile.h"
 #include "daemon/udp_transport.h"
 #include "daemon/ui_commands.h"
@@ -52,6 +56,7 @@ class Daemon final : public UiHost {
   void ui_report() override;
   std::string ui_status() override;
   void ui_set_passive(bool passive) override;
+  void ui_packet_log(bool on, const std::optional<std::string>& file) override;
 
  private:
   explicit Daemon(Options opts) : m_opts(std::move(opts)) {}
@@ -71,7 +76,13 @@ class Daemon final : public UiHost {
   void reload(std::string_view why);
   void write_report_file();
   void request_shutdown(std::string_view why);
-  std::vector<std::string> transport_report() const;
+  // daemon_ops.cc: packet capture, report/JSON/metrics files, sd_notify.
+  [[nodiscard]] base::Status start_packet_log(const std::string& path);
+  void write_packet_log(const engine::PacketLog& p);
+  DaemonInfo daemon_info() const;
+  void write_metrics_file();
+  void start_ops();
+  void stop_ops();
 
   Options m_opts;
   conf::ConfDb m_conf;
@@ -82,6 +93,12 @@ class Daemon final : public UiHost {
   std::optional<UdpTransport> m_transport;
   std::optional<FifoChannel> m_fifo;
   KeyLog m_keylog;
+  PacketLogFile m_packet_log;
+  std::string m_packet_log_path;
+  std::chrono::steady_clock::time_point m_started_at = std::chrono::steady_clock::now();
+  SdNotifier m_sd;
+  std::optional<PeriodicTimer> m_watchdog_timer;
+  std::optional<PeriodicTimer> m_metrics_timer;
   PidFile m_pidfile;
   std::unique_ptr<EventLoop> m_loop;
   std::unique_ptr<engine::Engine> m_engine;

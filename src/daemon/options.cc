@@ -17,7 +17,7 @@ using base::NotifyType;
 
 namespace {
 
-enum LongOpt : int { kResultFile = 256, kKeylog, kHelp };
+enum LongOpt : int { kResultFile = 256, kKeylog, kHelp, kStatusJson, kMetricsFile };
 
 constexpr const char* kShortOpts = "+:46ac:dD:f:i:KLl:nN:p:R:r:STv";
 
@@ -25,6 +25,8 @@ const struct option kLongOpts[] = {
     {"result-file", required_argument, nullptr, kResultFile},
     {"keylog", required_argument, nullptr, kKeylog},
     {"help", no_argument, nullptr, kHelp},
+    {"status-json", required_argument, nullptr, kStatusJson},
+    {"metrics-file", required_argument, nullptr, kMetricsFile},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -33,6 +35,8 @@ std::string option_name(int opt) {
     case kResultFile: return "--result-file";
     case kKeylog: return "--keylog";
     case kHelp: return "--help";
+    case kStatusJson: return "--status-json";
+    case kMetricsFile: return "--metrics-file";
     default: return fmt::format("-{}", static_cast<char>(opt));
   }
 }
@@ -148,6 +152,8 @@ base::Result<Options> parse_options(std::span<char* const> argv) {
       case kResultFile: { IKE_TRY(o.result_file, path_arg(opt, optarg)); break; }
       case kKeylog: { IKE_TRY(o.keylog_file, path_arg(opt, optarg)); break; }
       case kHelp: o.help = true; break;
+      case kStatusJson: { IKE_TRY(o.status_json_file, path_arg(opt, optarg)); break; }
+      case kMetricsFile: { IKE_TRY(o.metrics_file, path_arg(opt, optarg)); break; }
       case ':':
         return make_error(ErrorCode::Config, NotifyType::None, "option {} requires an argument",
                           optopt != 0 ? option_name(optopt)
@@ -170,12 +176,6 @@ base::Result<Options> parse_options(std::span<char* const> argv) {
 }
 
 base::Status check_supported(const Options& o) {
-  if (o.packet_log) {
-    return make_error(ErrorCode::Unsupported, NotifyType::None,
-                      "options -L/-l (IKE packet capture to {}) are not supported yet "
-                      "(TODO(#4)); run without them",
-                      o.packet_log_file);
-  }
   if (!o.null_kernel) {
     return make_error(ErrorCode::Unsupported, NotifyType::None,
                       "the Linux XFRM kernel backend is not available yet (TODO(#5)); use -n "
@@ -190,7 +190,8 @@ std::string usage(std::string_view program) {
       "usage: {} [-46adKLnSTv] [-c config-file] [-D class=level] [-f fifo]\n"
       "          [-i pid-file] [-l packetlog-file] [-N udpencap-port]\n"
       "          [-p listen-port] [-R report-file] [-r seed]\n"
-      "          [--result-file file] [--keylog file]\n",
+      "          [--result-file file] [--keylog file]\n"
+      "          [--status-json file] [--metrics-file file]\n",
       program);
 }
 

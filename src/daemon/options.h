@@ -1,7 +1,7 @@
 // The isakmpd command line (isakmpd(8), isakmpd-features.md §1.14):
 //   isakmpd [-46adKLnSTv] [-c config-file] [-D class=level] [-f fifo] [-i pid-file]
 //           [-l packetlog-file] [-N udpencap-port] [-p listen-port] [-R report-file] [-r seed]
-//           [--result-file file] [--keylog file]
+//           [--result-file file] [--keylog file] [--status-json file] [--metrics-file file]
 // parse_options() is a pure function over argv (getopt_long in POSIX mode, so parsing stops at
 // the first operand as on OpenBSD); every error names the option and the offending value.
 // check_supported() rejects the options whose features are not implemented yet (issue #3, #4,
@@ -19,11 +19,13 @@
 namespace ike::daemon {
 
 inline constexpr const char* kDefaultConfigFile = "/etc/isakmpd/isakmpd.conf";
-inline constexpr const char* kDefaultFifo = "/var/run/isakmpd.fifo";
-inline constexpr const char* kDefaultPidFile = "/var/run/isakmpd.pid";
-inline constexpr const char* kDefaultReportFile = "/var/run/isakmpd.report";
-inline constexpr const char* kDefaultResultFile = "/var/run/isakmpd.result";
-inline constexpr const char* kDefaultPacketLog = "/var/run/isakmpd.pcap";
+// Run-time files live in /run on Linux (FHS 3.0; on Debian /var/run is a symlink to /run, so
+// the isakmpd paths /var/run/isakmpd.* given with -f/-i/-R/-l name the same files).
+inline constexpr const char* kDefaultFifo = "/run/isakmpd.fifo";
+inline constexpr const char* kDefaultPidFile = "/run/isakmpd.pid";
+inline constexpr const char* kDefaultReportFile = "/run/isakmpd.report";
+inline constexpr const char* kDefaultResultFile = "/run/isakmpd.result";
+inline constexpr const char* kDefaultPacketLog = "/run/isakmpd.pcap";
 inline constexpr uint16_t kDefaultListenPort = 500;
 
 // One -D class=level: cls -1 means all classes (`A`).
@@ -55,6 +57,11 @@ struct Options {
   bool verbose = false;  // -v
   std::string result_file = kDefaultResultFile;  // --result-file
   std::optional<std::string> keylog_file;  // --keylog
+  // --status-json: JSON status (docs/STATUS.md) written on `r`/SIGUSR1; without it the JSON
+  // goes next to the report file as <report>.json.
+  std::optional<std::string> status_json_file;
+  // --metrics-file: Prometheus text format, rewritten every few seconds and on `r`/SIGUSR1.
+  std::optional<std::string> metrics_file;
   bool help = false;  // --help
 
   bool use_inet4() const noexcept { return inet4 || !inet6; }
@@ -64,8 +71,7 @@ struct Options {
 
 // argv[0] is the program name. Not thread-safe (getopt's globals), like getopt itself.
 [[nodiscard]] base::Result<Options> parse_options(std::span<char* const> argv);
-// Fails for -L, -l (packet capture, issue #4), -N (NAT-T port, issue #3) and a missing -n
-// (the XFRM kernel backend arrives with issue #5).
+// Fails for a missing -n (the XFRM kernel backend arrives with issue #5).
 [[nodiscard]] base::Status check_supported(const Options& opts);
 // -D value "class=level": class 0-10, a class name (log.h) or A; level 0-99.
 [[nodiscard]] base::Result<DebugLevel> parse_debug_level(std::string_view text);

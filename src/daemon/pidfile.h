@@ -1,4 +1,4 @@
-// The pid file (-i; default /var/run/isakmpd.pid): written once the sockets are bound (and
+// The pid file (-i; default /run/isakmpd.pid): written once the sockets are bound (and
 // after daemonising), "<pid>\n", mode 0644, locked with flock(LOCK_EX|LOCK_NB) for the
 // daemon's lifetime so a second instance using the same file fails with a clear message
 // instead of overwriting it; removed on clean exit.

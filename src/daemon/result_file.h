@@ -1,5 +1,5 @@
 // Writing the daemon's output files: the FIFO result file (`S`, `C get`; default
-// /var/run/isakmpd.result) and the SIGUSR1 report file (-R; default /var/run/isakmpd.report).
+// /run/isakmpd.result) and the SIGUSR1 report file (-R; default /run/isakmpd.report).
 // Files are written atomically (a 0600 temporary file in the same directory, then rename), so
 // a reader polling the file never sees a half-written result and the mode is 0600 whatever the
 // umask (isakmpd writes the report under umask 077).

@@ -143,8 +143,7 @@ void execute_ui_line(const UiLine& line, std::string_view raw, UiHost& host) {
         } else if constexpr (std::is_same_v<T, UiSetMode>) {
           host.ui_set_passive(cmd.passive);
         } else if constexpr (std::is_same_v<T, UiPacketLog>) {
-          IKE_LOG_WARN("ui: \"{}\": IKE packet capture is not supported yet (TODO(#4))",
-                       quote(raw));
+          host.ui_packet_log(cmd.on, cmd.file);
         } else if constexpr (std::is_same_v<T, UiShutdown>) {
           IKE_LOG_INFO("ui: received shutdown command");
           host.ui_shutdown();

@@ -5,6 +5,7 @@
 // this file is unit-tested with a fake host and no engine.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,11 @@ class UiHost {
   virtual void ui_report() = 0;                 // r: report via the log channel
   virtual std::string ui_status() = 0;          // S: the result file content
   virtual void ui_set_passive(bool passive) = 0;  // M
+  // p on[=file] / p off: start (restart with a new file) or stop the IKE packet capture.
+  virtual void ui_packet_log(bool on, const std::optional<std::string>& file) {
+    (void)on;
+    (void)file;
+  }
 };
 
 // Parses and executes one FIFO line. Malformed lines are logged with their sanitized content

@@ -34,6 +34,7 @@ void Engine::shutdown(base::TimePoint now, bool send_deletes) {
   m_impl->shutdown(now, send_deletes);
 }
 void Engine::set_passive(bool passive) { m_impl->set_passive(passive); }
+void Engine::set_packet_log(bool on) { m_impl->set_packet_log(on); }
 void Engine::set_credentials(std::shared_ptr<const PkiStore> pki) {
   m_impl->set_credentials(std::move(pki));
 }
@@ -46,6 +47,7 @@ std::vector<std::string> Engine::report_lines(base::TimePoint now) const {
   return m_impl->report_lines(now);
 }
 Engine::Stats Engine::stats() const { return m_impl->stats(); }
+Engine::Status Engine::status(base::TimePoint now) const { return engine_status(*m_impl, now); }
 std::size_t Engine::phase1_sa_count() const { return m_impl->sas().isakmp_sas().size(); }
 std::size_t Engine::phase2_sa_count() const { return m_impl->sas().ipsec_sas().size(); }
 std::size_t Engine::exchange_count() const { return m_impl->exchanges().active_count(); }

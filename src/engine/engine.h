@@ -4,6 +4,7 @@
 // Randomness and crypto are injected, so a whole exchange replays byte for byte in tests.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +15,7 @@
 #include "conf/conf_db.h"
 #include "crypto/provider.h"
 #include "engine/io.h"
+#include "engine/status.h"
 
 namespace ike::engine {
 
@@ -25,6 +27,7 @@ struct EngineOptions {
   bool nat_traversal = true;       // false with -T (issue 3)
   uint16_t listen_port = 500;      // -p
   uint16_t nat_t_port = 4500;      // -N: the port IKE floats to (RFC 3947 §4)
+  bool packet_log = false;         // -L/-l, FIFO `p on`: emit PacketLog outputs
 };
 
 class EngineImpl;
@@ -52,6 +55,8 @@ class Engine {
   // Clean shutdown: DELETE for every SA (IPsec first, then ISAKMP) unless delete_sas is false.
   void shutdown(base::TimePoint now, bool send_deletes);
   void set_passive(bool passive);
+  // FIFO `p on` / `p off`: start or stop emitting PacketLog outputs.
+  void set_packet_log(bool on);
   // RSA_SIG credentials (pki_store.h), built by the daemon from the key/certificate files;
   // replaced on reload (exchanges in flight use the new snapshot). Null: none.
   void set_credentials(std::shared_ptr<const PkiStore> pki);
@@ -67,8 +72,21 @@ class Engine {
   struct Stats {
     uint64_t datagrams_in = 0, datagrams_out = 0, dropped = 0, retransmits = 0;
     uint64_t phase1_done = 0, phase2_done = 0, exchanges_failed = 0;
+    // Bounded label sets (engine/stats_reasons.cc): exchanges started by exchange type,
+    // failed exchanges and dropped datagrams by reason category (JSON status, metrics).
+    std::map<std::string, uint64_t> started_by_exchange, failed_by_reason, dropped_by_reason;
   };
   Stats stats() const;
+  // Operator status (status.h, docs/STATUS.md): SAs, exchanges, connections, timers.
+  struct Status {
+    std::vector<StatusPhase1> phase1;
+    std::vector<StatusPhase2> phase2;
+    std::vector<StatusExchange> exchanges;
+    std::vector<StatusConnection> connections;
+    std::vector<StatusTimer> timers;
+    Stats stats;
+  };
+  Status status(base::TimePoint now) const;
   std::size_t phase1_sa_count() const;
   std::size_t phase2_sa_count() const;
   std::size_t exchange_count() const;

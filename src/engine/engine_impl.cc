@@ -6,6 +6,8 @@
 // and counted with its reason in Stats.dropped and at IKE_LOG_DEBUG(Message, 10).
 #include "engine/engine_impl.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "base/log.h"
@@ -37,6 +39,9 @@ std::vector<Output> EngineImpl::take_outputs() {
 
 void EngineImpl::send(const base::SockAddr& local, const base::SockAddr& peer, base::Bytes bytes) {
   ++m_stats.datagrams_out;
+  if (bytes.size() >= wire::kHeaderSize && (bytes[19] & wire::kFlagEncryption) == 0) {
+    log_packet(local, peer, base::view(bytes));  // encrypted ones: at the build site
+  }
   m_outputs.emplace_back(SendDatagram{local, peer, std::move(bytes)});
 }
 
@@ -76,6 +81,7 @@ base::MessageId EngineImpl::new_message_id(IsakmpSa& sa) {
 
 void EngineImpl::drop(std::string reason) {
   ++m_stats.dropped;
+  ++m_stats.dropped_by_reason[std::string(drop_reason_category(reason))];
   IKE_LOG_DEBUG(Message, 10, "dropped: {}", reason);
   m_last_drop = std::move(reason);
 }
@@ -84,6 +90,7 @@ void EngineImpl::fail_exchange(const ExchangeKey& key, const std::string& reason
   Exchange* x = m_exchanges.find(key);
   if (x == nullptr) return;
   ++m_stats.exchanges_failed;
+  ++m_stats.failed_by_reason[std::string(failure_reason_category(reason))];
   IKE_LOG_WARN("{} exchange {} with {} failed: {}", wire::to_string(x->type), x->name,
                x->peer.to_string(), reason);
   SaEvent ev{SaEvent::Kind::ExchangeFailed, x->name, x->local, x->peer, key.cookies,
@@ -119,6 +126,7 @@ void EngineImpl::on_datagram(const Datagram& d, base::TimePoint now) {
     drop(fmt::format("datagram from {}: {}", d.peer.to_string(), h.error().detail));
     return;
   }
+  if ((h->flags & wire::kFlagEncryption) == 0) log_packet(d.peer, d.local, base::view(d.bytes));
   dispatch(d, *h, now);
 }
 
@@ -312,6 +320,10 @@ void EngineImpl::run_row(const Transition& row, Exchange* x, const Datagram& d,
     if (!in.payloads.empty()) {
       in.area_end = in.payloads.back().offset + in.payloads.back().total_length;
     }
+    if (in.encrypted) {
+      log_packet(d.peer, d.local, base::view(d.bytes),
+                 base::view(in.area).first(std::min(in.area_end, in.area.size())));
+    }
     IKE_TRY_VOID(check_payloads(*row.rule, in.encrypted, in.payloads));
     if (in.encrypted && !is_phase1_exchange(h.exchange)) {
       rebind = nat_t_rebind_begin(*this, h, d, x);
@@ -347,6 +359,7 @@ void EngineImpl::handle_row_error(const Transition& row, Exchange* x, const Data
     return;
   }
   ++m_stats.dropped;
+  ++m_stats.dropped_by_reason[std::string(drop_reason_category(what))];
   m_last_drop = what;
   if (row.auth_step) {
     IKE_LOG_WARN("{}: authentication failed for peer {} ({})", x->name, d.peer.to_string(),

@@ -27,6 +27,10 @@
 
 namespace ike::engine {
 
+// stats_reasons.cc: bounded categories for Stats.dropped_by_reason / failed_by_reason.
+std::string_view drop_reason_category(std::string_view reason) noexcept;
+std::string_view failure_reason_category(std::string_view reason) noexcept;
+
 class EngineImpl {
  public:
   EngineImpl(const conf::ConfDb& conf, const crypto::Provider& crypto, base::Random& rng,
@@ -41,12 +45,17 @@ class EngineImpl {
   void on_config_changed(base::TimePoint now);
   void shutdown(base::TimePoint now, bool send_deletes);
   void set_passive(bool passive) { m_options.passive = passive; }
+  void set_packet_log(bool on) { m_options.packet_log = on; }
   void set_credentials(std::shared_ptr<const PkiStore> pki) { m_pki = std::move(pki); }
   std::optional<base::TimePoint> next_deadline() const;
   std::vector<Output> take_outputs();
   std::string sa_status_report(base::TimePoint now) const;
   std::vector<std::string> report_lines(base::TimePoint now) const;
-  Engine::Stats stats() const { return m_stats; }
+  Engine::Stats stats() const {
+    Engine::Stats s = m_stats;
+    s.started_by_exchange = m_exchanges.started();
+    return s;
+  }
   const std::string& last_drop_reason() const noexcept { return m_last_drop; }
 
   // --- services for the exchange steps ---
@@ -66,6 +75,12 @@ class EngineImpl {
   DeadPeerDetector& dpd() noexcept { return m_dpd; }
   const DeadPeerDetector& dpd() const noexcept { return m_dpd; }
 
+  // PacketLog output (only with options().packet_log) for a cleartext message; for an
+  // encrypted one, `header` is its header and `area` the decrypted payload chain of which the
+  // first `area_len` bytes are logged (packet_capture.cc).
+  void log_packet(const base::SockAddr& src, const base::SockAddr& dst, base::ByteView message);
+  void log_packet(const base::SockAddr& src, const base::SockAddr& dst, base::ByteView header,
+                  base::ByteView area);
   // Sends a datagram (counted).
   void send(const base::SockAddr& local, const base::SockAddr& peer, base::Bytes bytes);
   // Sends `bytes` as the exchange's new last message (cached for retransmission).

@@ -29,8 +29,9 @@ const char* state_name(State s) noexcept {
 
 Exchange& ExchangeTable::add(Exchange x) {
   ExchangeKey k = x.key;
+  auto type = x.type;
   auto [it, inserted] = m_table.insert_or_assign(k, std::move(x));
-  (void)inserted;
+  if (inserted) ++m_started[std::string(wire::to_string(type))];
   return it->second;
 }
 

@@ -133,9 +133,12 @@ class ExchangeTable {
   std::size_t active_count() const;  // excludes lingering finished exchanges
   std::map<ExchangeKey, Exchange>& all() noexcept { return m_table; }
   const std::map<ExchangeKey, Exchange>& all() const noexcept { return m_table; }
+  // Exchanges started since start-up, by exchange type name ("ID_PROT", "QUICK_MODE", ...).
+  const std::map<std::string, uint64_t>& started() const noexcept { return m_started; }
 
  private:
   std::map<ExchangeKey, Exchange> m_table;
+  std::map<std::string, uint64_t> m_started;
 };
 
 }  // namespace ike::engine

@@ -92,6 +92,16 @@ struct KeyMaterial {
   std::string cipher;  // "AES-CBC-128", "3DES-CBC", ...
 };
 
-using Output = std::variant<SendDatagram, KernelRequest, SaEvent, KeyMaterial>;
+// Only emitted while EngineOptions::packet_log is set (-L/-l, FIFO `p on`): every ISAKMP
+// message received or sent, as cleartext. Encrypted messages appear decrypted with the
+// header's encryption flag cleared and its length fixed to the cleartext (isakmpd's
+// message_dump/log_packet behaviour); padding after the last payload is not included.
+struct PacketLog {
+  SockAddr src;
+  SockAddr dst;
+  Bytes cleartext;
+};
+
+using Output = std::variant<SendDatagram, KernelRequest, SaEvent, KeyMaterial, PacketLog>;
 
 }  // namespace ike::engine

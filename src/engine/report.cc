@@ -1,10 +1,15 @@
 // isakmpd-format reports. `S` blocks follow sa.c report_sa / ui.c ui_report_sa exactly,
-// including the "No hard timeout>" typo and the trailing space after the SPI.
+// including the "No hard timeout>" typo and the trailing space after the SPI; `r` lines follow
+// sa.c sa_dump, connection.c connection_report and timer.c timer_report (the layout of a real
+// OpenBSD report, /work/shared/seeds IPsec_en_OpenBSD), with object pointers replaced by
+// stable handles and a few additional lines (negotiated suite, NAT-T, DPD, exchanges,
+// counters) under the same prefixes.
 #include "engine/report.h"
 
 #include <fmt/format.h>
 
 #include <chrono>
+#include <map>
 
 #include "engine/engine_impl.h"
 #include "engine/esp_keys.h"
@@ -109,29 +114,74 @@ std::string format_sa_status(const EngineImpl& e, base::TimePoint now) {
   return out;
 }
 
+namespace {
+
+// isakmpd prints object pointers (%p); we print a stable handle derived from the object's
+// identity (FNV-1a), so the same SA keeps its handle from one report to the next.
+std::string handle(std::string_view key) {
+  uint64_t h = 1469598103934665603ULL;
+  for (char c : key) h = (h ^ static_cast<uint8_t>(c)) * 1099511628211ULL;
+  return fmt::format("0x{:x}", h & 0xfffffffffULL);
+}
+
+// isakmpd udp_decode_ids prints addresses; ports are shown only when not 500.
+std::string endpoint(const base::SockAddr& a) {
+  return a.port == 500 ? a.address.to_string() : a.to_string();
+}
+
+int proto_number(wire::ProtocolId p) { return static_cast<int>(p); }
+
+}  // namespace
+
+// isakmpd sa.c sa_dump (header "sa_report"), connection.c connection_report, timer.c
+// timer_report; our additions use the same prefixes and follow isakmpd's lines.
 std::vector<std::string> format_report_lines(const EngineImpl& e, base::TimePoint now) {
   std::vector<std::string> lines;
+  const Engine::Status st = engine_status(e, now);
+  std::map<base::CookiePair, std::string> ids;  // phase-1 "initiator id: .., responder id: .."
+  std::size_t i = 0;
   for (const auto& [c, sa] : e.sas().isakmp_sas()) {
-    lines.push_back(fmt::format("sa_report: {} peer {} phase 1 doi 1 flags 0x{:x}", sa.name,
-                                sa.peer.to_string(), sa.flags));
-    lines.push_back(fmt::format("sa_report: icookie {} rcookie {}", c.initiator.hex(),
-                                c.responder.hex()));
+    const StatusPhase1& p = st.phase1[i++];
+    std::string id_text = fmt::format("initiator id: {}, responder id: {}, src: {} dst: {}",
+                                      p.initiator_id, p.responder_id, endpoint(sa.local),
+                                      endpoint(sa.peer));
+    ids[c] = id_text;
+    lines.push_back(fmt::format("sa_report: {} {} phase 1 doi 1 flags 0x{:x}", handle(c.hex()),
+                                p.name, sa.flags));
+    lines.push_back(fmt::format("sa_report: icookie {} rcookie {}", p.icookie, p.rcookie));
     lines.push_back("sa_report: msgid 00000000 refcnt 1");
-    lines.push_back(fmt::format("sa_report: life secs {} kb {}", sa.suite.life_seconds,
-                                sa.suite.life_kbytes));
-    lines.push_back(fmt::format("sa_report: suite {}", sa.suite.to_string()));
+    lines.push_back(fmt::format("sa_report: life secs {} kb {}", p.life_seconds, p.life_kbytes));
+    lines.push_back("sa_report: suite 1 proto 1");
+    lines.push_back("sa_report: spi_sz[0] 0 spi[0] 0x0 spi_sz[1] 0 spi[1] 0x0");
+    lines.push_back("sa_report: " + id_text);
+    lines.push_back(fmt::format("sa_report: negotiated {}", p.suite));
     if (sa.dpd_ack_seq) lines.push_back(fmt::format("sa_report: dpd ack seq {}", *sa.dpd_ack_seq));
-    if (sa.nat.version != NatTVersion::None) {
-      lines.push_back(fmt::format("sa_report: {}", sa.nat.to_string()));
-    }
+    if (!p.nat.empty()) lines.push_back(fmt::format("sa_report: {}", p.nat));
   }
   for (const auto& [spi, sa] : e.sas().ipsec_sas()) {
-    lines.push_back(fmt::format("sa_report: {} peer {} phase 2 doi 1 flags 0x{:x}", sa.name,
-                                sa.peer.to_string(), sa.flags));
+    lines.push_back(fmt::format("sa_report: {} {} phase 2 doi 1 flags 0x{:x}",
+                                handle(fmt::format("spi 0x{:08x}", spi.value)),
+                                sa.name.empty() ? "<unnamed>" : sa.name, sa.flags));
     lines.push_back(fmt::format("sa_report: icookie {} rcookie {}", sa.parent.initiator.hex(),
                                 sa.parent.responder.hex()));
     lines.push_back(fmt::format("sa_report: msgid {:08x} refcnt 1", sa.message_id.value));
     lines.push_back(fmt::format("sa_report: life secs {} kb {}", sa.life_seconds, sa.life_kbytes));
+    auto it = ids.find(sa.parent);
+    std::string id_text =
+        it != ids.end() ? it->second
+                        : fmt::format("<no phase 1>, src: {} dst: {}", endpoint(sa.local),
+                                      endpoint(sa.peer));
+    for (const auto& proto : sa.suite.protocols) {
+      // isakmpd: spi[0] is the peer's SPI (outgoing), spi[1] ours (incoming).
+      lines.push_back(fmt::format("sa_report: suite 1 proto {}", proto_number(proto.protocol)));
+      lines.push_back(fmt::format("sa_report: spi_sz[0] 4 spi[0] 0x{:x} spi_sz[1] 4 spi[1] 0x{:x}",
+                                  proto.peer_spi.value, proto.our_spi.value));
+      lines.push_back("sa_report: " + id_text);
+      lines.push_back("sa_report: spi[0]:");
+      lines.push_back(fmt::format("{:08x}", proto.peer_spi.value));
+      lines.push_back("sa_report: spi[1]:");
+      lines.push_back(fmt::format("{:08x}", proto.our_spi.value));
+    }
     lines.push_back(fmt::format("sa_report: spi in {:08x} out {:08x} {}", sa.in_spi.value,
                                 sa.out_spi.value, sa.suite.to_string()));
     if (sa.nat_oa.initiator || sa.nat_oa.responder) {  // RFC 3947 §5.2, as received
@@ -142,21 +192,34 @@ std::vector<std::string> format_report_lines(const EngineImpl& e, base::TimePoin
                                   show(sa.nat_oa.initiator), show(sa.nat_oa.responder)));
     }
   }
-  for (const auto& [k, x] : e.exchanges().all()) {
+  for (const auto& x : st.exchanges) {
     lines.push_back(fmt::format(
-        "exchange_report: exchange {} type {} role {} state {}{} cookies {} msgid {:08x} "
+        "exchange_report: exchange {} type {} role {} state {}{} cookies {}{} msgid {:08x} "
         "peer {} expires in {} seconds",
-        x.name, wire::to_string(x.type), role_name(x.role), state_name(x.state),
-        x.finished ? " (finished)" : "", k.cookies.hex(), k.message_id.value,
-        x.peer.to_string(), seconds_until(x.expires, now)));
+        x.name, x.type, x.role, x.state, x.finished ? " (finished)" : "", x.icookie, x.rcookie,
+        x.message_id, x.peer, x.expires_in));
   }
-  for (const auto& name : e.connections().active()) {
-    auto next = e.connections().next_check();
-    lines.push_back(fmt::format("connection_report: connection {} next check {} seconds{}", name,
-                                next ? seconds_until(*next, now) : 0,
-                                e.connections().held(name) ? " (held: dead peer)" : ""));
+  auto next = e.connections().next_check();
+  for (const auto& c : st.connections) {
+    if (c.active) {
+      lines.push_back(fmt::format("connection_report: connection {} next check {} seconds{}",
+                                  c.name, next ? seconds_until(*next, now) : 0,
+                                  c.held ? " (held: dead peer)" : ""));
+    }
   }
-  const auto s = e.stats();
+  for (const auto& c : st.connections) {
+    if (!c.active) {
+      lines.push_back(fmt::format("connection_report: passive connection {} local_id: {}, "
+                                  "remote_id: {}",
+                                  c.name, c.local_id.empty() ? "<none>" : c.local_id,
+                                  c.remote_id.empty() ? "<none>" : c.remote_id));
+    }
+  }
+  for (const auto& t : st.timers) {
+    lines.push_back(fmt::format("timer_report: event {}({}) scheduled in {} seconds", t.event,
+                                handle(t.subject), t.in));
+  }
+  const auto& s = st.stats;
   lines.push_back(fmt::format(
       "engine_report: datagrams in {} out {} dropped {} retransmits {} phase1 {} phase2 {} "
       "failed {}",

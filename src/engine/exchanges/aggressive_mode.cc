@@ -449,6 +449,7 @@ base::Status am_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
                                        payloads));
   IKE_TRY_VOID(mm.iv.advance_phase1(base::view(built.last_block)));
   x.state = State::AmIDone;
+  e.log_packet(x.local, x.peer, base::view(built.cleartext));
   e.send_exchange_message(x, std::move(built.datagram), now, false);
   ExchangeKey key = x.key;
   phase1_established(e, x, now);

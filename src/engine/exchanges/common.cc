@@ -45,6 +45,13 @@ base::Result<Built> build_encrypted(const crypto::Provider& p, crypto::CipherAlg
   h.flags |= wire::kFlagEncryption;
   h.length = static_cast<uint32_t>(wire::kHeaderSize + sealed.ciphertext.size());
   Built out;
+  {
+    wire::Header clear = h;
+    clear.flags = static_cast<uint8_t>(clear.flags & ~wire::kFlagEncryption);
+    clear.length = static_cast<uint32_t>(wire::kHeaderSize + enc.bytes.size());
+    out.cleartext = wire::encode_header(clear);
+    base::append(out.cleartext, base::view(enc.bytes));
+  }
   out.datagram = wire::encode_header(h);
   base::append(out.datagram, base::view(sealed.ciphertext));
   out.last_block = std::move(sealed.last_block);
@@ -155,6 +162,7 @@ void refuse_phase1_offer(EngineImpl& e, const Inbound& in, std::string_view exch
   base::CookiePair c{in.header.cookies.initiator, base::Cookie{}};
   if (err.notify != base::NotifyType::None) send_notify_clear(e, d.local, d.peer, c, err.notify);
   ++e.mutable_stats().exchanges_failed;
+  ++e.mutable_stats().failed_by_reason[std::string(failure_reason_category(err.detail))];
   e.event(SaEvent{SaEvent::Kind::ExchangeFailed, section, d.local, d.peer, c, base::MessageId{},
                   {}, err.detail});
 }

@@ -66,6 +66,7 @@ Exchange new_phase1_responder(EngineImpl& e, const Inbound& in, wire::ExchangeTy
 struct Built {
   base::Bytes datagram;
   base::Bytes last_block;  // encrypted: the next IV of the chain
+  base::Bytes cleartext;   // the message before encryption (E flag clear), for PacketLog
 };
 
 // Cleartext message (header.next_payload/length computed).

@@ -38,6 +38,7 @@ base::Status send_info_with_mid(EngineImpl& e, IsakmpSa& sa, std::vector<wire::P
                                });
   sa.iv.end_exchange(mid);
   if (!built) return std::move(built).error();
+  e.log_packet(sa.local, sa.peer, base::view(built->cleartext));
   e.send(sa.local, sa.peer, std::move(built->datagram));
   return base::ok();
 }

@@ -116,6 +116,7 @@ base::Result<base::Bytes> build_auth_message(EngineImpl& e, Exchange& x) {
                                        base::view(mm.iv.phase1_iv()), mm_header(x.key.cookies),
                                        payloads));
   IKE_TRY_VOID(mm.iv.advance_phase1(base::view(built.last_block)));
+  e.log_packet(x.local, x.peer, base::view(built.cleartext));
   return std::move(built.datagram);
 }
 

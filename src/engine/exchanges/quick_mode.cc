@@ -132,6 +132,7 @@ base::Status send_qm1(EngineImpl& e, Exchange& x, base::TimePoint now) {
                           }));
   IKE_TRY_VOID(sa->iv.advance_exchange(mid, base::view(built.last_block)));
   x.state = State::QmISent1;
+  e.log_packet(x.local, x.peer, base::view(built.cleartext));
   e.send_exchange_message(x, std::move(built.datagram), now, true);
   return base::ok();
 }
@@ -168,6 +169,7 @@ base::Status send_qm2(EngineImpl& e, Exchange& x, base::TimePoint now) {
                           }));
   IKE_TRY_VOID(sa->iv.advance_exchange(mid, base::view(built.last_block)));
   x.state = State::QmRSent2;
+  e.log_packet(x.local, x.peer, base::view(built.cleartext));
   e.send_exchange_message(x, std::move(built.datagram), now, true);
   return base::ok();
 }
@@ -200,6 +202,7 @@ void reject_qm1(EngineImpl& e, IsakmpSa& sa, const Inbound& in, const base::Erro
                                                               : err.notify,
                         proto, std::move(spi));
   ++e.mutable_stats().exchanges_failed;
+  ++e.mutable_stats().failed_by_reason[std::string(failure_reason_category(err.detail))];
   e.event(SaEvent{SaEvent::Kind::ExchangeFailed, name, sa.local, sa.peer, sa.cookies,
                   in.header.message_id, {}, err.detail});
 }
@@ -399,6 +402,7 @@ base::Status qm_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   IKE_TRY(Built built, build_encrypted(e.crypto(), sa->cipher, base::view(sa->keys.enc_key),
                                        base::view(iv), qm_header(x.key), payloads));
   x.state = State::QmIDone;
+  e.log_packet(x.local, x.peer, base::view(built.cleartext));
   e.send_exchange_message(x, std::move(built.datagram), now, false);
   ExchangeKey key = x.key;
   if (auto st = install_phase2(e, x, *sa, now); !st) {

@@ -38,10 +38,10 @@ TEST(Options, Defaults) {
   auto o = parse({});
   ASSERT_TRUE(o);
   EXPECT_EQ(o->config_file, "/etc/isakmpd/isakmpd.conf");
-  EXPECT_EQ(o->fifo_path, "/var/run/isakmpd.fifo");
-  EXPECT_EQ(o->pid_file, "/var/run/isakmpd.pid");
-  EXPECT_EQ(o->report_file, "/var/run/isakmpd.report");
-  EXPECT_EQ(o->result_file, "/var/run/isakmpd.result");
+  EXPECT_EQ(o->fifo_path, "/run/isakmpd.fifo");
+  EXPECT_EQ(o->pid_file, "/run/isakmpd.pid");
+  EXPECT_EQ(o->report_file, "/run/isakmpd.report");
+  EXPECT_EQ(o->result_file, "/run/isakmpd.result");
   EXPECT_EQ(o->listen_port, 500);
   EXPECT_EQ(o->debug, 0);
   EXPECT_TRUE(o->use_inet4());
@@ -135,20 +135,34 @@ TEST(Options, BadValuesNameTheOption) {
   EXPECT_EQ(error_of({"-n", "extra"}), "unexpected argument \"extra\"");
 }
 
-TEST(Options, UnsupportedFeaturesAreRefusedClearly) {
+TEST(Options, PacketCaptureAndStatusOptions) {
   auto pcap = parse({"-n", "-L"});
   ASSERT_TRUE(pcap);
-  auto st = check_supported(*pcap);
-  ASSERT_FALSE(st);
-  EXPECT_NE(st.error().detail.find("-L/-l"), std::string::npos);
-  EXPECT_NE(st.error().detail.find("TODO(#4)"), std::string::npos);
+  EXPECT_TRUE(pcap->packet_log);
+  EXPECT_EQ(pcap->packet_log_file, "/run/isakmpd.pcap");
+  // The isakmpd paths are still accepted (on Debian /var/run is a symlink to /run).
+  auto old = parse({"-n", "-f", "/var/run/isakmpd.fifo", "-R", "/var/run/isakmpd.report"});
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->fifo_path, "/var/run/isakmpd.fifo");
+  EXPECT_EQ(old->report_file, "/var/run/isakmpd.report");
+  EXPECT_TRUE(check_supported(*pcap));
 
   auto l = parse({"-n", "-l", "/var/run/x.pcap"});
   ASSERT_TRUE(l);
   EXPECT_TRUE(l->packet_log);
   EXPECT_EQ(l->packet_log_file, "/var/run/x.pcap");
-  EXPECT_FALSE(check_supported(*l));
+  EXPECT_TRUE(check_supported(*l));
 
+  auto js = parse({"-n", "--status-json", "/run/s.json", "--metrics-file", "/run/m.prom"});
+  ASSERT_TRUE(js);
+  EXPECT_EQ(js->status_json_file, std::optional<std::string>{"/run/s.json"});
+  EXPECT_EQ(js->metrics_file, std::optional<std::string>{"/run/m.prom"});
+  EXPECT_EQ(error_of({"--metrics-file"}), "option --metrics-file requires an argument");
+  EXPECT_EQ(error_of({"--status-json", ""}), "option --status-json: empty file name");
+}
+
+TEST(Options, UnsupportedFeaturesAreRefusedClearly) {
+  base::Status st;
   auto natt = parse({"-n", "-N", "4600"});
   ASSERT_TRUE(natt);
   EXPECT_EQ(natt->natt_port, std::optional<uint16_t>{4600});

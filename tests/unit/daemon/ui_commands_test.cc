@@ -28,11 +28,15 @@ class FakeHost final : public UiHost {
   void ui_report() override { ++reports; }
   std::string ui_status() override { return "SA name: test (Phase 2)\n"; }
   void ui_set_passive(bool p) override { passive = p; }
+  void ui_packet_log(bool on, const std::optional<std::string>& file) override {
+    packet_log.emplace_back(on, file);
+  }
 
   conf::ConfDb db;
   std::vector<engine::UiCommand> engine_cmds;
   int connections_changed = 0, reinits = 0, shutdowns = 0, reports = 0;
   std::optional<bool> passive;
+  std::vector<std::pair<bool, std::optional<std::string>>> packet_log;
 
  private:
   std::string m_result;
@@ -70,6 +74,65 @@ class UiCommandsTest : public ::testing::Test {
   std::unique_ptr<FakeHost> host;
   std::vector<std::string> logs;
 };
+
+// Hostile lines (over-long, embedded NUL, unknown commands, unbalanced brackets, bad
+// values): each is rejected with a log line naming the reason, and nothing changes -- neither
+// the configuration nor any host state.
+TEST_F(UiCommandsTest, HostileLinesChangeNothingAndLogWhy) {
+  handle_ui_line("C set [General]:Retransmits=5", *host);
+  const std::string before = host->db.dump_non_default();
+  struct Case {
+    std::string line, reason;
+  };
+  const std::vector<Case> cases = {
+      {"C set [General]:Listen-on=" + std::string(201, 'a'), "longer than 200"},
+      {"C set [" + std::string(201, 's') + "]:t=v", "longer than 200"},
+      {std::string("C set [General]:Retrans\0mits=9", 31), "NUL"},
+      {std::string("c co\0nn", 7), "NUL"},
+      {"C set [General:Retransmits=9", "malformed"},
+      {"C set General]:Retransmits=9", "malformed"},
+      {"C set [General]]:Retransmits=9", "malformed"},
+      {"C set [General]Retransmits=9", "malformed"},
+      {"C set [General]:Retransmits", "malformed"},
+      {"C frobnicate [General]:Retransmits=9", "malformed"},
+      {"C", "malformed"},
+      {"X", "unrecognized command"},
+      {"\x1b[2J", "unrecognized command"},
+      {"D 11 10", "malformed"},
+      {"D 1 100", "malformed"},
+      {"M sideways", "malformed"},
+      {"d zzzz -", "malformed"},
+      {"Q now", "malformed"},
+  };
+  for (const auto& c : cases) {
+    logs.clear();
+    handle_ui_line(c.line, *host);
+    ASSERT_EQ(logs.size(), 1u) << c.line.substr(0, 60);
+    EXPECT_NE(logs[0].find("malformed"), std::string::npos) << logs[0];
+    EXPECT_NE(logs[0].find(c.reason), std::string::npos) << logs[0];
+    EXPECT_EQ(logs[0].find('\0'), std::string::npos);
+    EXPECT_EQ(logs[0].find('\x1b'), std::string::npos) << "control bytes must be escaped";
+    EXPECT_LT(logs[0].size(), 600u) << "the log line is bounded";
+  }
+  EXPECT_EQ(host->db.dump_non_default(), before);
+  EXPECT_TRUE(host->engine_cmds.empty());
+  EXPECT_EQ(host->connections_changed + host->reinits + host->shutdowns + host->reports, 0);
+  EXPECT_FALSE(host->passive.has_value());
+  EXPECT_TRUE(host->packet_log.empty());
+}
+
+// An over-long line from the reader is only logged (with its sanitized start).
+TEST_F(UiCommandsTest, OverlongReaderLineIsOnlyLogged) {
+  LineReader reader(64);
+  std::vector<LineReader::Event> events;
+  reader.feed("C set [General]:Retransmits=" + std::string(100, '9') + "\nQ\n", events);
+  ASSERT_EQ(events.size(), 2u);
+  handle_ui_event(events[0], *host);
+  EXPECT_TRUE(logged("discarded"));
+  EXPECT_FALSE(host->db.get("General", "Retransmits").has_value());
+  handle_ui_event(events[1], *host);
+  EXPECT_EQ(host->shutdowns, 1);
+}
 
 TEST_F(UiCommandsTest, SetRespectsForceAndLogsDuplicates) {
   handle_ui_line("C set [General]:Retransmits=5", *host);
@@ -160,7 +223,14 @@ TEST_F(UiCommandsTest, EngineAndDaemonCommandsReachTheHost) {
   EXPECT_EQ(host->reports, 1);
   EXPECT_EQ(host->shutdowns, 1);
   handle_ui_line("p on", *host);
-  EXPECT_TRUE(logged("not supported yet (TODO(#4))"));
+  handle_ui_line("p on=/tmp/ike.pcap", *host);
+  handle_ui_line("p off", *host);
+  handle_ui_line("p maybe", *host);  // malformed: logged, nothing reaches the host
+  ASSERT_EQ(host->packet_log.size(), 3u);
+  EXPECT_EQ(host->packet_log[0], std::make_pair(true, std::optional<std::string>{}));
+  EXPECT_EQ(host->packet_log[1],
+            std::make_pair(true, std::optional<std::string>{"/tmp/ike.pcap"}));
+  EXPECT_EQ(host->packet_log[2], std::make_pair(false, std::optional<std::string>{}));
 }
 
 TEST_F(UiCommandsTest, DebugCommandsChangeTheLogger) {

@@ -299,7 +299,7 @@ TEST(NatT, ResponderFollowsNatRebinding) {
   ASSERT_NE(after, before);
   // The ACK reached left only because right moved its peer to the new mapping.
   EXPECT_TRUE(report_has(p.left, p, "dpd ack seq 7"));
-  EXPECT_TRUE(report_has(p.right, p, fmt::format("peer {}:{} phase 1", kPublic, after)));
+  EXPECT_TRUE(report_has(p.right, p, fmt::format("dst: {}:{}", kPublic, after)));
   EXPECT_EQ(n.nat->dropped(), 0u);
 }
 

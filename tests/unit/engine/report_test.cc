@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "support/engine_pair.h"
+#include "support/simulated_nat.h"
 
 namespace ike::test {
 namespace {
@@ -49,16 +50,70 @@ TEST(Report, SaStatusBlocksInIsakmpdFormat) {
       << s;
   std::string r = p.right.engine->sa_status_report(p.clock.now());
   EXPECT_NE(r.find("(Phase 1/Responder)"), std::string::npos);
+  // `r` lines in the layout of isakmpd's sa_dump / connection_report / timer_report.
   auto lines = p.left.engine->report_lines(p.clock.now());
-  bool sa_line = false, conn_line = false;
-  for (const auto& l : lines) {
-    if (l.rfind("sa_report: peer-10.0.0.2 peer 10.0.0.2:500 phase 1 doi 1 flags 0x81", 0) == 0) {
-      sa_line = true;
-    }
-    if (l == "connection_report: connection conn next check 60 seconds") conn_line = true;
-  }
-  EXPECT_TRUE(sa_line);
-  EXPECT_TRUE(conn_line);
+  std::string all;
+  for (const auto& l : lines) all += l + "\n";
+  std::string ic = ev->cookies.initiator.hex(), rc = ev->cookies.responder.hex();
+  EXPECT_TRUE(std::regex_search(
+      all, std::regex("sa_report: 0x[0-9a-f]+ peer-10\\.0\\.0\\.2 phase 1 doi 1 flags 0x81\n"
+                      "sa_report: icookie " + ic + " rcookie " + rc + "\n"
+                      "sa_report: msgid 00000000 refcnt 1\n"
+                      "sa_report: life secs 3600 kb 0\n"
+                      "sa_report: suite 1 proto 1\n"
+                      "sa_report: spi_sz\\[0\\] 0 spi\\[0\\] 0x0 spi_sz\\[1\\] 0 spi\\[1\\] 0x0\n"
+                      "sa_report: initiator id: 10\\.0\\.0\\.1, responder id: 10\\.0\\.0\\.2, "
+                      "src: 10\\.0\\.0\\.1 dst: 10\\.0\\.0\\.2\n")))
+      << all;
+  EXPECT_TRUE(std::regex_search(
+      all, std::regex("sa_report: 0x[0-9a-f]+ conn phase 2 doi 1 flags 0x3\n"
+                      "sa_report: icookie " + ic + " rcookie " + rc + "\n"
+                      "sa_report: msgid [0-9a-f]{8} refcnt 1\n"
+                      "sa_report: life secs 1200 kb 0\n"
+                      "sa_report: suite 1 proto 3\n"
+                      "sa_report: spi_sz\\[0\\] 4 spi\\[0\\] 0x22220000 spi_sz\\[1\\] 4 "
+                      "spi\\[1\\] 0x11110000\n"
+                      "sa_report: initiator id: 10\\.0\\.0\\.1, responder id: 10\\.0\\.0\\.2, "
+                      "src: 10\\.0\\.0\\.1 dst: 10\\.0\\.0\\.2\n"
+                      "sa_report: spi\\[0\\]:\n22220000\nsa_report: spi\\[1\\]:\n11110000\n")))
+      << all;
+  EXPECT_NE(all.find("connection_report: connection conn next check 60 seconds\n"),
+            std::string::npos)
+      << all;
+  EXPECT_TRUE(std::regex_search(
+      all, std::regex("timer_report: event connection_checker\\(0x[0-9a-f]+\\) scheduled in 60 "
+                      "seconds\n")))
+      << all;
+  EXPECT_TRUE(std::regex_search(
+      all, std::regex("timer_report: event sa_hard_expire\\(0x[0-9a-f]+\\) scheduled in 1200 "
+                      "seconds\n")))
+      << all;
+  // The timer of an SA carries the SA's handle (as isakmpd's pointers tie them together).
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(all, m, std::regex("sa_report: (0x[0-9a-f]+) conn phase 2")));
+  EXPECT_NE(all.find("sa_hard_expire(" + m[1].str() + ") scheduled in 1200 seconds"),
+            std::string::npos)
+      << all;
+  // Timers are listed soonest first.
+  EXPECT_LT(all.find("connection_checker"), all.find("sa_hard_expire"));
+  // The right side has the connection as passive: isakmpd's passive connection line.
+  std::string right;
+  for (const auto& l : p.right.engine->report_lines(p.clock.now())) right += l + "\n";
+  EXPECT_NE(right.find("connection_report: passive connection conn local_id: "
+                       "192.168.2.0/255.255.255.0, remote_id: 192.168.1.0/255.255.255.0\n"),
+            std::string::npos)
+      << right;
+  // The status snapshot behind JSON/metrics agrees with the report.
+  auto st = p.left.engine->status(p.clock.now());
+  ASSERT_EQ(st.phase1.size(), 1u);
+  EXPECT_EQ(st.phase1[0].icookie, ic);
+  EXPECT_EQ(st.phase1[0].role, "Initiator");
+  ASSERT_EQ(st.phase2.size(), 1u);
+  EXPECT_EQ(st.phase2[0].in_spi, 0x11110000u);
+  EXPECT_EQ(st.phase2[0].out_spi, 0x22220000u);
+  EXPECT_EQ(st.stats.started_by_exchange.at("ID_PROT"), 1u);
+  EXPECT_EQ(st.stats.started_by_exchange.at("QUICK_MODE"), 1u);
+  EXPECT_EQ(st.stats.phase1_done, 1u);
   // Hard lifetimes (no rekey when passive): the IPsec SA goes at 1200 s, deleted on both sides.
   p.left.engine->set_passive(true);
   p.right.engine->set_passive(true);
@@ -68,6 +123,45 @@ TEST(Report, SaStatusBlocksInIsakmpdFormat) {
   p.run_for(base::Seconds{2400});
   EXPECT_EQ(p.left.engine->phase1_sa_count(), 0u);
   EXPECT_EQ(p.right.engine->phase1_sa_count(), 0u);
+}
+
+// The initiator behind a masquerading NAT (RFC 3947) with DPD (RFC 3706): the report's
+// timer_report lists the RFC 3948 keepalive of the ISAKMP SA (isakmpd's
+// nat_t_send_keepalive) with the SA's handle, and the DPD check; the status snapshot shows
+// the NAT-T state and the translated peer.
+TEST(Report, NatKeepaliveAndDpdTimers) {
+  PeerConf left;
+  left.extra = "[General]\nNAT-T-Keepalive=5\n\n[peer-10.0.0.2]\nDPD-check-interval=10\n\n";
+  PeerConf right = mirror(left);
+  right.peer = "198.51.100.1";
+  right.extra = "[General]\nNAT-T-Keepalive=5\n\n[peer-198.51.100.1]\nRemote-ID=nat-id\n\n"
+                "[nat-id]\nID-type=IPV4_ADDR\nAddress=10.0.0.1\n\n";
+  EnginePair p(left, right);
+  SimulatedNat nat(true, *base::IpAddress::parse("10.0.0.1"),
+                   *base::IpAddress::parse("198.51.100.1"), false);
+  p.middlebox = [&nat](Delivery& d) { return nat.translate(d); };
+  p.start();
+  ASSERT_TRUE(p.run_until([&] { return p.established(); }));
+  std::string all;
+  for (const auto& l : p.left.engine->report_lines(p.clock.now())) all += l + "\n";
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(all, m, std::regex("sa_report: (0x[0-9a-f]+) peer-10\\.0\\.0\\.2 "
+                                                   "phase 1 doi 1 flags 0x3[0-9a-f]{2}\n")))
+      << all;
+  EXPECT_TRUE(std::regex_search(
+      all, std::regex("timer_report: event nat_t_send_keepalive\\(" + m[1].str() +
+                      "\\) scheduled in [0-5] seconds\n")))
+      << all;
+  EXPECT_TRUE(std::regex_search(
+      all, std::regex("timer_report: event dpd_check_event\\(0x[0-9a-f]+\\) scheduled in "
+                      "(10|[0-9]) seconds\n")))
+      << all;
+  EXPECT_NE(all.find("src: 10.0.0.1:4500 dst: 10.0.0.2:4500\n"), std::string::npos) << all;
+  auto st = p.right.engine->status(p.clock.now());
+  ASSERT_EQ(st.phase1.size(), 1u);
+  EXPECT_EQ(st.phase1[0].nat, "nat-t rfc3947, peer behind NAT, floated");
+  EXPECT_EQ(st.phase1[0].peer.rfind("198.51.100.1:", 0), 0u) << st.phase1[0].peer;
+  EXPECT_EQ(st.phase1[0].initiator_id, "10.0.0.1");
 }
 
 }  // namespace
