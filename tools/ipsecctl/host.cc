@@ -11,6 +11,7 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 namespace ike::ipsecctl {
 namespace {
@@ -87,34 +88,51 @@ std::optional<HostAddr> host_v6(std::string_view s, unsigned prefixlen) {
   return h;
 }
 
+struct IfAddr {
+  std::string ifname;
+  HostAddr addr;
+};
+
+// ifa_load(): the interface table is read once per process, as OpenBSD's iftab.
+const std::vector<IfAddr>& interface_table() {
+  static const std::vector<IfAddr> table = [] {
+    std::vector<IfAddr> t;
+    ifaddrs* list = nullptr;
+    if (getifaddrs(&list) != 0) return t;
+    for (ifaddrs* p = list; p != nullptr; p = p->ifa_next) {
+      if (p->ifa_addr == nullptr || p->ifa_name == nullptr) continue;
+      HostAddr h;
+      if (p->ifa_addr->sa_family == AF_INET) {
+        const auto* sin = reinterpret_cast<const sockaddr_in*>(p->ifa_addr);
+        h.af = Af::Inet;
+        std::memcpy(h.addr.data(), &sin->sin_addr, 4);
+        h.bits = 32;
+      } else if (p->ifa_addr->sa_family == AF_INET6) {
+        const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(p->ifa_addr);
+        if (IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr)) continue;  // no scope support
+        h.af = Af::Inet6;
+        std::memcpy(h.addr.data(), &sin6->sin6_addr, 16);
+        h.bits = 128;
+      } else {
+        continue;
+      }
+      h.name = format_address_only(h);
+      t.push_back(IfAddr{p->ifa_name, std::move(h)});
+    }
+    freeifaddrs(list);
+    return t;
+  }();
+  return table;
+}
+
 HostList host_if(std::string_view name) {
   HostList out;
   std::string ifname(name);
   if (ifname == "lo0") ifname = "lo";  // OpenBSD's loopback name
   if (ifname.empty() || ifname.size() >= IFNAMSIZ) return out;
-  ifaddrs* list = nullptr;
-  if (getifaddrs(&list) != 0) return out;
-  for (ifaddrs* p = list; p != nullptr; p = p->ifa_next) {
-    if (p->ifa_addr == nullptr || ifname != p->ifa_name) continue;
-    HostAddr h;
-    if (p->ifa_addr->sa_family == AF_INET) {
-      const auto* sin = reinterpret_cast<const sockaddr_in*>(p->ifa_addr);
-      h.af = Af::Inet;
-      std::memcpy(h.addr.data(), &sin->sin_addr, 4);
-      h.bits = 32;
-    } else if (p->ifa_addr->sa_family == AF_INET6) {
-      const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(p->ifa_addr);
-      if (IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr)) continue;  // no scope support
-      h.af = Af::Inet6;
-      std::memcpy(h.addr.data(), &sin6->sin6_addr, 16);
-      h.bits = 128;
-    } else {
-      continue;
-    }
-    h.name = format_address_only(h);
-    out.push_back(std::move(h));
+  for (const auto& e : interface_table()) {
+    if (e.ifname == ifname) out.push_back(e.addr);
   }
-  freeifaddrs(list);
   return out;
 }
 
