@@ -106,21 +106,23 @@ void print_bundle(const Rule& r, std::ostream& out) {
 }  // namespace
 
 void print_rule(const Rule& r, const PrintOptions& opts, std::ostream& out, std::ostream& err) {
+  if (r.type == RuleType::Ike) {
+    auto lines = ike_config_lines(r, opts.del ? IkeAction::Delete : IkeAction::Add,
+                                  opts.hostname);
+    if (!lines) {
+      err << "ipsecctl: " << lines.error().detail << '\n';
+      return;
+    }
+    if (opts.verbose2) out << '@' << r.nr << ' ';
+    for (const auto& l : *lines) out << l << '\n';
+    return;
+  }
   if (opts.verbose2) out << '@' << r.nr << ' ';
   switch (r.type) {
     case RuleType::Flow: print_flow(r, out); break;
     case RuleType::Sa: print_sa(r, opts, out); break;
     case RuleType::Bundle: print_bundle(r, out); break;
-    case RuleType::Ike: {
-      auto lines = ike_config_lines(r, opts.del ? IkeAction::Delete : IkeAction::Add,
-                                    opts.hostname);
-      if (!lines) {
-        err << "ipsecctl: " << lines.error().detail << '\n';
-        break;
-      }
-      for (const auto& l : *lines) out << l << '\n';
-      break;
-    }
+    case RuleType::Ike: break;  // above
   }
 }
 
