@@ -8,16 +8,12 @@
 #include "parser.h"
 
 #include <fmt/core.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <arpa/inet.h>
 #include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "host.h"
 #include "lexer.h"
@@ -720,37 +716,6 @@ class Parser {
 };
 
 }  // namespace
-
-FileLoader default_file_loader() {
-  return [](const std::string& path, bool secret) -> base::Result<std::string> {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      return base::make_error(base::ErrorCode::Io, base::NotifyType::None, "{}: {}", path,
-                              std::strerror(errno));
-    }
-    struct stat st {};
-    if (stat(path.c_str(), &st) == 0 && secret) {
-      if (st.st_uid != 0 && st.st_uid != getuid()) {
-        return base::make_error(base::ErrorCode::Config, base::NotifyType::None,
-                                "{}: owner not root or current user", path);
-      }
-      if ((st.st_mode & (S_IWGRP | S_IXGRP | S_IRWXO)) != 0) {
-        return base::make_error(base::ErrorCode::Config, base::NotifyType::None,
-                                "{}: group writable or world read/writable", path);
-      }
-    }
-    std::string data;
-    char buf[8192];
-    while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-      data.append(buf, static_cast<std::size_t>(in.gcount()));
-      if (data.size() > Lexer::kMaxFileSize) {
-        return base::make_error(base::ErrorCode::TooMany, base::NotifyType::None,
-                                "{}: file larger than {} bytes", path, Lexer::kMaxFileSize);
-      }
-    }
-    return data;
-  };
-}
 
 ParseOutcome parse_rules(const std::string& name, std::string contents,
                          const std::map<std::string, std::string>& macros,
