@@ -1,0 +1,133 @@
+// Kernel state formatter; see kernel_format.h.
+#include "kernel_format.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+
+#include "kernel/algorithm_names.h"
+#include "printer.h"
+
+namespace ike::ipsecctl {
+namespace {
+
+std::string ts_text(const base::TrafficSelector& ts) {
+  std::string s = ts.network.to_string();
+  const unsigned full = ts.network.is_v4() ? 32 : 128;
+  if (ts.prefix != full) s += fmt::format("/{}", ts.prefix);
+  return s;
+}
+
+const char* mode_name(base::EncapMode m) {
+  return m == base::EncapMode::Tunnel ? "tunnel" : "transport";
+}
+
+std::string key_text(const base::SecureBytes& k) { return hex_key(k); }
+
+}  // namespace
+
+std::string sa_enc_name(uint16_t id, uint16_t bits) {
+  auto sized = [bits](const char* b128, const char* b192, const char* b256) {
+    return std::string(bits == 192 ? b192 : bits == 256 ? b256 : b128);
+  };
+  switch (id) {
+    case 3: return "3des-cbc";
+    case 6: return "cast128";
+    case 7: return "blowfish";
+    case 11: return "null";
+    case 12: return sized("aes", "aes-192", "aes-256");
+    case 13: return sized("aesctr", "aes-192-ctr", "aes-256-ctr");
+    case 20: return sized("aes-128-gcm", "aes-192-gcm", "aes-256-gcm");
+    case 23: return sized("aes-128-gmac", "aes-192-gmac", "aes-256-gmac");
+    default: return kernel::ipsecctl_enc_name(id, bits);
+  }
+}
+
+std::string format_flows(const base::KernelState& state, const ShowOptions& opts) {
+  (void)opts;
+  std::string out;
+  for (const auto& f : state.flows) {
+    if (f.direction == base::Direction::Fwd) continue;
+    std::string s = fmt::format("flow {} {}", base::ipsec_protocol_name(f.protocol),
+                                f.direction == base::Direction::In ? "in" : "out");
+    const uint8_t proto = f.src_ts.ip_protocol != 0 ? f.src_ts.ip_protocol : f.dst_ts.ip_protocol;
+    if (proto != 0) s += format_proto(proto);
+    s += " from " + ts_text(f.src_ts);
+    if (f.src_ts.port != 0) s += format_port(f.src_ts.port, proto);
+    s += " to " + ts_text(f.dst_ts);
+    if (f.dst_ts.port != 0) s += format_port(f.dst_ts.port, proto);
+    if (!f.local.is_unspecified()) s += " local " + f.local.to_string();
+    if (!f.peer.is_unspecified()) s += " peer " + f.peer.to_string();
+    s += fmt::format(" type {}\n", base::flow_type_name(f.type));
+    out += s;
+  }
+  return out;
+}
+
+std::string format_sas(const base::KernelState& state, const ShowOptions& opts) {
+  std::vector<const base::KernelSaInfo*> sas;
+  for (const auto& s : state.sas) sas.push_back(&s);
+  std::stable_sort(sas.begin(), sas.end(), [](const auto* a, const auto* b) {
+    return a->sa.ref.spi.value < b->sa.ref.spi.value;
+  });
+  std::string out;
+  for (const auto* info : sas) {
+    const base::SaInstall& sa = info->sa;
+    const auto proto = sa.ref.protocol;
+    std::string alg;
+    if (proto == base::IpsecProtocol::Ipcomp) {
+      alg = " comp deflate";
+    } else {
+      if (sa.auth_algorithm != 0) alg += " auth " + kernel::ipsecctl_auth_name(sa.auth_algorithm);
+      if (proto == base::IpsecProtocol::Esp) {
+        alg += " enc " + sa_enc_name(sa.enc_transform_id, sa.enc_key_bits);
+      }
+    }
+    std::string s = fmt::format("{} {} from {} to {} spi 0x{:08x}{}",
+                                base::ipsec_protocol_name(proto), mode_name(sa.mode),
+                                sa.src.to_string(), sa.ref.dst.to_string(), sa.ref.spi.value, alg);
+    if (opts.show_keys && !sa.auth_key.empty()) s += " \\\n\tauthkey 0x" + key_text(sa.auth_key);
+    if (opts.show_keys && !sa.enc_key.empty()) s += " \\\n\tenckey 0x" + key_text(sa.enc_key);
+    s += '\n';
+    if (opts.verbose) {
+      s += fmt::format("\tsa: spi 0x{:08x}{}\n", sa.ref.spi.value, alg);
+      s += fmt::format("\t\tstate mature replay {} flags 0x{:x}{}\n", sa.replay_window,
+                       sa.mode == base::EncapMode::Tunnel ? 4 : 0,
+                       sa.mode == base::EncapMode::Tunnel ? "<tunnel>" : "");
+      s += fmt::format("\tlifetime_cur: alloc 0 bytes {} add {} first 0\n", info->cur_bytes,
+                       info->add_time);
+      if (sa.life_seconds != 0 || sa.life_kbytes != 0) {
+        s += fmt::format("\tlifetime_hard: alloc 0 bytes {} add {} first 0\n",
+                         sa.life_kbytes * 1024, sa.life_seconds);
+        s += fmt::format("\tlifetime_soft: alloc 0 bytes {} add {} first 0\n",
+                         sa.life_kbytes * 1024 * 9 / 10, sa.life_seconds * 9 / 10);
+      }
+      s += fmt::format("\taddress_src: {}\n", sa.src.to_string());
+      s += fmt::format("\taddress_dst: {}\n", sa.ref.dst.to_string());
+      if (!sa.auth_key.empty()) {
+        s += fmt::format("\tkey_auth: bits {}{}\n", sa.auth_key.size() * 8,
+                         opts.show_keys ? ": " + key_text(sa.auth_key) : std::string());
+      }
+      if (!sa.enc_key.empty()) {
+        s += fmt::format("\tkey_encrypt: bits {}{}\n", sa.enc_key.size() * 8,
+                         opts.show_keys ? ": " + key_text(sa.enc_key) : std::string());
+      }
+      if (sa.udp_encap_dst_port != 0) {
+        s += fmt::format("\tudpencap: udpencap port {}\n", sa.udp_encap_dst_port);
+      }
+      s += fmt::format("\tsrc_flow: {}\n", ts_text(sa.src_ts));
+      s += fmt::format("\tdst_flow: {}\n", ts_text(sa.dst_ts));
+    }
+    out += s;
+  }
+  return out;
+}
+
+std::string format_all(const base::KernelState& state, const ShowOptions& opts) {
+  std::string flows = format_flows(state, opts);
+  std::string sas = format_sas(state, opts);
+  return "FLOWS:\n" + (flows.empty() ? std::string("No flows\n") : flows) + "\nSAD:\n" +
+         (sas.empty() ? std::string("No entries\n") : sas);
+}
+
+}  // namespace ike::ipsecctl
