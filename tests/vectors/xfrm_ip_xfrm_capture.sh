@@ -1,14 +1,14 @@
 #!/bin/sh
 # Regenerates tests/vectors/xfrm_ip_xfrm.vec: runs `ip xfrm` commands under strace in a throwaway
 # network namespace and records the netlink request each one sends (header rebuilt from strace's
-# decoded nlmsghdr, body from -xx). Run as root: sh tests/vectors/capture_xfrm_vec.sh > out.vec
+# decoded nlmsghdr, body from -xx). Run as root: sh tests/vectors/xfrm_ip_xfrm_capture.sh > out.vec
 set -e
 NS=ike-xfrm-cap-$$
 ip netns add "$NS"
 trap 'ip netns del "$NS"' EXIT
 K16=00112233445566778899aabbccddeeff
 K32=${K16}${K16}
-echo "# iproute2 $(ip -V | sed 's/.*iproute2-//') netlink requests captured with strace -e trace=sendmsg -xx on Linux $(uname -r) (tests/vectors/capture_xfrm_vec.sh)"
+echo "# iproute2 $(ip -V | sed 's/.*iproute2-//') netlink requests captured with strace -e trace=sendmsg -xx on Linux $(uname -r) (tests/vectors/xfrm_ip_xfrm_capture.sh)"
 cap() {
   name=$1; shift
   echo
