@@ -176,12 +176,6 @@ base::Status check_supported(const Options& o) {
                       "(TODO(#4)); run without them",
                       o.packet_log_file);
   }
-  if (!o.null_kernel) {
-    return make_error(ErrorCode::Unsupported, NotifyType::None,
-                      "the Linux XFRM kernel backend is not available yet (TODO(#5)); use -n "
-                      "to run without kernel SAs (\"the kernel will not take part in the "
-                      "negotiations\")");
-  }
   return base::ok();
 }
 

@@ -391,9 +391,10 @@ TEST_F(DaemonE2E, MissingConfigIsRefused) {
 }
 
 TEST_F(DaemonE2E, UnsupportedOptionsAreRefused) {
+  // Without -n the XFRM backend is used (issue #5): the missing configuration stops it first.
   auto [s1, o1] = run_to_exit({"-d", "-c", "/nonexistent"}, m_dir + "/nokernel.log");
   EXPECT_EQ(s1, 1);
-  EXPECT_NE(o1.find("use -n"), std::string::npos) << o1;
+  EXPECT_NE(o1.find("/nonexistent"), std::string::npos) << o1;
   auto [s2, o2] = run_to_exit({"-d", "-n", "-L"}, m_dir + "/pcap.log");
   EXPECT_EQ(s2, 1);
   EXPECT_NE(o2.find("not supported yet"), std::string::npos) << o2;
