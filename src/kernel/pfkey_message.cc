@@ -158,6 +158,20 @@ base::Status check_families(const base::IpAddress& a, const base::IpAddress& b,
 
 }  // namespace
 
+std::optional<uint8_t> sadb_auth_from_algorithm(uint16_t auth_algorithm) noexcept {
+  for (const auto& a : kAuth) {
+    if (a.auth_algorithm == auth_algorithm) return a.sadb;
+  }
+  return std::nullopt;
+}
+
+std::optional<uint16_t> auth_algorithm_from_sadb(uint8_t sadb_aalg) noexcept {
+  for (const auto& a : kAuth) {
+    if (a.sadb == sadb_aalg) return a.auth_algorithm;
+  }
+  return std::nullopt;
+}
+
 base::Result<base::Bytes> build_getspi(base::IpsecProtocol proto, const base::IpAddress& src,
                                        const base::IpAddress& dst, uint32_t seq, uint32_t pid,
                                        uint32_t min_spi, uint32_t max_spi) {
@@ -190,15 +204,12 @@ base::Result<base::SecureBytes> build_add_sa(const base::SaInstall& sa, uint32_t
     auth_id = auth_algorithm_for_ah_transform(sa.ah_transform_id).value_or(0);
   }
   if (auth_id != 0) {
-    const AuthMap* m = nullptr;
-    for (const auto& a : kAuth) {
-      if (a.auth_algorithm == auth_id) m = &a;
-    }
-    if (m == nullptr) {
+    auto aalg = sadb_auth_from_algorithm(auth_id);
+    if (!aalg) {
       return make_error(ErrorCode::Unsupported, NotifyType::None,
                         "PF_KEY: authentication algorithm {} has no SADB id", auth_id);
     }
-    s.sadb_sa_auth = m->sadb;
+    s.sadb_sa_auth = *aalg;
   } else if (sa.ref.protocol == base::IpsecProtocol::Ah) {
     return make_error(ErrorCode::BadValue, NotifyType::None, "PF_KEY: AH SA without algorithm");
   }

@@ -17,6 +17,11 @@
 
 namespace ike::kernel::pfkey {
 
+// RFC 2407 §4.5 AUTHENTICATION_ALGORITHM <-> SADB_AALG_* / SADB_X_AALG_* (the ESP encryption
+// and IPCOMP ids equal the RFC 2407 transform ids in <linux/pfkeyv2.h>; auth ids differ).
+std::optional<uint8_t> sadb_auth_from_algorithm(uint16_t auth_algorithm) noexcept;
+std::optional<uint16_t> auth_algorithm_from_sadb(uint8_t sadb_aalg) noexcept;
+
 [[nodiscard]] base::Result<base::Bytes> build_getspi(base::IpsecProtocol proto,
                                                      const base::IpAddress& src,
                                                      const base::IpAddress& dst, uint32_t seq,
@@ -52,5 +57,9 @@ struct Reply {
 [[nodiscard]] base::Result<base::KernelEvent> parse_acquire(base::ByteView msg);
 // SADB_EXPIRE: soft when the soft lifetime extension is present, hard for the hard one.
 [[nodiscard]] base::Result<base::KernelEvent> parse_expire(base::ByteView msg);
+// One SADB_DUMP answer (same layout as SADB_ADD): the SA without keys, current counters.
+[[nodiscard]] base::Result<base::KernelSaInfo> parse_sa_entry(base::ByteView msg);
+// One SADB_X_SPDDUMP answer (same layout as SADB_X_SPDADD): the flow.
+[[nodiscard]] base::Result<base::FlowInstall> parse_policy_entry(base::ByteView msg);
 
 }  // namespace ike::kernel::pfkey

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "kernel/pfkey_message.h"
+#include "kernel/xfrm_algorithms.h"
 
 namespace ike::kernel::pfkey {
 
@@ -125,6 +126,23 @@ base::Result<base::IpsecProtocol> protocol(uint8_t sat, std::string_view what) {
   return make_error(ErrorCode::Unsupported, NotifyType::None, "PF_KEY {}: SA type {}", what, sat);
 }
 
+// The address with its prefix length, upper-layer protocol (255 = any) and port.
+base::Result<base::TrafficSelector> selector(const Parsed& p, uint16_t type,
+                                             std::string_view what) {
+  IKE_TRY(sadb_address h, ext_struct<sadb_address>(p, type, what));
+  IKE_TRY(base::IpAddress a, address(p, type, what));
+  base::ByteView v = p.ext[type].subspan(sizeof(sadb_address));
+  uint16_t port_n;  // sin_port and sin6_port sit at the same offset
+  std::memcpy(&port_n, v.data() + offsetof(sockaddr_in, sin_port), sizeof(port_n));
+  const unsigned width = a.is_v4() ? 32 : 128;
+  if (h.sadb_address_prefixlen > width) {
+    return make_error(ErrorCode::BadValue, NotifyType::None, "PF_KEY {}: prefix {}", what,
+                      static_cast<unsigned>(h.sadb_address_prefixlen));
+  }
+  const uint8_t proto = h.sadb_address_proto == 255 ? 0 : h.sadb_address_proto;
+  return base::TrafficSelector{a, h.sadb_address_prefixlen, proto, ntohs(port_n)};
+}
+
 base::TrafficSelector host(const base::IpAddress& a) {
   return base::TrafficSelector{a, static_cast<uint8_t>(a.is_v4() ? 32 : 128), 0, 0};
 }
@@ -185,6 +203,120 @@ base::Result<base::KernelEvent> parse_expire(base::ByteView msg) {
   IKE_TRY(ev.src, address(p, SADB_EXT_ADDRESS_SRC, "EXPIRE"));
   IKE_TRY(ev.ref.dst, address(p, SADB_EXT_ADDRESS_DST, "EXPIRE"));
   return ev;
+}
+
+base::Result<base::KernelSaInfo> parse_sa_entry(base::ByteView msg) {
+  constexpr std::string_view kWhat = "SA dump entry";
+  IKE_TRY(Parsed p, parse(msg));
+  base::KernelSaInfo out;
+  base::SaInstall& sa = out.sa;
+  IKE_TRY(sa.ref.protocol, protocol(p.hdr.sadb_msg_satype, kWhat));
+  IKE_TRY(sadb_sa s, ext_struct<sadb_sa>(p, SADB_EXT_SA, kWhat));
+  sa.ref.spi = base::Spi{ntohl(s.sadb_sa_spi)};
+  IKE_TRY(sa.src, address(p, SADB_EXT_ADDRESS_SRC, kWhat));
+  IKE_TRY(sa.ref.dst, address(p, SADB_EXT_ADDRESS_DST, kWhat));
+  sa.replay_window = s.sadb_sa_replay;
+  if (sa.ref.protocol != base::IpsecProtocol::Ah) sa.enc_transform_id = s.sadb_sa_encrypt;
+  if (sa.ref.protocol == base::IpsecProtocol::Esp && !p.ext[SADB_EXT_KEY_ENCRYPT].empty()) {
+    IKE_TRY(sadb_key k, ext_struct<sadb_key>(p, SADB_EXT_KEY_ENCRYPT, kWhat));
+    auto enc = xfrm_enc_by_id(sa.enc_transform_id);
+    const unsigned salt_bits = enc ? enc->salt_bytes * 8u : 0u;
+    if (k.sadb_key_bits >= salt_bits) {
+      sa.enc_key_bits = static_cast<uint16_t>(k.sadb_key_bits - salt_bits);  // without salt
+    }
+  }
+  sa.auth_algorithm = auth_algorithm_from_sadb(s.sadb_sa_auth).value_or(0);
+  if (!p.ext[SADB_EXT_LIFETIME_HARD].empty()) {
+    IKE_TRY(sadb_lifetime l, ext_struct<sadb_lifetime>(p, SADB_EXT_LIFETIME_HARD, kWhat));
+    sa.life_seconds = l.sadb_lifetime_addtime;
+    sa.life_kbytes = l.sadb_lifetime_bytes / 1024;
+  }
+  if (!p.ext[SADB_EXT_LIFETIME_CURRENT].empty()) {
+    IKE_TRY(sadb_lifetime l, ext_struct<sadb_lifetime>(p, SADB_EXT_LIFETIME_CURRENT, kWhat));
+    out.cur_bytes = l.sadb_lifetime_bytes;
+    out.cur_packets = l.sadb_lifetime_allocations;
+    out.add_time = l.sadb_lifetime_addtime;
+  }
+  if (!p.ext[SADB_X_EXT_SA2].empty()) {
+    IKE_TRY(sadb_x_sa2 m, ext_struct<sadb_x_sa2>(p, SADB_X_EXT_SA2, kWhat));
+    sa.mode = m.sadb_x_sa2_mode == 2 ? base::EncapMode::Tunnel : base::EncapMode::Transport;
+  }
+  if (!p.ext[SADB_X_EXT_NAT_T_SPORT].empty() && !p.ext[SADB_X_EXT_NAT_T_DPORT].empty()) {
+    IKE_TRY(auto sp, ext_struct<sadb_x_nat_t_port>(p, SADB_X_EXT_NAT_T_SPORT, kWhat));
+    IKE_TRY(auto dp, ext_struct<sadb_x_nat_t_port>(p, SADB_X_EXT_NAT_T_DPORT, kWhat));
+    sa.udp_encap_src_port = ntohs(sp.sadb_x_nat_t_port_port);
+    sa.udp_encap_dst_port = ntohs(dp.sadb_x_nat_t_port_port);
+  }
+  return out;
+}
+
+base::Result<base::FlowInstall> parse_policy_entry(base::ByteView msg) {
+  constexpr std::string_view kWhat = "SPD dump entry";
+  IKE_TRY(Parsed p, parse(msg));
+  base::FlowInstall f;
+  IKE_TRY(f.src_ts, selector(p, SADB_EXT_ADDRESS_SRC, kWhat));
+  IKE_TRY(f.dst_ts, selector(p, SADB_EXT_ADDRESS_DST, kWhat));
+  IKE_TRY(sadb_x_policy pol, ext_struct<sadb_x_policy>(p, SADB_X_EXT_POLICY, kWhat));
+  switch (pol.sadb_x_policy_dir) {
+    case 1: f.direction = base::Direction::In; break;
+    case 2: f.direction = base::Direction::Out; break;
+    case 3: f.direction = base::Direction::Fwd; break;
+    default:
+      return make_error(ErrorCode::Unsupported, NotifyType::None, "PF_KEY {}: direction {}",
+                        kWhat, static_cast<unsigned>(pol.sadb_x_policy_dir));
+  }
+  if (pol.sadb_x_policy_type == 0) {  // IPSEC_POLICY_DISCARD
+    f.type = base::FlowType::Deny;
+    return f;
+  }
+  base::ByteView rest = p.ext[SADB_X_EXT_POLICY].subspan(sizeof(sadb_x_policy));
+  if (pol.sadb_x_policy_type != 2 || rest.size() < sizeof(sadb_x_ipsecrequest)) {
+    f.type = base::FlowType::Bypass;
+    return f;
+  }
+  sadb_x_ipsecrequest r;
+  std::memcpy(&r, rest.data(), sizeof(r));
+  if (r.sadb_x_ipsecrequest_len < sizeof(r) || r.sadb_x_ipsecrequest_len > rest.size()) {
+    return make_error(ErrorCode::BadLength, NotifyType::None,
+                      "PF_KEY {}: ipsecrequest length {} outside {}..{}", kWhat,
+                      static_cast<unsigned>(r.sadb_x_ipsecrequest_len), sizeof(r), rest.size());
+  }
+  switch (r.sadb_x_ipsecrequest_proto) {
+    case IPPROTO_ESP: f.protocol = base::IpsecProtocol::Esp; break;
+    case IPPROTO_AH: f.protocol = base::IpsecProtocol::Ah; break;
+    case IPPROTO_COMP: f.protocol = base::IpsecProtocol::Ipcomp; break;
+    default:
+      return make_error(ErrorCode::Unsupported, NotifyType::None, "PF_KEY {}: protocol {}",
+                        kWhat, static_cast<unsigned>(r.sadb_x_ipsecrequest_proto));
+  }
+  f.mode = r.sadb_x_ipsecrequest_mode == 2 ? base::EncapMode::Tunnel : base::EncapMode::Transport;
+  f.type = r.sadb_x_ipsecrequest_level == 1 ? base::FlowType::Use : base::FlowType::Require;
+  base::ByteView addrs = rest.subspan(sizeof(r), r.sadb_x_ipsecrequest_len - sizeof(r));
+  if (f.mode == base::EncapMode::Tunnel) {
+    base::IpAddress ends[2];
+    std::size_t pos = 0;
+    for (auto& end : ends) {
+      if (addrs.size() - pos < sizeof(sa_family_t)) {
+        return make_error(ErrorCode::Truncated, NotifyType::None,
+                          "PF_KEY {}: tunnel addresses truncated", kWhat);
+      }
+      sa_family_t fam;
+      std::memcpy(&fam, addrs.data() + pos, sizeof(fam));
+      const std::size_t need = fam == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+      if ((fam != AF_INET && fam != AF_INET6) || addrs.size() - pos < need) {
+        return make_error(ErrorCode::BadValue, NotifyType::None,
+                          "PF_KEY {}: tunnel address family {} in {} bytes", kWhat, fam,
+                          addrs.size() - pos);
+      }
+      end = fam == AF_INET ? base::IpAddress::v4_bytes(addrs.subspan(pos + 4, 4))
+                           : base::IpAddress::v6(addrs.subspan(pos + 8, 16));
+      pos += need;
+    }
+    const bool out = f.direction == base::Direction::Out;
+    f.local = out ? ends[0] : ends[1];
+    f.peer = out ? ends[1] : ends[0];
+  }
+  return f;
 }
 
 }  // namespace ike::kernel::pfkey
