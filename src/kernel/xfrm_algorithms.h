@@ -33,7 +33,8 @@ struct XfrmCompAlg {
 };
 
 std::optional<XfrmEncAlg> xfrm_enc_by_id(uint16_t esp_transform_id) noexcept;
-std::optional<XfrmEncAlg> xfrm_enc_by_name(std::string_view kernel_name, uint16_t icv_bits) noexcept;
+std::optional<XfrmEncAlg> xfrm_enc_by_name(std::string_view kernel_name,
+                                           uint16_t icv_bits) noexcept;
 std::optional<XfrmAuthAlg> xfrm_auth_by_id(uint16_t auth_algorithm) noexcept;
 std::optional<XfrmAuthAlg> xfrm_auth_by_name(std::string_view kernel_name) noexcept;
 // AH transform id (RFC 2407 §4.4.3) -> the AUTHENTICATION_ALGORITHM it implies (AH_SHA -> 2).

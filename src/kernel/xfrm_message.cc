@@ -96,6 +96,12 @@ Buffer finish(Buffer& buf, const nlmsghdr* nlh) {
   return std::move(buf);
 }
 
+// The fixed part after the netlink header (zeroed by libmnl).
+template <class T>
+T* put_extra(nlmsghdr* nlh) {
+  return static_cast<T*>(mnl_nlmsg_put_extra_header(nlh, sizeof(T)));
+}
+
 void put_algo(nlmsghdr* nlh, uint16_t type, std::string_view name, base::ByteView key) {
   base::SecureBytes a(sizeof(xfrm_algo) + key.size(), 0);
   xfrm_algo hdr{};
@@ -189,7 +195,7 @@ base::Result<base::Bytes> build_allocspi(base::IpsecProtocol proto, const base::
   }
   base::Bytes buf;
   nlmsghdr* nlh = start(buf, XFRM_MSG_ALLOCSPI, NLM_F_REQUEST, seq);
-  auto* spi = static_cast<xfrm_userspi_info*>(mnl_nlmsg_put_extra_header(nlh, sizeof(xfrm_userspi_info)));
+  auto* spi = put_extra<xfrm_userspi_info>(nlh);
   spi->info.id.daddr = to_xfrm(dst);
   spi->info.id.proto = proto_number(proto);
   spi->info.saddr = to_xfrm(src);
@@ -207,7 +213,7 @@ base::Result<base::SecureBytes> build_add_sa(const base::SaInstall& sa, uint32_t
   base::SecureBytes buf;
   nlmsghdr* nlh = start(buf, update ? XFRM_MSG_UPDSA : XFRM_MSG_NEWSA,
                         NLM_F_REQUEST | NLM_F_ACK, seq);
-  auto* info = static_cast<xfrm_usersa_info*>(mnl_nlmsg_put_extra_header(nlh, sizeof(xfrm_usersa_info)));
+  auto* info = put_extra<xfrm_usersa_info>(nlh);
   if (!is_unset(sa.src_ts) || !is_unset(sa.dst_ts)) {
     IKE_TRY(xfrm_selector sel, to_selector(sa.src_ts, sa.dst_ts));
     info->sel = sel;
@@ -271,7 +277,7 @@ base::Result<base::Bytes> build_delete_sa(const base::SaRef& ref, const base::Ip
   }
   base::Bytes buf;
   nlmsghdr* nlh = start(buf, XFRM_MSG_DELSA, NLM_F_REQUEST | NLM_F_ACK, seq);
-  auto* id = static_cast<xfrm_usersa_id*>(mnl_nlmsg_put_extra_header(nlh, sizeof(xfrm_usersa_id)));
+  auto* id = put_extra<xfrm_usersa_id>(nlh);
   id->daddr = to_xfrm(ref.dst);
   id->spi = htonl(ref.spi.value);
   id->family = family_of(ref.dst);
@@ -300,7 +306,7 @@ base::Result<base::Bytes> build_add_policy(const base::FlowInstall& flow, uint32
   base::Bytes buf;
   nlmsghdr* nlh = start(buf, update ? XFRM_MSG_UPDPOLICY : XFRM_MSG_NEWPOLICY,
                         NLM_F_REQUEST | NLM_F_ACK, seq);
-  auto* pol = static_cast<xfrm_userpolicy_info*>(mnl_nlmsg_put_extra_header(nlh, sizeof(xfrm_userpolicy_info)));
+  auto* pol = put_extra<xfrm_userpolicy_info>(nlh);
   pol->sel = sel;
   pol->lft = lifetime(0, 0);
   pol->dir = dir_number(flow.direction);
@@ -330,7 +336,7 @@ base::Result<base::Bytes> build_delete_policy(const base::FlowInstall& flow, uin
   IKE_TRY(xfrm_selector sel, to_selector(flow.src_ts, flow.dst_ts));
   base::Bytes buf;
   nlmsghdr* nlh = start(buf, XFRM_MSG_DELPOLICY, NLM_F_REQUEST | NLM_F_ACK, seq);
-  auto* id = static_cast<xfrm_userpolicy_id*>(mnl_nlmsg_put_extra_header(nlh, sizeof(xfrm_userpolicy_id)));
+  auto* id = put_extra<xfrm_userpolicy_id>(nlh);
   id->sel = sel;
   id->dir = dir_number(flow.direction);
   return finish(buf, nlh);

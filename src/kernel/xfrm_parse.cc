@@ -92,8 +92,9 @@ base::Result<AttrTable> attributes(const AlignedMessage& a, std::size_t offset,
 template <class T>
 base::Result<T> attr_struct(const nlattr* attr, std::string_view what) {
   if (mnl_attr_get_payload_len(attr) < sizeof(T)) {
-    return make_error(ErrorCode::Truncated, NotifyType::None, "{}: attribute {} has {} bytes, need {}",
-                      what, mnl_attr_get_type(attr), mnl_attr_get_payload_len(attr), sizeof(T));
+    return make_error(ErrorCode::Truncated, NotifyType::None,
+                      "{}: attribute {} has {} bytes, need {}", what, mnl_attr_get_type(attr),
+                      mnl_attr_get_payload_len(attr), sizeof(T));
   }
   T v;
   std::memcpy(&v, mnl_attr_get_payload(attr), sizeof(T));
@@ -106,8 +107,9 @@ std::string_view alg_name(const char (&name)[64]) {
 
 base::Result<base::IpAddress> from_xfrm(const xfrm_address_t& x, uint16_t family,
                                         std::string_view what) {
-  if (family == AF_INET) return base::IpAddress::v4_bytes({reinterpret_cast<const uint8_t*>(&x), 4});
-  if (family == AF_INET6) return base::IpAddress::v6({reinterpret_cast<const uint8_t*>(&x), 16});
+  const auto* b = reinterpret_cast<const uint8_t*>(&x);
+  if (family == AF_INET) return base::IpAddress::v4_bytes({b, 4});
+  if (family == AF_INET6) return base::IpAddress::v6({b, 16});
   return make_error(ErrorCode::Unsupported, NotifyType::None, "{}: address family {}", what,
                     family);
 }
@@ -230,7 +232,8 @@ base::Result<base::KernelSaInfo> parse_sa(const NetlinkMessage& m) {
   IKE_TRY(AttrTable attrs, attributes(a, sizeof(xfrm_usersa_info), kWhat));
   if (const nlattr* at = attrs[XFRMA_ALG_AEAD]) {
     IKE_TRY(auto alg, attr_struct<AeadHead>(at, kWhat));
-    if (auto e = xfrm_enc_by_name(alg_name(alg.alg_name), static_cast<uint16_t>(alg.alg_icv_len))) {
+    const auto icv = static_cast<uint16_t>(alg.alg_icv_len);
+    if (auto e = xfrm_enc_by_name(alg_name(alg.alg_name), icv)) {
       sa.enc_transform_id = e->esp_transform_id;
       if (alg.alg_key_len >= e->salt_bytes * 8u) {
         sa.enc_key_bits = static_cast<uint16_t>(alg.alg_key_len - e->salt_bytes * 8u);
@@ -250,10 +253,13 @@ base::Result<base::KernelSaInfo> parse_sa(const NetlinkMessage& m) {
       sa.enc_transform_id = c->ipcomp_transform_id;
     }
   }
-  const nlattr* auth = attrs[XFRMA_ALG_AUTH_TRUNC] ? attrs[XFRMA_ALG_AUTH_TRUNC] : attrs[XFRMA_ALG_AUTH];
+  const nlattr* auth = attrs[XFRMA_ALG_AUTH_TRUNC];
+  if (auth == nullptr) auth = attrs[XFRMA_ALG_AUTH];
   if (auth != nullptr) {
     IKE_TRY(auto alg, attr_struct<AlgHead>(auth, kWhat));  // name is the common prefix
-    if (auto x = xfrm_auth_by_name(alg_name(alg.alg_name))) sa.auth_algorithm = x->auth_algorithm;
+    if (auto x = xfrm_auth_by_name(alg_name(alg.alg_name))) {
+      sa.auth_algorithm = x->auth_algorithm;
+    }
   }
   if (const nlattr* en = attrs[XFRMA_ENCAP]) {
     IKE_TRY(auto encap, attr_struct<xfrm_encap_tmpl>(en, kWhat));

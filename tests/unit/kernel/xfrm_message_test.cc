@@ -233,7 +233,8 @@ TEST(XfrmMessage, TruncationAndIcvLengthsFromTheIds) {
   for (auto [id, bits] : trunc) {
     auto msg = build_add_sa(esp_sa(12, 128, 16, id), 1, false);
     ASSERT_TRUE(msg) << id;
-    const base::Bytes& auth = attrs_of(*msg, sizeof(xfrm_usersa_info)).by_type.at(XFRMA_ALG_AUTH_TRUNC);
+    const Attrs attrs = attrs_of(*msg, sizeof(xfrm_usersa_info));
+    const base::Bytes& auth = attrs.by_type.at(XFRMA_ALG_AUTH_TRUNC);
     uint32_t t;
     std::memcpy(&t, auth.data() + 68, 4);
     EXPECT_EQ(t, bits) << "auth " << id;

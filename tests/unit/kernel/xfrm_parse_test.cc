@@ -148,7 +148,8 @@ TEST(XfrmParse, AcquireAndExpireEvents) {
   EXPECT_EQ(ev->src_ts, ts("10.1.0.0", 24));
   EXPECT_EQ(ev->dst_ts, ts("10.2.0.0", 24));
   acq.policy.sel.prefixlen_s = 40;
-  EXPECT_FALSE(parse_acquire(split_messages(nlmsg(XFRM_MSG_ACQUIRE, &acq, sizeof(acq))).value()[0]));
+  EXPECT_FALSE(
+      parse_acquire(split_messages(nlmsg(XFRM_MSG_ACQUIRE, &acq, sizeof(acq))).value()[0]));
   EXPECT_EQ(parse_acquire(split_messages(nlmsg(XFRM_MSG_ACQUIRE, &acq, 100)).value()[0])
                 .error().code, base::ErrorCode::Truncated);
 
