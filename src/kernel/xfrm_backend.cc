@@ -88,7 +88,8 @@ base::Status XfrmBackend::send(base::ByteView msg, const std::string& what) {
   return base::ok();
 }
 
-base::Status XfrmBackend::request_ack(base::ByteView msg, uint32_t seq, const std::string& what) {
+base::Result<int> XfrmBackend::request_errno(base::ByteView msg, uint32_t seq,
+                                             const std::string& what) {
   IKE_TRY_VOID(send(msg, what));
   const uint32_t portid = mnl_socket_get_portid(m_requests);
   for (int i = 0; i < kMaxStaleReplies; ++i) {
@@ -97,18 +98,19 @@ base::Status XfrmBackend::request_ack(base::ByteView msg, uint32_t seq, const st
     IKE_TRY(auto msgs, xfrm::split_messages({m_buffer.data(), static_cast<std::size_t>(n)}));
     for (const auto& m : msgs) {
       if (m.seq != seq || m.pid != portid) continue;
-      if (m.type == NLMSG_ERROR) {
-        IKE_TRY(int err, xfrm::parse_error(m));
-        if (err != 0) return make_error(ErrorCode::Io, NotifyType::None, "xfrm: {}: {}", what,
-                                        std::strerror(err));
-        return base::ok();
-      }
+      if (m.type == NLMSG_ERROR) return xfrm::parse_error(m);
       return make_error(ErrorCode::BadValue, NotifyType::None,
                         "xfrm: {}: unexpected reply type {}", what, m.type);
     }
   }
   return make_error(ErrorCode::Io, NotifyType::None, "xfrm: {}: no reply with sequence {}", what,
                     seq);
+}
+
+base::Status XfrmBackend::request_ack(base::ByteView msg, uint32_t seq, const std::string& what) {
+  IKE_TRY(int err, request_errno(msg, seq, what));
+  if (err != 0) return io_error(what, err);
+  return base::ok();
 }
 
 base::Result<std::vector<base::Bytes>> XfrmBackend::dump(base::ByteView msg, uint32_t seq,
@@ -167,10 +169,20 @@ base::Status XfrmBackend::add_sa(const base::SaInstall& sa) {
   const SaKey key{sa.ref, sa.src};
   const bool larval = m_larval.count(key) != 0;
   const std::string what = xfrm::describe_sa("add", sa.ref, sa.src);
-  const uint32_t seq = next_seq();
+  uint32_t seq = next_seq();
   auto msg = xfrm::build_add_sa(sa, seq, larval);  // UPDSA completes the larval SA
   if (!msg) return std::move(msg).error().with_context("xfrm: " + what);
-  IKE_TRY_VOID(request_ack(base::ByteView(msg->data(), msg->size()), seq, what));
+  IKE_TRY(int err, request_errno(base::ByteView(msg->data(), msg->size()), seq, what));
+  if (larval && err == ESRCH) {
+    // The larval SA of ALLOCSPI lives net.core.xfrm_acq_expires (30 s) only; a Quick Mode
+    // slowed by retransmissions outlives it: add the SA afresh under the same SPI.
+    IKE_LOG_DEBUG(Sysdep, 10, "xfrm: {}: larval SA expired, adding it anew", what);
+    seq = next_seq();
+    msg = xfrm::build_add_sa(sa, seq, false);
+    if (!msg) return std::move(msg).error().with_context("xfrm: " + what);
+    IKE_TRY(err, request_errno(base::ByteView(msg->data(), msg->size()), seq, what));
+  }
+  if (err != 0) return io_error(what, err);
   m_larval.erase(key);
   m_sas.insert(key);
   IKE_LOG_DEBUG(Sysdep, 10, "xfrm: installed {} ({})", what,

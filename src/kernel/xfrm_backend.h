@@ -52,6 +52,9 @@ class XfrmBackend final : public Backend {
   // messages of a NLM_F_DUMP reply up to NLMSG_DONE.
   [[nodiscard]] base::Status request_ack(base::ByteView msg, uint32_t seq,
                                          const std::string& what);
+  // The same, returning the kernel's errno (0 = ACK); socket trouble is the error.
+  [[nodiscard]] base::Result<int> request_errno(base::ByteView msg, uint32_t seq,
+                                                const std::string& what);
   [[nodiscard]] base::Status send(base::ByteView msg, const std::string& what);
   [[nodiscard]] base::Result<std::vector<base::Bytes>> dump(base::ByteView msg, uint32_t seq,
                                                             const std::string& what);
