@@ -11,6 +11,7 @@
 #include "crypto/deterministic_random.h"
 #include "crypto/openssl_provider.h"
 #include "crypto/openssl_random.h"
+#include "daemon/kernel_factory.h"
 #include "daemon/pki_loader.h"
 #include "daemon/result_file.h"
 
@@ -81,10 +82,9 @@ base::Status Daemon::init() {
   }
   m_crypto = std::move(*provider);
 
-  // Kernel backend: only the null backend exists (check_supported() enforced -n).
-  m_null_backend = std::make_unique<kernel::NullBackend>(*m_rng);
-  m_backend = m_null_backend.get();
-  IKE_LOG_INFO("-n: the kernel will not take part in the negotiations (null backend)");
+  // Kernel backend: null with -n, XFRM otherwise (kernel_factory.h).
+  IKE_TRY(m_kernel, make_kernel_backend(m_opts.null_kernel, *m_rng));
+  m_backend = m_kernel.get();
 
   TransportConfig tc;
   tc.inet4 = m_opts.use_inet4();
@@ -93,8 +93,8 @@ base::Status Daemon::init() {
   tc.listen_on = m_conf.get_list("General", "Listen-on");
   std::optional<NatTConfig> natt;
   if (!m_opts.no_nat_traversal) {
-    // TODO(#5): kernel_udp_encap = true with the XFRM backend.
-    natt = NatTConfig{m_opts.natt_port.value_or(4500), false};
+    // A real kernel takes ESP-in-UDP off the NAT-T sockets (RFC 3948); not with -n.
+    natt = NatTConfig{m_opts.natt_port.value_or(4500), !m_opts.null_kernel};
   }
   IKE_TRY(auto transport, UdpTransport::open(tc, natt));
   m_transport.emplace(std::move(transport));
@@ -211,10 +211,23 @@ void Daemon::run_kernel_request(const engine::KernelRequest& req, base::TimePoin
       req.op);
   if (!st) {
     reply.ok = false;
-    reply.error = st.error().detail;
+    reply.error = st.error().detail;  // names the SA or flow (kernel/xfrm_message.h)
     IKE_LOG_WARN("kernel ({}): request {} failed: {}", m_backend->name(), req.id, reply.error);
   }
   m_engine->on_kernel_reply(reply, now);
+}
+
+void Daemon::on_kernel_events() {
+  auto events = m_backend->read_events();
+  if (!events) {
+    IKE_LOG_ERROR("kernel ({}): {}", m_backend->name(), events.error().detail);
+    return;
+  }
+  for (const auto& ev : *events) {
+    IKE_LOG_DEBUG(Sysdep, 10, "kernel event: {}", ev.to_string());
+    m_engine->on_kernel_event(ev, base::Clock::now());
+  }
+  drain();
 }
 
 void Daemon::log_sa_event(const engine::SaEvent& ev) const {
@@ -308,7 +321,12 @@ void Daemon::reload(std::string_view why) {
 
 std::string Daemon::ui_status() {
   std::string out = m_engine->sa_status_report(base::Clock::now());
-  if (m_null_backend) out += m_null_backend->dump();
+  auto state = m_backend->read_state();
+  if (state) {
+    out += format_kernel_state(*state);
+  } else {
+    IKE_LOG_WARN("S: kernel state: {}", state.error().detail);
+  }
   return out;
 }
 
@@ -345,6 +363,9 @@ base::Status Daemon::run() {
     IKE_TRY_VOID(m_loop->add_fd(fd, [this, fd] { on_socket(fd); }));
   }
   IKE_TRY_VOID(m_loop->add_fd(m_fifo->fd(), [this] { on_fifo(); }));
+  if (int kfd = m_backend->event_fd(); kfd >= 0) {  // ACQUIRE / EXPIRE
+    IKE_TRY_VOID(m_loop->add_fd(kfd, [this] { on_kernel_events(); }));
+  }
 
   IKE_TRY(m_pidfile, PidFile::create(m_opts.pid_file));
   IKE_LOG_INFO("isakmpd started: port {}, FIFO {}, pid file {}", m_opts.listen_port,
@@ -360,6 +381,9 @@ base::Status Daemon::run() {
   bool deletes = send_deletes_at_shutdown();
   m_engine->shutdown(base::Clock::now(), deletes);
   drain();  // sends the DELETE datagrams
+  if (auto st = m_backend->flush(); !st) {  // nothing we installed is left behind
+    IKE_LOG_ERROR("kernel ({}): {}", m_backend->name(), st.error().detail);
+  }
   if (deletes) {
     IKE_LOG_INFO("shut down");
   } else {

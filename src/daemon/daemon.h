@@ -68,6 +68,7 @@ class Daemon final : public UiHost {
 
   void drain();
   void run_kernel_request(const engine::KernelRequest& req, base::TimePoint now);
+  void on_kernel_events();  // the backend's event_fd() is readable
   void log_sa_event(const engine::SaEvent& ev) const;
   void arm_timer();
   void on_socket(int fd);
@@ -88,7 +89,7 @@ class Daemon final : public UiHost {
   conf::ConfDb m_conf;
   std::unique_ptr<crypto::Provider> m_crypto;
   std::unique_ptr<base::Random> m_rng;
-  std::unique_ptr<kernel::NullBackend> m_null_backend;
+  std::unique_ptr<kernel::Backend> m_kernel;  // kernel_factory.h
   kernel::Backend* m_backend = nullptr;
   std::optional<UdpTransport> m_transport;
   std::optional<FifoChannel> m_fifo;

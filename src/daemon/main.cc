@@ -43,10 +43,6 @@ int main(int argc, char** argv) {
     std::fputs(daemon::usage("isakmpd").c_str(), stdout);
     return 0;
   }
-  if (auto st = daemon::check_supported(*opts); !st) {
-    std::fprintf(stderr, "isakmpd: %s\n", st.error().detail.c_str());
-    return 1;
-  }
   // A vanished FIFO writer or peer must never kill the daemon.
   ::signal(SIGPIPE, SIG_IGN);
 

@@ -175,16 +175,6 @@ base::Result<Options> parse_options(std::span<char* const> argv) {
   return o;
 }
 
-base::Status check_supported(const Options& o) {
-  if (!o.null_kernel) {
-    return make_error(ErrorCode::Unsupported, NotifyType::None,
-                      "the Linux XFRM kernel backend is not available yet (TODO(#5)); use -n "
-                      "to run without kernel SAs (\"the kernel will not take part in the "
-                      "negotiations\")");
-  }
-  return base::ok();
-}
-
 std::string usage(std::string_view program) {
   return fmt::format(
       "usage: {} [-46adKLnSTv] [-c config-file] [-D class=level] [-f fifo]\n"

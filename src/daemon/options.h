@@ -4,8 +4,6 @@
 //           [--result-file file] [--keylog file] [--status-json file] [--metrics-file file]
 // parse_options() is a pure function over argv (getopt_long in POSIX mode, so parsing stops at
 // the first operand as on OpenBSD); every error names the option and the offending value.
-// check_supported() rejects the options whose features are not implemented yet (issue #3, #4,
-// #5) with a message telling the user what to do instead.
 #pragma once
 
 #include <cstdint>
@@ -71,8 +69,6 @@ struct Options {
 
 // argv[0] is the program name. Not thread-safe (getopt's globals), like getopt itself.
 [[nodiscard]] base::Result<Options> parse_options(std::span<char* const> argv);
-// Fails for a missing -n (the XFRM kernel backend arrives with issue #5).
-[[nodiscard]] base::Status check_supported(const Options& opts);
 // -D value "class=level": class 0-10, a class name (log.h) or A; level 0-99.
 [[nodiscard]] base::Result<DebugLevel> parse_debug_level(std::string_view text);
 std::string usage(std::string_view program);

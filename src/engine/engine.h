@@ -48,6 +48,9 @@ class Engine {
   void on_datagram(const Datagram& d, base::TimePoint now);
   void on_ui(const UiCommand& cmd, base::TimePoint now);
   void on_kernel_reply(const KernelReply& reply, base::TimePoint now);
+  // ACQUIRE (start the matching connection), soft EXPIRE (rekey), hard EXPIRE (delete + DELETE)
+  // from the kernel backend (kernel_events.cc).
+  void on_kernel_event(const base::KernelEvent& ev, base::TimePoint now);
   // Call when a deadline passed (or any time: it processes every expired timer).
   void on_tick(base::TimePoint now);
   // After `C` commands or a reload: re-reads Connections (isakmpd: re-init 5 s later).

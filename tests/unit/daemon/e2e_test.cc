@@ -284,10 +284,11 @@ TEST_F(DaemonE2E, MissingConfigIsRefused) {
   EXPECT_FALSE(fs::exists(m_dir + "/f"));
 }
 
-TEST_F(DaemonE2E, UnsupportedOptionsAreRefused) {
+TEST_F(DaemonE2E, BadOptionsAndMissingConfigAreRefused) {
+  // Without -n the XFRM backend is used (issue #5): the missing configuration stops it first.
   auto [s1, o1] = run_to_exit({"-d", "-c", "/nonexistent"}, m_dir + "/nokernel.log");
   EXPECT_EQ(s1, 1);
-  EXPECT_NE(o1.find("use -n"), std::string::npos) << o1;
+  EXPECT_NE(o1.find("/nonexistent"), std::string::npos) << o1;
   auto [s3, o3] = run_to_exit({"-d", "-n", "-N", "0"}, m_dir + "/natt.log");
   EXPECT_EQ(s3, 1);
   EXPECT_NE(o3.find("option -N: invalid port \"0\""), std::string::npos) << o3;
