@@ -1,7 +1,6 @@
 // The one place where ipsecctl meets the kernel: reading the IPsec state for `-s`, flushing it
-// for `-F`, and monitoring kernel IPsec events for `-m`. The XFRM backend (kernel::Backend::
-// read_state(), read_events(), flush()) is being written on another branch; until it is linked
-// these functions return an error saying so. Connecting them is the only change needed.
+// for `-F`, and monitoring kernel IPsec events for `-m`.
+// Implemented over kernel::XfrmBackend (kernel_state_source.cc).
 #pragma once
 
 #include <functional>
