@@ -71,6 +71,13 @@ bool IpAddress::is_unspecified() const noexcept {
                      [](uint8_t b) { return b == 0; });
 }
 
+bool IpAddress::is_loopback() const noexcept {
+  if (is_v4()) return m_bytes[0] == 127;  // 127.0.0.0/8 (RFC 1122 §3.2.1.3)
+  // ::1 (RFC 4291 §2.5.3)
+  return std::all_of(m_bytes.begin(), m_bytes.begin() + 15, [](uint8_t b) { return b == 0; }) &&
+         m_bytes[15] == 1;
+}
+
 std::string IpAddress::to_string() const {
   char buf[INET6_ADDRSTRLEN] = {};
   ::inet_ntop(is_v4() ? AF_INET : AF_INET6, m_bytes.data(), buf, sizeof buf);

@@ -33,6 +33,7 @@ class IpAddress {
   ByteView bytes() const noexcept { return {m_bytes.data(), size()}; }
   uint32_t v4_host_order() const noexcept;
   bool is_unspecified() const noexcept;
+  bool is_loopback() const noexcept;  // 127.0.0.0/8 or ::1
   std::string to_string() const;
   // Number of leading one bits if this is a contiguous netmask, else nullopt.
   std::optional<unsigned> mask_prefix_length() const noexcept;

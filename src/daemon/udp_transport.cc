@@ -312,14 +312,25 @@ uint16_t UdpTransport::nat_t_port() const noexcept {
 }
 
 const UdpTransport::Socket* UdpTransport::socket_for(const SockAddr& local, Family family,
-                                                     bool nat_t) const {
+                                                     bool nat_t, bool peer_is_loopback) const {
   const Socket* wildcard = nullptr;
+  const Socket* first = nullptr;
+  const Socket* same_scope = nullptr;  // loopback iff the peer is loopback
   for (const auto& s : m_sockets) {
     if (s.bound.address.family() != family || s.nat_t != nat_t) continue;
     if (s.bound.address == local.address) return &s;
     if (s.bound.address.is_unspecified() && wildcard == nullptr) wildcard = &s;
+    if (first == nullptr) first = &s;
+    if (same_scope == nullptr && s.bound.address.is_loopback() == peer_is_loopback) {
+      same_scope = &s;
+    }
   }
-  return wildcard;
+  if (wildcard != nullptr) return wildcard;
+  // A peer without Local-address while [General]:Listen-on binds specific addresses: the engine
+  // does not know the source, so use a bound address as isakmpd uses its first transport
+  // (preferring loopback for a loopback peer and a non-loopback address otherwise).
+  if (local.address.is_unspecified()) return same_scope != nullptr ? same_scope : first;
+  return nullptr;
 }
 
 base::Status UdpTransport::send(const SockAddr& local, const SockAddr& peer,
@@ -331,7 +342,7 @@ base::Status UdpTransport::send(const SockAddr& local, const SockAddr& peer,
   }
   // The engine names the NAT-T port as the source once IKE floated (RFC 3947 §4).
   const bool nat_t = local.port != 0 && local.port == nat_t_port();
-  const Socket* sock = socket_for(local, peer.address.family(), nat_t);
+  const Socket* sock = socket_for(local, peer.address.family(), nat_t, peer.address.is_loopback());
   base::Bytes framed;
   if (nat_t && !keepalive) {
     framed = add_non_esp_marker(bytes);  // RFC 3948 §2.2

@@ -76,7 +76,8 @@ class UdpTransport {
 
  private:
   UdpTransport() = default;
-  const Socket* socket_for(const base::SockAddr& local, base::Family family, bool nat_t) const;
+  const Socket* socket_for(const base::SockAddr& local, base::Family family, bool nat_t,
+                           bool peer_is_loopback) const;
   std::vector<Socket> m_sockets;
 };
 

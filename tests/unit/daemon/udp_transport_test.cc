@@ -110,6 +110,35 @@ TEST(UdpTransport, BindConflictNamesTheAddress) {
   EXPECT_NE(b.error().detail.find("bind"), std::string::npos);
 }
 
+// A peer without Local-address while Listen-on names specific addresses: the engine leaves the
+// source unspecified and the transport sends from a bound address (the loopback one for a
+// loopback peer), not "no socket to send from 0.0.0.0".
+TEST(UdpTransport, UnspecifiedSourceUsesABoundAddress) {
+  auto a = UdpTransport::open({true, false, 0, {"127.0.0.1"}});
+  ASSERT_TRUE(a) << a.error().detail;
+  auto b = UdpTransport::open({true, false, 0, {"127.0.0.2"}});
+  ASSERT_TRUE(b) << b.error().detail;
+  const SockAddr b_addr = b->sockets()[0].bound;
+  ASSERT_TRUE(a->send({ip("0.0.0.0"), 0}, b_addr, base::Bytes{7}));
+  auto got = receive_one(*b);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->peer, a->sockets()[0].bound);
+  // A specific source that is not bound is still refused.
+  auto st = a->send({ip("127.0.0.9"), 0}, b_addr, base::Bytes{7});
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().detail.find("no IPv4 socket to send from 127.0.0.9"), std::string::npos)
+      << st.error().detail;
+}
+
+TEST(IpAddressScope, Loopback) {
+  EXPECT_TRUE(ip("127.0.0.1").is_loopback());
+  EXPECT_TRUE(ip("127.255.0.9").is_loopback());
+  EXPECT_TRUE(ip("::1").is_loopback());
+  EXPECT_FALSE(ip("10.0.0.1").is_loopback());
+  EXPECT_FALSE(ip("::").is_loopback());
+  EXPECT_FALSE(ip("::2").is_loopback());
+}
+
 TEST(UdpTransport, NoSocketForFamily) {
   auto a = UdpTransport::open({true, false, 0, {"127.0.0.1"}});
   ASSERT_TRUE(a);
