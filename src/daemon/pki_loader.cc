@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,7 +19,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::size_t kMaxPublicFile = 64 * 1024;
-constexpr std::size_t kMaxFilesPerDirectory = 1024;
 
 std::string tag(const conf::ConfDb& conf, const char* section, const char* name,
                 std::string_view def) {
@@ -28,46 +26,35 @@ std::string tag(const conf::ConfDb& conf, const char* section, const char* name,
 }
 
 // Regular files of `dir` in name order (capped); empty when the directory does not exist.
-std::vector<fs::path> files_in(const std::string& dir, const char* what) {
+std::vector<fs::path> files_in(PrivOps& ops, const std::string& dir, const char* what) {
   std::vector<fs::path> out;
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    IKE_LOG_DEBUG(Misc, 30, "{} {}: not a directory, nothing loaded", what, dir);
+  auto names = ops.list_dir(dir);
+  if (!names) {
+    if (names.error().code == base::ErrorCode::NotFound) {
+      IKE_LOG_DEBUG(Misc, 30, "{} {}: not a directory, nothing loaded", what, dir);
+    } else {
+      IKE_LOG_WARN("{} {}: {}", what, dir, names.error().detail);
+    }
     return out;
   }
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (!it->is_regular_file(ec)) continue;
-    if (out.size() == kMaxFilesPerDirectory) {
-      IKE_LOG_WARN("{} {}: more than {} files, the rest ignored", what, dir,
-                   kMaxFilesPerDirectory);
-      break;
-    }
-    out.push_back(it->path());
-  }
-  std::sort(out.begin(), out.end());
+  for (const auto& n : *names) out.push_back(fs::path(dir) / n);
   return out;
 }
 
-std::optional<base::Bytes> read_public(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  if (!f) {
-    IKE_LOG_WARN("cannot open {}", p.string());
+std::optional<base::Bytes> read_public(PrivOps& ops, const fs::path& p) {
+  auto data = ops.read_file(p.string(), FileKind::Public, kMaxPublicFile);
+  if (!data) {
+    IKE_LOG_WARN("{}: {}, ignored", p.string(), data.error().detail);
     return std::nullopt;
   }
-  base::Bytes data(kMaxPublicFile + 1);
-  f.read(reinterpret_cast<char*>(data.data()), static_cast<std::streamsize>(data.size()));
-  data.resize(static_cast<std::size_t>(f.gcount()));
-  if (data.size() > kMaxPublicFile) {
-    IKE_LOG_WARN("{}: larger than {} bytes, ignored", p.string(), kMaxPublicFile);
-    return std::nullopt;
-  }
-  return data;
+  return base::Bytes(data->begin(), data->end());
 }
 
-std::vector<crypto::Certificate> load_certs(const std::string& dir, const char* what) {
+std::vector<crypto::Certificate> load_certs(PrivOps& ops, const std::string& dir,
+                                           const char* what) {
   std::vector<crypto::Certificate> out;
-  for (const auto& p : files_in(dir, what)) {
-    auto data = read_public(p);
+  for (const auto& p : files_in(ops, dir, what)) {
+    auto data = read_public(ops, p);
     if (!data) continue;
     auto certs = crypto::Certificate::from_pem(base::view(*data));
     if (!certs) {
@@ -82,9 +69,9 @@ std::vector<crypto::Certificate> load_certs(const std::string& dir, const char* 
   return out;
 }
 
-void load_pubkeys(const std::string& root, engine::PkiStore& pki) {
+void load_pubkeys(PrivOps& ops, const std::string& root, engine::PkiStore& pki) {
   for (const char* sub : {"ipv4", "ipv6", "fqdn", "ufqdn"}) {
-    for (const auto& p : files_in((fs::path(root) / sub).string(), "Pubkey-directory")) {
+    for (const auto& p : files_in(ops, (fs::path(root) / sub).string(), "Pubkey-directory")) {
       std::string name = p.filename().string();
       if (std::string_view(sub).starts_with("ipv")) {
         auto a = base::IpAddress::parse(name);
@@ -95,7 +82,7 @@ void load_pubkeys(const std::string& root, engine::PkiStore& pki) {
         }
         name = a->to_string();  // canonical ("::" form for IPv6)
       }
-      auto data = read_public(p);
+      auto data = read_public(ops, p);
       if (!data) continue;
       auto key = crypto::rsa_public_key_from_pem(base::view(*data));
       if (!key) {
@@ -107,20 +94,31 @@ void load_pubkeys(const std::string& root, engine::PkiStore& pki) {
   }
 }
 
+// local.pub is optional (NotFound: absent); read errors are reported by read_public().
+bool pki_has_local_pub(PrivOps& ops, const fs::path& pub) {
+  auto r = ops.read_file(pub.string(), FileKind::Public, kMaxPublicFile);
+  return r || r.error().code != base::ErrorCode::NotFound;
+}
+
 }  // namespace
 
 std::shared_ptr<engine::PkiStore> load_pki(const conf::ConfDb& conf) {
+  DirectPrivOps direct;
+  return load_pki(conf, direct);
+}
+
+std::shared_ptr<engine::PkiStore> load_pki(const conf::ConfDb& conf, PrivOps& ops) {
   auto pki = std::make_shared<engine::PkiStore>();
   const char* x = "X509-certificates";
-  for (auto& ca : load_certs(tag(conf, x, "CA-directory", conf::kDefaultCaDirectory),
+  for (auto& ca : load_certs(ops, tag(conf, x, "CA-directory", conf::kDefaultCaDirectory),
                              "CA-directory")) {
     pki->trust.add_ca(ca);
   }
   pki->certificates =
-      load_certs(tag(conf, x, "Cert-directory", conf::kDefaultCertDirectory), "Cert-directory");
-  for (const auto& p : files_in(tag(conf, x, "CRL-directory", conf::kDefaultCrlDirectory),
+      load_certs(ops, tag(conf, x, "Cert-directory", conf::kDefaultCertDirectory), "Cert-directory");
+  for (const auto& p : files_in(ops, tag(conf, x, "CRL-directory", conf::kDefaultCrlDirectory),
                                 "CRL-directory")) {
-    auto data = read_public(p);
+    auto data = read_public(ops, p);
     if (!data) continue;
     auto st = pki->trust.add_crl_pem(base::view(*data));
     if (!st) IKE_LOG_WARN("CRL-directory {}: {}, ignored", p.string(), st.error().detail);
@@ -128,7 +126,7 @@ std::shared_ptr<engine::PkiStore> load_pki(const conf::ConfDb& conf) {
   pki->trust.set_accept_self_signed(conf.get(x, "Accept-self-signed").has_value());
 
   std::string key_path = tag(conf, x, "Private-key", conf::kDefaultPrivateKey);
-  auto key_file = conf::read_secret_file(key_path, crypto::kMaxPemSize);
+  auto key_file = ops.read_file(key_path, FileKind::Secret, crypto::kMaxPemSize);
   if (key_file) {
     auto key = crypto::rsa_private_key_from_pem(base::view(*key_file));
     if (key) {
@@ -146,9 +144,8 @@ std::shared_ptr<engine::PkiStore> load_pki(const conf::ConfDb& conf) {
   // /etc/isakmpd/local.pub": the file next to the private/ directory. It is not needed to run;
   // a copy that does not belong to local.key would make the peers fail, so say so.
   fs::path pub = fs::path(key_path).parent_path().parent_path() / "local.pub";
-  std::error_code ec;
-  if (pki->private_key && fs::is_regular_file(pub, ec)) {
-    auto data = read_public(pub);
+  if (pki->private_key && pki_has_local_pub(ops, pub)) {
+    auto data = read_public(ops, pub);
     auto k = data ? crypto::rsa_public_key_from_pem(base::view(*data))
                   : base::Result<crypto::RsaPublicKey>(base::Error{});
     if (!k || !k->same_key(pki->private_key->public_key())) {
@@ -157,7 +154,7 @@ std::shared_ptr<engine::PkiStore> load_pki(const conf::ConfDb& conf) {
                    pub.string(), key_path, key_path, pub.string());
     }
   }
-  load_pubkeys(tag(conf, "General", "Pubkey-directory", conf::kDefaultPubkeyDirectory), *pki);
+  load_pubkeys(ops, tag(conf, "General", "Pubkey-directory", conf::kDefaultPubkeyDirectory), *pki);
   IKE_LOG_DEBUG(Misc, 10,
                 "PKI: {} CA(s), {} certificate(s), {} CRL(s), {} public key(s), private key {}",
                 pki->trust.ca_count(), pki->certificates.size(), pki->trust.crl_count(),
