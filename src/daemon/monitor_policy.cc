@@ -78,9 +78,12 @@ base::Result<std::string> canonical_path(std::string_view path) {
   if (base.empty()) return std::string("/");
   std::string real = realpath_or_empty(parent);
   if (real.empty()) {
-    return make_error(errno == ENOENT ? ErrorCode::NotFound : ErrorCode::Config, NotifyType::None,
-                      "privsep: refusing {}: directory {}: {}", base::sanitize_for_log(path, 256),
-                      parent, std::strerror(errno));
+    int err = errno;
+    if (err == ENOENT) {  // not a refusal: the file cannot exist (PKI directories are optional)
+      return make_error(ErrorCode::NotFound, NotifyType::None, "{}: directory {}: {}",
+                        base::sanitize_for_log(path, 256), parent, std::strerror(err));
+    }
+    return refuse(path, fmt::format("directory {}: {}", parent, std::strerror(err)));
   }
   return real == "/" ? "/" + base : real + "/" + base;
 }

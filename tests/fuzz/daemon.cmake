@@ -2,3 +2,8 @@
 # tests/fuzz/CMakeLists.txt. Reliability class 20: FIFO input is hostile.
 ike_fuzz_target(fuzz_ui_line SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_ui_line.cc
                 LIBS ike_daemon_ui)
+
+# Fuzz target of the privilege-separation protocol decoder (monitor_protocol.h): every message
+# from the other process is hostile; anything malformed must be refused, never crash.
+ike_fuzz_target(fuzz_monitor_protocol SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_monitor_protocol.cc
+                LIBS ike_monitor_protocol)
