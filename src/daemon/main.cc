@@ -48,6 +48,7 @@ base::LogSink startup_sink(bool debug) {
 void go_quiet(int devnull) {
   if (devnull < 0) return;
   for (int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) ::dup2(devnull, fd);
+  if (devnull > STDERR_FILENO) ::close(devnull);
   base::Logger::instance().set_sink(base::syslog_sink());  // keeps the open syslog socket
 }
 
