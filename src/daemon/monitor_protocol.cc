@@ -368,7 +368,8 @@ base::Result<base::Bytes> encode_request(const Request& req) {
 
 base::Result<Request> decode_request(base::ByteView msg) {
   IKE_TRY(auto parts, unframe(msg));
-  auto [type, body] = parts;
+  uint16_t type = parts.first;
+  base::ByteView body = parts.second;
   Dec d{ByteReader(body, kHeaderSize, NotifyType::None)};
   auto run = [&]() -> base::Result<Request> {
     switch (static_cast<MsgType>(type)) {
@@ -491,7 +492,8 @@ base::Result<base::Bytes> encode_reply(const Reply& rep) {
 
 base::Result<Reply> decode_reply(base::ByteView msg) {
   IKE_TRY(auto parts, unframe(msg));
-  auto [type, body] = parts;
+  uint16_t type = parts.first;
+  base::ByteView body = parts.second;
   Dec d{ByteReader(body, kHeaderSize, NotifyType::None)};
   auto run = [&]() -> base::Result<Reply> {
     switch (static_cast<MsgType>(type)) {
@@ -563,7 +565,8 @@ base::Result<base::Bytes> encode_event(const EventMsg& ev) {
 
 base::Result<EventMsg> decode_event(base::ByteView msg) {
   IKE_TRY(auto parts, unframe(msg));
-  auto [type, body] = parts;
+  uint16_t type = parts.first;
+  base::ByteView body = parts.second;
   if (static_cast<MsgType>(type) != MsgType::KernelEvent) {
     return make_error(ErrorCode::Unsupported, NotifyType::None,
                       "privsep: unknown event type {} ({})", type, msg_type_name(type));
