@@ -176,7 +176,7 @@ base::Status Monitor::serve_one() {
   }
   auto req = decode_request(base::view(in));
   uint16_t type = in.size() >= 2 ? static_cast<uint16_t>(in[0] << 8 | in[1]) : 0;
-  std::memset(in.data(), 0, in.size());
+  if (!in.empty()) base::secure_wipe(in.data(), in.size());
   if (!req) return std::move(req).error();
   Outcome out = handle(*req);
   if (auto* e = std::get_if<ErrorReply>(&out.reply)) {

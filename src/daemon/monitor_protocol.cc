@@ -21,6 +21,11 @@ using base::make_error;
 
 namespace {
 
+// Messages may carry keys (KernelAddSa): wiped once sent or decoded.
+void wipe(base::Bytes& b) {
+  if (!b.empty()) base::secure_wipe(b.data(), b.size());
+}
+
 // ------------------------------------------------------------------------------- encoding
 
 struct Enc {
@@ -105,19 +110,18 @@ base::Result<base::Bytes> frame(MsgType type, Enc& e) {
   }
   base::Bytes body = std::move(e.w).take();
   if (body.size() + kHeaderSize > kMaxMessage) {
-    base::Bytes wipe = std::move(body);
-    std::memset(wipe.data(), 0, wipe.size());
+    std::size_t size = body.size();
+    wipe(body);
     return make_error(ErrorCode::TooMany, NotifyType::None,
                       "privsep {}: message of {} bytes > cap {}",
-                      msg_type_name(static_cast<uint16_t>(type)), wipe.size() + kHeaderSize,
-                      kMaxMessage);
+                      msg_type_name(static_cast<uint16_t>(type)), size + kHeaderSize, kMaxMessage);
   }
   ByteWriter out;
   out.u16(static_cast<uint16_t>(type));
   out.u16(0);
   out.u32(static_cast<uint32_t>(body.size()));
   out.bytes(base::view(body));
-  std::memset(body.data(), 0, body.size());
+  wipe(body);
   return std::move(out).take();
 }
 
@@ -612,7 +616,7 @@ base::Status send_message(int sock, base::Bytes& msg, int fd) {
     n = ::sendmsg(sock, &mh, MSG_NOSIGNAL);
   } while (n < 0 && errno == EINTR);
   int err = errno;
-  std::memset(msg.data(), 0, msg.size());  // may hold keys (KernelAddSa)
+  wipe(msg);
   if (n < 0) {
     return make_error(ErrorCode::Io, NotifyType::None, "privsep: sendmsg: {}", std::strerror(err));
   }
