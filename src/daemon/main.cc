@@ -97,8 +97,6 @@ int run_engine_child(const daemon::Options& opts, const daemon::PrivsepUser& use
   daemon::MonitorClient* c = client.get();
   daemon::set_file_writer(
       [c](const std::string& path, std::string_view content) { return c->write_file(path, content); });
-  IKE_LOG_DEBUG(Misc, 10, "privilege separation: engine pid {} runs as {} (uid {}) in {}",
-                ::getpid(), user.name, user.uid, daemon::kPrivsepDir);
   auto d = daemon::Daemon::create(opts, {std::move(client), std::move(*crypto)});
   if (!d) {
     IKE_LOG_ERROR("{}", d.error().detail);
@@ -176,7 +174,8 @@ int run_privilege_separated(const daemon::Options& opts) {
   }
   ::close(req[1]);
   ::close(ev[1]);
-  IKE_LOG_DEBUG(Misc, 10, "privilege separation: monitor pid {}, engine pid {}", monitor, child);
+  IKE_LOG_INFO("privilege separation: monitor pid {}, engine pid {} as {} (uid {}) in {}", monitor,
+               child, user->name, user->uid, daemon::kPrivsepDir);
 
   // The kernel backend lives here. TODO(#5): the XFRM backend (kernel_factory) goes here too.
   std::unique_ptr<base::Random> rng;
