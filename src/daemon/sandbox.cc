@@ -134,9 +134,16 @@ base::Status apply_seccomp() {
       SCMP_SYS(setgroups), SCMP_SYS(fork), SCMP_SYS(vfork), SCMP_SYS(clone), SCMP_SYS(clone3),
   };
   int rc = 0;
+#if defined(__SANITIZE_ADDRESS__) || defined(IKE_SANITIZER_BUILD)
+  // Sanitizer builds only: UBSan's vptr check probes memory with pipe()+write()
+  // (IsAccessibleMemoryRange); without these every check reports an "invalid vptr".
+  for (int sc : {SCMP_SYS(pipe), SCMP_SYS(pipe2), SCMP_SYS(sigaltstack)}) {
+    if (rc == 0 && sc >= 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, sc, 0);
+  }
+#endif
   for (int sc : kAllowed) {
-    if (sc < 0) continue;  // not on this architecture
-    if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, sc, 0)) != 0) break;
+    if (rc != 0 || sc < 0) continue;  // sc < 0: not on this architecture
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, sc, 0);
   }
   for (int sc : kKill) {
     if (rc != 0 || sc < 0) continue;
