@@ -246,3 +246,69 @@ TEST_F(PrivsepMonitor, ProtocolViolationsAreFatal) {
 
 }  // namespace
 }  // namespace ike::daemon
+
+namespace ike::daemon {
+namespace {
+
+// Monitor::run against a real (forked) fake child: a protocol violation gets the child killed,
+// the monitor cleans up (pid file written after Started is removed) and returns 1; a child that
+// exits by itself gives its exit status.
+class PrivsepMonitorRun : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/privsep_run.XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    m_dir = tmpl;
+    { std::ofstream(m_dir + "/conf") << "[General]\n"; }
+    ::chmod((m_dir + "/conf").c_str(), 0600);
+    m_opts.config_file = m_dir + "/conf";
+    m_opts.pid_file = m_dir + "/pid";
+  }
+  void TearDown() override { fs::remove_all(m_dir); }
+  // Forks a fake child that sends Started, then `second` (if any), then sleeps or exits 7.
+  int run_with(const base::Bytes& second, bool exit_after) {
+    int sv[2], ev[2];
+    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ev), 0);
+    pid_t child = ::fork();
+    if (child == 0) {
+      ::close(sv[0]);
+      auto started = *encode_request(StartedReq{});
+      (void)send_message(sv[1], started);
+      base::Bytes in;
+      int fd = -1;
+      (void)receive_message(sv[1], in, &fd);
+      if (!second.empty()) {
+        base::Bytes copy = second;
+        (void)send_message(sv[1], copy);
+      }
+      if (exit_after) ::_exit(7);
+      ::pause();
+      ::_exit(0);
+    }
+    ::close(sv[1]);
+    ::close(ev[1]);
+    CountingRandom rng;
+    kernel::NullBackend backend(rng);
+    Monitor m(m_opts, backend, sv[0], ev[0], 4242);
+    bool started = false;
+    int rc = m.run(child, [&] { started = fs::exists(m_opts.pid_file); });
+    EXPECT_TRUE(started);
+    return rc;
+  }
+  std::string m_dir;
+  Options m_opts;
+};
+
+TEST_F(PrivsepMonitorRun, ProtocolViolationKillsTheChildAndCleansUp) {
+  EXPECT_EQ(run_with({0x12, 0x34, 0, 0, 0, 0, 0, 0}, false), 1);
+  EXPECT_FALSE(fs::exists(m_opts.pid_file));
+}
+
+TEST_F(PrivsepMonitorRun, ChildExitStatusIsTheMonitors) {
+  EXPECT_EQ(run_with({}, true), 7);
+  EXPECT_FALSE(fs::exists(m_opts.pid_file));
+}
+
+}  // namespace
+}  // namespace ike::daemon
