@@ -7,8 +7,8 @@
 // regained, sets PR_SET_NO_NEW_PRIVS and a parent-death signal. apply_seccomp() installs the
 // system-call allow-list (libseccomp) once everything is opened: the event loop (epoll,
 // timerfd, signalfd), UDP and monitor-socket I/O (recvmsg/sendmsg), memory, time, randomness.
-// The default action is EPERM (a missed call fails cleanly and is logged by its caller instead
-// of killing the daemon mid-negotiation); calls that only an attacker would make (execve,
+// The default action is EPERM with a log line on stderr (SIGSYS trap on x86_64/aarch64: a missed
+// call fails cleanly instead of killing the daemon mid-negotiation); calls that only an attacker would make (execve,
 // ptrace, mount, set*id, fork/clone, module and BPF calls, ...) kill the process.
 #pragma once
 

@@ -1,7 +1,7 @@
 // Start-up checks of the jail (sandbox.h): a missing user or an unsafe chroot directory is
 // refused with a message saying how to fix it; and, in a forked process (so the test runner
 // keeps its privileges), enter_sandbox + apply_seccomp really drop everything: uid, caps,
-// seccomp installed: open fails with EPERM, execve kills the process with SIGSYS.
+// seccomp installed: open fails with EPERM and a log line, execve kills the process (SIGSYS).
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -57,9 +57,12 @@ TEST(PrivsepSandbox, JailedProcessHasNothingLeft) {
   if (!user) GTEST_SKIP() << user.error().detail;
   ASSERT_TRUE(check_privsep_dir()) << "run scripts/install-user.sh";
   pid_t parent = ::getpid();
+  int err_pipe[2];
+  ASSERT_EQ(::pipe(err_pipe), 0);
   pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
+    ::dup2(err_pipe[1], STDERR_FILENO);  // the refusal log line goes here
     if (!enter_sandbox(*user, kPrivsepDir, parent)) ::_exit(kSandboxFailed);
     if (!apply_seccomp()) ::_exit(kSeccompFailed);
     // prctl is not in the allow-list either: NoNewPrivs is read from /proc in the process test.
@@ -75,6 +78,17 @@ TEST(PrivsepSandbox, JailedProcessHasNothingLeft) {
   }
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ::close(err_pipe[1]);
+  char buf[512] = {};
+  ssize_t n = ::read(err_pipe[0], buf, sizeof buf - 1);
+  ::close(err_pipe[0]);
+#if defined(__x86_64__)
+  // The refused open(2) was logged: "isakmpd: seccomp: system call 257 refused (EPERM)".
+  EXPECT_NE(std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0)
+                .find("seccomp: system call 257 refused (EPERM)"),
+            std::string::npos)
+      << buf;
+#endif
   if (WIFEXITED(status)) FAIL() << "child exited with " << WEXITSTATUS(status);
   ASSERT_TRUE(WIFSIGNALED(status));
   EXPECT_EQ(WTERMSIG(status), SIGSYS);  // SCMP_ACT_KILL_PROCESS on execve
