@@ -40,6 +40,8 @@ if ((install)); then
   echo "== demo: checking build packages"
   ike_install_missing "${IKE_BUILD_PACKAGES[@]}"
 fi
+# Privilege separation: isakmpd started as root needs the _isakmpd user and /var/empty.
+if [[ $(id -u) -eq 0 ]]; then "$root/scripts/install-user.sh" >/dev/null; fi
 
 if ((build)); then
   echo "== demo: building isakmpd (Release, build/release)"

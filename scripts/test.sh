@@ -12,6 +12,8 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 jobs=$(nproc)
 ike_install_missing "${IKE_BUILD_PACKAGES[@]}" "${IKE_LAB_PACKAGES[@]}"
+# Privilege separation: the _isakmpd user and /var/empty (isakmpd run as root needs them).
+scripts/install-user.sh
 
 echo "== build (Debug)"
 cmake --preset debug >/dev/null

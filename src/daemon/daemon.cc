@@ -39,8 +39,21 @@ const char* sa_event_name(engine::SaEvent::Kind k) {
 
 }  // namespace
 
-base::Result<std::unique_ptr<Daemon>> Daemon::create(const Options& opts) {
+base::Result<std::unique_ptr<crypto::Provider>> make_crypto_provider() {
+  auto provider = crypto::OpenSslProvider::create({/*enable_legacy=*/true});
+  if (!provider) {
+    IKE_LOG_WARN("OpenSSL legacy provider unavailable ({}); Blowfish and CAST are disabled",
+                 provider.error().detail);
+    provider = crypto::OpenSslProvider::create({/*enable_legacy=*/false});
+    if (!provider) return std::move(provider).error().with_context("crypto");
+  }
+  return std::unique_ptr<crypto::Provider>(std::move(*provider));
+}
+
+base::Result<std::unique_ptr<Daemon>> Daemon::create(const Options& opts, DaemonEnv env) {
   std::unique_ptr<Daemon> d(new Daemon(opts));
+  d->m_ops = env.ops ? std::move(env.ops) : std::make_unique<DirectPrivOps>();
+  d->m_crypto = std::move(env.crypto);
   IKE_TRY_VOID(d->init());
   return d;
 }
@@ -53,9 +66,9 @@ Daemon::~Daemon() {
 }
 
 base::Status Daemon::init() {
-  // Configuration: fail closed (conf::load_config_file refuses a missing, too-open,
-  // symlinked or oversized file and leaves m_conf untouched on any error).
-  auto loaded = conf::load_config_file(m_opts.config_file, m_conf);
+  // Configuration: fail closed (a missing, too-open, symlinked or oversized file is refused
+  // and m_conf is left untouched on any error); read through m_ops (the monitor with privsep).
+  auto loaded = load_config(*m_ops, m_opts.config_file, m_conf);
   if (!loaded) return std::move(loaded).error().with_context("configuration");
   IKE_LOG_DEBUG(Misc, 10, "loaded {}: {} sections, {} tags", m_opts.config_file,
                 loaded->sections, loaded->tags);
@@ -73,18 +86,19 @@ base::Status Daemon::init() {
   } else {
     m_rng = std::make_unique<crypto::OpenSslRandom>();
   }
-  auto provider = crypto::OpenSslProvider::create({/*enable_legacy=*/true});
-  if (!provider) {
-    IKE_LOG_WARN("OpenSSL legacy provider unavailable ({}); Blowfish and CAST are disabled",
-                 provider.error().detail);
-    provider = crypto::OpenSslProvider::create({/*enable_legacy=*/false});
-    if (!provider) return std::move(provider).error().with_context("crypto");
+  if (!m_crypto) {
+    IKE_TRY(m_crypto, make_crypto_provider());
   }
-  m_crypto = std::move(*provider);
 
-  // Kernel backend: null with -n, XFRM otherwise (kernel_factory.h).
-  IKE_TRY(m_kernel, make_kernel_backend(m_opts.null_kernel, *m_rng));
-  m_backend = m_kernel.get();
+  if (kernel::Backend* remote = m_ops->kernel_backend()) {
+    // Privilege separation: the backend (null with -n, XFRM otherwise) lives in the monitor.
+    m_backend = remote;
+    IKE_LOG_DEBUG(Misc, 10, "kernel requests are forwarded to the privileged monitor");
+  } else {
+    // Kernel backend: null with -n, XFRM otherwise (kernel_factory.h).
+    IKE_TRY(m_kernel, make_kernel_backend(m_opts.null_kernel, *m_rng));
+    m_backend = m_kernel.get();
+  }
 
   TransportConfig tc;
   tc.inet4 = m_opts.use_inet4();
@@ -96,20 +110,25 @@ base::Status Daemon::init() {
     // A real kernel takes ESP-in-UDP off the NAT-T sockets (RFC 3948); not with -n.
     natt = NatTConfig{m_opts.natt_port.value_or(4500), !m_opts.null_kernel};
   }
-  IKE_TRY(auto transport, UdpTransport::open(tc, natt));
+  IKE_TRY(auto transport, UdpTransport::open(tc, natt, [this](const base::SockAddr& a, bool encap,
+                                                               int* err) {
+            return m_ops->bind_udp(a, encap, err);
+          }));
   m_transport.emplace(std::move(transport));
 
-  IKE_TRY(auto fifo, FifoChannel::open(m_opts.fifo_path));
+  IKE_TRY(auto fifo, m_ops->open_fifo(m_opts.fifo_path));
   m_fifo.emplace(std::move(fifo));
 
   if (m_opts.keylog_file) {
-    IKE_TRY(m_keylog, KeyLog::open(*m_opts.keylog_file));
+    auto fd = m_ops->open_append(*m_opts.keylog_file);
+    if (!fd) return std::move(fd).error().with_context("--keylog");
+    m_keylog = KeyLog::adopt(*fd, *m_opts.keylog_file);
   }
   m_passive = m_opts.passive;
   m_packet_log_path = m_opts.packet_log_file;
   if (m_opts.packet_log) IKE_TRY_VOID(start_packet_log(m_packet_log_path));
   m_engine = std::make_unique<engine::Engine>(m_conf, *m_crypto, *m_rng, engine_options());
-  m_engine->set_credentials(load_pki(m_conf));  // RSA_SIG keys and certificates
+  m_engine->set_credentials(load_pki(m_conf, *m_ops));  // RSA_SIG keys and certificates
   return base::ok();
 }
 
@@ -305,7 +324,7 @@ void Daemon::ui_connections_changed() {
 void Daemon::ui_reinit() { reload("FIFO command R"); }
 
 void Daemon::reload(std::string_view why) {
-  auto loaded = conf::load_config_file(m_opts.config_file, m_conf);
+  auto loaded = load_config(*m_ops, m_opts.config_file, m_conf);
   if (!loaded) {
     IKE_LOG_ERROR("{}: reload of {} failed, keeping the running configuration: {}", why,
                   m_opts.config_file, loaded.error().detail);
@@ -314,7 +333,7 @@ void Daemon::reload(std::string_view why) {
   IKE_LOG_INFO("{}: configuration reloaded from {} (FIFO changes discarded)", why,
                m_opts.config_file);
   apply_log_settings();
-  m_engine->set_credentials(load_pki(m_conf));
+  m_engine->set_credentials(load_pki(m_conf, *m_ops));
   m_engine->on_config_changed(base::Clock::now());
   drain();
 }
@@ -367,7 +386,7 @@ base::Status Daemon::run() {
     IKE_TRY_VOID(m_loop->add_fd(kfd, [this] { on_kernel_events(); }));
   }
 
-  IKE_TRY(m_pidfile, PidFile::create(m_opts.pid_file));
+  IKE_TRY(m_pidfile, m_ops->create_pid_file(m_opts.pid_file));
   IKE_LOG_INFO("isakmpd started: port {}, FIFO {}, pid file {}", m_opts.listen_port,
                m_opts.fifo_path, m_opts.pid_file);
 

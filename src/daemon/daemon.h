@@ -26,6 +26,7 @@
 #include "daemon/sd_notify.h"
 #include "daemon/status_files.h"
 #include "daemon/pidfile.h"
+#include "daemon/priv_ops.h"
 #include "daemon/udp_transport.h"
 #include "daemon/ui_commands.h"
 #include "engine/engine.h"
@@ -33,13 +34,23 @@
 
 namespace ike::daemon {
 
+// What the daemon runs on (privilege separation, priv_ops.h): null members are built by init().
+struct DaemonEnv {
+  std::unique_ptr<PrivOps> ops;              // nullptr: DirectPrivOps (single process)
+  std::unique_ptr<crypto::Provider> crypto;  // made before a chroot (OpenSSL loads modules)
+};
+
+// OpenSSL with the legacy provider (Blowfish, CAST) when available.
+[[nodiscard]] base::Result<std::unique_ptr<crypto::Provider>> make_crypto_provider();
+
 class Daemon final : public UiHost {
  public:
   // Loads the configuration (fail closed: a missing or too-open file is an error), applies
   // log settings, binds the sockets, creates the FIFO, opens the key log and builds the engine.
   // Everything that can fail because of the command line or the config fails here, before the
   // daemon detaches from the terminal.
-  [[nodiscard]] static base::Result<std::unique_ptr<Daemon>> create(const Options& opts);
+  [[nodiscard]] static base::Result<std::unique_ptr<Daemon>> create(const Options& opts,
+                                                                      DaemonEnv env = {});
   ~Daemon() override;
 
   // Writes the pid file, starts the engine and runs the event loop until a shutdown request;
@@ -86,6 +97,7 @@ class Daemon final : public UiHost {
   void stop_ops();
 
   Options m_opts;
+  std::unique_ptr<PrivOps> m_ops;
   conf::ConfDb m_conf;
   std::unique_ptr<crypto::Provider> m_crypto;
   std::unique_ptr<base::Random> m_rng;

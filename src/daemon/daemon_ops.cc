@@ -26,7 +26,11 @@ int64_t unix_usec_now() {
 
 base::Status Daemon::start_packet_log(const std::string& path) {
   uint16_t natt = m_transport ? m_transport->nat_t_port() : 0;
-  IKE_TRY(auto file, PacketLogFile::open(path, natt));
+  // Through PrivOps: in the jailed child the monitor creates the file (empty, 0600, never via
+  // a symlink, only at allowed paths) and hands over an append descriptor.
+  IKE_TRY_VOID(m_ops->write_file(path, ""));
+  IKE_TRY(int fd, m_ops->open_append(path));
+  IKE_TRY(auto file, PacketLogFile::adopt(fd, path, natt));
   m_packet_log = std::move(file);
   m_packet_log_path = path;
   if (m_engine) m_engine->set_packet_log(true);
@@ -74,7 +78,8 @@ constexpr std::chrono::seconds kMetricsInterval{5};
 
 DaemonInfo Daemon::daemon_info() const {
   DaemonInfo info;
-  info.pid = ::getpid();
+  // The pid an administrator signals (the pid file's): the monitor under privilege separation.
+  info.pid = m_ops->kernel_backend() != nullptr ? ::getppid() : ::getpid();
   info.uptime_seconds = std::chrono::duration_cast<std::chrono::seconds>(
                             std::chrono::steady_clock::now() - m_started_at)
                             .count();
@@ -173,7 +178,10 @@ void Daemon::stop_ops() {
   m_watchdog_timer.reset();
   m_metrics_timer.reset();
   // A stale metrics file would report a stopped daemon as up.
-  if (m_opts.metrics_file) ::unlink(m_opts.metrics_file->c_str());
+  // In the jailed child the monitor removes it at exit (Monitor::cleanup).
+  if (m_opts.metrics_file && m_ops->kernel_backend() == nullptr) {
+    ::unlink(m_opts.metrics_file->c_str());
+  }
 }
 
 }  // namespace ike::daemon

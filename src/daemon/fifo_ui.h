@@ -121,6 +121,9 @@ class FifoChannel {
   // Creates (or re-creates a stale) FIFO at `path` with mode 0600 and opens it; "-" uses
   // standard input. Refuses a path holding anything but a FIFO.
   [[nodiscard]] static base::Result<FifoChannel> open(const std::string& path);
+  // A FIFO someone else created and opened (privilege separation: the monitor, which also
+  // removes it); close_and_remove() only closes.
+  static FifoChannel adopt(int fd, std::string path) { return {fd, std::move(path), false}; }
   FifoChannel(FifoChannel&& other) noexcept;
   FifoChannel& operator=(FifoChannel&& other) noexcept;
   FifoChannel(const FifoChannel&) = delete;

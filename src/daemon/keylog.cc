@@ -98,6 +98,11 @@ base::Result<KeyLog> KeyLog::open(const std::string& path) {
   return KeyLog(fd, path);
 }
 
+KeyLog KeyLog::adopt(int fd, std::string path) {
+  IKE_LOG_WARN("key material of every SA is written to {} (--keylog)", path);
+  return KeyLog(fd, std::move(path));
+}
+
 KeyLog::KeyLog(KeyLog&& o) noexcept : m_fd(o.m_fd), m_path(std::move(o.m_path)) { o.m_fd = -1; }
 
 KeyLog& KeyLog::operator=(KeyLog&& o) noexcept {

@@ -24,6 +24,8 @@ class KeyLog {
  public:
   KeyLog() = default;  // disabled
   [[nodiscard]] static base::Result<KeyLog> open(const std::string& path);
+  // An fd opened elsewhere with open_private_append() (privilege separation: by the monitor).
+  static KeyLog adopt(int fd, std::string path);
   KeyLog(KeyLog&& other) noexcept;
   KeyLog& operator=(KeyLog&& other) noexcept;
   KeyLog(const KeyLog&) = delete;

@@ -235,6 +235,17 @@ base::Result<PacketLogFile> PacketLogFile::open(const std::string& path, uint16_
     return make_error(ErrorCode::Io, NotifyType::None, "packet capture {}: open: {}", path,
                       std::strerror(errno));
   }
+  if (::fchmod(fd, 0600) != 0) {
+    int err = errno;
+    ::close(fd);
+    return make_error(ErrorCode::Io, NotifyType::None, "packet capture {}: fchmod: {}", path,
+                      std::strerror(err));
+  }
+  return adopt(fd, path, nat_t_port);
+}
+
+base::Result<PacketLogFile> PacketLogFile::adopt(int fd, const std::string& path,
+                                                 uint16_t nat_t_port) {
   PacketLogFile f;
   f.m_fd = fd;
   f.m_path = path;
@@ -243,10 +254,6 @@ base::Result<PacketLogFile> PacketLogFile::open(const std::string& path, uint16_
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     return make_error(ErrorCode::Io, NotifyType::None,
                       "packet capture {}: not a regular file", path);
-  }
-  if (::fchmod(fd, 0600) != 0) {
-    return make_error(ErrorCode::Io, NotifyType::None, "packet capture {}: fchmod: {}", path,
-                      std::strerror(errno));
   }
   IKE_TRY_VOID(write_all(fd, base::view(pcap_file_header()), path));
   return f;

@@ -53,6 +53,10 @@ class PacketLogFile {
   // Creates/truncates `path` (mode 0600, not through a symlink) and writes the global header.
   [[nodiscard]] static base::Result<PacketLogFile> open(const std::string& path,
                                                         uint16_t nat_t_port);
+  // Takes an already opened, empty, 0600 file (the privileged monitor opened it: PrivOps
+  // write_file("") then open_append) and writes the global header. Owns `fd` even on error.
+  [[nodiscard]] static base::Result<PacketLogFile> adopt(int fd, const std::string& path,
+                                                         uint16_t nat_t_port);
   bool enabled() const noexcept { return m_fd >= 0; }
   const std::string& path() const noexcept { return m_path; }
   uint64_t records() const noexcept { return m_records; }

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,7 +20,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::size_t kMaxPublicFile = 64 * 1024;
-constexpr std::size_t kMaxFilesPerDirectory = 1024;
 
 std::string tag(const conf::ConfDb& conf, const char* section, const char* name,
                 std::string_view def) {
@@ -29,46 +27,35 @@ std::string tag(const conf::ConfDb& conf, const char* section, const char* name,
 }
 
 // Regular files of `dir` in name order (capped); empty when the directory does not exist.
-std::vector<fs::path> files_in(const std::string& dir, const char* what) {
+std::vector<fs::path> files_in(PrivOps& ops, const std::string& dir, const char* what) {
   std::vector<fs::path> out;
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    IKE_LOG_DEBUG(Misc, 30, "{} {}: not a directory, nothing loaded", what, dir);
+  auto names = ops.list_dir(dir);
+  if (!names) {
+    if (names.error().code == base::ErrorCode::NotFound) {
+      IKE_LOG_DEBUG(Misc, 30, "{} {}: not a directory, nothing loaded", what, dir);
+    } else {
+      IKE_LOG_WARN("{} {}: {}", what, dir, names.error().detail);
+    }
     return out;
   }
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (!it->is_regular_file(ec)) continue;
-    if (out.size() == kMaxFilesPerDirectory) {
-      IKE_LOG_WARN("{} {}: more than {} files, the rest ignored", what, dir,
-                   kMaxFilesPerDirectory);
-      break;
-    }
-    out.push_back(it->path());
-  }
-  std::sort(out.begin(), out.end());
+  for (const auto& n : *names) out.push_back(fs::path(dir) / n);
   return out;
 }
 
-std::optional<base::Bytes> read_public(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  if (!f) {
-    IKE_LOG_WARN("cannot open {}", p.string());
+std::optional<base::Bytes> read_public(PrivOps& ops, const fs::path& p) {
+  auto data = ops.read_file(p.string(), FileKind::Public, kMaxPublicFile);
+  if (!data) {
+    IKE_LOG_WARN("{}: {}, ignored", p.string(), data.error().detail);
     return std::nullopt;
   }
-  base::Bytes data(kMaxPublicFile + 1);
-  f.read(reinterpret_cast<char*>(data.data()), static_cast<std::streamsize>(data.size()));
-  data.resize(static_cast<std::size_t>(f.gcount()));
-  if (data.size() > kMaxPublicFile) {
-    IKE_LOG_WARN("{}: larger than {} bytes, ignored", p.string(), kMaxPublicFile);
-    return std::nullopt;
-  }
-  return data;
+  return base::Bytes(data->begin(), data->end());
 }
 
-std::vector<crypto::Certificate> load_certs(const std::string& dir, const char* what) {
+std::vector<crypto::Certificate> load_certs(PrivOps& ops, const std::string& dir,
+                                           const char* what) {
   std::vector<crypto::Certificate> out;
-  for (const auto& p : files_in(dir, what)) {
-    auto data = read_public(p);
+  for (const auto& p : files_in(ops, dir, what)) {
+    auto data = read_public(ops, p);
     if (!data) continue;
     auto certs = crypto::Certificate::from_pem(base::view(*data));
     if (!certs) {
@@ -83,9 +70,9 @@ std::vector<crypto::Certificate> load_certs(const std::string& dir, const char* 
   return out;
 }
 
-void load_pubkeys(const std::string& root, engine::PkiStore& pki) {
+void load_pubkeys(PrivOps& ops, const std::string& root, engine::PkiStore& pki) {
   for (const char* sub : {"ipv4", "ipv6", "fqdn", "ufqdn"}) {
-    for (const auto& p : files_in((fs::path(root) / sub).string(), "Pubkey-directory")) {
+    for (const auto& p : files_in(ops, (fs::path(root) / sub).string(), "Pubkey-directory")) {
       std::string name = p.filename().string();
       if (std::string_view(sub).starts_with("ipv")) {
         auto a = base::IpAddress::parse(name);
@@ -96,7 +83,7 @@ void load_pubkeys(const std::string& root, engine::PkiStore& pki) {
         }
         name = a->to_string();  // canonical ("::" form for IPv6)
       }
-      auto data = read_public(p);
+      auto data = read_public(ops, p);
       if (!data) continue;
       auto key = crypto::rsa_public_key_from_pem(base::view(*data));
       if (!key) {
@@ -108,9 +95,10 @@ void load_pubkeys(const std::string& root, engine::PkiStore& pki) {
   }
 }
 
-std::optional<crypto::RsaPrivateKey> load_private_key(const std::string& path, const char* what,
-                                                      bool missing_ok) {
-  auto file = conf::read_secret_file(path, crypto::kMaxPemSize);
+std::optional<crypto::RsaPrivateKey> load_private_key(PrivOps& ops, const std::string& path,
+                                                      const char* what, bool missing_ok) {
+  // Mode-checked (owner root or the daemon user, no group/other access) by PrivOps.
+  auto file = ops.read_file(path, FileKind::Secret, crypto::kMaxPemSize);
   if (!file) {
     if (file.error().code == base::ErrorCode::NotFound && missing_ok) {
       IKE_LOG_DEBUG(Misc, 20, "{} {} does not exist", what, path);
@@ -132,14 +120,14 @@ std::optional<crypto::RsaPrivateKey> load_private_key(const std::string& path, c
 // Pubkey-directory, or a name) is loaded here, mode-checked like Private-key; files that are
 // not PEM RSA keys (local.key's CSR, ...) are skipped with a debug line. The Private-key file
 // itself (local.key, in the same directory by default) is not an ID key.
-void load_id_private_keys(const std::string& dir, const std::string& default_key,
+void load_id_private_keys(PrivOps& ops, const std::string& dir, const std::string& default_key,
                           engine::PkiStore& pki) {
-  std::error_code ec;
-  for (const auto& p : files_in(dir, "Private-key-directory")) {
-    if (fs::equivalent(p, default_key, ec)) continue;
+  const fs::path default_path = fs::path(default_key).lexically_normal();
+  for (const auto& p : files_in(ops, dir, "Private-key-directory")) {
+    if (p.lexically_normal() == default_path) continue;
     std::string name = p.filename().string();
     if (auto a = base::IpAddress::parse(name)) name = a->to_string();
-    auto file = conf::read_secret_file(p.string(), crypto::kMaxPemSize);
+    auto file = ops.read_file(p.string(), FileKind::Secret, crypto::kMaxPemSize);
     if (!file) {
       IKE_LOG_ERROR("Private-key-directory {}: {}, ignored", p.string(), file.error().detail);
       continue;
@@ -170,20 +158,31 @@ engine::SendCertificate send_certificate(const conf::ConfDb& conf) {
   return engine::SendCertificate::Always;
 }
 
+// local.pub is optional (NotFound: absent); read errors are reported by read_public().
+bool pki_has_local_pub(PrivOps& ops, const fs::path& pub) {
+  auto r = ops.read_file(pub.string(), FileKind::Public, kMaxPublicFile);
+  return r || r.error().code != base::ErrorCode::NotFound;
+}
+
 }  // namespace
 
 std::shared_ptr<engine::PkiStore> load_pki(const conf::ConfDb& conf) {
+  DirectPrivOps direct;
+  return load_pki(conf, direct);
+}
+
+std::shared_ptr<engine::PkiStore> load_pki(const conf::ConfDb& conf, PrivOps& ops) {
   auto pki = std::make_shared<engine::PkiStore>();
   const char* x = "X509-certificates";
-  for (auto& ca : load_certs(tag(conf, x, "CA-directory", conf::kDefaultCaDirectory),
+  for (auto& ca : load_certs(ops, tag(conf, x, "CA-directory", conf::kDefaultCaDirectory),
                              "CA-directory")) {
     pki->trust.add_ca(ca);
   }
   pki->certificates =
-      load_certs(tag(conf, x, "Cert-directory", conf::kDefaultCertDirectory), "Cert-directory");
-  for (const auto& p : files_in(tag(conf, x, "CRL-directory", conf::kDefaultCrlDirectory),
+      load_certs(ops, tag(conf, x, "Cert-directory", conf::kDefaultCertDirectory), "Cert-directory");
+  for (const auto& p : files_in(ops, tag(conf, x, "CRL-directory", conf::kDefaultCrlDirectory),
                                 "CRL-directory")) {
-    auto data = read_public(p);
+    auto data = read_public(ops, p);
     if (!data) continue;
     auto st = pki->trust.add_crl_pem(base::view(*data));
     if (!st) IKE_LOG_WARN("CRL-directory {}: {}, ignored", p.string(), st.error().detail);
@@ -193,17 +192,16 @@ std::shared_ptr<engine::PkiStore> load_pki(const conf::ConfDb& conf) {
   pki->send_certificate = send_certificate(conf);
 
   std::string key_path = tag(conf, x, "Private-key", conf::kDefaultPrivateKey);
-  pki->private_key = load_private_key(key_path, "Private-key", true);
-  load_id_private_keys(tag(conf, x, "Private-key-directory", conf::kDefaultPrivateKeyDirectory),
+  pki->private_key = load_private_key(ops, key_path, "Private-key", true);
+  load_id_private_keys(ops, tag(conf, x, "Private-key-directory", conf::kDefaultPrivateKeyDirectory),
                        key_path, *pki);
 
   // isakmpd(8): "a copy of the public key, suitable for transfer to other hosts, is extracted to
   // /etc/isakmpd/local.pub": the file next to the private/ directory. It is not needed to run;
   // a copy that does not belong to local.key would make the peers fail, so say so.
   fs::path pub = fs::path(key_path).parent_path().parent_path() / "local.pub";
-  std::error_code ec;
-  if (pki->private_key && fs::is_regular_file(pub, ec)) {
-    auto data = read_public(pub);
+  if (pki->private_key && pki_has_local_pub(ops, pub)) {
+    auto data = read_public(ops, pub);
     auto k = data ? crypto::rsa_public_key_from_pem(base::view(*data))
                   : base::Result<crypto::RsaPublicKey>(base::Error{});
     if (!k || !k->same_key(pki->private_key->public_key())) {
@@ -212,7 +210,7 @@ std::shared_ptr<engine::PkiStore> load_pki(const conf::ConfDb& conf) {
                    pub.string(), key_path, key_path, pub.string());
     }
   }
-  load_pubkeys(tag(conf, "General", "Pubkey-directory", conf::kDefaultPubkeyDirectory), *pki);
+  load_pubkeys(ops, tag(conf, "General", "Pubkey-directory", conf::kDefaultPubkeyDirectory), *pki);
   IKE_LOG_DEBUG(Misc, 10,
                 "PKI: {} CA(s), {} certificate(s), {} CRL(s), {} public key(s), private key {}, "
                 "{} ID private key(s)",

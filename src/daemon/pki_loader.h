@@ -13,16 +13,19 @@
 //   [General]:Pubkey-directory         {ipv4,ipv6,fqdn,ufqdn}/<id> PEM public keys (PUBLIC KEY
 //                                      or RSA PUBLIC KEY); IPv6 names are canonicalised ("::")
 // A file that fails to load is logged (which file, why) and skipped, like isakmpd; a missing
-// directory or key is not an error (PSK-only setups have none). Files are read with a size cap.
+// directory or key is not an error (PSK-only setups have none). Files are read with a size cap,
+// through PrivOps (the privileged monitor with privilege separation); symlinks are not followed.
 #pragma once
 
 #include <memory>
 
 #include "conf/conf_db.h"
+#include "daemon/priv_ops.h"
 #include "engine/pki_store.h"
 
 namespace ike::daemon {
 
-std::shared_ptr<engine::PkiStore> load_pki(const conf::ConfDb& conf);
+std::shared_ptr<engine::PkiStore> load_pki(const conf::ConfDb& conf, PrivOps& ops);
+std::shared_ptr<engine::PkiStore> load_pki(const conf::ConfDb& conf);  // DirectPrivOps
 
 }  // namespace ike::daemon

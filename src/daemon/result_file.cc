@@ -32,7 +32,21 @@ base::Status write_all(int fd, std::string_view data, const std::string& path) {
 
 }  // namespace
 
+namespace {
+FileWriter& writer_hook() {
+  static FileWriter hook;
+  return hook;
+}
+}  // namespace
+
+void set_file_writer(FileWriter writer) { writer_hook() = std::move(writer); }
+
 base::Status write_file_atomic(const std::string& path, std::string_view content) {
+  if (const auto& hook = writer_hook()) return hook(path, content);
+  return write_file_locally(path, content);
+}
+
+base::Status write_file_locally(const std::string& path, std::string_view content) {
   if (path.empty()) {
     return make_error(ErrorCode::Io, NotifyType::None, "write: empty file name");
   }

@@ -5,6 +5,7 @@
 // umask (isakmpd writes the report under umask 077).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -13,5 +14,12 @@
 namespace ike::daemon {
 
 [[nodiscard]] base::Status write_file_atomic(const std::string& path, std::string_view content);
+// The atomic write itself, always in this process.
+[[nodiscard]] base::Status write_file_locally(const std::string& path, std::string_view content);
+
+// Privilege separation: the chrooted child cannot write these files itself, so
+// write_file_atomic() is routed to the monitor (PrivOps::write_file) once this hook is set.
+using FileWriter = std::function<base::Status(const std::string&, std::string_view)>;
+void set_file_writer(FileWriter writer);
 
 }  // namespace ike::daemon

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
+#include <signal.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -150,6 +151,43 @@ uint64_t PeriodicTimer::consume() const noexcept {
   uint64_t n = 0;
   if (::read(m_fd, &n, sizeof n) != static_cast<ssize_t>(sizeof n)) return 0;
   return n;
+}
+
+MonitorSdNotify::MonitorSdNotify(SdNotifier notifier, pid_t child)
+    : m_notifier(std::move(notifier)), m_child(child) {}
+
+MonitorSdNotify::~MonitorSdNotify() { stop_watchdog(); }
+
+void MonitorSdNotify::ready(uint16_t listen_port) {
+  if (!m_notifier.enabled()) return;
+  if (auto st = m_notifier.notify(fmt::format("READY=1\nMAINPID={}\nSTATUS=listening on port {}",
+                                              ::getpid(), listen_port));
+      !st) {
+    IKE_LOG_WARN("{}", st.error().detail);
+  }
+  auto interval = m_notifier.watchdog_interval();
+  if (!interval || m_watchdog.joinable()) return;
+  m_watchdog = std::thread([this, period = *interval] {
+    std::unique_lock lock(m_mutex);
+    while (!m_wake.wait_for(lock, period, [this] { return m_stop; })) {
+      if (::kill(m_child, 0) != 0) return;  // the engine is gone: let systemd notice
+      if (auto st = m_notifier.notify("WATCHDOG=1"); !st) IKE_LOG_WARN("{}", st.error().detail);
+    }
+  });
+}
+
+void MonitorSdNotify::stopping() {
+  stop_watchdog();
+  if (auto st = m_notifier.notify("STOPPING=1"); !st) IKE_LOG_WARN("{}", st.error().detail);
+}
+
+void MonitorSdNotify::stop_watchdog() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_stop = true;
+  }
+  m_wake.notify_all();
+  if (m_watchdog.joinable()) m_watchdog.join();
 }
 
 }  // namespace ike::daemon

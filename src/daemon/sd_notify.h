@@ -9,6 +9,10 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <sys/types.h>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -61,6 +65,29 @@ class PeriodicTimer {
  private:
   PeriodicTimer() = default;
   int m_fd = -1;
+};
+
+// Under privilege separation the monitor speaks to systemd for the jailed child: READY=1 (with
+// MAINPID = the monitor, which systemd tracks) once the child reports it started, WATCHDOG=1
+// from a thread at the notifier's interval while the child is alive (kill(child, 0)), and
+// STOPPING=1 when the monitor's loop ends. A disabled notifier makes every call a no-op.
+class MonitorSdNotify {
+ public:
+  MonitorSdNotify(SdNotifier notifier, pid_t child);
+  ~MonitorSdNotify();
+  MonitorSdNotify(const MonitorSdNotify&) = delete;
+  MonitorSdNotify& operator=(const MonitorSdNotify&) = delete;
+  void ready(uint16_t listen_port);
+  void stopping();
+
+ private:
+  void stop_watchdog();
+  SdNotifier m_notifier;
+  pid_t m_child;
+  std::mutex m_mutex;
+  std::condition_variable m_wake;
+  bool m_stop = false;
+  std::thread m_watchdog;
 };
 
 }  // namespace ike::daemon

@@ -67,11 +67,33 @@ std::optional<SockAddr> from_sockaddr(const sockaddr_storage& ss) {
 }
 
 // On failure `*err` holds the errno of the failing call.
-base::Result<UdpTransport::Socket> open_socket(const SockAddr& bind_addr, int* err) {
+base::Result<UdpTransport::Socket> open_socket(const SocketBinder& bind,
+                                               const SockAddr& bind_addr, bool udp_encap,
+                                               int* err) {
+  IKE_TRY(int fd, bind ? bind(bind_addr, udp_encap, err)
+                       : open_udp_socket(bind_addr, udp_encap, err));
+  SockAddr bound = bind_addr;
+  if (bound.port == 0) {  // ephemeral (tests): learn the port the kernel chose
+    sockaddr_storage got{};
+    socklen_t got_len = sizeof got;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&got), &got_len) == 0) {
+      if (auto a = from_sockaddr(got)) bound.port = a->port;
+    }
+  }
+  IKE_LOG_DEBUG(Transport, 10, "UDP: listening on {} (fd {})", bound.to_string(), fd);
+  return UdpTransport::Socket{fd, bound};
+}
+
+}  // namespace
+
+base::Result<int> open_udp_socket(const SockAddr& bind_addr, bool udp_encap, int* err) {
+  *err = 0;
   bool v4 = bind_addr.address.is_v4();
   int fd = ::socket(v4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  *err = errno;
-  if (fd < 0) return sys_error("socket", bind_addr);
+  if (fd < 0) {
+    *err = errno;
+    return sys_error("socket", bind_addr);
+  }
   int on = 1;
   bool ok = v4 ? ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on) == 0
                : (::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) == 0 &&
@@ -90,19 +112,19 @@ base::Result<UdpTransport::Socket> open_socket(const SockAddr& bind_addr, int* e
     ::close(fd);
     return e;
   }
-  SockAddr bound = bind_addr;
-  if (bound.port == 0) {  // ephemeral (tests): learn the port the kernel chose
-    sockaddr_storage got{};
-    socklen_t got_len = sizeof got;
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&got), &got_len) == 0) {
-      if (auto a = from_sockaddr(got)) bound.port = a->port;
+  if (udp_encap) {
+    // The kernel takes ESP-in-UDP off this socket (RFC 3948); with -n (null backend) ESP is not
+    // ours and is dropped in receive().
+    int encap = UDP_ENCAP_ESPINUDP;
+    if (::setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &encap, sizeof encap) != 0) {
+      *err = errno;
+      auto e = sys_error("setsockopt(UDP_ENCAP)", bind_addr);
+      ::close(fd);
+      return e;
     }
   }
-  IKE_LOG_DEBUG(Transport, 10, "UDP: listening on {} (fd {})", bound.to_string(), fd);
-  return UdpTransport::Socket{fd, bound};
+  return fd;
 }
-
-}  // namespace
 
 base::Result<std::vector<IpAddress>> resolve_listen_on(const TransportConfig& cfg) {
   std::vector<IpAddress> out;
@@ -151,7 +173,8 @@ base::Result<std::vector<IpAddress>> resolve_listen_on(const TransportConfig& cf
 }
 
 base::Result<UdpTransport> UdpTransport::open(const TransportConfig& cfg,
-                                              const std::optional<NatTConfig>& natt) {
+                                              const std::optional<NatTConfig>& natt,
+                                              const SocketBinder& bind) {
   UdpTransport t;
   std::vector<SockAddr> binds;
   if (cfg.listen_on.empty()) {
@@ -172,7 +195,7 @@ base::Result<UdpTransport> UdpTransport::open(const TransportConfig& cfg,
   }
   for (const auto& [b, nat_t] : all) {
     int err = 0;
-    auto s = open_socket(b, &err);
+    auto s = open_socket(bind, b, nat_t && natt->kernel_udp_encap, &err);
     if (!s) {
       // The IPv6 wildcard on a host without IPv6 is not fatal when IPv4 works.
       bool optional_v6 = cfg.listen_on.empty() && !b.address.is_v4() && cfg.inet4 &&
@@ -184,16 +207,6 @@ base::Result<UdpTransport> UdpTransport::open(const TransportConfig& cfg,
       return std::move(s).error();
     }
     s->nat_t = nat_t;
-    if (nat_t && natt->kernel_udp_encap) {
-      // TODO(#5): the XFRM backend needs this so the kernel takes ESP-in-UDP off the socket
-      // (RFC 3948); with -n (null backend) ESP is not ours and is dropped in receive().
-      int encap = UDP_ENCAP_ESPINUDP;
-      if (::setsockopt(s->fd, IPPROTO_UDP, UDP_ENCAP, &encap, sizeof encap) != 0) {
-        auto e = sys_error("setsockopt(UDP_ENCAP)", b);
-        ::close(s->fd);
-        return e;
-      }
-    }
     t.m_sockets.push_back(*s);
   }
   return t;

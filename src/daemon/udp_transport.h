@@ -37,6 +37,10 @@ struct TransportConfig {
   std::vector<std::string> listen_on;
 };
 
+// How a bound socket is obtained (privilege separation: the monitor binds, priv_ops.h);
+// empty: open_udp_socket() in process.
+using SocketBinder = std::function<base::Result<int>(const base::SockAddr&, bool udp_encap, int* err)>;
+
 // The NAT-T sockets opened next to the IKE ones (RFC 3947 §4).
 struct NatTConfig {
   uint16_t port = 4500;           // -N; 0: ephemeral (tests)
@@ -54,7 +58,8 @@ class UdpTransport {
 
   // `nat_t`: also open a NAT-T socket per address (nullopt with -T).
   [[nodiscard]] static base::Result<UdpTransport> open(
-      const TransportConfig& cfg, const std::optional<NatTConfig>& nat_t = std::nullopt);
+      const TransportConfig& cfg, const std::optional<NatTConfig>& nat_t = std::nullopt,
+      const SocketBinder& bind = {});
   UdpTransport(UdpTransport&& other) noexcept;
   UdpTransport& operator=(UdpTransport&& other) noexcept;
   UdpTransport(const UdpTransport&) = delete;
@@ -80,6 +85,11 @@ class UdpTransport {
                            bool peer_is_loopback) const;
   std::vector<Socket> m_sockets;
 };
+
+// A non-blocking UDP socket bound to `addr` with IP_PKTINFO / IPV6_RECVPKTINFO (+ IPV6_V6ONLY)
+// and, when `udp_encap`, UDP_ENCAP_ESPINUDP. `*err` gets the errno of a failing call.
+[[nodiscard]] base::Result<int> open_udp_socket(const base::SockAddr& addr, bool udp_encap,
+                                                int* err);
 
 // Expands Listen-on entries: IP literals as they are, interface names to their addresses
 // (getifaddrs). Families disabled in `cfg` are skipped. Errors name the entry.

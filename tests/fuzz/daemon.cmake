@@ -9,3 +9,8 @@ if(TARGET ike_daemon_lib)
   ike_fuzz_target(fuzz_ui_exec SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_ui_exec.cc
                   LIBS ike_daemon_lib ike_conf)
 endif()
+
+# Fuzz target of the privilege-separation protocol decoder (monitor_protocol.h): every message
+# from the other process is hostile; anything malformed must be refused, never crash.
+ike_fuzz_target(fuzz_monitor_protocol SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_monitor_protocol.cc
+                LIBS ike_monitor_protocol)

@@ -1,0 +1,202 @@
+// MonitorClient and MonitorBackend (monitor_client.h).
+#include "daemon/monitor_client.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "base/log.h"
+
+namespace ike::daemon {
+
+using base::ErrorCode;
+using base::NotifyType;
+using base::make_error;
+using namespace privsep;
+
+MonitorClient::MonitorClient(int request_sock, int event_sock, FatalHandler on_fatal)
+    : m_sock(request_sock), m_event_sock(event_sock), m_on_fatal(std::move(on_fatal)) {
+  if (!m_on_fatal) {
+    m_on_fatal = [](const std::string& why) {
+      IKE_LOG_ERROR("privsep: {}; exiting", why);
+      ::_exit(2);
+    };
+  }
+}
+
+MonitorClient::~MonitorClient() {
+  if (m_sock >= 0) ::close(m_sock);
+  if (m_event_sock >= 0) ::close(m_event_sock);
+}
+
+base::Error MonitorClient::fatal(const std::string& why) {
+  m_on_fatal(why);
+  return make_error(ErrorCode::Internal, NotifyType::None, "privsep: {}", why);
+}
+
+base::Result<Reply> MonitorClient::call(const Request& req, int* fd_out, int* err) {
+  if (fd_out != nullptr) *fd_out = -1;
+  if (err != nullptr) *err = 0;
+  auto msg = encode_request(req);
+  if (!msg) return std::move(msg).error();  // over a cap: refused locally, not fatal
+  if (auto st = send_message(m_sock, *msg); !st) return fatal(st.error().detail);
+  base::Bytes in;
+  int fd = -1;
+  if (auto st = receive_message(m_sock, in, &fd); !st) return fatal(st.error().detail);
+  auto rep = decode_reply(base::view(in));
+  if (!rep) {
+    if (fd >= 0) ::close(fd);
+    return fatal(rep.error().detail);
+  }
+  bool is_fd = std::holds_alternative<FdReply>(*rep);
+  if (is_fd != (fd >= 0)) {
+    if (fd >= 0) ::close(fd);
+    return fatal(is_fd ? "Fd reply without a descriptor" : "descriptor on a non-Fd reply");
+  }
+  if (auto* e = std::get_if<ErrorReply>(&*rep)) {
+    if (err != nullptr) *err = e->sys_errno;
+    return base::Error{e->code, NotifyType::None, e->detail};
+  }
+  if (is_fd) {
+    if (fd_out == nullptr) {
+      ::close(fd);
+      return fatal("unexpected descriptor");
+    }
+    *fd_out = fd;
+  }
+  return rep;
+}
+
+base::Result<int> MonitorClient::call_for_fd(const Request& req, int* err) {
+  int fd = -1;
+  IKE_TRY(auto rep, call(req, &fd, err));
+  if (fd < 0) return fatal(fmt::format("expected a descriptor, got reply type {}", rep.index()));
+  return fd;
+}
+
+base::Result<base::SecureBytes> MonitorClient::read_file(const std::string& path, FileKind kind,
+                                                         std::size_t max_size) {
+  IKE_TRY(int fd, call_for_fd(ReadFileReq{kind, path}));
+  return read_fd(fd, path, max_size);
+}
+
+base::Result<std::vector<std::string>> MonitorClient::list_dir(const std::string& dir) {
+  IKE_TRY(auto rep, call(ListDirReq{dir}));
+  auto* names = std::get_if<NamesReply>(&rep);
+  if (names == nullptr) return fatal("ListDir: reply is not Names");
+  for (const auto& n : names->names) {
+    if (n.empty() || n == "." || n == ".." || n.find('/') != std::string::npos ||
+        n.find('\0') != std::string::npos) {
+      return fatal("ListDir: bad name in the reply");
+    }
+  }
+  return std::move(names->names);
+}
+
+base::Status MonitorClient::write_file(const std::string& path, std::string_view content) {
+  IKE_TRY(auto rep, call(WriteFileReq{path, std::string(content)}));
+  if (!std::holds_alternative<OkReply>(rep)) return fatal("WriteFile: reply is not Ok");
+  return base::ok();
+}
+
+base::Result<int> MonitorClient::open_append(const std::string& path) {
+  return call_for_fd(OpenAppendReq{path});
+}
+
+base::Result<int> MonitorClient::bind_udp(const base::SockAddr& addr, bool udp_encap, int* err) {
+  return call_for_fd(BindUdpReq{addr, udp_encap}, err);
+}
+
+base::Result<FifoChannel> MonitorClient::open_fifo(const std::string& path) {
+  if (path == "-") return FifoChannel::open(path);  // standard input: nothing to create
+  IKE_TRY(int fd, call_for_fd(OpenFifoReq{path}));
+  return FifoChannel::adopt(fd, path);
+}
+
+base::Result<PidFile> MonitorClient::create_pid_file(const std::string& path) {
+  (void)path;  // the monitor knows it from the command line
+  IKE_TRY(auto rep, call(StartedReq{}));
+  if (!std::holds_alternative<OkReply>(rep)) return fatal("Started: reply is not Ok");
+  return PidFile{};
+}
+
+// ------------------------------------------------------------------------------ MonitorBackend
+
+namespace {
+
+base::Status expect_ok(MonitorClient& c, const Request& req, const char* what) {
+  IKE_TRY(auto rep, c.call(req));
+  if (!std::holds_alternative<OkReply>(rep)) {
+    return make_error(ErrorCode::Internal, NotifyType::None, "privsep {}: reply is not Ok", what);
+  }
+  return base::ok();
+}
+
+}  // namespace
+
+base::Result<base::Spi> MonitorBackend::get_spi(base::IpsecProtocol proto,
+                                                const base::IpAddress& src,
+                                                const base::IpAddress& dst) {
+  IKE_TRY(auto rep, m_client.call(GetSpiReq{proto, src, dst}));
+  auto* spi = std::get_if<SpiReply>(&rep);
+  if (spi == nullptr) {
+    return make_error(ErrorCode::Internal, NotifyType::None, "privsep GetSpi: reply is not Spi");
+  }
+  return spi->spi;
+}
+
+base::Status MonitorBackend::add_sa(const base::SaInstall& sa) {
+  return expect_ok(m_client, AddSaReq{sa}, "AddSa");
+}
+
+base::Status MonitorBackend::delete_sa(const base::SaRef& ref, const base::IpAddress& src) {
+  return expect_ok(m_client, DeleteSaReq{ref, src}, "DeleteSa");
+}
+
+base::Status MonitorBackend::add_flow(const base::FlowInstall& flow) {
+  return expect_ok(m_client, AddFlowReq{flow}, "AddFlow");
+}
+
+base::Status MonitorBackend::delete_flow(const base::FlowInstall& flow) {
+  return expect_ok(m_client, DeleteFlowReq{flow}, "DeleteFlow");
+}
+
+base::Status MonitorBackend::flush() { return expect_ok(m_client, FlushReq{}, "Flush"); }
+
+base::Result<base::KernelState> MonitorBackend::read_state() {
+  IKE_TRY(auto rep, m_client.call(ReadStateReq{}));
+  auto* st = std::get_if<StateReply>(&rep);
+  if (st == nullptr) {
+    return make_error(ErrorCode::Internal, NotifyType::None,
+                      "privsep ReadState: reply is not State");
+  }
+  return std::move(st->state);
+}
+
+int MonitorBackend::event_fd() const { return m_client.event_sock(); }
+
+base::Result<std::vector<base::KernelEvent>> MonitorBackend::read_events() {
+  std::vector<base::KernelEvent> out;
+  for (int i = 0; i < 64; ++i) {  // bounded batch
+    base::Bytes in;
+    int fd = -1;
+    // Non-blocking peek: stop when nothing is pending.
+    char probe;
+    if (::recv(m_client.event_sock(), &probe, 1, MSG_PEEK | MSG_DONTWAIT) < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+    }
+    IKE_TRY_VOID(privsep::receive_message(m_client.event_sock(), in, &fd));
+    if (fd >= 0) {
+      ::close(fd);
+      return make_error(ErrorCode::BadValue, NotifyType::None,
+                        "privsep: descriptor on a kernel event");
+    }
+    IKE_TRY(auto ev, decode_event(base::view(in)));
+    out.push_back(std::move(ev.event));
+  }
+  return out;
+}
+
+}  // namespace ike::daemon

@@ -1,0 +1,126 @@
+// The privilege-separation protocol between the unprivileged engine child and the privileged
+// monitor (isakmpd(8): "The privileged process communicates with the child, reads configuration
+// files and PKI information and binds to privileged ports on its behalf"). One message per
+// SOCK_SEQPACKET datagram:
+//
+//    0               2               4                               8
+//   +---------------+---------------+-------------------------------+----------------
+//   | type (u16)    | reserved = 0  | body length (u32)             | body ...
+//   +---------------+---------------+-------------------------------+----------------
+//
+// The body length must equal the datagram size minus 8 and the whole message is at most
+// kMaxMessage bytes. Every field is length-checked against the body and capped (paths,
+// strings, keys, counts); trailing bytes, unknown types, reserved bits, out-of-range enum
+// values are all errors, and both sides treat any decoding error as fatal (the monitor kills
+// the child). File descriptors (opened files, bound sockets, the FIFO) travel as SCM_RIGHTS
+// ancillary data with an Fd reply; an fd on any other message is a protocol error. Owns the
+// message types, their encoding/decoding and the framed send/receive on a socket.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "base/address.h"
+#include "base/bytes.h"
+#include "base/ipsec_types.h"
+#include "base/result.h"
+
+namespace ike::daemon::privsep {
+
+inline constexpr std::size_t kHeaderSize = 8;
+inline constexpr std::size_t kMaxMessage = std::size_t{1} << 20;  // 1 MiB, whole message
+inline constexpr std::size_t kMaxPath = 4096;                      // PATH_MAX
+inline constexpr std::size_t kMaxDetail = 4096;                    // error detail text
+inline constexpr std::size_t kMaxName = 255;                       // NAME_MAX (dir entries)
+inline constexpr std::size_t kMaxNames = 1024;                     // entries per directory
+inline constexpr std::size_t kMaxKey = 512;                        // key bytes per SA key
+inline constexpr std::size_t kMaxSaName = 1024;                    // connection name
+inline constexpr std::size_t kMaxStateEntries = 4096;              // SAs / flows in a state
+
+enum class MsgType : uint16_t {
+  // Requests, child -> monitor.
+  ReadFile = 1,     // FileKind, path -> Fd (opened read-only, checked) | Error
+  ListDir = 2,      // path -> Names (regular files, sorted) | Error
+  WriteFile = 3,    // path, content -> Ok (written atomically, 0600) | Error
+  OpenAppend = 4,   // path -> Fd (O_APPEND, 0600; key log, packet capture) | Error
+  BindUdp = 5,      // SockAddr, udp_encap -> Fd (bound UDP socket) | Error
+  OpenFifo = 6,     // path -> Fd (the FIFO, created 0600) | Error
+  Started = 7,      // the engine is running: the monitor writes the pid file -> Ok | Error
+  KernelGetSpi = 16,
+  KernelAddSa = 17,
+  KernelDeleteSa = 18,
+  KernelAddFlow = 19,
+  KernelDeleteFlow = 20,
+  KernelFlush = 21,
+  KernelReadState = 22,
+  // Replies, monitor -> child.
+  Ok = 64,
+  Error = 65,   // ErrorCode, errno, detail
+  Fd = 66,      // exactly one SCM_RIGHTS descriptor
+  Names = 67,
+  Spi = 68,
+  State = 69,
+  // Unsolicited, monitor -> child on the event socket.
+  KernelEvent = 96,
+};
+
+enum class FileKind : uint8_t {
+  Config = 1,  // isakmpd.conf: a secret (owner root/daemon user, mode & 077 == 0)
+  Secret = 2,  // private keys: same check
+  Public = 3,  // certificates, CRLs, public keys: a regular file
+};
+
+struct ReadFileReq { FileKind kind = FileKind::Public; std::string path; };
+struct ListDirReq { std::string path; };
+struct WriteFileReq { std::string path; std::string content; };
+struct OpenAppendReq { std::string path; };
+struct BindUdpReq { base::SockAddr addr; bool udp_encap = false; };
+struct OpenFifoReq { std::string path; };
+struct StartedReq {};
+struct GetSpiReq { base::IpsecProtocol protocol = base::IpsecProtocol::Esp; base::IpAddress src, dst; };
+struct AddSaReq { base::SaInstall sa; };
+struct DeleteSaReq { base::SaRef ref; base::IpAddress src; };
+struct AddFlowReq { base::FlowInstall flow; };
+struct DeleteFlowReq { base::FlowInstall flow; };
+struct FlushReq {};
+struct ReadStateReq {};
+
+using Request = std::variant<ReadFileReq, ListDirReq, WriteFileReq, OpenAppendReq, BindUdpReq,
+                             OpenFifoReq, StartedReq, GetSpiReq, AddSaReq, DeleteSaReq,
+                             AddFlowReq, DeleteFlowReq, FlushReq, ReadStateReq>;
+
+struct OkReply {};
+struct ErrorReply { base::ErrorCode code = base::ErrorCode::Io; int32_t sys_errno = 0; std::string detail; };
+struct FdReply {};
+struct NamesReply { std::vector<std::string> names; };
+struct SpiReply { base::Spi spi; };
+struct StateReply { base::KernelState state; };
+
+using Reply = std::variant<OkReply, ErrorReply, FdReply, NamesReply, SpiReply, StateReply>;
+
+struct EventMsg { base::KernelEvent event; };
+
+// Encoding never fails for values within the caps; a value over a cap (a path longer than
+// kMaxPath, ...) is an error naming the field, so nothing oversized ever leaves a process.
+[[nodiscard]] base::Result<base::Bytes> encode_request(const Request& req);
+[[nodiscard]] base::Result<base::Bytes> encode_reply(const Reply& rep);
+[[nodiscard]] base::Result<base::Bytes> encode_event(const EventMsg& ev);
+
+// Decoding a whole datagram. Errors name the message type, the field and the offset.
+[[nodiscard]] base::Result<Request> decode_request(base::ByteView msg);
+[[nodiscard]] base::Result<Reply> decode_reply(base::ByteView msg);
+[[nodiscard]] base::Result<EventMsg> decode_event(base::ByteView msg);
+
+const char* msg_type_name(uint16_t type) noexcept;  // "ReadFile", ..., "unknown"
+
+// Framed I/O on a SOCK_SEQPACKET socket. send_message() passes `fd` (>= 0) as SCM_RIGHTS and
+// wipes `msg` afterwards (it may hold keys). receive_message() blocks for one datagram; a
+// datagram larger than kMaxMessage, truncated ancillary data or more than one descriptor is an
+// error; `*fd_out` receives the passed descriptor or -1. End of stream: NotFound "closed".
+[[nodiscard]] base::Status send_message(int sock, base::Bytes& msg, int fd = -1);
+[[nodiscard]] base::Status receive_message(int sock, base::Bytes& msg, int* fd_out);
+
+}  // namespace ike::daemon::privsep
