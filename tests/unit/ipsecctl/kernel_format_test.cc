@@ -124,5 +124,25 @@ TEST(KernelFormat, EncNames) {
   EXPECT_EQ(sa_enc_name(13, 128), "aesctr");
 }
 
+// ipsecctl -m: one line per kernel event.
+TEST(KernelFormat, MonitorEventLines) {
+  base::KernelEvent acq;
+  acq.kind = base::KernelEvent::Kind::Acquire;
+  acq.src_ts = {ip("10.1.0.0"), 24, 17, 0};
+  acq.dst_ts = {ip("10.2.0.0"), 24, 17, 53};
+  acq.local = ip("192.0.2.1");
+  acq.peer = ip("192.0.2.2");
+  EXPECT_EQ(format_event(acq), "acquire esp proto udp from 10.1.0.0/24 to 10.2.0.0/24 port domain "
+                               "local 192.0.2.1 peer 192.0.2.2\n");
+  base::KernelEvent exp;
+  exp.kind = base::KernelEvent::Kind::SoftExpire;
+  exp.ref = {base::IpsecProtocol::Ah, ip("192.0.2.1"), base::Spi{0x1000abcd}};
+  exp.src = ip("192.0.2.2");
+  EXPECT_EQ(format_event(exp), "expire soft ah from 192.0.2.2 to 192.0.2.1 spi 0x1000abcd\n");
+  exp.kind = base::KernelEvent::Kind::HardExpire;
+  exp.ref.protocol = base::IpsecProtocol::Esp;
+  EXPECT_EQ(format_event(exp), "expire hard esp from 192.0.2.2 to 192.0.2.1 spi 0x1000abcd\n");
+}
+
 }  // namespace
 }  // namespace ike::ipsecctl
