@@ -229,7 +229,7 @@ int run(const std::vector<std::string>& args, Environment& env) {
       err << "ipsecctl: " << state.error().detail << '\n';
       return 1;
     }
-    ShowOptions so{o.show_keys, o.verbose > 0};
+    ShowOptions so{o.show_keys, o.verbose > 0, o.collapse};
     switch (o.show) {
       case Show::Flow: out << format_flows(*state, so); break;
       case Show::Sa: out << format_sas(*state, so); break;

@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "kernel/algorithm_names.h"
 #include "printer.h"
@@ -77,18 +78,81 @@ std::string format_event(const base::KernelEvent& ev) {
                      ev.ref.dst.to_string(), ev.ref.spi.value);
 }
 
+namespace {
+
+// One `-s flow` line in parts, so -c can merge lines that differ in one address only.
+struct FlowLine {
+  std::string head;  // "flow esp out[ proto P]"
+  std::vector<std::string> src;
+  std::string src_port;
+  std::vector<std::string> dst;
+  std::string dst_port;
+  std::string tail;  // "[ local L][ peer P] type T"
+};
+
+FlowLine flow_line(const base::FlowInstall& f) {
+  FlowLine l;
+  l.head = fmt::format("flow {} {}", base::ipsec_protocol_name(f.protocol),
+                       f.direction == base::Direction::In ? "in" : "out");
+  const uint8_t proto = f.src_ts.ip_protocol != 0 ? f.src_ts.ip_protocol : f.dst_ts.ip_protocol;
+  if (proto != 0) l.head += format_proto(proto);
+  l.src = {ts_text(f.src_ts)};
+  if (f.src_ts.port != 0) l.src_port = format_port(f.src_ts.port, proto);
+  l.dst = {ts_text(f.dst_ts)};
+  if (f.dst_ts.port != 0) l.dst_port = format_port(f.dst_ts.port, proto);
+  if (!f.local.is_unspecified()) l.tail += " local " + f.local.to_string();
+  if (!f.peer.is_unspecified()) l.tail += " peer " + f.peer.to_string();
+  l.tail += fmt::format(" type {}", base::flow_type_name(f.type));
+  return l;
+}
+
+// ipsec.conf(5) address list: "a" or "{ a, b }".
+std::string address_list(const std::vector<std::string>& v) {
+  if (v.size() == 1) return v.front();
+  std::string s = "{ ";
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i == 0 ? "" : ", ") + v[i];
+  return s + " }";
+}
+
+// Merges lines equal in everything but the `list` member, keeping first-seen order.
+template <class Key>
+std::vector<FlowLine> merge(const std::vector<FlowLine>& in, Key key,
+                            std::vector<std::string> FlowLine::*list) {
+  std::vector<FlowLine> out;
+  for (const FlowLine& l : in) {
+    auto it = std::find_if(out.begin(), out.end(),
+                           [&](const FlowLine& o) { return key(o) == key(l); });
+    if (it == out.end()) {
+      out.push_back(l);
+    } else {
+      auto& dst = (*it).*list;
+      dst.insert(dst.end(), (l.*list).begin(), (l.*list).end());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string format_flows(const base::KernelState& state, const ShowOptions& opts) {
-  (void)opts;
-  std::string out;
+  std::vector<FlowLine> lines;
   for (const auto& f : state.flows) {
-    if (f.direction == base::Direction::Fwd) continue;
-    std::string s = fmt::format("flow {} {}", base::ipsec_protocol_name(f.protocol),
-                                f.direction == base::Direction::In ? "in" : "out");
-    s += selector_text(f.src_ts, f.dst_ts);
-    if (!f.local.is_unspecified()) s += " local " + f.local.to_string();
-    if (!f.peer.is_unspecified()) s += " peer " + f.peer.to_string();
-    s += fmt::format(" type {}\n", base::flow_type_name(f.type));
-    out += s;
+    if (f.direction != base::Direction::Fwd) lines.push_back(flow_line(f));
+  }
+  if (opts.collapse) {
+    // -c: destinations first ("to { b1, b2 }"), then sources with the same destination list.
+    lines = merge(lines, [](const FlowLine& l) {
+      return l.head + '|' + l.src.front() + '|' + l.src_port + '|' + l.dst_port + '|' + l.tail;
+    }, &FlowLine::dst);
+    lines = merge(lines, [](const FlowLine& l) {
+      return l.head + '|' + l.src_port + '|' + address_list(l.dst) + '|' + l.dst_port + '|' +
+             l.tail;
+    }, &FlowLine::src);
+  }
+  std::string out;
+  for (const FlowLine& l : lines) {
+    out += fmt::format("{} from {}{} to {}{}{}\n", l.head, address_list(l.src), l.src_port,
+                       address_list(l.dst), l.dst_port, l.tail);
   }
   return out;
 }

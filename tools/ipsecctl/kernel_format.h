@@ -17,6 +17,7 @@ namespace ike::ipsecctl {
 struct ShowOptions {
   bool show_keys = false;  // -k
   bool verbose = false;    // -v
+  bool collapse = false;   // -c: flows differing in one address merged into "{ a, b }" lists
 };
 
 std::string format_flows(const base::KernelState& state, const ShowOptions& opts);
