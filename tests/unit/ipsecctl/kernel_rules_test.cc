@@ -253,5 +253,23 @@ TEST(KernelRules, RefusalsNameTheRule) {
   EXPECT_EQ(plan.flows.size(), 1u);  // the valid rule converted; the caller installs nothing
 }
 
+TEST(KernelRules, PeerAnyRefusedAndBundleWarned) {
+  auto plan = plan_kernel_rules(
+      parse("flow esp out from 10.1.0.0/24 to 10.2.0.0/24 peer any\n"
+            "esp from 192.0.2.1 to 192.0.2.2 spi 0x1000 enc aes auth hmac-sha1 authkey " +
+            hex(20, "aa") + " enckey " + hex(16, "bb") + " bundle \"b1\"\n"
+            "ah from 192.0.2.1 to 192.0.2.2 spi 0x1001 auth hmac-sha1 authkey " + hex(20, "cc") +
+            " bundle \"b1\"\n"));
+  ASSERT_EQ(plan.errors.size(), 1u);
+  EXPECT_EQ(plan.errors[0],
+            "rule 0: flow esp out from 10.1.0.0/24 to 10.2.0.0/24: no peer: an XFRM template "
+            "needs the remote tunnel endpoint (peer any is not supported)");
+  ASSERT_EQ(plan.warnings.size(), 1u);
+  EXPECT_EQ(plan.warnings[0],
+            "rule 3: bundle of esp to 192.0.2.2 spi 0x00001000 with ah to 192.0.2.2 spi "
+            "0x00001001: not installed (XFRM has no SA groups; the SAs are installed alone)");
+  EXPECT_EQ(plan.sas.size(), 2u);
+}
+
 }  // namespace
 }  // namespace ike::ipsecctl
