@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "kernel/algorithm_names.h"
+#include "kernel/xfrm_message.h"
 #include "kernel_format.h"
 #include "kernel_rules.h"
 #include "parser.h"
@@ -251,6 +252,35 @@ TEST(KernelRules, RefusalsNameTheRule) {
             0u)
       << plan.errors[1];
   EXPECT_EQ(plan.flows.size(), 1u);  // the valid rule converted; the caller installs nothing
+}
+
+// What the conversion produces is accepted by the XFRM message builders (algorithms known to
+// the kernel table, key sizes, endpoints of one family): NEWSA / NEWPOLICY bytes come out.
+TEST(KernelRules, EveryConvertedRuleBuildsAnXfrmMessage) {
+  auto plan = plan_kernel_rules(parse(
+      "esp from 192.0.2.1 to 192.0.2.2 spi 0x1000:0x1001 auth hmac-sha2-384 enc 3des "
+      "authkey " + hex(48, "01") + ":" + hex(48, "02") + " enckey " + hex(24, "03") + ":" +
+      hex(24, "04") + "\n"
+      "ah transport from 192.0.2.1 to 192.0.2.2 spi 0x2000 auth hmac-ripemd160 authkey " +
+      hex(20, "05") + "\n"
+      "ipcomp from 192.0.2.1 to 192.0.2.2 spi 0x3000\n"
+      "esp from 2001:db8::1 to 2001:db8::2 spi 0x4000 enc null auth hmac-sha2-256 authkey " +
+      hex(32, "06") + "\n"
+      "flow esp from 10.1.0.0/24 to 10.2.0.0/24 peer 192.0.2.2\n"
+      "flow ah out proto udp from 10.1.0.0/24 port 53 to 10.9.0.0/16 peer 192.0.2.2 type use\n"
+      "flow esp in from 10.3.0.0/16 to 10.1.0.0/24 type deny\n"));
+  ASSERT_TRUE(plan.errors.empty()) << plan.errors.front();
+  ASSERT_EQ(plan.sas.size(), 5u);
+  ASSERT_EQ(plan.flows.size(), 6u);  // out+in+fwd, out, in+fwd
+  uint32_t seq = 1;
+  for (const auto& s : plan.sas) {
+    auto msg = kernel::xfrm::build_add_sa(s.sa, seq++, false);
+    EXPECT_TRUE(msg) << "rule " << s.rule << ": " << msg.error().detail;
+  }
+  for (const auto& f : plan.flows) {
+    auto msg = kernel::xfrm::build_add_policy(f.flow, seq++, false);
+    EXPECT_TRUE(msg) << f.flow.to_string() << ": " << msg.error().detail;
+  }
 }
 
 TEST(KernelRules, PeerAnyRefusedAndBundleWarned) {
