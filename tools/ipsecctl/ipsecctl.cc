@@ -3,11 +3,13 @@
 
 #include <iterator>
 #include <map>
+#include <memory>
 #include <sstream>
 
 #include "fifo_writer.h"
 #include "ike_config.h"
 #include "kernel_format.h"
+#include "kernel_rules.h"
 #include "kernel_state_source.h"
 
 namespace ike::ipsecctl {
@@ -102,15 +104,42 @@ bool parse_args(const std::vector<std::string>& args, Opts& o, std::ostream& err
   return true;
 }
 
-// Sends the parsed rules: ike rules to isakmpd; manual flows and SAs need the kernel backend.
-int commit(const std::vector<Rule>& rules, const Opts& o, const Environment& env) {
-  std::vector<std::string> lines;
-  bool kernel_rules = false;
-  for (const Rule& r : rules) {
-    if (r.type != RuleType::Ike) {
-      kernel_rules = true;
-      continue;
+// The kernel backend, opened on first use (-F, -f with manual rules, -s, -m share it).
+class KernelAccess {
+ public:
+  explicit KernelAccess(const Environment& env) : m_env(env) {}
+  kernel::Backend* get() {
+    if (m_kernel) return m_kernel.get();
+    auto k = m_env.open_kernel ? m_env.open_kernel() : xfrm_kernel_opener()();
+    if (!k) {
+      *m_env.err << "ipsecctl: " << k.error().detail << '\n';
+      return nullptr;
     }
+    m_kernel = std::move(*k);
+    return m_kernel.get();
+  }
+
+ private:
+  const Environment& m_env;
+  std::unique_ptr<kernel::Backend> m_kernel;
+};
+
+// Sends the parsed rules: manual flows and SAs to the kernel, ike rules to isakmpd. Everything is
+// converted first; a rule the kernel cannot take (tcpmd5, ipip, ...) stops the whole load.
+int commit(const std::vector<Rule>& rules, const Opts& o, const Environment& env,
+           KernelAccess& access) {
+  KernelPlan plan = plan_kernel_rules(rules);
+  if (!o.quiet) {
+    for (const auto& w : plan.warnings) *env.err << "ipsecctl: " << w << '\n';
+  }
+  if (!plan.errors.empty()) {
+    for (const auto& e : plan.errors) *env.err << "ipsecctl: " << e << '\n';
+    *env.err << "ipsecctl: ipsec rules not loaded\n";
+    return 1;
+  }
+  std::vector<std::string> lines;
+  for (const Rule& r : rules) {
+    if (r.type != RuleType::Ike) continue;
     auto l = ike_config_lines(r, o.del ? IkeAction::Delete : IkeAction::Add, env.hostname);
     if (!l) {
       *env.err << "ipsecctl: " << l.error().detail << '\n';
@@ -118,17 +147,21 @@ int commit(const std::vector<Rule>& rules, const Opts& o, const Environment& env
     }
     lines.insert(lines.end(), l->begin(), l->end());
   }
-  if (kernel_rules) {
-    *env.err << "ipsecctl: flow, SA and tcpmd5 rules: the XFRM kernel backend is not linked "
-                "into this ipsecctl build\n";
-    return 1;
+  int status = 0;
+  if (!plan.empty()) {
+    kernel::Backend* k = access.get();
+    if (k == nullptr) return 1;
+    if (!apply_kernel_plan(*k, plan, o.del,
+                           [&](const std::string& m) { *env.err << "ipsecctl: " << m << '\n'; })) {
+      status = 1;
+    }
   }
-  if (lines.empty()) return 0;
+  if (lines.empty()) return status;
   if (auto s = write_fifo_lines(o.fifo, lines); !s) {
     *env.err << "ipsecctl: " << s.error().detail << '\n';
     return 1;
   }
-  return 0;
+  return status;
 }
 
 }  // namespace
@@ -143,8 +176,11 @@ int run(const std::vector<std::string>& args, Environment& env) {
     return 1;
   }
   int status = 0;
+  KernelAccess access(env);
   if (o.flush && !o.noaction) {
-    if (auto s = flush_kernel_state(); !s) {
+    kernel::Backend* k = access.get();
+    if (k == nullptr) return 1;
+    if (auto s = flush_kernel_state(*k); !s) {
       err << "ipsecctl: " << s.error().detail << '\n';
       status = 1;
     }
@@ -183,15 +219,17 @@ int run(const std::vector<std::string>& args, Environment& env) {
       err << "ipsecctl: Syntax error in config file: ipsec rules not loaded\n";
       return 1;
     }
-    if (!o.noaction && commit(parsed.rules, o, env) != 0) status = 1;
+    if (!o.noaction && commit(parsed.rules, o, env, access) != 0) status = 1;
   }
   if (o.show != Show::None) {
-    auto state = read_kernel_state();
+    kernel::Backend* k = access.get();
+    if (k == nullptr) return 1;
+    auto state = read_kernel_state(*k);
     if (!state) {
       err << "ipsecctl: " << state.error().detail << '\n';
       return 1;
     }
-    ShowOptions so{o.show_keys, o.verbose > 0};
+    ShowOptions so{o.show_keys, o.verbose > 0, o.collapse};
     switch (o.show) {
       case Show::Flow: out << format_flows(*state, so); break;
       case Show::Sa: out << format_sas(*state, so); break;
@@ -199,8 +237,10 @@ int run(const std::vector<std::string>& args, Environment& env) {
     }
   }
   if (o.monitor) {
-    auto s = monitor_kernel_events([&](const base::KernelEvent& ev) {
-      out << ev.to_string() << '\n';
+    kernel::Backend* k = access.get();
+    if (k == nullptr) return 1;
+    auto s = monitor_kernel_events(*k, [&](const base::KernelEvent& ev) {
+      out << format_event(ev);
       out.flush();
       return true;
     });

@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "kernel/algorithm_names.h"
 #include "printer.h"
@@ -43,23 +44,115 @@ std::string sa_enc_name(uint16_t id, uint16_t bits) {
   }
 }
 
+namespace {
+
+// "[ proto P] from SRC[ port S] to DST[ port D]": the selector part of flows and acquires.
+std::string selector_text(const base::TrafficSelector& src, const base::TrafficSelector& dst) {
+  const uint8_t proto = src.ip_protocol != 0 ? src.ip_protocol : dst.ip_protocol;
+  std::string s;
+  if (proto != 0) s += format_proto(proto);
+  s += " from " + ts_text(src);
+  if (src.port != 0) s += format_port(src.port, proto);
+  s += " to " + ts_text(dst);
+  if (dst.port != 0) s += format_port(dst.port, proto);
+  return s;
+}
+
+}  // namespace
+
+std::string format_event(const base::KernelEvent& ev) {
+  switch (ev.kind) {
+    case base::KernelEvent::Kind::Acquire: {
+      std::string s = fmt::format("acquire {}{}", base::ipsec_protocol_name(ev.protocol),
+                                  selector_text(ev.src_ts, ev.dst_ts));
+      if (!ev.local.is_unspecified()) s += " local " + ev.local.to_string();
+      if (!ev.peer.is_unspecified()) s += " peer " + ev.peer.to_string();
+      return s + '\n';
+    }
+    case base::KernelEvent::Kind::SoftExpire:
+    case base::KernelEvent::Kind::HardExpire: break;
+  }
+  return fmt::format("expire {} {} from {} to {} spi 0x{:08x}\n",
+                     ev.kind == base::KernelEvent::Kind::SoftExpire ? "soft" : "hard",
+                     base::ipsec_protocol_name(ev.ref.protocol), ev.src.to_string(),
+                     ev.ref.dst.to_string(), ev.ref.spi.value);
+}
+
+namespace {
+
+// One `-s flow` line in parts, so -c can merge lines that differ in one address only.
+struct FlowLine {
+  std::string head;  // "flow esp out[ proto P]"
+  std::vector<std::string> src;
+  std::string src_port;
+  std::vector<std::string> dst;
+  std::string dst_port;
+  std::string tail;  // "[ local L][ peer P] type T"
+};
+
+FlowLine flow_line(const base::FlowInstall& f) {
+  FlowLine l;
+  l.head = fmt::format("flow {} {}", base::ipsec_protocol_name(f.protocol),
+                       f.direction == base::Direction::In ? "in" : "out");
+  const uint8_t proto = f.src_ts.ip_protocol != 0 ? f.src_ts.ip_protocol : f.dst_ts.ip_protocol;
+  if (proto != 0) l.head += format_proto(proto);
+  l.src = {ts_text(f.src_ts)};
+  if (f.src_ts.port != 0) l.src_port = format_port(f.src_ts.port, proto);
+  l.dst = {ts_text(f.dst_ts)};
+  if (f.dst_ts.port != 0) l.dst_port = format_port(f.dst_ts.port, proto);
+  if (!f.local.is_unspecified()) l.tail += " local " + f.local.to_string();
+  if (!f.peer.is_unspecified()) l.tail += " peer " + f.peer.to_string();
+  l.tail += fmt::format(" type {}", base::flow_type_name(f.type));
+  return l;
+}
+
+// ipsec.conf(5) address list: "a" or "{ a, b }".
+std::string address_list(const std::vector<std::string>& v) {
+  if (v.size() == 1) return v.front();
+  std::string s = "{ ";
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i == 0 ? "" : ", ") + v[i];
+  return s + " }";
+}
+
+// Merges lines equal in everything but the `list` member, keeping first-seen order.
+template <class Key>
+std::vector<FlowLine> merge(const std::vector<FlowLine>& in, Key key,
+                            std::vector<std::string> FlowLine::*list) {
+  std::vector<FlowLine> out;
+  for (const FlowLine& l : in) {
+    auto it = std::find_if(out.begin(), out.end(),
+                           [&](const FlowLine& o) { return key(o) == key(l); });
+    if (it == out.end()) {
+      out.push_back(l);
+    } else {
+      auto& dst = (*it).*list;
+      dst.insert(dst.end(), (l.*list).begin(), (l.*list).end());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string format_flows(const base::KernelState& state, const ShowOptions& opts) {
-  (void)opts;
-  std::string out;
+  std::vector<FlowLine> lines;
   for (const auto& f : state.flows) {
-    if (f.direction == base::Direction::Fwd) continue;
-    std::string s = fmt::format("flow {} {}", base::ipsec_protocol_name(f.protocol),
-                                f.direction == base::Direction::In ? "in" : "out");
-    const uint8_t proto = f.src_ts.ip_protocol != 0 ? f.src_ts.ip_protocol : f.dst_ts.ip_protocol;
-    if (proto != 0) s += format_proto(proto);
-    s += " from " + ts_text(f.src_ts);
-    if (f.src_ts.port != 0) s += format_port(f.src_ts.port, proto);
-    s += " to " + ts_text(f.dst_ts);
-    if (f.dst_ts.port != 0) s += format_port(f.dst_ts.port, proto);
-    if (!f.local.is_unspecified()) s += " local " + f.local.to_string();
-    if (!f.peer.is_unspecified()) s += " peer " + f.peer.to_string();
-    s += fmt::format(" type {}\n", base::flow_type_name(f.type));
-    out += s;
+    if (f.direction != base::Direction::Fwd) lines.push_back(flow_line(f));
+  }
+  if (opts.collapse) {
+    // -c: destinations first ("to { b1, b2 }"), then sources with the same destination list.
+    lines = merge(lines, [](const FlowLine& l) {
+      return l.head + '|' + l.src.front() + '|' + l.src_port + '|' + l.dst_port + '|' + l.tail;
+    }, &FlowLine::dst);
+    lines = merge(lines, [](const FlowLine& l) {
+      return l.head + '|' + l.src_port + '|' + address_list(l.dst) + '|' + l.dst_port + '|' +
+             l.tail;
+    }, &FlowLine::src);
+  }
+  std::string out;
+  for (const FlowLine& l : lines) {
+    out += fmt::format("{} from {}{} to {}{}{}\n", l.head, address_list(l.src), l.src_port,
+                       address_list(l.dst), l.dst_port, l.tail);
   }
   return out;
 }
@@ -79,7 +172,8 @@ std::string format_sas(const base::KernelState& state, const ShowOptions& opts) 
       alg = " comp deflate";
     } else {
       if (sa.auth_algorithm != 0) alg += " auth " + kernel::ipsecctl_auth_name(sa.auth_algorithm);
-      if (proto == base::IpsecProtocol::Esp) {
+      // A larval SA (ALLOCSPI, not keyed yet) has no algorithm: OpenBSD prints none either.
+      if (proto == base::IpsecProtocol::Esp && sa.enc_transform_id != 0) {
         alg += " enc " + sa_enc_name(sa.enc_transform_id, sa.enc_key_bits);
       }
     }
@@ -91,7 +185,10 @@ std::string format_sas(const base::KernelState& state, const ShowOptions& opts) 
     s += '\n';
     if (opts.verbose) {
       s += fmt::format("\tsa: spi 0x{:08x}{}\n", sa.ref.spi.value, alg);
-      s += fmt::format("\t\tstate mature replay {} flags 0x{:x}{}\n", sa.replay_window,
+      const bool larval = proto != base::IpsecProtocol::Ipcomp && sa.enc_transform_id == 0 &&
+                          sa.auth_algorithm == 0 && sa.ah_transform_id == 0;
+      s += fmt::format("\t\tstate {} replay {} flags 0x{:x}{}\n", larval ? "larval" : "mature",
+                       sa.replay_window,
                        sa.mode == base::EncapMode::Tunnel ? 4 : 0,
                        sa.mode == base::EncapMode::Tunnel ? "<tunnel>" : "");
       s += fmt::format("\tlifetime_cur: alloc 0 bytes {} add {} first 0\n", info->cur_bytes,

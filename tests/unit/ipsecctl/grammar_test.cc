@@ -2,7 +2,7 @@
 // macros (-D wins, undefined macro eats the next line like OpenBSD), nested address lists,
 // messages with the right line numbers, byacc-style recovery, transform prefix matching,
 // aggressive/tag/transport/group none/lifetime units in ike rules, -vv, and the front end's
-// refusals (kernel backend not linked).
+// kernel rules through an injected kernel::NullBackend (flows, SAs, -d, -s, tcpmd5/ipip refused).
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "ike_config.h"
+#include "kernel/null_backend.h"
 #include "run_helper.h"
 
 namespace ike::ipsecctl::test {
@@ -263,13 +264,139 @@ TEST(Grammar, ParseOnlyIsSilentWithoutVerbose) {
   EXPECT_EQ(r.err, "");
 }
 
-TEST(FrontEnd, KernelRulesAndShowNeedTheBackend) {
-  auto r = run_ipsecctl({"-f", "-"}, "flow esp from 1.1.1.1 to 2.2.2.2\n");
+// A kernel::NullBackend shared across runs (each run opens "the kernel" anew, as the binary
+// does), so the tests see what ipsecctl installed, deleted and read back.
+class CountingRandom final : public base::Random {
+ public:
+  void fill(std::span<uint8_t> out) override {
+    for (auto& b : out) b = static_cast<uint8_t>(++m_n);
+  }
+
+ private:
+  unsigned m_n = 0x40;
+};
+
+class SharedKernel final : public kernel::Backend {
+ public:
+  explicit SharedKernel(kernel::NullBackend& k) : m_k(k) {}
+  std::string name() const override { return m_k.name(); }
+  base::Result<base::Spi> get_spi(base::IpsecProtocol p, const base::IpAddress& s,
+                                  const base::IpAddress& d) override {
+    return m_k.get_spi(p, s, d);
+  }
+  base::Status add_sa(const base::SaInstall& sa) override { return m_k.add_sa(sa); }
+  base::Status delete_sa(const base::SaRef& r, const base::IpAddress& s) override {
+    return m_k.delete_sa(r, s);
+  }
+  base::Status add_flow(const base::FlowInstall& f) override { return m_k.add_flow(f); }
+  base::Status delete_flow(const base::FlowInstall& f) override { return m_k.delete_flow(f); }
+  base::Status flush() override { return m_k.flush(); }
+  base::Result<base::KernelState> read_state() override { return m_k.read_state(); }
+
+ private:
+  kernel::NullBackend& m_k;
+};
+
+KernelOpener opener(kernel::NullBackend& k) {
+  return [&k]() -> base::Result<std::unique_ptr<kernel::Backend>> {
+    return std::unique_ptr<kernel::Backend>(std::make_unique<SharedKernel>(k));
+  };
+}
+
+TEST(FrontEnd, FlowRulesGoToTheKernelAndBack) {
+  CountingRandom rng;
+  kernel::NullBackend k(rng);
+  const std::string conf =
+      "flow esp from 10.1.0.0/24 to 10.2.0.0/24 local 192.0.2.1 peer 192.0.2.2\n";
+  auto r = run_ipsecctl({"-f", "-"}, conf, "h", opener(k));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  ASSERT_EQ(k.flows().size(), 3u);  // out, in, fwd
+  EXPECT_EQ(k.flows()[0].direction, base::Direction::Out);
+  EXPECT_EQ(k.flows()[1].direction, base::Direction::In);
+  EXPECT_EQ(k.flows()[2].direction, base::Direction::Fwd);
+  r = run_ipsecctl({"-s", "flow"}, "", "h", opener(k));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "flow esp out from 10.1.0.0/24 to 10.2.0.0/24 local 192.0.2.1 peer 192.0.2.2 type "
+            "require\n"
+            "flow esp in from 10.2.0.0/24 to 10.1.0.0/24 local 192.0.2.1 peer 192.0.2.2 type "
+            "require\n");
+  r = run_ipsecctl({"-d", "-f", "-"}, conf, "h", opener(k));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(k.flows().empty());
+  // -n never opens the kernel.
+  r = run_ipsecctl({"-n", "-f", "-"}, conf, "h", opener(k));
+  EXPECT_EQ(r.status, 0);
+  EXPECT_TRUE(k.flows().empty());
+}
+
+TEST(FrontEnd, ManualSaInstalledAndDeleted) {
+  CountingRandom rng;
+  kernel::NullBackend k(rng);
+  const std::string conf =
+      "esp transport from 192.0.2.1 to 192.0.2.2 spi 0x1000 auth hmac-sha2-256 enc aes-256 "
+      "authkey 0x" + std::string(64, 'a') + " enckey 0x" + std::string(64, 'b') + "\n";
+  auto r = run_ipsecctl({"-f", "-"}, conf, "h", opener(k));
+  EXPECT_EQ(r.status, 0) << r.err;
+  ASSERT_EQ(k.sas().size(), 1u);
+  EXPECT_EQ(k.sas()[0].ref.spi.value, 0x1000u);
+  EXPECT_EQ(k.sas()[0].enc_transform_id, 12);
+  EXPECT_EQ(k.sas()[0].enc_key_bits, 256);
+  r = run_ipsecctl({"-s", "sa"}, "", "h", opener(k));
+  EXPECT_EQ(r.out, "esp transport from 192.0.2.1 to 192.0.2.2 spi 0x00001000 auth "
+                   "hmac-sha2-256 enc aes-256\n");
+  r = run_ipsecctl({"-d", "-f", "-"}, conf, "h", opener(k));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(k.sas().empty());
+  // Deleting what is not there: the failure names the rule and the SA.
+  r = run_ipsecctl({"-d", "-f", "-"}, conf, "h", opener(k));
   EXPECT_EQ(r.status, 1);
-  EXPECT_TRUE(contains(r.err, "XFRM kernel backend is not linked")) << r.err;
-  r = run_ipsecctl({"-s", "sa"}, "");
+  EXPECT_TRUE(contains(r.err, "ipsecctl: failed to delete rule 0: ")) << r.err;
+}
+
+TEST(FrontEnd, Tcpmd5AndIpipAreRefusedBeforeAnythingIsInstalled) {
+  CountingRandom rng;
+  kernel::NullBackend k(rng);
+  auto r = run_ipsecctl({"-f", "-"},
+                        "flow esp out from 10.1.0.0/24 to 10.2.0.0/24 peer 192.0.2.2\n"
+                        "tcpmd5 from 192.0.2.1 to 192.0.2.2 spi 0x1234 authkey 0x" +
+                            std::string(32, 'c') + "\nipip from 192.0.2.1 to 192.0.2.2 spi 0x999\n",
+                        "h", opener(k));
   EXPECT_EQ(r.status, 1);
-  EXPECT_TRUE(contains(r.err, "reading the SPD/SAD: the XFRM kernel backend is not linked"));
+  EXPECT_EQ(r.err,
+            "ipsecctl: rule 1: tcpmd5 SA from 192.0.2.1 to 192.0.2.2 spi 0x00001234: tcpmd5 SAs "
+            "cannot be installed on Linux: there is no kernel SA database for TCP MD5 signatures "
+            "(RFC 2385); the key is the per-socket TCP_MD5SIG option, set by the program that "
+            "owns the TCP connection (e.g. bgpd)\n"
+            "ipsecctl: rule 2: ipip tunnel SA from 192.0.2.1 to 192.0.2.2 spi 0x00000999: "
+            "ipip SAs and flows have no XFRM counterpart in this ipsecctl (use an esp or ah SA "
+            "in tunnel mode)\n"
+            "ipsecctl: ipsec rules not loaded\n");
+  EXPECT_TRUE(k.flows().empty());
+  EXPECT_TRUE(k.sas().empty());
+  // -n -v still prints them as OpenBSD does.
+  r = run_ipsecctl({"-nv", "-f", "-"}, "tcpmd5 from 192.0.2.1 to 192.0.2.2 spi 0x1234 authkey 0x" +
+                                           std::string(32, 'c') + "\n", "h", opener(k));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "tcpmd5 from 192.0.2.1 to 192.0.2.2 spi 0x00001234")) << r.out;
+}
+
+TEST(FrontEnd, KernelErrorsAndUsage) {
+  KernelOpener failing = []() -> base::Result<std::unique_ptr<kernel::Backend>> {
+    return base::make_error(base::ErrorCode::Io, base::NotifyType::None,
+                            "xfrm: bind NETLINK_XFRM: Operation not permitted");
+  };
+  auto r = run_ipsecctl({"-s", "sa"}, "", "h", failing);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "ipsecctl: xfrm: bind NETLINK_XFRM: Operation not permitted\n");
+  r = run_ipsecctl({"-F"}, "", "h", failing);
+  EXPECT_EQ(r.status, 1);
+  CountingRandom rng;
+  kernel::NullBackend k(rng);
+  r = run_ipsecctl({"-m"}, "", "h", opener(k));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "ipsecctl: monitor: the null kernel backend has no events\n");
   r = run_ipsecctl({"-s", "bogus"}, "");
   EXPECT_EQ(r.status, 1);
   EXPECT_TRUE(contains(r.err, "usage: ipsecctl"));

@@ -3,6 +3,8 @@
 // empty tables, -v details, SA order by SPI, Linux fwd policies left out.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "kernel_format.h"
 
 namespace ike::ipsecctl {
@@ -122,6 +124,50 @@ TEST(KernelFormat, EncNames) {
   EXPECT_EQ(sa_enc_name(12, 192), "aes-192");
   EXPECT_EQ(sa_enc_name(20, 128), "aes-128-gcm");
   EXPECT_EQ(sa_enc_name(13, 128), "aesctr");
+}
+
+// -c: flows that differ in one address only are merged into ipsec.conf "{ a, b }" lists.
+TEST(KernelFormat, CollapseMergesAddressLists) {
+  base::KernelState st;
+  const auto out = base::Direction::Out;
+  st.flows.push_back(flow(out, "10.1.0.0", 24, "10.2.0.0", 24, base::FlowType::Require));
+  st.flows.push_back(flow(out, "10.1.0.0", 24, "10.3.0.0", 24, base::FlowType::Require));
+  st.flows.push_back(flow(out, "10.4.0.0", 24, "10.2.0.0", 24, base::FlowType::Require));
+  st.flows.push_back(flow(out, "10.4.0.0", 24, "10.3.0.0", 24, base::FlowType::Require));
+  st.flows.push_back(flow(base::Direction::In, "10.2.0.0", 24, "10.1.0.0", 24,
+                          base::FlowType::Use));
+  st.flows.push_back(flow(base::Direction::Fwd, "10.2.0.0", 24, "10.1.0.0", 24,
+                          base::FlowType::Use));
+  ShowOptions c;
+  c.collapse = true;
+  EXPECT_EQ(format_flows(st, c),
+            "flow esp out from { 10.1.0.0/24, 10.4.0.0/24 } to { 10.2.0.0/24, 10.3.0.0/24 } "
+            "peer 200.69.110.71 type require\n"
+            "flow esp in from 10.2.0.0/24 to 10.1.0.0/24 peer 200.69.110.71 type use\n");
+  const std::string plain = format_flows(st, {});
+  EXPECT_EQ(std::count(plain.begin(), plain.end(), '\n'), 5);  // fwd never listed
+  EXPECT_EQ(plain.substr(0, plain.find('\n')),
+            "flow esp out from 10.1.0.0/24 to 10.2.0.0/24 peer 200.69.110.71 type require");
+}
+
+// ipsecctl -m: one line per kernel event.
+TEST(KernelFormat, MonitorEventLines) {
+  base::KernelEvent acq;
+  acq.kind = base::KernelEvent::Kind::Acquire;
+  acq.src_ts = {ip("10.1.0.0"), 24, 17, 0};
+  acq.dst_ts = {ip("10.2.0.0"), 24, 17, 53};
+  acq.local = ip("192.0.2.1");
+  acq.peer = ip("192.0.2.2");
+  EXPECT_EQ(format_event(acq), "acquire esp proto udp from 10.1.0.0/24 to 10.2.0.0/24 port domain "
+                               "local 192.0.2.1 peer 192.0.2.2\n");
+  base::KernelEvent exp;
+  exp.kind = base::KernelEvent::Kind::SoftExpire;
+  exp.ref = {base::IpsecProtocol::Ah, ip("192.0.2.1"), base::Spi{0x1000abcd}};
+  exp.src = ip("192.0.2.2");
+  EXPECT_EQ(format_event(exp), "expire soft ah from 192.0.2.2 to 192.0.2.1 spi 0x1000abcd\n");
+  exp.kind = base::KernelEvent::Kind::HardExpire;
+  exp.ref.protocol = base::IpsecProtocol::Esp;
+  EXPECT_EQ(format_event(exp), "expire hard esp from 192.0.2.2 to 192.0.2.1 spi 0x1000abcd\n");
 }
 
 }  // namespace
