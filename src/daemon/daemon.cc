@@ -334,7 +334,7 @@ void Daemon::reload(std::string_view why) {
                m_opts.config_file);
   apply_log_settings();
   m_engine->set_credentials(load_pki(m_conf, *m_ops));
-  m_engine->on_config_changed(base::Clock::now());
+  m_engine->on_config_reloaded(base::Clock::now());
   drain();
 }
 

@@ -10,6 +10,7 @@
 #include "engine/engine_impl.h"
 #include "engine/exchanges/common.h"
 #include "engine/nat_t.h"
+#include "engine/peer_config.h"
 #include "engine/rekey.h"
 #include "engine/report.h"
 
@@ -30,6 +31,7 @@ void Engine::on_kernel_reply(const KernelReply& reply, base::TimePoint now) {
 }
 void Engine::on_tick(base::TimePoint now) { m_impl->on_tick(now); }
 void Engine::on_config_changed(base::TimePoint now) { m_impl->on_config_changed(now); }
+void Engine::on_config_reloaded(base::TimePoint now) { m_impl->on_config_reloaded(now); }
 void Engine::shutdown(base::TimePoint now, bool send_deletes) {
   m_impl->shutdown(now, send_deletes);
 }
@@ -166,6 +168,40 @@ void EngineImpl::on_kernel_reply(const KernelReply& reply, base::TimePoint now) 
 void EngineImpl::on_config_changed(base::TimePoint now) {
   m_rtx_policy = RetransmitPolicy::from_conf(m_conf);
   m_connections.config_changed(now);
+}
+
+namespace {
+
+// Why an established IPsec SA no longer matches the configuration (empty: it still matches):
+// its connection section must still load and give the selectors the SA was negotiated for.
+std::string stale_reason(const conf::ConfDb& conf, const IpsecSa& sa) {
+  auto c = load_connection_config(conf, sa.name);
+  if (!c) return fmt::format("connection {} no longer configured ({})", sa.name, c.error().detail);
+  auto sel = connection_selectors(conf, *c, sa.local.address, sa.peer.address);
+  if (!sel) return fmt::format("connection {}: {}", sa.name, sel.error().detail);
+  for (const auto& installed : sa.installed) {
+    if (installed.inbound) continue;
+    if (installed.src_ts != sel->local || installed.dst_ts != sel->remote) {
+      return fmt::format("connection {} now covers {} <-> {}, the SA {} <-> {}", sa.name,
+                         sel->local.to_string(), sel->remote.to_string(),
+                         installed.src_ts.to_string(), installed.dst_ts.to_string());
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+void EngineImpl::on_config_reloaded(base::TimePoint now) {
+  on_config_changed(now);
+  std::vector<std::pair<base::Spi, std::string>> stale;
+  for (const auto& [spi, sa] : m_sas.ipsec_sas()) {
+    if (std::string why = stale_reason(m_conf, sa); !why.empty()) stale.emplace_back(spi, why);
+  }
+  for (const auto& [spi, why] : stale) {
+    IKE_LOG_INFO("reload: deleting IPsec SA (in spi {:08x}): {}", spi.value, why);
+    delete_ipsec_sa(*this, spi, true, "configuration reload");
+  }
 }
 
 void EngineImpl::on_ui(const UiCommand& cmd, base::TimePoint now) {

@@ -55,6 +55,11 @@ class Engine {
   void on_tick(base::TimePoint now);
   // After `C` commands or a reload: re-reads Connections (isakmpd: re-init 5 s later).
   void on_config_changed(base::TimePoint now);
+  // After a reload of the whole file (SIGHUP, FIFO `R`): on_config_changed(), then IPsec SAs
+  // whose connection section is gone or now describes other selectors are deleted (DELETE
+  // sent); SAs that still match the new configuration are kept. Not done for `C` commands,
+  // which change one tag at a time (isakmpd keeps SAs across them).
+  void on_config_reloaded(base::TimePoint now);
   // Clean shutdown: DELETE for every SA (IPsec first, then ISAKMP) unless delete_sas is false.
   void shutdown(base::TimePoint now, bool send_deletes);
   void set_passive(bool passive);

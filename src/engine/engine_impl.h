@@ -43,6 +43,7 @@ class EngineImpl {
   void on_kernel_reply(const KernelReply& reply, base::TimePoint now);
   void on_tick(base::TimePoint now);
   void on_config_changed(base::TimePoint now);
+  void on_config_reloaded(base::TimePoint now);
   void shutdown(base::TimePoint now, bool send_deletes);
   void set_passive(bool passive) { m_options.passive = passive; }
   void set_packet_log(bool on) { m_options.packet_log = on; }

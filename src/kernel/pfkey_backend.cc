@@ -164,23 +164,10 @@ base::Status PfkeyBackend::delete_flow(const base::FlowInstall& flow) {
 }
 
 base::Status PfkeyBackend::flush() {
-  std::size_t failures = 0;
-  std::string first;
-  auto note = [&](base::Status st) {
-    if (st) return;
-    if (failures++ == 0) first = st.error().detail;
-    IKE_LOG_WARN("{}", st.error().detail);
-  };
-  const auto flows = m_flows;
-  for (const auto& f : flows) note(delete_flow(f));
-  std::vector<SaKey> sas(m_sas.begin(), m_sas.end());
-  sas.insert(sas.end(), m_larval.begin(), m_larval.end());
-  for (const auto& [ref, src] : sas) note(delete_sa(ref, src));
-  if (failures != 0) {
-    return make_error(ErrorCode::Io, NotifyType::None, "pfkey: flush: {} of {} removals "
-                      "failed, first: {}", failures, flows.size() + sas.size(), first);
-  }
-  return base::ok();
+  return flush_installed(
+      "pfkey", m_flows, m_sas, m_larval,
+      [this](const base::FlowInstall& f) { return delete_flow(f); },
+      [this](const base::SaRef& ref, const base::IpAddress& src) { return delete_sa(ref, src); });
 }
 
 base::Result<std::vector<base::Bytes>> PfkeyBackend::dump(uint8_t type, const std::string& what) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "kernel/backend.h"
+#include "kernel/flush_installed.h"
 
 namespace ike::kernel {
 
@@ -50,7 +51,7 @@ class PfkeyBackend final : public Backend {
   [[nodiscard]] base::Result<std::vector<base::Bytes>> dump(uint8_t type,
                                                             const std::string& what);
 
-  using SaKey = std::tuple<base::SaRef, base::IpAddress>;
+  using SaKey = InstalledSa;  // (ref, src)
   int m_requests;
   int m_events;
   uint32_t m_pid;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "kernel/backend.h"
+#include "kernel/flush_installed.h"
 
 struct mnl_socket;
 
@@ -60,7 +61,7 @@ class XfrmBackend final : public Backend {
                                                             const std::string& what);
   uint32_t next_seq() noexcept { return ++m_seq; }
 
-  using SaKey = std::tuple<base::SaRef, base::IpAddress>;  // (ref, src)
+  using SaKey = InstalledSa;  // (ref, src)
   using FlowKey = std::tuple<base::Direction, base::TrafficSelector, base::TrafficSelector>;
 
   mnl_socket* m_requests;
