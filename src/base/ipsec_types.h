@@ -60,6 +60,10 @@ struct SaInstall {
   uint64_t life_seconds = 0;        // hard; 0 = none
   uint64_t life_kbytes = 0;
   uint8_t replay_window = 16;
+  // isakmpd PF-Tag on Linux: packets leaving this SA get (mark & ~mask) | value in their skb
+  // mark (XFRMA_SET_MARK / XFRMA_SET_MARK_MASK), for nftables/ip rule. mask 0 = none.
+  uint32_t set_mark = 0;
+  uint32_t set_mark_mask = 0;
   uint16_t udp_encap_src_port = 0;  // non-zero: ESP-in-UDP (RFC 3948)
   uint16_t udp_encap_dst_port = 0;
   TrafficSelector src_ts;           // selectors this SA protects (source side)

@@ -87,6 +87,8 @@ struct Enc {
     u64(s.life_seconds);
     u64(s.life_kbytes);
     w.u8(s.replay_window);
+    w.u32(s.set_mark);
+    w.u32(s.set_mark_mask);
     w.u16(s.udp_encap_src_port);
     w.u16(s.udp_encap_dst_port);
     ts(s.src_ts);
@@ -197,6 +199,8 @@ struct Dec {
     IKE_TRY(s.life_seconds, u64("sa life seconds"));
     IKE_TRY(s.life_kbytes, u64("sa life kbytes"));
     IKE_TRY(s.replay_window, r.u8("sa replay window"));
+    IKE_TRY(s.set_mark, r.u32("sa set mark"));
+    IKE_TRY(s.set_mark_mask, r.u32("sa set mark mask"));
     IKE_TRY(s.udp_encap_src_port, r.u16("sa encap src port"));
     IKE_TRY(s.udp_encap_dst_port, r.u16("sa encap dst port"));
     IKE_TRY(s.src_ts, ts("sa src selector"));

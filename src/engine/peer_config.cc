@@ -260,4 +260,37 @@ base::Result<ResponderMatch> find_responder_connection(const conf::ConfDb& conf,
                           candidates.size());
 }
 
+namespace {
+
+std::optional<uint32_t> parse_u32(std::string_view t) {
+  int base = 10;
+  if (t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) {
+    t.remove_prefix(2);
+    base = 16;
+  }
+  uint32_t v = 0;
+  auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v, base);
+  if (t.empty() || ec != std::errc{} || end != t.data() + t.size()) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+base::Result<PacketMark> parse_pf_tag(std::string_view text) {
+  PacketMark m;
+  auto slash = text.find('/');
+  auto value = parse_u32(text.substr(0, slash));
+  std::optional<uint32_t> mask = m.mask;
+  if (slash != std::string_view::npos) mask = parse_u32(text.substr(slash + 1));
+  if (!value || !mask || *mask == 0) {
+    return base::make_error(base::ErrorCode::Config, base::NotifyType::None,
+                            "PF-Tag \"{}\": Linux has no pf tags; use a packet mark "
+                            "\"value[/mask]\" (32-bit, decimal or 0x hex, mask not 0)",
+                            base::sanitize_for_log(text, 64));
+  }
+  m.value = *value;
+  m.mask = *mask;
+  return m;
+}
+
 }  // namespace ike::engine

@@ -113,6 +113,16 @@ struct ResponderMatch {
     const base::IpAddress& peer_address, const wire::IdPayload* idci,
     const wire::IdPayload* idcr);
 
+// [<IPsec-connection>]:PF-Tag on Linux (isakmpd tags the packets of the connection's SAs for
+// pf(4)): a packet mark "value" or "value/mask" (decimal or 0x hex, 32 bits; mask default
+// 0xffffffff), set on the packets an inbound SA decrypts (XFRMA_SET_MARK). Errors (Config) for
+// a pf tag name, which Linux cannot express, or a malformed number.
+struct PacketMark {
+  uint32_t value = 0;
+  uint32_t mask = 0xffffffffu;
+};
+[[nodiscard]] base::Result<PacketMark> parse_pf_tag(std::string_view text);
+
 // Decodes an Authentication value: "0x..." hex (isakmpd) or the literal bytes.
 // Errors (Config) on bad hex, naming the section (never the value: it is a secret).
 [[nodiscard]] base::Result<base::SecureBytes> decode_psk(std::string_view section,

@@ -263,6 +263,10 @@ base::Result<base::SecureBytes> build_add_sa(const base::SaInstall& sa, uint32_t
     encap.encap_dport = htons(sa.udp_encap_dst_port);
     mnl_attr_put(nlh, XFRMA_ENCAP, sizeof(encap), &encap);
   }
+  if (sa.set_mark_mask != 0) {  // isakmpd PF-Tag: mark what the SA outputs (decrypted)
+    mnl_attr_put_u32(nlh, XFRMA_SET_MARK, sa.set_mark);
+    mnl_attr_put_u32(nlh, XFRMA_SET_MARK_MASK, sa.set_mark_mask);
+  }
   if (nlh->nlmsg_len > kBufferSize) {
     return make_error(ErrorCode::Internal, NotifyType::None, "NEWSA overflows its buffer");
   }

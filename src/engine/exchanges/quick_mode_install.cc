@@ -11,6 +11,7 @@
 #include "engine/esp_keys.h"
 #include "engine/ipsec_id.h"
 #include "engine/nat_t.h"
+#include "engine/peer_config.h"
 #include "engine/rekey.h"
 
 namespace ike::engine {
@@ -53,6 +54,15 @@ base::Status install_phase2(EngineImpl& e, Exchange& x, IsakmpSa& sa, base::Time
     IKE_TRY(local_ts, id_to_selector(ours));
     IKE_TRY(peer_ts, id_to_selector(theirs));
   }
+  std::optional<PacketMark> mark;
+  if (auto tag = e.conf().get(qm.connection, "PF-Tag")) {
+    auto parsed = parse_pf_tag(*tag);
+    if (parsed) {
+      mark = *parsed;
+    } else {
+      IKE_LOG_WARN("[{}]: {}; no mark set", qm.connection, parsed.error().detail);
+    }
+  }
   std::vector<base::SaInstall> installs;
   for (const auto& proto : suite.protocols) {
     IKE_TRY(KeySizes sizes, protocol_key_sizes(proto));
@@ -85,6 +95,10 @@ base::Status install_phase2(EngineImpl& e, Exchange& x, IsakmpSa& sa, base::Time
       s.src_ts = inbound ? peer_ts : local_ts;
       s.dst_ts = inbound ? local_ts : peer_ts;
       s.name = qm.connection;
+      if (inbound && mark) {  // isakmpd PF-Tag: tag what the SA decrypts
+        s.set_mark = mark->value;
+        s.set_mark_mask = mark->mask;
+      }
       installs.push_back(std::move(s));
     }
   }

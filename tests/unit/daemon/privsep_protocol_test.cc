@@ -50,6 +50,8 @@ TEST(PrivsepProtocol, EveryRequestRoundTrips) {
   sa.enc_key = base::SecureBytes(16, 0xaa);
   sa.auth_key = base::SecureBytes(20, 0xbb);
   sa.life_seconds = 0x100000001ULL;
+  sa.set_mark = 0x10;
+  sa.set_mark_mask = 0xff00ff;
   sa.src_ts = {*base::IpAddress::parse("10.1.1.0"), 24, 6, 22};
   sa.dst_ts = {*base::IpAddress::parse("fd00::"), 64, 0, 0};
   sa.name = "conn";
@@ -92,6 +94,8 @@ TEST(PrivsepProtocol, EveryRequestRoundTrips) {
   EXPECT_EQ(got.enc_key, sa.enc_key);
   EXPECT_EQ(got.auth_key, sa.auth_key);
   EXPECT_EQ(got.life_seconds, sa.life_seconds);
+  EXPECT_EQ(got.set_mark, 0x10u);  // PF-Tag reaches the monitor's backend
+  EXPECT_EQ(got.set_mark_mask, 0xff00ffu);
   EXPECT_EQ(got.dst_ts, sa.dst_ts);
   EXPECT_EQ(got.name, "conn");
 }

@@ -228,6 +228,28 @@ TEST(XfrmMessage, NewSaParsedBackFieldByField) {
   EXPECT_EQ(trunc, 256u);  // RFC 4868: HMAC-SHA-512-256
 }
 
+// isakmpd's PF-Tag on Linux: the inbound SA marks what it decrypts (XFRMA_SET_MARK/_MASK,
+// both __u32); no mark attributes without one.
+TEST(XfrmMessage, PfTagBecomesTheOutputMark) {
+  base::SaInstall sa = esp_sa(12, 128, 16, 2);
+  sa.set_mark = 0x10;
+  sa.set_mark_mask = 0xff;
+  auto msg = build_add_sa(sa, 3, false);
+  ASSERT_TRUE(msg) << msg.error().detail;
+  Attrs a = attrs_of(*msg, sizeof(xfrm_usersa_info));
+  ASSERT_EQ(a.by_type.count(XFRMA_SET_MARK), 1u);
+  ASSERT_EQ(a.by_type.count(XFRMA_SET_MARK_MASK), 1u);
+  uint32_t v = 0, m = 0;
+  ASSERT_EQ(a.by_type.at(XFRMA_SET_MARK).size(), 4u);
+  std::memcpy(&v, a.by_type.at(XFRMA_SET_MARK).data(), 4);
+  std::memcpy(&m, a.by_type.at(XFRMA_SET_MARK_MASK).data(), 4);
+  EXPECT_EQ(v, 0x10u);
+  EXPECT_EQ(m, 0xffu);
+  auto plain = build_add_sa(esp_sa(12, 128, 16, 2), 4, false);
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(attrs_of(*plain, sizeof(xfrm_usersa_info)).by_type.count(XFRMA_SET_MARK), 0u);
+}
+
 TEST(XfrmMessage, TruncationAndIcvLengthsFromTheIds) {
   const std::pair<uint16_t, uint32_t> trunc[] = {{1, 96}, {2, 96}, {5, 128}, {6, 192}, {7, 256}};
   for (auto [id, bits] : trunc) {
