@@ -122,8 +122,9 @@ constexpr std::string_view kTcpmd5 =
     "signatures (RFC 2385); the key is the per-socket TCP_MD5SIG option, set by the program "
     "that owns the TCP connection (e.g. bgpd)";
 constexpr std::string_view kIpip =
-    "ipip SAs and flows have no XFRM counterpart in this ipsecctl (use an esp or ah SA in "
-    "tunnel mode)";
+    "ipip SAs and flows have no XFRM counterpart: Linux accepts XFRM states from user space "
+    "only for ESP, AH and IPComp (its IP-in-IP states are internal to IPComp tunnels); use an "
+    "esp or ah SA in tunnel mode";
 
 bool same_host(const HostAddr& a, const HostAddr& b) {
   return a.af == b.af && a.addr == b.addr;

@@ -370,8 +370,9 @@ TEST(FrontEnd, Tcpmd5AndIpipAreRefusedBeforeAnythingIsInstalled) {
             "(RFC 2385); the key is the per-socket TCP_MD5SIG option, set by the program that "
             "owns the TCP connection (e.g. bgpd)\n"
             "ipsecctl: rule 2: ipip tunnel SA from 192.0.2.1 to 192.0.2.2 spi 0x00000999: "
-            "ipip SAs and flows have no XFRM counterpart in this ipsecctl (use an esp or ah SA "
-            "in tunnel mode)\n"
+            "ipip SAs and flows have no XFRM counterpart: Linux accepts XFRM states from user "
+            "space only for ESP, AH and IPComp (its IP-in-IP states are internal to IPComp "
+            "tunnels); use an esp or ah SA in tunnel mode\n"
             "ipsecctl: ipsec rules not loaded\n");
   EXPECT_TRUE(k.flows().empty());
   EXPECT_TRUE(k.sas().empty());
