@@ -160,6 +160,17 @@ void EngineImpl::on_kernel_reply(const KernelReply& reply, base::TimePoint now) 
     qm_on_spi(*this, *x, reply, now);
     return;
   }
+  if (auto it = m_sa_installs.find(reply.request_id); it != m_sa_installs.end()) {
+    const base::Spi in_spi = it->second;
+    m_sa_installs.erase(it);
+    if (!reply.ok && m_sas.find_ipsec_by_in_spi(in_spi) != nullptr) {
+      // The kernel refused a key of the pair: without both SAs the tunnel cannot carry traffic,
+      // so the pair goes and the peer is told (DELETE) rather than left sending into a void.
+      IKE_LOG_ERROR("{}; deleting the IPsec SA pair (in spi {:08x})", reply.error, in_spi.value);
+      delete_ipsec_sa(*this, in_spi, true, "the kernel refused the SA");
+    }
+    return;
+  }
   if (!reply.ok) {
     IKE_LOG_WARN("kernel request {} failed: {}", reply.request_id, reply.error);
   }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -89,6 +90,10 @@ class EngineImpl {
                              bool expect_answer);
   // Queues a kernel request; returns its id.
   uint64_t kernel(decltype(KernelRequest::op) op);
+  // ADD SA requests of an established pair (by our inbound SPI): a refusal deletes the pair.
+  void track_sa_install(uint64_t request_id, base::Spi in_spi) {
+    m_sa_installs.emplace(request_id, in_spi);
+  }
   void event(SaEvent ev);
   void emit(Output o) { m_outputs.push_back(std::move(o)); }
 
@@ -128,6 +133,7 @@ class EngineImpl {
   Engine::Stats m_stats;
   std::string m_last_drop;
   uint64_t m_next_request = 1;
+  std::map<uint64_t, base::Spi> m_sa_installs;  // pending ADD SA request -> pair's inbound SPI
   std::shared_ptr<const PkiStore> m_pki;
 };
 

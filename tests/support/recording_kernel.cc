@@ -23,6 +23,12 @@ engine::KernelReply RecordingKernel::handle(const engine::KernelRequest& req) {
           reply.allocated_spi = base::Spi{m_next_spi++};
           allocated.push_back(reply.allocated_spi);
         } else if constexpr (std::is_same_v<T, engine::KernelAddSa>) {
+          if (m_fail_add_sa > 0) {
+            --m_fail_add_sa;
+            reply.ok = false;
+            reply.error = "xfrm: add esp SA: Protocol not supported (scripted)";
+            return;
+          }
           sas[op.sa.ref] = op.sa;
           added.push_back(op.sa);
         } else if constexpr (std::is_same_v<T, engine::KernelDeleteSa>) {

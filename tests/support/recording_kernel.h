@@ -24,6 +24,8 @@ class RecordingKernel {
 
   // Makes the next N GETSPI requests fail (ok=false).
   void fail_get_spi(int n) { m_fail_get_spi = n; }
+  // Makes the next N ADD SA requests fail (ok=false), like a kernel without ESP.
+  void fail_add_sa(int n) { m_fail_add_sa = n; }
 
   std::vector<engine::KernelRequest> requests;        // every request, in order
   std::map<base::SaRef, base::SaInstall> sas;         // currently installed SAs
@@ -40,6 +42,7 @@ class RecordingKernel {
  private:
   uint32_t m_next_spi;
   int m_fail_get_spi = 0;
+  int m_fail_add_sa = 0;
 };
 
 }  // namespace ike::test

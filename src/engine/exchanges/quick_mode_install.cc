@@ -121,7 +121,7 @@ base::Status install_phase2(EngineImpl& e, Exchange& x, IsakmpSa& sa, base::Time
     rec.hard_expiry = now + base::Seconds{static_cast<int64_t>(rec.life_seconds)};
   }
   rec.soft_expiry = soft_expiry_after(e.rng(), now, rec.life_seconds);
-  for (const auto& s : installs) e.kernel(KernelAddSa{s});
+  for (const auto& s : installs) e.track_sa_install(e.kernel(KernelAddSa{s}), rec.in_spi);
   if (e.options().install_flows) {
     base::EncapMode mode = encap_mode(suite.protocols.front().encapsulation);
     auto flow = [&](base::Direction dir, const base::TrafficSelector& src,

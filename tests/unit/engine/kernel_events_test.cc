@@ -138,5 +138,20 @@ TEST(KernelEvents, UnknownSpiIsIgnored) {
   EXPECT_EQ(p.left.engine->phase2_sa_count(), 1u);
 }
 
+// A kernel that refuses the keys (no ESP support): the pair is deleted on both sides (DELETE)
+// instead of being reported up while no traffic can flow.
+TEST(KernelReplies, RefusedSaDeletesThePairAndTellsThePeer) {
+  EnginePair p;
+  p.left.kernel.fail_add_sa(1);
+  p.start();
+  ASSERT_TRUE(p.run_until([&] { return p.left.count(Kind::Phase2Established) == 1; }));
+  p.pump();
+  EXPECT_EQ(p.left.engine->phase2_sa_count(), 0u);
+  EXPECT_EQ(p.left.count(Kind::Phase2Deleted), 1u);
+  EXPECT_EQ(p.right.engine->phase2_sa_count(), 0u) << "the peer got the DELETE";
+  EXPECT_TRUE(p.left.kernel.sas.empty()) << "the SA that did go in was removed";
+  EXPECT_EQ(p.left.engine->phase1_sa_count(), 1u);
+}
+
 }  // namespace
 }  // namespace ike::test
