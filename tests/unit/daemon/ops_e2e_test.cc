@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <poll.h>
+#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 

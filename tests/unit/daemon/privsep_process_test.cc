@@ -7,6 +7,8 @@
 // and says why privilege separation is off.
 #include <gtest/gtest.h>
 
+#include "e2e_support.h"
+
 #include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
@@ -28,22 +30,10 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-template <class Pred>
-bool wait_for(Pred pred, std::chrono::milliseconds timeout) {
-  auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return pred();
-}
+using ike_e2e::slurp;
+using ike_e2e::wait_for;
+// A daemon we started (fork + optional uid change + exec), killed by pid if the test ends early.
+using Daemon = ike_e2e::Child;
 
 // /proc/<pid>/status as key -> value (whitespace-trimmed).
 std::map<std::string, std::string> proc_status(pid_t pid) {
@@ -72,49 +62,6 @@ std::vector<pid_t> children_of(pid_t parent) {
   }
   return out;
 }
-
-// A daemon we started (fork + optional uid change + exec); killed by pid if the test ends early.
-class Daemon {
- public:
-  Daemon(std::vector<std::string> args, const std::string& log, uid_t as_uid = 0) {
-    m_pid = ::fork();
-    if (m_pid == 0) {
-      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      int null_fd = ::open("/dev/null", O_RDONLY);
-      ::dup2(null_fd, 0);
-      if (as_uid != 0 && (::setgid(as_uid) != 0 || ::setuid(as_uid) != 0)) ::_exit(99);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(98);
-    }
-  }
-  ~Daemon() {
-    if (m_pid > 0 && !m_status) {
-      ::kill(m_pid, SIGKILL);
-      ::waitpid(m_pid, nullptr, 0);
-    }
-  }
-  pid_t pid() const { return m_pid; }
-  std::optional<int> wait_exit(std::chrono::milliseconds timeout) {
-    wait_for(
-        [&] {
-          int st = 0;
-          if (!m_status && ::waitpid(m_pid, &st, WNOHANG) == m_pid) m_status = st;
-          return m_status.has_value();
-        },
-        timeout);
-    if (!m_status || !WIFEXITED(*m_status)) return std::nullopt;
-    return WEXITSTATUS(*m_status);
-  }
-
- private:
-  pid_t m_pid = -1;
-  std::optional<int> m_status;
-};
 
 class PrivsepProcess : public ::testing::Test {
  protected:
