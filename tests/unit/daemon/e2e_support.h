@@ -141,4 +141,23 @@ inline bool send_command(const std::string& fifo, const std::string& line) {
   return ok;
 }
 
+// Sends `S` to every side until each one's result file shows the phase-2 SA "conn" (or
+// `timeout` passes); `results` gets the last result file of each side, in order.
+inline bool wait_phase2(const std::vector<const Side*>& sides, std::vector<std::string>& results,
+                        std::chrono::milliseconds timeout = 20s) {
+  results.assign(sides.size(), {});
+  return wait_for(
+      [&] {
+        for (const Side* s : sides) send_command(s->file("fifo"), "S");
+        std::this_thread::sleep_for(100ms);
+        bool all = true;
+        for (std::size_t i = 0; i < sides.size(); ++i) {
+          results[i] = slurp(sides[i]->file("result"));
+          all = all && results[i].find("SA name: conn (Phase 2)") != std::string::npos;
+        }
+        return all;
+      },
+      timeout);
+}
+
 }  // namespace ike_e2e

@@ -109,19 +109,10 @@ TEST_F(DaemonE2E, TwoDaemonsNegotiateMainAndQuickModeOverLoopback) {
   EXPECT_EQ(slurp(a.file("pid")), fmt::format("{}\n", da.pid()));
 
   ASSERT_TRUE(send_command(a.file("fifo"), "c conn"));
-  std::string ra, rb;
-  ASSERT_TRUE(wait_for(
-      [&] {
-        send_command(a.file("fifo"), "S");
-        send_command(b.file("fifo"), "S");
-        std::this_thread::sleep_for(100ms);
-        ra = slurp(a.file("result"));
-        rb = slurp(b.file("result"));
-        return ra.find("SA name: conn (Phase 2)") != std::string::npos &&
-               rb.find("SA name: conn (Phase 2)") != std::string::npos;
-      },
-      20s))
-      << "A result:\n" << ra << "\nB result:\n" << rb;
+  std::vector<std::string> results;
+  const bool up = wait_phase2({&a, &b}, results);
+  const std::string ra = results[0], rb = results[1];
+  ASSERT_TRUE(up) << "A result:\n" << ra << "\nB result:\n" << rb;
 
   // Phase 1: initiator on A, responder on B, same cookies.
   EXPECT_NE(ra.find("SA name: peer-127.0.0.2 (Phase 1/Initiator)"), std::string::npos) << ra;
@@ -230,19 +221,10 @@ TEST_F(DaemonE2E, TwoDaemonsNegotiateAggressiveModeOverIpv6Loopback) {
         << s->dir << " did not start";
   }
   ASSERT_TRUE(send_command(a.file("fifo"), "c conn"));
-  std::string ra, rb;
-  ASSERT_TRUE(wait_for(
-      [&] {
-        send_command(a.file("fifo"), "S");
-        send_command(b.file("fifo"), "S");
-        std::this_thread::sleep_for(100ms);
-        ra = slurp(a.file("result"));
-        rb = slurp(b.file("result"));
-        return ra.find("SA name: conn (Phase 2)") != std::string::npos &&
-               rb.find("SA name: conn (Phase 2)") != std::string::npos;
-      },
-      20s))
-      << "A result:\n" << ra << "\nB result:\n" << rb;
+  std::vector<std::string> results;
+  const bool up = wait_phase2({&a, &b}, results);
+  const std::string ra = results[0], rb = results[1];
+  ASSERT_TRUE(up) << "A result:\n" << ra << "\nB result:\n" << rb;
   EXPECT_NE(ra.find("SA name: peer-::1 (Phase 1/Initiator)"), std::string::npos) << ra;
   EXPECT_NE(rb.find("SA name: peer-::1 (Phase 1/Responder)"), std::string::npos) << rb;
   ASSERT_FALSE(cookies_of(ra).empty());

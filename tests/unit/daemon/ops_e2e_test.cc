@@ -98,15 +98,10 @@ TEST_F(OpsE2E, CaptureReportJsonAndMetrics) {
   ASSERT_EQ(::stat(a.file("pcap").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0600u);
   ASSERT_TRUE(send_command(a.file("fifo"), "c conn"));
-  std::string ra;
-  ASSERT_TRUE(wait_for(
-      [&] {
-        send_command(a.file("fifo"), "S");
-        std::this_thread::sleep_for(100ms);
-        ra = slurp(a.file("result"));
-        return ra.find("SA name: conn (Phase 2)") != std::string::npos;
-      },
-      20s))
+  std::vector<std::string> results;
+  const bool up = wait_phase2({&a}, results);
+  std::string ra = results[0];
+  ASSERT_TRUE(up)
       << ra;
   // SIGHUP with an unchanged configuration keeps the established SAs (same cookies, SPIs).
   ASSERT_EQ(::kill(da.pid(), SIGHUP), 0);
@@ -289,15 +284,10 @@ TEST_F(OpsE2E, PassiveStartUntilModeActiveAndNoDeletesWithS) {
   EXPECT_EQ(slurp(a.file("log")).find("Main Mode initiator"), std::string::npos);
 
   ASSERT_TRUE(send_command(a.file("fifo"), "M active"));
-  std::string rb;
-  ASSERT_TRUE(wait_for(
-      [&] {
-        send_command(b.file("fifo"), "S");
-        std::this_thread::sleep_for(100ms);
-        rb = slurp(b.file("result"));
-        return rb.find("SA name: conn (Phase 2)") != std::string::npos;
-      },
-      20s))
+  std::vector<std::string> results;
+  const bool up = wait_phase2({&b}, results);
+  std::string rb = results[0];
+  ASSERT_TRUE(up)
       << rb;
   ASSERT_TRUE(send_command(a.file("fifo"), "M passive"));
   ASSERT_TRUE(send_command(a.file("fifo"), "Q"));

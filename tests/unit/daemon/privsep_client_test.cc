@@ -12,7 +12,7 @@
 #include <fstream>
 #include <thread>
 
-#include "base/random.h"
+#include "crypto/deterministic_random.h"
 #include "daemon/monitor.h"
 #include "daemon/monitor_client.h"
 #include "kernel/null_backend.h"
@@ -22,16 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace privsep;
-
-class StepRandom final : public base::Random {
- public:
-  void fill(std::span<uint8_t> out) override {
-    for (auto& b : out) b = static_cast<uint8_t>(++m_n * 53);
-  }
-
- private:
-  uint32_t m_n = 0;
-};
 
 class PrivsepClient : public ::testing::Test {
  protected:
@@ -68,7 +58,7 @@ class PrivsepClient : public ::testing::Test {
   }
   std::string m_dir;
   Options m_opts;
-  StepRandom m_rng;
+  crypto::DeterministicRandom m_rng{53};
   kernel::NullBackend m_backend{m_rng};
   std::unique_ptr<Monitor> m_monitor;
   std::unique_ptr<MonitorClient> m_client;

@@ -15,7 +15,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "base/random.h"
+#include "crypto/deterministic_random.h"
 #include "daemon/monitor.h"
 #include "kernel/null_backend.h"
 
@@ -24,16 +24,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace privsep;
-
-class CountingRandom final : public base::Random {
- public:
-  void fill(std::span<uint8_t> out) override {
-    for (auto& b : out) b = static_cast<uint8_t>(++m_n * 37);
-  }
-
- private:
-  uint32_t m_n = 0;
-};
 
 constexpr uint32_t kDaemonUid = 4242;
 
@@ -107,7 +97,7 @@ class PrivsepMonitor : public ::testing::Test {
 
   std::string m_dir, m_conf_text;
   Options m_opts;
-  CountingRandom m_rng;
+  crypto::DeterministicRandom m_rng{37};
   kernel::NullBackend m_backend{m_rng};
   std::unique_ptr<Monitor> m_monitor;
   int m_child = -1, m_child_ev = -1;
@@ -288,7 +278,7 @@ class PrivsepMonitorRun : public ::testing::Test {
     }
     ::close(sv[1]);
     ::close(ev[1]);
-    CountingRandom rng;
+    crypto::DeterministicRandom rng{37};
     kernel::NullBackend backend(rng);
     Monitor m(m_opts, backend, sv[0], ev[0], 4242);
     bool started = false;

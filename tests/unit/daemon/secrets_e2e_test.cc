@@ -54,15 +54,10 @@ TEST(SecretsE2E, NoSecretInLogsReportsStatusOrCapture) {
     ASSERT_TRUE(wait_for([&] { return fs::exists(s->file("pid")); }, 10s)) << s->addr;
   }
   ASSERT_TRUE(send_command(a.file("fifo"), "c conn"));
-  std::string result;
-  ASSERT_TRUE(wait_for(
-      [&] {
-        send_command(a.file("fifo"), "S");
-        std::this_thread::sleep_for(100ms);
-        result = slurp(a.file("result"));
-        return result.find("SA name: conn (Phase 2)") != std::string::npos;
-      },
-      20s))
+  std::vector<std::string> results;
+  const bool up = wait_phase2({&a}, results);
+  std::string result = results[0];
+  ASSERT_TRUE(up)
       << result << slurp(a.file("log"));
   std::this_thread::sleep_for(300ms);  // B installs after QM3
   for (const Side* s : {&a, &b}) {

@@ -10,35 +10,16 @@
 #include <cstring>
 
 #include "kernel/xfrm_message.h"
+#include "kernel_test_fixtures.h"
 
 namespace ike::kernel::xfrm {
 namespace {
 
 using base::IpAddress;
 using base::IpsecProtocol;
-
-IpAddress ip(const char* s) { return IpAddress::parse(s).value(); }
-
-base::TrafficSelector ts(const char* net, uint8_t prefix) {
-  return base::TrafficSelector{ip(net), prefix, 0, 0};
-}
-
-base::SaInstall esp_sa(uint16_t enc_id, uint16_t bits, std::size_t key_bytes, uint16_t auth) {
-  base::SaInstall sa;
-  sa.ref = {IpsecProtocol::Esp, ip("198.51.100.2"), base::Spi{0xc0ffee01}};
-  sa.src = ip("198.51.100.1");
-  sa.enc_transform_id = enc_id;
-  sa.enc_key_bits = bits;
-  sa.enc_key = base::SecureBytes(key_bytes, 0x42);
-  sa.auth_algorithm = auth;
-  sa.auth_key = base::SecureBytes(auth == 0 ? 0 : 32, 0x17);
-  sa.life_seconds = 1000;
-  sa.life_kbytes = 4000;
-  sa.replay_window = 0;  // "default"
-  sa.src_ts = ts("10.9.0.0", 16);
-  sa.dst_ts = ts("10.8.0.0", 16);
-  return sa;
-}
+using fixtures::esp_sa;
+using fixtures::ip;
+using fixtures::ts;
 
 base::Bytes nlmsg(uint16_t type, const void* payload, std::size_t n, uint32_t seq = 1,
                   uint32_t len_override = 0) {
