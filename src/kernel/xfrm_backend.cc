@@ -88,23 +88,42 @@ base::Status XfrmBackend::send(base::ByteView msg, const std::string& what) {
   return base::ok();
 }
 
-base::Result<int> XfrmBackend::request_errno(base::ByteView msg, uint32_t seq,
-                                             const std::string& what) {
+base::Result<bool> XfrmBackend::exchange(base::ByteView msg, uint32_t seq,
+                                          const std::string& what, int max_datagrams,
+                                          const ReplyHandler& on_reply) {
   IKE_TRY_VOID(send(msg, what));
   const uint32_t portid = mnl_socket_get_portid(m_requests);
-  for (int i = 0; i < kMaxStaleReplies; ++i) {
+  for (int i = 0; i < max_datagrams; ++i) {
     ssize_t n = mnl_socket_recvfrom(m_requests, m_buffer.data(), m_buffer.size());
     if (n < 0) return io_error(what + ": recv", errno);
     IKE_TRY(auto msgs, xfrm::split_messages({m_buffer.data(), static_cast<std::size_t>(n)}));
     for (const auto& m : msgs) {
-      if (m.seq != seq || m.pid != portid) continue;
-      if (m.type == NLMSG_ERROR) return xfrm::parse_error(m);
-      return make_error(ErrorCode::BadValue, NotifyType::None,
-                        "xfrm: {}: unexpected reply type {}", what, m.type);
+      if (m.seq != seq || m.pid != portid) continue;  // a stale or foreign reply
+      IKE_TRY(bool done, on_reply(m));
+      if (done) return true;
     }
   }
-  return make_error(ErrorCode::Io, NotifyType::None, "xfrm: {}: no reply with sequence {}", what,
-                    seq);
+  return false;
+}
+
+base::Result<int> XfrmBackend::request_errno(base::ByteView msg, uint32_t seq,
+                                             const std::string& what) {
+  int err = 0;
+  IKE_TRY(bool answered, exchange(msg, seq, what, kMaxStaleReplies,
+                                  [&](const xfrm::NetlinkMessage& m) -> base::Result<bool> {
+                                    if (m.type != NLMSG_ERROR) {
+                                      return make_error(ErrorCode::BadValue, NotifyType::None,
+                                                        "xfrm: {}: unexpected reply type {}",
+                                                        what, m.type);
+                                    }
+                                    IKE_TRY(err, xfrm::parse_error(m));
+                                    return true;
+                                  }));
+  if (!answered) {
+    return make_error(ErrorCode::Io, NotifyType::None, "xfrm: {}: no reply with sequence {}",
+                      what, seq);
+  }
+  return err;
 }
 
 base::Status XfrmBackend::request_ack(base::ByteView msg, uint32_t seq, const std::string& what) {
@@ -115,25 +134,22 @@ base::Status XfrmBackend::request_ack(base::ByteView msg, uint32_t seq, const st
 
 base::Result<std::vector<base::Bytes>> XfrmBackend::dump(base::ByteView msg, uint32_t seq,
                                                          const std::string& what) {
-  IKE_TRY_VOID(send(msg, what));
-  const uint32_t portid = mnl_socket_get_portid(m_requests);
   std::vector<base::Bytes> out;
-  for (int i = 0; i < kMaxDumpDatagrams; ++i) {
-    ssize_t n = mnl_socket_recvfrom(m_requests, m_buffer.data(), m_buffer.size());
-    if (n < 0) return io_error(what + ": recv", errno);
-    IKE_TRY(auto msgs, xfrm::split_messages({m_buffer.data(), static_cast<std::size_t>(n)}));
-    for (const auto& m : msgs) {
-      if (m.seq != seq || m.pid != portid) continue;
-      if (m.type == NLMSG_DONE) return out;
-      if (m.type == NLMSG_ERROR) {
-        IKE_TRY(int err, xfrm::parse_error(m));
-        return io_error(what, err);
-      }
-      out.emplace_back(m.raw.begin(), m.raw.end());
-    }
+  IKE_TRY(bool complete, exchange(msg, seq, what, kMaxDumpDatagrams,
+                                  [&](const xfrm::NetlinkMessage& m) -> base::Result<bool> {
+                                    if (m.type == NLMSG_DONE) return true;
+                                    if (m.type == NLMSG_ERROR) {
+                                      IKE_TRY(int err, xfrm::parse_error(m));
+                                      return io_error(what, err);
+                                    }
+                                    out.emplace_back(m.raw.begin(), m.raw.end());
+                                    return false;
+                                  }));
+  if (!complete) {
+    return make_error(ErrorCode::TooMany, NotifyType::None, "xfrm: {}: more than {} datagrams",
+                      what, kMaxDumpDatagrams);
   }
-  return make_error(ErrorCode::TooMany, NotifyType::None, "xfrm: {}: more than {} datagrams",
-                    what, kMaxDumpDatagrams);
+  return out;
 }
 
 base::Result<base::Spi> XfrmBackend::get_spi(base::IpsecProtocol proto, const base::IpAddress& src,
@@ -144,25 +160,20 @@ base::Result<base::Spi> XfrmBackend::get_spi(base::IpsecProtocol proto, const ba
   // RFC 4303 §2.1: 1..255 reserved; RFC 3173 §2.2: the CPI is 16 bits (256..61439 usable).
   const uint32_t max = proto == base::IpsecProtocol::Ipcomp ? 0xefffu : 0xffffffffu;
   IKE_TRY(base::Bytes msg, xfrm::build_allocspi(proto, src, dst, seq, 256, max));
-  IKE_TRY_VOID(send(msg, what));
-  const uint32_t portid = mnl_socket_get_portid(m_requests);
-  for (int i = 0; i < kMaxStaleReplies; ++i) {
-    ssize_t n = mnl_socket_recvfrom(m_requests, m_buffer.data(), m_buffer.size());
-    if (n < 0) return io_error(what + ": recv", errno);
-    IKE_TRY(auto msgs, xfrm::split_messages({m_buffer.data(), static_cast<std::size_t>(n)}));
-    for (const auto& m : msgs) {
-      if (m.seq != seq || m.pid != portid) continue;
-      if (m.type == NLMSG_ERROR) {
-        IKE_TRY(int err, xfrm::parse_error(m));
-        return io_error(what, err == 0 ? EPROTO : err);
-      }
-      IKE_TRY(base::Spi spi, xfrm::parse_allocspi_reply(m));
-      m_larval.emplace(base::SaRef{proto, dst, spi}, src);
-      IKE_LOG_DEBUG(Sysdep, 30, "xfrm: {} -> 0x{:08x}", what, spi.value);
-      return spi;
-    }
-  }
-  return make_error(ErrorCode::Io, NotifyType::None, "xfrm: {}: no reply", what);
+  base::Spi spi{};
+  IKE_TRY(bool answered, exchange(msg, seq, what, kMaxStaleReplies,
+                                  [&](const xfrm::NetlinkMessage& m) -> base::Result<bool> {
+                                    if (m.type == NLMSG_ERROR) {
+                                      IKE_TRY(int err, xfrm::parse_error(m));
+                                      return io_error(what, err == 0 ? EPROTO : err);
+                                    }
+                                    IKE_TRY(spi, xfrm::parse_allocspi_reply(m));
+                                    return true;
+                                  }));
+  if (!answered) return make_error(ErrorCode::Io, NotifyType::None, "xfrm: {}: no reply", what);
+  m_larval.emplace(base::SaRef{proto, dst, spi}, src);
+  IKE_LOG_DEBUG(Sysdep, 30, "xfrm: {} -> 0x{:08x}", what, spi.value);
+  return spi;
 }
 
 base::Status XfrmBackend::add_sa(const base::SaInstall& sa) {

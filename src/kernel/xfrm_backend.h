@@ -8,6 +8,7 @@
 // behind, nothing else touched). Errors name the SA or flow and the kernel's errno text.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -18,6 +19,10 @@
 #include "kernel/flush_installed.h"
 
 struct mnl_socket;
+
+namespace ike::kernel::xfrm {
+struct NetlinkMessage;
+}
 
 namespace ike::kernel {
 
@@ -57,6 +62,13 @@ class XfrmBackend final : public Backend {
   [[nodiscard]] base::Result<int> request_errno(base::ByteView msg, uint32_t seq,
                                                 const std::string& what);
   [[nodiscard]] base::Status send(base::ByteView msg, const std::string& what);
+  // Sends `msg` and hands every reply carrying `seq` and our port id to `on_reply` (which
+  // returns true once the request is answered), reading at most `max_datagrams` datagrams;
+  // false when they ran out first. The one receive loop of all requests.
+  using ReplyHandler = std::function<base::Result<bool>(const xfrm::NetlinkMessage&)>;
+  [[nodiscard]] base::Result<bool> exchange(base::ByteView msg, uint32_t seq,
+                                            const std::string& what, int max_datagrams,
+                                            const ReplyHandler& on_reply);
   [[nodiscard]] base::Result<std::vector<base::Bytes>> dump(base::ByteView msg, uint32_t seq,
                                                             const std::string& what);
   uint32_t next_seq() noexcept { return ++m_seq; }
