@@ -23,6 +23,7 @@
 #include <functional>
 #include <sstream>
 
+#include "support/udp_probe.h"
 #include "run_helper.h"
 
 namespace ike::ipsecctl::test {
@@ -233,17 +234,7 @@ TEST(IpsecctlKernel, MonitorPrintsAcquire) {
     auto r = run_ipsecctl({"-f", "-"}, "flow esp out from 10.1.0.0/24 to 10.2.0.0/24 "
                                        "local 192.0.2.1 peer 192.0.2.2\n");
     EXPECT_EQ(r.status, 0) << r.err;
-    int s = socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in from{};
-    from.sin_family = AF_INET;
-    from.sin_addr.s_addr = htonl(0x0a010001);  // 10.1.0.1
-    EXPECT_EQ(bind(s, reinterpret_cast<sockaddr*>(&from), sizeof(from)), 0);
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(9);
-    to.sin_addr.s_addr = htonl(0x0a020005);  // 10.2.0.5
-    (void)sendto(s, "x", 1, 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
-    close(s);
+    EXPECT_TRUE(ike::test::send_udp_probe(0x0a010001, 0x0a020005));  // 10.1.0.1 -> 10.2.0.5
     std::string line;
     char c;
     pollfd pfd{out[0], POLLIN, 0};

@@ -5,6 +5,7 @@
 // SA install (skipped with the kernel's reason where ESP is missing, after checking the error
 // names the SA); an ACQUIRE triggered by a real UDP packet and read from event_fd(). Root only.
 #include "kernel/xfrm_backend.h"
+#include "support/udp_probe.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -166,18 +167,7 @@ TEST_F(XfrmNamespace, DeletingAnUnknownSaNamesIt) {
 
 TEST_F(XfrmNamespace, AcquireFromARealPacket) {
   ASSERT_TRUE(m_backend->add_flow(flow(base::Direction::Out)));
-  int s = socket(AF_INET, SOCK_DGRAM, 0);
-  ASSERT_GE(s, 0);
-  sockaddr_in from{};
-  from.sin_family = AF_INET;
-  from.sin_addr.s_addr = htonl(0x0a010001);  // 10.1.0.1
-  ASSERT_EQ(bind(s, reinterpret_cast<sockaddr*>(&from), sizeof(from)), 0);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(9);
-  to.sin_addr.s_addr = htonl(0x0a020005);  // 10.2.0.5
-  (void)sendto(s, "x", 1, 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
-  close(s);
+  ASSERT_TRUE(test::send_udp_probe(0x0a010001, 0x0a020005));  // 10.1.0.1 -> 10.2.0.5
   pollfd pfd{m_backend->event_fd(), POLLIN, 0};
   ASSERT_EQ(poll(&pfd, 1, 2000), 1) << "no ACQUIRE within 2 s";
   auto events = m_backend->read_events();
