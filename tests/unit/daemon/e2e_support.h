@@ -19,6 +19,7 @@
 #include <vector>
 
 #include <fmt/core.h>
+#include <gtest/gtest.h>
 
 extern char** environ;
 
@@ -159,5 +160,27 @@ inline bool wait_phase2(const std::vector<const Side*>& sides, std::vector<std::
       },
       timeout);
 }
+
+// A test with its own temporary directory (removed afterwards unless E2E_KEEP is set); on
+// failure the daemons' *.log files in it are printed.
+class DaemonTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/isakmpd_e2e.XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    m_dir = tmpl;
+  }
+  void TearDown() override {
+    if (HasFailure()) {
+      for (const auto& e : fs::recursive_directory_iterator(m_dir)) {
+        if (e.path().extension() == ".log") {
+          std::cerr << "==== " << e.path() << "\n" << slurp(e.path()) << "\n";
+        }
+      }
+    }
+    if (::getenv("E2E_KEEP") == nullptr) fs::remove_all(m_dir);
+  }
+  std::string m_dir;
+};
 
 }  // namespace ike_e2e

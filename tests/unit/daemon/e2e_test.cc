@@ -70,25 +70,7 @@ std::map<std::string, ChildKeys> child_keys(const std::string& keylog) {
   return out;
 }
 
-class DaemonE2E : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/isakmpd_e2e.XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    m_dir = tmpl;
-  }
-  void TearDown() override {
-    if (HasFailure()) {
-      for (const auto& e : fs::recursive_directory_iterator(m_dir)) {
-        if (e.path().extension() == ".log") {
-          std::cerr << "==== " << e.path() << "\n" << slurp(e.path()) << "\n";
-        }
-      }
-    }
-    fs::remove_all(m_dir);
-  }
-  std::string m_dir;
-};
+using DaemonE2E = DaemonTest;
 
 TEST_F(DaemonE2E, TwoDaemonsNegotiateMainAndQuickModeOverLoopback) {
   Side a{"127.0.0.1", "127.0.0.2", m_dir, 15001, 15002, "10.1.1.0", "10.1.2.0"};

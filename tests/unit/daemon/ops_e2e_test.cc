@@ -41,25 +41,7 @@ std::string run_capture(const std::string& cmd) {
   return out;
 }
 
-class OpsE2E : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/isakmpd_ops.XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    m_dir = tmpl;
-  }
-  void TearDown() override {
-    if (HasFailure()) {
-      for (const auto& e : fs::recursive_directory_iterator(m_dir)) {
-        if (e.path().extension() == ".log") {
-          std::cerr << "==== " << e.path() << "\n" << slurp(e.path()) << "\n";
-        }
-      }
-    }
-    if (::getenv("OPS_KEEP") == nullptr) fs::remove_all(m_dir);
-  }
-  std::string m_dir;
-};
+using OpsE2E = DaemonTest;
 
 TEST_F(OpsE2E, CaptureReportJsonAndMetrics) {
   Side a{"127.0.0.1", "127.0.0.2", m_dir, 15031, 15032, "10.1.1.0", "10.1.2.0"};

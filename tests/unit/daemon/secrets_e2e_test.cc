@@ -39,10 +39,10 @@ std::string unhex(const std::string& h) {
   return out;
 }
 
-TEST(SecretsE2E, NoSecretInLogsReportsStatusOrCapture) {
-  char tmpl[] = "/tmp/isakmpd_secrets.XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  const std::string dir = tmpl;
+using SecretsE2E = DaemonTest;
+
+TEST_F(SecretsE2E, NoSecretInLogsReportsStatusOrCapture) {
+  const std::string& dir = m_dir;
   Side a{"127.0.0.1", "127.0.0.2", dir, 15051, 15052, "10.1.1.0", "10.1.2.0"};
   Side b{"127.0.0.2", "127.0.0.1", dir, 15052, 15051, "10.1.2.0", "10.1.1.0"};
   for (const Side* s : {&a, &b}) write_private(s->file("conf"), config_for(*s));
@@ -98,7 +98,6 @@ TEST(SecretsE2E, NoSecretInLogsReportsStatusOrCapture) {
   // Logs at level 99 of both sides, report, JSON, result, capture (and the pid files).
   EXPECT_GE(files, 8u);
   EXPECT_GT(bytes, 20000u) << "the debug logs at level 99 are substantial";
-  fs::remove_all(dir);
 }
 
 }  // namespace
