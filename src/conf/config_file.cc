@@ -58,6 +58,9 @@ constexpr std::array kGeneralNumericTags{
     std::string_view{"Retransmits"},        std::string_view{"Exchange-max-time"},
     std::string_view{"Check-interval"},     std::string_view{"DPD-check-interval"},
     std::string_view{"NAT-T-Keepalive"},
+    // Floods (engine/half_open.h): half-open responder exchange caps and lifetime.
+    std::string_view{"Max-half-open-per-peer"}, std::string_view{"Max-half-open"},
+    std::string_view{"Half-open-max-time"},
 };
 constexpr std::array kGeneralLifetimeTags{
     std::string_view{"Default-phase-1-lifetime"},

@@ -258,6 +258,11 @@ void Daemon::log_sa_event(const engine::SaEvent& ev) const {
       ev.peer.to_string(), ev.cookies.hex(), ev.message_id.value, spis.empty() ? "" : " spis",
       spis, ev.detail.empty() ? "" : fmt::format(" ({})", base::sanitize_for_log(ev.detail)));
   if (ev.kind == engine::SaEvent::Kind::ExchangeFailed) {
+    auto a = m_failed_log_limit.admit("exchange failed", base::Clock::now());
+    if (!a.log) return;
+    if (a.suppressed != 0) {
+      IKE_LOG_WARN("{}", base::suppressed_summary("exchange failed", a.suppressed));
+    }
     IKE_LOG_WARN("{}", text);
   } else if (base::Logger::instance().verbose()) {
     IKE_LOG_INFO("{}", text);

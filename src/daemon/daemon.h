@@ -16,6 +16,7 @@
 
 #include "base/clock.h"
 #include "base/random.h"
+#include "base/rate_limit.h"
 #include "conf/conf_db.h"
 #include "crypto/provider.h"
 #include "daemon/event_loop.h"
@@ -117,6 +118,9 @@ class Daemon final : public UiHost {
   std::unique_ptr<engine::Engine> m_engine;
   bool m_passive = false;
   bool m_shutdown_requested = false;
+  // "exchange failed" lines: a flood of evicted/timed-out half-open exchanges (engine
+  // half_open.h) must not flood the log; the engine's counters still count every one.
+  mutable base::LogRateLimiter m_failed_log_limit;
 };
 
 }  // namespace ike::daemon

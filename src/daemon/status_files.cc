@@ -226,7 +226,11 @@ std::string status_json(const engine::Engine::Status& st, const DaemonInfo& info
                    {"exchanges_started", s.started_by_exchange},
                    {"exchanges_completed", {{"phase1", s.phase1_done}, {"phase2", s.phase2_done}}},
                    {"exchanges_failed", s.exchanges_failed},
-                   {"failed_by_reason", s.failed_by_reason}};
+                   {"failed_by_reason", s.failed_by_reason},
+                   {"half_open", {{"current", s.half_open},
+                                  {"refused", s.half_open_refused},
+                                  {"evicted", s.half_open_evicted}}},
+                   {"log_lines_suppressed", s.log_suppressed}};
   // error_handler replace: hostile bytes in names never make dump() throw.
   return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
@@ -277,6 +281,18 @@ std::string prometheus_metrics(const engine::Engine::Status& st, const DaemonInf
   for (const auto& [reason, n] : s.failed_by_reason) {
     out += fmt::format("isakmpd_exchanges_failed_total{{reason=\"{}\"}} {}\n", label(reason), n);
   }
+  metric("isakmpd_half_open_exchanges", "gauge",
+         "Half-open responder phase-1 exchanges (Max-half-open).");
+  out += fmt::format("isakmpd_half_open_exchanges {}\n", s.half_open);
+  metric("isakmpd_half_open_refused_total", "counter",
+         "MM1/AM1 refused by Max-half-open-per-peer.");
+  out += fmt::format("isakmpd_half_open_refused_total {}\n", s.half_open_refused);
+  metric("isakmpd_half_open_evicted_total", "counter",
+         "Half-open exchanges evicted by Max-half-open.");
+  out += fmt::format("isakmpd_half_open_evicted_total {}\n", s.half_open_evicted);
+  metric("isakmpd_log_lines_suppressed_total", "counter",
+         "Log lines suppressed by the rate limit (events still counted).");
+  out += fmt::format("isakmpd_log_lines_suppressed_total {}\n", s.log_suppressed);
   return out;
 }
 

@@ -79,6 +79,8 @@ std::vector<std::string> EngineImpl::report_lines(base::TimePoint now) const {
 // ------------------------------------------------------------------------------ timers
 
 void EngineImpl::on_tick(base::TimePoint now) {
+  m_now = now;
+  flush_log_summaries(now);
   expire_exchanges(now);
   expire_sas(now);
   nat_t_send_keepalives(*this, now);
@@ -98,8 +100,12 @@ void EngineImpl::expire_exchanges(base::TimePoint now) {
       continue;
     }
     if (now >= x->expires) {
-      fail_exchange(k, fmt::format("exchange timed out after {} s (Exchange-max-time)",
-                                   m_rtx_policy.exchange_max_time.count()));
+      bool half_open = k.message_id.value == 0 && m_exchanges.half_open().contains(k.cookies);
+      fail_exchange(k, half_open ? fmt::format("half-open exchange timed out after {} s "
+                                               "(Half-open-max-time)",
+                                               m_half_open_limits.max_time.count())
+                                 : fmt::format("exchange timed out after {} s (Exchange-max-time)",
+                                               m_rtx_policy.exchange_max_time.count()));
       continue;
     }
     switch (x->rtx.on_timer(now, m_rtx_policy.retransmits)) {
@@ -147,6 +153,7 @@ std::optional<base::TimePoint> EngineImpl::next_deadline() const {
   for (const auto& [c, sa] : m_sas.isakmp_sas()) consider(sa.hard_expiry);
   for (const auto& [s, sa] : m_sas.ipsec_sas()) consider(sa.hard_expiry);
   consider(m_connections.next_deadline());
+  consider(next_log_summary());
   consider(nat_t_next_keepalive(*this));
   consider(rekey_deadline(*this));
   consider(m_dpd.next_deadline(*this));
@@ -178,6 +185,7 @@ void EngineImpl::on_kernel_reply(const KernelReply& reply, base::TimePoint now) 
 
 void EngineImpl::on_config_changed(base::TimePoint now) {
   m_rtx_policy = RetransmitPolicy::from_conf(m_conf);
+  m_half_open_limits = HalfOpenLimits::from_conf(m_conf, m_rtx_policy.exchange_max_time);
   m_connections.config_changed(now);
 }
 
@@ -266,7 +274,7 @@ void EngineImpl::shutdown(base::TimePoint now, bool send_deletes) {
   std::vector<base::CookiePair> p1;
   for (const auto& [c, sa] : m_sas.isakmp_sas()) p1.push_back(c);
   for (const auto& c : p1) delete_isakmp_sa(*this, c, send_deletes, "shutdown");
-  m_exchanges.all().clear();
+  m_exchanges.clear();
 }
 
 }  // namespace ike::engine

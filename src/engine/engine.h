@@ -83,6 +83,10 @@ class Engine {
     // Bounded label sets (engine/stats_reasons.cc): exchanges started by exchange type,
     // failed exchanges and dropped datagrams by reason category (JSON status, metrics).
     std::map<std::string, uint64_t> started_by_exchange, failed_by_reason, dropped_by_reason;
+    // Floods (half_open.h): half-open responder phase-1 exchanges now (gauge), MM1/AM1 refused
+    // by Max-half-open-per-peer, exchanges evicted by Max-half-open; log lines suppressed by
+    // the rate limit (the counters above still count every datagram and failure).
+    uint64_t half_open = 0, half_open_refused = 0, half_open_evicted = 0, log_suppressed = 0;
   };
   Stats stats() const;
   // Operator status (status.h, docs/STATUS.md): SAs, exchanges, connections, timers.

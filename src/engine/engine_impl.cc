@@ -24,10 +24,12 @@ EngineImpl::EngineImpl(const conf::ConfDb& conf, const crypto::Provider& crypto,
       m_crypto(crypto),
       m_rng(rng),
       m_options(options),
-      m_rtx_policy(RetransmitPolicy::from_conf(conf)) {}
+      m_rtx_policy(RetransmitPolicy::from_conf(conf)),
+      m_half_open_limits(HalfOpenLimits::from_conf(conf, m_rtx_policy.exchange_max_time)) {}
 
 void EngineImpl::start(base::TimePoint now) {
   m_rtx_policy = RetransmitPolicy::from_conf(m_conf);
+  m_half_open_limits = HalfOpenLimits::from_conf(m_conf, m_rtx_policy.exchange_max_time);
   m_connections.start(*this, now);
 }
 
@@ -80,19 +82,24 @@ base::MessageId EngineImpl::new_message_id(IsakmpSa& sa) {
 }
 
 void EngineImpl::drop(std::string reason) {
+  std::string_view category = drop_reason_category(reason);
   ++m_stats.dropped;
-  ++m_stats.dropped_by_reason[std::string(drop_reason_category(reason))];
-  IKE_LOG_DEBUG(Message, 10, "dropped: {}", reason);
+  ++m_stats.dropped_by_reason[std::string(category)];
+  // Every drop is counted; the log line is rate-limited per category (floods, class 18).
+  log_limited(base::LogSeverity::Debug, fmt::format("drop:{}", category),
+              fmt::format("dropped: {}", reason));
   m_last_drop = std::move(reason);
 }
 
 void EngineImpl::fail_exchange(const ExchangeKey& key, const std::string& reason) {
   Exchange* x = m_exchanges.find(key);
   if (x == nullptr) return;
+  std::string_view category = failure_reason_category(reason);
   ++m_stats.exchanges_failed;
-  ++m_stats.failed_by_reason[std::string(failure_reason_category(reason))];
-  IKE_LOG_WARN("{} exchange {} with {} failed: {}", wire::to_string(x->type), x->name,
-               x->peer.to_string(), reason);
+  ++m_stats.failed_by_reason[std::string(category)];
+  log_limited(base::LogSeverity::Warning, fmt::format("failed:{}", category),
+              fmt::format("{} exchange {} with {} failed: {}", wire::to_string(x->type), x->name,
+                          x->peer.to_string(), reason));
   SaEvent ev{SaEvent::Kind::ExchangeFailed, x->name, x->local, x->peer, key.cookies,
              key.message_id, {}, reason};
   event(std::move(ev));
@@ -103,6 +110,7 @@ void EngineImpl::fail_exchange(const ExchangeKey& key, const std::string& reason
 void EngineImpl::finish_exchange(const ExchangeKey& key, base::TimePoint now, bool linger) {
   Exchange* x = m_exchanges.find(key);
   if (x == nullptr) return;
+  m_exchanges.authenticated(key);  // a finished phase 1 is no longer half-open
   end_exchange_iv(*this, key);
   if (!linger) {
     m_exchanges.remove(key);
@@ -120,6 +128,7 @@ void EngineImpl::finish_exchange(const ExchangeKey& key, base::TimePoint now, bo
 // ------------------------------------------------------------------------------ datagrams
 
 void EngineImpl::on_datagram(const Datagram& d, base::TimePoint now) {
+  m_now = now;
   ++m_stats.datagrams_in;
   auto h = wire::parse_header(base::view(d.bytes));
   if (!h) {

@@ -13,13 +13,16 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/log.h"
 #include "base/random.h"
+#include "base/rate_limit.h"
 #include "conf/conf_db.h"
 #include "crypto/provider.h"
 #include "engine/connection_manager.h"
 #include "engine/dpd.h"
 #include "engine/engine.h"
 #include "engine/exchange.h"
+#include "engine/half_open.h"
 #include "engine/io.h"
 #include "engine/pki_store.h"
 #include "engine/retransmit.h"
@@ -56,6 +59,8 @@ class EngineImpl {
   Engine::Stats stats() const {
     Engine::Stats s = m_stats;
     s.started_by_exchange = m_exchanges.started();
+    s.half_open = m_exchanges.half_open().size();
+    s.log_suppressed = m_log_limit.total_suppressed();
     return s;
   }
   const std::string& last_drop_reason() const noexcept { return m_last_drop; }
@@ -103,6 +108,21 @@ class EngineImpl {
 
   // Drops the current datagram: Stats.dropped, debug log, last_drop_reason.
   void drop(std::string reason);
+  // --- floods (half_open_engine.cc, reliability.md class 18) ---
+  const HalfOpenLimits& half_open_limits() const noexcept { return m_half_open_limits; }
+  // Before any state is made for an MM1/AM1 from `peer`: TooMany (counted, "half-open" in the
+  // detail) when the address already holds Max-half-open-per-peer half-open exchanges.
+  [[nodiscard]] base::Status half_open_admit(const base::IpAddress& peer);
+  // Right before a new half-open exchange is added: evicts HalfOpenTable::victim() while the
+  // table holds Max-half-open exchanges. Returns the new exchange's deadline
+  // (now + Half-open-max-time).
+  base::TimePoint half_open_make_room(base::TimePoint now);
+  // A log line through the per-key rate limit (`key`: a bounded category, never peer text);
+  // a summary of the lines suppressed before it comes first. Debug lines use class Message.
+  void log_limited(base::LogSeverity sev, std::string_view key, const std::string& text);
+  void flush_log_summaries(base::TimePoint now);
+  std::optional<base::TimePoint> next_log_summary() const { return m_log_limit.next_summary_due(); }
+
   // Fails an exchange: ExchangeFailed event, counter, removal (IV chain of a QM ended).
   void fail_exchange(const ExchangeKey& key, const std::string& reason);
   // Marks an exchange done; lingering (kept for duplicates) when `linger`.
@@ -135,6 +155,9 @@ class EngineImpl {
   uint64_t m_next_request = 1;
   std::map<uint64_t, base::Spi> m_sa_installs;  // pending ADD SA request -> pair's inbound SPI
   std::shared_ptr<const PkiStore> m_pki;
+  HalfOpenLimits m_half_open_limits;
+  base::LogRateLimiter m_log_limit;
+  base::TimePoint m_now{};  // of the current entry point (on_datagram, on_tick): log limits
 };
 
 }  // namespace ike::engine

@@ -31,7 +31,16 @@ Exchange& ExchangeTable::add(Exchange x) {
   ExchangeKey k = x.key;
   auto type = x.type;
   auto [it, inserted] = m_table.insert_or_assign(k, std::move(x));
-  if (inserted) ++m_started[std::string(wire::to_string(type))];
+  if (inserted) {
+    ++m_started[std::string(wire::to_string(type))];
+    if (k.message_id.value == 0 && is_phase1_exchange(type)) {
+      m_by_icookie.emplace(k.cookies.initiator, k.cookies);
+    }
+  }
+  const Exchange& stored = it->second;
+  if (is_phase1_exchange(stored.type) && stored.role == Role::Responder && !stored.finished) {
+    m_half_open.track(k.cookies, stored.peer.address);
+  }
   return it->second;
 }
 
@@ -42,21 +51,22 @@ Exchange* ExchangeTable::find(const ExchangeKey& k) {
 
 Exchange* ExchangeTable::find_responder_by_icookie(const base::Cookie& icookie,
                                                    const base::SockAddr& peer) {
-  for (auto& [k, x] : m_table) {
-    if (is_phase1_exchange(x.type) && x.role == Role::Responder &&
-        k.cookies.initiator == icookie && x.peer == peer) {
-      return &x;
+  auto [lo, hi] = m_by_icookie.equal_range(icookie);
+  for (auto i = lo; i != hi; ++i) {
+    Exchange* x = find(ExchangeKey{i->second, base::MessageId{0}});
+    if (x != nullptr && is_phase1_exchange(x->type) && x->role == Role::Responder &&
+        x->peer == peer) {
+      return x;
     }
   }
   return nullptr;
 }
 
 Exchange* ExchangeTable::find_initiator_mm(const base::Cookie& icookie) {
-  for (auto& [k, x] : m_table) {
-    if (is_phase1_exchange(x.type) && x.role == Role::Initiator &&
-        k.cookies.initiator == icookie) {
-      return &x;
-    }
+  auto [lo, hi] = m_by_icookie.equal_range(icookie);
+  for (auto i = lo; i != hi; ++i) {
+    Exchange* x = find(ExchangeKey{i->second, base::MessageId{0}});
+    if (x != nullptr && is_phase1_exchange(x->type) && x->role == Role::Initiator) return x;
   }
   return nullptr;
 }
@@ -64,6 +74,10 @@ Exchange* ExchangeTable::find_initiator_mm(const base::Cookie& icookie) {
 void ExchangeTable::rekey(const ExchangeKey& from, const ExchangeKey& to) {
   auto node = m_table.extract(from);
   if (node.empty()) return;
+  unindex(from);
+  if (to.message_id.value == 0 && is_phase1_exchange(node.mapped().type)) {
+    m_by_icookie.emplace(to.cookies.initiator, to.cookies);
+  }
   node.key() = to;
   node.mapped().key = to;
   m_table.insert(std::move(node));
@@ -78,7 +92,31 @@ Exchange* ExchangeTable::find_by_request(uint64_t request_id) {
   return nullptr;
 }
 
-void ExchangeTable::remove(const ExchangeKey& k) { m_table.erase(k); }
+void ExchangeTable::remove(const ExchangeKey& k) {
+  if (m_table.erase(k) != 0) unindex(k);
+}
+
+void ExchangeTable::unindex(const ExchangeKey& k) {
+  if (k.message_id.value != 0) return;
+  m_half_open.untrack(k.cookies);
+  auto [lo, hi] = m_by_icookie.equal_range(k.cookies.initiator);
+  for (auto i = lo; i != hi; ++i) {
+    if (i->second == k.cookies) {
+      m_by_icookie.erase(i);
+      return;
+    }
+  }
+}
+
+void ExchangeTable::clear() {
+  m_table.clear();
+  m_by_icookie.clear();
+  m_half_open.clear();
+}
+
+void ExchangeTable::authenticated(const ExchangeKey& k) {
+  if (k.message_id.value == 0) m_half_open.untrack(k.cookies);
+}
 
 std::size_t ExchangeTable::active_count() const {
   return static_cast<std::size_t>(std::count_if(

@@ -3,7 +3,9 @@
 // cache and timers. An exchange refers to its ISAKMP SA by cookies, never by pointer (design
 // §4.4). Finished exchanges whose last message we sent (responder MM6, initiator QM3) linger
 // until their deadline so a retransmitted MM5/QM2 is answered from the cache. Owns the table
-// and the plain records; the steps live in exchanges/*.cc.
+// and the plain records; the steps live in exchanges/*.cc. Phase-1 exchanges are also indexed
+// by initiator cookie and the half-open responder ones counted per peer (half_open.h), so no
+// lookup done per datagram scans the table (reliability.md class 18).
 #pragma once
 
 #include <cstdint>
@@ -11,12 +13,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "base/address.h"
 #include "base/clock.h"
 #include "base/ids.h"
 #include "crypto/provider.h"
+#include "engine/half_open.h"
 #include "engine/iv_chain.h"
 #include "engine/keymat.h"
 #include "engine/nat_t_state.h"
@@ -130,6 +134,11 @@ class ExchangeTable {
   // The exchange waiting for this kernel request.
   Exchange* find_by_request(uint64_t request_id);
   void remove(const ExchangeKey& k);
+  void clear();
+  // A responder's phase 1 is authenticated (MM5/AM3 accepted): no longer half-open.
+  void authenticated(const ExchangeKey& k);
+  // Half-open responder phase-1 exchanges (half_open.h), maintained by add/remove/authenticated.
+  const HalfOpenTable& half_open() const noexcept { return m_half_open; }
   std::size_t active_count() const;  // excludes lingering finished exchanges
   std::map<ExchangeKey, Exchange>& all() noexcept { return m_table; }
   const std::map<ExchangeKey, Exchange>& all() const noexcept { return m_table; }
@@ -137,8 +146,13 @@ class ExchangeTable {
   const std::map<std::string, uint64_t>& started() const noexcept { return m_started; }
 
  private:
+  void unindex(const ExchangeKey& k);
+
   std::map<ExchangeKey, Exchange> m_table;
   std::map<std::string, uint64_t> m_started;
+  // Phase-1 exchanges by initiator cookie -> their full cookie pair (lookups verify).
+  std::unordered_multimap<base::Cookie, base::CookiePair> m_by_icookie;
+  HalfOpenTable m_half_open;
 };
 
 }  // namespace ike::engine

@@ -25,6 +25,7 @@ std::string_view classify(std::string_view text, const auto& rules) noexcept {
 
 // Order matters: the first matching phrase wins.
 constexpr std::array kDropRules{
+    Rule{"half-open", "half_open_cap"},  // Max-half-open-per-peer (half_open.h)
     Rule{"duplicate", "duplicate"},
     Rule{"authentication failed", "authentication"},
     Rule{"HASH", "authentication"},
@@ -56,6 +57,7 @@ constexpr std::array kDropRules{
 };
 
 constexpr std::array kFailureRules{
+    Rule{"evicted", "half_open_evicted"},  // Max-half-open (half_open.h)
     Rule{"timed out", "timeout"},
     Rule{"no response", "timeout"},
     Rule{"authentication failed", "authentication"},

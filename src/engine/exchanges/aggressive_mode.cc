@@ -150,17 +150,6 @@ base::Status verify_auth(EngineImpl& e, Exchange& x, const base::CookiePair& coo
   return base::ok();
 }
 
-std::size_t half_open_from(EngineImpl& e, const base::IpAddress& peer) {
-  std::size_t n = 0;
-  for (const auto& [k, x] : e.exchanges().all()) {
-    if (x.type == wire::ExchangeType::Aggressive && x.role == Role::Responder && !x.finished &&
-        x.peer.address == peer) {
-      ++n;
-    }
-  }
-  return n;
-}
-
 }  // namespace
 
 std::optional<std::string> id_section_name(const wire::IdPayload& id) {
@@ -307,10 +296,15 @@ base::Status am_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
                             "AGGRESSIVE",
                             peer.configuration, section);
   }
-  if (half_open_from(e, d.peer.address) >= kMaxHalfOpenAggressivePerPeer) {
+  // Floods (half_open.h): the general per-peer cap, and AM's own smaller one (each AM1 costs
+  // a DH and an AM2 several times its size: amplification, reliability.md class 18).
+  IKE_TRY_VOID(e.half_open_admit(d.peer.address));
+  if (std::size_t n = e.exchanges().half_open().count(d.peer.address);
+      n >= kMaxHalfOpenAggressivePerPeer) {
+    ++e.mutable_stats().half_open_refused;
     return base::make_error(ErrorCode::TooMany, NotifyType::None,
-                            "{} half-open Aggressive Mode exchanges from {} already",
-                            kMaxHalfOpenAggressivePerPeer, d.peer.address.to_string());
+                            "{} half-open exchanges from {} already (Aggressive Mode: {})", n,
+                            d.peer.address.to_string(), kMaxHalfOpenAggressivePerPeer);
   }
   const auto* sa = in.find<wire::SaPayload>();
   const auto* ke = in.find<wire::KePayload>();
@@ -351,8 +345,10 @@ base::Status am_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   }
   IKE_TRY(crypto::CipherAlg cipher, choice->suite.cipher());
   IKE_TRY(auto dh, e.crypto().dh_generate(choice->suite.dh_group, e.rng()));
+  base::TimePoint half_open_deadline = e.half_open_make_room(now);  // Max-half-open
   Exchange x = new_phase1_responder(e, in, wire::ExchangeType::Aggressive, State::AmRSent2,
                                     section, now);
+  x.expires = half_open_deadline;  // Half-open-max-time until AM3 authenticates
   MainModeData& mm = *x.mm;
   mm.peer = std::move(peer);
   if (!rsa) {

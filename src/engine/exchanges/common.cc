@@ -158,7 +158,11 @@ base::Result<Phase1Keys> derive_phase1_exchange_keys(EngineImpl& e, MainModeData
 void refuse_phase1_offer(EngineImpl& e, const Inbound& in, std::string_view exchange_name,
                          const std::string& section, const base::Error& err) {
   const Datagram& d = *in.datagram;
-  IKE_LOG_WARN("{} from {} ({}): {}", exchange_name, d.peer.to_string(), section, err.detail);
+  // Rate-limited per failure category: a flood of unacceptable MM1/AM1s (reliability.md class 18).
+  e.log_limited(base::LogSeverity::Warning,
+                fmt::format("refused:{}", failure_reason_category(err.detail)),
+                fmt::format("{} from {} ({}): {}", exchange_name, d.peer.to_string(), section,
+                            err.detail));
   base::CookiePair c{in.header.cookies.initiator, base::Cookie{}};
   if (err.notify != base::NotifyType::None) send_notify_clear(e, d.local, d.peer, c, err.notify);
   ++e.mutable_stats().exchanges_failed;

@@ -213,6 +213,8 @@ base::Status mm_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   const Datagram& d = *in.datagram;
   IKE_TRY(std::string section, find_phase1_peer_for_address(e.conf(), d.peer.address));
   IKE_TRY(PeerConfig peer, load_peer_config(e.conf(), section));
+  // Floods (half_open.h): Max-half-open-per-peer refuses before any work is done.
+  IKE_TRY_VOID(e.half_open_admit(d.peer.address));
   // Transforms whose authentication method lacks a credential (no PSK; RSA_SIG without a private
   // key for the ID we would use) are skipped: NO_PROPOSAL_CHOSEN names the missing credential.
   IKE_TRY(wire::IdPayload our_id, local_phase1_id(e.conf(), peer.id_section, d.local.address));
@@ -226,8 +228,10 @@ base::Status mm_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   }
   IKE_TRY(crypto::CipherAlg cipher, choice->suite.cipher());
   IKE_TRY_VOID(check_credentials(e, peer, choice->suite, d.local.address));
+  base::TimePoint half_open_deadline = e.half_open_make_room(now);  // Max-half-open
   Exchange x = new_phase1_responder(e, in, wire::ExchangeType::IdProt, State::MmRSent2,
                                     section, now);
+  x.expires = half_open_deadline;  // Half-open-max-time until MM5 authenticates
   x.mm->peer = std::move(peer);
   x.mm->sai_b = sa_entry->body;
   x.mm->suite = choice->suite;
