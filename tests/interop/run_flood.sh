@@ -7,7 +7,7 @@
 # The responder (our isakmpd, right, 10.99.1.2, [Phase 1]:Default so every source gets a
 # responder exchange, debug level 0) is flooded by mm1_flood.py from 256 addresses
 # (10.98.0.1-10.98.1.0 on the left veth, 4 sockets on random ports each) at FLOOD_RATE MM1/s for
-# FLOOD_SECONDS; 2 s into the flood a second isakmpd (left, 10.99.1.1) initiates Main Mode +
+# FLOOD_SECONDS (2000/s, 45 s by default); 2 s into the flood a second isakmpd (left, 10.99.1.1) initiates Main Mode +
 # Quick Mode with it. Asserts: the initiator establishes during the flood; the responder is
 # still the same process; its half-open count never exceeds Max-half-open and is > 0 (the flood
 # made state); refusals/evictions are counted in the JSON status; the RSS of the responder's
@@ -23,8 +23,11 @@ source "$here/lib.sh"
 [[ $# -ge 1 ]] || { echo "usage: $0 ISAKMPD" >&2; exit 2; }
 IKT_ISAKMPD=$1
 PSK=ikt-flood-secret-0123456789
-FLOOD_RATE=${FLOOD_RATE:-8000}
-FLOOD_SECONDS=${FLOOD_SECONDS:-25}
+# The rate is bounded by what a debug build gets on a shared 2-core CI machine (the responder
+# processed 700-800 MM1/s there under load): above that the socket buffer drops the surplus,
+# the legitimate peer's messages included, and only its retransmits (6, isakmpd schedule) help.
+FLOOD_RATE=${FLOOD_RATE:-2000}
+FLOOD_SECONDS=${FLOOD_SECONDS:-45}
 MAX_HALF_OPEN=${MAX_HALF_OPEN:-1024}
 RSS_LIMIT_KB=${RSS_LIMIT_KB:-32768}
 LOG_LIMIT_BYTES=${LOG_LIMIT_BYTES:-524288}
@@ -43,7 +46,7 @@ for ((i = 1; i <= 256; i++)); do
 done
 ip -n "$IKT_NS_R" route add 10.98.0.0/16 via "$IKT_L_OUT" || ikt_fail "cannot route 10.98/16"
 
-IKT_ISAKMPD_EXCHANGE_MAX_TIME=60 ikt_isakmpd_conf L initiator AES-128-SHA-GRP14 \
+IKT_ISAKMPD_RETRANSMITS=6 IKT_ISAKMPD_EXCHANGE_MAX_TIME=90 ikt_isakmpd_conf L initiator AES-128-SHA-GRP14 \
   QM-ESP-AES-128-SHA-SUITE tunnel "$PSK"
 ISAKMPD_CONF_EXTRA="[Phase 1]
 Default=		peer-ikt
@@ -93,11 +96,12 @@ sleep 2
 IKT_ISAKMPD_DEBUG=${IKT_ISAKMPD_DEBUG:-30} ikt_isakmpd_start L
 T_START=$(date +%s%N)
 
-rss_peak=$RSS_BEFORE half_open_peak=0 established=""
+# RSS every 0.5 s; the JSON status (a FIFO `r` the responder must serve) every 5 s only.
+rss_peak=$RSS_BEFORE half_open_peak=0 established="" polls=0
 while ikt_alive "$FLOOD_PID"; do
   r=$(rss_kb "$R_ENGINE")
   ((r > rss_peak)) && rss_peak=$r
-  if refresh_json; then
+  if ((polls++ % 10 == 9)) && refresh_json; then
     h=$(jq_counter half_open.current)
     ((h > half_open_peak)) && half_open_peak=$h
   fi
@@ -118,6 +122,8 @@ ikt_isakmpd_alive R || ikt_fail "the responder died during the flood"
 refresh_json || ikt_fail "no JSON status after the flood"
 RSS_AFTER=$(rss_kb "$R_ENGINE")
 LOG_AFTER=$(stat -c %s "$IKT_DIR/R/isakmpd.stderr")
+h=$(jq_counter half_open.current)
+((h > half_open_peak)) && half_open_peak=$h
 received=$(jq_counter datagrams_received)
 refused=$(jq_counter half_open.refused)
 evicted=$(jq_counter half_open.evicted)
