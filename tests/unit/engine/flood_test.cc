@@ -195,5 +195,43 @@ TEST_F(FloodTest, HundredThousandMm1CappedWhileLegitimatePeerEstablishes) {
               static_cast<unsigned long long>(s.log_suppressed));
 }
 
+// Half-open-max-time: an MM1 nobody follows up is gone after 30 s (not Exchange-max-time,
+// 120 s), counted as a timeout; an authenticated phase 1 is no longer half-open.
+TEST(HalfOpenLifetime, UnansweredMm1ExpiresAfterHalfOpenMaxTime) {
+  base::Bytes mm1 = mm1_template();
+  EnginePair p;
+  p.right.engine->start(p.clock.now());
+  base::SockAddr src{base::IpAddress::parse("10.0.0.1").value(), 500};
+  p.right.engine->on_datagram(
+      engine::Datagram{base::SockAddr{p.right.address, 500}, src, mm1}, p.clock.now());
+  EXPECT_EQ(p.right.engine->stats().half_open, 1u);
+  base::TimePoint t0 = p.clock.now();
+  while (p.right.engine->stats().half_open != 0) {
+    auto d = p.right.engine->next_deadline();
+    ASSERT_TRUE(d.has_value());
+    ASSERT_LE(*d - t0, base::Seconds{30});
+    p.clock.advance_to(*d);
+    p.right.engine->on_tick(p.clock.now());
+  }
+  EXPECT_EQ(p.clock.now() - t0, base::Seconds{30});
+  EXPECT_EQ(p.right.engine->exchange_count(), 0u);
+  const auto s = p.right.engine->stats();
+  EXPECT_EQ(s.failed_by_reason.at("timeout"), 1u);
+  bool logged = false;
+  for (auto& o : p.right.engine->take_outputs()) {
+    if (auto* ev = std::get_if<engine::SaEvent>(&o); ev && ev->kind == Kind::ExchangeFailed) {
+      logged = ev->detail.find("Half-open-max-time") != std::string::npos;
+    }
+  }
+  EXPECT_TRUE(logged);
+
+  // The same pair negotiates normally: nothing half-open once phase 1 is authenticated.
+  EnginePair q;
+  q.start();
+  ASSERT_TRUE(q.run_until([&] { return q.established(); }));
+  EXPECT_EQ(q.right.engine->stats().half_open, 0u);
+  EXPECT_EQ(q.right.engine->stats().half_open_evicted, 0u);
+}
+
 }  // namespace
 }  // namespace ike::test
