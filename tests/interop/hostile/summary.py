@@ -11,7 +11,7 @@ import corpus  # noqa: E402
 ap = argparse.ArgumentParser()
 ap.add_argument("phases", nargs="+")
 ap.add_argument("--rss", nargs=2, type=int)
-ap.add_argument("--lines", nargs=2, type=int)
+ap.add_argument("--lines", nargs=4, type=int, help="all before/after, without probers before/after")
 ap.add_argument("--counters")
 ap.add_argument("--spis", nargs=2)
 a = ap.parse_args()
@@ -37,7 +37,9 @@ for p in ph:
 if a.rss:
     print(f"engine RSS            {a.rss[0]} kB -> {a.rss[1]} kB (growth {a.rss[1] - a.rss[0]} kB over {after['packets_sent']} datagrams)")
 if a.lines:
-    print(f"log lines / 1000 bad  before {1000 * a.lines[0] / max(1, before['packets_sent']):.1f}, after {1000 * a.lines[1] / max(1, after['packets_sent']):.1f}")
+    per = lambda n, p: 1000 * n / max(1, p["packets_sent"])
+    print(f"log lines / 1000 bad  before {per(a.lines[0], before):.0f}, after {per(a.lines[1], after):.0f} (all); "
+          f"without the probers' time-outs: before {per(a.lines[2], before):.0f}, after {per(a.lines[3], after):.0f}")
 print(f"daemon counters       received {c.get('datagrams_received')}, dropped {c.get('datagrams_dropped')} {json.dumps(c.get('dropped_by_reason', {}))}")
 print(f"                      exchanges failed {c.get('exchanges_failed')} {json.dumps(c.get('failed_by_reason', {}))}")
 if a.spis:
