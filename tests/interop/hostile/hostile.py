@@ -2,7 +2,7 @@
 # tests/interop/hostile/hostile.py: sends the malformed-packet corpus (corpus.py) and the named
 # CVE sequences (cves.py) to a running isakmpd and checks it after EVERY hostile datagram:
 # the monitor and engine PIDs are unchanged, and a valid Main Mode 1 from a second address (the
-# prober) is answered with an MM2 within 1 s (latency recorded). Pre-auth cases are sent to UDP
+# prober, built with scapy: scapy_mm1.py) is answered with an MM2 within 1 s (latency recorded). Pre-auth cases are sent to UDP
 # 500, to 4500 with the 4-byte non-ESP marker and to 4500 without it; session cases (which need
 # a half-open or established Main Mode with the target, ike1.py) go to 500. Writes a JSON
 # summary (--out) and exits 1 on the first crash (PID change) or on any failed expectation
@@ -19,7 +19,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import corpus  # noqa: E402
 import cves  # noqa: E402
-from ike1 import EXCH_MM, SA, Peer, Session, mm1  # noqa: E402
+import scapy_mm1  # noqa: E402
+from ike1 import EXCH_MM, SA, Peer, Session  # noqa: E402
 
 
 def children(pid):
@@ -100,6 +101,8 @@ class Runner:
         self.crashes = 0
         self.probe_i = 0
         self.hostile_s500 = 0
+        # The probe is scapy's MM1 (checked to equal ike1's bytes after the cookie).
+        self.probe_tpl = scapy_mm1.selfcheck()
 
     def check_pids(self, what):
         ok = all(alive(p) for p in self.pids) and (children(self.a.pid) or []) == self.pids[1:]
@@ -113,7 +116,8 @@ class Runner:
         pr = self.ctx.probers[self.probe_i % len(self.ctx.probers)]
         self.probe_i += 1
         pr.drain()
-        icky, m = mm1()
+        icky = os.urandom(8)
+        m = icky + self.probe_tpl[8:]
         t0 = time.monotonic()
         pr.send(m)
         self.engine_datagrams += 1
