@@ -235,10 +235,41 @@ bool phase1_id_matches(const wire::IdPayload& expected, const wire::IdPayload& r
   return false;
 }
 
+namespace {
+
+// The form of a received phase-1 ID beyond the wire lengths (wire/payload_codec.cc checks
+// those): RFC 2407 §4.6.2.7/§4.6.2.8 ranges must not run backwards, and a DER_ASN1_DN
+// (§4.6.2.9) must parse as exactly one X.501 Name.
+base::Status check_phase1_id_form(const wire::IdPayload& id) {
+  const auto t = static_cast<IdType>(id.id_type);
+  if (t == IdType::Ipv4AddrRange || t == IdType::Ipv6AddrRange) {
+    const std::size_t half = id.data.size() / 2;
+    base::ByteView d = base::view(id.data);
+    if (half != 0 && std::lexicographical_compare(d.begin() + static_cast<std::ptrdiff_t>(half),
+                                                  d.end(), d.begin(),
+                                                  d.begin() + static_cast<std::ptrdiff_t>(half))) {
+      return id_error(base::ErrorCode::BadValue, "peer phase-1 ID {}: range end below its start",
+                      id_to_string(id));
+    }
+  }
+  if (t == IdType::DerAsn1Dn && !crypto::dn_to_text(base::view(id.data))) {
+    return id_error(base::ErrorCode::BadValue,
+                    "peer phase-1 ID of type DER_ASN1_DN: {} bytes that are not a DER Name",
+                    id.data.size());
+  }
+  return base::ok();
+}
+
+}  // namespace
+
 base::Result<Phase1IdCheck> verify_peer_phase1_id(const conf::ConfDb& conf,
                                                   std::string_view remote_id_section,
                                                   const base::IpAddress& peer_address,
                                                   const wire::IdPayload& received) {
+  // Reliability notes §A1.6 class 9 (CVE-2013-6075, CVE-2014-2891): an ID whose data cannot
+  // be an identity is INVALID-ID-INFORMATION even when no Remote-ID restricts the peer;
+  // otherwise a PSK peer under [Phase 1]:Default could authenticate as garbage.
+  IKE_TRY_VOID(check_phase1_id_form(received));
   if (!remote_id_section.empty()) {
     IKE_TRY(wire::IdPayload expected, phase1_id_from_section(conf, remote_id_section));
     if (!phase1_id_matches(expected, received)) {

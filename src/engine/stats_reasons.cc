@@ -64,6 +64,8 @@ constexpr std::array kFailureRules{
     Rule{"HASH", "authentication"},
     Rule{"signature", "authentication"},
     Rule{"INVALID_ID_INFORMATION", "invalid_id"},
+    // Before "ID": the detail lists the peer's and our transforms, which may name anything.
+    Rule{"no acceptable", "no_proposal"},
     Rule{"ID", "invalid_id"},
     Rule{"NO_PROPOSAL_CHOSEN", "no_proposal"},
     Rule{"proposal", "no_proposal"},

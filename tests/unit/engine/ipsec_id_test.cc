@@ -8,6 +8,7 @@
 #include "support/conf_text.h"
 
 #include "conf/config_file.h"
+#include "crypto/x509.h"
 
 namespace ike::engine {
 namespace {
@@ -269,6 +270,33 @@ TEST_F(IpsecIdTest, Phase1RangesAndSubnetsAsRemoteIds) {
   wire::IdPayload dn2 = dn;
   dn2.data.back() = 1;
   EXPECT_FALSE(phase1_id_matches(dn, dn2));
+}
+
+// Found by tests/interop/hostile (class 9, CVE-2013-6075 re-creation): with [Phase 1]:Default
+// and no Remote-ID a PSK peer could complete Main Mode with a DER_ASN1_DN ID that is not a DER
+// Name, or with a range that runs backwards. Both are INVALID-ID-INFORMATION now.
+TEST_F(IpsecIdTest, MalformedPhase1IdsRejectedWithoutRemoteId) {
+  wire::IdPayload dn{9, 0, 0, {0x30, 0x84, 0xff, 0xff, 0xff, 0xf0, 0x31, 0x00}};
+  auto bad_dn = verify_peer_phase1_id(m_conf, "", ip("192.0.2.9"), dn);
+  ASSERT_FALSE(bad_dn);
+  EXPECT_EQ(bad_dn.error().notify, base::NotifyType::InvalidIdInformation);
+  EXPECT_EQ(bad_dn.error().detail,
+            "peer phase-1 ID of type DER_ASN1_DN: 8 bytes that are not a DER Name");
+  auto good_dn = crypto::dn_from_text("/O=ike-test/CN=gw");
+  ASSERT_TRUE(good_dn) << good_dn.error().detail;
+  EXPECT_TRUE(verify_peer_phase1_id(m_conf, "", ip("192.0.2.9"), wire::IdPayload{9, 0, 0, *good_dn}));
+  wire::IdPayload backwards{7, 0, 0, {10, 99, 1, 9, 10, 99, 1, 1}};
+  auto bad_range = verify_peer_phase1_id(m_conf, "", ip("192.0.2.9"), backwards);
+  ASSERT_FALSE(bad_range);
+  EXPECT_EQ(bad_range.error().notify, base::NotifyType::InvalidIdInformation);
+  EXPECT_EQ(bad_range.error().detail,
+            "peer phase-1 ID ipv4_range/10.99.1.9-10.99.1.1: range end below its start");
+  wire::IdPayload forwards{7, 0, 0, {10, 99, 1, 1, 10, 99, 1, 9}};
+  EXPECT_TRUE(verify_peer_phase1_id(m_conf, "", ip("192.0.2.9"), forwards));
+  wire::IdPayload single{7, 0, 0, {10, 99, 1, 1, 10, 99, 1, 1}};
+  EXPECT_TRUE(verify_peer_phase1_id(m_conf, "", ip("192.0.2.9"), single));
+  // A configured Remote-ID is not needed for the check, and does not bypass it either.
+  EXPECT_FALSE(verify_peer_phase1_id(m_conf, "range-v4", ip("192.0.2.15"), backwards));
 }
 
 TEST(IpProtocol, NamesAndNumbers) {
