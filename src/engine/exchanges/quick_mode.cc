@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "base/log.h"
+#include "engine/fuzzing_hook.h"
 #include "engine/engine_impl.h"
 #include "engine/exchanges/common.h"
 #include "engine/exchanges/quick_mode_install.h"
@@ -176,7 +177,7 @@ base::Status send_qm2(EngineImpl& e, Exchange& x, base::TimePoint now) {
 
 base::Status check_hash(base::ByteView expected, const Inbound& in, const char* what) {
   const auto* hash = in.find<wire::HashPayload>();
-  if (!crypto::constant_time_equal(expected, base::view(hash->data))) {
+  if (!auth_check_passes(crypto::constant_time_equal(expected, base::view(hash->data)))) {
     return base::make_error(ErrorCode::Auth, NotifyType::InvalidHashInformation, "{} mismatch",
                             what);
   }
