@@ -34,7 +34,6 @@
 // dropped by its payload rule; a resent AM1 is answered from the cache only when it is a byte
 // duplicate; half-open responder exchanges are capped per peer address.
 // The authentication step (auth_payloads / verify_auth) switches on the negotiated method.
-#include "engine/fuzzing_hook.h"
 #include "engine/exchanges/aggressive_mode.h"
 
 #include <fmt/format.h>
@@ -43,6 +42,7 @@
 #include "engine/auth_signature.h"
 #include "engine/engine_impl.h"
 #include "engine/exchanges/common.h"
+#include "engine/fuzzing_hook.h"
 #include "engine/ipsec_id.h"
 #include "engine/keymat.h"
 #include "engine/nat_t.h"

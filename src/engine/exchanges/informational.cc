@@ -9,10 +9,10 @@
 #include <fmt/format.h>
 
 #include "base/log.h"
-#include "engine/fuzzing_hook.h"
 #include "engine/engine_impl.h"
 #include "engine/esp_keys.h"
 #include "engine/exchanges/common.h"
+#include "engine/fuzzing_hook.h"
 #include "engine/keymat.h"
 #include "wire/registry.h"
 

@@ -18,10 +18,10 @@
 #include <fmt/format.h>
 
 #include "base/log.h"
-#include "engine/fuzzing_hook.h"
 #include "engine/auth_signature.h"
 #include "engine/engine_impl.h"
 #include "engine/exchanges/common.h"
+#include "engine/fuzzing_hook.h"
 #include "engine/ipsec_id.h"
 #include "engine/keymat.h"
 #include "engine/nat_t.h"

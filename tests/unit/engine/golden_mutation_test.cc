@@ -30,6 +30,7 @@
 
 #include "base/log.h"
 #include "engine/engine.h"
+#include "engine/fuzzing_hook.h"
 #include "support/engine_pair.h"
 #include "support/simulated_nat.h"
 #include "wire/message.h"
@@ -325,6 +326,14 @@ void check_packet(const Scenario& sc, std::size_t k, Totals& t) {
   std::printf("  %-44s %5zu mutants: %5zu rejected (%zu refused), %4zu accepted (%zu NAT-D "
               "changed), %4zu failed cleanly\n",
               what.c_str(), list.size(), rejected, refused, accepted, nat_changed, failed);
+}
+
+// The HASH/SIG bypass of fuzz_engine is not linked into this (or any non-fuzz) binary, so a
+// mismatch stays a mismatch (engine/fuzzing_hook.h).
+TEST(GoldenMutation, FuzzingAuthBypassIsNotLinkedIn) {
+  EXPECT_FALSE(engine::fuzzing_auth_bypass_active());
+  EXPECT_FALSE(engine::auth_check_passes(false));
+  EXPECT_TRUE(engine::auth_check_passes(true));
 }
 
 TEST(GoldenMutation, EveryGoldenPacketSurvivesEveryMutant) {
