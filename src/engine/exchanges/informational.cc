@@ -12,6 +12,7 @@
 #include "engine/engine_impl.h"
 #include "engine/esp_keys.h"
 #include "engine/exchanges/common.h"
+#include "engine/fuzzing_hook.h"
 #include "engine/keymat.h"
 #include "wire/registry.h"
 
@@ -221,7 +222,8 @@ base::Status info_recv(EngineImpl& e, const Inbound& in, base::TimePoint now) {
                                             base::view(sa->keys.skeyid_a), h.message_id,
                                             in.after_hash());
   const auto* hash = in.find<wire::HashPayload>();
-  if (!crypto::constant_time_equal(base::view(expected), base::view(hash->data))) {
+  if (!auth_check_passes(
+          crypto::constant_time_equal(base::view(expected), base::view(hash->data)))) {
     return base::make_error(base::ErrorCode::Auth, base::NotifyType::InvalidHashInformation,
                             "informational HASH(1) mismatch");
   }

@@ -21,6 +21,7 @@
 #include "engine/auth_signature.h"
 #include "engine/engine_impl.h"
 #include "engine/exchanges/common.h"
+#include "engine/fuzzing_hook.h"
 #include "engine/ipsec_id.h"
 #include "engine/keymat.h"
 #include "engine/nat_t.h"
@@ -143,11 +144,14 @@ base::Status verify_auth(EngineImpl& e, Exchange& x, const Inbound& in) {
           : hash_r(e.crypto(), mm.suite.hash, base::view(mm.keys.skeyid), base::view(mm.g_xi),
                    base::view(mm.g_xr), x.key.cookies, base::view(mm.sai_b), id_b);
   if (phase1_uses_signatures(mm)) {
-    IKE_TRY(std::string how, verify_phase1_signature(e.pki(), *id, in.all<wire::CertPayload>(),
-                                                     *sig, base::view(expected)));
+    auto how = verify_phase1_signature(e.pki(), *id, in.all<wire::CertPayload>(), *sig,
+                                       base::view(expected));
+    if (!auth_check_passes(how.has_value())) return how.error();
     IKE_LOG_DEBUG(Exchange, 20, "{}: {} verified with {}", x.name,
-                  x.role == Role::Responder ? "SIG_I" : "SIG_R", how);
-  } else if (!crypto::constant_time_equal(base::view(expected), base::view(hash->data))) {
+                  x.role == Role::Responder ? "SIG_I" : "SIG_R",
+                  how ? *how : std::string("fuzzing bypass"));
+  } else if (!auth_check_passes(
+                 crypto::constant_time_equal(base::view(expected), base::view(hash->data)))) {
     return base::make_error(ErrorCode::Auth, NotifyType::InvalidHashInformation, "{} mismatch",
                             x.role == Role::Responder ? "HASH_I" : "HASH_R");
   }

