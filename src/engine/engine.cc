@@ -81,6 +81,7 @@ std::vector<std::string> EngineImpl::report_lines(base::TimePoint now) const {
 void EngineImpl::on_tick(base::TimePoint now) {
   expire_exchanges(now);
   expire_sas(now);
+  m_fragments.reassembler.expire(now);
   nat_t_send_keepalives(*this, now);
   rekey_tick(*this, now);
   m_dpd.on_tick(*this, now);

@@ -20,6 +20,7 @@
 #include "engine/dpd.h"
 #include "engine/engine.h"
 #include "engine/exchange.h"
+#include "engine/fragment_send.h"
 #include "engine/io.h"
 #include "engine/pki_store.h"
 #include "engine/retransmit.h"
@@ -75,6 +76,7 @@ class EngineImpl {
   const ConnectionManager& connections() const noexcept { return m_connections; }
   Engine::Stats& mutable_stats() noexcept { return m_stats; }
   DeadPeerDetector& dpd() noexcept { return m_dpd; }
+  FragmentState& fragments() noexcept { return m_fragments; }
   const DeadPeerDetector& dpd() const noexcept { return m_dpd; }
 
   // PacketLog output (only with options().packet_log) for a cleartext message; for an
@@ -129,6 +131,7 @@ class EngineImpl {
   ExchangeTable m_exchanges;
   ConnectionManager m_connections;
   DeadPeerDetector m_dpd;
+  FragmentState m_fragments;
   std::vector<Output> m_outputs;
   Engine::Stats m_stats;
   std::string m_last_drop;
