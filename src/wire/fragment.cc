@@ -116,7 +116,7 @@ base::Result<std::vector<Bytes>> split_into_fragments(ByteView message, uint16_t
   }
   Header h;
   h.cookies = original.cookies;
-  h.exchange = ExchangeType::IdProt;
+  h.exchange = original.exchange;
   h.flags = 0;
   h.message_id = base::MessageId{0};
   std::vector<Bytes> out;

@@ -54,8 +54,9 @@ Bytes encode_fragment(const Header& header, uint16_t id, uint8_t number, bool la
 
 // Splits an encoded message into fragment datagrams of at most `max_datagram` octets each
 // (ISAKMP header + fragment payload header included). The fragment headers carry the
-// message's cookies, message id 0 and exchange type ID_PROT with no flags (strongSwan sends
-// all fragments so, "even for quick mode"). Fails if the message needs more than
+// message's cookies and exchange type, message id 0 and no flags, as strongSwan 5.9 sends the
+// fragments of a phase-1 message (AGGRESSIVE fragments of AM2 seen on the wire; it ignores
+// fragments whose exchange type is not its IKE SA's phase-1 type). Fails if the message needs more than
 // kMaxFragmentNumber fragments or `max_datagram` leaves no room for data.
 [[nodiscard]] base::Result<std::vector<Bytes>> split_into_fragments(ByteView message,
                                                                     uint16_t id,

@@ -91,8 +91,8 @@ TEST(Fragment, EmptyDataAndEveryTruncationAreRejected) {
 
 TEST(Fragment, SplitsAMessageAndTheSlicesConcatenateBack) {
   Header h = fragment_header();
-  h.exchange = ExchangeType::QuickMode;
-  h.message_id = base::MessageId{0x01020304};
+  h.exchange = ExchangeType::Aggressive;
+  h.message_id = base::MessageId{0x01020304};  // (phase 1 has 0; the fragments always do)
   h.flags = kFlagEncryption;
   Bytes body(1000);
   for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<uint8_t>(i * 7);
@@ -111,9 +111,9 @@ TEST(Fragment, SplitsAMessageAndTheSlicesConcatenateBack) {
     EXPECT_EQ(f->id, 9);
     EXPECT_EQ(f->number, i + 1);
     EXPECT_EQ(f->last, i + 1 == parts->size());
-    // strongSwan: message id 0 and ID_PROT on every fragment, never encrypted.
+    // strongSwan: message id 0 and the message's exchange type, never encrypted.
     EXPECT_EQ(f->header.message_id.value, 0u);
-    EXPECT_EQ(f->header.exchange, ExchangeType::IdProt);
+    EXPECT_EQ(f->header.exchange, ExchangeType::Aggressive);
     EXPECT_EQ(f->header.flags, 0);
     EXPECT_EQ(f->header.cookies, h.cookies);
     base::append(joined, base::view(f->data));
