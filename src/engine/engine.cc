@@ -83,6 +83,7 @@ void EngineImpl::on_tick(base::TimePoint now) {
   flush_log_summaries(now);
   expire_exchanges(now);
   expire_sas(now);
+  m_fragments.reassembler.expire(now);
   nat_t_send_keepalives(*this, now);
   rekey_tick(*this, now);
   m_dpd.on_tick(*this, now);

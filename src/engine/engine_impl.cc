@@ -44,6 +44,13 @@ void EngineImpl::send(const base::SockAddr& local, const base::SockAddr& peer, b
   if (bytes.size() >= wire::kHeaderSize && (bytes[19] & wire::kFlagEncryption) == 0) {
     log_packet(local, peer, base::view(bytes));  // encrypted ones: at the build site
   }
+  // IKE fragmentation (fragment_send.h): a large message to a peer that announced support.
+  auto parts = fragments_for(*this, local, peer, base::view(bytes));
+  if (!parts.empty()) {
+    m_stats.datagrams_out += parts.size() - 1;
+    for (auto& p : parts) m_outputs.emplace_back(SendDatagram{local, peer, std::move(p)});
+    return;
+  }
   m_outputs.emplace_back(SendDatagram{local, peer, std::move(bytes)});
 }
 
@@ -133,6 +140,19 @@ void EngineImpl::on_datagram(const Datagram& d, base::TimePoint now) {
   auto h = wire::parse_header(base::view(d.bytes));
   if (!h) {
     drop(fmt::format("datagram from {}: {}", d.peer.to_string(), h.error().detail));
+    return;
+  }
+  if (h->next_payload == wire::PayloadType::Fragment) {
+    // IKE fragmentation: the whole message is dispatched once its last fragment arrived.
+    auto whole = on_fragment(*this, d, now);
+    if (!whole) return;
+    Datagram full{d.local, d.peer, std::move(*whole)};
+    auto inner = wire::parse_header(base::view(full.bytes));  // checked by on_fragment
+    if (!inner) return;
+    if ((inner->flags & wire::kFlagEncryption) == 0) {
+      log_packet(full.peer, full.local, base::view(full.bytes));
+    }
+    dispatch(full, *inner, now);
     return;
   }
   if ((h->flags & wire::kFlagEncryption) == 0) log_packet(d.peer, d.local, base::view(d.bytes));

@@ -23,6 +23,7 @@
 #include "engine/engine.h"
 #include "engine/exchange.h"
 #include "engine/half_open.h"
+#include "engine/fragment_send.h"
 #include "engine/io.h"
 #include "engine/pki_store.h"
 #include "engine/retransmit.h"
@@ -80,6 +81,7 @@ class EngineImpl {
   const ConnectionManager& connections() const noexcept { return m_connections; }
   Engine::Stats& mutable_stats() noexcept { return m_stats; }
   DeadPeerDetector& dpd() noexcept { return m_dpd; }
+  FragmentState& fragments() noexcept { return m_fragments; }
   const DeadPeerDetector& dpd() const noexcept { return m_dpd; }
 
   // PacketLog output (only with options().packet_log) for a cleartext message; for an
@@ -149,6 +151,7 @@ class EngineImpl {
   ExchangeTable m_exchanges;
   ConnectionManager m_connections;
   DeadPeerDetector m_dpd;
+  FragmentState m_fragments;
   std::vector<Output> m_outputs;
   Engine::Stats m_stats;
   std::string m_last_drop;

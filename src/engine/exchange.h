@@ -117,6 +117,7 @@ struct Exchange {
   base::TimePoint expires{};                // Exchange-max-time / linger deadline
   Retransmitter rtx;
   bool finished = false;                    // lingering for duplicates only
+  bool peer_fragmentation = false;          // the peer sent the FRAGMENTATION VID (fragment_send.h)
   std::unique_ptr<MainModeData> mm;
   std::unique_ptr<QuickModeData> qm;
 };

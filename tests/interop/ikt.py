@@ -24,6 +24,10 @@ Subcommands (each prints one line or a diagnosis; exit status 0 = success, 1 = a
                                the same algorithms and keys, and both have the same count.
   shimcmp A B                  the SAs two shim logs recorded (charon <-> pluto) must pair up:
                                same (spi, src, dst) set on both sides with identical keys.
+  defrag IN OUT                classic pcap (Ethernet) IN -> OUT with IKEv1 fragments (payload
+                               132, Cisco/strongSwan extension) replaced by the reassembled
+                               message in one packet (tshark does not reassemble them); prints
+                               "fragments=<n> messages=<n>".
 
 Formats: key log lines "IKE_SA icookie= rcookie= cipher= enckey=" and "CHILD_SA proto=esp
 dir=in|out src= dst= spi= enc= enckey= auth= authkey="; shim lines "SA op= proto= spi= src= dst=
@@ -314,6 +318,87 @@ def shimcmp(args):
     print(f"keys equal: {len(ia)} SAs ({', '.join(k[0] for k in sorted(ia))}) identical on both sides")
 
 
+def _ip_checksum(hdr):
+    total = 0
+    for i in range(0, len(hdr), 2):
+        total += (hdr[i] << 8) | hdr[i + 1]
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return (~total) & 0xFFFF
+
+
+def _rewrite_udp(frame, l3, ip_hlen, v6, marker, message):
+    """The frame with its UDP payload replaced by [marker +] message, lengths fixed."""
+    udp = l3 + ip_hlen
+    payload = marker + message
+    udp_hdr = bytearray(frame[udp:udp + 8])
+    udp_hdr[4:6] = (8 + len(payload)).to_bytes(2, "big")
+    udp_hdr[6:8] = b"\0\0"  # no checksum (IPv4); tshark still dissects IPv6 without one
+    ip = bytearray(frame[l3:udp])
+    if v6:
+        ip[4:6] = (8 + len(payload)).to_bytes(2, "big")
+    else:
+        ip[2:4] = (ip_hlen + 8 + len(payload)).to_bytes(2, "big")
+        ip[10:12] = b"\0\0"
+        ip[10:12] = _ip_checksum(bytes(ip)).to_bytes(2, "big")
+    return frame[:l3] + bytes(ip) + bytes(udp_hdr) + payload
+
+
+def defrag(args):
+    import struct
+    data = open(args.pcap_in, "rb").read()
+    if len(data) < 24:
+        fail(f"{args.pcap_in}: not a pcap file")
+    magic = data[:4]
+    endian = {b"\xd4\xc3\xb2\xa1": "<", b"\xa1\xb2\xc3\xd4": ">",
+              b"\x4d\x3c\xb2\xa1": "<", b"\xa1\xb2\x3c\x4d": ">"}.get(magic)
+    if endian is None or struct.unpack(endian + "I", data[20:24])[0] != 1:
+        fail(f"{args.pcap_in}: not a classic Ethernet pcap")
+    out = [data[:24]]
+    pending = {}
+    fragments = messages = 0
+    pos = 24
+    while pos + 16 <= len(data):
+        ts_s, ts_u, incl, orig = struct.unpack(endian + "IIII", data[pos:pos + 16])
+        frame = data[pos + 16:pos + 16 + incl]
+        pos += 16 + incl
+        record = lambda f: out.append(struct.pack(endian + "IIII", ts_s, ts_u, len(f), len(f)) + f)
+        ethertype = frame[12:14] if len(frame) >= 14 else b""
+        l3 = 14
+        if ethertype == b"\x08\x00" and len(frame) >= l3 + 20 and frame[l3 + 9] == 17:
+            v6, ip_hlen = False, (frame[l3] & 0x0F) * 4
+        elif ethertype == b"\x86\xdd" and len(frame) >= l3 + 40 and frame[l3 + 6] == 17:
+            v6, ip_hlen = True, 40
+        else:
+            record(frame)
+            continue
+        udp = l3 + ip_hlen
+        sport, dport = struct.unpack(">HH", frame[udp:udp + 4])
+        body = frame[udp + 8:]
+        marker = b""
+        if 4500 in (sport, dport) and body[:4] == b"\0\0\0\0":
+            marker, body = body[:4], body[4:]
+        if 500 not in (sport, dport) and not marker or len(body) < 36 or body[16] != 132:
+            record(frame)
+            continue
+        fragments += 1
+        fid, number, flags = struct.unpack(">HBB", body[32:36])
+        key = (body[:16], fid)
+        parts = pending.setdefault(key, {"parts": {}, "last": 0})
+        parts["parts"][number] = body[36:]
+        if flags & 1:
+            parts["last"] = number
+        last = parts["last"]
+        if last and all(n in parts["parts"] for n in range(1, last + 1)):
+            message = b"".join(parts["parts"][n] for n in range(1, last + 1))
+            del pending[key]
+            messages += 1
+            record(_rewrite_udp(frame, l3, ip_hlen, v6, marker, message))
+    with open(args.pcap_out, "wb") as f:
+        f.write(b"".join(out))
+    print(f"fragments={fragments} messages={messages}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -352,6 +437,10 @@ def main():
     p.add_argument("a")
     p.add_argument("b")
     p.set_defaults(fn=shimcmp)
+    p = sub.add_parser("defrag")
+    p.add_argument("pcap_in")
+    p.add_argument("pcap_out")
+    p.set_defaults(fn=defrag)
     args = ap.parse_args()
     args.fn(args)
 

@@ -207,3 +207,5 @@ source "$IKT_LIB_DIR/lib_isakmpd.sh"
 source "$IKT_LIB_DIR/lib_nat.sh"
 # shellcheck source=tests/interop/lib_rsa.sh
 source "$IKT_LIB_DIR/lib_rsa.sh"
+# shellcheck source=tests/interop/lib_frag.sh
+source "$IKT_LIB_DIR/lib_frag.sh"

@@ -25,7 +25,7 @@ ikt_rsa_pki() {
   local pki=$IKT_DIR/pki revoke=""
   [[ -d $pki/ca ]] && return 0
   [[ ${RSA_VARIANT:-} == revoked ]] && revoke=right
-  REVOKE=$revoke "$IKT_LIB_DIR/../pki/make_pki.sh" "$pki" \
+  REVOKE=$revoke KEY_BITS=${PKI_KEY_BITS:-2048} "$IKT_LIB_DIR/../pki/make_pki.sh" "$pki" \
     "left=IP:$IKT_L_OUT,DNS:$IKT_RSA_FQDN_L" "right=IP:$IKT_R_OUT,DNS:$IKT_RSA_FQDN_R" \
     >"$IKT_DIR/make_pki.out" 2>&1 || ikt_fail "make_pki.sh failed: $(tail -5 "$IKT_DIR/make_pki.out")"
   ikt_log "test PKI in $pki (revoked: ${revoke:-none})"

@@ -89,6 +89,8 @@ side_conf() {
   esac
   # AUTH=rsa: RSA_SIG with the scripted test PKI (lib_rsa.sh, RSA_VARIANT).
   if [[ $AUTH == rsa ]]; then ikt_rsa_side_conf "$side" "$(kind_of "$side")"; fi
+  # FRAGMENTATION=yes: the peer forces IKE fragmentation (lib_frag.sh).
+  if [[ ${FRAGMENTATION:-no} == yes ]]; then ikt_frag_side_conf "$side" "$(kind_of "$side")"; fi
 }
 
 side_start() {
@@ -224,7 +226,10 @@ wire_check() {
     [[ -n $ic && -n $key ]] && uat+=(-o "uat:ikev1_decryption_table:$ic,$key")
   done < <(grep '^IKE_SA ' "$IKT_DIR/L/keylog")
   for ((i = 0; i < 20; i++)); do # tcpdump -U writes each packet at once; allow a little
-    out=$(tshark -r "$IKT_DIR/ike.pcap" "${uat[@]}" -Y isakmp -T fields -e isakmp.exchangetype \
+    # IKE fragments (payload 132) reassembled first: tshark does not (ikt.py defrag).
+    python3 "$here/ikt.py" defrag "$IKT_DIR/ike.pcap" "$IKT_DIR/ike-defrag.pcap" \
+      >"$IKT_DIR/defrag.out" 2>&1 || fail "ikt.py defrag: $(cat "$IKT_DIR/defrag.out")"
+    out=$(tshark -r "$IKT_DIR/ike-defrag.pcap" "${uat[@]}" -Y isakmp -T fields -e isakmp.exchangetype \
       -e isakmp.typepayload 2>/dev/null)
     # PSK: ID, HASH; RSA_SIG: ID, [CERT...,] [CERT_REQ...,] SIG (libreswan sends CR in MM5).
     if [[ $AUTH == rsa ]]; then auth_re='5,([67],)*9'; else auth_re='5,8'; fi
@@ -380,6 +385,9 @@ else
   fi
 fi
 
+if [[ ${FRAGMENTATION:-no} == yes && $EXPECT == up && $LEFT_KIND == isakmpd ]]; then
+  ikt_frag_checks
+fi
 if [[ $LEFT_KIND == isakmpd ]]; then
   ikt_isakmpd_stop L || fail "our isakmpd did not exit cleanly on Q"
   ikt_log "PASS our isakmpd exited on Q"

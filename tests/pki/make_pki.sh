@@ -19,8 +19,10 @@
 #                  by it (IP:10.0.0.1), for CERT_REQ CA selection
 # REVOKE names host certificates to revoke in the CRL (default set: "revoked").
 # Layout (isakmpd's): OUTDIR/ca/ca.crt, OUTDIR/crls/ca.crl, OUTDIR/<name>/{cert.pem,key.pem,
-# pub.pem} (key.pem mode 0600), OUTDIR/ca/ca.key. 2048-bit keys, SHA-256, valid 30 days.
+# pub.pem} (key.pem mode 0600), OUTDIR/ca/ca.key. 2048-bit keys (KEY_BITS=4096 for larger
+# certificates and signatures, e.g. the IKE fragmentation interop case), SHA-256, valid 30 days.
 set -euo pipefail
+bits=${KEY_BITS:-2048}
 out=${1:?usage: make_pki.sh OUTDIR [NAME=SAN,...]}
 shift
 mkdir -p "$out/ca" "$out/crls" "$out/db"
@@ -37,7 +39,7 @@ else
 fi
 
 # The CA (isakmpd(8): openssl req -x509 ... -keyout ca.key -out ca.crt).
-openssl genrsa -out ca/ca.key 2048 2>/dev/null
+openssl genrsa -out ca/ca.key "$bits" 2>/dev/null
 openssl req -x509 -new -key ca/ca.key -sha256 -days 30 -subj "/O=ike-test/CN=ike-test CA" \
   -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
   -out ca/ca.crt 2>/dev/null
@@ -68,7 +70,7 @@ CNF
 host() {  # name san-list
   local name=$1 san=$2
   mkdir -p "$name"
-  openssl genrsa -out "$name/key.pem" 2048 2>/dev/null
+  openssl genrsa -out "$name/key.pem" "$bits" 2>/dev/null
   openssl rsa -in "$name/key.pem" -pubout -out "$name/pub.pem" 2>/dev/null
   local cn=${san#*:}; cn=${cn%%,*}; [ -n "$san" ] || cn="$name.example.org"
   openssl req -new -key "$name/key.pem" -subj "/O=ike-test/CN=$cn" -out "$name/req.csr"

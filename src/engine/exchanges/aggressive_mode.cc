@@ -43,6 +43,7 @@
 #include "engine/engine_impl.h"
 #include "engine/exchanges/common.h"
 #include "engine/fuzzing_hook.h"
+#include "engine/fragment_send.h"
 #include "engine/ipsec_id.h"
 #include "engine/keymat.h"
 #include "engine/nat_t.h"
@@ -270,7 +271,8 @@ base::Status am_initiate(EngineImpl& e, const std::string& peer_section,
   e.rng().fill(mm.ni_b);
   mm.own_id_b = wire::encode_payload_body(idii);
   std::vector<wire::Payload> payloads{offer.sa, wire::KePayload{mm.g_xi},
-                                      wire::NoncePayload{mm.ni_b}, idii, dpd_vendor_id_payload()};
+                                      wire::NoncePayload{mm.ni_b}, idii, dpd_vendor_id_payload(),
+                                      fragmentation_vendor_id_payload()};
   if (offers_sig) {
     for (auto& cr : certificate_requests(e.pki())) payloads.emplace_back(std::move(cr));
   }
@@ -362,6 +364,7 @@ base::Status am_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   mm.suite = choice->suite;
   mm.cipher = cipher;
   mm.peer_dpd = has_dpd_vendor_id(in);
+  x.peer_fragmentation = has_fragmentation_vendor_id(in);
   mm.dh = std::move(dh);
   mm.g_xi = ke->data;
   mm.g_xr = mm.dh->public_value();
@@ -381,6 +384,7 @@ base::Status am_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
                                       wire::NoncePayload{mm.nr_b}, idir};
   for (auto& pl : auth) payloads.push_back(std::move(pl));  // HASH_R or [CERT,] SIG_R
   payloads.emplace_back(dpd_vendor_id_payload());
+  payloads.emplace_back(fragmentation_vendor_id_payload());
   if (rsa) {
     for (auto& cr : certificate_requests(e.pki())) payloads.emplace_back(std::move(cr));
   }
@@ -434,6 +438,7 @@ base::Status am_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   if (x.local.address.is_unspecified()) x.local = in.datagram->local;  // learn our address
   mm.iv = IvChain(mm.keys.iv);
   mm.peer_dpd = has_dpd_vendor_id(in);
+  x.peer_fragmentation = has_fragmentation_vendor_id(in);
   mm.nat = nat;
   if (mm.nat.version != NatTVersion::None) {
     IKE_LOG_DEBUG(Exchange, 10, "{} with {}: {}", x.name, x.peer.to_string(),

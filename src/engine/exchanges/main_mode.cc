@@ -22,6 +22,7 @@
 #include "engine/engine_impl.h"
 #include "engine/exchanges/common.h"
 #include "engine/fuzzing_hook.h"
+#include "engine/fragment_send.h"
 #include "engine/ipsec_id.h"
 #include "engine/keymat.h"
 #include "engine/nat_t.h"
@@ -199,7 +200,8 @@ base::Status mm_initiate(EngineImpl& e, const std::string& peer_section,
   x.expires = now + e.retransmit_policy().exchange_max_time;
   x.mm = std::make_unique<MainModeData>();
   x.mm->sai_b = wire::encode_payload_body(offer.sa);
-  std::vector<wire::Payload> payloads{offer.sa, dpd_vendor_id_payload()};
+  std::vector<wire::Payload> payloads{offer.sa, dpd_vendor_id_payload(),
+                                      fragmentation_vendor_id_payload()};
   nat_t_add_offer_vids(e, payloads);
   x.mm->peer = std::move(peer);
   x.mm->offer = std::move(offer);
@@ -241,11 +243,13 @@ base::Status mm_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   x.mm->suite = choice->suite;
   x.mm->cipher = cipher;
   x.mm->peer_dpd = has_dpd_vendor_id(in);
+  x.peer_fragmentation = has_fragmentation_vendor_id(in);
   Exchange& stored = e.exchanges().add(std::move(x));
   IKE_TRY_VOID(accept(e, stored, in));
   IKE_LOG_DEBUG(Exchange, 10, "Main Mode responder for {} ({}): chose {}", d.peer.to_string(),
                 section, choice->suite.to_string());
-  std::vector<wire::Payload> payloads{choice->reply, dpd_vendor_id_payload()};
+  std::vector<wire::Payload> payloads{choice->reply, dpd_vendor_id_payload(),
+                                      fragmentation_vendor_id_payload()};
   nat_t_on_offer(e, in, stored.mm->nat, payloads);
   e.send_exchange_message(stored, build_clear(mm_header(stored.key.cookies), payloads), now,
                           true);
@@ -266,6 +270,7 @@ base::Status mm_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   mm.suite = suite;
   mm.cipher = cipher;
   mm.peer_dpd = has_dpd_vendor_id(in);
+  x.peer_fragmentation = has_fragmentation_vendor_id(in);
   nat_t_on_reply(e, in, mm.nat);
   mm.dh = std::move(dh);
   mm.g_xi = mm.dh->public_value();

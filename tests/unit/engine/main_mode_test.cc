@@ -45,17 +45,18 @@ TEST(MainMode, SixMessagesEstablishPhase1BothSides) {
     EXPECT_EQ(log[static_cast<std::size_t>(i)].left_to_right, i % 2 == 0) << i;
     EXPECT_EQ((m.header.flags & wire::kFlagEncryption) != 0, i >= 4) << i;
   }
-  // MM1: SA + DPD VID + the three NAT-T VIDs (nat_t_test.cc), zero responder cookie.
+  // MM1: SA + DPD VID + FRAGMENTATION VID + the three NAT-T VIDs (nat_t_test.cc), zero
+  // responder cookie.
   wire::Message mm1 = parse(log[0].bytes);
   EXPECT_TRUE(mm1.header.cookies.responder.is_zero());
-  ASSERT_EQ(mm1.payloads.size(), 5u);
+  ASSERT_EQ(mm1.payloads.size(), 6u);
   EXPECT_NE(mm1.find<wire::SaPayload>(), nullptr);
   const auto* vid = mm1.find<wire::VendorPayload>();
   ASSERT_NE(vid, nullptr);
   EXPECT_EQ(base::to_hex(base::view(vid->data)), "afcad71368a1f1c96b8696fc77570100");
   wire::Message mm2 = parse(log[1].bytes);
   EXPECT_EQ(mm2.count(wire::PayloadType::Sa), 1u);
-  EXPECT_EQ(mm2.count(wire::PayloadType::Vendor), 2u);  // DPD + NAT-T RFC 3947
+  EXPECT_EQ(mm2.count(wire::PayloadType::Vendor), 3u);  // DPD + FRAGMENTATION + RFC 3947
   // MM3: KE (MODP1024 = 128 bytes) and a 16-byte nonce; MM4 mirrors it.
   wire::Message mm3 = parse(log[2].bytes);
   EXPECT_EQ(mm3.find<wire::KePayload>()->data.size(), 128u);

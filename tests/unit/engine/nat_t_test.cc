@@ -277,7 +277,7 @@ TEST(NatT, DisabledWithMinusT) {
   p.start();
   ASSERT_TRUE(p.run_until([&] { return p.established(); }));
   wire::Message mm1 = parse(n.nat->seen()[0].bytes);
-  EXPECT_EQ(mm1.count(wire::PayloadType::Vendor), 1u);  // DPD only
+  EXPECT_EQ(mm1.count(wire::PayloadType::Vendor), 2u);  // DPD and FRAGMENTATION only
   wire::Message mm3 = parse(n.nat->seen()[2].bytes);
   EXPECT_EQ(mm3.count(wire::PayloadType::NatD), 0u);
   for (const auto& s : n.nat->seen()) EXPECT_NE(s.to.port, 4500);
@@ -320,10 +320,10 @@ TEST(NatT, AggressiveModeInitiatorBehindNatFloats) {
   wire::Message am1 = parse(seen[0].bytes);
   wire::Message am2 = parse(seen[1].bytes);
   EXPECT_EQ(am1.header.exchange, wire::ExchangeType::Aggressive);
-  EXPECT_EQ(am1.count(wire::PayloadType::Vendor), 4u);  // DPD + 3 NAT-T
+  EXPECT_EQ(am1.count(wire::PayloadType::Vendor), 5u);  // DPD + FRAGMENTATION + 3 NAT-T
   EXPECT_EQ(am1.count(wire::PayloadType::NatD), 0u);
   EXPECT_EQ(am2.count(wire::PayloadType::NatD), 2u);
-  EXPECT_EQ(am2.count(wire::PayloadType::Vendor), 2u);  // DPD + RFC 3947
+  EXPECT_EQ(am2.count(wire::PayloadType::Vendor), 3u);  // DPD + FRAGMENTATION + RFC 3947
   for (std::size_t i = 0; i < 6; ++i) {
     uint16_t right_port = seen[i].left_to_right ? seen[i].to.port : seen[i].from.port;
     EXPECT_EQ(right_port, i < 2 ? 500 : 4500) << "datagram " << i + 1;

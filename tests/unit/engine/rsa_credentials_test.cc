@@ -112,9 +112,13 @@ TEST(CertReq, InitiatorSendsTheCertificateOfTheRequestedCa) {
 // because the initiator already has the certificate.
 TEST(CertReq, WithoutRequestSendCertificateDecides) {
   PeerConf l = rsa_conf();
-  l.extra = "[peer-10.0.0.2]\nRemote-ID=rid\n\n[rid]\nID-type=IPV4_ADDR\nAddress=10.0.0.4\n\n";
+  // Whole MM6 (no IKE fragmentation) so its size tells whether it carries the CERT.
+  const std::string whole = "[General]\nIKE-fragment-size=4000\n\n";
+  l.extra = whole +
+            "[peer-10.0.0.2]\nRemote-ID=rid\n\n[rid]\nID-type=IPV4_ADDR\nAddress=10.0.0.4\n\n";
   PeerConf r = mirror(rsa_conf());
-  r.extra = "[peer-10.0.0.1]\nID=myid\n\n[myid]\nID-type=IPV4_ADDR\nAddress=10.0.0.4\n\n";
+  r.extra = whole +
+            "[peer-10.0.0.1]\nID=myid\n\n[myid]\nID-type=IPV4_ADDR\nAddress=10.0.0.4\n\n";
   for (auto send : {engine::SendCertificate::Always, engine::SendCertificate::IfRequested}) {
     const bool always = send == engine::SendCertificate::Always;
     SCOPED_TRACE(always ? "always" : "if-requested");

@@ -123,6 +123,8 @@ TEST(RsaScenarios, DnTextFormAndSyntaxErrors) {
 TEST(RsaScenarios, AggressiveModeWithRawPublicKeys) {
   PeerConf l = rsa_conf();
   l.p1_exchange = "AGGRESSIVE";
+  // Whole AM2 (no IKE fragmentation): its payloads are checked.
+  l.extra = "[General]\nIKE-fragment-size=4000\n\n";
   Creds lc{"hosta", false, false, false};
   lc.pubkeys = {{"ipv4/10.0.0.2", "hostb"}};
   Creds rc{"hostb", false, false, false};
@@ -163,9 +165,10 @@ TEST(RsaScenarios, AggressiveModeWithCertificatesThroughNat) {
   constexpr const char* kPublic = "198.51.100.1";
   PeerConf l = rsa_conf();
   l.p1_exchange = "AGGRESSIVE";
+  l.extra = "[General]\nIKE-fragment-size=4000\n\n";  // whole AM2/AM3: the test reads them
   PeerConf r = mirror(l);
   r.peer = kPublic;
-  r.extra = fmt::format(
+  r.extra = l.extra + fmt::format(
       "[peer-{}]\nRemote-ID=nat-peer-id\n\n[nat-peer-id]\nID-type=IPV4_ADDR\nAddress=10.0.0.1\n\n",
       kPublic);
   RsaPair rp(l, r, Creds{"hosta"}, Creds{"hostb"});
