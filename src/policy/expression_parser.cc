@@ -133,8 +133,6 @@ class Parser {
   base::Result<int32_t> test() { return logical(true); }
 
   base::Result<int32_t> logical(bool is_or) {
-    Depth d(m_depth);
-    IKE_TRY_VOID(depth_ok());
     IKE_TRY(int32_t l, is_or ? logical(false) : negation());
     Tok op = is_or ? Tok::Or : Tok::And;
     while (peek().kind == op) {
@@ -148,9 +146,9 @@ class Parser {
   }
 
   base::Result<int32_t> negation() {
-    Depth d(m_depth);
-    IKE_TRY_VOID(depth_ok());
     if (peek().kind == Tok::Not) {
+      Depth d(m_depth);
+      IKE_TRY_VOID(depth_ok());
       std::size_t off = next().offset;
       IKE_TRY(int32_t x, negation());
       IKE_TRY_VOID(expect_type(x, Type::Bool, "!", off));
@@ -244,10 +242,10 @@ class Parser {
   }
 
   base::Result<int32_t> power() {
-    Depth d(m_depth);
-    IKE_TRY_VOID(depth_ok());
     IKE_TRY(int32_t l, unary());
     if (peek().kind == Tok::Caret) {
+      Depth d(m_depth);
+      IKE_TRY_VOID(depth_ok());
       std::size_t off = next().offset;
       IKE_TRY(int32_t r, power());
       return arith(l, Op::Pow, r, off);
@@ -256,9 +254,12 @@ class Parser {
   }
 
   base::Result<int32_t> unary() {
-    Depth d(m_depth);
-    IKE_TRY_VOID(depth_ok());
     const Token& t = peek();
+    Depth d(m_depth);
+    if (t.kind == Tok::Minus || t.kind == Tok::At || t.kind == Tok::Amp ||
+        t.kind == Tok::Dollar) {
+      IKE_TRY_VOID(depth_ok());
+    }
     std::size_t off = t.offset;
     switch (t.kind) {
       case Tok::Minus: {
@@ -313,6 +314,8 @@ class Parser {
         return add(mk(Op::Attr, Type::String, Type::String, -1, -1, t.text));
       }
       case Tok::LParen: {
+        Depth d(m_depth);
+        IKE_TRY_VOID(depth_ok());
         IKE_TRY(int32_t x, test());
         if (!accept(Tok::RParen)) return unexpected(")");
         return x;
@@ -332,8 +335,6 @@ class Parser {
   base::Result<int32_t> lic_or() { return lic_binary(true); }
 
   base::Result<int32_t> lic_binary(bool is_or) {
-    Depth d(m_depth);
-    IKE_TRY_VOID(depth_ok());
     IKE_TRY(int32_t l, is_or ? lic_binary(false) : lic_primary());
     Tok op = is_or ? Tok::Or : Tok::And;
     while (accept(op)) {
