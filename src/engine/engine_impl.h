@@ -25,6 +25,7 @@
 #include "engine/retransmit.h"
 #include "engine/sa_db.h"
 #include "engine/transitions.h"
+#include "policy/ipsec_attributes.h"
 
 namespace ike::engine {
 
@@ -49,6 +50,7 @@ class EngineImpl {
   void set_passive(bool passive) { m_options.passive = passive; }
   void set_packet_log(bool on) { m_options.packet_log = on; }
   void set_credentials(std::shared_ptr<const PkiStore> pki) { m_pki = std::move(pki); }
+  void set_policy(std::shared_ptr<const policy::PolicyContext> p) { m_policy = std::move(p); }
   std::optional<base::TimePoint> next_deadline() const;
   std::vector<Output> take_outputs();
   std::string sa_status_report(base::TimePoint now) const;
@@ -65,6 +67,7 @@ class EngineImpl {
   const crypto::Provider& crypto() const noexcept { return m_crypto; }
   base::Random& rng() noexcept { return m_rng; }
   const PkiStore* pki() const noexcept { return m_pki.get(); }  // null without credentials
+  const policy::PolicyContext* policy() const noexcept { return m_policy.get(); }  // null: off
   const EngineOptions& options() const noexcept { return m_options; }
   const RetransmitPolicy& retransmit_policy() const noexcept { return m_rtx_policy; }
   SaDb& sas() noexcept { return m_sas; }
@@ -135,6 +138,7 @@ class EngineImpl {
   uint64_t m_next_request = 1;
   std::map<uint64_t, base::Spi> m_sa_installs;  // pending ADD SA request -> pair's inbound SPI
   std::shared_ptr<const PkiStore> m_pki;
+  std::shared_ptr<const policy::PolicyContext> m_policy;
 };
 
 }  // namespace ike::engine

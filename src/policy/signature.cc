@@ -158,6 +158,20 @@ std::string canonical_principal(std::string_view p) {
 
 bool is_key_principal(std::string_view p) noexcept { return istarts(p, kRsaHex); }
 
+std::string dn_text(base::ByteView name_der) {
+  if (name_der.empty() || name_der.size() > kMaxSignatureKeyBytes) return {};
+  const unsigned char* p = name_der.data();
+  X509_NAME* name = d2i_X509_NAME(nullptr, &p, static_cast<long>(name_der.size()));
+  if (name == nullptr) return {};
+  char buf[1024];
+  const char* text = X509_NAME_oneline(name, buf, sizeof buf);
+  std::string out = text != nullptr ? text : "";
+  X509_NAME_free(name);
+  return out;
+}
+
+std::string dn_principal(base::ByteView name_der) { return "DN:" + dn_text(name_der); }
+
 std::string digest_hex(std::string_view data, bool sha1) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;

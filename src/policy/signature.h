@@ -43,6 +43,12 @@ bool is_key_principal(std::string_view p) noexcept;
 // (public SubjectPublicKeyInfo, PKCS#1 RSAPublicKey, or a private key).
 [[nodiscard]] base::Result<std::string> rsa_key_principal(base::ByteView der);
 
+// isakmpd's X.509 principal: "DN:" + the Name in OpenSSL's one-line "/C=../O=../CN=.." form
+// (X509_NAME_oneline, as isakmpd's x509_DN_string); dn_text without the prefix ("" if the DER
+// does not parse).
+std::string dn_principal(base::ByteView name_der);
+std::string dn_text(base::ByteView name_der);
+
 // MD5/SHA-1 hex of a passphrase (isakmpd's "passphrase-md5-hex:" / "passphrase-sha1-hex:").
 std::string digest_hex(std::string_view data, bool sha1);
 

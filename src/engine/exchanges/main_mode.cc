@@ -144,7 +144,8 @@ base::Status verify_auth(EngineImpl& e, Exchange& x, const Inbound& in) {
                    base::view(mm.g_xr), x.key.cookies, base::view(mm.sai_b), id_b);
   if (phase1_uses_signatures(mm)) {
     IKE_TRY(std::string how, verify_phase1_signature(e.pki(), *id, in.all<wire::CertPayload>(),
-                                                     *sig, base::view(expected)));
+                                                     *sig, base::view(expected),
+                                                     &mm.peer_principals));
     IKE_LOG_DEBUG(Exchange, 20, "{}: {} verified with {}", x.name,
                   x.role == Role::Responder ? "SIG_I" : "SIG_R", how);
   } else if (!crypto::constant_time_equal(base::view(expected), base::view(hash->data))) {
