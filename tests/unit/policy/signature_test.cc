@@ -6,7 +6,11 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "base/hex.h"
+#include "policy/assertion.h"
 #include "policy/signature.h"
 #include "test_util.h"
 
@@ -116,6 +120,34 @@ TEST(Signatures, UnsupportedAlgorithmAndBadEncoding) {
   EXPECT_FALSE(sign_assertion("Authorizer: \"x\"\n", SigAlg::RsaSha1Hex,
                               base::view(key_a().private_der))
                    .has_value());
+}
+
+}  // namespace
+}  // namespace ike::policy
+
+namespace ike::policy {
+namespace {
+
+// A credential signed by the openssl command line (an independent signer), as recorded in the
+// fuzz corpus: `openssl dgst -sha256 -sign` over the text through "Signature:" followed by
+// "sig-rsa-sha256-hex:"; the key is the DER SubjectPublicKeyInfo of `openssl rsa -pubout`.
+TEST(Signatures, CredentialSignedByOpensslCommandLine) {
+  std::ifstream f(std::string(IKE_SOURCE_DIR) +
+                  "/tests/fuzz/corpus/fuzz_keynote/signed_credential_openssl_cli.cred");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  std::string text = ss.str();
+  ASSERT_FALSE(text.empty());
+  auto a = parse_assertion(text);
+  ASSERT_TRUE(a.has_value()) << a.error().detail;
+  PolicySet s = test::policy_from("Authorizer: \"POLICY\"\nLicensees: \"" + a->authorizer + "\"\n");
+  auto st = s.add_credential(text);
+  ASSERT_TRUE(st.has_value()) << st.error().detail;
+  EXPECT_EQ(test::decide(s, {{"app_domain", "IPsec policy"}}, {"passphrase:foobar"}), "true");
+  std::string flipped = text;
+  flipped[flipped.size() - 3] = flipped[flipped.size() - 3] == '0' ? '1' : '0';
+  PolicySet t;
+  EXPECT_FALSE(t.add_credential(flipped).has_value());
 }
 
 }  // namespace
