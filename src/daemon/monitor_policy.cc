@@ -152,9 +152,10 @@ void PathPolicy::set_config_paths(const conf::ConfDb& conf) {
                  true);
     }
   }
-  // KeyNote (policy_loader.h): the policy file is mode-checked like isakmpd.conf; the signed
-  // credentials are public.
-  allow_file(tag(conf, "General", "Policy-file", conf::kDefaultPolicyFile), Access::ReadConfig,
+  // KeyNote (policy_loader.h): the policy file is mode-checked like isakmpd.conf (read as a
+  // Secret: a Config read would be re-parsed as isakmpd.conf); the signed credentials are
+  // public.
+  allow_file(tag(conf, "General", "Policy-file", conf::kDefaultPolicyFile), Access::ReadSecret,
              true);
   allow_dir(tag(conf, "KeyNote", "Credential-directory", conf::kDefaultCredentialDirectory),
             true);

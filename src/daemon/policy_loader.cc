@@ -59,7 +59,9 @@ base::Result<std::shared_ptr<const policy::PolicyContext>> load_keynote_policy(
   }
   auto configured = conf.get("General", "Policy-file");
   std::string path = configured.value_or(std::string(conf::kDefaultPolicyFile));
-  auto data = ops.read_file(path, FileKind::Config, policy::kMaxPolicyFileSize);
+  // Secret kind: the owner/mode check of isakmpd.conf and private keys (FileKind::Config
+  // would make the monitor re-read the file as isakmpd.conf for its PKI paths).
+  auto data = ops.read_file(path, FileKind::Secret, policy::kMaxPolicyFileSize);
   if (!data) {
     if (!configured && data.error().code == base::ErrorCode::NotFound) {
       IKE_LOG_WARN("KeyNote policy {} does not exist: phase 2 is checked against the "

@@ -80,8 +80,20 @@ class Parser {
     }
     return base::ok();
   }
-  int32_t add(Node n) {
+  // Adds a node; the tree depth (evaluation recursion) is capped by kMaxExpressionDepth, a
+  // cap that left-associative chains ("a && b && c ...") reach before kMaxNesting.
+  base::Result<int32_t> add(Node n) {
+    std::size_t depth = 1;
+    for (int32_t kid : {n.a, n.b}) {
+      if (kid >= 0) depth = std::max(depth, m_depths[static_cast<std::size_t>(kid)] + 1);
+    }
+    if (depth > kMaxExpressionDepth) {
+      return base::make_error(ErrorCode::TooMany, NotifyType::None,
+                              "expression deeper than {} at offset {}", kMaxExpressionDepth,
+                              peek().offset);
+    }
     m_nodes.push_back(std::move(n));
+    m_depths.push_back(depth);
     return static_cast<int32_t>(m_nodes.size() - 1);
   }
   Type type_of(int32_t n) const { return m_nodes[static_cast<std::size_t>(n)].type; }
@@ -140,7 +152,7 @@ class Parser {
       IKE_TRY(int32_t r, is_or ? logical(false) : negation());
       IKE_TRY_VOID(expect_type(l, Type::Bool, tok_name(op), off));
       IKE_TRY_VOID(expect_type(r, Type::Bool, tok_name(op), off));
-      l = add(mk(is_or ? Op::Or : Op::And, Type::Bool, Type::Bool, l, r));
+      IKE_TRY(l, add(mk(is_or ? Op::Or : Op::And, Type::Bool, Type::Bool, l, r)));
     }
     return l;
   }
@@ -202,7 +214,7 @@ class Parser {
       IKE_TRY(int32_t r, additive());
       IKE_TRY_VOID(expect_type(l, Type::String, ".", off));
       IKE_TRY_VOID(expect_type(r, Type::String, ".", off));
-      l = add(mk(Op::Concat, Type::String, Type::String, l, r));
+      IKE_TRY(l, add(mk(Op::Concat, Type::String, Type::String, l, r)));
     }
     return l;
   }
@@ -410,6 +422,7 @@ class Parser {
   std::size_t m_depth = 0;
   std::size_t m_principals = 0;
   std::vector<Node> m_nodes;
+  std::vector<std::size_t> m_depths;  // per node in m_nodes
   std::vector<LicNode> m_lic;
 };
 

@@ -92,6 +92,15 @@ class Checker {
     }
     auto memo = m_memo.find(p);
     if (memo != m_memo.end()) return memo->second;  // done, or in progress (_MIN_TRUST)
+    if (m_depth >= kMaxDelegationDepth) {
+      m_depth_cap_hit = true;
+      return 0;
+    }
+    struct Deeper {
+      explicit Deeper(std::size_t& d) : m_d(d) { ++m_d; }
+      ~Deeper() { --m_d; }
+      std::size_t& m_d;
+    } deeper(m_depth);
     m_memo[p] = 0;
     std::size_t best = 0;
     for (const Assertion& a : m_all) {
@@ -109,7 +118,7 @@ class Checker {
   }
 
   std::size_t evaluated() const { return m_evaluated; }
-  bool cap_hit() const { return m_steps > kMaxEvalSteps; }
+  bool cap_hit() const { return m_steps > kMaxEvalSteps || m_depth_cap_hit; }
 
  private:
   std::size_t licensees_value(const Licensees& l, int32_t id) {
@@ -156,6 +165,8 @@ class Checker {
   std::map<std::string, std::size_t> m_memo;
   std::size_t m_steps = 0;
   std::size_t m_evaluated = 0;
+  std::size_t m_depth = 0;
+  bool m_depth_cap_hit = false;
 };
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <fstream>
 
 #include "conf/config_file.h"
+#include "daemon/monitor_policy.h"
 #include "policy/signature.h"
 
 namespace ike::daemon {
@@ -102,6 +103,23 @@ TEST_F(PolicyLoaderTest, FailsClosed) {
   fs::remove(m_dir / "isakmpd.policy");
   fs::create_symlink(m_dir / "real.policy", m_dir / "isakmpd.policy");
   EXPECT_NE(load_error(conf()), "loaded");  // symlink
+}
+
+// Privilege separation: the monitor lets the child read the configured policy file (with the
+// secrecy check) and list/read the credential directory, and nothing next to them.
+TEST_F(PolicyLoaderTest, MonitorAllowsPolicyAndCredentials) {
+  write("isakmpd.policy", kPolicy);
+  write("keynote/cred", "x", 0644);
+  write("other.key", "x");
+  PathPolicy p;
+  p.set_config_paths(conf());
+  std::string d = m_dir.string();
+  EXPECT_TRUE(p.check(d + "/isakmpd.policy", Access::ReadSecret));
+  EXPECT_FALSE(p.check(d + "/isakmpd.policy", Access::ReadConfig));  // never re-parsed as conf
+  EXPECT_FALSE(p.check(d + "/other.key", Access::ReadSecret));
+  EXPECT_TRUE(p.check(d + "/keynote", Access::ListDir));
+  EXPECT_TRUE(p.check(d + "/keynote/cred", Access::ReadPublic));
+  EXPECT_FALSE(p.check(d + "/keynote/cred", Access::ReadSecret));
 }
 
 }  // namespace

@@ -131,6 +131,31 @@ TEST(Hostile, StepBudgetEndsHugeEvaluations) {
   EXPECT_LT(seconds_since(t0), 2.0);
 }
 
+TEST(Hostile, LongChainsAreCapped) {
+  // A left-associative chain deeper than kMaxExpressionDepth (evaluation recursion).
+  std::string chain = "1";
+  for (std::size_t i = 0; i < kMaxExpressionDepth + 1; ++i) chain += " + 1";
+  EXPECT_NE(error_of("Authorizer: \"POLICY\"\nLicensees: \"a\"\nConditions: " + chain +
+                     " > 0\n")
+                .find("expression deeper"),
+            std::string::npos);
+  // A delegation chain POLICY -> p0 -> p1 -> ... longer than kMaxDelegationDepth.
+  std::string policy = "Authorizer: \"POLICY\"\nLicensees: \"p0\"\n";
+  for (std::size_t i = 0; i < kMaxDelegationDepth + 10; ++i) {
+    policy += "\nAuthorizer: \"p" + std::to_string(i) + "\"\nLicensees: \"p" +
+              std::to_string(i + 1) + "\"\n";
+  }
+  PolicySet s = test::policy_from(policy);
+  Query q;
+  q.authorizers = {"p" + std::to_string(kMaxDelegationDepth + 10)};
+  auto r = s.query(q);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->value, "false");
+  EXPECT_TRUE(r->step_cap_hit);
+  q.authorizers = {"p20"};  // within the cap
+  EXPECT_EQ(s.query(q)->value, "true");
+}
+
 TEST(Hostile, SizeCaps) {
   std::string big(kMaxPolicyFileSize + 1, '#');
   EXPECT_NE(error_of(big).find("exceeds"), std::string::npos);
