@@ -57,13 +57,16 @@ base::Result<std::shared_ptr<const policy::PolicyContext>> load_keynote_policy(
     IKE_LOG_INFO("[General]:Use-Keynote is not \"yes\": KeyNote policy checks disabled");
     return std::shared_ptr<const policy::PolicyContext>();
   }
-  auto configured = conf.get("General", "Policy-file");
-  std::string path = configured.value_or(std::string(conf::kDefaultPolicyFile));
+  // Built-in defaults are in the database too: "configured" means set by the file or the FIFO.
+  auto value = conf.get("General", "Policy-file");
+  bool configured = value.has_value() && !conf.is_default("General", "Policy-file");
+  std::string path = value.value_or(std::string(conf::kDefaultPolicyFile));
   // Secret kind: the owner/mode check of isakmpd.conf and private keys (FileKind::Config
   // would make the monitor re-read the file as isakmpd.conf for its PKI paths).
   auto data = ops.read_file(path, FileKind::Secret, policy::kMaxPolicyFileSize);
   if (!data) {
-    if (!configured && data.error().code == base::ErrorCode::NotFound) {
+    if (!configured && path == conf::kDefaultPolicyFile &&
+        data.error().code == base::ErrorCode::NotFound) {
       IKE_LOG_WARN("KeyNote policy {} does not exist: phase 2 is checked against the "
                    "configuration only (create it or set Use-Keynote=no)", path);
       return std::shared_ptr<const policy::PolicyContext>();

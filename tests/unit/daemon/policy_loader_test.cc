@@ -93,6 +93,18 @@ TEST_F(PolicyLoaderTest, LoadsPolicyAndVerifiedCredentials) {
   EXPECT_GT((*r)->wall_clock(), 1700000000);
 }
 
+// Policy-file not set and the default file absent: no policy, a warning (the only fail-open
+// case, kept so that configurations written before KeyNote existed keep working).
+TEST_F(PolicyLoaderTest, MissingDefaultFileRunsWithoutPolicy) {
+  if (fs::exists("/etc/isakmpd/isakmpd.policy")) GTEST_SKIP() << "a system policy exists";
+  conf::ConfDb db;
+  ASSERT_TRUE(conf::load_config_text("[General]\nRetransmits=3\n", "test", db));
+  ASSERT_TRUE(db.is_default("General", "Policy-file"));
+  auto r = load_keynote_policy(db, m_ops, false);
+  ASSERT_TRUE(r.has_value()) << r.error().detail;
+  EXPECT_EQ(*r, nullptr);
+}
+
 TEST_F(PolicyLoaderTest, FailsClosed) {
   EXPECT_NE(load_error(conf()).find("Policy-file"), std::string::npos);  // configured, missing
   write("isakmpd.policy", kPolicy, 0644);
