@@ -25,9 +25,12 @@ std::string policy_requiring(const std::string& alg) {
 
 struct Pair {
   Side a, b;
-  explicit Pair(const std::string& dir)
-      : a{"127.0.0.1", "127.0.0.2", dir, 15201, 15202, "10.1.1.0", "10.1.2.0"},
-        b{"127.0.0.2", "127.0.0.1", dir, 15202, 15201, "10.1.2.0", "10.1.1.0"} {}
+  // Each test its own ports (ctest runs the e2e tests in parallel); NAT-T ports are +100.
+  Pair(const std::string& dir, uint16_t port)
+      : a{"127.0.0.1", "127.0.0.2", dir, port, static_cast<uint16_t>(port + 1), "10.1.1.0",
+          "10.1.2.0"},
+        b{"127.0.0.2", "127.0.0.1", dir, static_cast<uint16_t>(port + 1), port, "10.1.2.0",
+          "10.1.1.0"} {}
   // A without KeyNote (-K); B with its policy file.
   void write_configs(const std::string& policy, mode_t policy_mode = 0600) {
     write_private(a.file("conf"), config_for(a));
@@ -43,7 +46,7 @@ bool started(const Side& s) {
 }
 
 TEST_F(KeynoteE2E, AcceptingPolicyLetsPhase2Complete) {
-  Pair p(m_dir);
+  Pair p(m_dir, 15201);
   p.write_configs(policy_requiring("aes"));
   Child da(daemon_args(p.a, {"-K"}), p.a.file("log"));
   Child db(daemon_args(p.b), p.b.file("log"));
@@ -58,7 +61,7 @@ TEST_F(KeynoteE2E, AcceptingPolicyLetsPhase2Complete) {
 }
 
 TEST_F(KeynoteE2E, RefusingPolicyAnswersNoProposalChosen) {
-  Pair p(m_dir);
+  Pair p(m_dir, 15211);
   p.write_configs(policy_requiring("3des"));
   Child da(daemon_args(p.a, {"-K"}), p.a.file("log"));
   Child db(daemon_args(p.b), p.b.file("log"));
@@ -77,7 +80,7 @@ TEST_F(KeynoteE2E, RefusingPolicyAnswersNoProposalChosen) {
 }
 
 TEST_F(KeynoteE2E, PolicyReadableByOthersStopsStartUp) {
-  Pair p(m_dir);
+  Pair p(m_dir, 15221);
   p.write_configs(policy_requiring("aes"), 0644);
   Child db(daemon_args(p.b), p.b.file("log"));
   auto rc = db.wait_exit(10s);
