@@ -13,6 +13,7 @@
 #include "crypto/openssl_random.h"
 #include "daemon/kernel_factory.h"
 #include "daemon/pki_loader.h"
+#include "daemon/policy_loader.h"
 #include "daemon/result_file.h"
 
 namespace ike::daemon {
@@ -73,10 +74,6 @@ base::Status Daemon::init() {
   IKE_LOG_DEBUG(Misc, 10, "loaded {}: {} sections, {} tags", m_opts.config_file,
                 loaded->sections, loaded->tags);
   apply_log_settings();
-  if (m_opts.ignore_keynote) {
-    IKE_LOG_INFO("-K: KeyNote is not implemented; policy checks are the configuration's "
-                 "(peer, ID and proposal matching from isakmpd.conf)");
-  }
 
   // Randomness: -r seed -> deterministic DRBG (regression tests only).
   if (m_opts.seed) {
@@ -129,6 +126,9 @@ base::Status Daemon::init() {
   if (m_opts.packet_log) IKE_TRY_VOID(start_packet_log(m_packet_log_path));
   m_engine = std::make_unique<engine::Engine>(m_conf, *m_crypto, *m_rng, engine_options());
   m_engine->set_credentials(load_pki(m_conf, *m_ops));  // RSA_SIG keys and certificates
+  // KeyNote (isakmpd.policy(5)): fail closed, an unreadable or invalid policy stops start-up.
+  IKE_TRY(auto keynote, load_keynote_policy(m_conf, *m_ops, m_opts.ignore_keynote));
+  m_engine->set_policy(std::move(keynote));
   return base::ok();
 }
 
@@ -339,6 +339,12 @@ void Daemon::reload(std::string_view why) {
                m_opts.config_file);
   apply_log_settings();
   m_engine->set_credentials(load_pki(m_conf, *m_ops));
+  if (auto keynote = load_keynote_policy(m_conf, *m_ops, m_opts.ignore_keynote)) {
+    m_engine->set_policy(std::move(*keynote));
+  } else {
+    IKE_LOG_ERROR("{}: KeyNote policy not reloaded, keeping the running one: {}", why,
+                  keynote.error().detail);
+  }
   m_engine->on_config_reloaded(base::Clock::now());
   drain();
 }

@@ -152,6 +152,13 @@ void PathPolicy::set_config_paths(const conf::ConfDb& conf) {
                  true);
     }
   }
+  // KeyNote (policy_loader.h): the policy file is mode-checked like isakmpd.conf (read as a
+  // Secret: a Config read would be re-parsed as isakmpd.conf); the signed credentials are
+  // public.
+  allow_file(tag(conf, "General", "Policy-file", conf::kDefaultPolicyFile), Access::ReadSecret,
+             true);
+  allow_dir(tag(conf, "KeyNote", "Credential-directory", conf::kDefaultCredentialDirectory),
+            true);
   std::string pub = tag(conf, "General", "Pubkey-directory", conf::kDefaultPubkeyDirectory);
   while (pub.size() > 1 && pub.back() == '/') pub.pop_back();
   for (const char* sub : {"ipv4", "ipv6", "fqdn", "ufqdn"}) {

@@ -3,8 +3,10 @@
 
 #include <fmt/format.h>
 
+#include "base/hex.h"
 #include "base/log.h"
 #include "engine/ipsec_id.h"
+#include "policy/signature.h"
 #include "wire/registry.h"
 
 namespace ike::engine {
@@ -118,8 +120,15 @@ base::Result<std::string> verify_phase1_signature(const PkiStore* pki,
                                                   const wire::IdPayload& peer_id,
                                                   std::span<const wire::CertPayload* const> certs,
                                                   const wire::SigPayload& sig,
-                                                  base::ByteView expected_hash) {
+                                                  base::ByteView expected_hash,
+                                                  std::vector<std::string>* principals) {
   const std::string id_text = id_to_string(peer_id);
+  auto record = [principals](const crypto::Certificate* cert, const crypto::RsaPublicKey& key) {
+    if (principals == nullptr) return;
+    principals->clear();
+    if (cert != nullptr) principals->push_back(policy::dn_principal(base::view(cert->subject_der())));
+    principals->push_back("rsa-hex:" + base::to_hex(base::view(key.spki_der())));
+  };
   if (pki == nullptr) {
     return base::make_error(ErrorCode::Auth, NotifyType::AuthenticationFailed,
                             "RSA_SIG from {}: no credentials loaded", id_text);
@@ -165,6 +174,7 @@ base::Result<std::string> verify_phase1_signature(const PkiStore* pki,
       IKE_TRY(crypto::RsaPublicKey key, verified_key(*pki, received[i], chain));
       std::string whose = fmt::format("certificate '{}'", received[i].subject_text());
       IKE_TRY_VOID(check_signature(key, expected_hash, sig, whose));
+      record(&received[i], key);
       return whose;
     }
     return *id_error;
@@ -176,11 +186,13 @@ base::Result<std::string> verify_phase1_signature(const PkiStore* pki,
     std::string whose = fmt::format("certificate '{}' (Cert-directory)",
                                     local.front().subject_text());
     IKE_TRY_VOID(check_signature(key, expected_hash, sig, whose));
+    record(&local.front(), key);
     return whose;
   }
   if (const crypto::RsaPublicKey* key = pki->raw_public_key(peer_id)) {
     std::string whose = "raw public key " + *pubkey_name(peer_id);
     IKE_TRY_VOID(check_signature(*key, expected_hash, sig, whose));
+    record(nullptr, *key);
     return whose;
   }
   auto name = pubkey_name(peer_id);

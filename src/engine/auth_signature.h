@@ -79,9 +79,11 @@ LocalCertChoice choose_local_certificate(const PkiStore& pki, const wire::IdPayl
 //   AUTHENTICATION_FAILED: no credentials configured, or no certificate and no public key for
 //     the ID (detail names the Pubkey-directory file looked for);
 //   INVALID_SIGNATURE: the signature does not verify with the key found.
+// On success `principals` (if given) gets the peer's KeyNote principals (isakmpd.policy(5)):
+// the certificate subject "DN:/C=.../CN=..." and the key "rsa-hex:<SubjectPublicKeyInfo>".
 [[nodiscard]] base::Result<std::string> verify_phase1_signature(
     const PkiStore* pki, const wire::IdPayload& peer_id,
     std::span<const wire::CertPayload* const> certs, const wire::SigPayload& sig,
-    base::ByteView expected_hash);
+    base::ByteView expected_hash, std::vector<std::string>* principals = nullptr);
 
 }  // namespace ike::engine

@@ -40,6 +40,9 @@ void Engine::set_packet_log(bool on) { m_impl->set_packet_log(on); }
 void Engine::set_credentials(std::shared_ptr<const PkiStore> pki) {
   m_impl->set_credentials(std::move(pki));
 }
+void Engine::set_policy(std::shared_ptr<const policy::PolicyContext> policy) {
+  m_impl->set_policy(std::move(policy));
+}
 std::optional<base::TimePoint> Engine::next_deadline() const { return m_impl->next_deadline(); }
 std::vector<Output> Engine::take_outputs() { return m_impl->take_outputs(); }
 std::string Engine::sa_status_report(base::TimePoint now) const {

@@ -32,6 +32,11 @@ struct EngineOptions {
 
 class EngineImpl;
 struct PkiStore;
+}  // namespace ike::engine
+namespace ike::policy {
+struct PolicyContext;
+}  // namespace ike::policy
+namespace ike::engine {
 
 class Engine {
  public:
@@ -68,6 +73,10 @@ class Engine {
   // RSA_SIG credentials (pki_store.h), built by the daemon from the key/certificate files;
   // replaced on reload (exchanges in flight use the new snapshot). Null: none.
   void set_credentials(std::shared_ptr<const PkiStore> pki);
+  // KeyNote policy (isakmpd.policy(5), phase2_keynote.h): every phase 2 is checked against it
+  // (responder: each acceptable proposal; initiator: the reply). Null: no policy check (-K,
+  // Use-Keynote=no). Replaced on reload.
+  void set_policy(std::shared_ptr<const policy::PolicyContext> policy);
 
   std::optional<base::TimePoint> next_deadline() const;
   std::vector<Output> take_outputs();

@@ -29,6 +29,7 @@
 #include "engine/retransmit.h"
 #include "engine/sa_db.h"
 #include "engine/transitions.h"
+#include "policy/ipsec_attributes.h"
 
 namespace ike::engine {
 
@@ -53,6 +54,7 @@ class EngineImpl {
   void set_passive(bool passive) { m_options.passive = passive; }
   void set_packet_log(bool on) { m_options.packet_log = on; }
   void set_credentials(std::shared_ptr<const PkiStore> pki) { m_pki = std::move(pki); }
+  void set_policy(std::shared_ptr<const policy::PolicyContext> p) { m_policy = std::move(p); }
   std::optional<base::TimePoint> next_deadline() const;
   std::vector<Output> take_outputs();
   std::string sa_status_report(base::TimePoint now) const;
@@ -71,6 +73,7 @@ class EngineImpl {
   const crypto::Provider& crypto() const noexcept { return m_crypto; }
   base::Random& rng() noexcept { return m_rng; }
   const PkiStore* pki() const noexcept { return m_pki.get(); }  // null without credentials
+  const policy::PolicyContext* policy() const noexcept { return m_policy.get(); }  // null: off
   const EngineOptions& options() const noexcept { return m_options; }
   const RetransmitPolicy& retransmit_policy() const noexcept { return m_rtx_policy; }
   SaDb& sas() noexcept { return m_sas; }
@@ -161,6 +164,7 @@ class EngineImpl {
   HalfOpenLimits m_half_open_limits;
   base::LogRateLimiter m_log_limit;
   base::TimePoint m_now{};  // of the current entry point (on_datagram, on_tick): log limits
+  std::shared_ptr<const policy::PolicyContext> m_policy;
 };
 
 }  // namespace ike::engine

@@ -41,6 +41,8 @@ void phase1_established(EngineImpl& e, Exchange& x, base::TimePoint now) {
   sa.flags = kSaFlagReady | (mm.peer_dpd ? kSaFlagDpd : 0U);
   sa.peer_dpd = mm.peer_dpd;
   sa.peer_id = mm.peer_id_b;
+  sa.aggressive = x.type == wire::ExchangeType::Aggressive;
+  sa.peer_principals = std::move(mm.peer_principals);
   sa.nat = mm.nat;
   if (sa.nat.detected() && sa.nat.floated) sa.flags |= kSaFlagNatTEnable;
   nat_t_schedule_keepalive(e, sa, now);

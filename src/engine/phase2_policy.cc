@@ -669,6 +669,12 @@ base::Result<Phase2Choice> select_phase2(const conf::ConfDb& conf, std::string_v
       }
       if (ok) {
         choice.suite.pfs_group = group.value_or(0);
+        if (options.policy_check) {
+          if (auto st = options.policy_check(choice.suite); !st) {
+            note({100, st.error().detail});
+            continue;
+          }
+        }
         IKE_LOG_DEBUG(Policy, 20, "select_phase2: [{}] accepts peer proposal {}", suite.section,
                       choice.suite.to_string());
         return choice;

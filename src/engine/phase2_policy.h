@@ -14,6 +14,7 @@
 // (list of Lifetime sections, LIFE_TYPE/LIFE_DURATION).
 #pragma once
 
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -42,6 +43,10 @@ wire::EncapsulationMode apply_udp_encap(wire::EncapsulationMode configured, UdpE
 
 struct Phase2Options {
   UdpEncap udp_encap = UdpEncap::None;
+  // KeyNote (phase2_keynote.h): a proposal the suites accept is chosen only if this returns ok;
+  // otherwise its error detail is the proposal's mismatch and the next one is tried (isakmpd
+  // checks the policy per proposal). Empty: no policy check.
+  std::function<base::Status(const Phase2Suite&)> policy_check{};
 };
 
 // One SPI we allocated (inbound), per protocol. IPCOMP: the CPI in the low 16 bits.

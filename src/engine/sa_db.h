@@ -53,6 +53,9 @@ struct IsakmpSa {
   std::optional<uint32_t> dpd_ack_seq;   // last R-U-THERE-ACK sequence received (RFC 3706)
   std::set<uint32_t> used_message_ids;   // phase-2/info message ids seen or used (uniqueness)
   base::Bytes peer_id;                   // IDir/IDii body as received (for reports)
+  bool aggressive = false;               // phase 1 was Aggressive Mode (KeyNote phase_1)
+  // RSA_SIG: the verified certificate's "DN:/C=..." and "rsa-hex:" key (KeyNote requester).
+  std::vector<std::string> peer_principals;
   NatTState nat;                         // RFC 3947 (nat_t.h)
   std::optional<base::TimePoint> next_keepalive;  // RFC 3948 §2.3, side behind the NAT
 };

@@ -133,7 +133,7 @@ base::Status verify_auth(EngineImpl& e, Exchange& x, const base::CookiePair& coo
                            base::view(mm.sai_b), base::view(mm.peer_id_b));
   if (rsa) {
     auto how = verify_phase1_signature(e.pki(), *mm.peer_id, in.all<wire::CertPayload>(), *sig,
-                                       base::view(expected));
+                                       base::view(expected), &mm.peer_principals);
     if (!auth_check_passes(how.has_value())) {
       IKE_LOG_WARN("{}: authentication failed for peer {} ({})", x.name, x.peer.to_string(),
                    how.error().detail);

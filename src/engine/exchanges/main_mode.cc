@@ -146,7 +146,7 @@ base::Status verify_auth(EngineImpl& e, Exchange& x, const Inbound& in) {
                    base::view(mm.g_xr), x.key.cookies, base::view(mm.sai_b), id_b);
   if (phase1_uses_signatures(mm)) {
     auto how = verify_phase1_signature(e.pki(), *id, in.all<wire::CertPayload>(), *sig,
-                                       base::view(expected));
+                                       base::view(expected), &mm.peer_principals);
     if (!auth_check_passes(how.has_value())) return how.error();
     IKE_LOG_DEBUG(Exchange, 20, "{}: {} verified with {}", x.name,
                   x.role == Role::Responder ? "SIG_I" : "SIG_R",

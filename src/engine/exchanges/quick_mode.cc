@@ -27,6 +27,7 @@
 #include "engine/keymat.h"
 #include "engine/nat_t.h"
 #include "engine/peer_config.h"
+#include "engine/phase2_keynote.h"
 #include "engine/phase2_policy.h"
 
 namespace ike::engine {
@@ -287,8 +288,16 @@ base::Status qm_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
     return base::ok();
   }
   const std::string& conn = match->connection.section;
+  Phase2Options p2_options{nat_t_udp_encap(sa->nat)};
+  KeynotePhase2Context keynote;  // isakmpd.policy(5): each acceptable proposal is checked
+  if (e.policy() != nullptr) {
+    keynote = keynote_phase2_context(e, *sa, false, idci, idcr);
+    p2_options.policy_check = [&](const Phase2Suite& s) {
+      return keynote_check_phase2(*e.policy(), keynote, s);
+    };
+  }
   auto choice = select_phase2(e.conf(), conn, *in.find<wire::SaPayload>(), e.crypto(),
-                              Phase2Options{nat_t_udp_encap(sa->nat)});
+                              p2_options);
   if (!choice) {
     reject_qm1(e, *sa, in, choice.error(), conn);
     return base::ok();
@@ -364,6 +373,13 @@ base::Status qm_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   };
   auto suite = accept_phase2_reply(qm.offer, *in.find<wire::SaPayload>());
   if (!suite) return fail(suite.error().detail);
+  if (e.policy() != nullptr) {  // isakmpd checks the responder's choice too
+    auto keynote = keynote_phase2_context(e, *sa, true, qm.idci ? &*qm.idci : nullptr,
+                                          qm.idcr ? &*qm.idcr : nullptr);
+    if (auto st = keynote_check_phase2(*e.policy(), keynote, *suite); !st) {
+      return fail(st.error().detail);
+    }
+  }
   const auto* ke = in.find<wire::KePayload>();
   if ((qm.pfs_group != 0) != (ke != nullptr)) {
     return fail(qm.pfs_group != 0 ? "QM2 lacks the PFS KE" : "QM2 carries an unexpected KE");

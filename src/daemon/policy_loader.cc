@@ -1,0 +1,89 @@
+// KeyNote policy loading (see policy_loader.h): the files are read by the privileged side
+// (PrivOps), parsed here with the caps of policy/limits.h; the wall clock for GMTTimeOfDay /
+// LocalTimeOfDay is time(2) (vDSO, allowed under seccomp).
+#include "daemon/policy_loader.h"
+
+#include <cctype>
+#include <ctime>
+#include <filesystem>
+
+#include "base/log.h"
+#include "conf/defaults.h"
+#include "policy/limits.h"
+
+namespace ike::daemon {
+
+namespace {
+
+bool keynote_enabled(const conf::ConfDb& conf) {
+  std::string v = conf.get("General", "Use-Keynote").value_or(std::string(conf::kDefaultUseKeynote));
+  for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return v == "yes";
+}
+
+void load_credentials(const conf::ConfDb& conf, PrivOps& ops, policy::PolicySet& set) {
+  std::string dir = conf.get("KeyNote", "Credential-directory")
+                        .value_or(std::string(conf::kDefaultCredentialDirectory));
+  auto names = ops.list_dir(dir);
+  if (!names) {
+    if (names.error().code != base::ErrorCode::NotFound) {
+      IKE_LOG_WARN("[KeyNote]:Credential-directory {}: {}", dir, names.error().detail);
+    }
+    return;
+  }
+  for (const std::string& n : *names) {
+    std::string path = (std::filesystem::path(dir) / n).string();
+    auto data = ops.read_file(path, FileKind::Public, policy::kMaxPolicyFileSize);
+    if (!data) {
+      IKE_LOG_WARN("KeyNote credential {}: {}, ignored", path, data.error().detail);
+      continue;
+    }
+    auto st = set.add_credentials(base::as_chars(base::view(*data)));
+    if (!st) {
+      IKE_LOG_WARN("KeyNote credential {}: {}, ignored", path, st.error().detail);
+    }
+  }
+}
+
+}  // namespace
+
+base::Result<std::shared_ptr<const policy::PolicyContext>> load_keynote_policy(
+    const conf::ConfDb& conf, PrivOps& ops, bool ignore_keynote) {
+  if (ignore_keynote) {
+    IKE_LOG_INFO("-K: KeyNote policy checks disabled");
+    return std::shared_ptr<const policy::PolicyContext>();
+  }
+  if (!keynote_enabled(conf)) {
+    IKE_LOG_INFO("[General]:Use-Keynote is not \"yes\": KeyNote policy checks disabled");
+    return std::shared_ptr<const policy::PolicyContext>();
+  }
+  // Built-in defaults are in the database too: "configured" means set by the file or the FIFO.
+  auto value = conf.get("General", "Policy-file");
+  bool configured = value.has_value() && !conf.is_default("General", "Policy-file");
+  std::string path = value.value_or(std::string(conf::kDefaultPolicyFile));
+  // Secret kind: the owner/mode check of isakmpd.conf and private keys (FileKind::Config
+  // would make the monitor re-read the file as isakmpd.conf for its PKI paths).
+  auto data = ops.read_file(path, FileKind::Secret, policy::kMaxPolicyFileSize);
+  if (!data) {
+    if (!configured && path == conf::kDefaultPolicyFile &&
+        data.error().code == base::ErrorCode::NotFound) {
+      IKE_LOG_WARN("KeyNote policy {} does not exist: phase 2 is checked against the "
+                   "configuration only (create it or set Use-Keynote=no)", path);
+      return std::shared_ptr<const policy::PolicyContext>();
+    }
+    return std::move(data).error().with_context(fmt::format("Policy-file {}", path));
+  }
+  auto set = std::make_shared<policy::PolicySet>();
+  auto st = set->add_policy(base::as_chars(base::view(*data)));
+  if (!st) return std::move(st).error().with_context(fmt::format("Policy-file {}", path));
+  std::size_t policy_assertions = set->size();
+  load_credentials(conf, ops, *set);
+  IKE_LOG_INFO("KeyNote policy {}: {} assertions, {} credentials", path, policy_assertions,
+               set->size() - policy_assertions);
+  auto ctx = std::make_shared<policy::PolicyContext>();
+  ctx->set = std::move(set);
+  ctx->wall_clock = [] { return static_cast<int64_t>(std::time(nullptr)); };
+  return std::shared_ptr<const policy::PolicyContext>(std::move(ctx));
+}
+
+}  // namespace ike::daemon

@@ -1,0 +1,47 @@
+// The KeyNote check of a Phase 2 (isakmpd.policy(5), isakmpd(8) policy.c): builds the action
+// attributes of a Quick Mode (policy/ipsec_attributes.h) from the ISAKMP SA (phase-1 exchange,
+// group, identities, IKE addresses), the Quick Mode IDs (absent: the IKE addresses) and a
+// candidate suite, names the requester as phase 1 authenticated it (pre-shared key:
+// "passphrase:<key>" and its MD5/SHA-1 hex forms; RSA_SIG: the certificate subject "DN:..."
+// and "rsa-hex:" key recorded by verify_phase1_signature) and asks the PolicySet with the
+// compliance values "false", "true". Refusal: NoProposal/NO_PROPOSAL_CHOSEN, detail "KeyNote
+// policy result false (...)". The passphrase principals are secrets: never logged.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "engine/negotiated.h"
+#include "policy/ipsec_attributes.h"
+#include "wire/payload.h"
+
+namespace ike::engine {
+
+class EngineImpl;
+struct IsakmpSa;
+
+struct KeynotePhase2Context {
+  policy::IpsecPolicyInput input;       // all but the suite's protocols
+  std::vector<std::string> requesters;  // secret with PSK
+};
+
+// `initiator`: our role in the Quick Mode. `idci`/`idcr`: the Quick Mode IDs or null.
+[[nodiscard]] KeynotePhase2Context keynote_phase2_context(const EngineImpl& e, const IsakmpSa& sa,
+                                                          bool initiator,
+                                                          const wire::IdPayload* idci,
+                                                          const wire::IdPayload* idcr);
+
+// Ok when the policy's value for `suite` is "true". Errors: NoProposal/NO_PROPOSAL_CHOSEN
+// ("KeyNote policy result false for #1 ESP AES-256/... (3 assertions evaluated)"), with
+// "step budget exhausted" appended when the evaluation hit kMaxEvalSteps.
+[[nodiscard]] base::Status keynote_check_phase2(const policy::PolicyContext& policy,
+                                                const KeynotePhase2Context& ctx,
+                                                const Phase2Suite& suite);
+
+// The isakmpd.policy(5) spellings: esp_enc_alg ("aes"), ah_hash_alg ("sha2-256"), comp_alg
+// ("deflate"), *_auth_alg ("hmac-sha"), *_encapsulation ("tunnel"); "unknown-N" otherwise.
+std::string keynote_transform_name(wire::ProtocolId protocol, uint8_t transform_id);
+std::string keynote_auth_name(uint16_t auth_algorithm);
+
+}  // namespace ike::engine

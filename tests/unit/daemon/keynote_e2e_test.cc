@@ -1,0 +1,94 @@
+// Two isakmpd processes on loopback with a KeyNote policy (isakmpd.policy(5)) on the
+// responder, read through the privileged monitor when run as root:
+//   accepting policy  -> the Quick Mode completes on both sides;
+//   refusing policy   -> the responder logs "KeyNote policy result false", the initiator
+//                        receives NO_PROPOSAL_CHOSEN, no phase 2;
+//   policy file readable by others -> the responder refuses to start.
+#include "e2e_support.h"
+
+namespace ike_e2e {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+using KeynoteE2E = DaemonTest;
+
+// Responder B (127.0.0.2) protects 10.1.2.0/24 for A's 10.1.1.0/24.
+std::string policy_requiring(const std::string& alg) {
+  return "KeyNote-Version: 2\n"
+         "Authorizer: \"POLICY\"\n"
+         "Licensees: \"passphrase:e2e-pre-shared-key\"\n"
+         "Conditions: app_domain == \"IPsec policy\" && esp_enc_alg == \"" + alg + "\" &&\n"
+         "  remote_filter_addr_lower == \"010.001.001.000\" &&\n"
+         "  remote_ike_address == \"127.000.000.001\" -> \"true\";\n";
+}
+
+struct Pair {
+  Side a, b;
+  // Each test its own ports (ctest runs the e2e tests in parallel); NAT-T ports are +100.
+  Pair(const std::string& dir, uint16_t port)
+      : a{"127.0.0.1", "127.0.0.2", dir, port, static_cast<uint16_t>(port + 1), "10.1.1.0",
+          "10.1.2.0"},
+        b{"127.0.0.2", "127.0.0.1", dir, static_cast<uint16_t>(port + 1), port, "10.1.2.0",
+          "10.1.1.0"} {}
+  // A without KeyNote (-K); B with its policy file.
+  void write_configs(const std::string& policy, mode_t policy_mode = 0600) {
+    write_private(a.file("conf"), config_for(a));
+    std::string cb = config_for(b);
+    cb.replace(cb.find("[General]\n"), 10, "[General]\nPolicy-file=" + b.file("policy") + "\n");
+    write_private(b.file("conf"), cb);
+    write_private(b.file("policy"), policy, policy_mode);
+  }
+};
+
+bool started(const Side& s) {
+  return wait_for([&] { return fs::exists(s.file("pid")); }, 10s);
+}
+
+TEST_F(KeynoteE2E, AcceptingPolicyLetsPhase2Complete) {
+  Pair p(m_dir, 15201);
+  p.write_configs(policy_requiring("aes"));
+  Child da(daemon_args(p.a, {"-K"}), p.a.file("log"));
+  Child db(daemon_args(p.b), p.b.file("log"));
+  ASSERT_TRUE(started(p.a));
+  ASSERT_TRUE(started(p.b));
+  ASSERT_TRUE(send_command(p.a.file("fifo"), "c conn"));
+  std::vector<std::string> results;
+  ASSERT_TRUE(wait_phase2({&p.a, &p.b}, results)) << results[1];
+  EXPECT_NE(slurp(p.b.file("log")).find("KeyNote policy " + p.b.file("policy") +
+                                        ": 1 assertions"),
+            std::string::npos);
+}
+
+TEST_F(KeynoteE2E, RefusingPolicyAnswersNoProposalChosen) {
+  Pair p(m_dir, 15211);
+  p.write_configs(policy_requiring("3des"));
+  Child da(daemon_args(p.a, {"-K"}), p.a.file("log"));
+  Child db(daemon_args(p.b), p.b.file("log"));
+  ASSERT_TRUE(started(p.a));
+  ASSERT_TRUE(started(p.b));
+  ASSERT_TRUE(send_command(p.a.file("fifo"), "c conn"));
+  ASSERT_TRUE(wait_for(
+      [&] { return slurp(p.a.file("log")).find("NO_PROPOSAL_CHOSEN") != std::string::npos; },
+      20s))
+      << slurp(p.a.file("log"));
+  EXPECT_NE(slurp(p.b.file("log")).find("KeyNote policy result false"), std::string::npos);
+  EXPECT_EQ(slurp(p.b.file("log")).find("e2e-pre-shared-key"), std::string::npos);
+  send_command(p.b.file("fifo"), "S");
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(slurp(p.b.file("result")).find("SA name: conn (Phase 2)"), std::string::npos);
+}
+
+TEST_F(KeynoteE2E, PolicyReadableByOthersStopsStartUp) {
+  Pair p(m_dir, 15221);
+  p.write_configs(policy_requiring("aes"), 0644);
+  Child db(daemon_args(p.b), p.b.file("log"));
+  auto rc = db.wait_exit(10s);
+  ASSERT_TRUE(rc.has_value());
+  EXPECT_NE(*rc, 0);
+  EXPECT_NE(slurp(p.b.file("log")).find("Policy-file"), std::string::npos)
+      << slurp(p.b.file("log"));
+}
+
+}  // namespace
+}  // namespace ike_e2e
