@@ -10,7 +10,8 @@
 # what ikeload proposes; charon: remote_addrs %any, unique =
 # never, no half-open blocking; pluto: right=%any, uniqueids=no, a default PSK). Then ikeload runs
 # IKT_IKELOAD_COUNT (200) Main Mode PSK + Quick Mode handshakes, concurrency 16: MODP2048
-# without PFS, then ECP256 with PFS (half each). Asserts: every handshake established (exit 0,
+# without PFS, then ECP256 with PFS (half each;
+# libreswan 4.10 has no ECP PFS in IKEv1: ECP256 without PFS there). Asserts: every handshake established (exit 0,
 # JSON "failed":0) and the responder's CPU time was measured. Uses lib.sh for namespaces, daemons
 # and cleanup; charon and pluto run with the xfrm_noop_preload shim (no ESP in this kernel).
 # Exit: 0 pass, 1 fail, 77 not root.
@@ -146,9 +147,10 @@ conn ikt
     right=%any
     type=tunnel
     ike=aes128-sha1;modp2048,aes128-sha1;dh19
-    esp=aes128-sha1,aes128-sha1;dh19
+    esp=aes128-sha1
     pfs=no
     rekey=no
+    leftupdown=%disabled
     auto=add
 EOC
   printf ': PSK "%s"\n' "$PSK" >"$D/ipsec.secrets"
@@ -182,6 +184,11 @@ run_load() { # GROUP COUNT EXTRA...
 }
 
 run_load 14 $((COUNT / 2))
-run_load 19 $((COUNT - COUNT / 2)) --pfs
+if [[ $KIND == libreswan ]]; then
+  # libreswan 4.10: "ESP DH algorithm 'dh19' is not supported by IKEv1" (no ECP PFS).
+  run_load 19 $((COUNT - COUNT / 2))
+else
+  run_load 19 $((COUNT - COUNT / 2)) --pfs
+fi
 ikt_alive "$RESP_PID" || ikt_fail "$KIND responder died during the load"
 ikt_log "PASS ikeload against $KIND: $COUNT handshakes, 0 failures"
