@@ -12,7 +12,8 @@
 # IKT_IKELOAD_COUNT (200) Main Mode PSK + Quick Mode handshakes, concurrency 16: MODP2048
 # without PFS, then ECP256 with PFS (half each;
 # libreswan 4.10 has no ECP PFS in IKEv1: ECP256 without PFS there). Asserts: every handshake established (exit 0,
-# JSON "failed":0) and the responder's CPU time was measured. Uses lib.sh for namespaces, daemons
+# JSON "failed":0) and the responder's CPU time was measured; then 20 more in open loop
+# (--rate 20). Uses lib.sh for namespaces, daemons
 # and cleanup; charon and pluto run with the xfrm_noop_preload shim (no ESP in this kernel).
 # Exit: 0 pass, 1 fail, 77 not root.
 set -uo pipefail
@@ -27,6 +28,10 @@ KIND=$1 IKELOAD=$2
 IKT_ISAKMPD=${3:-${IKT_ISAKMPD:-}}
 case $KIND in isakmpd | strongswan | libreswan) ;; *) usage ;; esac
 COUNT=${IKT_IKELOAD_COUNT:-200}
+# IKT_IKELOAD_AUTH=rsa (strongswan and isakmpd): RSA_SIG with a per-run test PKI
+# (tests/pki/make_pki.sh): ikeload uses FQDN ID load.ikt.test (DNS SAN), the responder its
+# address (IP SAN); both trust the run's CA.
+AUTH=${IKT_IKELOAD_AUTH:-psk}
 PSK=ikeload-interop-secret-0123456789
 SRC_FIRST=100 SRC_N=32
 
@@ -40,9 +45,32 @@ done
 
 NS=$IKT_NS_R D="$IKT_DIR/R"
 mkdir -p "$D/run"
+PKI=$IKT_DIR/pki
+LOAD_AUTH=(--psk "$PSK")
+if [[ $AUTH == rsa ]]; then
+  [[ $KIND != libreswan ]] || ikt_fail "IKT_IKELOAD_AUTH=rsa: strongswan or isakmpd only"
+  "$here/../pki/make_pki.sh" "$PKI" "load=DNS:load.ikt.test" "resp=IP:$IKT_R_OUT" \
+    >"$IKT_DIR/make_pki.out" 2>&1 || ikt_fail "make_pki.sh failed: $(tail -5 "$IKT_DIR/make_pki.out")"
+  LOAD_AUTH=(--auth rsa --cert "$PKI/load/cert.pem" --key "$PKI/load/key.pem"
+    --ca "$PKI/ca/ca.crt" --id-fqdn load.ikt.test)
+fi
 
 start_isakmpd() {
   [[ -x ${IKT_ISAKMPD:-} ]] || ikt_fail "isakmpd binary not executable: '${IKT_ISAKMPD:-}'"
+  local ISAKMPD_AUTH="Authentication=		$PSK" ISAKMPD_X509=""
+  local ISAKMPD_TRANSFORMS="AES-128-SHA-GRP14,AES-128-SHA-GRP19"
+  if [[ $AUTH == rsa ]]; then
+    ISAKMPD_AUTH="" ISAKMPD_TRANSFORMS="AES-128-SHA-GRP14-RSA_SIG,AES-128-SHA-GRP19-RSA_SIG"
+    mkdir -p "$D/ca" "$D/certs"
+    cp "$PKI/ca/ca.crt" "$D/ca/"
+    cp "$PKI/resp/cert.pem" "$D/certs/resp.pem"
+    install -m 0600 "$PKI/resp/key.pem" "$D/local.key"
+    ISAKMPD_X509="
+[X509-certificates]
+CA-directory=		$D/ca/
+Cert-directory=		$D/certs/
+Private-key=		$D/local.key"
+  fi
   cat >"$D/isakmpd.conf" <<EOC
 [General]
 Listen-on=		$IKT_R_OUT
@@ -59,12 +87,13 @@ Passive-connections=	load-in
 [peer-any]
 Phase=			1
 Configuration=		p1-mm
-Authentication=		$PSK
+$ISAKMPD_AUTH
 
 [p1-mm]
 DOI=			IPSEC
 EXCHANGE_TYPE=		ID_PROT
-Transforms=		AES-128-SHA-GRP14,AES-128-SHA-GRP19
+Transforms=		$ISAKMPD_TRANSFORMS
+$ISAKMPD_X509
 
 [load-in]
 Phase=			2
@@ -85,6 +114,14 @@ EOC
 }
 
 start_charon() {
+  local CHARON_AUTH=psk CHARON_LCERT="" CHARON_RCA=""
+  if [[ $AUTH == rsa ]]; then
+    CHARON_AUTH=pubkey CHARON_LCERT="certs = resp.pem" CHARON_RCA="cacerts = ca.pem"
+    mkdir -p "$D/private" "$D/x509" "$D/x509ca"
+    install -m 0600 "$PKI/resp/key.pem" "$D/private/resp.pem"
+    cp "$PKI/resp/cert.pem" "$D/x509/resp.pem"
+    cp "$PKI/ca/ca.crt" "$D/x509ca/ca.pem"
+  fi
   [[ -f $IKT_SHIM ]] || ikt_fail "preload shim $IKT_SHIM missing (run scripts/lab/setup.sh)"
   cat >"$D/strongswan.conf" <<EOC
 charon {
@@ -94,7 +131,7 @@ charon {
   block_threshold = 100000
   init_limit_half_open = 0
   filelog { ikt { path = $D/charon.log
-                  default = 0 } }
+                  default = ${IKT_CHARON_LOGLEVEL:-0} } }
   syslog { daemon { default = -1 } }
   plugins { vici { socket = unix://$D/charon.vici } }
 }
@@ -108,9 +145,11 @@ connections {
     remote_addrs = %any
     proposals = aes128-sha1-modp2048,aes128-sha1-ecp256
     unique = never
-    local { auth = psk
-            id = $IKT_R_OUT }
-    remote { auth = psk }
+    local { auth = $CHARON_AUTH
+            id = $IKT_R_OUT
+            $CHARON_LCERT }
+    remote { auth = $CHARON_AUTH
+             $CHARON_RCA }
     children { ikt { local_ts = dynamic
                      remote_ts = dynamic
                      esp_proposals = aes128-sha1,aes128-sha1-ecp256
@@ -166,13 +205,14 @@ case $KIND in
 esac
 ikt_log "$KIND responder pid $RESP_PID"
 
-run_load() { # GROUP COUNT EXTRA...
-  local group=$1 count=$2 out rc
+run_load() { # GROUP COUNT EXTRA... (closed loop, 16 in flight; EXTRA may switch to --rate)
+  local group=$1 count=$2 out rc loop=(--concurrency 16)
   shift 2
+  [[ " $* " == *" --rate "* ]] && loop=()
   out=$(ip netns exec "$IKT_NS_L" "$IKELOAD" --target "$IKT_R_OUT" \
-    --source "10.99.1.$SRC_FIRST-10.99.1.$((SRC_FIRST + SRC_N - 1))" --psk "$PSK" \
-    --group "$group" --concurrency 16 --count "$count" --timeout 10 \
-    --responder-pid "$RESP_PID" --json "$@" 2>"$IKT_DIR/ikeload.stderr")
+    --source "10.99.1.$SRC_FIRST-10.99.1.$((SRC_FIRST + SRC_N - 1))" "${LOAD_AUTH[@]}" \
+    --group "$group" "${loop[@]}" --count "$count" --timeout 10 \
+    --responder-pid "$RESP_PID" --json ${IKT_IKELOAD_EXTRA:-} "$@" 2>"$IKT_DIR/ikeload.stderr")
   rc=$?
   echo "$out" >>"$IKT_DIR/ikeload.json"
   ikt_log "ikeload group $group $*: $out"
@@ -190,5 +230,7 @@ if [[ $KIND == libreswan ]]; then
 else
   run_load 19 $((COUNT - COUNT / 2)) --pfs
 fi
+# Open loop: 20 arrivals per second for one second.
+run_load 19 20 --rate 20
 ikt_alive "$RESP_PID" || ikt_fail "$KIND responder died during the load"
-ikt_log "PASS ikeload against $KIND: $COUNT handshakes, 0 failures"
+ikt_log "PASS ikeload ($AUTH) against $KIND: $COUNT handshakes, 0 failures"

@@ -66,7 +66,7 @@ base::Result<std::string> initiator_conf_text(const Options& o, const base::IpAd
       "[Phase 2]\nConnections={conn}\n\n"
       "[peer-target]\nPhase=1\nAddress={target}\nPort={port}\nLocal-address={src}\n"
       "Configuration=p1-mm\n{auth}{id_line}\n"
-      "[p1-mm]\nDOI=IPSEC\nEXCHANGE_TYPE=ID_PROT\nTransforms={cipher}-{hash}{rsa}{grp}\n\n"
+      "[p1-mm]\nDOI=IPSEC\nEXCHANGE_TYPE=ID_PROT\nTransforms={cipher}-{hash}{grp}{rsa}\n\n"
       "[{conn}]\nPhase=2\nISAKMP-peer=peer-target\nConfiguration=p2-qm\n"
       "Local-ID=id-local\nRemote-ID=id-remote\n\n"
       "[p2-qm]\nDOI=IPSEC\nEXCHANGE_TYPE=QUICK_MODE\nSuites=QM-ESP-{cipher}-{hash}{pfs}-SUITE\n\n"
@@ -88,6 +88,18 @@ base::Result<std::unique_ptr<conf::ConfDb>> initiator_conf(const Options& o,
   IKE_TRY(std::vector<std::string> warnings, db->commit(parsed.tx));
   (void)warnings;
   conf::load_defaults(*db);
+  // The names must be auto-generated sections (isakmpd.conf(5)); a typo in --cipher/--hash or
+  // an unknown --group would otherwise only show as timeouts.
+  struct Check { const char* section; const char* tag; const char* kind; const char* key; };
+  for (const Check& c : {Check{"p1-mm", "Transforms", "transform", "ENCRYPTION_ALGORITHM"},
+                         Check{"p2-qm", "Suites", "suite", "Protocols"}}) {
+    std::string name = db->get(c.section, c.tag).value_or("");
+    if (!db->get(name, c.key)) {
+      return base::make_error(base::ErrorCode::Config, base::NotifyType::None,
+                              "no such {} section [{}] (check --cipher, --hash, --group)",
+                              c.kind, name);
+    }
+  }
   return db;
 }
 

@@ -124,10 +124,21 @@ TEST(IkeloadConf, RsaAndFqdnId) {
   ASSERT_TRUE(o) << o.error().detail;
   auto db = initiator_conf(*o, *base::IpAddress::parse("10.9.0.7"));
   ASSERT_TRUE(db) << db.error().detail;
-  EXPECT_EQ((*db)->get("p1-mm", "Transforms"), "AES-128-SHA-RSA_SIG-GRP14");
+  EXPECT_EQ((*db)->get("p1-mm", "Transforms"), "AES-128-SHA-GRP14-RSA_SIG");
+  EXPECT_EQ((*db)->get("AES-128-SHA-GRP14-RSA_SIG", "AUTHENTICATION_METHOD"), "RSA_SIG");
   EXPECT_FALSE((*db)->get("peer-target", "Authentication").has_value());
   EXPECT_EQ((*db)->get("p1-id", "Name"), "load.example.org");
   EXPECT_EQ((*db)->get("id-remote", "Address"), "10.99.1.2");
+}
+
+TEST(IkeloadConf, UnknownTransformIsASetUpError) {
+  auto o = parse({"--target", "10.99.1.2", "--psk", "k", "--count", "1", "--cipher", "AES-100"});
+  ASSERT_TRUE(o) << o.error().detail;
+  auto db = initiator_conf(*o, *base::IpAddress::parse("10.9.0.7"));
+  ASSERT_FALSE(db);
+  EXPECT_NE(db.error().detail.find("no such transform section [AES-100-SHA-GRP14]"),
+            std::string::npos)
+      << db.error().detail;
 }
 
 TEST(IkeloadReusedDh, OneKeyPairPerGroupAndCorrectSecrets) {
