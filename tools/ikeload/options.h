@@ -22,7 +22,8 @@ enum class Auth : uint8_t { Psk, Rsa };
 
 struct Options {
   base::SockAddr target{base::IpAddress{}, 500};  // --target ADDR[:PORT] (required)
-  std::vector<base::IpAddress> sources;            // --source LIST (expanded, capped)
+  std::vector<base::IpAddress> sources;            // --source LIST (expanded, capped);
+                                                   // 0.0.0.0: the route's source (runner)
   uint16_t port_first = 500, port_last = 500;      // --ports P or P-Q
   Auth auth = Auth::Psk;                           // --auth psk|rsa
   std::string psk;                                 // --psk (or --psk-file)

@@ -76,6 +76,30 @@ std::optional<SockAddr> from_native(const sockaddr_storage& ss) {
   return std::nullopt;
 }
 
+// The address the kernel would send to `target` from (a connected UDP socket, no packet sent):
+// the default source when --source is not given, so the IDs are a real address, not 0.0.0.0.
+base::Result<base::IpAddress> route_source(const SockAddr& target) {
+  int fd = socket(target.address.is_v4() ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_storage ss{};
+  socklen_t len = to_native(target, ss);
+  bool ok = fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0;
+  len = sizeof ss;
+  ok = ok && getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0;
+  if (!ok) {
+    int err = errno;
+    if (fd >= 0) close(fd);
+    return base::make_error(ErrorCode::Io, NotifyType::None, "no route to {}: {}",
+                            target.to_string(), std::strerror(err));
+  }
+  close(fd);
+  auto local = from_native(ss);
+  if (!local) {
+    return base::make_error(ErrorCode::Io, NotifyType::None, "no local address towards {}",
+                            target.to_string());
+  }
+  return local->address;
+}
+
 double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 double self_cpu_seconds() {
@@ -120,6 +144,7 @@ class Runner {
   ReusedDhProvider m_dh;
   crypto::OpenSslRandom m_rng;
   std::shared_ptr<engine::PkiStore> m_pki;
+  std::vector<base::IpAddress> m_sources;  // the slots' addresses (unspecified resolved)
   std::vector<std::unique_ptr<conf::ConfDb>> m_confs;
   std::vector<Slot> m_slots;
   std::deque<std::size_t> m_free;
@@ -147,8 +172,14 @@ base::Status Runner::setup() {
                             std::strerror(errno));
   }
   std::size_t naddr = std::min<std::size_t>(m_o.sources.size(), n);
+  m_sources.assign(m_o.sources.begin(), m_o.sources.begin() + static_cast<std::ptrdiff_t>(naddr));
+  for (auto& a : m_sources) {
+    if (a.is_unspecified()) {
+      IKE_TRY(a, route_source(m_o.target));
+    }
+  }
   for (std::size_t i = 0; i < naddr; ++i) {
-    IKE_TRY(std::unique_ptr<conf::ConfDb> db, initiator_conf(m_o, m_o.sources[i]));
+    IKE_TRY(std::unique_ptr<conf::ConfDb> db, initiator_conf(m_o, m_sources[i]));
     m_confs.push_back(std::move(db));
   }
   m_slots.resize(n);
@@ -157,7 +188,7 @@ base::Status Runner::setup() {
     // Address-major: consecutive slots use different addresses, so up to #addresses handshakes
     // in flight never share an address (INITIAL-CONTACT from one would delete the other's SAs).
     s.conf_index = i % naddr;
-    s.local = SockAddr{m_o.sources[s.conf_index],
+    s.local = SockAddr{m_sources[s.conf_index],
                        static_cast<uint16_t>(m_o.port_first + i / naddr)};
     s.fd = socket(s.local.address.is_v4() ? AF_INET : AF_INET6,
                   SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
