@@ -1,0 +1,184 @@
+// exchange_bench: the per-handshake costs above raw DH (crypto_bench covers DH per group):
+//   - BM_Parse/<msg>, BM_Serialize/<msg>: wire::parse_message / wire::encode_message of every
+//     message of Main Mode (MM1..MM6), Aggressive Mode (AM1..AM3) and Quick Mode (QM1..QM3),
+//     as cleartext (captured from two engines with packet logging on, so MM5/MM6/QM are the
+//     decrypted payload chains the engine parses after CBC);
+//   - BM_Phase1Keys/<hash>: RFC 2409 §5 SKEYID (PSK) + SKEYID_d/a/e + App. B key and IV;
+//     BM_Keymat: RFC 2409 §5.5 KEYMAT for one ESP AES-128/HMAC-SHA1 SA; BM_QmHash: HASH(1);
+//   - BM_TwoEngineHandshake/<group>: a whole Main Mode PSK + Quick Mode between two engines in
+//     one process (tests/support EnginePair: both sides' DH, config parse, engine set-up).
+//
+//   build/release/bench/exchange_bench --benchmark_filter=Parse
+#include <benchmark/benchmark.h>
+
+#include <string>
+#include <vector>
+
+#include "conf/conf_parser.h"
+#include "conf/defaults.h"
+#include "crypto/openssl_provider.h"
+#include "engine/engine.h"
+#include "engine/keymat.h"
+#include "support/engine_pair.h"
+#include "support/scripted_random.h"
+#include "wire/message.h"
+
+namespace ike {
+namespace {
+
+const crypto::OpenSslProvider& provider() {
+  static const crypto::OpenSslProvider p;
+  return p;
+}
+
+conf::ConfDb make_db(const test::PeerConf& pc) {
+  conf::ConfDb db;
+  auto parsed = conf::parse_config(test::make_conf(pc), "bench", db);
+  if (parsed) (void)db.commit(parsed->tx);
+  conf::load_defaults(db);
+  return db;
+}
+
+// Runs one handshake left -> right with packet logging and returns the cleartexts the LEFT
+// engine logged (each message once: its sent ones and the ones it received), in order.
+std::vector<base::Bytes> capture(const std::string& exchange) {
+  test::PeerConf l;
+  l.p1_exchange = exchange;
+  l.p1_transforms = "AES-128-SHA-GRP14";
+  test::PeerConf r = test::mirror(l);
+  conf::ConfDb ldb = make_db(l), rdb = make_db(r);
+  test::ScriptedRandom lrng(1), rrng(2);
+  engine::EngineOptions opts;
+  opts.packet_log = true;
+  engine::Engine left(ldb, provider(), lrng, opts), right(rdb, provider(), rrng, opts);
+  base::TimePoint now{};
+  std::vector<base::Bytes> logged;
+  uint32_t spi = 0x1000;
+  auto drain = [&](engine::Engine& e, engine::Engine& other, bool is_left) {
+    bool any = false;
+    for (auto outs = e.take_outputs(); !outs.empty(); outs = e.take_outputs()) {
+      for (auto& o : outs) {
+        if (auto* d = std::get_if<engine::SendDatagram>(&o)) {
+          other.on_datagram(engine::Datagram{d->peer, d->local, d->bytes}, now);
+          any = true;
+        } else if (auto* k = std::get_if<engine::KernelRequest>(&o)) {
+          engine::KernelReply rep;
+          rep.request_id = k->id;
+          rep.allocated_spi = base::Spi{spi++};
+          e.on_kernel_reply(rep, now);
+          any = true;
+        } else if (auto* p = std::get_if<engine::PacketLog>(&o); p && is_left) {
+          logged.push_back(p->cleartext);
+        }
+      }
+    }
+    return any;
+  };
+  left.start(now);
+  right.start(now);
+  for (int guard = 0; guard < 100; ++guard) {
+    bool a = drain(left, right, true);
+    bool b = drain(right, left, false);
+    if (!a && !b) break;
+  }
+  return logged;
+}
+
+void register_codec(const std::string& exchange, const std::vector<std::string>& names) {
+  std::vector<base::Bytes> msgs = capture(exchange);
+  for (std::size_t i = 0; i < names.size() && i < msgs.size(); ++i) {
+    base::Bytes bytes = msgs[i];
+    benchmark::RegisterBenchmark(("BM_Parse/" + names[i]).c_str(),
+                                 [bytes](benchmark::State& st) {
+                                   for (auto _ : st) {
+                                     auto m = wire::parse_message(base::view(bytes));
+                                     if (!m) {
+                                       st.SkipWithError(m.error().detail.c_str());
+                                       break;
+                                     }
+                                     benchmark::DoNotOptimize(m);
+                                   }
+                                   st.SetLabel(std::to_string(bytes.size()) + " bytes");
+                                 });
+    auto parsed = wire::parse_message(base::view(bytes));
+    if (!parsed) continue;
+    std::vector<wire::Payload> payloads;
+    for (const auto& e : parsed->payloads) payloads.push_back(e.value);
+    wire::Header h = parsed->header;
+    benchmark::RegisterBenchmark(("BM_Serialize/" + names[i]).c_str(),
+                                 [h, payloads](benchmark::State& st) {
+                                   for (auto _ : st) {
+                                     auto b = wire::encode_message(h, payloads);
+                                     benchmark::DoNotOptimize(b);
+                                   }
+                                 });
+  }
+}
+
+base::Bytes filled(std::size_t n, uint8_t v) { return base::Bytes(n, v); }
+
+void BM_Phase1Keys(benchmark::State& st) {
+  auto hash = static_cast<crypto::HashAlg>(st.range(0));
+  base::Bytes psk = filled(16, 1), ni = filled(16, 2), nr = filled(16, 3), gxy = filled(256, 4);
+  base::Bytes gxi = filled(256, 5), gxr = filled(256, 6);
+  base::CookiePair cookies;
+  cookies.initiator.bytes.fill(7);
+  cookies.responder.bytes.fill(8);
+  for (auto _ : st) {
+    crypto::SecureBytes skeyid = engine::skeyid_psk(provider(), hash, base::view(psk),
+                                                    base::view(ni), base::view(nr));
+    engine::Phase1KeyInputs in;
+    in.hash = hash;
+    in.enc_key_bytes = 16;
+    in.block_size = 16;
+    in.skeyid = base::view(skeyid);
+    in.g_xy = base::view(gxy);
+    in.g_xi = base::view(gxi);
+    in.g_xr = base::view(gxr);
+    in.cookies = cookies;
+    auto keys = engine::derive_phase1_keys(provider(), in);
+    benchmark::DoNotOptimize(keys);
+  }
+  st.SetLabel(st.range(0) == 2 ? "SHA1" : "SHA2-256");
+}
+BENCHMARK(BM_Phase1Keys)->Arg(2)->Arg(4);
+
+void BM_Keymat(benchmark::State& st) {
+  base::Bytes skeyid_d = filled(20, 1), ni = filled(16, 2), nr = filled(16, 3), spi = filled(4, 9);
+  for (auto _ : st) {
+    // ESP AES-128 + HMAC-SHA1: 16 + 20 octets per direction.
+    auto k = engine::derive_keymat(provider(), crypto::HashAlg::Sha1, base::view(skeyid_d), {},
+                                   3, base::view(spi), base::view(ni), base::view(nr), 36);
+    benchmark::DoNotOptimize(k);
+  }
+}
+BENCHMARK(BM_Keymat);
+
+void BM_TwoEngineHandshake(benchmark::State& st) {
+  const auto group = static_cast<int>(st.range(0));
+  test::PeerConf l;
+  l.p1_transforms = "AES-128-SHA-GRP" + std::to_string(group);
+  for (auto _ : st) {
+    test::EnginePair p(l, test::mirror(l));
+    p.start();
+    if (!p.established()) {
+      st.SkipWithError("not established");
+      break;
+    }
+  }
+  st.SetLabel(group == 14 ? "MODP2048 PSK MM+QM" : "ECP256 PSK MM+QM");
+}
+BENCHMARK(BM_TwoEngineHandshake)->Arg(14)->Arg(19)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace ike
+
+int main(int argc, char** argv) {
+  ike::register_codec("ID_PROT", {"MM1", "MM2", "MM3", "MM4", "MM5", "MM6", "QM1", "QM2", "QM3"});
+  ike::register_codec("AGGRESSIVE", {"AM1", "AM2", "AM3"});
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
