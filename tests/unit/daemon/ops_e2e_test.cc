@@ -276,10 +276,13 @@ TEST_F(OpsE2E, PassiveStartUntilModeActiveAndNoDeletesWithS) {
   EXPECT_EQ(da.wait_exit(10s), std::optional<int>(0));
   EXPECT_NE(slurp(a.file("log")).find("without sending DELETEs"), std::string::npos);
   std::this_thread::sleep_for(300ms);
+  // A fresh result file: under load the old one (written before `M active`) could still be read.
+  fs::remove(b.file("result"));
   ASSERT_TRUE(send_command(b.file("fifo"), "S"));
-  std::this_thread::sleep_for(200ms);
-  EXPECT_NE(slurp(b.file("result")).find("SA name: conn (Phase 2)"), std::string::npos)
-      << "B lost its SAs: A sent DELETEs despite -S";
+  EXPECT_TRUE(wait_for(
+      [&] { return slurp(b.file("result")).find("SA name: conn (Phase 2)") != std::string::npos; },
+      5s))
+      << "B lost its SAs: A sent DELETEs despite -S\n" << slurp(b.file("result"));
   EXPECT_EQ(slurp(b.file("log")).find("phase 1 deleted"), std::string::npos);
   ASSERT_TRUE(send_command(b.file("fifo"), "Q"));
   EXPECT_EQ(db.wait_exit(10s), std::optional<int>(0));
