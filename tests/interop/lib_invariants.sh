@@ -6,7 +6,8 @@
 #   3. no half-open exchange left: the JSON status (`r`, --status-json) taken before the stop
 #      lists no exchange with "finished": false (EXPECT=fail cases only log them: a peer with a
 #      wrong key legitimately leaves one until Exchange-max-time);
-#   4. no XFRM state or policy left in any namespace of the run once every daemon stopped;
+#   4. no XFRM state or policy left in any namespace of the run once every daemon stopped
+#      (libreswan's namespaces: logged only, see ikt_inv_xfrm);
 #   5. /proc/net/xfrm_stat error counters unchanged since the first isakmpd start (per netns);
 #   6. the secrets grep: the PSK(s) of our isakmpd.conf and the keys of our key log appear in
 #      none of its stderr log, `S` result, report or JSON status.
@@ -128,12 +129,19 @@ ikt_inv_secrets() {
   done
 }
 
-# ikt_inv_xfrm: invariants 4 and 5, once every daemon of the run stopped.
+# ikt_inv_xfrm PLUTO_NS...: invariants 4 and 5, once every daemon of the run stopped. In a
+# namespace where libreswan ran, leftovers are pluto's (its ICMPv6 neighbour-discovery bypass
+# policies, and the larval ALLOCSPI state the no-op shim keeps when pluto is stopped): logged,
+# not fatal; our isakmpd (-n) and charon leave nothing.
 ikt_inv_xfrm() {
   local ns out before after diff
   for ns in "${IKT_NETNS[@]}"; do
     out=$(ip -n "$ns" xfrm state list 2>/dev/null; ip -n "$ns" xfrm policy list 2>/dev/null)
-    [[ -z $out ]] || ikt_inv_fail "XFRM state/policy left in $ns: $(head -c 300 <<<"$out" | tr '\n' ' ')"
+    if [[ -n $out && " $* " == *" $ns "* ]]; then
+      ikt_log "XFRM entries left by pluto in $ns (not ours, not an error): $(grep -c '^src' <<<"$out") states/policies"
+    elif [[ -n $out ]]; then
+      ikt_inv_fail "XFRM state/policy left in $ns: $(head -c 300 <<<"$out" | tr '\n' ' ')"
+    fi
     [[ -r /proc/net/xfrm_stat ]] || continue
     before="$IKT_DIR/xfrm_stat.$ns.before"
     after=$(ip netns exec "$ns" cat /proc/net/xfrm_stat 2>/dev/null) || continue
@@ -161,11 +169,18 @@ ikt_invariants() {
     ikt_inv_secrets "$s"
   done
   # The peers and helpers stop now; then nothing may be left in the kernel.
+  local pluto_ns=()
+  for entry in "${IKT_PIDS[@]}"; do
+    case ${entry#*:} in
+      pluto-L) pluto_ns+=("$IKT_NS_L") ;;
+      pluto-R) pluto_ns+=("$IKT_NS_R") ;;
+    esac
+  done
   for entry in "${IKT_PIDS[@]}"; do
     ikt_stop_pid "${entry%%:*}"
   done
   IKT_PIDS=()
-  ikt_inv_xfrm
+  ikt_inv_xfrm "${pluto_ns[@]}"
   if ((IKT_INV_FAILED)); then return 1; fi
   ((${#IKT_ISAKMPD_SIDES[@]} == 0)) ||
     ikt_log "PASS invariants: clean exit, no sanitizer report, no open exchange, no XFRM state/policy, xfrm_stat unchanged, no secret in logs"
