@@ -8,7 +8,8 @@
 #      wrong key legitimately leaves one until Exchange-max-time);
 #   4. no XFRM state or policy left in any namespace of the run once every daemon stopped
 #      (libreswan's namespaces: logged only, see ikt_inv_xfrm);
-#   5. /proc/net/xfrm_stat error counters unchanged since the first isakmpd start (per netns);
+#   5. /proc/net/xfrm_stat error counters unchanged since the first isakmpd start (per netns;
+#      libreswan's namespaces: logged only);
 #   6. the secrets grep: the PSK(s) of our isakmpd.conf and the keys of our key log appear in
 #      none of its stderr log, `S` result, report or JSON status.
 # A failed invariant prints "ikt: FAIL <name>: invariant: <what>" and makes the run fail.
@@ -131,8 +132,9 @@ ikt_inv_secrets() {
 
 # ikt_inv_xfrm PLUTO_NS...: invariants 4 and 5, once every daemon of the run stopped. In a
 # namespace where libreswan ran, leftovers are pluto's (its ICMPv6 neighbour-discovery bypass
-# policies, and the larval ALLOCSPI state the no-op shim keeps when pluto is stopped): logged,
-# not fatal; our isakmpd (-n) and charon leave nothing.
+# policies, and the larval ALLOCSPI state the no-op shim keeps when pluto is stopped) and so are
+# xfrm_stat changes (its policies have no real SA in this lab): logged, not fatal; our isakmpd
+# (-n) and charon leave nothing.
 ikt_inv_xfrm() {
   local ns out before after diff
   for ns in "${IKT_NETNS[@]}"; do
@@ -150,7 +152,13 @@ ikt_inv_xfrm() {
     else
       diff=$(awk '$2 != 0 {print $1, $2}' <<<"$after")
     fi
-    [[ -z $diff ]] || ikt_inv_fail "/proc/net/xfrm_stat error counters changed in $ns: $(paste -sd' ' <<<"$diff")"
+    if [[ -n $diff && " $* " == *" $ns "* ]]; then
+      # pluto's policies without real SAs (no ESP here): e.g. the ICMP port unreachable our
+      # stopped daemon's kernel returns to its late retransmit counts as XfrmInTmplMismatch.
+      ikt_log "xfrm_stat of pluto's $ns changed (its policies have no real SAs here, not an error): $(paste -sd' ' <<<"$diff")"
+    elif [[ -n $diff ]]; then
+      ikt_inv_fail "/proc/net/xfrm_stat error counters changed in $ns: $(paste -sd' ' <<<"$diff")"
+    fi
   done
 }
 
