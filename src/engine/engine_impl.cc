@@ -269,8 +269,9 @@ void EngineImpl::dispatch_to_exchange(Exchange& x, const Datagram& d, const wire
     return;
   }
   if (x.rtx.is_duplicate(base::view(d.bytes))) {
-    if (x.rtx.has_last_sent()) {
-      // isakmpd: the peer did not get our answer; resend it (once per duplicate).
+    if (x.rtx.has_last_sent() && x.rtx.last_sent_final()) {
+      // isakmpd message_check_duplicate: the peer did not get the final message of the
+      // exchange; resend it (once per duplicate). Earlier steps wait for the retransmit timer.
       IKE_LOG_DEBUG(Message, 20, "duplicate from {} in state {}: resending our last message",
                     d.peer.to_string(), state_name(x.state));
       ++m_stats.retransmits;

@@ -28,6 +28,7 @@ uint64_t datagram_digest(base::ByteView bytes) noexcept {
 void Retransmitter::sent(base::Bytes bytes, base::TimePoint now, bool expect_answer) {
   m_last_sent = std::move(bytes);
   m_transmissions = 1;
+  m_final = !expect_answer;
   if (expect_answer) {
     m_deadline = now + retransmit_interval(m_transmissions);
   } else {

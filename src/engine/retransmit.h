@@ -1,7 +1,11 @@
 // Retransmission of the last message of an exchange, isakmpd semantics (isakmpd-features.md
 // §1.1): `[General]:Retransmits` resends (default 3) at intervals of 2*xmits+5 seconds (7, 9, 11,
-// then 13 s before giving up); the last message is also resent -- once per duplicate -- when the
-// peer's previous message arrives again (detected by comparing a digest of the whole datagram).
+// then 13 s before giving up); the final message of an exchange (sent expecting no answer) is also
+// resent -- once per duplicate -- when the peer's previous message arrives again (detected by
+// comparing a digest of the whole datagram). A duplicate arriving while we still wait for an
+// answer is dropped and left to the timer (isakmpd message_check_duplicate: resend only when the
+// last message sent was MSG_LAST): answering every duplicate at every step lets a duplicating
+// path multiply the datagrams of one negotiation at each step.
 // `[General]:Exchange-max-time` (default 120 s) bounds an exchange's life. Owns only the timer
 // arithmetic and the cached datagram; the engine decides what to do when a timer fires.
 #pragma once
@@ -48,6 +52,8 @@ class Retransmitter {
   std::optional<base::TimePoint> deadline() const noexcept { return m_deadline; }
   const base::Bytes& last_sent() const noexcept { return m_last_sent; }
   bool has_last_sent() const noexcept { return !m_last_sent.empty(); }
+  // The last message sent was the exchange's final one (sent with expect_answer = false).
+  bool last_sent_final() const noexcept { return m_final; }
   int transmissions() const noexcept { return m_transmissions; }
 
   // Duplicate detection of the peer's last message.
@@ -59,6 +65,7 @@ class Retransmitter {
  private:
   base::Bytes m_last_sent;
   int m_transmissions = 0;
+  bool m_final = false;
   std::optional<base::TimePoint> m_deadline;
   std::optional<uint64_t> m_last_received;
 };

@@ -4,7 +4,8 @@
 #     10.99.10.1/24 on lo) <-> $IKT_NS_R (10.99.1.2/24, fd00:99::2/64, 10.99.20.1/24 on lo);
 #   - the per-run directory $IKT_DIR with one sub-directory per side (configs, logs, sockets);
 #   - the daemons it starts (charon, pluto, our isakmpd), one per namespace, tracked by pid.
-# ikt_cleanup (installed as the EXIT trap by ikt_init) stops only those pids, deletes only
+# ikt_cleanup (installed as the EXIT trap by ikt_init) checks the post-test invariants
+# (lib_invariants.sh), stops only those pids, deletes only
 # those namespaces and, unless the run failed or IKT_KEEP=1, the run directory.
 # Functions print "ikt: ..." progress lines on stderr; ikt_fail prints the reason, the tails of
 # every daemon log of the run and exits 1.
@@ -99,6 +100,11 @@ ikt_stop_pid() {
 ikt_cleanup() {
   local rc=$? entry ns
   trap - EXIT INT TERM
+  # reliability.md §A4.2 (lib_invariants.sh): checked before the namespaces go.
+  if ! ikt_invariants; then
+    IKT_FAILED=1
+    ((rc == 0)) && rc=1
+  fi
   for entry in "${IKT_PIDS[@]}"; do
     ikt_stop_pid "${entry%%:*}"
   done
@@ -209,3 +215,5 @@ source "$IKT_LIB_DIR/lib_nat.sh"
 source "$IKT_LIB_DIR/lib_rsa.sh"
 # shellcheck source=tests/interop/lib_frag.sh
 source "$IKT_LIB_DIR/lib_frag.sh"
+# shellcheck source=tests/interop/lib_invariants.sh
+source "$IKT_LIB_DIR/lib_invariants.sh"

@@ -27,6 +27,8 @@ charon {
   # Aggressive Mode with PSK (case.env P1_EXCHANGE=AGGRESSIVE) is refused without this.
   i_dont_care_about_security_and_use_aggressive_mode_psk = yes
   keep_alive = ${IKT_CHARON_KEEP_ALIVE:-20s}
+  # Extra charon options (e.g. half_open_timeout for the lossy tests).
+  ${IKT_CHARON_EXTRA:-}
   filelog {
     ikt {
       path = $D/charon.log

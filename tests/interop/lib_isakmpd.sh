@@ -1,7 +1,8 @@
 # tests/interop/lib_isakmpd.sh: our isakmpd as an IKEv1 peer in one namespace (sourced by
 # lib.sh). It runs in the foreground (-d) with the null kernel backend (-n: this kernel has no
 # ESP), and every file of it lives in the side directory $D:
-#   isakmpd.conf (0600), fifo, pid, result (`S` output), keylog (--keylog), isakmpd.stderr.
+#   isakmpd.conf (0600), fifo, pid, result (`S` output), keylog (--keylog), isakmpd.stderr,
+#   report (-R) and status.json (--status-json, both written on `r`), exit_status.
 # The connection is always "ikt" (phase 2 section) with ISAKMP peer "peer-ikt"; phase 1 and 2
 # proposals are isakmpd's auto-generated transform/suite names (isakmpd-features.md §2.3).
 # $IKT_ISAKMPD must be the binary (run_scenario.sh sets it from --isakmpd).
@@ -119,15 +120,17 @@ ikt_isakmpd_start() {
   if [[ -n ${2:-} ]]; then
     install -m 0600 "$2" "$D/isakmpd.conf"
   fi
-  rm -f "$D/fifo" "$D/result" "$D/keylog" "$D/isakmpd.pid"
+  rm -f "$D/fifo" "$D/result" "$D/keylog" "$D/isakmpd.pid" "$D/exit_status" "$D/children"
   : >"$D/keylog"
   chmod 0600 "$D/keylog"
   ip netns exec "$NS" "$IKT_ISAKMPD" -d -n -c "$D/isakmpd.conf" -f "$D/fifo" -i "$D/isakmpd.pid" \
-    --result-file "$D/result" --keylog "$D/keylog" -D "A=${IKT_ISAKMPD_DEBUG:-70}" -v \
+    --result-file "$D/result" --keylog "$D/keylog" -R "$D/report" --status-json "$D/status.json" -D "A=${IKT_ISAKMPD_DEBUG:-70}" -v \
     ${IKT_ISAKMPD_EXTRA_ARGS:-} >"$D/isakmpd.stderr" 2>&1 &
   local pid=$!
   ikt_register "$pid" "isakmpd-$1"
   echo "$pid" >"$D/pid"
+  [[ " ${IKT_ISAKMPD_SIDES[*]} " == *" $1 "* ]] || IKT_ISAKMPD_SIDES+=("$1")
+  ikt_xfrm_stat_snapshot
   local i
   for ((i = 0; i < 100; i++)); do
     [[ -p $D/fifo ]] && break
@@ -189,15 +192,19 @@ ikt_isakmpd_spis() {
 }
 
 # ikt_isakmpd_stop SIDE: `Q` through the FIFO, then waits 5 s (TERM/KILL afterwards). Returns 1
-# when the daemon had already died or did not exit on Q.
+# when the daemon had already died or did not exit on Q. Before the Q the JSON status must list
+# no open exchange; the exit status and the child pids are kept for ikt_invariants.
 ikt_isakmpd_stop() {
-  local pid rc=0 i
+  local pid rc=0 i D="$IKT_DIR/$1"
   pid=$(ikt_isakmpd_pid "$1")
   if ! ikt_alive "$pid"; then
     ikt_log "isakmpd ($1) had already exited"
     wait "$pid" 2>/dev/null
+    echo "$?" >"$D/exit_status"
     return 1
   fi
+  [[ ${IKT_INVARIANTS:-1} == 1 ]] && ikt_inv_exchanges "$1"
+  ikt_children "$pid" >"$D/children"
   ikt_isakmpd_cmd "$1" Q || rc=1
   for ((i = 0; i < 50; i++)); do
     ikt_alive "$pid" || break
@@ -206,7 +213,9 @@ ikt_isakmpd_stop() {
   if ikt_alive "$pid"; then
     ikt_log "isakmpd ($1) still running 5 s after Q"
     rc=1
+    ikt_stop_pid "$pid"
   fi
-  ikt_stop_pid "$pid"
+  wait "$pid" 2>/dev/null
+  echo "$?" >"$D/exit_status"
   return $rc
 }

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# tests/interop/lossy/run_lossy.sh: loss and duplication matrix (shared docs reliability.md
+# §A4.1 N1) through the nftables router of lib_lossy.sh.
+#
+#   run_lossy.sh ISAKMPD PAIR...        PAIR: ours-ours | ours-swan | swan-ours
+#
+# For every PAIR and every cell LOSS:DUP of IKT_LOSSY_CELLS (default "10:50 30:50": 10 % and
+# 30 % loss, each with 50 % duplication) it runs IKT_LOSSY_TRIALS (default 3; 100 for the full
+# matrix) independent trials of lossy_trial.sh, each in its own three namespaces, up to
+# IKT_LOSSY_PARALLEL (default 6) at once (the trials mostly wait for retransmit timers). It
+# prints per cell the success rate, time to established p50/p95/max, per trial our retransmits
+# (JSON status counter; `timer`: those sent on the retransmit timer, the rest answered a
+# duplicate), the duplicates our daemons detected (debug log), and what the router dropped,
+# duplicated and saw in total, and exits 1
+# when any trial failed (its run directory and log are kept and named).
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../../.." && pwd)
+[[ $# -ge 2 ]] || { echo "usage: $0 ISAKMPD ours-ours|ours-swan|swan-ours..." >&2; exit 2; }
+if [[ $(id -u) -ne 0 ]]; then echo "lossy: SKIP: needs root" >&2; exit 77; fi
+ISAKMPD=$1
+shift
+[[ -x $ISAKMPD ]] || { echo "lossy: FAIL: isakmpd binary '$ISAKMPD' not executable" >&2; exit 1; }
+CELLS=${IKT_LOSSY_CELLS:-10:50 30:50}
+TRIALS=${IKT_LOSSY_TRIALS:-3}
+PAR=${IKT_LOSSY_PARALLEL:-6}
+
+"$root/scripts/lab/setup.sh" >&2 || { echo "lossy: FAIL: lab set-up failed" >&2; exit 1; }
+export IKT_SKIP_SETUP=1
+work=$(mktemp -d /tmp/ikt-lossy-XXXXXX)
+results="$work/results"
+: >"$results"
+t0=$SECONDS
+pids=() n=0
+for pair in "$@"; do
+  for cell in $CELLS; do
+    for ((t = 1; t <= TRIALS; t++)); do
+      n=$((n + 1))
+      id="$pair-l${cell%%:*}-d${cell##*:}-$t"
+      (
+        "$here/lossy_trial.sh" "$pair" "${cell%%:*}" "${cell##*:}" "$results" "$ISAKMPD" \
+          >"$work/$id.log" 2>&1
+        echo "$?" >"$work/$id.rc"
+      ) &
+      pids+=($!)
+      while (($(jobs -rp | wc -l) >= PAR)); do wait -n; done
+    done
+  done
+done
+for p in "${pids[@]}"; do wait "$p"; done
+echo "lossy: $n trials in $((SECONDS - t0)) s (parallel $PAR), logs in $work" >&2
+python3 - "$work" "$results" <<'PY'
+import glob, os, re, statistics, sys
+work, results = sys.argv[1], sys.argv[2]
+rows = []
+for line in open(results):
+    d = dict(re.findall(r'(\w+)=("[^"]*"|\S+)', line))
+    rows.append({k: v.strip('"') for k, v in d.items()})
+# A trial whose script failed after writing ok=1 (post-test invariants) counts as failed.
+bad = []
+for rc in sorted(glob.glob(os.path.join(work, "*.rc"))):
+    if open(rc).read().strip() != "0":
+        bad.append(os.path.basename(rc)[:-3])
+cells = {}
+for r in rows:
+    cells.setdefault((r["pair"], int(r["loss"]), int(r["dup"])), []).append(r)
+def pct(v, p):
+    v = sorted(v)
+    return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))] if v else float("nan")
+print(f"{'pair':10} {'loss%':>5} {'dup%':>4} {'ok':>7} {'p50 s':>6} {'p95 s':>6} {'max s':>6} "
+      f"{'rtx':>5} {'timer':>5} {'dups':>5} {'drop':>5} {'dupl':>5} {'sent':>5}  (per trial: ours; router)")
+for (pair, loss, dup), rs in sorted(cells.items()):
+    ok = [r for r in rs if r["ok"] == "1"]
+    t = [float(r["secs"]) for r in ok]
+    mean = lambda k: statistics.mean(int(r.get(k, 0)) for r in rs)
+    print(f"{pair:10} {loss:5} {dup:4} {len(ok):3}/{len(rs):<3} {pct(t, 50):6.1f} {pct(t, 95):6.1f} "
+          f"{max(t) if t else float('nan'):6.1f} {mean('rtx'):5.1f} {mean('timer'):5.1f} {mean('dups'):5.1f} "
+          f"{mean('dropped'):5.1f} {mean('duplicated'):5.1f} {mean('passed') + mean('dropped'):5.1f}")
+for r in rows:
+    if r["ok"] != "1":
+        print(f"FAILED {r['pair']} loss={r['loss']} dup={r['dup']}: {r.get('why')} ({r.get('dir')})")
+for b in bad:
+    print(f"FAILED trial {b}: exit status != 0, see {work}/{b}.log")
+sys.exit(1 if bad or any(r["ok"] != "1" for r in rows) else 0)
+PY
+rc=$?
+if ((rc == 0)) && [[ ${IKT_KEEP:-0} != 1 ]]; then rm -rf "$work"; fi
+exit $rc

@@ -1,0 +1,63 @@
+// A path that duplicates every datagram (tests/interop/lossy: nftables `dup` at 50 % made one
+// negotiation cost up to 42 datagrams): only the final message of an exchange is resent when the
+// peer's previous message arrives again (isakmpd message_check_duplicate, MSG_LAST;
+// isakmpd-features.md §1.1); duplicates of earlier steps are dropped and left to the retransmit
+// timer. Answering every duplicate at every step doubled the datagrams at each of the nine steps.
+//
+//   MM1 -->  <-- MM2   MM3 -->  <-- MM4   MM5 -->  <-- MM6 (+1 resend: MM5 came twice)
+//   QM1 -->  <-- QM2   QM3 -->  (+1 resend: QM2 came twice)
+#include <gtest/gtest.h>
+
+#include "support/engine_pair.h"
+
+namespace ike::test {
+namespace {
+
+using Kind = engine::SaEvent::Kind;
+
+uint64_t dropped_duplicates(const Side& s) {
+  auto st = s.engine->stats();
+  auto it = st.dropped_by_reason.find("duplicate");
+  return it == st.dropped_by_reason.end() ? 0 : it->second;
+}
+
+TEST(DuplicateStorm, EveryDatagramDuplicatedCostsOnlyTwoResends) {
+  EnginePair p;
+  for (uint64_t seq = 1; seq <= 2000; ++seq) p.link.duplicate(seq);
+  p.start();
+  ASSERT_TRUE(p.run_until([&] { return p.established(); }, base::Seconds{5}));
+  p.run_for(base::Seconds{150});  // lingering exchanges expire, nothing else is sent
+  // Left: MM1 MM3 MM5 QM1 QM3 + QM3 again; right: MM2 MM4 MM6 + MM6 again, QM2.
+  EXPECT_EQ(p.left.sent.size(), 6u);
+  EXPECT_EQ(p.right.sent.size(), 5u);
+  EXPECT_EQ(p.left.engine->stats().retransmits, 1u);
+  EXPECT_EQ(p.right.engine->stats().retransmits, 1u);
+  // 22 deliveries: 9 messages processed, 2 duplicates answered (MM5, QM2), the other 11
+  // dropped unanswered -- as duplicates, or as messages for a finished/established exchange.
+  EXPECT_EQ(p.left.engine->stats().dropped + p.right.engine->stats().dropped, 11u);
+  EXPECT_GE(dropped_duplicates(p.left) + dropped_duplicates(p.right), 5u);
+  EXPECT_EQ(p.left.engine->phase2_sa_count(), 1u);
+  EXPECT_EQ(p.right.engine->phase2_sa_count(), 1u);
+  EXPECT_EQ(p.left.kernel.count_add_sa(), 2u);
+  EXPECT_EQ(p.right.kernel.count_add_sa(), 2u);
+  EXPECT_EQ(p.left.count(Kind::ExchangeFailed) + p.right.count(Kind::ExchangeFailed), 0u);
+  EXPECT_EQ(p.left.engine->exchange_count(), 0u);
+  EXPECT_EQ(p.right.engine->exchange_count(), 0u);
+}
+
+// A duplicate of an earlier step is not answered at once; if our answer was really lost, the
+// retransmit timer (7 s) recovers it.
+TEST(DuplicateStorm, LostAnswerWithDuplicatedRequestRecoversOnTheTimer) {
+  EnginePair p;
+  p.link.duplicate(3);  // MM3 arrives twice ...
+  p.link.drop(4);       // ... and MM4 is lost
+  p.start();
+  ASSERT_TRUE(p.run_until([&] { return p.established(); }, base::Seconds{60}));
+  EXPECT_EQ(p.right.engine->stats().retransmits, 1u);  // MM4 on the timer, not per duplicate
+  EXPECT_GE(p.clock.elapsed(), base::Seconds{7});
+  EXPECT_EQ(p.left.engine->phase2_sa_count(), 1u);
+  EXPECT_EQ(p.right.engine->phase2_sa_count(), 1u);
+}
+
+}  // namespace
+}  // namespace ike::test
