@@ -5,7 +5,7 @@ IKE_BUILD_PACKAGES=(cmake ninja-build g++ clang-14 libclang-rt-14-dev pkg-config
   libseccomp-dev iproute2 procps python3 mandoc)
 IKE_LAB_PACKAGES=(strongswan-swanctl libstrongswan-standard-plugins libstrongswan-extra-plugins
   libcharon-extra-plugins libcharon-extauth-plugins libreswan libnss3-tools tshark tcpdump ike-scan
-  python3-scapy nftables iputils-ping)
+  python3-scapy python3-cryptography nftables iputils-ping)
 
 # ike_install_missing PKG...: apt-get install only what dpkg does not already have.
 ike_install_missing() {
