@@ -5,7 +5,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 #include "base/log.h"
 
@@ -95,9 +97,30 @@ base::Result<std::vector<std::string>> MonitorClient::list_dir(const std::string
   return std::move(names->names);
 }
 
+// A file that fits in one message (kWriteChunk) is written atomically by the monitor. A larger one
+// (the `S` result with thousands of SAs, reports) cannot travel in one kMaxMessage message: the
+// monitor writes the first chunk atomically (0600, a fresh file), then hands over an O_APPEND
+// descriptor on the same allow-listed path and the child writes the rest itself. A reader may see
+// the file grow, as with OpenBSD isakmpd, which writes these files in place.
 base::Status MonitorClient::write_file(const std::string& path, std::string_view content) {
-  IKE_TRY(auto rep, call(WriteFileReq{path, std::string(content)}));
+  std::string_view first = content.substr(0, std::min(content.size(), kWriteChunk));
+  IKE_TRY(auto rep, call(WriteFileReq{path, std::string(first)}));
   if (!std::holds_alternative<OkReply>(rep)) return fatal("WriteFile: reply is not Ok");
+  if (first.size() == content.size()) return base::ok();
+  IKE_TRY(int fd, open_append(path));
+  std::string_view rest = content.substr(first.size());
+  while (!rest.empty()) {
+    ssize_t n = ::write(fd, rest.data(), rest.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int err = errno;
+      ::close(fd);
+      return base::make_error(base::ErrorCode::Io, base::NotifyType::None, "writing {}: {}", path,
+                              std::strerror(err));
+    }
+    rest.remove_prefix(static_cast<std::size_t>(n));
+  }
+  ::close(fd);
   return base::ok();
 }
 

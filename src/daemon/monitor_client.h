@@ -45,6 +45,10 @@ class MonitorClient final : public PrivOps {
   ~MonitorClient() override;
   MonitorClient(const MonitorClient&) = delete;
   MonitorClient& operator=(const MonitorClient&) = delete;
+  // Largest file content sent in one WriteFile message; the rest of a larger file is appended
+  // through a descriptor on the same path (write_file). 64 KiB stays below the default socket
+  // send buffer (net.core.wmem_default), so no SO_SNDBUF tuning is needed.
+  static constexpr std::size_t kWriteChunk = std::size_t{64} * 1024;
 
   const char* name() const override { return "monitor"; }
   [[nodiscard]] base::Result<base::SecureBytes> read_file(const std::string& path, FileKind kind,

@@ -100,11 +100,19 @@ PathPolicy PathPolicy::from_options(const Options& opts) {
   PathPolicy p;
   p.allow_file(opts.config_file, Access::ReadConfig);
   if (!opts.fifo_is_stdin()) p.allow_file(opts.fifo_path, Access::Fifo);
-  p.allow_file(opts.result_file, Access::Write);
-  p.allow_file(opts.report_file, Access::Write);
+  // Result, report, JSON status, metrics: written (first chunk, atomically), and appended when
+  // larger than one monitor message (MonitorClient::write_file).
+  for (const std::string& f :
+       {opts.result_file, opts.report_file,
+        opts.status_json_file.value_or(opts.report_file + ".json")}) {
+    p.allow_file(f, Access::Write);
+    p.allow_file(f, Access::Append);
+  }
   if (opts.keylog_file) p.allow_file(*opts.keylog_file, Access::Append);
-  p.allow_file(opts.status_json_file.value_or(opts.report_file + ".json"), Access::Write);
-  if (opts.metrics_file) p.allow_file(*opts.metrics_file, Access::Write);
+  if (opts.metrics_file) {
+    p.allow_file(*opts.metrics_file, Access::Write);
+    p.allow_file(*opts.metrics_file, Access::Append);
+  }
   // Packet capture (-L, -l, FIFO `p on[=file]`, any time): emptied (Write), then appended.
   p.allow_file(opts.packet_log_file, Access::Write);
   p.allow_file(opts.packet_log_file, Access::Append);

@@ -10,6 +10,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+
+#include <fmt/format.h>
 #include <thread>
 
 #include "crypto/deterministic_random.h"
@@ -96,6 +99,32 @@ TEST_F(PrivsepClient, PrivOpsThroughTheMonitor) {
   auto fifo = m_client->open_fifo(m_opts.fifo_path);
   ASSERT_TRUE(fifo) << fifo.error().detail;
   EXPECT_TRUE(fs::is_fifo(m_opts.fifo_path));
+  EXPECT_TRUE(m_fatal.empty()) << m_fatal;
+}
+
+// A result larger than one monitor message (the `S` output with thousands of SAs): the first
+// chunk goes through WriteFile, the rest through an append descriptor; the file is complete,
+// mode 0600, and a shorter write afterwards replaces it.
+TEST_F(PrivsepClient, ResultLargerThanOneMonitorMessageIsWrittenWhole) {
+  std::string big;
+  for (std::size_t i = 0; big.size() < 3 * privsep::kMaxMessage; ++i) {
+    big += fmt::format("SA name: conn-{} (Phase 2)\n", i);
+  }
+  auto wrote = m_client->write_file(m_opts.result_file, big);
+  ASSERT_TRUE(wrote) << wrote.error().detail << " " << m_fatal;
+  std::ifstream in(m_opts.result_file, std::ios::binary);
+  std::string back((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(back.size(), big.size());
+  EXPECT_TRUE(back == big);
+  EXPECT_EQ(fs::status(m_opts.result_file).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  ASSERT_TRUE(m_client->write_file(m_opts.result_file, "small\n"));
+  std::ifstream in2(m_opts.result_file);
+  std::string again((std::istreambuf_iterator<char>(in2)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(again, "small\n");
+  // Only allow-listed paths: a large write elsewhere is refused at the first chunk.
+  EXPECT_FALSE(m_client->write_file(m_dir + "/elsewhere", big));
+  EXPECT_FALSE(fs::exists(m_dir + "/elsewhere"));
   EXPECT_TRUE(m_fatal.empty()) << m_fatal;
 }
 

@@ -141,7 +141,7 @@ TEST_F(PrivsepMonitor, ForbiddenPathsAreRefused) {
   EXPECT_NE(refusal(ListDirReq{"/etc"}).find("not an allowed directory"), std::string::npos);
   EXPECT_NE(refusal(WriteFileReq{"/etc/passwd", "root::0:0::/:/bin/sh\n"}).find("not allowed"),
             std::string::npos);
-  EXPECT_NE(refusal(OpenAppendReq{m_dir + "/result"}).find("not allowed to append"),
+  EXPECT_NE(refusal(OpenAppendReq{m_dir + "/isakmpd.conf"}).find("not allowed to append"),
             std::string::npos);
   EXPECT_NE(refusal(OpenFifoReq{"/etc/isakmpd.fifo"}).find("not allowed"), std::string::npos);
   // The private key replaced by a symlink to a secret.
