@@ -93,7 +93,9 @@ Exchange* ExchangeTable::find_by_request(uint64_t request_id) {
 }
 
 void ExchangeTable::remove(const ExchangeKey& k) {
-  if (m_table.erase(k) != 0) unindex(k);
+  // Callers pass the exchange's own `x.key`, which lives in the node erase() frees: copy it first.
+  const ExchangeKey key = k;
+  if (m_table.erase(key) != 0) unindex(key);
 }
 
 void ExchangeTable::unindex(const ExchangeKey& k) {

@@ -122,6 +122,13 @@ TEST(HalfOpen, ExchangeTableTracksResponderPhase1Only) {
   EXPECT_EQ(t.find_responder_by_icookie(cookies(2).initiator,
                                         base::SockAddr{addr("192.0.2.1"), 500}),
             nullptr);
+  // Removing by the exchange's own key (what fail_exchange/finish_exchange pass): the key lives
+  // in the node being erased; the indexes must still be cleaned (a use-after-free the ASan
+  // interop run found).
+  Exchange* x3 = t.find_initiator_mm(cookies(3).initiator);
+  ASSERT_NE(x3, nullptr);
+  t.remove(x3->key);
+  EXPECT_EQ(t.find_initiator_mm(cookies(3).initiator), nullptr);
   t.clear();
   EXPECT_EQ(t.find_initiator_mm(cookies(3).initiator), nullptr);
   EXPECT_TRUE(t.all().empty());
