@@ -24,7 +24,9 @@
 #    until each level of --sa-pairs is reached (ECP256): (RSS - RSS before) / pairs. Our
 #    daemon also goes on to --sa-pairs-ours.
 # 5. Median over rounds; a table on stdout (--json: one JSON object), raw results in
-#    OUT/results.jsonl, logs on stderr.
+#    OUT/results.jsonl, logs on stderr. Our daemon: seconds until `S` is answered at each level.
+# Exit 0 when every handshake of every run succeeded and every figure was measured, else 1.
+# Defaults: 5 rounds of 1000 handshakes, 32 in flight; SA pairs 1000, 10000 (+ 100000 for ours).
 # --quick: 1 round, 60 handshakes per run, 300 SA pairs: a smoke test of the whole pipeline.
 # Namespaces, daemons and the run directory are cleaned by lib.sh's EXIT trap: only processes
 # this script started are stopped.
@@ -37,8 +39,8 @@ source "$root/tests/interop/lib.sh"
 # shellcheck source=bench/lib_compare.sh
 source "$here/lib_compare.sh"
 
-ROUNDS=3 COUNT=600 CONC=32 DAEMONS="isakmpd strongswan libreswan" SA_PAIRS="1000 10000"
-SA_OURS="" JSON=0 OUT=""
+ROUNDS=5 COUNT=1000 CONC=32 DAEMONS="isakmpd strongswan libreswan" SA_PAIRS="1000 10000"
+SA_OURS="100000" JSON=0 OUT=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     --quick) ROUNDS=1 COUNT=60 SA_PAIRS=300 SA_OURS="" ;;
@@ -65,7 +67,9 @@ if [[ ! -x $CMP_ISAKMPD || ! -x $IKELOAD || ! -x $REL/bench/crypto_bench || ! -x
   log "building $REL"
   launcher=()
   command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
-  (cd "$root" && cmake --preset release "${launcher[@]}" >&2 &&
+  # IKE_WERROR=OFF: GCC 12 at -O3 reports false -Warray-bounds / -Wmaybe-uninitialized in
+  # src/daemon (nat_t_framing.cc, monitor_protocol.cc) that the debug build does not see.
+  (cd "$root" && cmake --preset release -DIKE_WERROR=OFF "${launcher[@]}" >&2 &&
     cmake --build "$REL" -j2 --target isakmpd ikeload crypto_bench exchange_bench >&2) ||
     { log "release build failed"; exit 1; }
 fi
@@ -79,10 +83,10 @@ ulimit -n 200000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 # --- 2. crypto floor ---------------------------------------------------------------------------
 log "measuring the crypto floor on CPU $CMP_RESP_CPU"
-taskset -c "$CMP_RESP_CPU" "$REL/bench/crypto_bench" --benchmark_format=json \
+taskset -c "$CMP_RESP_CPU" "$REL/bench/crypto_bench" --benchmark_format=json --benchmark_min_time=0.2 \
   --benchmark_filter='BM_Dh(Generate|Derive)/(14|19)$' >"$OUT/crypto_bench.json" 2>/dev/null ||
   ikt_fail "crypto_bench failed"
-taskset -c "$CMP_RESP_CPU" "$REL/bench/exchange_bench" --benchmark_format=json \
+taskset -c "$CMP_RESP_CPU" "$REL/bench/exchange_bench" --benchmark_format=json --benchmark_min_time=0.2 \
   --benchmark_filter='BM_Phase1Keys/2$|BM_Keymat$' >"$OUT/exchange_bench.json" 2>/dev/null ||
   ikt_fail "exchange_bench failed"
 taskset -c "$CMP_RESP_CPU" openssl speed -seconds 1 rsa2048 >"$OUT/openssl_speed.txt" 2>/dev/null ||
@@ -99,11 +103,11 @@ CMP_PKI=$IKT_DIR/pki
   >"$IKT_DIR/make_pki.out" 2>&1 || ikt_fail "make_pki.sh failed"
 
 n_start=0
-start() { # KIND AUTH
+start() { # KIND AUTH (sets CMP_DIR, CMP_PID)
   n_start=$((n_start + 1))
-  local d="$IKT_DIR/R$n_start-$1-$2"
-  mkdir -p "$d"
-  "cmp_start_$1" "$2" "$d"
+  CMP_DIR="$IKT_DIR/R$n_start-$1-$2"
+  mkdir -p "$CMP_DIR"
+  "cmp_start_$1" "$2" "$CMP_DIR"
   sleep 0.5
 }
 stop() { ikt_stop_pid "$CMP_PID"; }
@@ -155,10 +159,12 @@ for kind in $DAEMONS; do
       have=$((have + chunk)) established=$((${established:-0} + ${ok:-0}))
     done
     sleep 1
-    rss=$(cmp_rss_kb "$CMP_PID")
-    printf '{"kind":"rss","daemon":"%s","pairs":%s,"established":%s,"rss0_kb":%s,"rss_kb":%s}\n' \
-      "$kind" "$level" "$established" "$rss0" "$rss" >>"$RES"
-    log "$kind $level pairs ($established established): RSS $rss0 -> $rss KiB"
+    rss=$(cmp_rss_kb "$CMP_PID") status=null
+    # Our daemon: time until `S` (status of every SA) has been answered.
+    [[ $kind == isakmpd ]] && status=$(cmp_status_s "$CMP_DIR")
+    printf '{"kind":"rss","daemon":"%s","pairs":%s,"established":%s,"rss0_kb":%s,"rss_kb":%s,"status_s":%s}\n' \
+      "$kind" "$level" "$established" "$rss0" "$rss" "$status" >>"$RES"
+    log "$kind $level pairs ($established established): RSS $rss0 -> $rss KiB, S answered in ${status}s"
   done
   established=0
   stop
@@ -168,6 +174,6 @@ python3 "$here/compare_report.py" --results "$RES" --crypto "$OUT/crypto_bench.j
   --exchange "$OUT/exchange_bench.json" --openssl "$OUT/openssl_speed.txt" \
   --machine "$(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r), $(openssl version | cut -d' ' -f1-2)" \
   --meta "rounds=$ROUNDS count=$COUNT concurrency=$CONC" $([[ $JSON == 1 ]] && echo --json) ||
-  ikt_fail "report failed"
+  ikt_fail "report: a run failed, a handshake failed, or a measurement is missing"
 log "raw results in $RES"
 IKT_KEEP=${IKT_KEEP:-0}

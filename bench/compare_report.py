@@ -87,10 +87,16 @@ def main():
         mem.append({**r, "bytes_per_pair": (r["rss_kb"] - r["rss0_kb"]) * 1024 / n if n else None})
     doc = {"machine": a.machine, "meta": a.meta, "floor_ms": {f"{k[0]}/{GROUPS[k[1]]}": v for k, v in floor.items()},
            "floor_parts_ms": parts, "handshakes": rows, "memory": mem}
+    bad = [f"{r['daemon']} {r['auth']} {GROUPS[r['group']]}" for r in rows
+           if r["failed"] or r["cpu_ms_per_handshake"] is None]
+    bad += [f"{m['daemon']} {m['pairs']} pairs" for m in mem
+            if m["established"] != m["pairs"] or m["bytes_per_pair"] is None]
+    doc["incomplete"] = bad
+    rc = 1 if bad else 0
     if a.json:
         json.dump(doc, sys.stdout, indent=1)
         print()
-        return 0
+        return rc
     f = lambda v, fmt: "-" if v is None else format(v, fmt)
     print(f"# {a.machine}; {a.meta}; medians over rounds")
     print(f"{'responder':<18} {'auth':<4} {'group':<8} {'hs/s':>7} {'CPU ms/hs':>9} {'floor ms':>8} "
@@ -102,15 +108,19 @@ def main():
               f"{r['floor_ms']:>8.3f} {f(r['ratio_to_floor'], '.2f'):>7} {f(r['p99_ms'], '.1f'):>7} "
               f"{r['succeeded']:>6} {r['failed']:>6}")
     print()
-    print(f"{'responder':<18} {'SA pairs':>8} {'established':>11} {'RSS before KiB':>14} {'RSS after KiB':>13} {'bytes/pair':>10}")
+    print(f"{'responder':<18} {'SA pairs':>8} {'established':>11} {'RSS before KiB':>14} "
+          f"{'RSS after KiB':>13} {'bytes/pair':>10} {'S answered s':>12}")
     for m in mem:
         print(f"{NAMES.get(m['daemon'], m['daemon']):<18} {m['pairs']:>8} {m['established']:>11} "
-              f"{m['rss0_kb']:>14} {m['rss_kb']:>13} {f(m['bytes_per_pair'], '.0f'):>10}")
+              f"{m['rss0_kb']:>14} {m['rss_kb']:>13} {f(m['bytes_per_pair'], '.0f'):>10} "
+              f"{f(m.get('status_s'), '.3f'):>12}")
     print()
     print("crypto floor per responder handshake (MM + QM, no PFS): DH generate + derive of the group"
           f" + SKEYID/keys {parts['prf_keymat_ms']:.4f} ms; RSA adds 1 sign {parts['rsa_sign_ms']:.3f} ms"
           f" + 2 verify {parts['rsa_verify_ms']:.3f} ms")
-    return 0
+    if bad:
+        print("INCOMPLETE: " + "; ".join(bad))
+    return rc
 
 
 if __name__ == "__main__":

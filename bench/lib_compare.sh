@@ -50,7 +50,7 @@ Suites=			QM-ESP-AES-128-SHA-SUITE
 EOC
   chmod 0600 "$D/isakmpd.conf"
   ip netns exec "$IKT_NS_R" taskset -c "$CMP_RESP_CPU" "$CMP_ISAKMPD" -d -n -c "$D/isakmpd.conf" \
-    -f "$D/fifo" -i "$D/isakmpd.pid" -D A=0 >"$D/isakmpd.stderr" 2>&1 &
+    -f "$D/fifo" -i "$D/isakmpd.pid" --result-file "$D/result" -D A=0 >"$D/isakmpd.stderr" 2>&1 &
   CMP_PID=$!
   ikt_register "$CMP_PID" isakmpd-R
   ikt_wait_for 10 "isakmpd FIFO" test -p "$D/fifo" || ikt_fail "isakmpd did not start"
@@ -158,6 +158,20 @@ EOC
   "${w[@]}" --rereadsecrets >/dev/null 2>&1 || ikt_fail "whack --rereadsecrets failed"
   out=$(ip netns exec "$IKT_NS_R" "$IKT_ADDCONN" --ctlsocket "$D/run/pluto.ctl" \
     --config "$D/ipsec.conf" ikt 2>&1) || ikt_fail "addconn failed: $out"
+}
+
+# cmp_status_s DIR: seconds from writing `S` to isakmpd's FIFO in DIR until the result file
+# (written atomically: it appears complete) exists; "null" after 30 s.
+cmp_status_s() {
+  local D=$1 t0 i
+  rm -f "$D/result"
+  t0=$(date +%s%N)
+  timeout 5 bash -c 'printf "S\n" >"$1"' _ "$D/fifo" || { echo null; return; }
+  for ((i = 0; i < 3000; i++)); do
+    [[ -e $D/result ]] && { awk -v ns=$(($(date +%s%N) - t0)) 'BEGIN { printf "%.3f", ns / 1e9 }'; return; }
+    sleep 0.01
+  done
+  echo null
 }
 
 # cmp_pids PID: PID and its descendants (isakmpd: monitor + engine child).
