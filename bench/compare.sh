@@ -76,7 +76,7 @@ if [[ ! -x $CMP_ISAKMPD || ! -x $IKELOAD || ! -x $REL/bench/crypto_bench || ! -x
 fi
 
 ikt_init compare
-[[ -n $OUT ]] || OUT=$IKT_DIR/out
+[[ -n $OUT ]] || OUT=$(mktemp -d /tmp/compare-results-XXXXXX)  # kept after the run
 mkdir -p "$OUT"
 RES=$OUT/results.jsonl
 : >"$RES"
@@ -174,10 +174,11 @@ for kind in $DAEMONS; do
   stop
 done
 
+report_args=()
+[[ $JSON == 1 ]] && report_args=(--json)
 python3 "$here/compare_report.py" --results "$RES" --crypto "$OUT/crypto_bench.json" \
   --exchange "$OUT/exchange_bench.json" --openssl "$OUT/openssl_speed.txt" \
   --machine "$(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r), $(openssl version | cut -d' ' -f1-2)" \
-  --meta "rounds=$ROUNDS count=$COUNT concurrency=$CONC" $([[ $JSON == 1 ]] && echo --json) ||
+  --meta "rounds=$ROUNDS count=$COUNT concurrency=$CONC" "${report_args[@]}" ||
   ikt_fail "report: a run failed, a handshake failed, or a measurement is missing"
 log "raw results in $RES"
-IKT_KEEP=${IKT_KEEP:-0}
