@@ -76,7 +76,8 @@ if [[ ! -x $CMP_ISAKMPD || ! -x $IKELOAD || ! -x $REL/bench/crypto_bench || ! -x
 fi
 
 ikt_init compare
-[[ -n $OUT ]] || OUT=$(mktemp -d /tmp/compare-results-XXXXXX)  # kept after the run
+# Without --out the raw results go with the run directory (removed after a successful run).
+[[ -n $OUT ]] || OUT=$IKT_DIR/out
 mkdir -p "$OUT"
 RES=$OUT/results.jsonl
 : >"$RES"
