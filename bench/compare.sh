@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# bench/compare.sh: side-by-side IKEv1 responder benchmark (issue #7): our isakmpd, strongSwan
+# charon and libreswan pluto, in one run on this machine.
+#
+#   bench/compare.sh [--quick] [--json] [--rounds N] [--count N] [--concurrency N]
+#                    [--daemons "isakmpd strongswan libreswan"] [--sa-pairs "1000 10000"]
+#                    [--sa-pairs-ours "100000"] [--out DIR]
+#
+# 1. Builds build/release (isakmpd, ikeload, crypto_bench, exchange_bench) when a binary is
+#    missing (CMake preset "release", ccache when available).
+# 2. Crypto floor, measured now on the responder core: crypto_bench DhGenerate + DhDerive of
+#    the group, exchange_bench Phase1Keys(SHA1) + 2 x Keymat (one KEYMAT per direction), and for
+#    RSA-2048 `openssl speed rsa2048`: 1 sign (HASH_R) + 2 verify (HASH_I and the initiator's
+#    certificate). That is the responder's unavoidable cryptography for Main Mode + Quick Mode
+#    without PFS; hashing of messages, AES-CBC of ~6 messages and nonces are left out (< 2 %).
+# 3. Two namespaces (tests/interop/lib.sh), ikeload (64 source addresses) on CPU
+#    $CMP_GEN_CPU (1), the responder on CPU $CMP_RESP_CPU (0) via taskset. ROUNDS times, the
+#    responders in turn (isakmpd, charon, pluto, ...): per auth (PSK; RSA-2048 except libreswan)
+#    a fresh responder, then MODP2048 and ECP256 runs of COUNT handshakes (closed loop,
+#    CONCURRENCY in flight): handshakes/s, responder CPU ms per handshake (utime+stime of all its
+#    processes from /proc, by ikeload --responder-pid), p99 latency.
+# 4. Memory: per responder a fresh PSK responder, RSS (all its processes) before, then ikeload
+#    --keep-sas from distinct addresses (10.100.0.0/14, a local route in the left namespace)
+#    until each level of --sa-pairs is reached (ECP256): (RSS - RSS before) / pairs. Our
+#    daemon also goes on to --sa-pairs-ours.
+# 5. Median over rounds; a table on stdout (--json: one JSON object), raw results in
+#    OUT/results.jsonl, logs on stderr. Our daemon: seconds until `S` is answered at each level.
+# Exit 0 when every handshake of every run succeeded and every figure was measured, else 1.
+# Defaults: 5 rounds of 1000 handshakes, 32 in flight; SA pairs 1000, 10000 (--sa-pairs-ours
+# 100000 adds a level for our daemon only; see docs/PERFORMANCE.md for why it is not default).
+# --quick: 1 round, 60 handshakes per run, 300 SA pairs: a smoke test of the whole pipeline.
+# Namespaces, daemons and the run directory are cleaned by lib.sh's EXIT trap: only processes
+# this script started are stopped.
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+export IKT_SKIP_SETUP=${IKT_SKIP_SETUP:-1}
+# shellcheck source=tests/interop/lib.sh
+source "$root/tests/interop/lib.sh"
+# shellcheck source=bench/lib_compare.sh
+source "$here/lib_compare.sh"
+
+ROUNDS=5 COUNT=1000 CONC=32 DAEMONS="isakmpd strongswan libreswan" SA_PAIRS="1000 10000"
+SA_OURS="" JSON=0 OUT=""
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --quick) ROUNDS=1 COUNT=60 SA_PAIRS=300 SA_OURS="" ;;
+    --json) JSON=1 ;;
+    --rounds) ROUNDS=$2; shift ;;
+    --count) COUNT=$2; shift ;;
+    --concurrency) CONC=$2; shift ;;
+    --daemons) DAEMONS=$2; shift ;;
+    --sa-pairs) SA_PAIRS=$2; shift ;;
+    --sa-pairs-ours) SA_OURS=$2; shift ;;
+    --out) OUT=$2; shift ;;
+    *) sed -n '2,30p' "$0" >&2; exit 2 ;;
+  esac
+  shift
+done
+CMP_RESP_CPU=${CMP_RESP_CPU:-0} CMP_GEN_CPU=${CMP_GEN_CPU:-1}
+CMP_PSK=compare-bench-secret-0123456789
+REL=${CMP_BUILD:-$root/build/release}
+CMP_ISAKMPD=$REL/src/daemon/isakmpd IKELOAD=$REL/tools/ikeload/ikeload
+
+log() { echo "compare: $*" >&2; }
+
+if [[ ! -x $CMP_ISAKMPD || ! -x $IKELOAD || ! -x $REL/bench/crypto_bench || ! -x $REL/bench/exchange_bench ]]; then
+  log "building $REL"
+  launcher=()
+  command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+  # IKE_WERROR=OFF: GCC 12 at -O3 reports false -Warray-bounds / -Wmaybe-uninitialized in
+  # src/daemon (nat_t_framing.cc, monitor_protocol.cc) that the debug build does not see.
+  (cd "$root" && cmake --preset release -DIKE_WERROR=OFF "${launcher[@]}" >&2 &&
+    cmake --build "$REL" -j2 --target isakmpd ikeload crypto_bench exchange_bench >&2) ||
+    { log "release build failed"; exit 1; }
+fi
+
+ikt_init compare
+# Without --out the raw results go with the run directory (removed after a successful run).
+[[ -n $OUT ]] || OUT=$IKT_DIR/out
+mkdir -p "$OUT"
+RES=$OUT/results.jsonl
+: >"$RES"
+ulimit -n 200000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+# --- 2. crypto floor ---------------------------------------------------------------------------
+log "measuring the crypto floor on CPU $CMP_RESP_CPU"
+taskset -c "$CMP_RESP_CPU" "$REL/bench/crypto_bench" --benchmark_format=json --benchmark_min_time=0.2 \
+  --benchmark_filter='BM_Dh(Generate|Derive)/(14|19)$' >"$OUT/crypto_bench.json" 2>/dev/null ||
+  ikt_fail "crypto_bench failed"
+taskset -c "$CMP_RESP_CPU" "$REL/bench/exchange_bench" --benchmark_format=json --benchmark_min_time=0.2 \
+  --benchmark_filter='BM_Phase1Keys/2$|BM_Keymat$' >"$OUT/exchange_bench.json" 2>/dev/null ||
+  ikt_fail "exchange_bench failed"
+taskset -c "$CMP_RESP_CPU" openssl speed -seconds 1 rsa2048 >"$OUT/openssl_speed.txt" 2>/dev/null ||
+  ikt_fail "openssl speed failed"
+
+# --- 3. topology, PKI ------------------------------------------------------------------------
+ikt_topology
+for ((i = 0; i < 64; i++)); do ip -n "$IKT_NS_L" addr add "10.99.1.$((100 + i))/24" dev eth0; done
+# Keep-SA runs: every handshake from its own address (INITIAL-CONTACT deletes a peer's older SAs).
+ip -n "$IKT_NS_L" route add local 10.100.0.0/14 dev lo || ikt_fail "local route 10.100.0.0/14"
+ip -n "$IKT_NS_R" route add 10.100.0.0/14 via "$IKT_L_OUT" || ikt_fail "route 10.100.0.0/14"
+CMP_PKI=$IKT_DIR/pki
+"$root/tests/pki/make_pki.sh" "$CMP_PKI" "load=DNS:load.ikt.test" "resp=IP:$IKT_R_OUT" \
+  >"$IKT_DIR/make_pki.out" 2>&1 || ikt_fail "make_pki.sh failed"
+
+n_start=0
+start() { # KIND AUTH (sets CMP_DIR, CMP_PID)
+  n_start=$((n_start + 1))
+  CMP_DIR="$IKT_DIR/R$n_start-$1-$2"
+  mkdir -p "$CMP_DIR"
+  "cmp_start_$1" "$2" "$CMP_DIR"
+  sleep 0.5
+}
+stop() { ikt_stop_pid "$CMP_PID"; }
+
+load() { # KIND AUTH GROUP ROUND
+  local auth_args=(--psk "$CMP_PSK") out
+  [[ $2 == rsa ]] && auth_args=(--auth rsa --cert "$CMP_PKI/load/cert.pem"
+    --key "$CMP_PKI/load/key.pem" --ca "$CMP_PKI/ca/ca.crt" --id-fqdn load.ikt.test)
+  out=$(ip netns exec "$IKT_NS_L" taskset -c "$CMP_GEN_CPU" "$IKELOAD" --target "$IKT_R_OUT" \
+    --source 10.99.1.100-10.99.1.163 "${auth_args[@]}" --group "$3" --concurrency "$CONC" \
+    --count "$COUNT" --timeout 10 --responder-pid "$CMP_PID" --json 2>>"$IKT_DIR/ikeload.stderr")
+  log "round $4 $1 $2 group $3: ${out:-ikeload failed}"
+  [[ -n $out ]] || out='{"failed":-1}'
+  printf '{"kind":"load","daemon":"%s","auth":"%s","group":%s,"round":%s,"r":%s}\n' \
+    "$1" "$2" "$3" "$4" "$out" >>"$RES"
+}
+
+for ((round = 1; round <= ROUNDS; round++)); do
+  for kind in $DAEMONS; do
+    for auth in psk rsa; do
+      [[ $kind == libreswan && $auth == rsa ]] && continue
+      start "$kind" "$auth"
+      load "$kind" "$auth" 14 "$round"
+      load "$kind" "$auth" 19 "$round"
+      ikt_alive "$CMP_PID" || log "$kind ($auth) died during round $round"
+      stop
+    done
+  done
+done
+
+# --- 4. memory per established SA pair ---------------------------------------------------------
+ip4() { printf '10.%d.%d.%d' $((100 + $1 / 65536)) $(($1 / 256 % 256)) $(($1 % 256)); }
+# One socket per kept pair in a chunk: chunks stay below the open-file limit.
+maxchunk=$(($(ulimit -n) - 200))
+((maxchunk > 50000)) && maxchunk=50000
+for kind in $DAEMONS; do
+  start "$kind" psk
+  rss0=$(cmp_rss_kb "$CMP_PID") have=0
+  levels=$SA_PAIRS
+  [[ $kind == isakmpd ]] && levels="$SA_PAIRS $SA_OURS"
+  for level in $levels; do
+    while ((have < level)); do
+      chunk=$((level - have))
+      ((chunk > maxchunk)) && chunk=$maxchunk
+      first=$((have + 1)) last=$((have + chunk))
+      out=$(ip netns exec "$IKT_NS_L" taskset -c "$CMP_GEN_CPU" "$IKELOAD" --target "$IKT_R_OUT" \
+        --source "$(ip4 $first)-$(ip4 $last)" --slots "$chunk" --psk "$CMP_PSK" --group 19 \
+        --concurrency "$CONC" --count "$chunk" --timeout 20 --keep-sas \
+        --responder-pid "$CMP_PID" --json 2>>"$IKT_DIR/ikeload.stderr")
+      log "$kind keep-sas $first-$last: ${out:-ikeload failed}"
+      ok=$(sed -n 's/.*"succeeded":\([0-9]*\).*/\1/p' <<<"$out")
+      have=$((have + chunk)) established=$((${established:-0} + ${ok:-0}))
+    done
+    sleep 1
+    rss=$(cmp_rss_kb "$CMP_PID") status=null
+    # Our daemon: time until `S` (status of every SA) has been answered.
+    [[ $kind == isakmpd ]] && status=$(cmp_status_s "$CMP_DIR")
+    printf '{"kind":"rss","daemon":"%s","pairs":%s,"established":%s,"rss0_kb":%s,"rss_kb":%s,"status_s":%s}\n' \
+      "$kind" "$level" "$established" "$rss0" "$rss" "$status" >>"$RES"
+    log "$kind $level pairs ($established established): RSS $rss0 -> $rss KiB, S answered in $status s"
+  done
+  established=0
+  stop
+done
+
+report_args=()
+[[ $JSON == 1 ]] && report_args=(--json)
+python3 "$here/compare_report.py" --results "$RES" --crypto "$OUT/crypto_bench.json" \
+  --exchange "$OUT/exchange_bench.json" --openssl "$OUT/openssl_speed.txt" \
+  --machine "$(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r), $(openssl version | cut -d' ' -f1-2)" \
+  --meta "rounds=$ROUNDS count=$COUNT concurrency=$CONC" "${report_args[@]}" ||
+  ikt_fail "report: a run failed, a handshake failed, or a measurement is missing"
+log "raw results in $RES"

@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""bench/compare_report.py: the table (or JSON) of bench/compare.sh (issue #7).
+
+Reads results.jsonl written by compare.sh ("load" lines: one ikeload --json result per
+responder/auth/group/round; "rss" lines: responder RSS before and after N kept SA pairs), the
+crypto floor inputs (crypto_bench and exchange_bench --benchmark_format=json, `openssl speed
+rsa2048`), and prints medians over rounds: handshakes/s, responder CPU ms per handshake, its ratio
+to the floor, p99 latency, failures; then bytes of RSS per established SA pair; then the floor.
+"""
+import argparse
+import json
+import re
+import statistics
+import sys
+
+GROUPS = {14: "MODP2048", 19: "ECP256"}
+NAMES = {"isakmpd": "isakmpd (ours)", "strongswan": "strongSwan charon", "libreswan": "libreswan pluto"}
+
+
+def bench_ms(path, name):
+    with open(path) as f:
+        data = json.load(f)
+    scale = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}
+    for b in data["benchmarks"]:
+        if b["name"] == name:
+            return b["cpu_time"] * scale[b.get("time_unit", "ns")]
+    raise SystemExit(f"compare_report: benchmark {name} missing in {path}")
+
+
+def rsa_ms(path):
+    with open(path) as f:
+        for line in f:
+            m = re.match(r"\s*rsa\s+2048 bits\s+([0-9.]+)s\s+([0-9.]+)s", line)
+            if m:
+                return float(m.group(1)) * 1e3, float(m.group(2)) * 1e3
+    raise SystemExit(f"compare_report: no 'rsa 2048 bits' line in {path}")
+
+
+def floors(a):
+    keys = bench_ms(a.exchange, "BM_Phase1Keys/2") + 2 * bench_ms(a.exchange, "BM_Keymat")
+    sign, verify = rsa_ms(a.openssl)
+    out = {}
+    for g in GROUPS:
+        dh = bench_ms(a.crypto, f"BM_DhGenerate/{g}") + bench_ms(a.crypto, f"BM_DhDerive/{g}")
+        out[("psk", g)] = dh + keys
+        out[("rsa", g)] = dh + keys + sign + 2 * verify
+    return out, {"prf_keymat_ms": keys, "rsa_sign_ms": sign, "rsa_verify_ms": verify}
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def main():
+    p = argparse.ArgumentParser()
+    for opt in ("results", "crypto", "exchange", "openssl", "machine", "meta"):
+        p.add_argument("--" + opt, required=True)
+    p.add_argument("--json", action="store_true")
+    a = p.parse_args()
+    floor, parts = floors(a)
+    loads, rss = {}, []
+    with open(a.results) as f:
+        for line in f:
+            r = json.loads(line)
+            if r["kind"] == "load":
+                loads.setdefault((r["daemon"], r["auth"], r["group"]), []).append(r["r"])
+            else:
+                rss.append(r)
+    rows = []
+    for (d, auth, g), runs in loads.items():
+        ok = [x for x in runs if x.get("failed", -1) >= 0]
+        cpu = med([x.get("responder_cpu_ms_per_handshake") for x in ok])
+        rows.append({
+            "daemon": d, "auth": auth, "group": g, "rounds": len(runs),
+            "handshakes_per_s": med([x.get("handshakes_per_s") for x in ok]),
+            "cpu_ms_per_handshake": cpu,
+            "floor_ms": floor[(auth, g)],
+            "ratio_to_floor": cpu / floor[(auth, g)] if cpu else None,
+            "p99_ms": med([x["latency_ms"]["p99"] for x in ok if "latency_ms" in x]),
+            "failed": sum(x.get("failed", 0) for x in ok) + (len(runs) - len(ok)) * 10**9,
+            "succeeded": sum(x.get("succeeded", 0) for x in ok),
+        })
+    mem = []
+    for r in rss:
+        n = r["established"]
+        mem.append({**r, "bytes_per_pair": (r["rss_kb"] - r["rss0_kb"]) * 1024 / n if n else None})
+    doc = {"machine": a.machine, "meta": a.meta, "floor_ms": {f"{k[0]}/{GROUPS[k[1]]}": v for k, v in floor.items()},
+           "floor_parts_ms": parts, "handshakes": rows, "memory": mem}
+    bad = [f"{r['daemon']} {r['auth']} {GROUPS[r['group']]}" for r in rows
+           if r["failed"] or r["cpu_ms_per_handshake"] is None]
+    bad += [f"{m['daemon']} {m['pairs']} pairs" for m in mem
+            if m["established"] != m["pairs"] or m["bytes_per_pair"] is None]
+    doc["incomplete"] = bad
+    rc = 1 if bad else 0
+    if a.json:
+        json.dump(doc, sys.stdout, indent=1)
+        print()
+        return rc
+    f = lambda v, fmt: "-" if v is None else format(v, fmt)
+    print(f"# {a.machine}; {a.meta}; medians over rounds")
+    print(f"{'responder':<18} {'auth':<4} {'group':<8} {'hs/s':>7} {'CPU ms/hs':>9} {'floor ms':>8} "
+          f"{'x floor':>7} {'p99 ms':>7} {'ok':>6} {'failed':>6}")
+    order = {"isakmpd": 0, "strongswan": 1, "libreswan": 2}
+    for r in sorted(rows, key=lambda r: (r["auth"], r["group"], order.get(r["daemon"], 9))):
+        print(f"{NAMES.get(r['daemon'], r['daemon']):<18} {r['auth']:<4} {GROUPS[r['group']]:<8} "
+              f"{f(r['handshakes_per_s'], '.0f'):>7} {f(r['cpu_ms_per_handshake'], '.3f'):>9} "
+              f"{r['floor_ms']:>8.3f} {f(r['ratio_to_floor'], '.2f'):>7} {f(r['p99_ms'], '.1f'):>7} "
+              f"{r['succeeded']:>6} {r['failed']:>6}")
+    print()
+    print(f"{'responder':<18} {'SA pairs':>8} {'established':>11} {'RSS before KiB':>14} "
+          f"{'RSS after KiB':>13} {'bytes/pair':>10} {'S answered s':>12}")
+    for m in mem:
+        print(f"{NAMES.get(m['daemon'], m['daemon']):<18} {m['pairs']:>8} {m['established']:>11} "
+              f"{m['rss0_kb']:>14} {m['rss_kb']:>13} {f(m['bytes_per_pair'], '.0f'):>10} "
+              f"{f(m.get('status_s'), '.3f'):>12}")
+    print()
+    print("crypto floor per responder handshake (MM + QM, no PFS): DH generate + derive of the group"
+          f" + SKEYID/keys {parts['prf_keymat_ms']:.4f} ms; RSA adds 1 sign {parts['rsa_sign_ms']:.3f} ms"
+          f" + 2 verify {parts['rsa_verify_ms']:.3f} ms")
+    if bad:
+        print("INCOMPLETE: " + "; ".join(bad))
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
