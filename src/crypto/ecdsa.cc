@@ -100,6 +100,15 @@ const EcdsaParams& ecdsa_params(EcdsaCurve c) noexcept {
   return kParams[static_cast<std::size_t>(c)];
 }
 
+const char* ecdsa_curve_name(EcdsaCurve c) noexcept {
+  switch (c) {
+    case EcdsaCurve::P256: return "P-256";
+    case EcdsaCurve::P384: return "P-384";
+    case EcdsaCurve::P521: return "P-521";
+  }
+  return "?";
+}
+
 std::optional<EcdsaCurve> ecdsa_curve_for_method(uint16_t auth_method) noexcept {
   for (const auto& p : kParams) {
     if (p.auth_method == auth_method) return p.curve;

@@ -29,6 +29,8 @@ struct EcdsaParams {
   const char* group;         // OpenSSL group name
 };
 const EcdsaParams& ecdsa_params(EcdsaCurve c) noexcept;
+// "P-256", "P-384", "P-521" (FIPS 186 names, for logs and error details).
+const char* ecdsa_curve_name(EcdsaCurve c) noexcept;
 // Authentication method 9/10/11 -> its curve; nullopt for any other value.
 std::optional<EcdsaCurve> ecdsa_curve_for_method(uint16_t auth_method) noexcept;
 

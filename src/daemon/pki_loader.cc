@@ -122,7 +122,7 @@ void load_private_key(PrivOps& ops, const std::string& path, const char* what, b
   auto ec = crypto::ecdsa_private_key_from_pem(base::view(*file));
   if (ec) {
     IKE_LOG_DEBUG(Misc, 20, "{} {}: EC key on {}", what, path,
-                  crypto::ecdsa_params(ec->curve()).group);
+                  crypto::ecdsa_curve_name(ec->curve()));
     pki.ec_private_key = std::move(*ec);
     return;
   }

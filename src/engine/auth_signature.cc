@@ -48,8 +48,8 @@ base::Result<PeerKey> ec_key_for(crypto::EcdsaPublicKey k, uint16_t method,
   if (k.curve() != want) {
     return base::make_error(ErrorCode::Auth, NotifyType::InvalidSignature,
                             "{} needs a {} key, {} has {}", method_name(method),
-                            crypto::ecdsa_params(want).group, whose,
-                            crypto::ecdsa_params(k.curve()).group);
+                            crypto::ecdsa_curve_name(want), whose,
+                            crypto::ecdsa_curve_name(k.curve()));
   }
   return PeerKey{std::move(k)};
 }

@@ -150,8 +150,8 @@ std::optional<std::string> PkiStore::missing_signature_credential(const wire::Id
       // RFC 4754 §3: each method names one curve; a key on another one cannot sign for it.
       return fmt::format("{} needs a {} key for ID {}: the EC private key is {}",
                          wire::registry_name_or_number(wire::Registry::IkeAuthMethod, method),
-                         crypto::ecdsa_params(*curve).group, id_to_string(our_id),
-                         crypto::ecdsa_params(k->curve()).group);
+                         crypto::ecdsa_curve_name(*curve), id_to_string(our_id),
+                         crypto::ecdsa_curve_name(k->curve()));
     }
   } else if (private_key_for(our_id) != nullptr) {
     return std::nullopt;

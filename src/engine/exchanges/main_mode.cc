@@ -188,9 +188,10 @@ base::Status mm_initiate(EngineImpl& e, const std::string& peer_section,
                             "[{}]:Address missing, cannot initiate", peer_section);
   }
   if (!peer.has_psk && (e.pki() == nullptr ||
-                        (!e.pki()->private_key && e.pki()->id_private_keys.empty()))) {
+                        (!e.pki()->private_key && e.pki()->id_private_keys.empty() &&
+                         !e.pki()->ec_private_key && e.pki()->id_ec_private_keys.empty()))) {
     return base::make_error(ErrorCode::Config, NotifyType::None,
-                            "[{}]:Authentication missing (pre-shared key or RSA private key "
+                            "[{}]:Authentication missing (pre-shared key, RSA or EC private key "
                             "required)",
                             peer_section);
   }
