@@ -93,6 +93,15 @@ bool is_signature_method(wire::IkeAuthMethod m) noexcept {
          crypto::ecdsa_curve_for_method(static_cast<uint16_t>(m)).has_value();
 }
 
+crypto::HashAlg auth_hash_alg(const Phase1Suite& suite) noexcept {
+  switch (suite.auth_method) {
+    case wire::IkeAuthMethod::EcdsaSha256: return crypto::HashAlg::Sha256;
+    case wire::IkeAuthMethod::EcdsaSha384: return crypto::HashAlg::Sha384;
+    case wire::IkeAuthMethod::EcdsaSha512: return crypto::HashAlg::Sha512;
+    default: return suite.hash;
+  }
+}
+
 LocalCertChoice choose_local_certificate(const PkiStore& pki, const wire::IdPayload& our_id,
                                          std::span<const wire::CertReqPayload> peer_requests,
                                          uint16_t method) {

@@ -43,6 +43,7 @@
 
 #include "base/bytes.h"
 #include "base/result.h"
+#include "engine/negotiated.h"
 #include "engine/pki_store.h"
 #include "wire/payload.h"
 
@@ -53,6 +54,13 @@ inline constexpr std::size_t kMaxPeerCertificates = 4;
 
 // RSA_SIG or ECDSA_256/384/521: SKEYID from the nonces, [CERT,] SIG instead of HASH.
 bool is_signature_method(wire::IkeAuthMethod m) noexcept;
+
+// The PRF hash for HASH_I / HASH_R: the negotiated HASH_ALGORITHM, except for ECDSA_256/384/521
+// where it is the method's hash (HMAC-SHA-256/384/512 keyed with SKEYID; strongSwan's IKEv1
+// "prf_auth", RFC 4754 §7: the method fixes the hash). SKEYID and the SA keys still use the
+// negotiated PRF. The ECDSA SIG is then computed over that HASH_I / HASH_R without hashing
+// it again (crypto/ecdsa.h).
+crypto::HashAlg auth_hash_alg(const Phase1Suite& suite) noexcept;
 
 std::vector<wire::CertReqPayload> certificate_requests(const PkiStore* pki);
 

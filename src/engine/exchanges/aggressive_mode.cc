@@ -103,7 +103,7 @@ base::Result<uint16_t> single_group(const wire::SaPayload& sa) {
 base::Result<std::vector<wire::Payload>> auth_payloads(EngineImpl& e, Exchange& x) {
   MainModeData& mm = *x.mm;
   auto f = x.role == Role::Initiator ? &hash_i : &hash_r;
-  base::Bytes hash = f(e.crypto(), mm.suite.hash, base::view(mm.keys.skeyid), base::view(mm.g_xi),
+  base::Bytes hash = f(e.crypto(), auth_hash_alg(mm.suite), base::view(mm.keys.skeyid), base::view(mm.g_xi),
                        base::view(mm.g_xr), x.key.cookies, base::view(mm.sai_b),
                        base::view(mm.own_id_b));
   if (phase1_uses_signatures(mm)) {
@@ -131,7 +131,7 @@ base::Status verify_auth(EngineImpl& e, Exchange& x, const base::CookiePair& coo
                             hash != nullptr ? "yes" : "no", sig != nullptr ? "yes" : "no");
   }
   auto f = x.role == Role::Responder ? &hash_i : &hash_r;
-  base::Bytes expected = f(e.crypto(), mm.suite.hash, base::view(mm.keys.skeyid),
+  base::Bytes expected = f(e.crypto(), auth_hash_alg(mm.suite), base::view(mm.keys.skeyid),
                            base::view(mm.g_xi), base::view(mm.g_xr), cookies,
                            base::view(mm.sai_b), base::view(mm.peer_id_b));
   if (rsa) {

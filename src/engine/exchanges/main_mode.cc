@@ -100,10 +100,10 @@ base::Result<base::Bytes> build_auth_message(EngineImpl& e, Exchange& x) {
           local_phase1_id(e.conf(), mm.peer.id_section, x.local.address));
   base::Bytes id_b = wire::encode_payload_body(id);
   base::Bytes hash = x.role == Role::Initiator
-                         ? hash_i(e.crypto(), mm.suite.hash, base::view(mm.keys.skeyid),
+                         ? hash_i(e.crypto(), auth_hash_alg(mm.suite), base::view(mm.keys.skeyid),
                                   base::view(mm.g_xi), base::view(mm.g_xr), x.key.cookies,
                                   base::view(mm.sai_b), base::view(id_b))
-                         : hash_r(e.crypto(), mm.suite.hash, base::view(mm.keys.skeyid),
+                         : hash_r(e.crypto(), auth_hash_alg(mm.suite), base::view(mm.keys.skeyid),
                                   base::view(mm.g_xi), base::view(mm.g_xr), x.key.cookies,
                                   base::view(mm.sai_b), base::view(id_b));
   std::vector<wire::Payload> payloads{id};
@@ -147,9 +147,9 @@ base::Status verify_auth(EngineImpl& e, Exchange& x, const Inbound& in) {
   base::ByteView id_b = base::view(id_entry->body);
   base::Bytes expected =
       x.role == Role::Responder
-          ? hash_i(e.crypto(), mm.suite.hash, base::view(mm.keys.skeyid), base::view(mm.g_xi),
+          ? hash_i(e.crypto(), auth_hash_alg(mm.suite), base::view(mm.keys.skeyid), base::view(mm.g_xi),
                    base::view(mm.g_xr), x.key.cookies, base::view(mm.sai_b), id_b)
-          : hash_r(e.crypto(), mm.suite.hash, base::view(mm.keys.skeyid), base::view(mm.g_xi),
+          : hash_r(e.crypto(), auth_hash_alg(mm.suite), base::view(mm.keys.skeyid), base::view(mm.g_xi),
                    base::view(mm.g_xr), x.key.cookies, base::view(mm.sai_b), id_b);
   if (phase1_uses_signatures(mm)) {
     auto how = verify_phase1_signature(e.pki(), *id, in.all<wire::CertPayload>(), *sig,
