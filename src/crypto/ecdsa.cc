@@ -1,6 +1,7 @@
 // ECDSA for IKEv1 (ecdsa.h, RFC 4754): key loading with the curve policy, signing through
-// EVP_DigestSign (OpenSSL draws k; blinding on) with the DER output turned into r || s, and
-// verification that checks the r || s form itself before handing DER to EVP_DigestVerify.
+// EVP_PKEY_sign over HASH_I / HASH_R as the digest (OpenSSL draws k; blinding on) with the DER
+// output turned into r || s, and verification that checks the r || s form itself before
+// handing DER to EVP_PKEY_verify.
 #include "crypto/ecdsa.h"
 
 #include <openssl/ecdsa.h>
