@@ -21,6 +21,7 @@
 
 #include "crypto/ecdsa.h"
 #include "crypto/x509.h"
+#include "engine/auth_signature.h"
 #include "engine/pki_store.h"
 #include "support/engine_pair.h"
 #include "support/rsa_pair.h"
@@ -201,6 +202,23 @@ TEST(EcdsaAuth, ResponderWithOnlyAnEcKeySkipsRsaSig) {
   const auto* ev = p.right.last(Kind::Phase1Established);
   ASSERT_NE(ev, nullptr);
   EXPECT_NE(ev->detail.find("ECDSA_521"), std::string::npos) << ev->detail;
+}
+
+// HASH_I / HASH_R use the ECDSA method's hash as PRF whatever HASH_ALGORITHM says (strongSwan's
+// prf_auth, interop scenarios w-ecdsa-cert-ip / x-ecdsa521-cert-ip); other methods keep it.
+TEST(EcdsaAuth, AuthHashIsTheMethodsHash) {
+  engine::Phase1Suite s;
+  s.hash = crypto::HashAlg::Sha1;
+  s.auth_method = wire::IkeAuthMethod::EcdsaSha256;
+  EXPECT_EQ(engine::auth_hash_alg(s), crypto::HashAlg::Sha256);
+  s.auth_method = wire::IkeAuthMethod::EcdsaSha384;
+  EXPECT_EQ(engine::auth_hash_alg(s), crypto::HashAlg::Sha384);
+  s.auth_method = wire::IkeAuthMethod::EcdsaSha512;
+  EXPECT_EQ(engine::auth_hash_alg(s), crypto::HashAlg::Sha512);
+  s.auth_method = wire::IkeAuthMethod::RsaSig;
+  EXPECT_EQ(engine::auth_hash_alg(s), crypto::HashAlg::Sha1);
+  EXPECT_TRUE(engine::is_signature_method(wire::IkeAuthMethod::EcdsaSha512));
+  EXPECT_FALSE(engine::is_signature_method(wire::IkeAuthMethod::PreShared));
 }
 
 // PkiStore: our certificate is chosen by the method's key type.
