@@ -31,6 +31,9 @@ constexpr std::array kMmAuths{
     Pair{"", "PRE_SHARED"},
     Pair{"-DSS", "DSS"},
     Pair{"-RSA_SIG", "RSA_SIG"},
+    Pair{"-ECDSA_256", "ECDSA_256"},  // RFC 4754 methods 9/10/11
+    Pair{"-ECDSA_384", "ECDSA_384"},
+    Pair{"-ECDSA_521", "ECDSA_521"},
 };
 
 // RFC 2409 §6, RFC 3526, RFC 5903, RFC 5114, RFC 6932 group names.

@@ -13,13 +13,13 @@ namespace ike::conf {
 
 // One Main Mode transform section:
 //   {BLF|3DES|CAST|AES|AES-128|AES-192|AES-256}-{MD5|SHA|SHA2-256|SHA2-384|SHA2-512}
-//   [-GRP{1,2,5,14..21,25..30}][-DSS|-RSA_SIG]
+//   [-GRP{1,2,5,14..21,25..30}][-DSS|-RSA_SIG|-ECDSA_256|-ECDSA_384|-ECDSA_521]
 struct MmTransform {
   std::string name;                  // "AES-256-SHA2-256-GRP14-RSA_SIG"
   std::string_view encryption;       // ENCRYPTION_ALGORITHM: BLOWFISH_CBC, 3DES_CBC, ...
   std::string_view key_length;       // KEY_LENGTH, empty = tag absent
   std::string_view hash;             // HASH_ALGORITHM
-  std::string_view auth;             // AUTHENTICATION_METHOD: PRE_SHARED, DSS, RSA_SIG
+  std::string_view auth;             // AUTHENTICATION_METHOD: PRE_SHARED, DSS, RSA_SIG, ECDSA_*
   std::string_view group;            // GROUP_DESCRIPTION (MODP_1024 without -GRPn)
 };
 
@@ -40,7 +40,7 @@ struct QmSuite {
 inline constexpr std::string_view kLifeMainModeSection = "LIFE_MAIN_MODE";
 inline constexpr std::string_view kLifeQuickModeSection = "LIFE_QUICK_MODE";
 
-// Calls fn(const MmTransform&) for every Main Mode transform section (7 x 5 x 18 x 3 = 1890),
+// Calls fn(const MmTransform&) for every Main Mode transform section (7 x 5 x 18 x 6 = 3780),
 // in a fixed order (cipher, hash, auth, group).
 template <class Fn>
 void for_each_mm_transform(Fn&& fn);
@@ -54,7 +54,7 @@ void for_each_mm_transform(Fn&& fn);
 template <class Fn>
 void for_each_qm_suite(Fn&& fn);
 
-inline constexpr std::size_t kMmTransformCount = 1890;
+inline constexpr std::size_t kMmTransformCount = 3780;
 inline constexpr std::size_t kQmSuiteCount = 3648;
 
 // --- implementation details (tables in autogen.cc) -------------------------------------------

@@ -1,6 +1,7 @@
 // ECDSA for IKEv1 (ecdsa.h, RFC 4754): key loading with the curve policy, signing through
-// EVP_DigestSign (OpenSSL draws k; blinding on) with the DER output turned into r || s, and
-// verification that checks the r || s form itself before handing DER to EVP_DigestVerify.
+// EVP_PKEY_sign over HASH_I / HASH_R as the digest (OpenSSL draws k; blinding on) with the DER
+// output turned into r || s, and verification that checks the r || s form itself before
+// handing DER to EVP_PKEY_verify.
 #include "crypto/ecdsa.h"
 
 #include <openssl/ecdsa.h>
@@ -98,6 +99,15 @@ base::Result<evp::BnPtr> curve_order(EcdsaCurve c) {
 
 const EcdsaParams& ecdsa_params(EcdsaCurve c) noexcept {
   return kParams[static_cast<std::size_t>(c)];
+}
+
+const char* ecdsa_curve_name(EcdsaCurve c) noexcept {
+  switch (c) {
+    case EcdsaCurve::P256: return "P-256";
+    case EcdsaCurve::P384: return "P-384";
+    case EcdsaCurve::P521: return "P-521";
+  }
+  return "?";
 }
 
 std::optional<EcdsaCurve> ecdsa_curve_for_method(uint16_t auth_method) noexcept {
@@ -216,17 +226,17 @@ base::Result<base::Bytes> ecdsa_sign_ike(const EcdsaPrivateKey& key, uint16_t au
                             auth_method, ecdsa_params(key.curve()).group);
   }
   const EcdsaParams& p = ecdsa_params(*curve);
-  evp::MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestSignInit_ex(ctx.get(), nullptr, p.hash, nullptr, nullptr,
-                                    key.handle()->pkey.get(), nullptr) != 1) {
-    return evp::crypto_failure("ECDSA sign init");
-  }
+  // As strongSwan (IKEv1 SIGN_ECDSA_WITH_NULL, verified against charon 5.9.8): ECDSA over
+  // HASH_I / HASH_R itself, no second hash (no signature digest set: the input is the digest,
+  // truncated to the order's bit length per FIPS 186-4 §6.4).
+  evp::PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.handle()->pkey.get(), nullptr));
+  if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1) return evp::crypto_failure("ECDSA sign init");
   std::size_t len = 0;
-  if (EVP_DigestSign(ctx.get(), nullptr, &len, data.data(), data.size()) != 1) {
+  if (EVP_PKEY_sign(ctx.get(), nullptr, &len, data.data(), data.size()) != 1) {
     return evp::crypto_failure("ECDSA sign (size)");
   }
   base::Bytes der(len);
-  if (EVP_DigestSign(ctx.get(), der.data(), &len, data.data(), data.size()) != 1) {
+  if (EVP_PKEY_sign(ctx.get(), der.data(), &len, data.data(), data.size()) != 1) {
     return evp::crypto_failure("ECDSA sign");
   }
   der.resize(len);
@@ -261,12 +271,11 @@ base::Status ecdsa_verify_ike(const EcdsaPublicKey& key, uint16_t auth_method,
     }
   }
   IKE_TRY(base::Bytes der, ecdsa_raw_to_der(sig, p.field_bytes));
-  evp::MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestVerifyInit_ex(ctx.get(), nullptr, p.hash, nullptr, nullptr,
-                                      key.handle()->pkey.get(), nullptr) != 1) {
+  evp::PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.handle()->pkey.get(), nullptr));
+  if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1) {
     return evp::crypto_failure("ECDSA verify init");
   }
-  const int ok = EVP_DigestVerify(ctx.get(), der.data(), der.size(), data.data(), data.size());
+  const int ok = EVP_PKEY_verify(ctx.get(), der.data(), der.size(), data.data(), data.size());
   (void)evp::drain_errors();
   if (ok != 1) return auth_error("ECDSA signature does not verify");
   return base::ok();

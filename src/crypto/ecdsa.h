@@ -1,7 +1,9 @@
 // ECDSA keys and the IKEv1 ECDSA signature primitive (RFC 4754): authentication methods 9
 // (ECDSA-256: P-256 with SHA-256), 10 (ECDSA-384: P-384 with SHA-384) and 11 (ECDSA-521:
-// P-521 with SHA-512). RFC 4754 §7: in IKEv1 the signed data is HASH_I / HASH_R, hashed again
-// with the method's hash function (as strongSwan's SIGN_ECDSA_256/384/521 do); §7/§8: the
+// P-521 with SHA-512). In IKEv1 the signed data is HASH_I / HASH_R, which the engine computes
+// with the method's hash as PRF (engine/auth_signature.h auth_hash_alg, strongSwan's
+// "prf_auth"); it is signed as the ECDSA digest itself, NOT hashed again (strongSwan's IKEv1
+// SIGN_ECDSA_WITH_NULL; interop-tested against charon 5.9.8 in both roles); §7/§8: the
 // SIG payload carries r || s, each a fixed-width big-endian integer of the curve's size
 // (32, 48, 66 octets), not the DER ECDSA-Sig-Value OpenSSL produces -- the conversion both ways
 // lives here. Verification rejects a wrong length, r or s outside [1, n-1] and a key on another
@@ -29,6 +31,8 @@ struct EcdsaParams {
   const char* group;         // OpenSSL group name
 };
 const EcdsaParams& ecdsa_params(EcdsaCurve c) noexcept;
+// "P-256", "P-384", "P-521" (FIPS 186 names, for logs and error details).
+const char* ecdsa_curve_name(EcdsaCurve c) noexcept;
 // Authentication method 9/10/11 -> its curve; nullopt for any other value.
 std::optional<EcdsaCurve> ecdsa_curve_for_method(uint16_t auth_method) noexcept;
 

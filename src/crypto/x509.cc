@@ -193,6 +193,41 @@ base::Result<RsaPublicKey> Certificate::public_key() const {
   return k;
 }
 
+base::Bytes Certificate::spki_der() const {
+  EVP_PKEY* p = X509_get0_pubkey(m_x->x);  // borrowed
+  if (p == nullptr) {
+    ERR_clear_error();
+    return {};
+  }
+  int n = i2d_PUBKEY(p, nullptr);
+  if (n <= 0) {
+    ERR_clear_error();
+    return {};
+  }
+  base::Bytes out(static_cast<std::size_t>(n));
+  unsigned char* w = out.data();
+  if (i2d_PUBKEY(p, &w) != n) {
+    ERR_clear_error();
+    return {};
+  }
+  return out;
+}
+
+base::Result<EcdsaPublicKey> Certificate::ecdsa_public_key() const {
+  base::Bytes spki = spki_der();
+  if (spki.empty()) {
+    return bad_cert(ErrorCode::BadValue,
+                    fmt::format("certificate '{}': key unreadable", subject_text()));
+  }
+  auto k = ecdsa_public_key_from_spki(base::view(spki));
+  if (!k) {
+    return bad_cert(ErrorCode::Unsupported,
+                    fmt::format("certificate '{}': not an ECDSA P-256/384/521 key: {}",
+                                subject_text(), k.error().detail));
+  }
+  return k;
+}
+
 TrustStore::TrustStore() : m_store(std::make_shared<StoreHandle>()) {}
 
 void TrustStore::add_ca(const Certificate& ca) {

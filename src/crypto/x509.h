@@ -1,4 +1,4 @@
-// X.509 for IKEv1 RSA_SIG (RFC 2408 §3.9 CERT, encoding X.509 Certificate - Signature = 4;
+// X.509 for IKEv1 RSA_SIG and ECDSA_256/384/521 (RFC 4754) (RFC 2408 §3.9 CERT, encoding X.509 Certificate - Signature = 4;
 // features §1.8): hostile-input parsing of certificates (DER size-capped, whole input consumed,
 // parsed by OpenSSL), the subjectAltName entries (ALL of them, isakmpd looks at the first only)
 // and subject DN used to match the peer's ID, and a trust store (CA certificates, CRLs,
@@ -19,6 +19,7 @@
 
 #include "base/bytes.h"
 #include "base/result.h"
+#include "crypto/ecdsa.h"
 #include "crypto/rsa.h"
 
 namespace ike::crypto {
@@ -52,6 +53,12 @@ class Certificate {
   // The certificate's RSA key (rsa.h policy applied). Errors: Unsupported for a non-RSA key or
   // a key outside the policy, notify INVALID_CERTIFICATE.
   [[nodiscard]] base::Result<RsaPublicKey> public_key() const;
+  // The certificate's EC key for ECDSA_256/384/521 (RFC 4754, ecdsa.h: P-256/384/521 only).
+  // Errors: Unsupported (an RSA key, another curve), notify INVALID_CERTIFICATE, detail naming
+  // the subject and the key found.
+  [[nodiscard]] base::Result<EcdsaPublicKey> ecdsa_public_key() const;
+  // The SubjectPublicKeyInfo DER of the certificate's key (any algorithm); empty if unreadable.
+  base::Bytes spki_der() const;
   bool issued_by_itself() const;  // subject == issuer
 
   const X509Handle* handle() const noexcept { return m_x.get(); }

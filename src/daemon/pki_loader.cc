@@ -87,6 +87,11 @@ void load_pubkeys(PrivOps& ops, const std::string& root, engine::PkiStore& pki) 
       if (!data) continue;
       auto key = crypto::rsa_public_key_from_pem(base::view(*data));
       if (!key) {
+        // RFC 4754 (ECDSA_256/384/521): an EC key on P-256/384/521 is kept apart.
+        if (auto ec = crypto::ecdsa_public_key_from_pem(base::view(*data))) {
+          pki.ec_pubkeys.insert_or_assign(std::string(sub) + "/" + name, std::move(*ec));
+          continue;
+        }
         IKE_LOG_WARN("Pubkey-directory {}: {}, ignored", p.string(), key.error().detail);
         continue;
       }
@@ -95,8 +100,10 @@ void load_pubkeys(PrivOps& ops, const std::string& root, engine::PkiStore& pki) 
   }
 }
 
-std::optional<crypto::RsaPrivateKey> load_private_key(PrivOps& ops, const std::string& path,
-                                                      const char* what, bool missing_ok) {
+// Private-key: an RSA key (RSA_SIG) or an EC key on P-256/384/521 (ECDSA_256/384/521), stored
+// in `pki` by its type.
+void load_private_key(PrivOps& ops, const std::string& path, const char* what, bool missing_ok,
+                      engine::PkiStore& pki) {
   // Mode-checked (owner root or the daemon user, no group/other access) by PrivOps.
   auto file = ops.read_file(path, FileKind::Secret, crypto::kMaxPemSize);
   if (!file) {
@@ -105,14 +112,22 @@ std::optional<crypto::RsaPrivateKey> load_private_key(PrivOps& ops, const std::s
     } else {
       IKE_LOG_ERROR("{} {}: {}, ignored", what, path, file.error().detail);
     }
-    return std::nullopt;
+    return;
   }
   auto key = crypto::rsa_private_key_from_pem(base::view(*file));
-  if (!key) {
-    IKE_LOG_ERROR("{} {}: {}, ignored", what, path, key.error().detail);
-    return std::nullopt;
+  if (key) {
+    pki.private_key = std::move(*key);
+    return;
   }
-  return std::move(*key);
+  auto ec = crypto::ecdsa_private_key_from_pem(base::view(*file));
+  if (ec) {
+    IKE_LOG_DEBUG(Misc, 20, "{} {}: EC key on {}", what, path,
+                  crypto::ecdsa_curve_name(ec->curve()));
+    pki.ec_private_key = std::move(*ec);
+    return;
+  }
+  IKE_LOG_ERROR("{} {}: {} (nor an EC key: {}), ignored", what, path, key.error().detail,
+                ec.error().detail);
 }
 
 // Private-key-directory: isakmpd's ike_auth_get_key opens <directory><our ID as text>. The engine
@@ -134,8 +149,13 @@ void load_id_private_keys(PrivOps& ops, const std::string& dir, const std::strin
     }
     auto key = crypto::rsa_private_key_from_pem(base::view(*file));
     if (!key) {
-      IKE_LOG_DEBUG(Misc, 20, "Private-key-directory {}: not an RSA private key ({}), ignored",
-                    p.string(), key.error().detail);
+      if (auto ec = crypto::ecdsa_private_key_from_pem(base::view(*file))) {
+        IKE_LOG_DEBUG(Misc, 20, "Private-key-directory {}: EC key for ID {}", p.string(), name);
+        pki.id_ec_private_keys.insert_or_assign(name, std::move(*ec));
+        continue;
+      }
+      IKE_LOG_DEBUG(Misc, 20, "Private-key-directory {}: not an RSA or EC private key ({}), "
+                    "ignored", p.string(), key.error().detail);
       continue;
     }
     IKE_LOG_DEBUG(Misc, 20, "Private-key-directory {}: key for ID {}", p.string(), name);
@@ -192,7 +212,7 @@ std::shared_ptr<engine::PkiStore> load_pki(const conf::ConfDb& conf, PrivOps& op
   pki->send_certificate = send_certificate(conf);
 
   std::string key_path = tag(conf, x, "Private-key", conf::kDefaultPrivateKey);
-  pki->private_key = load_private_key(ops, key_path, "Private-key", true);
+  load_private_key(ops, key_path, "Private-key", true, *pki);
   load_id_private_keys(ops, tag(conf, x, "Private-key-directory", conf::kDefaultPrivateKeyDirectory),
                        key_path, *pki);
 
@@ -213,10 +233,11 @@ std::shared_ptr<engine::PkiStore> load_pki(const conf::ConfDb& conf, PrivOps& op
   load_pubkeys(ops, tag(conf, "General", "Pubkey-directory", conf::kDefaultPubkeyDirectory), *pki);
   IKE_LOG_DEBUG(Misc, 10,
                 "PKI: {} CA(s), {} certificate(s), {} CRL(s), {} public key(s), private key {}, "
-                "{} ID private key(s)",
+                "{} ID private key(s), EC private key {}, {} EC ID key(s), {} EC public key(s)",
                 pki->trust.ca_count(), pki->certificates.size(), pki->trust.crl_count(),
                 pki->pubkeys.size(), pki->private_key ? "loaded" : "none",
-                pki->id_private_keys.size());
+                pki->id_private_keys.size(), pki->ec_private_key ? "loaded" : "none",
+                pki->id_ec_private_keys.size(), pki->ec_pubkeys.size());
   return pki;
 }
 

@@ -1,7 +1,9 @@
-// Signature authentication of auth_signature.h.
+// Signature authentication (RSA_SIG, ECDSA_256/384/521) of auth_signature.h.
 #include "engine/auth_signature.h"
 
 #include <fmt/format.h>
+
+#include <variant>
 
 #include "base/hex.h"
 #include "base/log.h"
@@ -18,22 +20,60 @@ using base::NotifyType;
 
 constexpr auto kX509Sig = static_cast<uint8_t>(wire::CertEncoding::X509Sig);
 
-base::Status check_signature(const crypto::RsaPublicKey& key, base::ByteView hash,
+// The peer's key: RSA for RSA_SIG, EC for ECDSA_256/384/521.
+using PeerKey = std::variant<crypto::RsaPublicKey, crypto::EcdsaPublicKey>;
+
+std::string method_name(uint16_t method) {
+  return wire::registry_name_or_number(wire::Registry::IkeAuthMethod, method);
+}
+
+base::Status check_signature(const PeerKey& key, uint16_t method, base::ByteView hash,
                              const wire::SigPayload& sig, const std::string& whose) {
-  auto st = crypto::rsa_verify_ike(key, hash, base::view(sig.data));
+  auto st = std::holds_alternative<crypto::EcdsaPublicKey>(key)
+                ? crypto::ecdsa_verify_ike(std::get<crypto::EcdsaPublicKey>(key), method, hash,
+                                           base::view(sig.data))
+                : crypto::rsa_verify_ike(std::get<crypto::RsaPublicKey>(key), hash,
+                                         base::view(sig.data));
   if (!st) {
-    return base::make_error(ErrorCode::Auth, NotifyType::InvalidSignature, "SIG with {}: {}",
-                            whose, st.error().detail);
+    return base::make_error(ErrorCode::Auth, NotifyType::InvalidSignature, "{} SIG with {}: {}",
+                            method_name(method), whose, st.error().detail);
   }
   return base::ok();
 }
 
+// RFC 4754 §3: each ECDSA method names one curve; the peer's key must be on it.
+base::Result<PeerKey> ec_key_for(crypto::EcdsaPublicKey k, uint16_t method,
+                                 const std::string& whose) {
+  const crypto::EcdsaCurve want = *crypto::ecdsa_curve_for_method(method);
+  if (k.curve() != want) {
+    return base::make_error(ErrorCode::Auth, NotifyType::InvalidSignature,
+                            "{} needs a {} key, {} has {}", method_name(method),
+                            crypto::ecdsa_curve_name(want), whose,
+                            crypto::ecdsa_curve_name(k.curve()));
+  }
+  return PeerKey{std::move(k)};
+}
+
+// Certificate -> its key for `method`, or the error of the failed check.
+base::Result<PeerKey> certificate_key(const crypto::Certificate& cert, uint16_t method) {
+  if (!crypto::ecdsa_curve_for_method(method)) {
+    IKE_TRY(crypto::RsaPublicKey k, cert.public_key());
+    return PeerKey{std::move(k)};
+  }
+  auto k = cert.ecdsa_public_key();
+  if (!k) {
+    return base::make_error(k.error().code, k.error().notify, "{}: {}", method_name(method),
+                            k.error().detail);
+  }
+  return ec_key_for(std::move(*k), method,
+                    fmt::format("certificate '{}'", cert.subject_text()));
+}
+
 // Certificate -> its verified key, or the error of the failed check.
-base::Result<crypto::RsaPublicKey> verified_key(const PkiStore& pki,
-                                                const crypto::Certificate& leaf,
-                                                std::span<const crypto::Certificate> chain) {
+base::Result<PeerKey> verified_key(const PkiStore& pki, const crypto::Certificate& leaf,
+                                   std::span<const crypto::Certificate> chain, uint16_t method) {
   IKE_TRY_VOID(pki.trust.verify(leaf, chain));
-  return leaf.public_key();
+  return certificate_key(leaf, method);
 }
 
 }  // namespace
@@ -48,8 +88,23 @@ std::vector<wire::CertReqPayload> certificate_requests(const PkiStore* pki) {
   return out;
 }
 
+bool is_signature_method(wire::IkeAuthMethod m) noexcept {
+  return m == wire::IkeAuthMethod::RsaSig ||
+         crypto::ecdsa_curve_for_method(static_cast<uint16_t>(m)).has_value();
+}
+
+crypto::HashAlg auth_hash_alg(const Phase1Suite& suite) noexcept {
+  switch (suite.auth_method) {
+    case wire::IkeAuthMethod::EcdsaSha256: return crypto::HashAlg::Sha256;
+    case wire::IkeAuthMethod::EcdsaSha384: return crypto::HashAlg::Sha384;
+    case wire::IkeAuthMethod::EcdsaSha512: return crypto::HashAlg::Sha512;
+    default: return suite.hash;
+  }
+}
+
 LocalCertChoice choose_local_certificate(const PkiStore& pki, const wire::IdPayload& our_id,
-                                         std::span<const wire::CertReqPayload> peer_requests) {
+                                         std::span<const wire::CertReqPayload> peer_requests,
+                                         uint16_t method) {
   LocalCertChoice out;
   if (pki.send_certificate == SendCertificate::Never) {
     out.why = "Send-certificate never";
@@ -60,7 +115,7 @@ LocalCertChoice choose_local_certificate(const PkiStore& pki, const wire::IdPayl
       out.why = "no CERT_REQ from the peer, Send-certificate if-requested";
       return out;
     }
-    out.cert = pki.local_certificate(our_id);
+    out.cert = pki.local_certificate(our_id, method);
     out.why = "no CERT_REQ from the peer, Send-certificate always";
     return out;
   }
@@ -75,7 +130,7 @@ LocalCertChoice choose_local_certificate(const PkiStore& pki, const wire::IdPayl
     }
     x509_requested = true;
     if (r.authority.empty()) continue;
-    if (auto c = pki.local_certificate_for_ca(our_id, base::view(r.authority))) {
+    if (auto c = pki.local_certificate_for_ca(our_id, base::view(r.authority), method)) {
       out.cert = std::move(c);
       out.why = fmt::format("CERT_REQ X509_SIG for CA '{}'", out.cert->issuer_text());
       return out;
@@ -88,7 +143,7 @@ LocalCertChoice choose_local_certificate(const PkiStore& pki, const wire::IdPayl
     out.why = "CERT_REQ for unsupported certificate types only";
     return out;
   }
-  out.cert = pki.local_certificate(our_id);
+  out.cert = pki.local_certificate(our_id, method);
   out.why = unmatched.empty()
                 ? std::string("CERT_REQ X509_SIG (any CA)")
                 : fmt::format("CERT_REQ X509_SIG for CA(s) we do not chain to ({}); sending ours",
@@ -98,20 +153,27 @@ LocalCertChoice choose_local_certificate(const PkiStore& pki, const wire::IdPayl
 
 base::Result<std::vector<wire::Payload>> sign_phase1(
     const PkiStore* pki, base::ByteView hash, const wire::IdPayload& our_id,
-    std::span<const wire::CertReqPayload> peer_requests) {
-  const crypto::RsaPrivateKey* key = pki != nullptr ? pki->private_key_for(our_id) : nullptr;
-  if (key == nullptr) {
-    return base::make_error(ErrorCode::Config, NotifyType::None, "RSA_SIG: {}",
-                            pki != nullptr ? *pki->missing_signature_credential(our_id)
-                                           : std::string("no credentials loaded"));
+    std::span<const wire::CertReqPayload> peer_requests, uint16_t method) {
+  const std::string name = method_name(method);
+  std::optional<std::string> missing =
+      pki != nullptr ? pki->missing_signature_credential(our_id, method)
+                     : std::optional<std::string>("no credentials loaded");
+  if (missing) {
+    return base::make_error(ErrorCode::Config, NotifyType::None, "{}: {}", name, *missing);
   }
   std::vector<wire::Payload> out;
-  LocalCertChoice choice = choose_local_certificate(*pki, our_id, peer_requests);
-  IKE_LOG_DEBUG(Exchange, 30, "RSA_SIG as {}: {} ({})", id_to_string(our_id),
+  LocalCertChoice choice = choose_local_certificate(*pki, our_id, peer_requests, method);
+  IKE_LOG_DEBUG(Exchange, 30, "{} as {}: {} ({})", name, id_to_string(our_id),
                 choice.cert ? "CERT '" + choice.cert->subject_text() + "'" : std::string("no CERT"),
                 choice.why);
   if (choice.cert) out.emplace_back(wire::CertPayload{kX509Sig, choice.cert->der()});
-  IKE_TRY(base::Bytes sig, crypto::rsa_sign_ike(*key, hash));
+  base::Bytes sig;
+  if (crypto::ecdsa_curve_for_method(method)) {
+    // RFC 4754 §7: SIG_I / SIG_R = r || s over HASH_I / HASH_R with the method's hash.
+    IKE_TRY(sig, crypto::ecdsa_sign_ike(*pki->ec_private_key_for(our_id), method, hash));
+  } else {
+    IKE_TRY(sig, crypto::rsa_sign_ike(*pki->private_key_for(our_id), hash));
+  }
   out.emplace_back(wire::SigPayload{std::move(sig)});
   return out;
 }
@@ -121,17 +183,21 @@ base::Result<std::string> verify_phase1_signature(const PkiStore* pki,
                                                   std::span<const wire::CertPayload* const> certs,
                                                   const wire::SigPayload& sig,
                                                   base::ByteView expected_hash,
-                                                  std::vector<std::string>* principals) {
+                                                  std::vector<std::string>* principals,
+                                                  uint16_t method) {
   const std::string id_text = id_to_string(peer_id);
-  auto record = [principals](const crypto::Certificate* cert, const crypto::RsaPublicKey& key) {
+  const bool ecdsa = crypto::ecdsa_curve_for_method(method).has_value();
+  auto record = [principals](const crypto::Certificate* cert, const PeerKey& key) {
     if (principals == nullptr) return;
     principals->clear();
     if (cert != nullptr) principals->push_back(policy::dn_principal(base::view(cert->subject_der())));
-    principals->push_back("rsa-hex:" + base::to_hex(base::view(key.spki_der())));
+    if (const auto* rsa = std::get_if<crypto::RsaPublicKey>(&key)) {
+      principals->push_back("rsa-hex:" + base::to_hex(base::view(rsa->spki_der())));
+    }
   };
   if (pki == nullptr) {
     return base::make_error(ErrorCode::Auth, NotifyType::AuthenticationFailed,
-                            "RSA_SIG from {}: no credentials loaded", id_text);
+                            "{} from {}: no credentials loaded", method_name(method), id_text);
   }
   // Parse every X.509 CERT (hostile input: size-capped, whole DER consumed).
   std::vector<crypto::Certificate> received;
@@ -171,9 +237,9 @@ base::Result<std::string> verify_phase1_signature(const PkiStore* pki,
       for (std::size_t j = 0; j < received.size(); ++j) {
         if (j != i) chain.push_back(received[j]);
       }
-      IKE_TRY(crypto::RsaPublicKey key, verified_key(*pki, received[i], chain));
+      IKE_TRY(PeerKey key, verified_key(*pki, received[i], chain, method));
       std::string whose = fmt::format("certificate '{}'", received[i].subject_text());
-      IKE_TRY_VOID(check_signature(key, expected_hash, sig, whose));
+      IKE_TRY_VOID(check_signature(key, method, expected_hash, sig, whose));
       record(&received[i], key);
       return whose;
     }
@@ -182,17 +248,26 @@ base::Result<std::string> verify_phase1_signature(const PkiStore* pki,
   // No CERT: a peer certificate installed in Cert-directory, then a raw public key.
   auto local = pki->certificates_for(peer_id);
   if (!local.empty()) {
-    IKE_TRY(crypto::RsaPublicKey key, verified_key(*pki, local.front(), {}));
+    IKE_TRY(PeerKey key, verified_key(*pki, local.front(), {}, method));
     std::string whose = fmt::format("certificate '{}' (Cert-directory)",
                                     local.front().subject_text());
-    IKE_TRY_VOID(check_signature(key, expected_hash, sig, whose));
+    IKE_TRY_VOID(check_signature(key, method, expected_hash, sig, whose));
     record(&local.front(), key);
     return whose;
   }
-  if (const crypto::RsaPublicKey* key = pki->raw_public_key(peer_id)) {
+  if (ecdsa) {
+    if (const crypto::EcdsaPublicKey* raw = pki->raw_ec_public_key(peer_id)) {
+      std::string whose = "raw public key " + *pubkey_name(peer_id);
+      IKE_TRY(PeerKey key, ec_key_for(*raw, method, whose));
+      IKE_TRY_VOID(check_signature(key, method, expected_hash, sig, whose));
+      record(nullptr, key);
+      return whose;
+    }
+  } else if (const crypto::RsaPublicKey* raw = pki->raw_public_key(peer_id)) {
     std::string whose = "raw public key " + *pubkey_name(peer_id);
-    IKE_TRY_VOID(check_signature(*key, expected_hash, sig, whose));
-    record(nullptr, *key);
+    PeerKey key{*raw};
+    IKE_TRY_VOID(check_signature(key, method, expected_hash, sig, whose));
+    record(nullptr, key);
     return whose;
   }
   auto name = pubkey_name(peer_id);

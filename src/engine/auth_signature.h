@@ -1,5 +1,6 @@
-// Phase-1 RSA signature authentication (RFC 2409 §5.1, features §1.2 and §1.8), written once for
-// Main Mode and Aggressive Mode:
+// Phase-1 signature authentication (RFC 2409 §5.1, features §1.2 and §1.8): RSA_SIG and, per
+// RFC 4754, ECDSA_256 / ECDSA_384 / ECDSA_521 (methods 9/10/11: P-256+SHA-256, P-384+SHA-384,
+// P-521+SHA-512; crypto/ecdsa.h), written once for Main Mode and Aggressive Mode:
 //
 //   Main Mode                                 Aggressive Mode
 //   HDR, KE, Ni [, CERT_REQ]    -->           HDR, SA, KE, Ni, IDii [, CERT_REQ] -->
@@ -7,9 +8,12 @@
 //   HDR*, IDii, [CERT,] SIG_I   -->           HDR, [CERT,] SIG_I -->
 //            <-- HDR*, IDir, [CERT,] SIG_R
 //
-// SKEYID = prf(Ni_b | Nr_b, g^xy) (keymat.h skeyid_sig); SIG_I / SIG_R are RSA signatures
-// (crypto/rsa.h: PKCS#1 v1.5 over the raw HASH_I / HASH_R, no DigestInfo). How an exchange uses
-// this file:
+// SKEYID = prf(Ni_b | Nr_b, g^xy) (keymat.h skeyid_sig) for every signature method; SIG_I / SIG_R
+// are RSA signatures (crypto/rsa.h: PKCS#1 v1.5 over the raw HASH_I / HASH_R, no DigestInfo) or
+// RFC 4754 §7 ECDSA signatures (HASH_I / HASH_R hashed with the method's hash, r || s of the
+// curve's width). With ECDSA the peer's key (certificate or Pubkey-directory) must be an EC key
+// on the method's curve and ours must be too (PkiStore::missing_signature_credential); a
+// mismatch is refused with a detail naming both curves. How an exchange uses this file:
 //   1. with the KE/nonce message: append certificate_requests(pki) (one X509_SIG CERT_REQ per CA
 //      of CA-directory, the CA's subject DN as authority);
 //   2. to authenticate: compute HASH_I / HASH_R exactly as for PSK (keymat.h) and append
@@ -39,6 +43,7 @@
 
 #include "base/bytes.h"
 #include "base/result.h"
+#include "engine/negotiated.h"
 #include "engine/pki_store.h"
 #include "wire/payload.h"
 
@@ -46,6 +51,16 @@ namespace ike::engine {
 
 // A CERT payload larger than this is refused unparsed; at most this many are looked at.
 inline constexpr std::size_t kMaxPeerCertificates = 4;
+
+// RSA_SIG or ECDSA_256/384/521: SKEYID from the nonces, [CERT,] SIG instead of HASH.
+bool is_signature_method(wire::IkeAuthMethod m) noexcept;
+
+// The PRF hash for HASH_I / HASH_R: the negotiated HASH_ALGORITHM, except for ECDSA_256/384/521
+// where it is the method's hash (HMAC-SHA-256/384/512 keyed with SKEYID; strongSwan's IKEv1
+// "prf_auth", RFC 4754 §7: the method fixes the hash). SKEYID and the SA keys still use the
+// negotiated PRF. The ECDSA SIG is then computed over that HASH_I / HASH_R without hashing
+// it again (crypto/ecdsa.h).
+crypto::HashAlg auth_hash_alg(const Phase1Suite& suite) noexcept;
 
 std::vector<wire::CertReqPayload> certificate_requests(const PkiStore* pki);
 
@@ -56,14 +71,16 @@ struct LocalCertChoice {
   std::string why;
 };
 LocalCertChoice choose_local_certificate(const PkiStore& pki, const wire::IdPayload& our_id,
-                                         std::span<const wire::CertReqPayload> peer_requests);
+                                         std::span<const wire::CertReqPayload> peer_requests,
+                                         uint16_t method = kRsaSigMethod);
 
-// [CERT,] SIG for our side, signed with pki->private_key_for(our_id); the CERT is the one of
-// choose_local_certificate. Errors: Config (notify NONE) when no private key for the ID is
-// loaded; BadLength / Crypto from crypto::rsa_sign_ike.
+// [CERT,] SIG for our side with `method`, signed with pki->private_key_for(our_id) (RSA_SIG) or
+// pki->ec_private_key_for(our_id) (ECDSA_*); the CERT is the one of choose_local_certificate.
+// Errors: Config (notify NONE) when no usable private key for the ID is loaded (detail:
+// missing_signature_credential, e.g. the curve mismatch); BadLength / Crypto from the signer.
 [[nodiscard]] base::Result<std::vector<wire::Payload>> sign_phase1(
     const PkiStore* pki, base::ByteView hash, const wire::IdPayload& our_id,
-    std::span<const wire::CertReqPayload> peer_requests);
+    std::span<const wire::CertReqPayload> peer_requests, uint16_t method = kRsaSigMethod);
 
 // Verifies the peer's signature over `expected_hash` for identity `peer_id`. With CERT payloads:
 // the X509_SIG ones are parsed (size-capped, hostile), the one carrying `peer_id` (any SAN, or the
@@ -78,12 +95,17 @@ LocalCertChoice choose_local_certificate(const PkiStore& pki, const wire::IdPayl
 //   INVALID_ID_INFORMATION: no received certificate carries `peer_id` (detail lists the SANs);
 //   AUTHENTICATION_FAILED: no credentials configured, or no certificate and no public key for
 //     the ID (detail names the Pubkey-directory file looked for);
-//   INVALID_SIGNATURE: the signature does not verify with the key found.
+//   INVALID_SIGNATURE: the signature does not verify with the key found; with ECDSA also a key
+//     on another curve than the method's ("ECDSA_256 needs a P-256 key, certificate '...' has
+//     P-384"), or a SIG of the wrong length / r or s out of range (crypto/ecdsa.h);
+//   INVALID_CERTIFICATE (ECDSA): the certificate's key is not an EC key (an RSA certificate).
 // On success `principals` (if given) gets the peer's KeyNote principals (isakmpd.policy(5)):
-// the certificate subject "DN:/C=.../CN=..." and the key "rsa-hex:<SubjectPublicKeyInfo>".
+// the certificate subject "DN:/C=.../CN=..." and, for RSA, the key "rsa-hex:<SPKI>" (KeyNote
+// has no ECDSA key principal: an ECDSA peer is named by its certificate DN only).
 [[nodiscard]] base::Result<std::string> verify_phase1_signature(
     const PkiStore* pki, const wire::IdPayload& peer_id,
     std::span<const wire::CertPayload* const> certs, const wire::SigPayload& sig,
-    base::ByteView expected_hash, std::vector<std::string>* principals = nullptr);
+    base::ByteView expected_hash, std::vector<std::string>* principals = nullptr,
+    uint16_t method = kRsaSigMethod);
 
 }  // namespace ike::engine

@@ -428,7 +428,10 @@ base::Error bad_syntax(std::string detail) {
 
 bool phase1_auth_method_supported(uint16_t method) noexcept {
   return method == static_cast<uint16_t>(wire::IkeAuthMethod::PreShared) ||
-         method == static_cast<uint16_t>(wire::IkeAuthMethod::RsaSig);
+         method == static_cast<uint16_t>(wire::IkeAuthMethod::RsaSig) ||
+         method == static_cast<uint16_t>(wire::IkeAuthMethod::EcdsaSha256) ||  // RFC 4754
+         method == static_cast<uint16_t>(wire::IkeAuthMethod::EcdsaSha384) ||
+         method == static_cast<uint16_t>(wire::IkeAuthMethod::EcdsaSha512);
 }
 
 base::Result<Phase1Suite> decode_phase1_transform(const wire::Transform& t) {
@@ -656,7 +659,10 @@ base::Result<Phase1Choice> select_phase1(const conf::ConfDb& conf, std::string_v
       const std::optional<std::string>* missing =
           decoded->auth_method == wire::IkeAuthMethod::PreShared ? &credentials->psk_missing
           : decoded->auth_method == wire::IkeAuthMethod::RsaSig  ? &credentials->rsa_missing
-                                                                 : nullptr;
+          : decoded->auth_method == wire::IkeAuthMethod::EcdsaSha256 ? &credentials->ecdsa_missing[0]
+          : decoded->auth_method == wire::IkeAuthMethod::EcdsaSha384 ? &credentials->ecdsa_missing[1]
+          : decoded->auth_method == wire::IkeAuthMethod::EcdsaSha512 ? &credentials->ecdsa_missing[2]
+                                                                     : nullptr;
       if (missing != nullptr && missing->has_value()) {
         reasons.push_back(fmt::format("peer transform #{} {}: {} not usable: {}", t.number, desc,
                                       reg_name(wire::Registry::IkeAuthMethod,

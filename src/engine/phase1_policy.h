@@ -13,10 +13,13 @@
 // cannot be offered.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <array>
 
 #include "base/result.h"
 #include "conf/conf_db.h"
@@ -26,7 +29,8 @@
 
 namespace ike::engine {
 
-// Authentication methods this build implements (PRE_SHARED, RSA_SIG).
+// Authentication methods this build implements (PRE_SHARED, RSA_SIG, and RFC 4754 ECDSA_256,
+// ECDSA_384, ECDSA_521).
 bool phase1_auth_method_supported(uint16_t method) noexcept;
 
 struct Phase1Offer {
@@ -91,6 +95,9 @@ struct Phase1Choice {
 struct Phase1Credentials {
   std::optional<std::string> psk_missing;  // nullopt: PRE_SHARED usable
   std::optional<std::string> rsa_missing;  // nullopt: RSA_SIG usable
+  // nullopt: ECDSA_256 / ECDSA_384 / ECDSA_521 usable (index: crypto::EcdsaCurve), else why
+  // not ("no EC private key for ID ...", "ECDSA_384 needs a P-384 key ...").
+  std::array<std::optional<std::string>, 3> ecdsa_missing;
 };
 [[nodiscard]] base::Result<Phase1Choice> select_phase1(
     const conf::ConfDb& conf, std::string_view peer_section, const wire::SaPayload& offer,

@@ -133,13 +133,33 @@ const crypto::RsaPrivateKey* PkiStore::private_key_for(const wire::IdPayload& ou
   return private_key ? &*private_key : nullptr;
 }
 
-std::optional<std::string> PkiStore::missing_signature_credential(
-    const wire::IdPayload& our_id) const {
-  if (private_key_for(our_id) != nullptr) return std::nullopt;
+const crypto::EcdsaPrivateKey* PkiStore::ec_private_key_for(const wire::IdPayload& our_id) const {
+  if (auto name = private_key_name(our_id)) {
+    auto it = id_ec_private_keys.find(*name);
+    if (it != id_ec_private_keys.end()) return &it->second;
+  }
+  return ec_private_key ? &*ec_private_key : nullptr;
+}
+
+std::optional<std::string> PkiStore::missing_signature_credential(const wire::IdPayload& our_id,
+                                                                  uint16_t method) const {
+  auto curve = crypto::ecdsa_curve_for_method(method);
+  if (curve) {
+    if (const crypto::EcdsaPrivateKey* k = ec_private_key_for(our_id)) {
+      if (k->curve() == *curve) return std::nullopt;
+      // RFC 4754 §3: each method names one curve; a key on another one cannot sign for it.
+      return fmt::format("{} needs a {} key for ID {}: the EC private key is {}",
+                         wire::registry_name_or_number(wire::Registry::IkeAuthMethod, method),
+                         crypto::ecdsa_curve_name(*curve), id_to_string(our_id),
+                         crypto::ecdsa_curve_name(k->curve()));
+    }
+  } else if (private_key_for(our_id) != nullptr) {
+    return std::nullopt;
+  }
   auto name = private_key_name(our_id);
-  return fmt::format("no RSA private key for ID {}: neither {} nor [X509-certificates]:"
+  return fmt::format("no {} private key for ID {}: neither {} nor [X509-certificates]:"
                      "Private-key loaded",
-                     id_to_string(our_id),
+                     curve ? "EC" : "RSA", id_to_string(our_id),
                      name ? "Private-key-directory/" + *name
                           : std::string("a Private-key-directory file (ID type has none)"));
 }
@@ -164,14 +184,24 @@ bool chains_to(const crypto::TrustStore& trust, const crypto::Certificate& cert,
   return false;
 }
 
+// The SubjectPublicKeyInfo of our private key for `method`'s key type; empty when none.
+base::Bytes our_spki(const PkiStore& pki, const wire::IdPayload& our_id, uint16_t method) {
+  if (crypto::ecdsa_curve_for_method(method)) {
+    const crypto::EcdsaPrivateKey* k = pki.ec_private_key_for(our_id);
+    return k != nullptr ? k->public_key().spki_der() : base::Bytes{};
+  }
+  const crypto::RsaPrivateKey* k = pki.private_key_for(our_id);
+  return k != nullptr ? k->public_key().spki_der() : base::Bytes{};
+}
+
 std::optional<crypto::Certificate> pick_local(const PkiStore& pki, const wire::IdPayload& our_id,
-                                              std::optional<base::ByteView> ca_dn) {
-  const crypto::RsaPrivateKey* key = pki.private_key_for(our_id);
-  if (key == nullptr) return std::nullopt;
+                                              std::optional<base::ByteView> ca_dn,
+                                              uint16_t method) {
+  const base::Bytes spki = our_spki(pki, our_id, method);
+  if (spki.empty()) return std::nullopt;
   std::optional<crypto::Certificate> any;
   for (const auto& c : pki.certificates) {
-    auto k = c.public_key();
-    if (!k || !k->same_key(key->public_key())) continue;
+    if (c.spki_der() != spki) continue;
     if (ca_dn && !chains_to(pki.trust, c, *ca_dn)) continue;
     if (certificate_matches_id(c, our_id)) return c;
     if (!any) any = c;
@@ -181,14 +211,14 @@ std::optional<crypto::Certificate> pick_local(const PkiStore& pki, const wire::I
 
 }  // namespace
 
-std::optional<crypto::Certificate> PkiStore::local_certificate(
-    const wire::IdPayload& our_id) const {
-  return pick_local(*this, our_id, std::nullopt);
+std::optional<crypto::Certificate> PkiStore::local_certificate(const wire::IdPayload& our_id,
+                                                               uint16_t method) const {
+  return pick_local(*this, our_id, std::nullopt, method);
 }
 
 std::optional<crypto::Certificate> PkiStore::local_certificate_for_ca(
-    const wire::IdPayload& our_id, base::ByteView ca_dn) const {
-  return pick_local(*this, our_id, ca_dn);
+    const wire::IdPayload& our_id, base::ByteView ca_dn, uint16_t method) const {
+  return pick_local(*this, our_id, ca_dn, method);
 }
 
 std::vector<crypto::Certificate> PkiStore::certificates_for(const wire::IdPayload& id) const {
@@ -204,6 +234,13 @@ const crypto::RsaPublicKey* PkiStore::raw_public_key(const wire::IdPayload& id) 
   if (!name) return nullptr;
   auto it = pubkeys.find(*name);
   return it == pubkeys.end() ? nullptr : &it->second;
+}
+
+const crypto::EcdsaPublicKey* PkiStore::raw_ec_public_key(const wire::IdPayload& id) const {
+  auto name = pubkey_name(id);
+  if (!name) return nullptr;
+  auto it = ec_pubkeys.find(*name);
+  return it == ec_pubkeys.end() ? nullptr : &it->second;
 }
 
 }  // namespace ike::engine

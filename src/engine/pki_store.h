@@ -11,6 +11,10 @@
 // ike_auth_get_key: the ID as text, "10.0.0.1", "gw.example.org", "user@example.org") when that
 // file exists, else Private-key. Send-certificate says when our certificate goes into a CERT
 // payload (auth_signature.h).
+// ECDSA_256/384/521 (RFC 4754, authentication methods 9/10/11) use the same files: Private-key
+// and Private-key-directory entries and Pubkey-directory keys may be EC keys on P-256/384/521
+// (kept apart from the RSA ones), and a certificate is ours for a method when its key is the
+// private key of that method's type; an ECDSA method also needs the key on ITS curve.
 #pragma once
 
 #include <map>
@@ -19,9 +23,11 @@
 #include <vector>
 
 #include "base/result.h"
+#include "crypto/ecdsa.h"
 #include "crypto/rsa.h"
 #include "crypto/x509.h"
 #include "wire/payload.h"
+#include "wire/registry.h"
 
 namespace ike::engine {
 
@@ -32,6 +38,8 @@ enum class SendCertificate {
   Never,        // "never": the peer has our certificate or raw key already
 };
 
+inline constexpr uint16_t kRsaSigMethod = static_cast<uint16_t>(wire::IkeAuthMethod::RsaSig);
+
 struct PkiStore {
   crypto::TrustStore trust;                      // CA-directory, CRL-directory, Accept-self-signed
   std::vector<crypto::Certificate> certificates;  // Cert-directory: ours and known peers'
@@ -40,26 +48,40 @@ struct PkiStore {
   std::map<std::string, crypto::RsaPublicKey> pubkeys;
   // Private-key-directory entries by private_key_name() ("10.0.0.1", "gw.example.org").
   std::map<std::string, crypto::RsaPrivateKey> id_private_keys;
+  // The same for EC keys (ECDSA_256/384/521): Private-key when it is an EC key, the EC
+  // entries of Private-key-directory and Pubkey-directory.
+  std::optional<crypto::EcdsaPrivateKey> ec_private_key;
+  std::map<std::string, crypto::EcdsaPrivateKey> id_ec_private_keys;
+  std::map<std::string, crypto::EcdsaPublicKey> ec_pubkeys;
   SendCertificate send_certificate = SendCertificate::Always;
 
   // The key we sign with as `our_id`: Private-key-directory/<private_key_name(our_id)>, else
   // Private-key; nullptr when neither is loaded.
   const crypto::RsaPrivateKey* private_key_for(const wire::IdPayload& our_id) const;
-  // RSA_SIG usable as `our_id`: nullopt, or the missing credential ("no private key for ID
-  // ipv4/10.0.0.1: neither Private-key-directory/10.0.0.1 nor Private-key loaded"). A private
-  // key is enough: without a certificate the peer authenticates us by our raw public key.
-  std::optional<std::string> missing_signature_credential(const wire::IdPayload& our_id) const;
-  // Our certificate: the first in Cert-directory whose key is private_key_for(our_id) and that
-  // matches `our_id` (certificate_matches_id); failing that the first whose key it is.
-  std::optional<crypto::Certificate> local_certificate(const wire::IdPayload& our_id) const;
+  // The EC key we sign with as `our_id` (same lookup order, EC keys only); nullptr if none.
+  const crypto::EcdsaPrivateKey* ec_private_key_for(const wire::IdPayload& our_id) const;
+  // Signature method `method` (RSA_SIG, or ECDSA_256/384/521) usable as `our_id`: nullopt, or
+  // the missing credential ("no RSA private key for ID ipv4/10.0.0.1: neither
+  // Private-key-directory/10.0.0.1 nor [X509-certificates]:Private-key loaded"; "ECDSA_384
+  // needs a P-384 key for ID ...: the EC private key is P-256"). A private key is enough:
+  // without a certificate the peer authenticates us by our raw public key.
+  std::optional<std::string> missing_signature_credential(const wire::IdPayload& our_id,
+                                                          uint16_t method = kRsaSigMethod) const;
+  // Our certificate for `method`: the first in Cert-directory whose key is our private key for
+  // that method's key type and that matches `our_id` (certificate_matches_id); failing that the
+  // first whose key it is.
+  std::optional<crypto::Certificate> local_certificate(const wire::IdPayload& our_id,
+                                                       uint16_t method = kRsaSigMethod) const;
   // Like local_certificate, restricted to certificates that chain to the CA whose subject DER
   // Name is `ca_dn`: issued by it, or by a CA of the trust store issued (transitively) by it.
   std::optional<crypto::Certificate> local_certificate_for_ca(const wire::IdPayload& our_id,
-                                                              base::ByteView ca_dn) const;
+                                                              base::ByteView ca_dn,
+                                                              uint16_t method = kRsaSigMethod) const;
   // Certificates of Cert-directory that match `id` (peer certificates installed locally).
   std::vector<crypto::Certificate> certificates_for(const wire::IdPayload& id) const;
   // The raw public key for `id`, if Pubkey-directory has one.
   const crypto::RsaPublicKey* raw_public_key(const wire::IdPayload& id) const;
+  const crypto::EcdsaPublicKey* raw_ec_public_key(const wire::IdPayload& id) const;
 };
 
 // The Pubkey-directory relative name for an ID; nullopt for types without one (subnets, ranges,

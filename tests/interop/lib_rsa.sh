@@ -15,6 +15,9 @@
 #                 must reject it
 #   pubkey        raw public keys, no certificates (isakmpd Pubkey-directory, charon pubkeys,
 #                 pluto leftrsasigkey/rightrsasigkey in RFC 3110 form)
+# PKI_EC_CURVE (case.env, P-256/P-384/P-521): the host keys are EC keys on that curve
+# (make_pki.sh EC_CURVE; the CA stays RSA) for ECDSA_256/384/521 (RFC 4754); charon picks its
+# IKEv1 ECDSA method from the key, isakmpd from ISAKMPD_P1.
 # shellcheck shell=bash
 
 IKT_RSA_FQDN_L=left.ikt.test
@@ -25,7 +28,8 @@ ikt_rsa_pki() {
   local pki=$IKT_DIR/pki revoke=""
   [[ -d $pki/ca ]] && return 0
   [[ ${RSA_VARIANT:-} == revoked ]] && revoke=right
-  REVOKE=$revoke KEY_BITS=${PKI_KEY_BITS:-2048} "$IKT_LIB_DIR/../pki/make_pki.sh" "$pki" \
+  REVOKE=$revoke KEY_BITS=${PKI_KEY_BITS:-2048} EC_CURVE=${PKI_EC_CURVE:-} \
+    "$IKT_LIB_DIR/../pki/make_pki.sh" "$pki" \
     "left=IP:$IKT_L_OUT,DNS:$IKT_RSA_FQDN_L" "right=IP:$IKT_R_OUT,DNS:$IKT_RSA_FQDN_R" \
     >"$IKT_DIR/make_pki.out" 2>&1 || ikt_fail "make_pki.sh failed: $(tail -5 "$IKT_DIR/make_pki.out")"
   ikt_log "test PKI in $pki (revoked: ${revoke:-none})"

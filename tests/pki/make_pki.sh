@@ -17,7 +17,12 @@
 #     hostv6b  IP:fd00::2
 #     ca2/ca.crt   a second CA (CN=ike-test CA2), and hosta-ca2/cert.pem: hosta's key certified
 #                  by it (IP:10.0.0.1), for CERT_REQ CA selection
+#     ec256a/ec384a/ec521a  EC keys on P-256/P-384/P-521, IP:10.0.0.1, DNS:a.example.org
+#     ec256b/ec384b/ec521b  EC keys on P-256/P-384/P-521, IP:10.0.0.2 (ECDSA_256/384/521,
+#                  RFC 4754; certificates issued by the RSA CA)
 # REVOKE names host certificates to revoke in the CRL (default set: "revoked").
+# EC_CURVE=P-256|P-384|P-521 makes the NAME hosts' keys EC keys on that curve instead of RSA
+# (`openssl genpkey -algorithm EC`, "PRIVATE KEY" PKCS#8 PEM); the CA stays RSA.
 # Layout (isakmpd's): OUTDIR/ca/ca.crt, OUTDIR/crls/ca.crl, OUTDIR/<name>/{cert.pem,key.pem,
 # pub.pem} (key.pem mode 0600), OUTDIR/ca/ca.key. 2048-bit keys (KEY_BITS=4096 for larger
 # certificates and signatures, e.g. the IKE fragmentation interop case), SHA-256, valid 30 days.
@@ -67,11 +72,17 @@ organizationName = optional
 commonName = supplied
 CNF
 
-host() {  # name san-list
-  local name=$1 san=$2
+host() {  # name san-list [curve]
+  local name=$1 san=$2 curve=${3:-${EC_CURVE:-}}
   mkdir -p "$name"
-  openssl genrsa -out "$name/key.pem" "$bits" 2>/dev/null
-  openssl rsa -in "$name/key.pem" -pubout -out "$name/pub.pem" 2>/dev/null
+  if [ -n "$curve" ]; then
+    openssl genpkey -algorithm EC -pkeyopt "ec_paramgen_curve:$curve" \
+      -pkeyopt ec_param_enc:named_curve -out "$name/key.pem" 2>/dev/null
+    openssl pkey -in "$name/key.pem" -pubout -out "$name/pub.pem" 2>/dev/null
+  else
+    openssl genrsa -out "$name/key.pem" "$bits" 2>/dev/null
+    openssl rsa -in "$name/key.pem" -pubout -out "$name/pub.pem" 2>/dev/null
+  fi
   local cn=${san#*:}; cn=${cn%%,*}; [ -n "$san" ] || cn="$name.example.org"
   openssl req -new -key "$name/key.pem" -subj "/O=ike-test/CN=$cn" -out "$name/req.csr"
   {
@@ -103,6 +114,11 @@ if [ "$with_defaults" = 1 ]; then
   openssl x509 -req -in hosta/req.csr -CA ca2/ca.crt -CAkey ca2/ca.key -set_serial 7 -days 30 \
     -sha256 -extfile hosta-ca2/ext.cnf -extensions ext -out hosta-ca2/cert.pem 2>/dev/null
   chmod 0644 ca2/ca.crt
+  # EC host keys for ECDSA_256/384/521 (RFC 4754).
+  for c in 256 384 521; do
+    host "ec${c}a" "IP:10.0.0.1,DNS:a.example.org" "P-$c"
+    host "ec${c}b" "IP:10.0.0.2" "P-$c"
+  done
 fi
 for r in ${REVOKE:-}; do openssl ca -batch -config db/ca.cnf -revoke "$r/cert.pem" 2>/dev/null; done
 # The CRL (isakmpd(8): CRLs in /etc/isakmpd/crls/).

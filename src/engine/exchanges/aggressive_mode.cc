@@ -103,11 +103,12 @@ base::Result<uint16_t> single_group(const wire::SaPayload& sa) {
 base::Result<std::vector<wire::Payload>> auth_payloads(EngineImpl& e, Exchange& x) {
   MainModeData& mm = *x.mm;
   auto f = x.role == Role::Initiator ? &hash_i : &hash_r;
-  base::Bytes hash = f(e.crypto(), mm.suite.hash, base::view(mm.keys.skeyid), base::view(mm.g_xi),
+  base::Bytes hash = f(e.crypto(), auth_hash_alg(mm.suite), base::view(mm.keys.skeyid), base::view(mm.g_xi),
                        base::view(mm.g_xr), x.key.cookies, base::view(mm.sai_b),
                        base::view(mm.own_id_b));
   if (phase1_uses_signatures(mm)) {
-    return sign_phase1(e.pki(), base::view(hash), *mm.own_id, mm.peer_cert_reqs);
+    return sign_phase1(e.pki(), base::view(hash), *mm.own_id, mm.peer_cert_reqs,
+                       static_cast<uint16_t>(mm.suite.auth_method));
   }
   return std::vector<wire::Payload>{wire::HashPayload{std::move(hash)}};
 }
@@ -123,17 +124,20 @@ base::Status verify_auth(EngineImpl& e, Exchange& x, const base::CookiePair& coo
   if (rsa ? sig == nullptr || hash != nullptr : hash == nullptr || sig != nullptr) {
     return base::make_error(ErrorCode::BadValue, NotifyType::PayloadMalformed,
                             "{}: {} needs {} (got HASH {}, SIG {})", what,
-                            rsa ? "RSA_SIG" : "PRE_SHARED",
+                            wire::registry_name_or_number(
+                                wire::Registry::IkeAuthMethod,
+                                static_cast<uint16_t>(mm.suite.auth_method)),
                             rsa ? "SIG and no HASH" : "HASH and no SIG",
                             hash != nullptr ? "yes" : "no", sig != nullptr ? "yes" : "no");
   }
   auto f = x.role == Role::Responder ? &hash_i : &hash_r;
-  base::Bytes expected = f(e.crypto(), mm.suite.hash, base::view(mm.keys.skeyid),
+  base::Bytes expected = f(e.crypto(), auth_hash_alg(mm.suite), base::view(mm.keys.skeyid),
                            base::view(mm.g_xi), base::view(mm.g_xr), cookies,
                            base::view(mm.sai_b), base::view(mm.peer_id_b));
   if (rsa) {
     auto how = verify_phase1_signature(e.pki(), *mm.peer_id, in.all<wire::CertPayload>(), *sig,
-                                       base::view(expected), &mm.peer_principals);
+                                       base::view(expected), &mm.peer_principals,
+                                       static_cast<uint16_t>(mm.suite.auth_method));
     if (!auth_check_passes(how.has_value())) {
       IKE_LOG_WARN("{}: authentication failed for peer {} ({})", x.name, x.peer.to_string(),
                    how.error().detail);
@@ -223,19 +227,21 @@ base::Status am_initiate(EngineImpl& e, const std::string& peer_section,
   IKE_TRY(wire::IdPayload idii, local_phase1_id(e.conf(), peer.id_section, local_ip));
   bool offers_sig = false;
   for (const auto& s : offer.suites) {
-    if (s.auth_method == wire::IkeAuthMethod::RsaSig) {
-      auto missing = e.pki() == nullptr ? std::optional<std::string>("no RSA credentials loaded")
-                                        : e.pki()->missing_signature_credential(idii);
+    if (is_signature_method(s.auth_method)) {
+      auto missing = e.pki() == nullptr
+                         ? std::optional<std::string>("no signature credentials loaded")
+                         : e.pki()->missing_signature_credential(
+                               idii, static_cast<uint16_t>(s.auth_method));
       if (missing) {
         return base::make_error(ErrorCode::Config, NotifyType::None,
-                                "[{}]: transform {} needs an RSA private key: {}",
+                                "[{}]: transform {} needs a private key: {}",
                                 offer.configuration, s.to_string(), *missing);
       }
       offers_sig = true;
     } else if (s.auth_method != wire::IkeAuthMethod::PreShared) {
       return base::make_error(ErrorCode::Config, NotifyType::None,
-                              "[{}]: Aggressive Mode is implemented with PRE_SHARED and RSA_SIG "
-                              "only (transform {})",
+                              "[{}]: Aggressive Mode is implemented with PRE_SHARED, RSA_SIG "
+                              "and ECDSA_256/384/521 only (transform {})",
                               offer.configuration, s.to_string());
     } else if (!peer.has_psk) {
       return base::make_error(ErrorCode::Config, NotifyType::None,
@@ -322,17 +328,17 @@ base::Status am_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   (void)idcheck;
   IKE_TRY(wire::IdPayload idir, local_phase1_id(e.conf(), peer.id_section, d.local.address));
   // Methods without a credential are skipped (NO_PROPOSAL_CHOSEN names it). The PSK may also
-  // come from the section named after IDii (aggressive_psk), so only RSA_SIG is filtered here.
+  // come from the section named after IDii (aggressive_psk), so only signatures are filtered.
   Phase1Credentials creds = phase1_credentials(e, peer, idir);
   creds.psk_missing.reset();
   auto group = single_group(*sa);
   auto choice = group ? select_phase1(e.conf(), section, *sa, e.crypto(), &creds)
                       : base::Result<Phase1Choice>(group.error());
   if (choice && choice->suite.auth_method != wire::IkeAuthMethod::PreShared &&
-             choice->suite.auth_method != wire::IkeAuthMethod::RsaSig) {
+             !is_signature_method(choice->suite.auth_method)) {
     choice = base::make_error(ErrorCode::Unsupported, NotifyType::NoProposalChosen,
-                              "Aggressive Mode with {} is not implemented (PRE_SHARED and "
-                              "RSA_SIG only)",
+                              "Aggressive Mode with {} is not implemented (PRE_SHARED, "
+                              "RSA_SIG, ECDSA_256/384/521 only)",
                               choice->suite.to_string());
   }
   if (choice) {
@@ -342,7 +348,7 @@ base::Status am_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
     refuse_phase1_offer(e, in, "Aggressive Mode", section, choice.error());
     return base::ok();
   }
-  const bool rsa = choice->suite.auth_method == wire::IkeAuthMethod::RsaSig;
+  const bool rsa = is_signature_method(choice->suite.auth_method);  // RSA_SIG or ECDSA
   base::SecureBytes psk;
   if (!rsa) {
     IKE_TRY(base::SecureBytes k, aggressive_psk(e.conf(), section, *idii));

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "base/log.h"
+#include "engine/auth_signature.h"
 #include "engine/engine_impl.h"
 #include "engine/keymat.h"
 #include "engine/negotiated.h"
@@ -109,7 +110,7 @@ base::Status check_phase1_ke(EngineImpl& e, uint16_t group, const wire::KePayloa
 }
 
 bool phase1_uses_signatures(const MainModeData& mm) {
-  return mm.suite.auth_method == wire::IkeAuthMethod::RsaSig;
+  return is_signature_method(mm.suite.auth_method);  // RSA_SIG, ECDSA_256/384/521
 }
 
 std::vector<wire::CertReqPayload> peer_cert_requests(const Inbound& in) {
@@ -127,6 +128,12 @@ Phase1Credentials phase1_credentials(EngineImpl& e, const PeerConfig& peer,
   c.rsa_missing = e.pki() == nullptr ? std::optional<std::string>(
                                            "no RSA credentials loaded ([X509-certificates])")
                                      : e.pki()->missing_signature_credential(our_id);
+  for (uint16_t m = 9; m <= 11; ++m) {  // RFC 4754 ECDSA_256, ECDSA_384, ECDSA_521
+    c.ecdsa_missing[m - 9] =
+        e.pki() == nullptr
+            ? std::optional<std::string>("no EC credentials loaded ([X509-certificates])")
+            : e.pki()->missing_signature_credential(our_id, m);
+  }
   return c;
 }
 

@@ -39,16 +39,20 @@ wire::Header mm_header(const base::CookiePair& c) {
   return phase1_header(c, wire::ExchangeType::IdProt);
 }
 
-// The negotiated method needs a credential we have: a PSK, or a private key for RSA_SIG.
+// The negotiated method needs a credential we have: a PSK, or a private key for RSA_SIG (an EC
+// key on the method's curve for ECDSA_256/384/521).
 base::Status check_credentials(EngineImpl& e, const PeerConfig& peer, const Phase1Suite& suite,
                                const base::IpAddress& local) {
-  if (suite.auth_method == wire::IkeAuthMethod::RsaSig) {
+  if (is_signature_method(suite.auth_method)) {
+    const auto method = static_cast<uint16_t>(suite.auth_method);
     IKE_TRY(wire::IdPayload our_id, local_phase1_id(e.conf(), peer.id_section, local));
-    auto missing = e.pki() == nullptr ? std::optional<std::string>("no RSA credentials loaded")
-                                      : e.pki()->missing_signature_credential(our_id);
+    auto missing = e.pki() == nullptr ? std::optional<std::string>("no signature credentials loaded")
+                                      : e.pki()->missing_signature_credential(our_id, method);
     if (missing) {
       return base::make_error(ErrorCode::Config, NotifyType::AuthenticationFailed,
-                              "[{}]: RSA_SIG chosen but {}", peer.section, *missing);
+                              "[{}]: {} chosen but {}", peer.section,
+                              wire::registry_name_or_number(wire::Registry::IkeAuthMethod, method),
+                              *missing);
     }
   } else if (!peer.has_psk) {
     return base::make_error(ErrorCode::Config, NotifyType::AuthenticationFailed,
@@ -96,17 +100,18 @@ base::Result<base::Bytes> build_auth_message(EngineImpl& e, Exchange& x) {
           local_phase1_id(e.conf(), mm.peer.id_section, x.local.address));
   base::Bytes id_b = wire::encode_payload_body(id);
   base::Bytes hash = x.role == Role::Initiator
-                         ? hash_i(e.crypto(), mm.suite.hash, base::view(mm.keys.skeyid),
+                         ? hash_i(e.crypto(), auth_hash_alg(mm.suite), base::view(mm.keys.skeyid),
                                   base::view(mm.g_xi), base::view(mm.g_xr), x.key.cookies,
                                   base::view(mm.sai_b), base::view(id_b))
-                         : hash_r(e.crypto(), mm.suite.hash, base::view(mm.keys.skeyid),
+                         : hash_r(e.crypto(), auth_hash_alg(mm.suite), base::view(mm.keys.skeyid),
                                   base::view(mm.g_xi), base::view(mm.g_xr), x.key.cookies,
                                   base::view(mm.sai_b), base::view(id_b));
   std::vector<wire::Payload> payloads{id};
   if (phase1_uses_signatures(mm)) {
     // RFC 2409 §5.1: SIG_I / SIG_R = the signature over HASH_I / HASH_R.
     IKE_TRY(std::vector<wire::Payload> auth,
-            sign_phase1(e.pki(), base::view(hash), id, mm.peer_cert_reqs));
+            sign_phase1(e.pki(), base::view(hash), id, mm.peer_cert_reqs,
+                        static_cast<uint16_t>(mm.suite.auth_method)));
     for (auto& pl : auth) payloads.push_back(std::move(pl));
   } else {
     payloads.emplace_back(wire::HashPayload{std::move(hash)});
@@ -133,20 +138,23 @@ base::Status verify_auth(EngineImpl& e, Exchange& x, const Inbound& in) {
   if (phase1_uses_signatures(mm) ? sig == nullptr || hash != nullptr : hash == nullptr || sig != nullptr) {
     return base::make_error(ErrorCode::BadValue, NotifyType::PayloadMalformed,
                             "{}: {} needs {} (got HASH {}, SIG {})", what,
-                            phase1_uses_signatures(mm) ? "RSA_SIG" : "PRE_SHARED",
+                            wire::registry_name_or_number(
+                                wire::Registry::IkeAuthMethod,
+                                static_cast<uint16_t>(mm.suite.auth_method)),
                             phase1_uses_signatures(mm) ? "SIG and no HASH" : "HASH and no SIG",
                             hash != nullptr ? "yes" : "no", sig != nullptr ? "yes" : "no");
   }
   base::ByteView id_b = base::view(id_entry->body);
   base::Bytes expected =
       x.role == Role::Responder
-          ? hash_i(e.crypto(), mm.suite.hash, base::view(mm.keys.skeyid), base::view(mm.g_xi),
+          ? hash_i(e.crypto(), auth_hash_alg(mm.suite), base::view(mm.keys.skeyid), base::view(mm.g_xi),
                    base::view(mm.g_xr), x.key.cookies, base::view(mm.sai_b), id_b)
-          : hash_r(e.crypto(), mm.suite.hash, base::view(mm.keys.skeyid), base::view(mm.g_xi),
+          : hash_r(e.crypto(), auth_hash_alg(mm.suite), base::view(mm.keys.skeyid), base::view(mm.g_xi),
                    base::view(mm.g_xr), x.key.cookies, base::view(mm.sai_b), id_b);
   if (phase1_uses_signatures(mm)) {
     auto how = verify_phase1_signature(e.pki(), *id, in.all<wire::CertPayload>(), *sig,
-                                       base::view(expected), &mm.peer_principals);
+                                       base::view(expected), &mm.peer_principals,
+                                       static_cast<uint16_t>(mm.suite.auth_method));
     if (!auth_check_passes(how.has_value())) return how.error();
     IKE_LOG_DEBUG(Exchange, 20, "{}: {} verified with {}", x.name,
                   x.role == Role::Responder ? "SIG_I" : "SIG_R",
@@ -180,9 +188,10 @@ base::Status mm_initiate(EngineImpl& e, const std::string& peer_section,
                             "[{}]:Address missing, cannot initiate", peer_section);
   }
   if (!peer.has_psk && (e.pki() == nullptr ||
-                        (!e.pki()->private_key && e.pki()->id_private_keys.empty()))) {
+                        (!e.pki()->private_key && e.pki()->id_private_keys.empty() &&
+                         !e.pki()->ec_private_key && e.pki()->id_ec_private_keys.empty()))) {
     return base::make_error(ErrorCode::Config, NotifyType::None,
-                            "[{}]:Authentication missing (pre-shared key or RSA private key "
+                            "[{}]:Authentication missing (pre-shared key, RSA or EC private key "
                             "required)",
                             peer_section);
   }

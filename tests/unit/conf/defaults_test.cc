@@ -266,7 +266,7 @@ TEST(Autogen, CountsAndUniqueness) {
   ConfDb db = defaults_only();
   for (const auto& name : mm) ASSERT_TRUE(db.has_section(name)) << name;
   for (const auto& name : qm) ASSERT_TRUE(db.has_section(name)) << name;
-  // 1890 MM + 3648 x 3 QM + General, X509, KeyNote, 2 lifetimes, P1 config, Phase 1,
+  // 3780 MM + 3648 x 3 QM + General, X509, KeyNote, 2 lifetimes, P1 config, Phase 1,
   // Default-phase-1.
   EXPECT_EQ(db.sections().size(), kMmTransformCount + 3 * kQmSuiteCount + 8);
 }

@@ -1,6 +1,7 @@
 // Tests for IKEv1 ECDSA (crypto/ecdsa.h, RFC 4754) on keys generated per test with OpenSSL:
 // for each of methods 9/10/11 a signature is r || s of 2 x 32/48/66 octets that verifies, and
-// that OpenSSL's low-level ECDSA_do_verify accepts over H(HASH_I) (the RFC 4754 §7 hashing);
+// that OpenSSL's pre-hashed EVP_PKEY_verify accepts over HASH_I itself (no second hash, as
+// strongSwan's IKEv1 SIGN_ECDSA_WITH_NULL; HASH_I is computed with the method's HMAC-SHA2);
 // tampered data, a tampered signature, another key, a method of another curve, r or s = 0 or
 // >= n and wrong lengths are refused with INVALID_SIGNATURE and a detail; DER <-> r || s; key
 // loading (PEM, SPKI) and the curve policy (RSA and P-224 keys refused).
@@ -63,25 +64,24 @@ const Case kCases[] = {{"P-256", 9, 32, EVP_sha256},
                        {"P-384", 10, 48, EVP_sha384},
                        {"P-521", 11, 66, EVP_sha512}};
 
-const base::Bytes kHashI(20, 0x5a);  // a SHA-1 HASH_I: ECDSA still hashes it with SHA-2
+const base::Bytes kHashI(32, 0x5a);  // a HASH_I: signed as the ECDSA digest, not hashed again
 
 bool low_level_verify(const std::string& pub_pem, const EVP_MD* md, base::ByteView raw,
                       std::size_t width) {
   BIO* bio = BIO_new_mem_buf(pub_pem.data(), static_cast<int>(pub_pem.size()));
   EVP_PKEY* pkey = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
   BIO_free(bio);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int dlen = 0;
-  EVP_Digest(kHashI.data(), kHashI.size(), digest, &dlen, md, nullptr);
+  (void)md;
   ECDSA_SIG* sig = ECDSA_SIG_new();
   ECDSA_SIG_set0(sig, BN_bin2bn(raw.data(), static_cast<int>(width), nullptr),
                  BN_bin2bn(raw.data() + width, static_cast<int>(width), nullptr));
   unsigned char* der = nullptr;
   const int der_len = i2d_ECDSA_SIG(sig, &der);
-  // Pre-hashed verification (no digest in the context): OpenSSL checks ECDSA over `digest`.
+  // Pre-hashed verification (no digest in the context): OpenSSL checks ECDSA over HASH_I.
   EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new(pkey, nullptr);
   const int ok = EVP_PKEY_verify_init(ctx) == 1
-                     ? EVP_PKEY_verify(ctx, der, static_cast<std::size_t>(der_len), digest, dlen)
+                     ? EVP_PKEY_verify(ctx, der, static_cast<std::size_t>(der_len), kHashI.data(),
+                                       kHashI.size())
                      : 0;
   EVP_PKEY_CTX_free(ctx);
   OPENSSL_free(der);

@@ -1,6 +1,7 @@
 // PKI file loading (pki_loader.h) from temporary directories configured through the isakmpd.conf
 // tags: CA/Cert/CRL directories, the mode-checked Private-key, Accept-self-signed, and
-// Pubkey-directory names (IPv6 canonicalised, bad files skipped).
+// Pubkey-directory names (IPv6 canonicalised, bad files skipped); EC keys (ECDSA_256/384/521,
+// RFC 4754) in each of them.
 #include "daemon/pki_loader.h"
 
 #include <gtest/gtest.h>
@@ -125,6 +126,39 @@ TEST_F(PkiLoaderTest, PrivateKeyDirectoryKeysByIdModeChecked) {
   EXPECT_EQ(local->subject_text(), "CN=10.0.0.2,O=ike-test");
   id.data = {10, 0, 0, 1};
   EXPECT_EQ(pki->private_key_for(id), &*pki->private_key);
+}
+
+// EC keys: Private-key, Private-key-directory and Pubkey-directory entries that are EC keys are
+// kept apart from the RSA ones; our certificate for an ECDSA method is the EC one.
+TEST_F(PkiLoaderTest, EcKeysForEcdsa) {
+  copy("ec384a/key.pem", "private/local.key");
+  chmod((m_dir / "private/local.key").c_str(), 0600);
+  copy("ec256b/key.pem", "private/10.0.0.2");
+  chmod((m_dir / "private/10.0.0.2").c_str(), 0600);
+  copy("ec384a/cert.pem", "certs/ec384a.pem");
+  copy("ec521b/pub.pem", "pubkeys/ipv4/10.0.0.9");
+  conf::ConfDb db = conf("Private-key-directory=" + (m_dir / "private").string() + "/\n");
+  auto pki = load_pki(db);
+  EXPECT_FALSE(pki->private_key.has_value());
+  ASSERT_TRUE(pki->ec_private_key.has_value());
+  EXPECT_EQ(pki->ec_private_key->curve(), crypto::EcdsaCurve::P384);
+  ASSERT_EQ(pki->id_ec_private_keys.count("10.0.0.2"), 1u);
+  EXPECT_EQ(pki->id_ec_private_keys.at("10.0.0.2").curve(), crypto::EcdsaCurve::P256);
+  EXPECT_TRUE(pki->id_private_keys.empty());
+  ASSERT_EQ(pki->ec_pubkeys.count("ipv4/10.0.0.9"), 1u);
+  EXPECT_EQ(pki->ec_pubkeys.at("ipv4/10.0.0.9").curve(), crypto::EcdsaCurve::P521);
+  EXPECT_EQ(pki->pubkeys.count("ipv4/10.0.0.9"), 0u);
+  wire::IdPayload id;
+  id.id_type = 1;
+  id.data = {10, 0, 0, 1};
+  auto local = pki->local_certificate(id, 10);  // ECDSA_384
+  ASSERT_TRUE(local.has_value());
+  EXPECT_TRUE(local->ecdsa_public_key().has_value());
+  EXPECT_FALSE(pki->local_certificate(id).has_value());  // no RSA key any more
+  EXPECT_FALSE(pki->missing_signature_credential(id, 10).has_value());
+  EXPECT_TRUE(pki->missing_signature_credential(id, 9).has_value());
+  id.data = {10, 0, 0, 2};
+  EXPECT_FALSE(pki->missing_signature_credential(id, 9).has_value());  // the per-ID P-256 key
 }
 
 TEST_F(PkiLoaderTest, SendCertificateTag) {
