@@ -43,10 +43,15 @@ const char* flow_type_name(FlowType t) noexcept {
 }
 
 std::string FlowInstall::to_string() const {
-  return fmt::format("flow {} {} from {} to {} local {} peer {} type {}",
-                     ipsec_protocol_name(protocol), direction_name(direction), src_ts.to_string(),
-                     dst_ts.to_string(), local.to_string(), peer.to_string(),
-                     flow_type_name(type));
+  std::string out = fmt::format("flow {} {} from {} to {} local {} peer {} type {}",
+                                ipsec_protocol_name(protocol), direction_name(direction),
+                                src_ts.to_string(), dst_ts.to_string(), local.to_string(),
+                                peer.to_string(), flow_type_name(type));
+  for (std::size_t i = 0; i < bundle.size(); ++i) {
+    out += i == 0 ? " bundle " : ",";
+    out += ipsec_protocol_name(bundle[i]);
+  }
+  return out;
 }
 
 std::string KernelEvent::to_string() const {

@@ -81,7 +81,11 @@ struct FlowInstall {
   IpAddress local;   // tunnel endpoints
   IpAddress peer;
   FlowType type = FlowType::Require;
-  std::string to_string() const;  // ipsecctl -s flow style
+  // An SA bundle negotiated in one Quick Mode (RFC 2408 §4.2, e.g. ESP+AH, ESP+IPCOMP): the
+  // other protocols applied to the same traffic besides `protocol`; empty = `protocol` alone.
+  // Kernels order the transforms themselves (XFRM: IPCOMP innermost, then ESP, AH outermost).
+  std::vector<IpsecProtocol> bundle;
+  std::string to_string() const;  // ipsecctl -s flow style (+ " bundle ah,ipcomp")
   auto operator<=>(const FlowInstall&) const = default;
 };
 

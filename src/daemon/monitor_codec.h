@@ -30,6 +30,9 @@ inline void wipe(base::Bytes& b) {
 }
 
 
+// A bundle adds at most the two other IPsec protocols (AH, ESP, IPCOMP).
+inline constexpr std::size_t kMaxFlowBundle = 2;
+
 struct Enc {
   ByteWriter w;
   std::string error;  // first cap violation
@@ -104,6 +107,14 @@ struct Enc {
     addr(f.local);
     addr(f.peer);
     w.u8(static_cast<uint8_t>(f.type));
+    if (f.bundle.size() > kMaxFlowBundle) {
+      if (error.empty()) {
+        error = fmt::format("flow bundle: {} protocols > cap {}", f.bundle.size(), kMaxFlowBundle);
+      }
+      return;
+    }
+    w.u8(static_cast<uint8_t>(f.bundle.size()));
+    for (auto p : f.bundle) w.u8(static_cast<uint8_t>(p));
   }
 };
 
@@ -218,6 +229,15 @@ struct Dec {
     IKE_TRY(f.local, addr("flow local"));
     IKE_TRY(f.peer, addr("flow peer"));
     IKE_TRY(f.type, enum8<base::FlowType>("flow type", 0, 5));
+    IKE_TRY(uint8_t n, r.u8("flow bundle count"));
+    if (n > kMaxFlowBundle) {
+      return make_error(ErrorCode::TooMany, NotifyType::None, "flow bundle: count {} > cap {}", n,
+                        kMaxFlowBundle);
+    }
+    for (uint8_t i = 0; i < n; ++i) {
+      IKE_TRY(base::IpsecProtocol p, proto("flow bundle protocol"));
+      f.bundle.push_back(p);
+    }
     return f;
   }
   base::Result<uint32_t> count(std::size_t cap, std::string_view field) {

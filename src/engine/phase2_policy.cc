@@ -353,6 +353,12 @@ base::Result<base::Spi> spi_from_bytes(wire::ProtocolId proto, const base::Bytes
   }
   uint32_t v = 0;
   for (uint8_t b : spi) v = (v << 8) | b;
+  // RFC 3173 §4.1: the 16-bit CPI travels in a 2-octet SPI field or in the least significant
+  // two octets of a 4-octet one; anything in the upper two octets is not a CPI.
+  if (proto == wire::ProtocolId::Ipcomp && v > 0xffffu) {
+    return base::make_error(base::ErrorCode::BadValue, base::NotifyType::InvalidSpi,
+                            "IPCOMP CPI field 0x{:08x} has bits above the 16-bit CPI", v);
+  }
   return base::Spi{v};
 }
 

@@ -54,7 +54,11 @@ std::string NullBackend::format_sa(const base::SaInstall& sa) {
   std::string line = fmt::format("{} {} from {} to {} spi 0x{:08x}",
                                  base::ipsec_protocol_name(sa.ref.protocol), mode_name(sa.mode),
                                  sa.src.to_string(), sa.ref.dst.to_string(), sa.ref.spi.value);
-  if (sa.ref.protocol == base::IpsecProtocol::Ipcomp) return line;
+  if (sa.ref.protocol == base::IpsecProtocol::Ipcomp) {
+    // ipsecctl -s sa: "comp deflate" (RFC 2407 §4.4.5 IPCOMP_DEFLATE = 2).
+    if (sa.enc_transform_id == 2) return line + " comp deflate";
+    return line + fmt::format(" comp {}", sa.enc_transform_id);
+  }
   line += fmt::format(" auth {}", ipsecctl_auth_name(sa.auth_algorithm));
   if (sa.ref.protocol == base::IpsecProtocol::Esp) {
     line += fmt::format(" enc {}", ipsecctl_enc_name(sa.enc_transform_id, sa.enc_key_bits));

@@ -310,6 +310,11 @@ base::Result<base::Bytes> build_spd(const base::FlowInstall& flow, uint8_t type,
                                                                  : IPSEC_POLICY_IPSEC;
   Writer<base::Bytes> w(b);
   w.put(pol);
+  if (with_request && ipsec && !flow.bundle.empty()) {
+    // TODO(#8): one sadb_x_ipsecrequest per protocol of the bundle (XFRM backend has it).
+    return make_error(ErrorCode::Unsupported, NotifyType::None,
+                      "PF_KEY: SA bundles are not supported: {}", flow.to_string());
+  }
   if (with_request && ipsec) {
     IKE_TRY_VOID(check_families(flow.local, flow.peer, "SPD tunnel"));
     const std::size_t req = b.size();

@@ -14,6 +14,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "kernel/xfrm_algorithms.h"
@@ -304,6 +305,25 @@ uint8_t dir_number(base::Direction d) {
 
 }  // namespace
 
+base::Result<std::vector<base::IpsecProtocol>> template_order(const base::FlowInstall& flow) {
+  std::vector<base::IpsecProtocol> all{flow.protocol};
+  all.insert(all.end(), flow.bundle.begin(), flow.bundle.end());
+  std::vector<base::IpsecProtocol> out;
+  for (auto p : {base::IpsecProtocol::Ipcomp, base::IpsecProtocol::Esp, base::IpsecProtocol::Ah}) {
+    const auto n = std::count(all.begin(), all.end(), p);
+    if (n > 1) {
+      return make_error(ErrorCode::BadValue, NotifyType::None, "{}: {} twice in the bundle",
+                        describe_flow("add", flow), base::ipsec_protocol_name(p));
+    }
+    if (n == 1) out.push_back(p);
+  }
+  if (out.size() != all.size()) {
+    return make_error(ErrorCode::BadValue, NotifyType::None, "{}: unknown protocol in the bundle",
+                      describe_flow("add", flow));
+  }
+  return out;
+}
+
 base::Result<base::Bytes> build_add_policy(const base::FlowInstall& flow, uint32_t seq,
                                            bool update) {
   IKE_TRY(xfrm_selector sel, to_selector(flow.src_ts, flow.dst_ts));
@@ -322,17 +342,29 @@ base::Result<base::Bytes> build_add_policy(const base::FlowInstall& flow, uint32
     return make_error(ErrorCode::BadValue, NotifyType::None, "{}: endpoints mix families",
                       describe_flow("add", flow));
   }
-  xfrm_user_tmpl t{};
+  IKE_TRY(std::vector<base::IpsecProtocol> protos, template_order(flow));
+  // One XFRMA_TMPL attribute holding the templates in the order the kernel applies them on
+  // output (xfrm_tmpl_resolve: template 0 first = innermost): IPCOMP, ESP, AH -- as strongSwan's
+  // kernel_netlink does. Only the first carries the negotiated mode; the others wrap its outer
+  // header in transport mode (the SAs are installed the same way, quick_mode_install.cc).
+  std::vector<xfrm_user_tmpl> tmpls(protos.size());
   const bool out = flow.direction == base::Direction::Out;
-  t.id.daddr = to_xfrm(out ? flow.peer : flow.local);
-  t.saddr = to_xfrm(out ? flow.local : flow.peer);
-  t.id.proto = proto_number(flow.protocol);
-  t.family = family_of(flow.local);
-  t.mode = flow.mode == base::EncapMode::Tunnel ? XFRM_MODE_TUNNEL : XFRM_MODE_TRANSPORT;
-  // ipsec.conf(5): "use" lets traffic pass when no SA exists (XFRM level use = optional).
-  t.optional = flow.type == base::FlowType::Use || flow.type == base::FlowType::Acquire;
-  t.aalgos = t.ealgos = t.calgos = ~0u;
-  mnl_attr_put(nlh, XFRMA_TMPL, sizeof(t), &t);
+  for (std::size_t i = 0; i < protos.size(); ++i) {
+    xfrm_user_tmpl& t = tmpls[i];
+    t.id.daddr = to_xfrm(out ? flow.peer : flow.local);
+    t.saddr = to_xfrm(out ? flow.local : flow.peer);
+    t.id.proto = proto_number(protos[i]);
+    t.family = family_of(flow.local);
+    t.mode = i == 0 && flow.mode == base::EncapMode::Tunnel ? XFRM_MODE_TUNNEL
+                                                            : XFRM_MODE_TRANSPORT;
+    // ipsec.conf(5): "use" lets traffic pass when no SA exists (XFRM level use = optional).
+    // RFC 3173 §2.2: a sender need not compress small packets, so an inbound IPCOMP template
+    // is optional in a bundle (strongSwan does the same).
+    t.optional = flow.type == base::FlowType::Use || flow.type == base::FlowType::Acquire ||
+                 (protos.size() > 1 && protos[i] == base::IpsecProtocol::Ipcomp && !out);
+    t.aalgos = t.ealgos = t.calgos = ~0u;
+  }
+  mnl_attr_put(nlh, XFRMA_TMPL, sizeof(xfrm_user_tmpl) * tmpls.size(), tmpls.data());
   return finish(buf, nlh);
 }
 

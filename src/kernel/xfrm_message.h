@@ -3,8 +3,8 @@
 // iproute2's `ip xfrm` does (golden vectors in tests/vectors/xfrm_ip_xfrm.vec): ALLOCSPI,
 // NEWSA/UPDSA (algorithms from xfrm_algorithms.h, RFC 4868 truncation, AEAD ICV from the
 // transform id, RFC 3948 ESP-in-UDP template, hard lifetime as negotiated and soft at 90 %,
-// replay window never 0 on a keyed SA), DELSA, NEWPOLICY/UPDPOLICY with one template (flow type
-// require/use/deny/bypass), DELPOLICY and the SA/policy dumps. Parsers treat every kernel reply
+// replay window never 0 on a keyed SA), DELSA, NEWPOLICY/UPDPOLICY with one template, or one per
+// protocol of an SA bundle in the kernel's order (flow type require/use/deny/bypass), DELPOLICY and the SA/policy dumps. Parsers treat every kernel reply
 // as hostile input (each length checked against its container, message counts capped): the
 // netlink message walk, NLMSG_ERROR, the ALLOCSPI reply, SA and policy dump entries, and the
 // ACQUIRE / EXPIRE events.
@@ -35,7 +35,13 @@ namespace ike::kernel::xfrm {
                                                            uint32_t seq, bool update);
 [[nodiscard]] base::Result<base::Bytes> build_delete_sa(const base::SaRef& ref,
                                                         const base::IpAddress& src, uint32_t seq);
-// XFRM_MSG_NEWPOLICY / XFRM_MSG_UPDPOLICY with one xfrm_user_tmpl (none for deny/bypass).
+// XFRM_MSG_NEWPOLICY / XFRM_MSG_UPDPOLICY with one xfrm_user_tmpl per protocol of the flow
+// (none for deny/bypass), ordered by template_order; the first template has the flow's mode,
+// the others transport; an inbound IPCOMP template of a bundle is optional (level use).
+// The flow's protocols (`protocol` + `bundle`) in XFRM template order: IPCOMP (innermost),
+// ESP, AH (outermost). Errors: a protocol twice.
+[[nodiscard]] base::Result<std::vector<base::IpsecProtocol>> template_order(
+    const base::FlowInstall& flow);
 [[nodiscard]] base::Result<base::Bytes> build_add_policy(const base::FlowInstall& flow,
                                                          uint32_t seq, bool update);
 [[nodiscard]] base::Result<base::Bytes> build_delete_policy(const base::FlowInstall& flow,

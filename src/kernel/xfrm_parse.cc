@@ -10,6 +10,7 @@
 #include <linux/xfrm.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <string_view>
@@ -294,10 +295,28 @@ base::Result<base::FlowInstall> parse_policy(const NetlinkMessage& m) {
     f.type = base::FlowType::Bypass;
     return f;
   }
-  IKE_TRY(auto t, attr_struct<xfrm_user_tmpl>(attrs[XFRMA_TMPL], kWhat));  // the first template
+  constexpr std::size_t kMaxTemplates = 6;  // XFRM_MAX_DEPTH (kernel include/net/xfrm.h)
+  // XFRMA_TMPL holds an array of templates (an SA bundle: IPCOMP, ESP, AH, template_order).
+  const nlattr* ta = attrs[XFRMA_TMPL];
+  const std::size_t tlen = mnl_attr_get_payload_len(ta);
+  if (tlen == 0 || tlen % sizeof(xfrm_user_tmpl) != 0 || tlen / sizeof(xfrm_user_tmpl) > kMaxTemplates) {
+    return make_error(ErrorCode::BadValue, NotifyType::None, "{}: XFRMA_TMPL of {} bytes (1 to "
+                      "{} templates of {})", kWhat, tlen, kMaxTemplates, sizeof(xfrm_user_tmpl));
+  }
+  std::vector<xfrm_user_tmpl> tmpls(tlen / sizeof(xfrm_user_tmpl));
+  std::memcpy(tmpls.data(), mnl_attr_get_payload(ta), tlen);
+  // The flow's protocol is the template carrying the mode (the first); the others its bundle.
+  const xfrm_user_tmpl& t = tmpls.front();
   IKE_TRY(f.protocol, from_proto(t.id.proto, kWhat));
+  for (std::size_t i = 1; i < tmpls.size(); ++i) {
+    IKE_TRY(base::IpsecProtocol p, from_proto(tmpls[i].id.proto, kWhat));
+    f.bundle.push_back(p);
+  }
   f.mode = t.mode == XFRM_MODE_TUNNEL ? base::EncapMode::Tunnel : base::EncapMode::Transport;
-  f.type = t.optional ? base::FlowType::Use : base::FlowType::Require;
+  // "use" when every template is optional (a bundle's inbound IPCOMP alone does not count).
+  const bool all_optional = std::all_of(tmpls.begin(), tmpls.end(),
+                                        [](const xfrm_user_tmpl& x) { return x.optional != 0; });
+  f.type = all_optional ? base::FlowType::Use : base::FlowType::Require;
   const uint16_t family = t.family != 0 ? t.family : pol.sel.family;
   IKE_TRY(base::IpAddress saddr, from_xfrm(t.saddr, family, kWhat));
   IKE_TRY(base::IpAddress daddr, from_xfrm(t.id.daddr, family, kWhat));

@@ -17,7 +17,9 @@ namespace ike::test {
 
 class RecordingKernel {
  public:
-  explicit RecordingKernel(uint32_t spi_base) : m_next_spi(spi_base) {}
+  // SPIs count up from spi_base; IPCOMP CPIs (16 bits) from spi_base >> 16.
+  explicit RecordingKernel(uint32_t spi_base)
+      : m_next_spi(spi_base), m_next_cpi((spi_base >> 16) & 0xffffu) {}
 
   // Executes `req` against the recorded state and returns the reply the engine must receive.
   engine::KernelReply handle(const engine::KernelRequest& req);
@@ -41,6 +43,7 @@ class RecordingKernel {
 
  private:
   uint32_t m_next_spi;
+  uint32_t m_next_cpi;
   int m_fail_get_spi = 0;
   int m_fail_add_sa = 0;
 };

@@ -35,6 +35,8 @@ for i in range(64, len(h), 64): print("  " + h[i:i+64])
 cap policy_out_require policy add src 10.1.0.0/24 dst 10.2.0.0/24 dir out tmpl src 192.0.2.1 dst 192.0.2.2 proto esp mode tunnel
 cap policy_in_use policy add src 10.2.0.0/24 dst 10.1.0.0/24 dir in tmpl src 192.0.2.2 dst 192.0.2.1 proto esp mode tunnel level use
 cap policy_fwd_transport policy add src 192.0.2.2/32 dst 192.0.2.1/32 dir fwd tmpl src 0.0.0.0 dst 0.0.0.0 proto ah mode transport
+cap policy_out_bundle_esp_ah policy add src 10.1.0.0/24 dst 10.2.0.0/24 dir out tmpl src 192.0.2.1 dst 192.0.2.2 proto esp mode tunnel tmpl src 192.0.2.1 dst 192.0.2.2 proto ah mode transport
+cap policy_in_bundle_comp_esp policy add src 10.2.0.0/24 dst 10.1.0.0/24 dir in tmpl src 192.0.2.2 dst 192.0.2.1 proto comp mode tunnel level use tmpl src 192.0.2.2 dst 192.0.2.1 proto esp mode transport
 cap policy_block policy add src 10.1.0.0/24 dst 10.3.0.0/24 dir out action block
 cap policy_bypass policy add src 10.1.0.0/24 dst 10.4.0.0/24 dir out action allow
 cap delpolicy_out policy delete src 10.1.0.0/24 dst 10.2.0.0/24 dir out
@@ -43,4 +45,5 @@ cap newsa_esp_cbc_sha256_udp state add src 192.0.2.2 dst 192.0.2.1 proto esp spi
 cap newsa_esp_gcm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x0000abcd mode transport replay-window 16 aead 'rfc4106(gcm(aes))' 0x${K16}01020304 128 limit time-hard 28800 limit time-soft 25920
 cap newsa_ah_sha1 state add src 192.0.2.1 dst 192.0.2.2 proto ah spi 0x00001001 mode tunnel replay-window 16 auth-trunc 'hmac(sha1)' 0x${K16}00112233 96
 cap newsa_ipcomp state add src 192.0.2.1 dst 192.0.2.2 proto comp spi 0x00004001 mode tunnel comp deflate
+cap newsa_esp_transport_in_bundle state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x00005001 mode transport replay-window 16 enc 'cbc(aes)' 0x$K16 auth-trunc 'hmac(sha256)' 0x$K32 128 sel src 10.1.0.0/24 dst 10.2.0.0/24
 cap delsa_esp state delete src 192.0.2.2 dst 192.0.2.1 proto esp spi 0x12345678

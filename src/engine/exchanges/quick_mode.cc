@@ -246,6 +246,14 @@ void qm_on_spi(EngineImpl& e, Exchange& x, const KernelReply& reply, base::TimeP
     e.fail_exchange(x.key, fmt::format("GETSPI failed: {}", reply.error));
     return;
   }
+  // RFC 3173 §3.3: the CPI is 16 bits (and values up to 255 are reserved for well-known
+  // algorithms): a kernel handing out more for IPCOMP would make the 2-octet SPI field lie.
+  if (proto == wire::ProtocolId::Ipcomp && (reply.allocated_spi.value > 0xffffu ||
+                                            reply.allocated_spi.value < 256u)) {
+    e.fail_exchange(x.key, fmt::format("GETSPI: IPCOMP CPI 0x{:x} outside 256..65535",
+                                       reply.allocated_spi.value));
+    return;
+  }
   x.qm->our_spis.push_back(ProtocolSpi{proto, reply.allocated_spi});
   if (!x.qm->pending_spis.empty()) return;
   base::Status st = x.role == Role::Initiator ? send_qm1(e, x, now) : send_qm2(e, x, now);

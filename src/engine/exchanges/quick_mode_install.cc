@@ -1,7 +1,8 @@
 // Quick Mode SA installation: KEYMAT (RFC 2409 §5.5) for the inbound SA (our SPI) and the
 // outbound SA (the peer's SPI), SaInstall fully filled (addresses, mode, selectors from the IDs
 // or the host addresses, keys, lifetimes, replay window, RFC 3948 ESP-in-UDP ports over a NAT),
-// then the flows.
+// then the flows. SA bundles (ESP+AH, ESP+IPCOMP, ...): one SA pair per protocol, each keyed
+// with its own protocol and SPI, the innermost in the negotiated mode, one flow naming them all.
 #include "engine/exchanges/quick_mode_install.h"
 
 #include <fmt/format.h>
@@ -36,6 +37,14 @@ base::EncapMode encap_mode(wire::EncapsulationMode m) {
   }
 }
 
+// The protocol applied first on output (XFRM template 0): IPCOMP, then ESP, then AH.
+wire::ProtocolId innermost_protocol(const Phase2Suite& suite) {
+  for (auto p : {wire::ProtocolId::Ipcomp, wire::ProtocolId::IpsecEsp}) {
+    if (suite.find(p) != nullptr) return p;
+  }
+  return suite.protocols.front().protocol;
+}
+
 }  // namespace
 
 base::Status install_phase2(EngineImpl& e, Exchange& x, IsakmpSa& sa, base::TimePoint now) {
@@ -63,6 +72,11 @@ base::Status install_phase2(EngineImpl& e, Exchange& x, IsakmpSa& sa, base::Time
       IKE_LOG_WARN("[{}]: {}; no mark set", qm.connection, parsed.error().detail);
     }
   }
+  // SA bundle (RFC 2408 §4.2: one proposal number, several protocols): on Linux only the
+  // innermost SA (IPCOMP, else ESP, else AH; the XFRM template order) carries the negotiated
+  // mode, the others are applied in transport mode to its outer header, as the policy
+  // templates say (kernel/xfrm_message.cc). A single protocol keeps its negotiated mode.
+  const wire::ProtocolId innermost = innermost_protocol(suite);
   std::vector<base::SaInstall> installs;
   for (const auto& proto : suite.protocols) {
     IKE_TRY(KeySizes sizes, protocol_key_sizes(proto));
@@ -77,7 +91,8 @@ base::Status install_phase2(EngineImpl& e, Exchange& x, IsakmpSa& sa, base::Time
       s.ref.dst = inbound ? x.local.address : x.peer.address;
       s.ref.spi = inbound ? proto.our_spi : proto.peer_spi;
       s.src = inbound ? x.peer.address : x.local.address;
-      s.mode = encap_mode(proto.encapsulation);
+      s.mode = proto.protocol == innermost ? encap_mode(proto.encapsulation)
+                                           : base::EncapMode::Transport;
       s.inbound = inbound;
       nat_t_fill_sa_install(sa.nat, x.local, x.peer, inbound, s);
       if (proto.protocol == wire::ProtocolId::IpsecEsp) {
@@ -85,6 +100,8 @@ base::Status install_phase2(EngineImpl& e, Exchange& x, IsakmpSa& sa, base::Time
         s.enc_key_bits = static_cast<uint16_t>(sizes.enc_bytes * 8);
       } else if (proto.protocol == wire::ProtocolId::IpsecAh) {
         s.ah_transform_id = proto.transform_id;
+      } else if (proto.protocol == wire::ProtocolId::Ipcomp) {
+        s.enc_transform_id = proto.transform_id;  // RFC 2407 §4.4.5 (DEFLATE 2); no keys
       }
       s.auth_algorithm = proto.auth_algorithm;
       s.enc_key = std::move(keys.enc_key);
@@ -123,7 +140,7 @@ base::Status install_phase2(EngineImpl& e, Exchange& x, IsakmpSa& sa, base::Time
   rec.soft_expiry = soft_expiry_after(e.rng(), now, rec.life_seconds);
   for (const auto& s : installs) e.track_sa_install(e.kernel(KernelAddSa{s}), rec.in_spi);
   if (e.options().install_flows) {
-    base::EncapMode mode = encap_mode(suite.protocols.front().encapsulation);
+    base::EncapMode mode = encap_mode(suite.find(innermost)->encapsulation);
     auto flow = [&](base::Direction dir, const base::TrafficSelector& src,
                     const base::TrafficSelector& dst) {
       base::FlowInstall f;
@@ -131,6 +148,9 @@ base::Status install_phase2(EngineImpl& e, Exchange& x, IsakmpSa& sa, base::Time
       f.src_ts = src;
       f.dst_ts = dst;
       f.protocol = static_cast<base::IpsecProtocol>(suite.protocols.front().protocol);
+      for (std::size_t i = 1; i < suite.protocols.size(); ++i) {
+        f.bundle.push_back(static_cast<base::IpsecProtocol>(suite.protocols[i].protocol));
+      }
       f.mode = mode;
       f.local = x.local.address;
       f.peer = x.peer.address;

@@ -98,6 +98,25 @@ TEST(PrivsepProtocol, EveryRequestRoundTrips) {
   EXPECT_EQ(got.set_mark_mask, 0xff00ffu);
   EXPECT_EQ(got.dst_ts, sa.dst_ts);
   EXPECT_EQ(got.name, "conn");
+
+  // An SA bundle's flow (ESP+AH+IPCOMP) reaches the monitor's backend whole; more than the two
+  // other protocols is refused on both ends.
+  flow.type = base::FlowType::Require;
+  flow.bundle = {base::IpsecProtocol::Ah, base::IpsecProtocol::Ipcomp};
+  auto fb = encode_request(AddFlowReq{flow});
+  ASSERT_TRUE(fb) << fb.error().detail;
+  auto fd = decode_request(base::view(*fb));
+  ASSERT_TRUE(fd) << fd.error().detail;
+  EXPECT_EQ(std::get<AddFlowReq>(*fd).flow, flow);
+  base::Bytes lie = *fb;
+  ASSERT_EQ(lie[lie.size() - 3], 2u);  // the bundle count, then two protocol bytes
+  lie[lie.size() - 3] = 3;
+  auto bad = decode_request(base::view(lie));
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().detail.find("flow bundle: count 3 > cap 2"), std::string::npos)
+      << bad.error().detail;
+  flow.bundle.push_back(base::IpsecProtocol::Esp);
+  EXPECT_FALSE(encode_request(AddFlowReq{flow}));
 }
 
 TEST(PrivsepProtocol, RepliesAndEventsRoundTrip) {

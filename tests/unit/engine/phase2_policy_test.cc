@@ -50,6 +50,24 @@ Suites=bundle-suite
 [bundle-suite]
 Protocols=QM-ESP-AES-SHA,QM-AH-SHA
 
+[conn-comp]
+Phase=2
+Configuration=qm-comp
+
+[qm-comp]
+Suites=comp-suite
+
+[comp-suite]
+Protocols=QM-ESP-AES-SHA,comp-deflate
+
+[comp-deflate]
+PROTOCOL_ID=IPCOMP
+Transforms=comp-deflate-xf
+
+[comp-deflate-xf]
+TRANSFORM_ID=DEFLATE
+ENCAPSULATION_MODE=TUNNEL
+
 [conn-gcm]
 Phase=2
 Configuration=qm-gcm
@@ -275,6 +293,52 @@ TEST_F(Phase2PolicyTest, EspAhBundleSharesOneProposalNumber) {
   auto bad = accept_phase2_reply(*offer, half);
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().notify, base::NotifyType::BadProposalSyntax);
+}
+
+TEST_F(Phase2PolicyTest, EspIpcompBundleCarriesTheCpiInTwoOrFourOctets) {
+  const std::vector<ProtocolSpi> spis{{wire::ProtocolId::IpsecEsp, kInitSpi},
+                                      {wire::ProtocolId::Ipcomp, base::Spi{0x4321}}};
+  auto offer = build_phase2_offer(m_conf, "conn-comp", spis, m_p);
+  ASSERT_TRUE(offer) << offer.error().detail;
+  ASSERT_EQ(offer->sa.proposals.size(), 2u);
+  const wire::Proposal& comp = offer->sa.proposals[1];
+  EXPECT_EQ(comp.number, 1);  // same number as ESP: one AND-proposal (RFC 2408 §4.2)
+  EXPECT_EQ(comp.protocol_id, 4);
+  EXPECT_EQ(comp.spi, (base::Bytes{0x43, 0x21}));  // 2-octet CPI field
+  ASSERT_EQ(comp.transforms.size(), 1u);
+  EXPECT_EQ(comp.transforms[0].transform_id, 2);  // IPCOMP_DEFLATE
+  auto choice = select_phase2(m_conf, "conn-comp", offer->sa, m_p);
+  ASSERT_TRUE(choice) << choice.error().detail;
+  ASSERT_NE(choice->suite.find(wire::ProtocolId::Ipcomp), nullptr);
+  EXPECT_EQ(choice->suite.find(wire::ProtocolId::Ipcomp)->peer_spi, base::Spi{0x4321});
+  // A peer may put the CPI in the low two octets of a 4-octet field (RFC 3173 §4.1)...
+  wire::SaPayload four = offer->sa;
+  four.proposals[1].spi = {0x00, 0x00, 0x43, 0x21};
+  auto c4 = select_phase2(m_conf, "conn-comp", four, m_p);
+  ASSERT_TRUE(c4) << c4.error().detail;
+  EXPECT_EQ(c4->suite.find(wire::ProtocolId::Ipcomp)->peer_spi, base::Spi{0x4321});
+  // ...but nothing above them.
+  four.proposals[1].spi = {0x00, 0x01, 0x43, 0x21};
+  auto high = select_phase2(m_conf, "conn-comp", four, m_p);
+  ASSERT_FALSE(high);
+  EXPECT_NE(high.error().detail.find("IPCOMP CPI field 0x00014321 has bits above the 16-bit "
+                                     "CPI"), std::string::npos) << high.error().detail;
+  // The reply and its check keep the CPIs per protocol.
+  const std::vector<ProtocolSpi> ours{{wire::ProtocolId::IpsecEsp, kRespSpi},
+                                      {wire::ProtocolId::Ipcomp, base::Spi{0x5555}}};
+  auto reply = make_phase2_reply(*choice, ours);
+  ASSERT_TRUE(reply) << reply.error().detail;
+  auto suite = accept_phase2_reply(*offer, reply->sa);
+  ASSERT_TRUE(suite) << suite.error().detail;
+  EXPECT_EQ(suite->find(wire::ProtocolId::Ipcomp)->peer_spi, base::Spi{0x5555});
+  EXPECT_EQ(suite->find(wire::ProtocolId::Ipcomp)->our_spi, base::Spi{0x4321});
+  // An ESP-only responder names what is missing.
+  wire::SaPayload esp_only = offer->sa;
+  auto none = select_phase2(m_conf, "conn-a", esp_only, m_p);
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().notify, base::NotifyType::NoProposalChosen);
+  EXPECT_NE(none.error().detail.find("IPCOMP DEFLATE"), std::string::npos)
+      << none.error().detail;
 }
 
 TEST_F(Phase2PolicyTest, AcceptReplyRejectsAlteredTransforms) {

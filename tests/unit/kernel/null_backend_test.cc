@@ -169,6 +169,25 @@ TEST(NullBackend, DumpIsIpsecctlLike) {
             "type require\n");
 }
 
+TEST(NullBackend, DumpShowsIpcompAndBundles) {
+  // An ESP+IPCOMP bundle from one Quick Mode: the IPCOMP SA with its CPI and algorithm (as
+  // OpenBSD's ipsecctl -s sa "comp deflate"), the flow naming the bundle.
+  ScriptedRandom rng({});
+  NullBackend nb(rng);
+  auto comp = esp_sa(0x00004001, "192.0.2.1", "192.0.2.2", false);
+  comp.ref.protocol = IpsecProtocol::Ipcomp;
+  comp.enc_transform_id = 2;
+  comp.auth_algorithm = 0;
+  ASSERT_TRUE(nb.add_sa(comp));
+  auto f = flow(base::Direction::Out, "10.1.1.0", "10.1.2.0");
+  f.bundle = {IpsecProtocol::Ipcomp};
+  ASSERT_TRUE(nb.add_flow(f));
+  EXPECT_EQ(nb.dump(),
+            "ipcomp tunnel from 192.0.2.1 to 192.0.2.2 spi 0x00004001 comp deflate\n"
+            "flow esp out from 10.1.1.0/24 to 10.1.2.0/24 local 192.0.2.1 peer 192.0.2.2 "
+            "type require bundle ipcomp\n");
+}
+
 TEST(NullBackend, FlushForgetsEverything) {
   ScriptedRandom rng({});
   NullBackend nb(rng);

@@ -157,6 +157,54 @@ TEST_F(XfrmNamespace, EspSaInstallOrCleanRefusal) {
   EXPECT_EQ(run("ip xfrm state"), "");
 }
 
+TEST_F(XfrmNamespace, BundlePolicyAndIpcompSaInTheRealKernel) {
+  // ESP+IPCOMP bundle (one Quick Mode): the kernel keeps both templates in our order (comp
+  // tunnel first, esp transport), the inbound IPCOMP template optional ("level use").
+  auto out = flow(base::Direction::Out);
+  out.bundle = {IpsecProtocol::Ipcomp};
+  auto in = flow(base::Direction::In);
+  in.bundle = {IpsecProtocol::Ipcomp};
+  for (const auto& f : {out, in}) {
+    auto st = m_backend->add_flow(f);
+    ASSERT_TRUE(st) << st.error().detail;
+  }
+  std::string listed = run("ip xfrm policy");
+  const auto comp = listed.find("proto comp reqid 0 mode tunnel");
+  const auto esp = listed.find("proto esp reqid 0 mode transport");
+  ASSERT_NE(comp, std::string::npos) << listed;
+  ASSERT_NE(esp, std::string::npos) << listed;
+  EXPECT_LT(comp, esp) << listed;
+  EXPECT_NE(listed.find("level use"), std::string::npos) << listed;
+  auto state = m_backend->read_state();
+  ASSERT_TRUE(state) << state.error().detail;
+  ASSERT_EQ(state->flows.size(), 2u);
+  for (const auto& f : state->flows) {
+    EXPECT_EQ(f.protocol, IpsecProtocol::Ipcomp) << f.to_string();  // template 0
+    EXPECT_EQ(f.bundle, std::vector<IpsecProtocol>{IpsecProtocol::Esp}) << f.to_string();
+    EXPECT_EQ(f.type, base::FlowType::Require) << f.to_string();
+  }
+  // The IPCOMP SA: a 16-bit CPI from the kernel, DEFLATE, no keys.
+  auto cpi = m_backend->get_spi(IpsecProtocol::Ipcomp, ip("192.0.2.2"), ip("192.0.2.1"));
+  ASSERT_TRUE(cpi) << cpi.error().detail;
+  EXPECT_LE(cpi->value, 0xffffu);
+  base::SaInstall sa;
+  sa.ref = {IpsecProtocol::Ipcomp, ip("192.0.2.1"), *cpi};
+  sa.src = ip("192.0.2.2");
+  sa.inbound = true;
+  sa.enc_transform_id = 2;
+  sa.src_ts = {ip("10.2.0.0"), 24, 0, 0};
+  sa.dst_ts = {ip("10.1.0.0"), 24, 0, 0};
+  auto st = m_backend->add_sa(sa);
+  if (!st) {
+    ASSERT_TRUE(m_backend->flush());
+    GTEST_SKIP() << "the kernel refuses IPCOMP SAs (" << st.error().detail << ")";
+  }
+  EXPECT_NE(run("ip xfrm state").find("comp deflate"), std::string::npos)
+      << run("ip xfrm state");
+  ASSERT_TRUE(m_backend->flush());
+  EXPECT_EQ(run("ip xfrm policy"), "");
+}
+
 TEST_F(XfrmNamespace, DeletingAnUnknownSaNamesIt) {
   auto st = m_backend->delete_sa({IpsecProtocol::Esp, ip("192.0.2.1"), base::Spi{0x4242}},
                                  ip("192.0.2.2"));

@@ -67,6 +67,19 @@ base::Result<base::Bytes> build_for(const std::string& name, uint32_t seq) {
     f.mode = base::EncapMode::Transport;
     return build_add_policy(f, seq, false);
   }
+  // SA bundles: templates in the kernel's order (IPCOMP, ESP, AH), only the first in tunnel
+  // mode; an inbound IPCOMP template of a bundle optional. Bundle order as negotiated.
+  if (name == "policy_out_bundle_esp_ah") {
+    auto f = flow(Direction::Out, "10.1.0.0", "10.2.0.0", 24, "192.0.2.1", "192.0.2.2");
+    f.protocol = IpsecProtocol::Ah;  // suite order AH,ESP: the builder reorders
+    f.bundle = {IpsecProtocol::Esp};
+    return build_add_policy(f, seq, false);
+  }
+  if (name == "policy_in_bundle_comp_esp") {
+    auto f = flow(Direction::In, "10.2.0.0", "10.1.0.0", 24, "192.0.2.1", "192.0.2.2");
+    f.bundle = {IpsecProtocol::Ipcomp};
+    return build_add_policy(f, seq, false);
+  }
   if (name == "policy_block" || name == "policy_bypass") {
     auto f = flow(Direction::Out, "10.1.0.0", name == "policy_block" ? "10.3.0.0" : "10.4.0.0",
                   24, "192.0.2.1", "192.0.2.2");
@@ -117,6 +130,17 @@ base::Result<base::Bytes> build_for(const std::string& name, uint32_t seq) {
     sa.ref.protocol = IpsecProtocol::Ipcomp;
     sa.ref.spi = base::Spi{0x4001};
     sa.enc_transform_id = 2;
+  } else if (name == "newsa_esp_transport_in_bundle") {
+    // The ESP SA of an ESP+IPCOMP bundle: transport mode over IPCOMP's tunnel.
+    sa.ref.spi = base::Spi{0x5001};
+    sa.mode = base::EncapMode::Transport;
+    sa.enc_transform_id = 12;
+    sa.enc_key_bits = 128;
+    sa.enc_key = secure(hex(kK16));
+    sa.auth_algorithm = 5;
+    sa.auth_key = secure(hex(kK16 + kK16));
+    sa.src_ts = ts("10.1.0.0", 24);
+    sa.dst_ts = ts("10.2.0.0", 24);
   } else {
     return make_error(base::ErrorCode::NotFound, base::NotifyType::None, "no builder for {}",
                       name);
@@ -140,7 +164,7 @@ TEST(XfrmMessage, GoldenBytesMatchIpXfrm) {
     EXPECT_EQ(*got, *want) << *name << " (" << block.where("xfrm_ip_xfrm.vec") << ")";
     ++checked;
   }
-  EXPECT_EQ(checked, 12u);  // one per captured command, every message type we send
+  EXPECT_EQ(checked, 15u);  // one per captured command, every message type we send
 }
 
 // ---- parse-back with libmnl ----
@@ -299,6 +323,36 @@ TEST(XfrmMessage, SaRoundTripThroughTheDumpParser) {
   EXPECT_EQ(parsed->sa.life_kbytes, 4000u);
   EXPECT_EQ(parsed->sa.src_ts, sa.src_ts);
   EXPECT_EQ(parsed->sa.dst_ts, sa.dst_ts);
+}
+
+TEST(XfrmMessage, BundlePolicyRoundTripsInTemplateOrder) {
+  // AH+ESP+IPCOMP as negotiated (any order) -> templates IPCOMP (tunnel), ESP, AH (transport);
+  // the dump parser names the first template's protocol and the rest as the bundle.
+  auto f = flow(base::Direction::Fwd, "10.2.0.0", "10.1.0.0", 24, "192.0.2.1", "192.0.2.2");
+  f.protocol = IpsecProtocol::Ah;
+  f.bundle = {IpsecProtocol::Ipcomp, IpsecProtocol::Esp};
+  auto order = template_order(f);
+  ASSERT_TRUE(order) << order.error().detail;
+  EXPECT_EQ(*order, (std::vector<IpsecProtocol>{IpsecProtocol::Ipcomp, IpsecProtocol::Esp,
+                                                IpsecProtocol::Ah}));
+  auto msg = build_add_policy(f, 4, false);
+  ASSERT_TRUE(msg) << msg.error().detail;
+  auto msgs = split_messages(*msg);
+  ASSERT_TRUE(msgs);
+  auto back = parse_policy((*msgs)[0]);
+  ASSERT_TRUE(back) << back.error().detail;
+  EXPECT_EQ(back->protocol, IpsecProtocol::Ipcomp);
+  EXPECT_EQ(back->bundle, (std::vector<IpsecProtocol>{IpsecProtocol::Esp, IpsecProtocol::Ah}));
+  EXPECT_EQ(back->mode, base::EncapMode::Tunnel);
+  EXPECT_EQ(back->type, base::FlowType::Require);  // optional IPCOMP alone is not "use"
+  EXPECT_EQ(back->local, f.local);
+  EXPECT_EQ(back->peer, f.peer);
+
+  f.bundle = {IpsecProtocol::Esp, IpsecProtocol::Ah};
+  auto twice = build_add_policy(f, 4, false);
+  ASSERT_FALSE(twice);
+  EXPECT_NE(twice.error().detail.find("ah twice in the bundle"), std::string::npos)
+      << twice.error().detail;
 }
 
 TEST(XfrmMessage, PolicyRoundTripForEveryFlowType) {
