@@ -157,7 +157,9 @@ conf::ConfDb conf_of(const std::string& text) {
   conf::ConfDb db;
   auto parsed = conf::parse_config(text, "test.conf", db);
   EXPECT_TRUE(parsed) << parsed.error().detail;
-  if (parsed) EXPECT_TRUE(db.commit(parsed->tx));
+  if (parsed) {
+    EXPECT_TRUE(db.commit(parsed->tx));
+  }
   return db;
 }
 

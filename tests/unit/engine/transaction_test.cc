@@ -24,14 +24,14 @@ constexpr const char* kServerId =
     "\n[ipv4/10.0.0.1]\nAddress=10.1.0.5\nNetmask=255.255.255.0\n"
     "Nameserver=10.1.0.53,10.1.0.54\nWINS-server=10.1.0.137\nLifetime=3600\n";
 
-struct Setup {
+struct CfgSetup {
   std::string client_extra;
   std::string server_extra;
   bool client_ikecfg = true;
   bool server_ikecfg = true;
 };
 
-EnginePair make_pair(const Setup& s) {
+EnginePair make_pair(const CfgSetup& s) {
   PeerConf l;
   PeerConf r = mirror(l);
   if (s.client_ikecfg) l.extra += "\n[peer-10.0.0.2]\nFlags=ikecfg\n";
@@ -50,7 +50,7 @@ const ModeCfgEvent* find_event(const Side& s, ModeCfgEvent::Kind k) {
 
 std::size_t count_transactions(const Side& s) {
   std::size_t n = 0;
-  for (const auto& b : s.sent) n += b.size() > 18 && b[18] == 6 ? 1 : 0;  // header exchange type
+  for (const auto& b : s.sent) n += b.size() > 18 && b[18] == 6 ? 1U : 0U;  // header exchange type
   return n;
 }
 
@@ -171,7 +171,7 @@ TEST(Transaction, UnknownRequestedAttributeIgnored) {
 }
 
 TEST(Transaction, RequestRefusedWithoutIkecfgOnServer) {
-  Setup s{"\n[ipv4/10.0.0.2]\nMode=PULL\n", kServerId};
+  CfgSetup s{"\n[ipv4/10.0.0.2]\nMode=PULL\n", kServerId};
   s.server_ikecfg = false;
   EnginePair p = make_pair(s);
   p.start();
@@ -187,7 +187,7 @@ TEST(Transaction, RequestRefusedWithoutIkecfgOnServer) {
 }
 
 TEST(Transaction, NoIkecfgNoTransaction) {
-  Setup s{"", kServerId};
+  CfgSetup s{"", kServerId};
   s.client_ikecfg = false;
   s.server_ikecfg = false;
   EnginePair p = make_pair(s);
