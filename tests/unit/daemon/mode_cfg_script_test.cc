@@ -26,7 +26,7 @@ engine::ModeCfgEvent applied() {
   ev.peer.address = base::IpAddress::parse("192.0.2.1").value();
   ev.environment = {{"ISAKMPD_MODECFG_IP4_ADDRESS", "10.1.0.5"},
                     {"ISAKMPD_MODECFG_IP4_DNS", "10.1.0.53 10.1.0.54"},
-                    {"ISAKMPD_MODECFG_APPLICATION_VERSION", "$(touch /tmp/x)\n;x"}};
+                    {"ISAKMPD_MODECFG_APPLICATION_VERSION", "$(id)\n;x"}};
   return ev;
 }
 
@@ -49,7 +49,7 @@ TEST(ModeCfgScript, Environment) {
   EXPECT_EQ(env[2], "ISAKMPD_PEER_SECTION=peer-gw");
   EXPECT_EQ(env[3], "ISAKMPD_MODECFG_IP4_ADDRESS=10.1.0.5");
   EXPECT_EQ(env[4], "ISAKMPD_MODECFG_IP4_DNS=10.1.0.53 10.1.0.54");
-  EXPECT_EQ(env[5], "ISAKMPD_MODECFG_APPLICATION_VERSION=$(touch /tmp/x)?;x");  // no newline
+  EXPECT_EQ(env[5], "ISAKMPD_MODECFG_APPLICATION_VERSION=$(id)?;x");  // no newline
 }
 
 TEST(ModeCfgScript, RunsWithVariables) {
@@ -59,7 +59,7 @@ TEST(ModeCfgScript, RunsWithVariables) {
                              "\"$ISAKMPD_MODECFG_IP4_ADDRESS\" \"$ISAKMPD_MODECFG_IP4_DNS\" "
                              "\"$ISAKMPD_MODECFG_APPLICATION_VERSION\" > " + out;
   ASSERT_TRUE(run_mode_cfg_script(script, applied()));
-  EXPECT_EQ(wait_for_file(out), "192.0.2.1|10.1.0.5|10.1.0.53 10.1.0.54|$(touch /tmp/x)?;x END");
+  EXPECT_EQ(wait_for_file(out), "192.0.2.1|10.1.0.5|10.1.0.53 10.1.0.54|$(id)?;x END");
   std::remove(out.c_str());
 }
 

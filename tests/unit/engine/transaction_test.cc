@@ -31,14 +31,14 @@ struct CfgSetup {
   bool server_ikecfg = true;
 };
 
-EnginePair make_pair(const CfgSetup& s) {
+EnginePair make_pair(const CfgSetup& s, engine::EngineOptions options = {}) {
   PeerConf l;
   PeerConf r = mirror(l);
   if (s.client_ikecfg) l.extra += "\n[peer-10.0.0.2]\nFlags=ikecfg\n";
   if (s.server_ikecfg) r.extra += "\n[peer-10.0.0.1]\nFlags=ikecfg\n";
   l.extra += s.client_extra;
   r.extra += s.server_extra;
-  return EnginePair(l, r);
+  return EnginePair(l, r, options);
 }
 
 const ModeCfgEvent* find_event(const Side& s, ModeCfgEvent::Kind k) {
@@ -106,6 +106,23 @@ TEST(Transaction, ClientPullsRequestServerReplies) {
   EXPECT_EQ(find_event(p.right, ModeCfgEvent::Kind::Applied), nullptr);
   EXPECT_EQ(count_transactions(p.left), 1u);
   EXPECT_EQ(count_transactions(p.right), 1u);
+}
+
+TEST(Transaction, PullWithDaemonOptions) {
+  // The daemon's options (key log, packet log, verbose) and only INTERNAL_IP4_ADDRESS asked
+  // for, as strongSwan's `vips = 0.0.0.0` client does ("CPRQ(ADDR)").
+  engine::EngineOptions o;
+  o.emit_key_material = true;
+  o.verbose = true;
+  o.packet_log = true;
+  EnginePair p = make_pair({"\n[ipv4/10.0.0.2]\nMode=PULL\nAttributes=INTERNAL_IP4_ADDRESS\n",
+                            std::string(kServerId) + "Mode=PULL\n"},
+                           o);
+  p.start();
+  ASSERT_TRUE(p.run_until([&] { return p.established() && !p.left.mode_cfg.empty(); }));
+  const auto* applied = find_event(p.left, ModeCfgEvent::Kind::Applied);
+  ASSERT_NE(applied, nullptr);
+  EXPECT_EQ(applied->attributes, (Attrs{{"INTERNAL_IP4_ADDRESS", "10.1.0.5"}}));
 }
 
 TEST(Transaction, PullEveryAttribute) {
