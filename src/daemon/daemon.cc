@@ -12,6 +12,7 @@
 #include "crypto/openssl_provider.h"
 #include "crypto/openssl_random.h"
 #include "daemon/kernel_factory.h"
+#include "daemon/mode_cfg_script.h"
 #include "daemon/pki_loader.h"
 #include "daemon/policy_loader.h"
 #include "daemon/result_file.h"
@@ -194,6 +195,8 @@ void Daemon::drain() {
         if (auto st = m_keylog.log_ike_sa(*km); !st) IKE_LOG_ERROR("{}", st.error().detail);
       } else if (auto* pl = std::get_if<engine::PacketLog>(&out)) {
         write_packet_log(*pl);
+      } else if (auto* mc = std::get_if<engine::ModeCfgEvent>(&out)) {
+        handle_mode_cfg_event(m_conf, std::string_view(m_ops->name()) == "monitor", *mc);
       }
     }
   }

@@ -182,6 +182,20 @@ void EngineImpl::dispatch(const Datagram& d, const wire::Header& h, base::TimePo
       run_row(*find_transition(h.exchange, Role::Responder, State::None), nullptr, d, h, now);
       return;
     }
+    case wire::ExchangeType::Transaction: {
+      // Mode-config (exchanges/transaction.h): only over an established ISAKMP SA.
+      if (h.message_id.value == 0 || m_sas.find_isakmp(h.cookies) == nullptr) {
+        drop(fmt::format("TRANSACTION from {} with message id {:08x} for ISAKMP SA {} (none)",
+                         d.peer.to_string(), h.message_id.value, h.cookies.hex()));
+        return;
+      }
+      if (Exchange* x = m_exchanges.find({h.cookies, h.message_id})) {
+        dispatch_to_exchange(*x, d, h, now);
+        return;
+      }
+      run_row(*find_transition(h.exchange, Role::Responder, State::None), nullptr, d, h, now);
+      return;
+    }
     case wire::ExchangeType::Informational: {
       bool enc = (h.flags & wire::kFlagEncryption) != 0;
       if (!enc) {

@@ -23,6 +23,8 @@ const char* state_name(State s) noexcept {
     case State::QmIDone: return "QM_I_DONE";
     case State::QmRWaitSpi: return "QM_R_GETSPI";
     case State::QmRSent2: return "QM_R2";
+    case State::CfgISent1: return "CFG_I1";
+    case State::CfgRDone: return "CFG_R_DONE";
   }
   return "?";
 }

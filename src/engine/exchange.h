@@ -23,6 +23,7 @@
 #include "engine/half_open.h"
 #include "engine/iv_chain.h"
 #include "engine/keymat.h"
+#include "engine/mode_cfg.h"
 #include "engine/nat_t_state.h"
 #include "engine/negotiated.h"
 #include "engine/peer_config.h"
@@ -52,6 +53,8 @@ enum class State : uint8_t {
   QmIDone,        // I: HDR*, HASH(3) -->         lingering (duplicate QM2 -> resend QM3)
   QmRWaitSpi,     // R: QM1 accepted, GETSPI issued
   QmRSent2,       // R: <-- HDR*, HASH(2), SA, Nr [, KE] [, IDci, IDcr]
+  CfgISent1,      // I: HDR*, HASH(1), ATTR(SET/REQUEST) -->   waiting for ACK/REPLY
+  CfgRDone,       // R: <-- HDR*, HASH(2), ATTR(ACK/REPLY)     lingering (duplicate -> resend)
 };
 const char* state_name(State s) noexcept;
 
@@ -121,6 +124,7 @@ struct Exchange {
   bool peer_fragmentation = false;          // the peer sent the FRAGMENTATION VID (fragment_send.h)
   std::unique_ptr<MainModeData> mm;
   std::unique_ptr<QuickModeData> qm;
+  std::unique_ptr<TransactionData> cfg;     // Transaction exchange (exchanges/transaction.h)
 };
 
 class ExchangeTable {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -102,6 +103,20 @@ struct PacketLog {
   Bytes cleartext;
 };
 
-using Output = std::variant<SendDatagram, KernelRequest, SaEvent, KeyMaterial, PacketLog>;
+// A completed mode-config Transaction (exchanges/transaction.h). Applied: we are the client and
+// received SET (and sent ACK) or REPLY; the daemon runs [General]:Mode-config-script with
+// `environment`. Served: we are the server and the client acknowledged our SET or got our REPLY.
+struct ModeCfgEvent {
+  enum class Kind : uint8_t { Applied, Served };
+  Kind kind = Kind::Applied;
+  std::string name;  // the phase-1 peer section
+  SockAddr local, peer;
+  base::CookiePair cookies;
+  std::vector<std::pair<std::string, std::string>> attributes;   // ("INTERNAL_IP4_ADDRESS", "10.1.0.5")
+  std::vector<std::pair<std::string, std::string>> environment;  // ISAKMPD_MODECFG_* (Applied)
+};
+
+using Output =
+    std::variant<SendDatagram, KernelRequest, SaEvent, KeyMaterial, PacketLog, ModeCfgEvent>;
 
 }  // namespace ike::engine

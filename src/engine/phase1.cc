@@ -6,6 +6,7 @@
 #include "base/log.h"
 #include "engine/engine_impl.h"
 #include "engine/exchanges/common.h"
+#include "engine/exchanges/transaction.h"
 #include "engine/nat_t.h"
 #include "engine/rekey.h"
 
@@ -60,6 +61,7 @@ void phase1_established(EngineImpl& e, Exchange& x, base::TimePoint now) {
   }
   if (mm.peer_initial_contact) handle_initial_contact(e, cookies);
   phase1_installed(e, cookies, now);  // retires fading ISAKMP SAs with the peer
+  transaction_after_phase1(e, cookies, now);  // Flags=ikecfg: mode-config push or pull
   std::vector<std::string> queued = std::move(mm.queued);
   for (const auto& name : queued) {
     IsakmpSa* p1 = e.sas().find_isakmp(cookies);

@@ -3,6 +3,7 @@
 
 #include "engine/engine_impl.h"
 #include "engine/exchanges/aggressive_mode.h"
+#include "engine/exchanges/transaction.h"
 
 namespace ike::engine {
 
@@ -43,6 +44,11 @@ const std::vector<Transition>& transition_table() {
       // Informational (RFC 2409 §5.7), either role.
       {ExchangeType::Informational, Role::Responder, State::None, &kRuleInfoProtected, nullptr,
        &info_recv, OnError::Drop, false, "HDR*, HASH(1), N/D -->"},
+      // Transaction (mode-config, exchanges/transaction.h), either phase-1 role.
+      {ExchangeType::Transaction, Role::Responder, State::None, &kRuleCfg1, nullptr,
+       &cfg_r_recv1, OnError::Drop, false, "HDR*, HASH(1), ATTR(SET | REQUEST) -->"},
+      {ExchangeType::Transaction, Role::Initiator, State::CfgISent1, &kRuleCfg2, &cfg_i_recv2,
+       nullptr, OnError::Drop, false, "<-- HDR*, HASH(2), ATTR(ACK | REPLY)"},
   };
   return kTable;
 }

@@ -110,6 +110,7 @@ connections {
     remote_addrs = $PEER
     proposals = $ike
     aggressive = $aggr
+    ${CHARON_CONN_EXTRA:-}
     local {
       auth = psk
       id = $lid

@@ -300,6 +300,12 @@ assert_up() {
     ikt_log "PASS IKE cookies equal: $ic $rc"
   fi
   check_peer_logs
+  # case.env ISAKMPD_UP_LOG: a fixed string our daemon must have logged in a positive case.
+  if [[ -n ${ISAKMPD_UP_LOG:-} && $LEFT_KIND == isakmpd ]]; then
+    grep -qF -- "$ISAKMPD_UP_LOG" "$IKT_DIR/L/isakmpd.stderr" ||
+      fail "our isakmpd did not log '$ISAKMPD_UP_LOG'"
+    ikt_log "PASS our isakmpd logged '$ISAKMPD_UP_LOG'"
+  fi
   wire_check
   local out
   if [[ $LEFT_KIND == isakmpd ]]; then

@@ -126,6 +126,8 @@ bool EnginePair::drain(Side& s, std::vector<Delivery>& inflight) {
         s.events.push_back(*ev);
       } else if (auto* km = std::get_if<engine::KeyMaterial>(&o)) {
         s.keys.push_back(*km);
+      } else if (auto* mc = std::get_if<engine::ModeCfgEvent>(&o)) {
+        s.mode_cfg.push_back(*mc);
       }
     }
   }

@@ -51,6 +51,7 @@ struct Side {
   std::unique_ptr<engine::Engine> engine;
   std::vector<engine::SaEvent> events;
   std::vector<engine::KeyMaterial> keys;
+  std::vector<engine::ModeCfgEvent> mode_cfg;  // completed mode-config Transactions
   std::vector<base::Bytes> sent;  // every datagram this side sent
   bool auto_kernel = true;        // answer kernel requests at once
 

@@ -1,0 +1,40 @@
+// The Transaction exchange (ISAKMP exchange type 6) of ISAKMP mode-config
+// (draft-dukes-ike-mode-cfg-02 §3.2/§4), run over an established ISAKMP SA with its own message
+// id and IV, protected like an Informational exchange:
+//
+//   Initiator                                    Responder
+//   HDR*, HASH(1), ATTR(SET | REQUEST)  -->
+//                                       <--      HDR*, HASH(2), ATTR(ACK | REPLY)
+//   HASH(1) = HASH(2) = prf(SKEYID_a, M-ID | ATTR)   (draft-dukes §3.2, as isakmpd/strongSwan)
+//
+// Trigger (isakmpd isakmp_cfg.c): Flags=ikecfg on the phase-1 peer section. After phase 1 the
+// phase-1 responder (server) pushes SET unless the client's ID section says Mode other than SET;
+// the phase-1 initiator (client) pulls with REQUEST when its server's ID section (or the peer
+// section) says Mode=PULL. Received SET/REQUEST are answered only with Flags=ikecfg.
+#pragma once
+
+#include "base/clock.h"
+#include "base/ids.h"
+#include "base/result.h"
+#include "engine/payload_rules.h"
+
+namespace ike::engine {
+
+class EngineImpl;
+struct Exchange;
+struct Inbound;
+
+// Phase 1 with `cookies` just completed: starts the push or pull the configuration asks for
+// (nothing without Flags=ikecfg). Problems are logged; phase 1 is not affected.
+void transaction_after_phase1(EngineImpl& e, const base::CookiePair& cookies,
+                              base::TimePoint now);
+
+// HDR*, HASH, ATTR: the rule of both messages (HASH first, exactly one ATTRIBUTE, encrypted).
+extern const PayloadRule kRuleCfg1;  // SET / REQUEST
+extern const PayloadRule kRuleCfg2;  // ACK / REPLY
+
+// Transition steps (transitions.cc).
+base::Status cfg_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now);
+base::Status cfg_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::TimePoint now);
+
+}  // namespace ike::engine

@@ -1,0 +1,240 @@
+// Two-engine tests of the mode-config Transaction exchange (exchanges/transaction.h,
+// draft-dukes-ike-mode-cfg-02 §3.2, isakmpd Flags=ikecfg). Left 10.0.0.1 is the client
+// (phase-1 initiator), right 10.0.0.2 the server (phase-1 responder):
+//
+//   push:  <-- HDR*, HASH(1), ATTR(SET: address, netmask, DNS...)
+//              HDR*, HASH(2), ATTR(ACK) -->
+//   pull:      HDR*, HASH(1), ATTR(REQUEST: zero-length attributes) -->
+//          <-- HDR*, HASH(2), ATTR(REPLY: the configured values)
+//
+// HASH(n) = prf(SKEYID_a, M-ID | ATTR); each side checks it before acting.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "support/engine_pair.h"
+
+namespace ike::test {
+namespace {
+
+using engine::ModeCfgEvent;
+using Attrs = std::vector<std::pair<std::string, std::string>>;
+
+constexpr const char* kServerId =
+    "\n[ipv4/10.0.0.1]\nAddress=10.1.0.5\nNetmask=255.255.255.0\n"
+    "Nameserver=10.1.0.53,10.1.0.54\nWINS-server=10.1.0.137\nLifetime=3600\n";
+
+struct CfgSetup {
+  std::string client_extra;
+  std::string server_extra;
+  bool client_ikecfg = true;
+  bool server_ikecfg = true;
+};
+
+EnginePair make_pair(const CfgSetup& s, engine::EngineOptions options = {}) {
+  PeerConf l;
+  PeerConf r = mirror(l);
+  if (s.client_ikecfg) l.extra += "\n[peer-10.0.0.2]\nFlags=ikecfg\n";
+  if (s.server_ikecfg) r.extra += "\n[peer-10.0.0.1]\nFlags=ikecfg\n";
+  l.extra += s.client_extra;
+  r.extra += s.server_extra;
+  return EnginePair(l, r, options);
+}
+
+const ModeCfgEvent* find_event(const Side& s, ModeCfgEvent::Kind k) {
+  for (const auto& e : s.mode_cfg) {
+    if (e.kind == k) return &e;
+  }
+  return nullptr;
+}
+
+std::size_t count_transactions(const Side& s) {
+  std::size_t n = 0;
+  for (const auto& b : s.sent) n += b.size() > 18 && b[18] == 6 ? 1U : 0U;  // header exchange type
+  return n;
+}
+
+TEST(Transaction, ServerPushesSetClientAcks) {
+  EnginePair p = make_pair({"", kServerId});
+  p.start();
+  ASSERT_TRUE(p.run_until([&] { return p.established() && !p.right.mode_cfg.empty(); }));
+  const auto* applied = find_event(p.left, ModeCfgEvent::Kind::Applied);
+  ASSERT_NE(applied, nullptr);
+  EXPECT_EQ(applied->name, "peer-10.0.0.2");
+  const Attrs want{{"INTERNAL_IP4_ADDRESS", "10.1.0.5"},
+                   {"INTERNAL_ADDRESS_EXPIRY", "3600"},
+                   {"INTERNAL_IP4_NETMASK", "255.255.255.0"},
+                   {"INTERNAL_IP4_DNS", "10.1.0.53"},
+                   {"INTERNAL_IP4_DNS", "10.1.0.54"},
+                   {"INTERNAL_IP4_NBNS", "10.1.0.137"}};
+  EXPECT_EQ(applied->attributes, want);
+  const Attrs env{{"ISAKMPD_MODECFG_IP4_ADDRESS", "10.1.0.5"},
+                  {"ISAKMPD_MODECFG_ADDRESS_EXPIRY", "3600"},
+                  {"ISAKMPD_MODECFG_IP4_NETMASK", "255.255.255.0"},
+                  {"ISAKMPD_MODECFG_IP4_DNS", "10.1.0.53 10.1.0.54"},
+                  {"ISAKMPD_MODECFG_IP4_NBNS", "10.1.0.137"}};
+  EXPECT_EQ(applied->environment, env);
+  const auto* served = find_event(p.right, ModeCfgEvent::Kind::Served);
+  ASSERT_NE(served, nullptr);
+  EXPECT_EQ(served->attributes, want);
+  EXPECT_EQ(served->peer.address, p.left.address);
+  // Exactly one SET and one ACK, both encrypted; nothing failed.
+  EXPECT_EQ(count_transactions(p.right), 1u);
+  EXPECT_EQ(count_transactions(p.left), 1u);
+  EXPECT_EQ(p.left.count(engine::SaEvent::Kind::ExchangeFailed), 0u);
+  EXPECT_EQ(p.right.count(engine::SaEvent::Kind::ExchangeFailed), 0u);
+  EXPECT_EQ(p.left.engine->stats().started_by_exchange.count("TRANSACTION"), 1u);
+}
+
+TEST(Transaction, ClientPullsRequestServerReplies) {
+  EnginePair p = make_pair({"\n[ipv4/10.0.0.2]\nMode=PULL\n"
+                            "Attributes=INTERNAL_IP4_ADDRESS,INTERNAL_IP4_NETMASK,"
+                            "INTERNAL_IP4_DNS\n",
+                            std::string(kServerId) + "Mode=PULL\n"});
+  p.start();
+  ASSERT_TRUE(p.run_until([&] { return p.established() && !p.left.mode_cfg.empty(); }));
+  const auto* applied = find_event(p.left, ModeCfgEvent::Kind::Applied);
+  ASSERT_NE(applied, nullptr);
+  EXPECT_EQ(applied->attributes, (Attrs{{"INTERNAL_IP4_ADDRESS", "10.1.0.5"},
+                                        {"INTERNAL_IP4_NETMASK", "255.255.255.0"},
+                                        {"INTERNAL_IP4_DNS", "10.1.0.53"},
+                                        {"INTERNAL_IP4_DNS", "10.1.0.54"}}));
+  const auto* served = find_event(p.right, ModeCfgEvent::Kind::Served);
+  ASSERT_NE(served, nullptr);
+  EXPECT_EQ(served->attributes, applied->attributes);
+  // The server did not also push (its ID section says PULL).
+  EXPECT_EQ(find_event(p.right, ModeCfgEvent::Kind::Applied), nullptr);
+  EXPECT_EQ(count_transactions(p.left), 1u);
+  EXPECT_EQ(count_transactions(p.right), 1u);
+}
+
+TEST(Transaction, PullWithDaemonOptions) {
+  // The daemon's options (key log, packet log, verbose) and only INTERNAL_IP4_ADDRESS asked
+  // for, as strongSwan's `vips = 0.0.0.0` client does ("CPRQ(ADDR)").
+  engine::EngineOptions o;
+  o.emit_key_material = true;
+  o.verbose = true;
+  o.packet_log = true;
+  EnginePair p = make_pair({"\n[ipv4/10.0.0.2]\nMode=PULL\nAttributes=INTERNAL_IP4_ADDRESS\n",
+                            std::string(kServerId) + "Mode=PULL\n"},
+                           o);
+  p.start();
+  ASSERT_TRUE(p.run_until([&] { return p.established() && !p.left.mode_cfg.empty(); }));
+  const auto* applied = find_event(p.left, ModeCfgEvent::Kind::Applied);
+  ASSERT_NE(applied, nullptr);
+  EXPECT_EQ(applied->attributes, (Attrs{{"INTERNAL_IP4_ADDRESS", "10.1.0.5"}}));
+}
+
+TEST(Transaction, PullEveryAttribute) {
+  EnginePair p = make_pair(
+      {"\n[ipv4/10.0.0.2]\nMode=PULL\nAttributes=INTERNAL_IP4_ADDRESS,INTERNAL_IP4_NETMASK,"
+       "INTERNAL_IP4_DNS,INTERNAL_IP4_NBNS,INTERNAL_ADDRESS_EXPIRY,INTERNAL_IP4_DHCP,"
+       "APPLICATION_VERSION,INTERNAL_IP6_ADDRESS,INTERNAL_IP6_NETMASK,INTERNAL_IP6_DNS,"
+       "INTERNAL_IP6_NBNS,INTERNAL_IP6_DHCP,INTERNAL_IP4_SUBNET,SUPPORTED_ATTRIBUTES,"
+       "INTERNAL_IP6_SUBNET\n",
+       "\n[ipv4/10.0.0.1]\nMode=PULL\nAddress=10.1.0.5\nNetmask=255.255.0.0\n"
+       "Nameserver=10.1.0.53,fd00::53\nWINS-server=10.1.0.137,fd00::137\n"
+       "DHCP-server=10.1.0.67,fd00::67\nSubnet=10.2.0.0/16,fd01::/48\n"});
+  p.start();
+  ASSERT_TRUE(p.run_until([&] { return !p.left.mode_cfg.empty(); }));
+  const auto* applied = find_event(p.left, ModeCfgEvent::Kind::Applied);
+  ASSERT_NE(applied, nullptr);
+  const Attrs want{
+      {"INTERNAL_IP4_ADDRESS", "10.1.0.5"},
+      {"INTERNAL_IP4_NETMASK", "255.255.0.0"},
+      {"INTERNAL_IP4_DNS", "10.1.0.53"},
+      {"INTERNAL_IP4_NBNS", "10.1.0.137"},
+      {"INTERNAL_ADDRESS_EXPIRY", "1200"},
+      {"INTERNAL_IP4_DHCP", "10.1.0.67"},
+      {"APPLICATION_VERSION", "isakmpd for Linux"},
+      {"INTERNAL_IP6_DNS", "fd00::53"},
+      {"INTERNAL_IP6_NBNS", "fd00::137"},
+      {"INTERNAL_IP6_DHCP", "fd00::67"},
+      {"INTERNAL_IP4_SUBNET", "10.2.0.0/16"},
+      {"SUPPORTED_ATTRIBUTES",
+       "INTERNAL_IP4_ADDRESS,INTERNAL_IP4_NETMASK,INTERNAL_IP4_DNS,INTERNAL_IP4_NBNS,"
+       "INTERNAL_ADDRESS_EXPIRY,INTERNAL_IP4_DHCP,APPLICATION_VERSION,INTERNAL_IP6_ADDRESS,"
+       "INTERNAL_IP6_NETMASK,INTERNAL_IP6_DNS,INTERNAL_IP6_NBNS,INTERNAL_IP6_DHCP,"
+       "INTERNAL_IP4_SUBNET,SUPPORTED_ATTRIBUTES,INTERNAL_IP6_SUBNET"},
+      {"INTERNAL_IP6_SUBNET", "fd01::/48"}};
+  EXPECT_EQ(applied->attributes, want);
+}
+
+TEST(Transaction, PushIpv6AddressWithPrefix) {
+  EnginePair p = make_pair({"", "\n[ipv4/10.0.0.1]\nAddress=fd00::5\nPrefix=64\n"
+                                "Netmask=ffff:ffff:ffff:ffff::\nNameserver=fd00::53\n"});
+  p.start();
+  ASSERT_TRUE(p.run_until([&] { return !p.right.mode_cfg.empty(); }));
+  const auto* applied = find_event(p.left, ModeCfgEvent::Kind::Applied);
+  ASSERT_NE(applied, nullptr);
+  EXPECT_EQ(applied->attributes, (Attrs{{"INTERNAL_IP6_ADDRESS", "fd00::5/64"},
+                                        {"INTERNAL_ADDRESS_EXPIRY", "1200"},
+                                        {"INTERNAL_IP6_NETMASK", "ffff:ffff:ffff:ffff::"},
+                                        {"INTERNAL_IP6_DNS", "fd00::53"}}));
+  EXPECT_EQ(applied->environment.at(0),
+            (std::pair<std::string, std::string>{"ISAKMPD_MODECFG_IP6_ADDRESS", "fd00::5/64"}));
+}
+
+TEST(Transaction, UnknownRequestedAttributeIgnored) {
+  EnginePair p = make_pair({"\n[ipv4/10.0.0.2]\nMode=PULL\n"
+                            "Attributes=16000,INTERNAL_IP4_ADDRESS,XAUTH_TYPE\n",
+                            std::string(kServerId) + "Mode=PULL\n"});
+  p.start();
+  ASSERT_TRUE(p.run_until([&] { return !p.left.mode_cfg.empty(); }));
+  const auto* applied = find_event(p.left, ModeCfgEvent::Kind::Applied);
+  ASSERT_NE(applied, nullptr);
+  EXPECT_EQ(applied->attributes, (Attrs{{"INTERNAL_IP4_ADDRESS", "10.1.0.5"}}));
+  EXPECT_EQ(p.right.count(engine::SaEvent::Kind::ExchangeFailed), 0u);
+}
+
+TEST(Transaction, RequestRefusedWithoutIkecfgOnServer) {
+  CfgSetup s{"\n[ipv4/10.0.0.2]\nMode=PULL\n", kServerId};
+  s.server_ikecfg = false;
+  EnginePair p = make_pair(s);
+  p.start();
+  ASSERT_TRUE(p.run_until([&] { return p.left.count(engine::SaEvent::Kind::ExchangeFailed) > 0; },
+                          base::Seconds{300}));
+  EXPECT_TRUE(p.left.mode_cfg.empty());
+  EXPECT_TRUE(p.right.mode_cfg.empty());
+  EXPECT_NE(p.right.engine->last_drop_reason().find("Flags=ikecfg not set on [peer-10.0.0.1]"),
+            std::string::npos)
+      << p.right.engine->last_drop_reason();
+  // Phase 2 is unaffected by the failed configuration exchange.
+  EXPECT_TRUE(p.established());
+}
+
+TEST(Transaction, NoIkecfgNoTransaction) {
+  CfgSetup s{"", kServerId};
+  s.client_ikecfg = false;
+  s.server_ikecfg = false;
+  EnginePair p = make_pair(s);
+  p.start();
+  ASSERT_TRUE(p.run_until([&] { return p.established(); }));
+  p.run_for(base::Seconds{30});
+  EXPECT_EQ(count_transactions(p.left) + count_transactions(p.right), 0u);
+  EXPECT_TRUE(p.left.mode_cfg.empty());
+}
+
+TEST(Transaction, LostAckAnsweredFromCacheOnRetransmit) {
+  EnginePair p = make_pair({"", kServerId});
+  // Drop the client's first ACK: the server retransmits the SET, the client resends its ACK
+  // from the lingering exchange (no second Applied event).
+  bool dropped = false;
+  p.middlebox = [&](Delivery& dv) {
+    if (!dropped && dv.left_to_right && dv.d.bytes.size() > 18 && dv.d.bytes[18] == 6) {
+      dropped = true;
+      return false;
+    }
+    return true;
+  };
+  p.start();
+  ASSERT_TRUE(p.run_until([&] { return !p.right.mode_cfg.empty(); }));
+  EXPECT_TRUE(dropped);
+  EXPECT_EQ(p.left.mode_cfg.size(), 1u);
+  EXPECT_EQ(p.right.mode_cfg.size(), 1u);
+  EXPECT_EQ(count_transactions(p.right), 2u);  // SET + its retransmission
+  EXPECT_EQ(count_transactions(p.left), 2u);   // ACK + the cached ACK
+}
+
+}  // namespace
+}  // namespace ike::test
