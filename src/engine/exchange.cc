@@ -78,22 +78,44 @@ void ExchangeTable::rekey(const ExchangeKey& from, const ExchangeKey& to) {
   if (to.message_id.value == 0 && is_phase1_exchange(node.mapped().type)) {
     m_by_icookie.emplace(to.cookies.initiator, to.cookies);
   }
+  if (node.mapped().qm) {
+    for (const auto& [id, proto] : node.mapped().qm->pending_spis) expect_request(id, to);
+  }
   node.key() = to;
   node.mapped().key = to;
   m_table.insert(std::move(node));
 }
 
+void ExchangeTable::expect_request(uint64_t request_id, const ExchangeKey& k) {
+  m_by_request.insert_or_assign(request_id, k);
+}
+
 Exchange* ExchangeTable::find_by_request(uint64_t request_id) {
-  for (auto& [k, x] : m_table) {
-    if (x.qm && x.qm->pending_spis.count(request_id) != 0) {
-      return &x;
-    }
+  auto it = m_by_request.find(request_id);
+  if (it == m_by_request.end()) return nullptr;
+  ++m_request_visits;
+  Exchange* x = find(it->second);
+  if (x == nullptr || !x->qm || x->qm->pending_spis.count(request_id) == 0) {
+    m_by_request.erase(it);  // the exchange went (or was replaced) before the reply came
+    return nullptr;
   }
-  return nullptr;
+  return x;
+}
+
+void ExchangeTable::unindex_requests(const Exchange& x) {
+  if (!x.qm) return;
+  for (const auto& [id, proto] : x.qm->pending_spis) {
+    auto it = m_by_request.find(id);
+    if (it != m_by_request.end() && it->second == x.key) m_by_request.erase(it);
+  }
 }
 
 void ExchangeTable::remove(const ExchangeKey& k) {
-  if (m_table.erase(k) != 0) unindex(k);
+  auto it = m_table.find(k);
+  if (it == m_table.end()) return;
+  unindex_requests(it->second);
+  m_table.erase(it);
+  unindex(k);
 }
 
 void ExchangeTable::unindex(const ExchangeKey& k) {
@@ -111,6 +133,7 @@ void ExchangeTable::unindex(const ExchangeKey& k) {
 void ExchangeTable::clear() {
   m_table.clear();
   m_by_icookie.clear();
+  m_by_request.clear();
   m_half_open.clear();
 }
 

@@ -5,7 +5,9 @@
 // until their deadline so a retransmitted MM5/QM2 is answered from the cache. Owns the table
 // and the plain records; the steps live in exchanges/*.cc. Phase-1 exchanges are also indexed
 // by initiator cookie and the half-open responder ones counted per peer (half_open.h), so no
-// lookup done per datagram scans the table (reliability.md class 18).
+// lookup done per datagram scans the table (reliability.md class 18). Kernel requests are
+// indexed by request id, so a kernel reply costs one hash lookup however many exchanges (live
+// or lingering) the table holds (issue #7).
 #pragma once
 
 #include <cstdint>
@@ -133,8 +135,14 @@ class ExchangeTable {
   Exchange* find_initiator_mm(const base::Cookie& icookie);
   // Re-keys an exchange (initiator learning the responder cookie from MM2).
   void rekey(const ExchangeKey& from, const ExchangeKey& to);
-  // The exchange waiting for this kernel request.
+  // Records that the Quick Mode exchange k waits for kernel request `request_id` (GETSPI);
+  // the exchange keeps the request in qm->pending_spis as well.
+  void expect_request(uint64_t request_id, const ExchangeKey& k);
+  // The exchange waiting for this kernel request: one hash lookup, verified against the
+  // exchange's pending_spis (a stale index entry is dropped), never a scan of the table.
   Exchange* find_by_request(uint64_t request_id);
+  // Exchanges examined by find_by_request since start-up (tests prove lookups do not scan).
+  uint64_t request_lookup_visits() const noexcept { return m_request_visits; }
   void remove(const ExchangeKey& k);
   void clear();
   // A responder's phase 1 is authenticated (MM5/AM3 accepted): no longer half-open.
@@ -149,12 +157,16 @@ class ExchangeTable {
 
  private:
   void unindex(const ExchangeKey& k);
+  void unindex_requests(const Exchange& x);
 
   std::map<ExchangeKey, Exchange> m_table;
   std::map<std::string, uint64_t> m_started;
   // Phase-1 exchanges by initiator cookie -> their full cookie pair (lookups verify).
   std::unordered_multimap<base::Cookie, base::CookiePair> m_by_icookie;
   HalfOpenTable m_half_open;
+  // Kernel request id (GETSPI) -> the Quick Mode exchange waiting for it.
+  std::unordered_map<uint64_t, ExchangeKey> m_by_request;
+  uint64_t m_request_visits = 0;
 };
 
 }  // namespace ike::engine
