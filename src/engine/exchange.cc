@@ -2,6 +2,7 @@
 #include "engine/exchange.h"
 
 #include <algorithm>
+#include <functional>
 
 namespace ike::engine {
 
@@ -37,6 +38,7 @@ Exchange& ExchangeTable::add(Exchange x) {
       m_by_icookie.emplace(k.cookies.initiator, k.cookies);
     }
   }
+  touch(k);
   const Exchange& stored = it->second;
   if (is_phase1_exchange(stored.type) && stored.role == Role::Responder && !stored.finished) {
     m_half_open.track(k.cookies, stored.peer.address);
@@ -46,7 +48,9 @@ Exchange& ExchangeTable::add(Exchange x) {
 
 Exchange* ExchangeTable::find(const ExchangeKey& k) {
   auto it = m_table.find(k);
-  return it == m_table.end() ? nullptr : &it->second;
+  if (it == m_table.end()) return nullptr;
+  touch(k);
+  return &it->second;
 }
 
 Exchange* ExchangeTable::find_responder_by_icookie(const base::Cookie& icookie,
@@ -84,6 +88,7 @@ void ExchangeTable::rekey(const ExchangeKey& from, const ExchangeKey& to) {
   node.key() = to;
   node.mapped().key = to;
   m_table.insert(std::move(node));
+  touch(to);
 }
 
 void ExchangeTable::expect_request(uint64_t request_id, const ExchangeKey& k) {
@@ -134,6 +139,9 @@ void ExchangeTable::clear() {
   m_table.clear();
   m_by_icookie.clear();
   m_by_request.clear();
+  m_deadlines.clear();
+  m_touched.clear();
+  m_all_dirty = false;
   m_half_open.clear();
 }
 
@@ -144,6 +152,93 @@ void ExchangeTable::authenticated(const ExchangeKey& k) {
 std::size_t ExchangeTable::active_count() const {
   return static_cast<std::size_t>(std::count_if(
       m_table.begin(), m_table.end(), [](const auto& kv) { return !kv.second.finished; }));
+}
+
+// ------------------------------------------------------------------------------ deadlines
+
+base::TimePoint ExchangeTable::deadline_of(const Exchange& x) noexcept {
+  auto r = x.rtx.deadline();
+  return r && *r < x.expires ? *r : x.expires;
+}
+
+void ExchangeTable::touch(const ExchangeKey& k) const {
+  if (m_all_dirty) return;
+  // Touching most of the table (a timer tick) is cheaper as one rebuild.
+  if (m_touched.size() > m_table.size()) {
+    m_all_dirty = true;
+    m_touched.clear();
+    return;
+  }
+  m_touched.push_back(k);
+}
+
+void ExchangeTable::refresh_deadlines() const {
+  const auto later = std::greater<DeadlineEntry>{};
+  // Stale entries pile up while deadlines move later than the head; bound them by a rebuild.
+  if (m_all_dirty || m_deadlines.size() > 2 * m_table.size() + 64) {
+    m_deadlines.clear();
+    m_deadlines.reserve(m_table.size());
+    for (const auto& [k, x] : m_table) m_deadlines.push_back(DeadlineEntry{deadline_of(x), k});
+    std::make_heap(m_deadlines.begin(), m_deadlines.end(), later);
+    m_deadline_visits += m_table.size();
+    m_all_dirty = false;
+    m_touched.clear();
+  }
+  for (const auto& k : m_touched) {
+    auto it = m_table.find(k);
+    if (it == m_table.end()) continue;
+    m_deadlines.push_back(DeadlineEntry{deadline_of(it->second), k});
+    std::push_heap(m_deadlines.begin(), m_deadlines.end(), later);
+  }
+  m_touched.clear();
+  // Drop stale heads: the exchange went, or its deadline is no longer this entry's.
+  while (!m_deadlines.empty()) {
+    const DeadlineEntry& top = m_deadlines.front();
+    ++m_deadline_visits;
+    auto it = m_table.find(top.key);
+    if (it != m_table.end() && deadline_of(it->second) == top.at) return;
+    std::pop_heap(m_deadlines.begin(), m_deadlines.end(), later);
+    m_deadlines.pop_back();
+  }
+}
+
+std::optional<base::TimePoint> ExchangeTable::next_deadline() const {
+  refresh_deadlines();
+  if (m_deadlines.empty()) return std::nullopt;
+  return m_deadlines.front().at;
+}
+
+std::vector<ExchangeKey> ExchangeTable::due(base::TimePoint now) const {
+  refresh_deadlines();
+  // Pop every valid entry at or before now (each exchange once), then put them back: they stay
+  // due until the caller acts on them (and touches them through find()).
+  const auto later = std::greater<DeadlineEntry>{};
+  std::vector<DeadlineEntry> popped;
+  std::vector<ExchangeKey> keys;
+  while (!m_deadlines.empty() && m_deadlines.front().at <= now) {
+    DeadlineEntry top = m_deadlines.front();
+    std::pop_heap(m_deadlines.begin(), m_deadlines.end(), later);
+    m_deadlines.pop_back();
+    ++m_deadline_visits;
+    auto it = m_table.find(top.key);
+    if (it == m_table.end() || deadline_of(it->second) != top.at) continue;  // stale
+    popped.push_back(top);
+  }
+  // An exchange touched twice without its deadline moving has two equal entries: keep one.
+  std::sort(popped.begin(), popped.end(),
+            [](const DeadlineEntry& a, const DeadlineEntry& b) { return a.key < b.key; });
+  popped.erase(std::unique(popped.begin(), popped.end(),
+                           [](const DeadlineEntry& a, const DeadlineEntry& b) {
+                             return a.key == b.key;
+                           }),
+               popped.end());
+  keys.reserve(popped.size());
+  for (const auto& d : popped) {
+    keys.push_back(d.key);
+    m_deadlines.push_back(d);
+    std::push_heap(m_deadlines.begin(), m_deadlines.end(), later);
+  }
+  return keys;
 }
 
 }  // namespace ike::engine

@@ -150,14 +150,38 @@ class ExchangeTable {
   // Half-open responder phase-1 exchanges (half_open.h), maintained by add/remove/authenticated.
   const HalfOpenTable& half_open() const noexcept { return m_half_open; }
   std::size_t active_count() const;  // excludes lingering finished exchanges
-  std::map<ExchangeKey, Exchange>& all() noexcept { return m_table; }
+  // Mutable access to every exchange: their deadlines are recomputed at the next
+  // next_deadline()/due() (a full rebuild; read-only loops use the const overload).
+  std::map<ExchangeKey, Exchange>& all() noexcept {
+    m_all_dirty = true;
+    return m_table;
+  }
   const std::map<ExchangeKey, Exchange>& all() const noexcept { return m_table; }
+  // The earliest deadline (Exchange-max-time/linger `expires`, or the retransmit timer) of any
+  // exchange. A min-heap with lazy invalidation: every exchange handed out mutable (add, find*,
+  // rekey) is re-examined here, stale heap entries are dropped when they reach the top, so the
+  // cost is O(log n) per touched exchange instead of a scan of the table (issue #7).
+  std::optional<base::TimePoint> next_deadline() const;
+  // The exchanges whose deadline is at or before `now`, in key order (what the table's order
+  // gave the timer before): the only ones a timer tick has to look at.
+  std::vector<ExchangeKey> due(base::TimePoint now) const;
+  // Heap entries examined by next_deadline()/due() since start-up (tests prove no scan).
+  uint64_t deadline_visits() const noexcept { return m_deadline_visits; }
   // Exchanges started since start-up, by exchange type name ("ID_PROT", "QUICK_MODE", ...).
   const std::map<std::string, uint64_t>& started() const noexcept { return m_started; }
 
  private:
   void unindex(const ExchangeKey& k);
   void unindex_requests(const Exchange& x);
+  void touch(const ExchangeKey& k) const;
+  void refresh_deadlines() const;
+  static base::TimePoint deadline_of(const Exchange& x) noexcept;
+
+  struct DeadlineEntry {
+    base::TimePoint at;
+    ExchangeKey key;
+    bool operator>(const DeadlineEntry& o) const noexcept { return at > o.at; }
+  };
 
   std::map<ExchangeKey, Exchange> m_table;
   std::map<std::string, uint64_t> m_started;
@@ -167,6 +191,12 @@ class ExchangeTable {
   // Kernel request id (GETSPI) -> the Quick Mode exchange waiting for it.
   std::unordered_map<uint64_t, ExchangeKey> m_by_request;
   uint64_t m_request_visits = 0;
+  // Deadline min-heap (std::greater): entries whose exchange went or whose deadline moved are
+  // stale and dropped lazily; m_touched are re-pushed before the heap is read.
+  mutable std::vector<DeadlineEntry> m_deadlines;
+  mutable std::vector<ExchangeKey> m_touched;
+  mutable bool m_all_dirty = false;
+  mutable uint64_t m_deadline_visits = 0;
 };
 
 }  // namespace ike::engine
