@@ -18,7 +18,7 @@ namespace {
 
 ExchangeKey qm_key(uint32_t n, uint32_t mid) {
   ExchangeKey k;
-  for (int i = 0; i < 4; ++i) {
+  for (std::size_t i = 0; i < 4; ++i) {
     k.cookies.initiator.bytes[i] = static_cast<uint8_t>(n >> (8 * i));
     k.cookies.responder.bytes[i] = static_cast<uint8_t>(~n >> (8 * i));
   }
