@@ -87,6 +87,7 @@ void ExchangeTable::rekey(const ExchangeKey& from, const ExchangeKey& to) {
   }
   node.key() = to;
   node.mapped().key = to;
+  node.mapped().heap_deadline.reset();  // its heap entry names the old key
   m_table.insert(std::move(node));
   touch(to);
 }
@@ -162,7 +163,7 @@ base::TimePoint ExchangeTable::deadline_of(const Exchange& x) noexcept {
 }
 
 void ExchangeTable::touch(const ExchangeKey& k) const {
-  if (m_all_dirty) return;
+  if (m_all_dirty || (!m_touched.empty() && m_touched.back() == k)) return;
   // Touching most of the table (a timer tick) is cheaper as one rebuild.
   if (m_touched.size() > m_table.size()) {
     m_all_dirty = true;
@@ -178,7 +179,10 @@ void ExchangeTable::refresh_deadlines() const {
   if (m_all_dirty || m_deadlines.size() > 2 * m_table.size() + 64) {
     m_deadlines.clear();
     m_deadlines.reserve(m_table.size());
-    for (const auto& [k, x] : m_table) m_deadlines.push_back(DeadlineEntry{deadline_of(x), k});
+    for (const auto& [k, x] : m_table) {
+      x.heap_deadline = deadline_of(x);
+      m_deadlines.push_back(DeadlineEntry{*x.heap_deadline, k});
+    }
     std::make_heap(m_deadlines.begin(), m_deadlines.end(), later);
     m_deadline_visits += m_table.size();
     m_all_dirty = false;
@@ -187,7 +191,10 @@ void ExchangeTable::refresh_deadlines() const {
   for (const auto& k : m_touched) {
     auto it = m_table.find(k);
     if (it == m_table.end()) continue;
-    m_deadlines.push_back(DeadlineEntry{deadline_of(it->second), k});
+    const base::TimePoint at = deadline_of(it->second);
+    if (it->second.heap_deadline == at) continue;  // its entry is still right: no duplicate
+    it->second.heap_deadline = at;
+    m_deadlines.push_back(DeadlineEntry{at, k});
     std::push_heap(m_deadlines.begin(), m_deadlines.end(), later);
   }
   m_touched.clear();
@@ -196,7 +203,10 @@ void ExchangeTable::refresh_deadlines() const {
     const DeadlineEntry& top = m_deadlines.front();
     ++m_deadline_visits;
     auto it = m_table.find(top.key);
-    if (it != m_table.end() && deadline_of(it->second) == top.at) return;
+    if (it != m_table.end() && it->second.heap_deadline == top.at &&
+        deadline_of(it->second) == top.at) {
+      return;
+    }
     std::pop_heap(m_deadlines.begin(), m_deadlines.end(), later);
     m_deadlines.pop_back();
   }
@@ -221,7 +231,10 @@ std::vector<ExchangeKey> ExchangeTable::due(base::TimePoint now) const {
     m_deadlines.pop_back();
     ++m_deadline_visits;
     auto it = m_table.find(top.key);
-    if (it == m_table.end() || deadline_of(it->second) != top.at) continue;  // stale
+    if (it == m_table.end() || it->second.heap_deadline != top.at ||
+        deadline_of(it->second) != top.at) {
+      continue;  // stale
+    }
     popped.push_back(top);
   }
   // An exchange touched twice without its deadline moving has two equal entries: keep one.

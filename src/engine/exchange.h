@@ -123,6 +123,8 @@ struct Exchange {
   bool peer_fragmentation = false;          // the peer sent the FRAGMENTATION VID (fragment_send.h)
   std::unique_ptr<MainModeData> mm;
   std::unique_ptr<QuickModeData> qm;
+  // ExchangeTable's bookkeeping: the deadline of this exchange's live heap entry (none yet).
+  mutable std::optional<base::TimePoint> heap_deadline;
 };
 
 class ExchangeTable {
