@@ -33,15 +33,17 @@ void set16(base::Bytes& b, std::size_t at, uint16_t v) {
   b[at] = static_cast<uint8_t>(v >> 8);
   b[at + 1] = static_cast<uint8_t>(v);
 }
+// resize + memcpy rather than insert(): GCC 12 -O3 reports a false -Wstringop-overflow on
+// vector::insert of a small array into an empty vector.
 void put_host32(base::Bytes& b, uint32_t v) {
-  uint8_t raw[4];
-  std::memcpy(raw, &v, 4);  // libpcap writes the headers in the writer's byte order
-  b.insert(b.end(), raw, raw + 4);
+  const std::size_t at = b.size();
+  b.resize(at + 4);
+  std::memcpy(b.data() + at, &v, 4);  // libpcap writes the headers in the writer's byte order
 }
 void put_host16(base::Bytes& b, uint16_t v) {
-  uint8_t raw[2];
-  std::memcpy(raw, &v, 2);
-  b.insert(b.end(), raw, raw + 2);
+  const std::size_t at = b.size();
+  b.resize(at + 2);
+  std::memcpy(b.data() + at, &v, 2);
 }
 
 // RFC 768 / RFC 8200 §8.1 pseudo-header sum.

@@ -94,8 +94,8 @@ void EngineImpl::on_tick(base::TimePoint now) {
 }
 
 void EngineImpl::expire_exchanges(base::TimePoint now) {
-  std::vector<ExchangeKey> keys;
-  for (const auto& [k, x] : m_exchanges.all()) keys.push_back(k);
+  // Only the exchanges whose deadline passed (ExchangeTable's deadline heap), in key order.
+  const std::vector<ExchangeKey> keys = m_exchanges.due(now);
   for (const auto& k : keys) {
     Exchange* x = m_exchanges.find(k);
     if (x == nullptr) continue;
@@ -150,10 +150,7 @@ std::optional<base::TimePoint> EngineImpl::next_deadline() const {
   auto consider = [&](std::optional<base::TimePoint> t) {
     if (t && (!d || *t < *d)) d = t;
   };
-  for (const auto& [k, x] : m_exchanges.all()) {
-    consider(x.expires);
-    consider(x.rtx.deadline());
-  }
+  consider(m_exchanges.next_deadline());  // O(log n): the table's deadline heap
   for (const auto& [c, sa] : m_sas.isakmp_sas()) consider(sa.hard_expiry);
   for (const auto& [s, sa] : m_sas.ipsec_sas()) consider(sa.hard_expiry);
   consider(m_connections.next_deadline());

@@ -2,6 +2,7 @@
 #include "engine/exchange.h"
 
 #include <algorithm>
+#include <functional>
 
 namespace ike::engine {
 
@@ -39,6 +40,7 @@ Exchange& ExchangeTable::add(Exchange x) {
       m_by_icookie.emplace(k.cookies.initiator, k.cookies);
     }
   }
+  touch(k);
   const Exchange& stored = it->second;
   if (is_phase1_exchange(stored.type) && stored.role == Role::Responder && !stored.finished) {
     m_half_open.track(k.cookies, stored.peer.address);
@@ -48,7 +50,9 @@ Exchange& ExchangeTable::add(Exchange x) {
 
 Exchange* ExchangeTable::find(const ExchangeKey& k) {
   auto it = m_table.find(k);
-  return it == m_table.end() ? nullptr : &it->second;
+  if (it == m_table.end()) return nullptr;
+  touch(k);
+  return &it->second;
 }
 
 Exchange* ExchangeTable::find_responder_by_icookie(const base::Cookie& icookie,
@@ -80,24 +84,48 @@ void ExchangeTable::rekey(const ExchangeKey& from, const ExchangeKey& to) {
   if (to.message_id.value == 0 && is_phase1_exchange(node.mapped().type)) {
     m_by_icookie.emplace(to.cookies.initiator, to.cookies);
   }
+  if (node.mapped().qm) {
+    for (const auto& [id, proto] : node.mapped().qm->pending_spis) expect_request(id, to);
+  }
   node.key() = to;
   node.mapped().key = to;
+  node.mapped().heap_deadline.reset();  // its heap entry names the old key
   m_table.insert(std::move(node));
+  touch(to);
+}
+
+void ExchangeTable::expect_request(uint64_t request_id, const ExchangeKey& k) {
+  m_by_request.insert_or_assign(request_id, k);
 }
 
 Exchange* ExchangeTable::find_by_request(uint64_t request_id) {
-  for (auto& [k, x] : m_table) {
-    if (x.qm && x.qm->pending_spis.count(request_id) != 0) {
-      return &x;
-    }
+  auto it = m_by_request.find(request_id);
+  if (it == m_by_request.end()) return nullptr;
+  ++m_request_visits;
+  Exchange* x = find(it->second);
+  if (x == nullptr || !x->qm || x->qm->pending_spis.count(request_id) == 0) {
+    m_by_request.erase(it);  // the exchange went (or was replaced) before the reply came
+    return nullptr;
   }
-  return nullptr;
+  return x;
+}
+
+void ExchangeTable::unindex_requests(const Exchange& x) {
+  if (!x.qm) return;
+  for (const auto& [id, proto] : x.qm->pending_spis) {
+    auto it = m_by_request.find(id);
+    if (it != m_by_request.end() && it->second == x.key) m_by_request.erase(it);
+  }
 }
 
 void ExchangeTable::remove(const ExchangeKey& k) {
   // Callers pass the exchange's own `x.key`, which lives in the node erase() frees: copy it first.
   const ExchangeKey key = k;
-  if (m_table.erase(key) != 0) unindex(key);
+  auto it = m_table.find(key);
+  if (it == m_table.end()) return;
+  unindex_requests(it->second);
+  m_table.erase(it);
+  unindex(key);
 }
 
 void ExchangeTable::unindex(const ExchangeKey& k) {
@@ -115,6 +143,10 @@ void ExchangeTable::unindex(const ExchangeKey& k) {
 void ExchangeTable::clear() {
   m_table.clear();
   m_by_icookie.clear();
+  m_by_request.clear();
+  m_deadlines.clear();
+  m_touched.clear();
+  m_all_dirty = false;
   m_half_open.clear();
 }
 
@@ -125,6 +157,105 @@ void ExchangeTable::authenticated(const ExchangeKey& k) {
 std::size_t ExchangeTable::active_count() const {
   return static_cast<std::size_t>(std::count_if(
       m_table.begin(), m_table.end(), [](const auto& kv) { return !kv.second.finished; }));
+}
+
+// ------------------------------------------------------------------------------ deadlines
+
+base::TimePoint ExchangeTable::deadline_of(const Exchange& x) noexcept {
+  auto r = x.rtx.deadline();
+  return r && *r < x.expires ? *r : x.expires;
+}
+
+void ExchangeTable::touch(const ExchangeKey& k) const {
+  if (m_all_dirty || (!m_touched.empty() && m_touched.back() == k)) return;
+  // Touching most of the table (a timer tick) is cheaper as one rebuild.
+  if (m_touched.size() > m_table.size()) {
+    m_all_dirty = true;
+    m_touched.clear();
+    return;
+  }
+  m_touched.push_back(k);
+}
+
+void ExchangeTable::refresh_deadlines() const {
+  const auto later = std::greater<DeadlineEntry>{};
+  // Stale entries pile up while deadlines move later than the head; bound them by a rebuild.
+  if (m_all_dirty || m_deadlines.size() > 2 * m_table.size() + 64) {
+    m_deadlines.clear();
+    m_deadlines.reserve(m_table.size());
+    for (const auto& [k, x] : m_table) {
+      x.heap_deadline = deadline_of(x);
+      m_deadlines.push_back(DeadlineEntry{*x.heap_deadline, k});
+    }
+    std::make_heap(m_deadlines.begin(), m_deadlines.end(), later);
+    m_deadline_visits += m_table.size();
+    m_all_dirty = false;
+    m_touched.clear();
+  }
+  for (const auto& k : m_touched) {
+    auto it = m_table.find(k);
+    if (it == m_table.end()) continue;
+    const base::TimePoint at = deadline_of(it->second);
+    if (it->second.heap_deadline == at) continue;  // its entry is still right: no duplicate
+    it->second.heap_deadline = at;
+    m_deadlines.push_back(DeadlineEntry{at, k});
+    std::push_heap(m_deadlines.begin(), m_deadlines.end(), later);
+  }
+  m_touched.clear();
+  // Drop stale heads: the exchange went, or its deadline is no longer this entry's.
+  while (!m_deadlines.empty()) {
+    const DeadlineEntry& top = m_deadlines.front();
+    ++m_deadline_visits;
+    auto it = m_table.find(top.key);
+    if (it != m_table.end() && it->second.heap_deadline == top.at &&
+        deadline_of(it->second) == top.at) {
+      return;
+    }
+    std::pop_heap(m_deadlines.begin(), m_deadlines.end(), later);
+    m_deadlines.pop_back();
+  }
+}
+
+std::optional<base::TimePoint> ExchangeTable::next_deadline() const {
+  refresh_deadlines();
+  if (m_deadlines.empty()) return std::nullopt;
+  return m_deadlines.front().at;
+}
+
+std::vector<ExchangeKey> ExchangeTable::due(base::TimePoint now) const {
+  refresh_deadlines();
+  // Pop every valid entry at or before now (each exchange once), then put them back: they stay
+  // due until the caller acts on them (and touches them through find()).
+  const auto later = std::greater<DeadlineEntry>{};
+  std::vector<DeadlineEntry> popped;
+  std::vector<ExchangeKey> keys;
+  while (!m_deadlines.empty() && m_deadlines.front().at <= now) {
+    DeadlineEntry top = m_deadlines.front();
+    std::pop_heap(m_deadlines.begin(), m_deadlines.end(), later);
+    m_deadlines.pop_back();
+    ++m_deadline_visits;
+    auto it = m_table.find(top.key);
+    if (it == m_table.end() || it->second.heap_deadline != top.at ||
+        deadline_of(it->second) != top.at) {
+      continue;  // stale
+    }
+    popped.push_back(top);
+  }
+  // An exchange touched twice without its deadline moving has two equal entries: keep one.
+  std::sort(popped.begin(), popped.end(),
+            [](const DeadlineEntry& a, const DeadlineEntry& b) { return a.key < b.key; });
+  popped.erase(std::unique(popped.begin(), popped.end(),
+                           [](const DeadlineEntry& a, const DeadlineEntry& b) {
+                             return a.key == b.key;
+                           }),
+               popped.end());
+  keys.reserve(popped.size());
+  for (const auto& d : popped) {
+    keys.push_back(d.key);
+    m_deadlines.push_back(d);
+    std::push_heap(m_deadlines.begin(), m_deadlines.end(), later);
+  }
+  return keys;
 }
 
 }  // namespace ike::engine

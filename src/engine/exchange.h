@@ -5,7 +5,9 @@
 // until their deadline so a retransmitted MM5/QM2 is answered from the cache. Owns the table
 // and the plain records; the steps live in exchanges/*.cc. Phase-1 exchanges are also indexed
 // by initiator cookie and the half-open responder ones counted per peer (half_open.h), so no
-// lookup done per datagram scans the table (reliability.md class 18).
+// lookup done per datagram scans the table (reliability.md class 18). Kernel requests are
+// indexed by request id, so a kernel reply costs one hash lookup however many exchanges (live
+// or lingering) the table holds (issue #7).
 #pragma once
 
 #include <cstdint>
@@ -125,6 +127,8 @@ struct Exchange {
   std::unique_ptr<MainModeData> mm;
   std::unique_ptr<QuickModeData> qm;
   std::unique_ptr<TransactionData> cfg;     // Transaction exchange (exchanges/transaction.h)
+  // ExchangeTable's bookkeeping: the deadline of this exchange's live heap entry (none yet).
+  mutable std::optional<base::TimePoint> heap_deadline;
 };
 
 class ExchangeTable {
@@ -137,8 +141,14 @@ class ExchangeTable {
   Exchange* find_initiator_mm(const base::Cookie& icookie);
   // Re-keys an exchange (initiator learning the responder cookie from MM2).
   void rekey(const ExchangeKey& from, const ExchangeKey& to);
-  // The exchange waiting for this kernel request.
+  // Records that the Quick Mode exchange k waits for kernel request `request_id` (GETSPI);
+  // the exchange keeps the request in qm->pending_spis as well.
+  void expect_request(uint64_t request_id, const ExchangeKey& k);
+  // The exchange waiting for this kernel request: one hash lookup, verified against the
+  // exchange's pending_spis (a stale index entry is dropped), never a scan of the table.
   Exchange* find_by_request(uint64_t request_id);
+  // Exchanges examined by find_by_request since start-up (tests prove lookups do not scan).
+  uint64_t request_lookup_visits() const noexcept { return m_request_visits; }
   void remove(const ExchangeKey& k);
   void clear();
   // A responder's phase 1 is authenticated (MM5/AM3 accepted): no longer half-open.
@@ -146,19 +156,53 @@ class ExchangeTable {
   // Half-open responder phase-1 exchanges (half_open.h), maintained by add/remove/authenticated.
   const HalfOpenTable& half_open() const noexcept { return m_half_open; }
   std::size_t active_count() const;  // excludes lingering finished exchanges
-  std::map<ExchangeKey, Exchange>& all() noexcept { return m_table; }
+  // Mutable access to every exchange: their deadlines are recomputed at the next
+  // next_deadline()/due() (a full rebuild; read-only loops use the const overload).
+  std::map<ExchangeKey, Exchange>& all() noexcept {
+    m_all_dirty = true;
+    return m_table;
+  }
   const std::map<ExchangeKey, Exchange>& all() const noexcept { return m_table; }
+  // The earliest deadline (Exchange-max-time/linger `expires`, or the retransmit timer) of any
+  // exchange. A min-heap with lazy invalidation: every exchange handed out mutable (add, find*,
+  // rekey) is re-examined here, stale heap entries are dropped when they reach the top, so the
+  // cost is O(log n) per touched exchange instead of a scan of the table (issue #7).
+  std::optional<base::TimePoint> next_deadline() const;
+  // The exchanges whose deadline is at or before `now`, in key order (what the table's order
+  // gave the timer before): the only ones a timer tick has to look at.
+  std::vector<ExchangeKey> due(base::TimePoint now) const;
+  // Heap entries examined by next_deadline()/due() since start-up (tests prove no scan).
+  uint64_t deadline_visits() const noexcept { return m_deadline_visits; }
   // Exchanges started since start-up, by exchange type name ("ID_PROT", "QUICK_MODE", ...).
   const std::map<std::string, uint64_t>& started() const noexcept { return m_started; }
 
  private:
   void unindex(const ExchangeKey& k);
+  void unindex_requests(const Exchange& x);
+  void touch(const ExchangeKey& k) const;
+  void refresh_deadlines() const;
+  static base::TimePoint deadline_of(const Exchange& x) noexcept;
+
+  struct DeadlineEntry {
+    base::TimePoint at;
+    ExchangeKey key;
+    bool operator>(const DeadlineEntry& o) const noexcept { return at > o.at; }
+  };
 
   std::map<ExchangeKey, Exchange> m_table;
   std::map<std::string, uint64_t> m_started;
   // Phase-1 exchanges by initiator cookie -> their full cookie pair (lookups verify).
   std::unordered_multimap<base::Cookie, base::CookiePair> m_by_icookie;
   HalfOpenTable m_half_open;
+  // Kernel request id (GETSPI) -> the Quick Mode exchange waiting for it.
+  std::unordered_map<uint64_t, ExchangeKey> m_by_request;
+  uint64_t m_request_visits = 0;
+  // Deadline min-heap (std::greater): entries whose exchange went or whose deadline moved are
+  // stale and dropped lazily; m_touched are re-pushed before the heap is read.
+  mutable std::vector<DeadlineEntry> m_deadlines;
+  mutable std::vector<ExchangeKey> m_touched;
+  mutable bool m_all_dirty = false;
+  mutable uint64_t m_deadline_visits = 0;
 };
 
 }  // namespace ike::engine

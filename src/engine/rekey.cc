@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -131,7 +132,7 @@ void retire_unused_isakmp(EngineImpl& e) {
     }
     if (!newer) continue;
     bool used = false;
-    for (const auto& [k, x] : e.exchanges().all()) {
+    for (const auto& [k, x] : std::as_const(e.exchanges()).all()) {
       if (k.cookies == c && !x.finished) used = true;
     }
     if (!used) victims.push_back(c);

@@ -6,6 +6,8 @@
 // A protected message is acted on only after its HASH(1) verified (CVE-2019-10155 class,
 // reliability.md A1.6 #13); DELETEs are idempotent (#14); unprotected notifies are only logged,
 // except that an error notify fails our own pending MM1/MM3 exchange with the same cookies.
+#include <utility>
+
 #include <fmt/format.h>
 
 #include "base/log.h"
@@ -125,7 +127,7 @@ void delete_isakmp_sa(EngineImpl& e, const base::CookiePair& c, bool send_delete
   }
   // Abandon the Quick Modes running over this SA.
   std::vector<ExchangeKey> orphans;
-  for (const auto& [k, x] : e.exchanges().all()) {
+  for (const auto& [k, x] : std::as_const(e.exchanges()).all()) {
     if (k.cookies == c && k.message_id.value != 0) orphans.push_back(k);
   }
   for (const auto& k : orphans) {
@@ -262,7 +264,7 @@ base::Status info_recv(EngineImpl& e, const Inbound& in, base::TimePoint now) {
       if (is_error_notify(n->type)) {
         // Fails our Quick Modes waiting for an answer over this SA.
         std::vector<ExchangeKey> keys;
-        for (const auto& [k, x] : e.exchanges().all()) {
+        for (const auto& [k, x] : std::as_const(e.exchanges()).all()) {
           if (k.cookies == cookies && x.role == Role::Initiator && x.state == State::QmISent1) {
             keys.push_back(k);
           }

@@ -84,6 +84,7 @@ void request_spis(EngineImpl& e, Exchange& x, const std::vector<wire::ProtocolId
     uint64_t id = e.kernel(KernelGetSpi{static_cast<base::IpsecProtocol>(p), x.peer.address,
                                         x.local.address});
     x.qm->pending_spis[id] = p;
+    e.exchanges().expect_request(id, x.key);
   }
 }
 

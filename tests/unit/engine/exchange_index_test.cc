@@ -1,0 +1,176 @@
+// ExchangeTable kernel-request index (exchange.h, issue #7): a kernel reply finds the Quick Mode
+// exchange waiting for it with one hash lookup, however many exchanges (live or lingering for
+// retransmissions) the table holds. Counted, not timed: request_lookup_visits() is the number
+// of exchanges a lookup examined. Also the index follows remove, rekey, replacement and clear;
+// and the deadline heap (next_deadline/due) gives the scan's answer while examining only the
+// exchanges touched since the last call, counted by deadline_visits().
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "engine/exchange.h"
+
+namespace ike::engine {
+namespace {
+
+ExchangeKey qm_key(uint32_t n, uint32_t mid) {
+  ExchangeKey k;
+  for (std::size_t i = 0; i < 4; ++i) {
+    k.cookies.initiator.bytes[i] = static_cast<uint8_t>(n >> (8 * i));
+    k.cookies.responder.bytes[i] = static_cast<uint8_t>(~n >> (8 * i));
+  }
+  k.message_id = base::MessageId{mid};
+  return k;
+}
+
+Exchange quick_mode(const ExchangeKey& k, bool finished) {
+  Exchange x;
+  x.key = k;
+  x.type = wire::ExchangeType::QuickMode;
+  x.role = Role::Responder;
+  x.state = finished ? State::QmRSent2 : State::QmRWaitSpi;
+  x.finished = finished;
+  x.qm = std::make_unique<QuickModeData>();
+  return x;
+}
+
+TEST(ExchangeIndex, KernelReplyLookupVisitsOneExchangeAmong50000Finished) {
+  ExchangeTable t;
+  // 50,000 finished Quick Modes lingering for retransmissions, each once waiting for a GETSPI
+  // that was answered (request ids 1..50000, no longer pending).
+  for (uint32_t i = 1; i <= 50000; ++i) {
+    Exchange& x = t.add(quick_mode(qm_key(i, i), true));
+    x.qm->pending_spis[i] = wire::ProtocolId::IpsecEsp;
+    t.expect_request(i, x.key);
+    x.qm->pending_spis.erase(i);
+  }
+  // One live exchange waiting for two SPIs (AH + ESP).
+  const ExchangeKey live = qm_key(60000, 7);
+  Exchange& w = t.add(quick_mode(live, false));
+  w.qm->pending_spis[90001] = wire::ProtocolId::IpsecEsp;
+  w.qm->pending_spis[90002] = wire::ProtocolId::IpsecAh;
+  t.expect_request(90001, live);
+  t.expect_request(90002, live);
+  ASSERT_EQ(t.all().size(), 50001u);
+
+  const uint64_t before = t.request_lookup_visits();
+  Exchange* x = t.find_by_request(90002);
+  ASSERT_NE(x, nullptr);
+  EXPECT_EQ(x->key, live);
+  EXPECT_EQ(t.request_lookup_visits() - before, 1u);
+  // An unknown id visits nothing; an answered one (stale index entry) visits one and is dropped.
+  EXPECT_EQ(t.find_by_request(123456789), nullptr);
+  EXPECT_EQ(t.request_lookup_visits() - before, 1u);
+  EXPECT_EQ(t.find_by_request(25000), nullptr);
+  EXPECT_EQ(t.request_lookup_visits() - before, 2u);
+  EXPECT_EQ(t.find_by_request(25000), nullptr);
+  EXPECT_EQ(t.request_lookup_visits() - before, 2u);  // the stale entry is gone
+  // Every stale entry answered once: total visits equal lookups, never the table size.
+  for (uint64_t id = 1; id <= 50000; ++id) EXPECT_EQ(t.find_by_request(id), nullptr);
+  EXPECT_EQ(t.request_lookup_visits() - before, 2u + 49999u);
+}
+
+TEST(ExchangeIndex, FollowsRemoveRekeyReplaceAndClear) {
+  ExchangeTable t;
+  const ExchangeKey a = qm_key(1, 1);
+  Exchange& x = t.add(quick_mode(a, false));
+  x.qm->pending_spis[10] = wire::ProtocolId::IpsecEsp;
+  t.expect_request(10, a);
+  ASSERT_NE(t.find_by_request(10), nullptr);
+
+  // Re-keyed: found under its new key.
+  const ExchangeKey b = qm_key(2, 1);
+  t.rekey(a, b);
+  Exchange* moved = t.find_by_request(10);
+  ASSERT_NE(moved, nullptr);
+  EXPECT_EQ(moved->key, b);
+
+  // Removed: the reply finds nothing, and nothing was visited (the entry went with it).
+  const uint64_t before = t.request_lookup_visits();
+  t.remove(b);
+  EXPECT_EQ(t.find_by_request(10), nullptr);
+  EXPECT_EQ(t.request_lookup_visits(), before);
+
+  // Replaced by a new exchange under the same key that does not wait for request 11.
+  Exchange& y = t.add(quick_mode(a, false));
+  y.qm->pending_spis[11] = wire::ProtocolId::IpsecEsp;
+  t.expect_request(11, a);
+  t.add(quick_mode(a, false));
+  EXPECT_EQ(t.find_by_request(11), nullptr);
+
+  Exchange& z = t.add(quick_mode(a, false));
+  z.qm->pending_spis[12] = wire::ProtocolId::IpsecEsp;
+  t.expect_request(12, a);
+  t.clear();
+  EXPECT_EQ(t.find_by_request(12), nullptr);
+}
+
+base::TimePoint at(int seconds) { return base::TimePoint{} + std::chrono::seconds(seconds); }
+
+// The answer a scan of the table gives (what EngineImpl::next_deadline computed before).
+std::optional<base::TimePoint> scan(const ExchangeTable& t) {
+  std::optional<base::TimePoint> d;
+  for (const auto& [k, x] : t.all()) {
+    if (!d || x.expires < *d) d = x.expires;
+    if (auto r = x.rtx.deadline(); r && *r < *d) d = r;
+  }
+  return d;
+}
+
+TEST(ExchangeDeadlines, HeapAgreesWithScanAndTouchesOnlyWhatChanged) {
+  ExchangeTable t;
+  EXPECT_FALSE(t.next_deadline().has_value());
+  for (uint32_t i = 1; i <= 50000; ++i) {
+    Exchange x = quick_mode(qm_key(i, i), true);
+    x.expires = at(1000 + static_cast<int>(i % 997));  // lingering until then
+    t.add(std::move(x));
+  }
+  ASSERT_EQ(t.next_deadline(), scan(t));
+  EXPECT_EQ(t.next_deadline(), at(1000));
+
+  // A new exchange with a retransmit timer earlier than every linger deadline.
+  const ExchangeKey live = qm_key(60000, 7);
+  Exchange& w = t.add(quick_mode(live, false));
+  w.expires = at(2000);
+  w.rtx.sent(base::Bytes{1, 2, 3}, at(100), true);  // first resend at 100 + 7 s
+  uint64_t before = t.deadline_visits();
+  EXPECT_EQ(t.next_deadline(), at(107));
+  EXPECT_EQ(t.next_deadline(), scan(t));
+  EXPECT_LE(t.deadline_visits() - before, 4u);
+
+  // Answered (timer stopped) through find(): the head is stale and dropped, the next one is
+  // the earliest linger deadline; only a handful of entries are examined, not 50,000.
+  before = t.deadline_visits();
+  t.find(live)->rtx.answered();
+  EXPECT_EQ(t.next_deadline(), at(1000));
+  EXPECT_EQ(t.next_deadline(), scan(t));
+  EXPECT_LE(t.deadline_visits() - before, 8u);
+
+  // due(): exactly the exchanges whose deadline passed, in key order, without a scan.
+  before = t.deadline_visits();
+  std::vector<ExchangeKey> due = t.due(at(1001));
+  std::vector<ExchangeKey> expected;
+  for (const auto& [k, x] : std::as_const(t).all()) {  // const: no rebuild
+    if (x.expires <= at(1001)) expected.push_back(k);
+  }
+  EXPECT_EQ(due, expected);
+  EXPECT_EQ(due.size(), 2u * 50000u / 997u + 1u);  // i % 997 in {0, 1}
+  // Removing one due exchange (as a timer tick does) moves the deadline on correctly.
+  for (const auto& k : due) t.remove(k);
+  EXPECT_EQ(t.next_deadline(), scan(t));
+  EXPECT_EQ(t.next_deadline(), at(1002));
+  EXPECT_LE(t.deadline_visits() - before, 4u * due.size() + 8u);
+
+  // Mutable access to everything (all()) forces a full, correct rebuild.
+  for (auto& [k, x] : t.all()) x.expires = at(5000);
+  t.find(live)->expires = at(4000);
+  EXPECT_EQ(t.next_deadline(), at(4000));
+  t.clear();
+  EXPECT_FALSE(t.next_deadline().has_value());
+}
+
+}  // namespace
+}  // namespace ike::engine
