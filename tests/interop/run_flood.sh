@@ -172,8 +172,15 @@ printf 'flood figures: %s; responder received %s datagrams (log %s bytes per 100
 accounted=$((refused + failed + h))
 ((received - accounted <= 50 && accounted - received <= 50)) ||
   ikt_fail "counters do not add up: received $received, refused+failed+half-open $accounted"
-((rss_growth < RSS_LIMIT_KB)) || ikt_fail "RSS grew by $rss_growth kB (limit $RSS_LIMIT_KB)"
+if grep -qa __asan_init "$IKT_ISAKMPD"; then
+  # ASan's quarantine keeps freed memory mapped (256 MB by default): RSS says nothing there.
+  ikt_log "AddressSanitizer build: RSS growth $rss_growth kB reported, not asserted"
+else
+  ((rss_growth < RSS_LIMIT_KB)) || ikt_fail "RSS grew by $rss_growth kB (limit $RSS_LIMIT_KB)"
+fi
 ((log_growth < LOG_LIMIT_BYTES)) || ikt_fail "log grew by $log_growth bytes (limit $LOG_LIMIT_BYTES)"
 ikt_isakmpd_established L >/dev/null || ikt_fail "the initiator's SAs are gone after the flood"
+# The flood's last half-open exchanges are still inside Half-open-max-time at the stop.
+IKT_OPEN_EXCHANGES_OK="MM1 flood leftovers inside Half-open-max-time"
 ikt_log "PASS flood"
 exit 0
