@@ -75,9 +75,10 @@ Outcome FragmentReassembler::insert(const wire::Fragment& f, base::TimePoint now
   if (f.last) {
     if (e.last != 0) {
       // Two different "last" fragments: the sender is confused or hostile; start over.
+      const uint8_t first_last = e.last;  // `e` dies with the erase
       m_entries.erase(it);
       return drop(fmt::format("{}: second last fragment (first was #{}); reassembly discarded",
-                              who, e.last));
+                              who, first_last));
     }
     if (e.highest > f.number) {
       const uint8_t highest = e.highest;
