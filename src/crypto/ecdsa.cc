@@ -24,7 +24,7 @@ namespace {
 
 using base::ErrorCode;
 using base::NotifyType;
-using BioPtr = std::unique_ptr<BIO, evp::Deleter<BIO, BIO_free_all>>;
+using evp::BioPtr;
 using SigPtr = std::unique_ptr<ECDSA_SIG, evp::Deleter<ECDSA_SIG, ECDSA_SIG_free>>;
 
 constexpr std::size_t kMaxPem = 64 * 1024;
@@ -72,18 +72,6 @@ std::shared_ptr<const EcKeyHandle> wrap(EVP_PKEY* p) {
   auto h = std::make_shared<EcKeyHandle>();
   h->pkey.reset(p);
   return h;
-}
-
-BioPtr mem_bio(base::ByteView data) {
-  return BioPtr(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
-}
-
-base::Status check_pem_size(base::ByteView pem) {
-  if (pem.size() > kMaxPem) {
-    return base::make_error(ErrorCode::TooMany, NotifyType::None,
-                            "PEM input of {} bytes (limit {})", pem.size(), kMaxPem);
-  }
-  return base::ok();
 }
 
 // The curve order n, for the range check of r and s.
@@ -139,9 +127,7 @@ base::Result<EcdsaPrivateKey> EcdsaPrivateKey::from_handle(std::shared_ptr<const
 }
 
 base::Result<EcdsaPublicKey> ecdsa_public_key_from_pem(base::ByteView pem) {
-  IKE_TRY_VOID(check_pem_size(pem));
-  BioPtr bio = mem_bio(pem);
-  if (!bio) return evp::crypto_failure("BIO_new_mem_buf");
+  IKE_TRY(BioPtr bio, evp::key_pem_bio(pem, kMaxPem));
   EVP_PKEY* p = PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr);
   if (p == nullptr) {
     return base::make_error(ErrorCode::BadValue, NotifyType::None, "no PEM public key: {}",
@@ -163,16 +149,8 @@ base::Result<EcdsaPublicKey> ecdsa_public_key_from_spki(base::ByteView der) {
 }
 
 base::Result<EcdsaPrivateKey> ecdsa_private_key_from_pem(base::ByteView pem) {
-  IKE_TRY_VOID(check_pem_size(pem));
-  BioPtr bio = mem_bio(pem);
-  if (!bio) return evp::crypto_failure("BIO_new_mem_buf");
-  EVP_PKEY* p = PEM_read_bio_PrivateKey(bio.get(), nullptr,
-                                        [](char*, int, int, void*) { return 0; }, nullptr);
-  if (p == nullptr) {
-    return base::make_error(ErrorCode::BadValue, NotifyType::None,
-                            "no unencrypted PEM EC private key: {}", evp::drain_errors());
-  }
-  return EcdsaPrivateKey::from_handle(wrap(p));
+  IKE_TRY(evp::PkeyPtr p, evp::read_private_key_pem(pem, kMaxPem, "EC"));
+  return EcdsaPrivateKey::from_handle(wrap(p.release()));
 }
 
 base::Result<base::Bytes> ecdsa_der_to_raw(base::ByteView der, std::size_t field_bytes) {

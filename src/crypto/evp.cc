@@ -2,6 +2,7 @@
 #include "crypto/evp.h"
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -63,6 +64,28 @@ void fatal(std::string_view what) noexcept {
   std::fprintf(stderr, "isakmpd: crypto: %.*s: %s\n", static_cast<int>(what.size()), what.data(),
                errors.c_str());
   std::abort();
+}
+
+base::Result<BioPtr> key_pem_bio(base::ByteView pem, std::size_t max_size) {
+  if (pem.size() > max_size) {
+    return base::make_error(base::ErrorCode::TooMany, base::NotifyType::None,
+                            "PEM input of {} bytes (limit {})", pem.size(), max_size);
+  }
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) return crypto_failure("BIO_new_mem_buf");
+  return bio;
+}
+
+base::Result<PkeyPtr> read_private_key_pem(base::ByteView pem, std::size_t max_size,
+                                           std::string_view what) {
+  IKE_TRY(BioPtr bio, key_pem_bio(pem, max_size));
+  PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr,
+                                      [](char*, int, int, void*) { return 0; }, nullptr));
+  if (!key) {
+    return base::make_error(base::ErrorCode::BadValue, base::NotifyType::None,
+                            "no unencrypted PEM {} private key: {}", what, drain_errors());
+  }
+  return key;
 }
 
 }  // namespace ike::crypto::evp

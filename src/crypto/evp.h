@@ -4,6 +4,7 @@
 // queue into a precise detail string. Never included by a public header of the module.
 #pragma once
 
+#include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -15,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/bytes.h"
 #include "base/result.h"
 
 namespace ike::crypto::evp {
@@ -62,6 +64,17 @@ class LibContext {
   OSSL_PROVIDER* m_legacy = nullptr;
   std::string m_load_error;
 };
+
+using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
+
+// A read-only memory BIO over a PEM key of at most `max_size` bytes (TooMany beyond: key files
+// are read before any parsing, so the cap bounds what OpenSSL sees).
+[[nodiscard]] base::Result<BioPtr> key_pem_bio(base::ByteView pem, std::size_t max_size);
+
+// An unencrypted PEM private key of at most `max_size` bytes. No passphrase callback: an
+// encrypted key fails instead of prompting. `what` names the key type in the error ("RSA", "EC").
+[[nodiscard]] base::Result<PkeyPtr> read_private_key_pem(base::ByteView pem, std::size_t max_size,
+                                                         std::string_view what);
 
 // Drains the thread's OpenSSL error queue into "reason (lib); reason (lib)"; "no OpenSSL error"
 // when the queue is empty.

@@ -18,7 +18,7 @@ namespace {
 
 using base::ErrorCode;
 using base::NotifyType;
-using BioPtr = std::unique_ptr<BIO, evp::Deleter<BIO, BIO_free_all>>;
+using evp::BioPtr;
 
 // RFC 8017 §9.2 step 5 minimum: 00 01 PS(>= 8 x FF) 00 = 11 octets of padding.
 constexpr std::size_t kPkcs1Overhead = 11;
@@ -60,18 +60,6 @@ base::Status check_public(const EVP_PKEY* pkey, std::size_t* bits_out) {
   return base::ok();
 }
 
-BioPtr mem_bio(base::ByteView data) {
-  return BioPtr(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
-}
-
-base::Status check_pem_size(base::ByteView pem) {
-  if (pem.size() > kMaxPemSize) {
-    return base::make_error(ErrorCode::TooMany, NotifyType::None,
-                            "PEM input of {} bytes (limit {})", pem.size(), kMaxPemSize);
-  }
-  return base::ok();
-}
-
 std::shared_ptr<const RsaKeyHandle> wrap(EVP_PKEY* p) {
   auto h = std::make_shared<RsaKeyHandle>();
   h->pkey.reset(p);
@@ -104,9 +92,7 @@ base::Result<RsaPrivateKey> RsaPrivateKey::from_handle(std::shared_ptr<const Rsa
 }
 
 base::Result<RsaPublicKey> rsa_public_key_from_pem(base::ByteView pem) {
-  IKE_TRY_VOID(check_pem_size(pem));
-  BioPtr bio = mem_bio(pem);
-  if (!bio) return evp::crypto_failure("BIO_new_mem_buf");
+  IKE_TRY(BioPtr bio, evp::key_pem_bio(pem, kMaxPemSize));
   // "-----BEGIN PUBLIC KEY-----" (SubjectPublicKeyInfo, isakmpd's PEM_read_bio_RSA_PUBKEY)
   EVP_PKEY* p = PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr);
   if (p == nullptr) {
@@ -138,17 +124,8 @@ base::Result<RsaPublicKey> rsa_public_key_from_spki(base::ByteView der) {
 }
 
 base::Result<RsaPrivateKey> rsa_private_key_from_pem(base::ByteView pem) {
-  IKE_TRY_VOID(check_pem_size(pem));
-  BioPtr bio = mem_bio(pem);
-  if (!bio) return evp::crypto_failure("BIO_new_mem_buf");
-  // No passphrase callback: an encrypted key fails instead of prompting.
-  EVP_PKEY* p = PEM_read_bio_PrivateKey(bio.get(), nullptr,
-                                        [](char*, int, int, void*) { return 0; }, nullptr);
-  if (p == nullptr) {
-    return base::make_error(ErrorCode::BadValue, NotifyType::None,
-                            "no unencrypted PEM RSA private key: {}", evp::drain_errors());
-  }
-  return RsaPrivateKey::from_handle(wrap(p));
+  IKE_TRY(evp::PkeyPtr p, evp::read_private_key_pem(pem, kMaxPemSize, "RSA"));
+  return RsaPrivateKey::from_handle(wrap(p.release()));
 }
 
 base::Result<base::Bytes> rsa_sign_ike(const RsaPrivateKey& key, base::ByteView hash) {
