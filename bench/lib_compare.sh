@@ -121,30 +121,7 @@ cmp_start_libreswan() { # AUTH DIR (PSK only: RSA needs the certificates importe
   [[ $auth == psk ]] || ikt_fail "libreswan: RSA not wired in bench/compare.sh"
   [[ -f $IKT_SHIM ]] || ikt_fail "preload shim $IKT_SHIM missing (run scripts/lab/setup.sh)"
   mkdir -p "$D/run" "$D/nss"
-  cat >"$D/ipsec.conf" <<EOC
-config setup
-    logfile=$D/pluto.log
-    plutodebug=none
-    dumpdir=$D/run
-    ikev1-policy=accept
-    uniqueids=no
-
-conn ikt
-    ikev2=no
-    authby=secret
-    left=$IKT_R_OUT
-    leftid=$IKT_R_OUT
-    right=%any
-    type=tunnel
-    ike=aes128-sha1;modp2048,aes128-sha1;dh19
-    esp=aes128-sha1
-    pfs=no
-    rekey=no
-    leftupdown=%disabled
-    auto=add
-EOC
-  printf ': PSK "%s"\n' "$CMP_PSK" >"$D/ipsec.secrets"
-  chmod 0600 "$D/ipsec.secrets"
+  ikt_pluto_load_responder_conf "$D" "$CMP_PSK"
   certutil -N -d "sql:$D/nss" --empty-password >/dev/null 2>&1 || ikt_fail "certutil -N failed"
   ip netns exec "$IKT_NS_R" env XFRM_NOOP_LOG=/dev/null LD_PRELOAD="$IKT_SHIM" \
     taskset -c "$CMP_RESP_CPU" "$IKT_PLUTO" --nofork --config "$D/ipsec.conf" --rundir "$D/run" \

@@ -170,30 +170,7 @@ EOC
 }
 
 start_pluto() {
-  cat >"$D/ipsec.conf" <<EOC
-config setup
-    logfile=$D/pluto.log
-    plutodebug=none
-    dumpdir=$D/run
-    ikev1-policy=accept
-    uniqueids=no
-
-conn ikt
-    ikev2=no
-    authby=secret
-    left=$IKT_R_OUT
-    leftid=$IKT_R_OUT
-    right=%any
-    type=tunnel
-    ike=aes128-sha1;modp2048,aes128-sha1;dh19
-    esp=aes128-sha1
-    pfs=no
-    rekey=no
-    leftupdown=%disabled
-    auto=add
-EOC
-  printf ': PSK "%s"\n' "$PSK" >"$D/ipsec.secrets"
-  chmod 0600 "$D/ipsec.secrets"
+  ikt_pluto_load_responder_conf "$D" "$PSK"
   ikt_pluto_start R
   RESP_PID=$(cat "$D/pid")
 }

@@ -124,3 +124,34 @@ ikt_pluto_spis() {
   ikt_side_vars "$1"
   ikt_pluto_states "$1" | python3 "$IKT_LIB_DIR/ikt.py" pluto-spis --me "$ME" --peer "$PEER"
 }
+
+# ikt_pluto_load_responder_conf DIR PSK: pluto as a host responder for load generators (ikeload,
+# bench/compare.sh): any initiator address, PSK, AES-128/SHA1 with MODP2048 or ECP256, no PFS,
+# no rekey, no updown script (it made pluto take seconds per handshake).
+ikt_pluto_load_responder_conf() {
+  local d=$1
+  cat >"$d/ipsec.conf" <<EOC
+config setup
+    logfile=$d/pluto.log
+    plutodebug=none
+    dumpdir=$d/run
+    ikev1-policy=accept
+    uniqueids=no
+
+conn ikt
+    ikev2=no
+    authby=secret
+    left=$IKT_R_OUT
+    leftid=$IKT_R_OUT
+    right=%any
+    type=tunnel
+    ike=aes128-sha1;modp2048,aes128-sha1;dh19
+    esp=aes128-sha1
+    pfs=no
+    rekey=no
+    leftupdown=%disabled
+    auto=add
+EOC
+  printf ': PSK "%s"\n' "$2" >"$d/ipsec.secrets"
+  chmod 0600 "$d/ipsec.secrets"
+}
