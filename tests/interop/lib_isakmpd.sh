@@ -62,6 +62,7 @@ Listen-on=		$ME
 Retransmits=		${IKT_ISAKMPD_RETRANSMITS:-3}
 Exchange-max-time=	${IKT_ISAKMPD_EXCHANGE_MAX_TIME:-20}
 Check-interval=		${IKT_ISAKMPD_CHECK_INTERVAL:-60}
+${IKT_ISAKMPD_HALF_OPEN_MAX_TIME:+Half-open-max-time=	$IKT_ISAKMPD_HALF_OPEN_MAX_TIME}
 
 [Phase 1]
 $PEER=			peer-ikt
