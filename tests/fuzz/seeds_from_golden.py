@@ -20,8 +20,9 @@ What goes where (every file is named golden_<capture>_<message>[_<what>].bin):
   fuzz_fragments  the captures hold no fragments: the real encrypted MM5 of each capture cut
                   into 3 IKEv1 fragments in strongSwan's layout (make_fragment_corpus.py),
                   in order and reversed
-Duplicates are dropped by shape: messages with the same exchange, flags and payload type/length
-sequence as an earlier seed add no new parser path; bodies (SA, attributes, ID) by content.
+Duplicates are dropped (the corpus replay mutates every seed ~3,000 times, so each must earn its
+place): one message per (sending implementation, exchange, flags, payload type sequence), one
+still-encrypted datagram per exchange type; bodies (SA, attributes, ID) by content.
 Not in the captures (all PSK Main Mode + Quick Mode, no NAT): CERT/SIG payloads, Aggressive
 Mode, NAT-D/NAT-OA, mode-config, real fragments; those corpora keep their synthetic seeds.
 """
@@ -96,8 +97,9 @@ class Writer:
         self.sources[target][cap] = self.sources[target].get(cap, 0) + 1
 
 
-def shape(dg, pls):
-    return (dg[18], dg[19] & ~1, tuple((t, len(b)) for t, b, _, _ in pls))
+def shape(dg, pls, sender):
+    """One seed per sender implementation, exchange, flags and payload type sequence."""
+    return (sender, dg[18], dg[19] & ~1, tuple(t for t, _, _, _ in pls))
 
 
 def one_capture(d, w):
@@ -109,7 +111,11 @@ def one_capture(d, w):
     p1_iv = h(bytes.fromhex(k["g_xi"]) + bytes.fromhex(k["g_xr"])).digest()[:bs]
     p2_iv = {}
     counters = {}
-    for _, _, _, _, dg in extract.read_pcap(os.path.join(d, "capture.pcap")):
+    ini, res, _ = cap.split("-")
+    first_src = None
+    for src, _, _, _, dg in extract.read_pcap(os.path.join(d, "capture.pcap")):
+        first_src = first_src or src
+        sender = ini if src == first_src else res
         ex = EXCHANGES.get(dg[18], f"x{dg[18]}")
         counters[ex] = counters.get(ex, 0) + 1
         label = f"{cap}_{ex}{counters[ex]}"
@@ -128,8 +134,8 @@ def one_capture(d, w):
             end = pls[-1][2] + pls[-1][3]
             plain = dg[:19] + bytes([dg[19] & ~1]) + dg[20:24] + struct.pack("!I", 28 + end)
             plain += pt[:end]
-            w.add("fuzz_message", label, dg, ("raw",) + shape(dg, pls))
-            w.add("fuzz_message", label + "_decrypted", plain, ("plain",) + shape(dg, pls))
+            w.add("fuzz_message", label, dg, ("encrypted", dg[18]))  # one per exchange
+            w.add("fuzz_message", label + "_decrypted", plain, shape(dg, pls, sender))
             if dg[18] == 2 and counters[ex] == 5:  # MM5: the biggest, re-fragmented
                 parts = make_fragment_corpus.slices(dg, 3)
                 frags = [fragment(dg, i + 1, i == 2, p) for i, p in enumerate(parts)]
@@ -139,7 +145,7 @@ def one_capture(d, w):
                       b"".join(rec(f) for f in reversed(frags)))
         else:
             pls = extract.payloads(dg[16], dg[28:])
-            w.add("fuzz_message", label, dg, ("raw",) + shape(dg, pls))
+            w.add("fuzz_message", label, dg, shape(dg, pls, sender))
         for n, (t, body, _, _) in enumerate(pls):
             if t == PT_SA:
                 w.add("fuzz_sa_payload", f"{label}_sa", body)
@@ -176,7 +182,8 @@ def provenance(target, w, caps):
         "fuzz_message": "each datagram as captured (non-ESP marker removed), and each encrypted "
                         "one decrypted with the phase-1 key of keys.txt (RFC 2409 App. B IVs), E "
                         "flag cleared, padding dropped, length fixed (the `_decrypted` files); one "
-                        "seed per (exchange, flags, payload type/length sequence)",
+                        "seed per (sending implementation, exchange, flags, payload type "
+                        "sequence), one still-encrypted datagram per exchange type",
         "fuzz_sa_payload": "the body of every SA payload (MM1/MM2 cleartext, QM1/QM2 decrypted), "
                            "deduplicated by content",
         "fuzz_attributes": "one selector octet (protocol - 1) + the attribute list of every "
