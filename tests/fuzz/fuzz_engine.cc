@@ -2,7 +2,8 @@
 // initiator 10.0.0.1, right responder 10.0.0.2; deterministic random streams, so cookies,
 // nonces and DH values replay byte for byte; RecordingKernel answers every request; FakeClock)
 // and a program chosen by the fuzzer: byte 0 picks the scenario (Main/Aggressive Mode, left
-// behind a NAT, DPD, short phase-2 lifetimes, phase-1 transform, the HASH bypass), every further
+// behind a NAT, DPD, short phase-2 lifetimes, phase-1 transform, the HASH bypass, mode-config:
+// Flags=ikecfg on both peers, the right one serving the left one's ID section), every further
 // op byte (+ arguments) delivers, drops, duplicates, reorders, XORs, overwrites or truncates the
 // next datagram towards a side, advances time, ticks, pumps, or issues UI commands (connect,
 // teardown, delete), kernel expire events (rekey) and R-U-THERE. The HASH/SIG bypass
@@ -11,7 +12,9 @@
 // has not completed a phase 1; at most kMaxExchanges exchanges per engine; every exchange
 // expires within Exchange-max-time; after the program, with the link cut and time advanced past
 // Exchange-max-time, no exchange alive at the end of the program is left. Distinct transition
-// table rows taken are counted and printed at exit (IKE_FUZZ_ENGINE_QUIET=1 silences it).
+// table rows taken are counted and printed at exit (IKE_FUZZ_ENGINE_QUIET=1 silences it;
+// with IKE_FUZZ_ENGINE_REQUIRE_ALL_ROWS=1 the process exits 1 at the end unless every row was
+// taken: ctest fuzz_engine_corpus_covers_all_rows replays the seed corpus that way).
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -80,10 +83,11 @@ std::optional<base::CookiePair> cookies(const std::string& i, const std::string&
 
 struct Scenario {
   bool aggressive = false, nat = false, dpd = false, short_life = false, bypass = false;
+  bool ikecfg = false;
   unsigned transform = 0;
   explicit Scenario(uint8_t b)
       : aggressive(b & 1), nat(b & 2), dpd(b & 4), short_life(b & 8), bypass(b & 16),
-        transform((b >> 5) & 3) {}
+        ikecfg(b & 128), transform((b >> 5) & 3) {}
 };
 
 std::string conf_text(const Scenario& s, bool left) {
@@ -95,7 +99,7 @@ std::string conf_text(const Scenario& s, bool left) {
       "[General]\nRetransmits=3\nExchange-max-time={max}\nCheck-interval=60\n{life}{ka}\n"
       "[Phase 1]\n{peer}=peer-{peer}\n\n[Phase 2]\n{list}=conn\n\n"
       "[peer-{peer}]\nPhase=1\nAddress={peer}\nLocal-address={local}\n"
-      "Authentication=s3cr3t-psk\nConfiguration=p1-conf\n{dpd}{rid}\n"
+      "Authentication=s3cr3t-psk\nConfiguration=p1-conf\n{dpd}{rid}{flags}\n"
       "[p1-conf]\nEXCHANGE_TYPE={x}\nTransforms={tr}\n\n"
       "[conn]\nPhase=2\nISAKMP-peer=peer-{peer}\nConfiguration=p2-conf\n"
       "Local-ID=net-local\nRemote-ID=net-remote\n\n"
@@ -110,11 +114,23 @@ std::string conf_text(const Scenario& s, bool left) {
       fmt::arg("local", local), fmt::arg("list", left ? "Connections" : "Passive-connections"),
       fmt::arg("dpd", s.dpd ? "DPD-check-interval=10\n" : ""),
       fmt::arg("rid", !left && s.nat ? "Remote-ID=nat-peer-id\n" : ""),
+      fmt::arg("flags", s.ikecfg ? "Flags=ikecfg\n" : ""),
       fmt::arg("x", s.aggressive ? "AGGRESSIVE" : "ID_PROT"),
       fmt::arg("tr", kTransforms[s.transform]),
       fmt::arg("ln", left ? "192.168.1.0" : "192.168.2.0"),
       fmt::arg("rn", left ? "192.168.2.0" : "192.168.1.0"));
   if (!left && s.nat) t += "[nat-peer-id]\nID-type=IPV4_ADDR\nAddress=10.0.0.1\n\n";
+  // Mode-config (draft-dukes-ike-mode-cfg-02): the server (right, phase-1 responder) pushes the
+  // items of the client's ID section after phase 1 (Transaction: SET, then the client's ACK);
+  // with the DPD bit the client pulls instead (REQUEST, then the server's REPLY).
+  if (s.ikecfg && !left) {
+    t += fmt::format("[ipv4/10.0.0.1]\nAddress=10.1.0.5\nNetmask=255.255.255.0\n"
+                     "Nameserver=10.1.0.53\nLifetime=3600\n{}\n",
+                     s.dpd ? "Mode=PULL\n" : "");
+  }
+  if (s.ikecfg && left && s.dpd) {
+    t += "[ipv4/10.0.0.2]\nMode=PULL\nAttributes=INTERNAL_IP4_ADDRESS,INTERNAL_IP4_DNS\n\n";
+  }
   return t;
 }
 
@@ -136,7 +152,10 @@ RowKey row_key(const engine::Transition& t) {
 }
 
 void print_coverage() {
-  if (const char* q = std::getenv("IKE_FUZZ_ENGINE_QUIET"); q != nullptr && *q == '1') return;
+  const char* all = std::getenv("IKE_FUZZ_ENGINE_REQUIRE_ALL_ROWS");
+  const bool require_all = all != nullptr && *all == '1';
+  const char* q = std::getenv("IKE_FUZZ_ENGINE_QUIET");
+  if (!require_all && q != nullptr && *q == '1') return;
   std::size_t hit = 0;
   std::string missed;
   for (const auto& t : engine::transition_table()) {
@@ -150,6 +169,11 @@ void print_coverage() {
   std::fprintf(stderr, "fuzz_engine: distinct transitions covered: %zu / %zu%s%s\n", hit,
                engine::transition_table().size(), missed.empty() ? "" : "; not covered:",
                missed.c_str());
+  // The corpus-replay test sets this: a seed corpus that stops reaching a row fails it.
+  if (require_all && hit != engine::transition_table().size()) {
+    std::fprintf(stderr, "fuzz_engine: the seed corpus no longer reaches every row\n");
+    std::_Exit(1);
+  }
 }
 
 struct Side {

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Writes the seed corpus of fuzz_engine (tests/fuzz/corpus/fuzz_engine/): one program per
 scenario (full Main Mode + Quick Mode, Aggressive Mode + Quick Mode, NAT-T, DPD, DELETE, rekey,
-loss/duplication/reordering, mutations under the HASH bypass). The program format is the one
+loss/duplication/reordering, mutations under the HASH bypass, mode-config push and pull). The program format is the one
 tests/fuzz/fuzz_engine.cc documents: byte 0 = scenario flags, then op bytes + arguments.
 Run from the repository root: tests/fuzz/make_engine_corpus.py"""
 import os
 
 # scenario flags (byte 0)
-MM, AM, NAT, DPD, SHORT, BYPASS = 0, 1, 2, 4, 8, 16
+MM, AM, NAT, DPD, SHORT, BYPASS, IKECFG = 0, 1, 2, 4, 8, 16, 128
+PULL = DPD  # with IKECFG, the DPD bit makes the client pull (REQUEST/REPLY) instead of a push
 TR_3DES, TR_AES256, TR_GRP14 = 1 << 5, 2 << 5, 3 << 5
 # ops: low nibble = op, 0x10 = towards / on the right side, top 3 bits = extra
 DELIVER, DROP, DUP, REORDER, XOR, SET, TRUNC, ADVANCE, DEADLINE, PUMP = range(10)
@@ -54,6 +55,12 @@ SEEDS = {
     "mutate_bypass_qm": [MM | BYPASS, DELIVER | R, DELIVER, DELIVER | R, DELIVER, DELIVER | R,
                          DELIVER, SET | R, 0, 30, 0x00, PUMP],
     "truncate": [AM, TRUNC | R, 100, PUMP, DEADLINE, PUMP],
+    # mode-config Transaction after phase 1 (the two TRANSACTION rows of the transition table)
+    "modecfg_push": [IKECFG, PUMP, DEADLINE, PUMP],
+    "modecfg_pull": [IKECFG | PULL, PUMP, DEADLINE, PUMP],
+    "modecfg_push_am_nat": [IKECFG | AM | NAT, PUMP, ADVANCE, 5, PUMP],
+    "modecfg_set_lost": [IKECFG, DELIVER | R, DELIVER, DELIVER | R, DELIVER, DELIVER | R,
+                         DELIVER, DROP, DEADLINE, PUMP],
 }
 
 

@@ -15,11 +15,17 @@
 #   3. "after": one warm-up replay, RSS of the engine child, then replays until
 #      HOSTILE_MIN_PACKETS (default 10000; HOSTILE_LONG=1: 50000) hostile datagrams, RSS again
 #      (both after Exchange-max-time, so that no probe exchange is alive); growth must be < 1 MB.
-#   4. The SA with the right side is untouched (same SPIs), then a forced phase-2 rekey through
-#      the FIFO (`t quick 10.99.1.2`, `c ikt`) gives new SPIs over the same ISAKMP SA.
+#   4. The SA with the right side survived and still rekeys by itself: phase-2 lifetime
+#      HOSTILE_P2_LIFE (default 40 s) on both daemons, so our soft timer (85-95 %) rekeys "ikt"
+#      every 34-38 s during the barrage too. The ISAKMP SA is unchanged (same cookies), exactly
+#      one pair is live, and every pair seen since step 2 was replaced by a rekey (the
+#      "replaced by" log chain leads from the first SPI to the current one). Then, with no FIFO
+#      command, the rekey timer must create a NEW pair (new SPIs, same cookies) within
+#      HOSTILE_P2_LIFE + 10 s, and the old pair must be gone (deleted) from the JSON status.
 #   5. The JSON status counters: datagrams received by the engine == what hostile.py sent that
 #      reaches the engine (UDP 500, 4500 with the non-ESP marker; RFC 3948 drops the rest in the
-#      transport) + probes + the attacker's own set-up exchanges; drops by reason reported.
+#      transport) + probes + the attacker's own set-up exchanges + the rekey traffic from the
+#      second isakmpd (an nftables counter in the left namespace); drops by reason reported.
 # After every hostile datagram hostile.py checks the PIDs and the 1-s liveness probe.
 # Prints a summary; exit 0 pass, 1 fail, 77 not root.
 set -uo pipefail
@@ -36,6 +42,7 @@ if [[ ${HOSTILE_LONG:-0} == 1 ]]; then MIN=${HOSTILE_MIN_PACKETS:-50000}; else M
 ATTACKER=10.99.1.3
 PROBERS=(10.99.1.4 10.99.1.5 10.99.1.6 10.99.1.7 10.99.1.8 10.99.1.9 10.99.1.10 10.99.1.11)
 EXCHANGE_MAX_TIME=5
+P2_LIFE=${HOSTILE_P2_LIFE:-40}
 
 ikt_init hostile
 "$PY" -c 'import scapy, cryptography' 2>/dev/null ||
@@ -55,6 +62,24 @@ sed -i 's/^\[Phase 1\]$/[Phase 1]\nDefault=\t\tpeer-any/' "$LD/isakmpd.conf"
 # per-peer cap (16, isakmpd.conf(5) Max-half-open-per-peer). The caps are the flood test's
 # subject (interop_flood_mm1); here they are raised so that every probe must be answered.
 sed -i 's/^\[General\]$/[General]\nMax-half-open-per-peer=\t256/' "$LD/isakmpd.conf"
+# Short phase-2 lifetime (bounds 10:86400, as run_liveness.sh): the SA rekeys by itself.
+short_life() { printf '\n[General]\nDefault-phase-2-lifetime=\t%s,10:86400\n' "$P2_LIFE" >>"$1"; }
+short_life "$LD/isakmpd.conf"
+# Datagrams from the second isakmpd to our daemon (rekey Quick Modes, DELETEs): they reach the
+# engine during the hostile phases too and are added to the expected counter.
+ip netns exec "$IKT_NS_L" nft -f - <<NFT || ikt_fail "nftables counter"
+table ip ikt_hostile {
+  counter from_peer {}
+  chain input {
+    type filter hook input priority 0; policy accept;
+    ip saddr $IKT_R_OUT udp dport { 500, 4500 } counter name from_peer
+  }
+}
+NFT
+from_peer() {
+  ip netns exec "$IKT_NS_L" nft list counter ip ikt_hostile from_peer |
+    sed -n 's/.*packets \([0-9]*\).*/\1/p'
+}
 cat >>"$LD/isakmpd.conf" <<EOF
 
 [peer-any]
@@ -105,7 +130,7 @@ hostile() { # TAG REPLAYS MIN_PACKETS
   [[ $rc -eq 0 ]] || ikt_fail "hostile.py ($1) failed: $(head -c 2000 "$IKT_DIR/$1.stderr")"
 }
 
-counters() { # TAG before.json after.json phase.json
+counters() { # TAG before.json after.json phase.json DATAGRAMS_FROM_PEER
   "$PY" "$here/check_counters.py" "$@" || ikt_fail "JSON status counters do not match ($1)"
 }
 
@@ -122,11 +147,12 @@ L0=$(lines)
 hostile before 1 0
 sleep 0.5
 status_json "$IKT_DIR/s1.json" || ikt_fail "status"
-counters before "$IKT_DIR/s0.json" "$IKT_DIR/s1.json" "$IKT_DIR/before.json"
+counters before "$IKT_DIR/s0.json" "$IKT_DIR/s1.json" "$IKT_DIR/before.json" 0
 L1=$(lines)
 
 # --- 2. an SA with a second isakmpd --------------------------------------------------------------
 ikt_isakmpd_conf R responder AES-128-SHA-GRP14 QM-ESP-AES-128-SHA-SUITE tunnel "$PSK"
+short_life "$IKT_DIR/R/isakmpd.conf"
 ikt_isakmpd_start R
 ikt_isakmpd_cmd L "M active" || ikt_fail "M active"
 ikt_isakmpd_cmd L "c ikt" || true
@@ -148,36 +174,71 @@ ikt_log "established: $SPIS0"
 hostile after-warmup 1 0
 sleep $((EXCHANGE_MAX_TIME + 2))
 RSS0=$(rss_kb)
+# The nftables counter is read right after each status snapshot; the second isakmpd only
+# answers our rekey Quick Modes, so nothing of it is in flight between the two reads.
 status_json "$IKT_DIR/s2.json" || ikt_fail "status"
+P2=$(from_peer)
 L2=$(lines)
+T_AFTER=$SECONDS
 hostile after 2 "$MIN"
+T_AFTER=$((SECONDS - T_AFTER))
 sleep $((EXCHANGE_MAX_TIME + 2))
 RSS1=$(rss_kb)
 status_json "$IKT_DIR/s3.json" || ikt_fail "status"
+P3=$(from_peer)
 L3=$(lines)
-counters after "$IKT_DIR/s2.json" "$IKT_DIR/s3.json" "$IKT_DIR/after.json"
-# Exchange-max-time + 2 s after the last hostile datagram no exchange may be left (§A4.2 6).
-LEFT=$("$PY" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["exchanges"]))' "$IKT_DIR/s3.json")
+ikt_log "after: $T_AFTER s of hostile datagrams, $((P3 - P2)) datagrams from the second isakmpd (rekeys)"
+counters after "$IKT_DIR/s2.json" "$IKT_DIR/s3.json" "$IKT_DIR/after.json" $((P3 - P2))
+# Exchange-max-time + 2 s after the last hostile datagram no exchange may be left (§A4.2 6);
+# a rekey of "ikt" with the second isakmpd may be running or lingering then (not the attack's).
+LEFT=$("$PY" -c 'import json,sys; print(len([x for x in json.load(open(sys.argv[1]))["exchanges"] if x["name"] != "ikt"]))' "$IKT_DIR/s3.json")
 [[ $LEFT == 0 ]] || ikt_fail "$LEFT exchange(s) left $((EXCHANGE_MAX_TIME + 2)) s after the corpus"
 
-# --- 4. the SA survived and still rekeys -----------------------------------------------------
+# --- 4. the SA survived and still rekeys (by its own timer) ------------------------------------
 ikt_alive "$LPID" && ikt_alive "$CPID" || ikt_fail "daemon gone"
-SPIS1=$(ikt_sa) || ikt_fail "no SPIs after the corpus"
-[[ $SPIS1 == "$SPIS0" ]] || ikt_fail "the SA with the second isakmpd changed under attack: '$SPIS0' -> '$SPIS1'"
 spi_of() { sed -E "s/.*\b$1=([0-9a-fA-FNone:]*).*/\1/" <<<"$2"; }
-ikt_isakmpd_cmd L "t quick $IKT_R_OUT" || ikt_fail "t quick"
-sleep 1
-ikt_isakmpd_cmd L "c ikt" || ikt_fail "c ikt"
+SPIS1=$(ikt_sa) || ikt_fail "no SPIs after the corpus"
+[[ $SPIS1 == *pairs=1 && $(spi_of in "$SPIS1") != None ]] ||
+  ikt_fail "not exactly one phase-2 SA with the second isakmpd after the corpus: $SPIS1"
+[[ $(spi_of cookies "$SPIS1") == "$(spi_of cookies "$SPIS0")" ]] ||
+  ikt_fail "the ISAKMP SA with the second isakmpd changed under attack: '$SPIS0' -> '$SPIS1'"
+# Every pair replaced during the barrage was replaced by a rekey: follow the "ikt: SA spi
+# IN/OUT replaced by IN/OUT (why)" lines (rekey.cc) from the first inbound SPI.
+rekey_chain() { # FROM_IN -> prints the last inbound SPI reached and the number of steps
+  local cur=$1 n=0 next
+  while next=$(grep -aoE "ikt: SA spi 0*${cur}/[0-9a-f]+ replaced by [0-9a-f]+" "$LD/isakmpd.stderr" |
+    tail -1 | sed -E 's/.* replaced by //') && [[ -n $next ]]; do
+    cur=$next n=$((n + 1))
+    ((n < 1000)) || break
+  done
+  echo "$cur $n"
+}
+norm() { sed -E 's/^0x//; s/^0+//' <<<"${1,,}"; }
+read -r REACHED STEPS <<<"$(rekey_chain "$(norm "$(spi_of in "$SPIS0")")")"
+[[ $(norm "$REACHED") == "$(norm "$(spi_of in "$SPIS1")")" ]] ||
+  ikt_fail "the phase-2 SA changed under attack other than by a rekey: $SPIS0 -> $SPIS1 (rekey chain ends at $REACHED)"
+ikt_log "after the corpus: $SPIS1 ($STEPS rekeys during the barrage)"
+# No FIFO command from here: wait for the rekey timer's new pair over the same ISAKMP SA.
+T_REKEY=$SECONDS
 rekeyed() {
   local s
   s=$(ikt_sa) || return 1
-  [[ $s == *pairs=1 && $(spi_of in "$s") != "$(spi_of in "$SPIS0")" && $(spi_of in "$s") != None ]] || return 1
+  [[ $s == *pairs=1 && $(spi_of in "$s") != "$(spi_of in "$SPIS1")" && $(spi_of in "$s") != None ]] || return 1
   SPIS2=$s
 }
-ikt_wait_for 20 "new phase-2 SPIs after the forced rekey" rekeyed || ikt_fail "no rekey after the corpus"
+ikt_wait_for $((P2_LIFE + 10)) "new phase-2 SPIs from the rekey timer" rekeyed ||
+  ikt_fail "no rekey within $((P2_LIFE + 10)) s after the corpus (lifetime $P2_LIFE s)"
 [[ $(spi_of cookies "$SPIS2") == "$(spi_of cookies "$SPIS0")" ]] ||
   ikt_fail "the rekey did not reuse the ISAKMP SA: $SPIS0 -> $SPIS2"
-ikt_log "rekeyed over the same ISAKMP SA: $SPIS2"
+OLD_IN=$(norm "$(spi_of in "$SPIS1")")
+"$PY" -c 'import json,sys
+old=sys.argv[2]
+live=[s["in_spi"] for s in json.load(open(sys.argv[1]))["phase2_sas"]]
+sys.exit(1 if any(x.lower().lstrip("0") == old for x in live) else 0)' "$IKT_DIR/sa.json" "$OLD_IN" ||
+  ikt_fail "the old phase-2 SA (in $OLD_IN) is still live after the rekey"
+grep -aqE "ikt: SA spi 0*${OLD_IN}/[0-9a-f]+ replaced by" "$LD/isakmpd.stderr" ||
+  ikt_fail "no 'replaced by' (DELETE of the old pair) logged for in $OLD_IN"
+ikt_log "rekeyed by the lifetime timer $((SECONDS - T_REKEY)) s after the corpus, same ISAKMP SA: $SPIS2"
 
 # --- 5. summary ----------------------------------------------------------------------------
 GROWTH=$((RSS1 - RSS0))
