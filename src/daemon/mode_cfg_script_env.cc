@@ -150,8 +150,15 @@ base::Result<std::vector<std::string>> mode_cfg_script_env(
     const std::vector<std::pair<std::string, std::string>>& vars) {
   std::vector<std::string> env{kScriptPath, "ISAKMPD_PEER=" + peer.to_string(),
                                "ISAKMPD_PEER_SECTION=" + reduce(section, false, 255)};
-  std::vector<std::string_view> seen;
+  // The size first, before any value is looked at.
   std::size_t total = 0;
+  for (const auto& [name, value] : vars) total += name.size() + value.size() + 1;
+  if (total > kMaxScriptEnvBytes) {
+    return make_error(ErrorCode::TooMany, NotifyType::None,
+                      "Mode-config-script environment over {} bytes ({} in {} variables)",
+                      kMaxScriptEnvBytes, total, vars.size());
+  }
+  std::vector<std::string_view> seen;
   for (const auto& [name, value] : vars) {
     const Var* v = find_var(name);
     if (v == nullptr) {
@@ -163,12 +170,6 @@ base::Result<std::vector<std::string>> mode_cfg_script_env(
       return bad(v->name, value, "repeats the variable");
     }
     seen.push_back(v->name);
-    total += name.size() + value.size() + 1;
-    if (total > kMaxScriptEnvBytes) {
-      return make_error(ErrorCode::TooMany, NotifyType::None,
-                        "Mode-config-script environment over {} bytes (at {})", kMaxScriptEnvBytes,
-                        v->name);
-    }
     std::string out;
     if (v->kind == Kind::Text) {
       out = reduce(value, true, kMaxText);

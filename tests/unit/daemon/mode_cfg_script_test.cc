@@ -6,6 +6,7 @@
 // killing the process group, the program's ownership check).
 #include "daemon/mode_cfg_script.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -127,6 +128,8 @@ TEST(ModeCfgScript, HostileValuesAreRefused) {
 
 TEST(ModeCfgScript, BoundedRunReportsStatusWithExactlyTheEnvironment) {
   const std::string out = fmt::format("/tmp/ike_modecfg_bounded_{}.out", ::getpid());
+  const int leak = ::open("/dev/null", O_RDONLY);  // no O_CLOEXEC: must still not reach it
+  ASSERT_GE(leak, 0);
   auto st = run_script_bounded(
       "{ env | sort; ls /proc/self/fd | wc -l; read x || echo eof; } > " + out + "; exit 7",
       {"PATH=/usr/bin:/bin", "A=1"}, std::chrono::milliseconds(5000));
@@ -138,7 +141,9 @@ TEST(ModeCfgScript, BoundedRunReportsStatusWithExactlyTheEnvironment) {
   // sh adds PWD (and maybe SHLVL, _) itself; nothing of ours beyond A and PATH.
   EXPECT_NE(ss.str().find("A=1\n"), std::string::npos);
   EXPECT_EQ(ss.str().find("HOME="), std::string::npos);
-  EXPECT_NE(ss.str().find("eof"), std::string::npos);  // stdin is /dev/null
+  // ls sees 0-2 and its own directory descriptor only; stdin is /dev/null.
+  EXPECT_NE(ss.str().find("\n4\neof\n"), std::string::npos) << ss.str();
+  ::close(leak);
   std::remove(out.c_str());
 }
 
