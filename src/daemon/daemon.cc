@@ -196,7 +196,7 @@ void Daemon::drain() {
       } else if (auto* pl = std::get_if<engine::PacketLog>(&out)) {
         write_packet_log(*pl);
       } else if (auto* mc = std::get_if<engine::ModeCfgEvent>(&out)) {
-        handle_mode_cfg_event(m_conf, std::string_view(m_ops->name()) == "monitor", *mc);
+        handle_mode_cfg_event(m_conf, *m_ops, *mc);
       }
     }
   }

@@ -9,32 +9,18 @@
 #include <cstring>
 
 #include "base/log.h"
+#include "daemon/mode_cfg_script_env.h"
+#include "daemon/monitor_client.h"
 
 namespace ike::daemon {
 
-namespace {
-
-std::string clean(std::string_view v) {
-  std::string out;
-  for (char c : v) {
-    const auto u = static_cast<unsigned char>(c);
-    out += (u < 0x20 || u == 0x7f) ? '?' : c;
-  }
-  return out;
-}
-
-}  // namespace
-
-std::vector<std::string> mode_cfg_script_environment(const engine::ModeCfgEvent& ev) {
-  std::vector<std::string> env{"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-                               "ISAKMPD_PEER=" + ev.peer.address.to_string(),
-                               "ISAKMPD_PEER_SECTION=" + clean(ev.name)};
-  for (const auto& [k, v] : ev.environment) env.push_back(k + "=" + clean(v));
-  return env;
+base::Result<std::vector<std::string>> mode_cfg_script_environment(
+    const engine::ModeCfgEvent& ev) {
+  return mode_cfg_script_env(ev.peer.address, ev.name, ev.environment);
 }
 
 base::Status run_mode_cfg_script(const std::string& script, const engine::ModeCfgEvent& ev) {
-  std::vector<std::string> env = mode_cfg_script_environment(ev);
+  IKE_TRY(std::vector<std::string> env, mode_cfg_script_environment(ev));
   std::vector<char*> envp;
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
@@ -64,15 +50,22 @@ base::Status run_mode_cfg_script(const std::string& script, const engine::ModeCf
   return base::ok();
 }
 
-void handle_mode_cfg_event(const conf::ConfDb& conf, bool privsep,
+void handle_mode_cfg_event(const conf::ConfDb& conf, PrivOps& ops,
                            const engine::ModeCfgEvent& ev) {
   if (ev.kind != engine::ModeCfgEvent::Kind::Applied) return;
   auto script = conf.get("General", "Mode-config-script");
   if (!script || script->empty()) return;
-  if (privsep) {
-    IKE_LOG_WARN("Mode-config-script {} not run for {}: not available with privilege "
-                 "separation (it runs when isakmpd is started as a non-root user, TODO(#8))",
-                 base::sanitize_for_log(*script), ev.peer.to_string());
+  if (auto* monitor = dynamic_cast<MonitorClient*>(&ops)) {
+    privsep::RunModeCfgScriptReq req{*script, ev.peer.address, ev.name, ev.environment};
+    auto status = monitor->run_mode_cfg_script(req);
+    if (!status) {
+      IKE_LOG_WARN("Mode-config-script for {}: {}", ev.peer.to_string(), status.error().detail);
+    } else if (*status != 0) {
+      IKE_LOG_WARN("Mode-config-script for {} exited with status {}", ev.peer.to_string(),
+                   *status);
+    } else {
+      IKE_LOG_INFO("Mode-config-script for {} ran (exit status 0)", ev.peer.to_string());
+    }
     return;
   }
   if (auto st = run_mode_cfg_script(*script, ev); !st) IKE_LOG_WARN("{}", st.error().detail);

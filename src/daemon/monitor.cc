@@ -13,6 +13,7 @@
 #include "conf/config_file.h"
 #include "conf/conf_parser.h"
 #include "daemon/event_loop.h"
+#include "daemon/mode_cfg_script_env.h"
 #include "daemon/priv_ops.h"
 #include "daemon/result_file.h"
 #include "daemon/udp_transport.h"
@@ -41,7 +42,7 @@ Monitor::Monitor(const Options& opts, kernel::Backend& backend, int sock, int ev
       m_policy(PathPolicy::from_options(opts)) {
   auto fd = open_for_reading(opts.config_file, FileKind::Config, daemon_uid);
   if (fd) {
-    reload_config_paths(*fd);
+    reload_config_paths(*fd, true);
     ::close(*fd);
   }
 }
@@ -53,7 +54,7 @@ Monitor::~Monitor() {
 
 // The monitor parses the (root-owned, mode-checked) configuration only to learn the PKI paths
 // it names; a config that does not parse leaves the previous paths (the child refuses it too).
-void Monitor::reload_config_paths(int fd) {
+void Monitor::reload_config_paths(int fd, bool startup) {
   int copy = ::dup(fd);
   if (copy < 0) return;
   auto text = read_fd(copy, m_opts.config_file, conf::kMaxConfigFileSize);
@@ -66,6 +67,30 @@ void Monitor::reload_config_paths(int fd) {
   if (!parsed) return;
   if (auto committed = db.commit(parsed->tx); !committed) return;
   m_policy.set_config_paths(db);
+  if (startup) m_mode_cfg_script = db.get("General", "Mode-config-script");
+}
+
+// The child names the script it means only so that a mismatch (a reload that changed it, a
+// confused or compromised child) is refused; the command run is always the start-up one.
+Monitor::Outcome Monitor::run_mode_cfg_script(const RunModeCfgScriptReq& r) {
+  auto refuse = [](std::string_view why) -> Outcome {
+    return {ErrorReply{ErrorCode::Unsupported, 0,
+                       fmt::format("privsep: refusing RunModeCfgScript: {}", why)}};
+  };
+  if (!m_mode_cfg_script || m_mode_cfg_script->empty()) {
+    return refuse("no [General]:Mode-config-script was configured at start-up");
+  }
+  if (r.script != *m_mode_cfg_script) {
+    return refuse(fmt::format("'{}' is not the Mode-config-script configured at start-up "
+                              "(a change needs a restart)",
+                              base::sanitize_for_log(r.script)));
+  }
+  auto env = mode_cfg_script_env(r.peer, r.section, r.vars);
+  if (!env) return refuse(env.error().detail);
+  if (auto st = check_script_program(*m_mode_cfg_script); !st) return refuse(st.error().detail);
+  auto status = run_script_bounded(*m_mode_cfg_script, *env, kModeCfgScriptTimeout);
+  if (!status) return {to_reply(status.error())};
+  return {ScriptStatusReply{*status}};
 }
 
 Monitor::Outcome Monitor::read_file(const ReadFileReq& r) {
@@ -155,6 +180,8 @@ Monitor::Outcome Monitor::handle(const Request& req) {
           return status_reply(m_backend.delete_flow(m.flow));
         } else if constexpr (std::is_same_v<T, FlushReq>) {
           return status_reply(m_backend.flush());
+        } else if constexpr (std::is_same_v<T, RunModeCfgScriptReq>) {
+          return run_mode_cfg_script(m);
         } else {
           static_assert(std::is_same_v<T, ReadStateReq>);
           auto st = m_backend.read_state();

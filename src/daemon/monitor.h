@@ -5,7 +5,9 @@
 // (monitor_policy.h): files are opened by the monitor (O_NOFOLLOW; config and private keys
 // secrecy-checked: owner root or the daemon user, mode & 077 == 0) and passed as descriptors;
 // sockets are bound here and passed; kernel requests run on the real kernel::Backend, whose
-// events are forwarded on the event socket. Well-formed but forbidden requests are refused with
+// events are forwarded on the event socket. The client's Mode-config-script is run here, as
+// root, on RunModeCfgScript: only the command configured at start-up, with the environment
+// validated and re-printed by mode_cfg_script_env.h, bounded by kModeCfgScriptTimeout. Well-formed but forbidden requests are refused with
 // an Error reply and a warning; a malformed, oversized or unknown message is fatal: the child is
 // killed. The monitor also owns the pid file (its own pid: signals sent to it are forwarded to
 // the child: HUP, USR1, TERM, INT) and the FIFO; when the child exits it flushes the kernel
@@ -59,7 +61,8 @@ class Monitor {
   Outcome read_file(const privsep::ReadFileReq& r);
   Outcome open_fifo(const privsep::OpenFifoReq& r);
   Outcome started();
-  void reload_config_paths(int fd);
+  void reload_config_paths(int fd, bool startup = false);
+  Outcome run_mode_cfg_script(const privsep::RunModeCfgScriptReq& r);
   void forward_events();
   void cleanup();
 
@@ -73,6 +76,8 @@ class Monitor {
   PidFile m_pidfile;
   bool m_started = false;
   std::function<void()> m_on_started;
+  // [General]:Mode-config-script as configured at start-up (a reload does not change it).
+  std::optional<std::string> m_mode_cfg_script;
 };
 
 }  // namespace ike::daemon

@@ -71,6 +71,13 @@ base::Result<Reply> MonitorClient::call(const Request& req, int* fd_out, int* er
   return rep;
 }
 
+base::Result<uint8_t> MonitorClient::run_mode_cfg_script(const RunModeCfgScriptReq& req) {
+  IKE_TRY(auto rep, call(req));
+  auto* st = std::get_if<ScriptStatusReply>(&rep);
+  if (st == nullptr) return fatal("RunModeCfgScript: reply is not ScriptStatus");
+  return st->exit_status;
+}
+
 base::Result<int> MonitorClient::call_for_fd(const Request& req, int* err) {
   int fd = -1;
   IKE_TRY(auto rep, call(req, &fd, err));

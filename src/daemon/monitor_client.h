@@ -68,6 +68,9 @@ class MonitorClient final : public PrivOps {
   [[nodiscard]] base::Result<privsep::Reply> call(const privsep::Request& req,
                                                   int* fd_out = nullptr, int* err = nullptr);
   int event_sock() const noexcept { return m_event_sock; }
+  // The monitor runs its start-up Mode-config-script (which `req.script` must name) with the
+  // validated variables: the script's exit status, or the refusal / failure.
+  [[nodiscard]] base::Result<uint8_t> run_mode_cfg_script(const privsep::RunModeCfgScriptReq& req);
 
  private:
   base::Error fatal(const std::string& why);

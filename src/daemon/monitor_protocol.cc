@@ -99,12 +99,14 @@ const char* msg_type_name(uint16_t type) noexcept {
     case MsgType::KernelDeleteFlow: return "KernelDeleteFlow";
     case MsgType::KernelFlush: return "KernelFlush";
     case MsgType::KernelReadState: return "KernelReadState";
+    case MsgType::RunModeCfgScript: return "RunModeCfgScript";
     case MsgType::Ok: return "Ok";
     case MsgType::Error: return "Error";
     case MsgType::Fd: return "Fd";
     case MsgType::Names: return "Names";
     case MsgType::Spi: return "Spi";
     case MsgType::State: return "State";
+    case MsgType::ScriptStatus: return "ScriptStatus";
     case MsgType::KernelEvent: return "KernelEvent";
   }
   return "unknown";
@@ -160,6 +162,19 @@ base::Result<base::Bytes> encode_request(const Request& req) {
           return MsgType::KernelDeleteFlow;
         } else if constexpr (std::is_same_v<T, FlushReq>) {
           return MsgType::KernelFlush;
+        } else if constexpr (std::is_same_v<T, RunModeCfgScriptReq>) {
+          e.str(m.script, kMaxPath, "script");
+          e.addr(m.peer);
+          e.str(m.section, kMaxName, "section");
+          if (m.vars.size() > kMaxScriptVars && e.error.empty()) {
+            e.error = fmt::format("script variables: {} > cap {}", m.vars.size(), kMaxScriptVars);
+          }
+          e.w.u32(static_cast<uint32_t>(m.vars.size()));
+          for (const auto& [k, v] : m.vars) {
+            e.str(k, kMaxScriptVarName, "variable name");
+            e.str(v, kMaxScriptVarValue, "variable value");
+          }
+          return MsgType::RunModeCfgScript;
         } else {
           static_assert(std::is_same_v<T, ReadStateReq>);
           return MsgType::KernelReadState;
@@ -240,6 +255,19 @@ base::Result<Request> decode_request(base::ByteView msg) {
       }
       case MsgType::KernelFlush: return finish<Request>(d, FlushReq{}, type);
       case MsgType::KernelReadState: return finish<Request>(d, ReadStateReq{}, type);
+      case MsgType::RunModeCfgScript: {
+        RunModeCfgScriptReq m;
+        IKE_TRY(m.script, d.str(kMaxPath, "script"));
+        IKE_TRY(m.peer, d.addr("peer"));
+        IKE_TRY(m.section, d.str(kMaxName, "section"));
+        IKE_TRY(uint32_t n, d.count(kMaxScriptVars, "variable count"));
+        for (uint32_t i = 0; i < n; ++i) {
+          IKE_TRY(auto k, d.str(kMaxScriptVarName, "variable name"));
+          IKE_TRY(auto v, d.str(kMaxScriptVarValue, "variable value"));
+          m.vars.emplace_back(std::move(k), std::move(v));
+        }
+        return finish<Request>(d, std::move(m), type);
+      }
       default: break;
     }
     return make_error(ErrorCode::Unsupported, NotifyType::None, "unknown request type {}", type);
@@ -271,6 +299,9 @@ base::Result<base::Bytes> encode_reply(const Reply& rep) {
         } else if constexpr (std::is_same_v<T, SpiReply>) {
           e.w.u32(m.spi.value);
           return MsgType::Spi;
+        } else if constexpr (std::is_same_v<T, ScriptStatusReply>) {
+          e.w.u8(m.exit_status);
+          return MsgType::ScriptStatus;
         } else {
           static_assert(std::is_same_v<T, StateReply>);
           if ((m.state.sas.size() > kMaxStateEntries || m.state.flows.size() > kMaxStateEntries) &&
@@ -323,6 +354,11 @@ base::Result<Reply> decode_reply(base::ByteView msg) {
       case MsgType::Spi: {
         SpiReply m;
         IKE_TRY(m.spi.value, d.r.u32("spi"));
+        return finish<Reply>(d, m, type);
+      }
+      case MsgType::ScriptStatus: {
+        ScriptStatusReply m;
+        IKE_TRY(m.exit_status, d.r.u8("exit status"));
         return finish<Reply>(d, m, type);
       }
       case MsgType::State: {

@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -39,6 +40,9 @@ inline constexpr std::size_t kMaxNames = 1024;                     // entries pe
 inline constexpr std::size_t kMaxKey = 512;                        // key bytes per SA key
 inline constexpr std::size_t kMaxSaName = 1024;                    // connection name
 inline constexpr std::size_t kMaxStateEntries = 4096;              // SAs / flows in a state
+inline constexpr std::size_t kMaxScriptVars = 32;                  // RunModeCfgScript variables
+inline constexpr std::size_t kMaxScriptVarName = 64;               // "ISAKMPD_MODECFG_..."
+inline constexpr std::size_t kMaxScriptVarValue = 2048;            // one variable's value
 
 enum class MsgType : uint16_t {
   // Requests, child -> monitor.
@@ -56,6 +60,9 @@ enum class MsgType : uint16_t {
   KernelDeleteFlow = 20,
   KernelFlush = 21,
   KernelReadState = 22,
+  // The client's Mode-config-script (mode_cfg_script_env.h): script (must equal the monitor's
+  // start-up [General]:Mode-config-script), peer, section, variables -> ScriptStatus | Error.
+  RunModeCfgScript = 32,
   // Replies, monitor -> child.
   Ok = 64,
   Error = 65,   // ErrorCode, errno, detail
@@ -63,6 +70,7 @@ enum class MsgType : uint16_t {
   Names = 67,
   Spi = 68,
   State = 69,
+  ScriptStatus = 80,  // exit status (0..255) of RunModeCfgScript's command
   // Unsolicited, monitor -> child on the event socket.
   KernelEvent = 96,
 };
@@ -87,10 +95,18 @@ struct AddFlowReq { base::FlowInstall flow; };
 struct DeleteFlowReq { base::FlowInstall flow; };
 struct FlushReq {};
 struct ReadStateReq {};
+// The monitor runs its own configured script, never one named here: `script` is only compared.
+struct RunModeCfgScriptReq {
+  std::string script;
+  base::IpAddress peer;
+  std::string section;
+  std::vector<std::pair<std::string, std::string>> vars;  // ("ISAKMPD_MODECFG_IP4_DNS", "...")
+};
 
 using Request = std::variant<ReadFileReq, ListDirReq, WriteFileReq, OpenAppendReq, BindUdpReq,
                              OpenFifoReq, StartedReq, GetSpiReq, AddSaReq, DeleteSaReq,
-                             AddFlowReq, DeleteFlowReq, FlushReq, ReadStateReq>;
+                             AddFlowReq, DeleteFlowReq, FlushReq, ReadStateReq,
+                             RunModeCfgScriptReq>;
 
 struct OkReply {};
 struct ErrorReply { base::ErrorCode code = base::ErrorCode::Io; int32_t sys_errno = 0; std::string detail; };
@@ -98,8 +114,10 @@ struct FdReply {};
 struct NamesReply { std::vector<std::string> names; };
 struct SpiReply { base::Spi spi; };
 struct StateReply { base::KernelState state; };
+struct ScriptStatusReply { uint8_t exit_status = 0; };
 
-using Reply = std::variant<OkReply, ErrorReply, FdReply, NamesReply, SpiReply, StateReply>;
+using Reply = std::variant<OkReply, ErrorReply, FdReply, NamesReply, SpiReply, StateReply,
+                           ScriptStatusReply>;
 
 struct EventMsg { base::KernelEvent event; };
 

@@ -26,6 +26,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ike::base::ByteView in(data, size);
   if (auto req = decode_request(in)) {
     if (auto* r = std::get_if<ReadFileReq>(&*req)) check(r->path.size() <= kMaxPath);
+    if (auto* r = std::get_if<RunModeCfgScriptReq>(&*req)) {
+      check(r->script.size() <= kMaxPath && r->vars.size() <= kMaxScriptVars);
+      for (const auto& [k, v] : r->vars) {
+        check(k.size() <= kMaxScriptVarName && v.size() <= kMaxScriptVarValue);
+      }
+    }
     auto again = encode_request(*req);
     if (again) check(same(*again, data, size));
     check(decode_request(in).has_value());

@@ -90,7 +90,8 @@ ikt_charon_load() {
 
 # ikt_charon_conf SIDE: writes $D/swanctl.conf from
 #   IKE_PROPOSALS ESP_PROPOSALS MODE(tunnel|transport) PSK [START(none|trap)].
-# tunnel: ts = the inner /24s; transport: the outer addresses.
+# tunnel: ts = the inner /24s; transport: the outer addresses. case.env CHARON_CONN_EXTRA goes
+# inside the connection, CHARON_SWANCTL_EXTRA at the top level (e.g. a `pools` section).
 ikt_charon_conf() {
   local NS ME PEER PEERID MYNET PEERNET D lts rts
   ikt_side_vars "$1"
@@ -137,6 +138,7 @@ secrets {
     secret = "$psk"
   }
 }
+${CHARON_SWANCTL_EXTRA:-}
 EOF
 }
 

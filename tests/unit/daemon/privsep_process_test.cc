@@ -4,7 +4,9 @@
 // NoNewPrivs 1, Seccomp 2 (filter), root /var/empty; the monitor (the process we started) holds
 // the pid file, serves `S` through the FIFO and the SIGUSR1 report, forwards SIGTERM and exits 0
 // removing the FIFO and the pid file. Started as another user the daemon runs as one process
-// and says why privilege separation is off.
+// and says why privilege separation is off. A privilege-separated mode-config client runs its
+// Mode-config-script through the monitor (RunModeCfgScript): as root, with the address and DNS
+// server the (also privilege-separated) server pushed.
 #include <gtest/gtest.h>
 
 #include "e2e_support.h"
@@ -144,6 +146,53 @@ TEST_F(PrivsepProcess, EngineChildIsJailedAndUnprivileged) {
   EXPECT_FALSE(fs::exists(file("fifo")));
   EXPECT_FALSE(fs::exists(file("pid")));
   EXPECT_FALSE(fs::exists("/proc/" + std::to_string(child)));
+}
+
+TEST_F(PrivsepProcess, ModeConfigScriptRunsInTheMonitorAsRoot) {
+  using ike_e2e::Side;
+  Side srv{"127.0.0.1", "127.0.0.2", m_dir, 15331, 15332, "10.1.1.0", "10.1.2.0"};
+  Side cli{"127.0.0.2", "127.0.0.1", m_dir, 15332, 15331, "10.1.2.0", "10.1.1.0"};
+  auto with_ikecfg = [](std::string conf) {
+    auto at = conf.find("Configuration=p1-conf\n");
+    conf.insert(at, "Flags=ikecfg\n");
+    return conf;
+  };
+  const std::string out = m_dir + "/modecfg.env";
+  const std::string script = m_dir + "/modecfg.sh";
+  ike_e2e::write_private(script, "#!/bin/sh\n{ env | sort; echo uid=$(id -u); } > " + out + "\n",
+                         0755);
+  ike_e2e::write_private(srv.file("conf"),
+                         with_ikecfg(ike_e2e::config_for(srv)) +
+                             "\n[ipv4/127.0.0.2]\nAddress=10.99.20.77\nNetmask=255.255.255.0\n"
+                             "Nameserver=10.99.20.53\n");
+  std::string cconf = with_ikecfg(ike_e2e::config_for(cli));
+  cconf.insert(cconf.find("\n") + 1, "Mode-config-script=" + script + "\n");
+  ike_e2e::write_private(cli.file("conf"), cconf);
+  Daemon s(ike_e2e::daemon_args(srv), srv.file("log"));
+  Daemon c(ike_e2e::daemon_args(cli), cli.file("log"));
+  ASSERT_TRUE(wait_for([&] { return fs::exists(srv.file("pid")) && fs::exists(cli.file("pid")); },
+                       5s));
+  ASSERT_TRUE(ike_e2e::send_command(cli.file("fifo"), "c conn"));
+  ASSERT_TRUE(wait_for([&] { return slurp(out).find("uid=") != std::string::npos; }, 15s))
+      << slurp(cli.file("log"));
+  const std::string env = slurp(out);
+  EXPECT_NE(env.find("ISAKMPD_MODECFG_IP4_ADDRESS=10.99.20.77\n"), std::string::npos) << env;
+  EXPECT_NE(env.find("ISAKMPD_MODECFG_IP4_NETMASK=255.255.255.0\n"), std::string::npos) << env;
+  EXPECT_NE(env.find("ISAKMPD_MODECFG_IP4_DNS=10.99.20.53\n"), std::string::npos) << env;
+  EXPECT_NE(env.find("ISAKMPD_PEER=127.0.0.1\n"), std::string::npos) << env;
+  EXPECT_NE(env.find("ISAKMPD_PEER_SECTION=peer-127.0.0.1\n"), std::string::npos) << env;
+  EXPECT_NE(env.find("uid=0\n"), std::string::npos) << env;  // the monitor, not the jailed child
+  ASSERT_TRUE(wait_for(
+      [&] { return slurp(cli.file("log")).find("Mode-config-script for") != std::string::npos; },
+      5s));
+  EXPECT_NE(slurp(cli.file("log")).find("ran (exit status 0)"), std::string::npos);
+  // Both really are privilege separated.
+  EXPECT_EQ(children_of(c.pid()).size(), 1u);
+  EXPECT_EQ(children_of(s.pid()).size(), 1u);
+  ASSERT_EQ(::kill(c.pid(), SIGTERM), 0);
+  ASSERT_EQ(::kill(s.pid(), SIGTERM), 0);
+  EXPECT_EQ(c.wait_exit(10s), 0);
+  EXPECT_EQ(s.wait_exit(10s), 0);
 }
 
 TEST_F(PrivsepProcess, NotRootMeansOneProcessAndSaysWhy) {
