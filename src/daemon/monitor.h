@@ -25,6 +25,7 @@
 #include "daemon/monitor_protocol.h"
 #include "daemon/options.h"
 #include "daemon/pidfile.h"
+#include "daemon/xauth_backend.h"
 #include "kernel/backend.h"
 
 namespace ike::daemon {
@@ -72,6 +73,7 @@ class Monitor {
   std::optional<FifoChannel> m_fifo;
   PidFile m_pidfile;
   bool m_started = false;
+  XauthBackendConfig m_xauth;  // [General]:XAuth-* of the monitor's config (XauthVerify)
   std::function<void()> m_on_started;
 };
 

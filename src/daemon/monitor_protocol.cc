@@ -99,6 +99,7 @@ const char* msg_type_name(uint16_t type) noexcept {
     case MsgType::KernelDeleteFlow: return "KernelDeleteFlow";
     case MsgType::KernelFlush: return "KernelFlush";
     case MsgType::KernelReadState: return "KernelReadState";
+    case MsgType::XauthVerify: return "XauthVerify";
     case MsgType::Ok: return "Ok";
     case MsgType::Error: return "Error";
     case MsgType::Fd: return "Fd";
@@ -160,6 +161,14 @@ base::Result<base::Bytes> encode_request(const Request& req) {
           return MsgType::KernelDeleteFlow;
         } else if constexpr (std::is_same_v<T, FlushReq>) {
           return MsgType::KernelFlush;
+        } else if constexpr (std::is_same_v<T, XauthVerifyReq>) {
+          e.str(m.user, kMaxXauthField, "user");
+          if (m.password.size() > kMaxXauthField) {
+            if (e.error.empty()) e.error = "password: longer than the cap";
+          } else {
+            e.key(m.password, "password");
+          }
+          return MsgType::XauthVerify;
         } else {
           static_assert(std::is_same_v<T, ReadStateReq>);
           return MsgType::KernelReadState;
@@ -240,6 +249,16 @@ base::Result<Request> decode_request(base::ByteView msg) {
       }
       case MsgType::KernelFlush: return finish<Request>(d, FlushReq{}, type);
       case MsgType::KernelReadState: return finish<Request>(d, ReadStateReq{}, type);
+      case MsgType::XauthVerify: {
+        XauthVerifyReq m;
+        IKE_TRY(m.user, d.str(kMaxXauthField, "user"));
+        IKE_TRY(m.password, d.key("password"));
+        if (m.password.size() > kMaxXauthField) {
+          return make_error(ErrorCode::TooMany, NotifyType::None,
+                            "password: length {} > cap {}", m.password.size(), kMaxXauthField);
+        }
+        return finish<Request>(d, std::move(m), type);
+      }
       default: break;
     }
     return make_error(ErrorCode::Unsupported, NotifyType::None, "unknown request type {}", type);

@@ -39,6 +39,7 @@ inline constexpr std::size_t kMaxNames = 1024;                     // entries pe
 inline constexpr std::size_t kMaxKey = 512;                        // key bytes per SA key
 inline constexpr std::size_t kMaxSaName = 1024;                    // connection name
 inline constexpr std::size_t kMaxStateEntries = 4096;              // SAs / flows in a state
+inline constexpr std::size_t kMaxXauthField = 255;                 // XAUTH user / password
 
 enum class MsgType : uint16_t {
   // Requests, child -> monitor.
@@ -56,6 +57,7 @@ enum class MsgType : uint16_t {
   KernelDeleteFlow = 20,
   KernelFlush = 21,
   KernelReadState = 22,
+  XauthVerify = 32,  // user, password -> Ok (accepted) | Error (Auth: refused; Config)
   // Replies, monitor -> child.
   Ok = 64,
   Error = 65,   // ErrorCode, errno, detail
@@ -87,10 +89,13 @@ struct AddFlowReq { base::FlowInstall flow; };
 struct DeleteFlowReq { base::FlowInstall flow; };
 struct FlushReq {};
 struct ReadStateReq {};
+// XAUTH credentials to check with the monitor's own [General] backend (xauth_backend.h).
+struct XauthVerifyReq { std::string user; base::SecureBytes password; };
 
 using Request = std::variant<ReadFileReq, ListDirReq, WriteFileReq, OpenAppendReq, BindUdpReq,
                              OpenFifoReq, StartedReq, GetSpiReq, AddSaReq, DeleteSaReq,
-                             AddFlowReq, DeleteFlowReq, FlushReq, ReadStateReq>;
+                             AddFlowReq, DeleteFlowReq, FlushReq, ReadStateReq,
+                             XauthVerifyReq>;
 
 struct OkReply {};
 struct ErrorReply { base::ErrorCode code = base::ErrorCode::Io; int32_t sys_errno = 0; std::string detail; };
