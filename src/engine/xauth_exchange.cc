@@ -223,7 +223,8 @@ base::Status xauth_i_recv(EngineImpl& e, Exchange& x, IsakmpSa& sa, const Inboun
                               "XAUTH REPLY with an empty XAUTH_USER_NAME");
     }
     IKE_TRY_VOID(accept(e, x, in));
-    e.finish_exchange(x.key, now, false);
+    const ExchangeKey key = x.key;  // x goes with finish_exchange
+    e.finish_exchange(key, now, false);
     XauthState& st = *sa.xauth;
     st.phase = Phase::Verifying;
     st.user = *msg.user;
@@ -245,7 +246,8 @@ base::Status xauth_i_recv(EngineImpl& e, Exchange& x, IsakmpSa& sa, const Inboun
     return refuse(fmt::format("XAUTH ACK while {}", phase_name(sa.xauth->phase)));
   }
   IKE_TRY_VOID(accept(e, x, in));
-  e.finish_exchange(x.key, now, false);
+  const ExchangeKey key = x.key;
+  e.finish_exchange(key, now, false);
   if (sa.xauth->status_ok) {
     succeed(e, sa, now);
   } else {

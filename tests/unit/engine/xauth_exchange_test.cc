@@ -26,7 +26,7 @@ constexpr const char* kTransform =
     "\n[XAUTH-AES-SHA]\nENCRYPTION_ALGORITHM=AES_CBC\nKEY_LENGTH=128\nHASH_ALGORITHM=SHA\n"
     "AUTHENTICATION_METHOD={}\nGROUP_DESCRIPTION=MODP_2048\n";
 
-struct Setup {
+struct XauthSetup {
   std::string method = "XAUTH_PRE_SHARED";
   std::string server_method;  // empty: as `method`
   std::string client_extra = "\n[peer-10.0.0.2]\nXAuth-user=alice\nXAuth-password=wonder land\n";
@@ -40,7 +40,7 @@ std::string transform(const std::string& method) {
   return t;
 }
 
-EnginePair make_pair(const Setup& s) {
+EnginePair make_pair(const XauthSetup& s) {
   PeerConf l;
   l.p1_transforms = "XAUTH-AES-SHA";
   PeerConf r = mirror(l);
@@ -131,7 +131,7 @@ TEST(Xauth, NoVerdictTimesOut) {
 }
 
 TEST(Xauth, ClientWithoutCredentialsGivesUp) {
-  Setup s;
+  XauthSetup s;
   s.client_extra.clear();
   EnginePair p = make_pair(s);
   p.right.xauth_verifier = password_is("wonder land");
@@ -147,7 +147,7 @@ TEST(Xauth, ClientWithoutCredentialsGivesUp) {
 
 TEST(Xauth, ResponderIsClientWithRespMethod) {
   // XAUTHRespPreShared (65002): the phase-1 responder (right) is the client.
-  Setup s;
+  XauthSetup s;
   s.method = "XAUTH_RESP_PRE_SHARED";
   s.left_is_client = false;
   s.client_extra = "\n[peer-10.0.0.1]\nXAuth-user=alice\nXAuth-password=wonder land\n";
@@ -163,7 +163,7 @@ TEST(Xauth, ResponderIsClientWithRespMethod) {
 }
 
 TEST(Xauth, ModeConfigFollowsXauth) {
-  Setup s;
+  XauthSetup s;
   s.client_extra += "Flags=ikecfg\n";
   s.server_extra += "\n[peer-10.0.0.1]\nFlags=ikecfg\n[ipv4/10.0.0.1]\nAddress=10.1.0.5\n";
   EnginePair p = make_pair(s);
@@ -176,7 +176,7 @@ TEST(Xauth, ModeConfigFollowsXauth) {
 }
 
 TEST(Xauth, NoModeConfigAfterFailure) {
-  Setup s;
+  XauthSetup s;
   s.client_extra += "Flags=ikecfg\n";
   s.server_extra += "\n[peer-10.0.0.1]\nFlags=ikecfg\n[ipv4/10.0.0.1]\nAddress=10.1.0.5\n";
   EnginePair p = make_pair(s);
@@ -189,7 +189,7 @@ TEST(Xauth, NoModeConfigAfterFailure) {
 }
 
 TEST(Xauth, PlainPskOfferDoesNotMatchXauthPolicy) {
-  Setup s;
+  XauthSetup s;
   s.method = "PRE_SHARED";
   s.server_method = "XAUTH_PRE_SHARED";
   EnginePair p = make_pair(s);
