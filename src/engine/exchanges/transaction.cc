@@ -258,7 +258,9 @@ base::Status cfg_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) 
   if (sa == nullptr) {
     return base::make_error(ErrorCode::State, NotifyType::None, "no ISAKMP SA");
   }
-  if (is_xauth_payload(*in.find<wire::AttributePayload>())) {
+  // XAUTH attributes on an SA whose phase 1 negotiated XAUTH; elsewhere they are unknown
+  // mode-config attributes (ignored).
+  if (sa->xauth && is_xauth_payload(*in.find<wire::AttributePayload>())) {
     IKE_TRY_VOID(verify_cfg_hash(e, *sa, in));
     return xauth_r_recv(e, *sa, in, now);  // draft-beaulieu-ike-xauth-02 (xauth_exchange.h)
   }
