@@ -162,6 +162,23 @@ TEST(Xauth, ResponderIsClientWithRespMethod) {
   EXPECT_TRUE(p.right.xauth_requests.empty());
 }
 
+TEST(Xauth, AggressiveModeWithXauthPsk) {
+  // The usual remote-access setup: Aggressive Mode, XAUTHInitPreShared.
+  PeerConf l;
+  l.p1_transforms = "XAUTH-AES-SHA";
+  l.p1_exchange = "AGGRESSIVE";
+  PeerConf r = mirror(l);
+  l.extra += transform("XAUTH_PRE_SHARED") + XauthSetup{}.client_extra;
+  r.extra += transform("XAUTH_PRE_SHARED") + XauthSetup{}.server_extra;
+  EnginePair p(l, r);
+  p.right.xauth_verifier = password_is("wonder land");
+  p.start();
+  ASSERT_TRUE(p.run_until([&] { return p.established(); }));
+  ASSERT_EQ(p.right.xauth.size(), 1u);
+  EXPECT_EQ(p.right.xauth[0].kind, XauthEvent::Kind::Succeeded);
+  EXPECT_EQ(count_exchange(p.left, 4), 2u);  // AM1, AM3
+}
+
 TEST(Xauth, ModeConfigFollowsXauth) {
   XauthSetup s;
   s.client_extra += "Flags=ikecfg\n";
