@@ -201,7 +201,9 @@ base::Status xauth_i_recv(EngineImpl& e, Exchange& x, IsakmpSa& sa, const Inboun
                             x.cfg->sent == CfgType::Set ? "SET" : "REQUEST",
                             static_cast<unsigned>(msg.type), want == CfgType::Ack ? "ACK" : "REPLY");
   }
-  if (msg.identifier != x.cfg->identifier) {
+  // The message id and HASH already bind the answer to our exchange. strongSwan 5.9 answers
+  // with identifier 0 instead of echoing ours: accepted; any other mismatch is refused.
+  if (msg.identifier != x.cfg->identifier && msg.identifier != 0) {
     return base::make_error(ErrorCode::BadValue, NotifyType::PayloadMalformed,
                             "XAUTH answer identifier {:04x} (expected {:04x})", msg.identifier,
                             x.cfg->identifier);
