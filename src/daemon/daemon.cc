@@ -197,6 +197,17 @@ void Daemon::drain() {
         write_packet_log(*pl);
       } else if (auto* mc = std::get_if<engine::ModeCfgEvent>(&out)) {
         handle_mode_cfg_event(m_conf, *m_ops, *mc);
+      } else if (auto* xv = std::get_if<engine::XauthVerify>(&out)) {
+        // XAUTH server: the password file / PAM check runs with privileges (the monitor under
+        // privilege separation); the answer goes back as an engine input.
+        auto st = m_ops->verify_xauth(m_conf, xv->user, xv->password);
+        engine::XauthVerdict v{xv->cookies, xv->request_id, st.has_value(),
+                               st ? std::string() : st.error().detail};
+        m_engine->on_xauth_verdict(v, base::Clock::now());
+      } else if (auto* xe = std::get_if<engine::XauthEvent>(&out)) {
+        IKE_LOG_DEBUG(Misc, 10, "XAUTH {} {}: {}", xe->name,
+                      xe->kind == engine::XauthEvent::Kind::Succeeded ? "succeeded" : "failed",
+                      xe->detail);
       }
     }
   }

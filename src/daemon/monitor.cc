@@ -68,6 +68,11 @@ void Monitor::reload_config_paths(int fd, bool startup) {
   if (auto committed = db.commit(parsed->tx); !committed) return;
   m_policy.set_config_paths(db);
   if (startup) m_mode_cfg_script = db.get("General", "Mode-config-script");
+  if (auto x = xauth_backend_config(db)) {
+    m_xauth = std::move(*x);
+  } else {
+    IKE_LOG_WARN("monitor: {}", x.error().detail);
+  }
 }
 
 // The child names the script it means only so that a mismatch (a reload that changed it, a
@@ -182,6 +187,9 @@ Monitor::Outcome Monitor::handle(const Request& req) {
           return status_reply(m_backend.flush());
         } else if constexpr (std::is_same_v<T, RunModeCfgScriptReq>) {
           return run_mode_cfg_script(m);
+        } else if constexpr (std::is_same_v<T, XauthVerifyReq>) {
+          // The backend comes from the monitor's own reading of the config, never the child.
+          return status_reply(xauth_verify(m_xauth, m.user, m.password, m_daemon_uid));
         } else {
           static_assert(std::is_same_v<T, ReadStateReq>);
           auto st = m_backend.read_state();

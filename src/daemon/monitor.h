@@ -27,6 +27,7 @@
 #include "daemon/monitor_protocol.h"
 #include "daemon/options.h"
 #include "daemon/pidfile.h"
+#include "daemon/xauth_backend.h"
 #include "kernel/backend.h"
 
 namespace ike::daemon {
@@ -75,6 +76,7 @@ class Monitor {
   std::optional<FifoChannel> m_fifo;
   PidFile m_pidfile;
   bool m_started = false;
+  XauthBackendConfig m_xauth;  // [General]:XAuth-* of the monitor's config (XauthVerify)
   std::function<void()> m_on_started;
   // [General]:Mode-config-script as configured at start-up (a reload does not change it).
   std::optional<std::string> m_mode_cfg_script;

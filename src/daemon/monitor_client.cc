@@ -229,4 +229,10 @@ base::Result<std::vector<base::KernelEvent>> MonitorBackend::read_events() {
   return out;
 }
 
+base::Status MonitorClient::verify_xauth(const conf::ConfDb& /*conf*/, const std::string& user,
+                                         const base::SecureBytes& password) {
+  // An ErrorReply (refused credentials, no backend) comes back as the error.
+  return expect_ok(*this, XauthVerifyReq{user, password}, "XauthVerify");
+}
+
 }  // namespace ike::daemon

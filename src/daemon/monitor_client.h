@@ -62,6 +62,8 @@ class MonitorClient final : public PrivOps {
   [[nodiscard]] base::Result<FifoChannel> open_fifo(const std::string& path) override;
   [[nodiscard]] base::Result<PidFile> create_pid_file(const std::string& path) override;
   kernel::Backend* kernel_backend() override { return &m_backend; }
+  [[nodiscard]] base::Status verify_xauth(const conf::ConfDb& conf, const std::string& user,
+                                          const base::SecureBytes& password) override;
 
   // One request/reply exchange. An ErrorReply becomes the returned error (errno in `*err`
   // when given); a protocol failure calls the fatal handler. `fd_out` receives a passed fd.

@@ -100,6 +100,7 @@ const char* msg_type_name(uint16_t type) noexcept {
     case MsgType::KernelFlush: return "KernelFlush";
     case MsgType::KernelReadState: return "KernelReadState";
     case MsgType::RunModeCfgScript: return "RunModeCfgScript";
+    case MsgType::XauthVerify: return "XauthVerify";
     case MsgType::Ok: return "Ok";
     case MsgType::Error: return "Error";
     case MsgType::Fd: return "Fd";
@@ -175,6 +176,14 @@ base::Result<base::Bytes> encode_request(const Request& req) {
             e.str(v, kMaxScriptVarValue, "variable value");
           }
           return MsgType::RunModeCfgScript;
+        } else if constexpr (std::is_same_v<T, XauthVerifyReq>) {
+          e.str(m.user, kMaxXauthField, "user");
+          if (m.password.size() > kMaxXauthField) {
+            if (e.error.empty()) e.error = "password: longer than the cap";
+          } else {
+            e.key(m.password, "password");
+          }
+          return MsgType::XauthVerify;
         } else {
           static_assert(std::is_same_v<T, ReadStateReq>);
           return MsgType::KernelReadState;
@@ -265,6 +274,16 @@ base::Result<Request> decode_request(base::ByteView msg) {
           IKE_TRY(auto k, d.str(kMaxScriptVarName, "variable name"));
           IKE_TRY(auto v, d.str(kMaxScriptVarValue, "variable value"));
           m.vars.emplace_back(std::move(k), std::move(v));
+        }
+        return finish<Request>(d, std::move(m), type);
+      }
+      case MsgType::XauthVerify: {
+        XauthVerifyReq m;
+        IKE_TRY(m.user, d.str(kMaxXauthField, "user"));
+        IKE_TRY(m.password, d.key("password"));
+        if (m.password.size() > kMaxXauthField) {
+          return make_error(ErrorCode::TooMany, NotifyType::None,
+                            "password: length {} > cap {}", m.password.size(), kMaxXauthField);
         }
         return finish<Request>(d, std::move(m), type);
       }

@@ -43,6 +43,7 @@ inline constexpr std::size_t kMaxStateEntries = 4096;              // SAs / flow
 inline constexpr std::size_t kMaxScriptVars = 32;                  // RunModeCfgScript variables
 inline constexpr std::size_t kMaxScriptVarName = 64;               // "ISAKMPD_MODECFG_..."
 inline constexpr std::size_t kMaxScriptVarValue = 2048;            // one variable's value
+inline constexpr std::size_t kMaxXauthField = 255;                 // XAUTH user / password
 
 enum class MsgType : uint16_t {
   // Requests, child -> monitor.
@@ -63,6 +64,7 @@ enum class MsgType : uint16_t {
   // The client's Mode-config-script (mode_cfg_script_env.h): script (must equal the monitor's
   // start-up [General]:Mode-config-script), peer, section, variables -> ScriptStatus | Error.
   RunModeCfgScript = 32,
+  XauthVerify = 33,  // user, password -> Ok (accepted) | Error (Auth: refused; Config)
   // Replies, monitor -> child.
   Ok = 64,
   Error = 65,   // ErrorCode, errno, detail
@@ -102,11 +104,14 @@ struct RunModeCfgScriptReq {
   std::string section;
   std::vector<std::pair<std::string, std::string>> vars;  // ("ISAKMPD_MODECFG_IP4_DNS", "...")
 };
+// XAUTH credentials to check with the monitor's own [General] backend (xauth_backend.h).
+struct XauthVerifyReq { std::string user; base::SecureBytes password; };
 
 using Request = std::variant<ReadFileReq, ListDirReq, WriteFileReq, OpenAppendReq, BindUdpReq,
                              OpenFifoReq, StartedReq, GetSpiReq, AddSaReq, DeleteSaReq,
                              AddFlowReq, DeleteFlowReq, FlushReq, ReadStateReq,
-                             RunModeCfgScriptReq>;
+                             RunModeCfgScriptReq,
+                             XauthVerifyReq>;
 
 struct OkReply {};
 struct ErrorReply { base::ErrorCode code = base::ErrorCode::Io; int32_t sys_errno = 0; std::string detail; };

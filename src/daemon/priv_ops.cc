@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "daemon/result_file.h"
 #include "daemon/udp_transport.h"
+#include "daemon/xauth_backend.h"
 
 namespace ike::daemon {
 
@@ -156,6 +157,12 @@ base::Result<FifoChannel> DirectPrivOps::open_fifo(const std::string& path) {
 
 base::Result<PidFile> DirectPrivOps::create_pid_file(const std::string& path) {
   return PidFile::create(path);
+}
+
+base::Status DirectPrivOps::verify_xauth(const conf::ConfDb& conf, const std::string& user,
+                                         const base::SecureBytes& password) {
+  IKE_TRY(XauthBackendConfig cfg, xauth_backend_config(conf));
+  return xauth_verify(cfg, user, password, static_cast<uint32_t>(::geteuid()));
 }
 
 }  // namespace ike::daemon

@@ -17,6 +17,7 @@
 #include "base/address.h"
 #include "base/bytes.h"
 #include "base/result.h"
+#include "conf/conf_db.h"
 #include "conf/config_file.h"
 #include "daemon/fifo_ui.h"
 #include "daemon/monitor_protocol.h"
@@ -59,6 +60,12 @@ class PrivOps {
   [[nodiscard]] virtual base::Result<PidFile> create_pid_file(const std::string& path) = 0;
   // The kernel backend living on the privileged side; nullptr: the daemon builds its own.
   virtual kernel::Backend* kernel_backend() { return nullptr; }
+  // XAUTH server (xauth_backend.h): Ok when the credentials are accepted; Auth error when not.
+  // Direct: the backend of `conf`; monitor: the backend of the monitor's own config (`conf`
+  // unused), so the child never chooses what the privileged side runs.
+  [[nodiscard]] virtual base::Status verify_xauth(const conf::ConfDb& conf,
+                                                  const std::string& user,
+                                                  const base::SecureBytes& password) = 0;
 };
 
 class DirectPrivOps final : public PrivOps {
@@ -74,6 +81,8 @@ class DirectPrivOps final : public PrivOps {
                                            int* err) override;
   [[nodiscard]] base::Result<FifoChannel> open_fifo(const std::string& path) override;
   [[nodiscard]] base::Result<PidFile> create_pid_file(const std::string& path) override;
+  [[nodiscard]] base::Status verify_xauth(const conf::ConfDb& conf, const std::string& user,
+                                          const base::SecureBytes& password) override;
 };
 
 // ---------------------------------------------------------------- helpers shared by both sides

@@ -13,6 +13,7 @@
 #include "engine/peer_config.h"
 #include "engine/rekey.h"
 #include "engine/report.h"
+#include "engine/xauth_exchange.h"
 
 namespace ike::engine {
 
@@ -26,6 +27,10 @@ Engine::~Engine() = default;
 void Engine::start(base::TimePoint now) { m_impl->start(now); }
 void Engine::on_datagram(const Datagram& d, base::TimePoint now) { m_impl->on_datagram(d, now); }
 void Engine::on_ui(const UiCommand& cmd, base::TimePoint now) { m_impl->on_ui(cmd, now); }
+void Engine::on_xauth_verdict(const XauthVerdict& verdict, base::TimePoint now) {
+  xauth_on_verdict(*m_impl, verdict, now);
+}
+
 void Engine::on_kernel_reply(const KernelReply& reply, base::TimePoint now) {
   m_impl->on_kernel_reply(reply, now);
 }
@@ -86,6 +91,7 @@ void EngineImpl::on_tick(base::TimePoint now) {
   flush_log_summaries(now);
   expire_exchanges(now);
   expire_sas(now);
+  xauth_tick(*this, now);  // XAuth-timeout (xauth_exchange.h)
   m_fragments.reassembler.expire(now);
   nat_t_send_keepalives(*this, now);
   rekey_tick(*this, now);
@@ -158,6 +164,7 @@ std::optional<base::TimePoint> EngineImpl::next_deadline() const {
   consider(nat_t_next_keepalive(*this));
   consider(rekey_deadline(*this));
   consider(m_dpd.next_deadline(*this));
+  consider(xauth_deadline(*this));
   return d;
 }
 

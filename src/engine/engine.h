@@ -53,6 +53,8 @@ class Engine {
   void on_datagram(const Datagram& d, base::TimePoint now);
   void on_ui(const UiCommand& cmd, base::TimePoint now);
   void on_kernel_reply(const KernelReply& reply, base::TimePoint now);
+  // The answer to an XauthVerify output (xauth_exchange.h); stale or unknown ids are ignored.
+  void on_xauth_verdict(const XauthVerdict& verdict, base::TimePoint now);
   // ACQUIRE (start the matching connection), soft EXPIRE (rekey), hard EXPIRE (delete + DELETE)
   // from the kernel backend (kernel_events.cc).
   void on_kernel_event(const base::KernelEvent& ev, base::TimePoint now);

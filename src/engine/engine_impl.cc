@@ -14,6 +14,7 @@
 #include "engine/exchanges/common.h"
 #include "engine/message_crypto.h"
 #include "engine/nat_t.h"
+#include "engine/xauth_exchange.h"
 #include "wire/registry.h"
 
 namespace ike::engine {
@@ -111,7 +112,9 @@ void EngineImpl::fail_exchange(const ExchangeKey& key, const std::string& reason
              key.message_id, {}, reason};
   event(std::move(ev));
   end_exchange_iv(*this, key);
+  const bool xauth = x->cfg && x->cfg->xauth;
   m_exchanges.remove(key);
+  if (xauth) xauth_exchange_failed(*this, key.cookies, reason);  // the SA goes (xauth_exchange.h)
 }
 
 void EngineImpl::finish_exchange(const ExchangeKey& key, base::TimePoint now, bool linger) {

@@ -47,6 +47,15 @@ struct KernelReply {
   base::Spi allocated_spi{};  // for GetSpi
 };
 
+// Answer to an XauthVerify (the daemon's password file / PAM backend, through the monitor
+// under privilege separation).
+struct XauthVerdict {
+  base::CookiePair cookies;
+  uint64_t request_id = 0;
+  bool ok = false;
+  std::string detail;  // why not (logged; never holds the password)
+};
+
 // ---------------------------------------------------------------- outputs
 struct SendDatagram {
   SockAddr local;  // source address/port to send from (the NAT-T port after a float)
@@ -116,7 +125,30 @@ struct ModeCfgEvent {
   std::vector<std::pair<std::string, std::string>> environment;  // ISAKMPD_MODECFG_* (Applied)
 };
 
-using Output =
-    std::variant<SendDatagram, KernelRequest, SaEvent, KeyMaterial, PacketLog, ModeCfgEvent>;
+// XAUTH server (draft-beaulieu-ike-xauth-02 §4): check these credentials and answer with
+// Engine::on_xauth_verdict. The password is a secret: never logged.
+struct XauthVerify {
+  uint64_t request_id = 0;
+  std::string name;  // the phase-1 peer section
+  SockAddr peer;
+  base::CookiePair cookies;
+  std::string user;
+  base::SecureBytes password;
+};
+
+// The outcome of XAUTH on an ISAKMP SA, either role (logs, tests, interop assertions).
+struct XauthEvent {
+  enum class Kind : uint8_t { Succeeded, Failed };
+  Kind kind = Kind::Failed;
+  bool server = false;  // we are the edge device
+  std::string name;
+  SockAddr peer;
+  base::CookiePair cookies;
+  std::string user;
+  std::string detail;
+};
+
+using Output = std::variant<SendDatagram, KernelRequest, SaEvent, KeyMaterial, PacketLog,
+                            ModeCfgEvent, XauthVerify, XauthEvent>;
 
 }  // namespace ike::engine

@@ -114,6 +114,7 @@ struct TransactionData {
   wire::CfgType sent = wire::CfgType::Reserved;  // SET or REQUEST
   uint16_t identifier = 0;
   std::vector<CfgItem> items;                    // what we sent
+  bool xauth = false;                            // an XAUTH REQUEST/SET (xauth_exchange.h)
 };
 
 }  // namespace ike::engine

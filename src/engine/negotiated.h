@@ -27,6 +27,9 @@ struct Phase1Suite {
   uint16_t key_length_bits = 0;
   crypto::HashAlg hash = crypto::HashAlg::Sha1;
   wire::IkeAuthMethod auth_method = wire::IkeAuthMethod::PreShared;
+  // draft-beaulieu-ike-xauth-02 §5: the XAUTH method on the wire (65001/65002/65005/65006), 0
+  // without XAUTH; `auth_method` then holds the base method phase 1 runs (PRE_SHARED/RSA_SIG).
+  uint16_t xauth_method = 0;
   uint16_t dh_group = 0;      // wire::DhGroupId value
   uint64_t life_seconds = 0;  // 0 = none negotiated
   uint64_t life_kbytes = 0;   // 0 = none negotiated (parsed, not enforced: isakmpd parity)
@@ -40,6 +43,10 @@ struct Phase1Suite {
   // "AES_CBC-128/SHA/MODP_2048/PRE_SHARED life 3600s" ("3DES_CBC/..." without a key length;
   // " 1000KB" appended when a kilobyte lifetime was negotiated; "no life" when neither).
   std::string to_string() const;
+  // The AUTHENTICATION_METHOD value on the wire (xauth_method when set).
+  uint16_t wire_auth_method() const noexcept {
+    return xauth_method != 0 ? xauth_method : static_cast<uint16_t>(auth_method);
+  }
   bool operator==(const Phase1Suite&) const = default;
 };
 

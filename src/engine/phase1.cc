@@ -9,6 +9,7 @@
 #include "engine/exchanges/transaction.h"
 #include "engine/nat_t.h"
 #include "engine/rekey.h"
+#include "engine/xauth_exchange.h"
 
 namespace ike::engine {
 
@@ -61,8 +62,10 @@ void phase1_established(EngineImpl& e, Exchange& x, base::TimePoint now) {
   }
   if (mm.peer_initial_contact) handle_initial_contact(e, cookies);
   phase1_installed(e, cookies, now);  // retires fading ISAKMP SAs with the peer
-  transaction_after_phase1(e, cookies, now);  // Flags=ikecfg: mode-config push or pull
   std::vector<std::string> queued = std::move(mm.queued);
+  // XAUTH methods: XAUTH runs first; mode-config and the queued Quick Modes follow its success.
+  if (xauth_after_phase1(e, cookies, queued, now)) return;
+  transaction_after_phase1(e, cookies, now);  // Flags=ikecfg: mode-config push or pull
   for (const auto& name : queued) {
     IsakmpSa* p1 = e.sas().find_isakmp(cookies);
     if (p1 == nullptr) break;

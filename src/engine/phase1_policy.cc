@@ -9,6 +9,7 @@
 #include <charconv>
 
 #include "base/log.h"
+#include "engine/xauth.h"
 #include "wire/message.h"
 
 namespace ike::engine {
@@ -79,7 +80,7 @@ std::string Phase1Suite::to_string() const {
                                                    static_cast<uint32_t>(hash)),
                      dh_group_name(dh_group),
                      wire::registry_name_or_number(wire::Registry::IkeAuthMethod,
-                                                   static_cast<uint32_t>(auth_method)),
+                                                   wire_auth_method()),
                      life_text(life_seconds, life_kbytes));
 }
 
@@ -289,8 +290,14 @@ base::Result<LocalTransform> load_local_transform(const conf::ConfDb& conf,
   IKE_TRY(t.enc, conf_value(conf, section, "ENCRYPTION_ALGORITHM",
                             wire::Registry::IkeEncryption, allow_any));
   IKE_TRY(t.hash, conf_value(conf, section, "HASH_ALGORITHM", wire::Registry::IkeHash, allow_any));
-  IKE_TRY(t.auth, conf_value(conf, section, "AUTHENTICATION_METHOD",
-                             wire::Registry::IkeAuthMethod, allow_any));
+  if (auto alias = xauth_config_alias(conf.get(section, "AUTHENTICATION_METHOD").value_or(""))) {
+    t.auth = ConfValue{};  // XAUTH_PRE_SHARED / XAUTH_RSA_SIG (xauth.h)
+    t.auth.present = true;
+    t.auth.value = *alias;
+  } else {
+    IKE_TRY(t.auth, conf_value(conf, section, "AUTHENTICATION_METHOD",
+                               wire::Registry::IkeAuthMethod, allow_any));
+  }
   IKE_TRY(t.group, conf_value(conf, section, "GROUP_DESCRIPTION", wire::Registry::DhGroup,
                               allow_any));
   IKE_TRY(t.key_length, conf_range(conf, section, "KEY_LENGTH", allow_any));
@@ -405,7 +412,7 @@ std::optional<Mismatch> match_local(const LocalTransform& l, const Phase1Suite& 
                      wire::Registry::IkeHash)) {
     return m;
   }
-  if (auto m = check(3, l.auth, static_cast<uint64_t>(s.auth_method), "AUTHENTICATION_METHOD",
+  if (auto m = check(3, l.auth, s.wire_auth_method(), "AUTHENTICATION_METHOD",
                      wire::Registry::IkeAuthMethod)) {
     return m;
   }
@@ -487,6 +494,10 @@ base::Result<Phase1Suite> decode_phase1_transform(const wire::Transform& t) {
       case IkeAttr::AuthenticationMethod:
         if (*n > 0xffff) return unsupported(fmt::format("AUTHENTICATION_METHOD {}", *n));
         s.auth_method = static_cast<wire::IkeAuthMethod>(*n);
+        if (auto base = xauth_base_method(static_cast<uint16_t>(*n))) {
+          s.xauth_method = static_cast<uint16_t>(*n);  // draft-beaulieu-ike-xauth-02 §5
+          s.auth_method = *base;
+        }
         have_auth = true;
         break;
       case IkeAttr::GroupDescription:
@@ -588,6 +599,10 @@ base::Result<Phase1Offer> build_phase1_offer(const conf::ConfDb& conf,
     }
     s.hash = *h;
     s.auth_method = static_cast<wire::IkeAuthMethod>(l.auth.value);
+    if (auto base = xauth_base_method(static_cast<uint16_t>(l.auth.value))) {
+      s.xauth_method = static_cast<uint16_t>(l.auth.value);
+      s.auth_method = *base;
+    }
     s.dh_group = static_cast<uint16_t>(l.group.value);
     if (l.key_length) s.key_length_bits = static_cast<uint16_t>(l.key_length->offer);
 

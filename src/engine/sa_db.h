@@ -20,6 +20,7 @@
 #include "engine/keymat.h"
 #include "engine/nat_t_state.h"
 #include "engine/negotiated.h"
+#include "engine/xauth.h"
 
 namespace ike::engine {
 
@@ -58,6 +59,7 @@ struct IsakmpSa {
   std::vector<std::string> peer_principals;
   NatTState nat;                         // RFC 3947 (nat_t.h)
   std::optional<base::TimePoint> next_keepalive;  // RFC 3948 §2.3, side behind the NAT
+  std::optional<XauthState> xauth;       // XAUTH methods only (xauth_exchange.h)
 };
 
 struct IpsecSa {

@@ -18,7 +18,7 @@ ikt_charon_start() {
   mkdir -p "$D/run"
   cat >"$D/strongswan.conf" <<EOF
 charon {
-  load = random nonce openssl pem pkcs1 x509 pubkey kernel-netlink socket-default vici
+  load = random nonce openssl pem pkcs1 x509 pubkey kernel-netlink socket-default vici ${CHARON_LOAD_EXTRA:-}
   install_routes = no
   install_virtual_ip = no
   retransmit_tries = ${IKT_CHARON_RETRANSMIT_TRIES:-3}
@@ -120,6 +120,7 @@ connections {
       auth = psk
       id = $rid
     }
+    ${CHARON_ROUNDS_EXTRA:-}
     children {
       ikt {
         local_ts = $lts
@@ -137,6 +138,7 @@ secrets {
     id-2 = $rid
     secret = "$psk"
   }
+${CHARON_SECRETS_EXTRA:-}
 }
 ${CHARON_SWANCTL_EXTRA:-}
 EOF

@@ -113,6 +113,19 @@ ${ISAKMPD_CONF_EXTRA:-}
 $(ikt_nat_isakmpd_sections)
 EOF
   chmod 0600 "$D/isakmpd.conf"
+  # case.env ISAKMPD_XAUTH_USERS ("user:password" lines): our XAUTH server's password file
+  # (crypt SHA-512 hashes, mode 0600) in the side directory.
+  if [[ -n ${ISAKMPD_XAUTH_USERS:-} ]]; then
+    ISAKMPD_XAUTH_USERS=$ISAKMPD_XAUTH_USERS python3 -W ignore -c '
+import crypt, os
+for line in os.environ["ISAKMPD_XAUTH_USERS"].split("\n"):
+    if line.strip():
+        u, p = line.split(":", 1)
+        print(u + ":" + crypt.crypt(p, crypt.mksalt(crypt.METHOD_SHA512)))
+' >"$D/xauth.passwd"
+    chmod 0600 "$D/xauth.passwd"
+    printf '\n[General]\nXAuth-password-file=\t%s\n' "$D/xauth.passwd" >>"$D/isakmpd.conf"
+  fi
 }
 
 # ikt_isakmpd_start SIDE [CONF]: starts our daemon with $D/isakmpd.conf (or CONF, copied to

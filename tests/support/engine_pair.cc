@@ -128,6 +128,17 @@ bool EnginePair::drain(Side& s, std::vector<Delivery>& inflight) {
         s.keys.push_back(*km);
       } else if (auto* mc = std::get_if<engine::ModeCfgEvent>(&o)) {
         s.mode_cfg.push_back(*mc);
+      } else if (auto* xv = std::get_if<engine::XauthVerify>(&o)) {
+        s.xauth_requests.push_back(*xv);
+        if (s.xauth_verifier) {
+          if (auto ok = s.xauth_verifier(*xv)) {
+            s.engine->on_xauth_verdict(engine::XauthVerdict{xv->cookies, xv->request_id, *ok,
+                                                            *ok ? "" : "refused by the test"},
+                                       clock.now());
+          }
+        }
+      } else if (auto* xe = std::get_if<engine::XauthEvent>(&o)) {
+        s.xauth.push_back(*xe);
       }
     }
   }

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,6 +53,10 @@ struct Side {
   std::vector<engine::SaEvent> events;
   std::vector<engine::KeyMaterial> keys;
   std::vector<engine::ModeCfgEvent> mode_cfg;  // completed mode-config Transactions
+  std::vector<engine::XauthVerify> xauth_requests;  // XAUTH server: credentials to check
+  std::vector<engine::XauthEvent> xauth;            // XAUTH outcomes
+  // Answers each XauthVerify at once (nullopt: leaves it unanswered); unset: none answered.
+  std::function<std::optional<bool>(const engine::XauthVerify&)> xauth_verifier;
   std::vector<base::Bytes> sent;  // every datagram this side sent
   bool auto_kernel = true;        // answer kernel requests at once
 

@@ -116,6 +116,7 @@ void delete_isakmp_sa(EngineImpl& e, const base::CookiePair& c, bool send_delete
                       std::string_view why) {
   IsakmpSa* sa = e.sas().find_isakmp(c);
   if (sa == nullptr) return;
+  sa->xauth.reset();  // abandoning a pending XAUTH exchange below must not delete the SA again
   if (send_delete) {
     // HDR*, HASH(1), D(PROTO_ISAKMP, SPI size 16, CKY-I | CKY-R) -->
     wire::DeletePayload d;

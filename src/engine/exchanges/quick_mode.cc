@@ -29,6 +29,7 @@
 #include "engine/peer_config.h"
 #include "engine/phase2_keynote.h"
 #include "engine/phase2_policy.h"
+#include "engine/xauth_exchange.h"
 
 namespace ike::engine {
 
@@ -214,6 +215,7 @@ void reject_qm1(EngineImpl& e, IsakmpSa& sa, const Inbound& in, const base::Erro
 
 base::Status qm_initiate(EngineImpl& e, IsakmpSa& sa, const std::string& connection,
                          base::TimePoint now) {
+  if (xauth_holds_phase2(sa, connection)) return base::ok();  // queued until XAUTH succeeds
   IKE_TRY(ConnectionConfig conn, load_connection_config(e.conf(), connection));
   (void)conn;
   IKE_TRY(std::vector<wire::ProtocolId> protocols,
@@ -274,6 +276,7 @@ base::Status qm_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   base::Bytes expected = qm_hash1(e.crypto(), sa->suite.hash, base::view(sa->keys.skeyid_a),
                                   h.message_id, in.after_hash());
   IKE_TRY_VOID(check_hash(base::view(expected), in, "HASH(1)"));
+  IKE_TRY_VOID(xauth_allows_phase2(*sa));  // draft-beaulieu-ike-xauth-02: not before XAUTH OK
   if (sa->used_message_ids.count(h.message_id.value) != 0) {
     return base::make_error(ErrorCode::State, NotifyType::InvalidMessageId,
                             "message id {:08x} already used on this ISAKMP SA",

@@ -19,6 +19,7 @@
 #include "engine/mode_cfg.h"
 #include "engine/peer_config.h"
 #include "engine/transitions.h"
+#include "engine/xauth_exchange.h"
 
 namespace ike::engine {
 
@@ -110,8 +111,8 @@ base::Result<Built> build_cfg_message(EngineImpl& e, IsakmpSa& sa, const Exchang
                          });
 }
 
-// Checks peer address and HASH, then the ATTRIBUTE payload. Nothing changes before this.
-base::Result<CfgMessage> verify_cfg(EngineImpl& e, IsakmpSa& sa, const Inbound& in) {
+// Checks peer address and HASH. Nothing changes before this.
+base::Status verify_cfg_hash(EngineImpl& e, IsakmpSa& sa, const Inbound& in) {
   if (in.datagram->peer.address != sa.peer.address) {
     return base::make_error(ErrorCode::State, NotifyType::None, "ISAKMP SA {} belongs to {}",
                             sa.cookies.hex(), sa.peer.to_string());
@@ -125,15 +126,19 @@ base::Result<CfgMessage> verify_cfg(EngineImpl& e, IsakmpSa& sa, const Inbound& 
     return base::make_error(ErrorCode::Auth, NotifyType::InvalidHashInformation,
                             "transaction HASH mismatch");
   }
+  return base::ok();
+}
+
+// Peer address and HASH, then the ATTRIBUTE payload.
+base::Result<CfgMessage> verify_cfg(EngineImpl& e, IsakmpSa& sa, const Inbound& in) {
+  IKE_TRY_VOID(verify_cfg_hash(e, sa, in));
   return parse_mode_cfg(*in.find<wire::AttributePayload>());
 }
 
-base::Status start_transaction(EngineImpl& e, IsakmpSa& sa, CfgType type,
-                               std::vector<CfgItem> items, base::TimePoint now) {
-  uint8_t idb[2];
-  e.rng().fill(idb);
-  const auto identifier = static_cast<uint16_t>((idb[0] << 8) | idb[1]);
-  IKE_TRY(wire::AttributePayload attr, build_mode_cfg(type, identifier, items));
+base::Status start_with(EngineImpl& e, IsakmpSa& sa, wire::AttributePayload attr,
+                        std::vector<CfgItem> items, bool xauth, base::TimePoint now) {
+  const auto type = static_cast<CfgType>(attr.cfg_type);
+  const uint16_t identifier = attr.identifier;
   Exchange x;
   x.key = ExchangeKey{sa.cookies, e.new_message_id(sa)};
   x.type = wire::ExchangeType::Transaction;
@@ -148,6 +153,7 @@ base::Status start_transaction(EngineImpl& e, IsakmpSa& sa, CfgType type,
   x.cfg->sent = type;
   x.cfg->identifier = identifier;
   x.cfg->items = items;
+  x.cfg->xauth = xauth;
   auto built = build_cfg_message(e, sa, x.key, std::move(attr));
   if (!built) {
     sa.iv.end_exchange(x.key.message_id);
@@ -162,7 +168,55 @@ base::Status start_transaction(EngineImpl& e, IsakmpSa& sa, CfgType type,
   return base::ok();
 }
 
+uint16_t new_identifier(EngineImpl& e) {
+  uint8_t idb[2];
+  e.rng().fill(idb);
+  return static_cast<uint16_t>((idb[0] << 8) | idb[1]);
+}
+
+base::Status start_transaction(EngineImpl& e, IsakmpSa& sa, CfgType type,
+                               std::vector<CfgItem> items, base::TimePoint now) {
+  IKE_TRY(wire::AttributePayload attr, build_mode_cfg(type, new_identifier(e), items));
+  return start_with(e, sa, std::move(attr), std::move(items), false, now);
+}
+
 }  // namespace
+
+base::Status transaction_start_xauth(EngineImpl& e, IsakmpSa& sa, wire::AttributePayload attr,
+                                     base::TimePoint now) {
+  attr.identifier = new_identifier(e);
+  return start_with(e, sa, std::move(attr), {}, true, now);
+}
+
+base::Status transaction_answer(EngineImpl& e, IsakmpSa& sa, const Inbound& in,
+                                wire::AttributePayload attr, std::vector<CfgItem> items,
+                                base::TimePoint now) {
+  const wire::Header& h = in.header;
+  const auto reply_type = static_cast<CfgType>(attr.cfg_type);
+  sa.used_message_ids.insert(h.message_id.value);
+  Exchange x;
+  x.key = ExchangeKey{h.cookies, h.message_id};
+  x.type = wire::ExchangeType::Transaction;
+  x.role = Role::Responder;
+  x.state = State::CfgRDone;
+  x.name = sa.name;
+  x.local = sa.local;
+  x.peer = sa.peer;
+  x.started = now;
+  x.expires = now + e.retransmit_policy().exchange_max_time;
+  x.cfg = std::make_unique<TransactionData>();
+  x.cfg->sent = reply_type;
+  x.cfg->identifier = attr.identifier;
+  x.cfg->items = std::move(items);
+  Exchange& stored = e.exchanges().add(std::move(x));
+  const ExchangeKey key = stored.key;
+  IKE_TRY_VOID(accept(e, stored, in));
+  IKE_TRY(Built built, build_cfg_message(e, sa, key, std::move(attr)));
+  e.log_packet(stored.local, stored.peer, base::view(built.cleartext));
+  e.send_exchange_message(stored, std::move(built.datagram), now, false);
+  e.finish_exchange(key, now, true);
+  return base::ok();
+}
 
 const PayloadRule kRuleCfg1{"CFG1", kCfgPayloads, true, true};
 const PayloadRule kRuleCfg2{"CFG2", kCfgPayloads, true, true};
@@ -204,6 +258,12 @@ base::Status cfg_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) 
   if (sa == nullptr) {
     return base::make_error(ErrorCode::State, NotifyType::None, "no ISAKMP SA");
   }
+  // XAUTH attributes on an SA whose phase 1 negotiated XAUTH; elsewhere they are unknown
+  // mode-config attributes (ignored).
+  if (sa->xauth && is_xauth_payload(*in.find<wire::AttributePayload>())) {
+    IKE_TRY_VOID(verify_cfg_hash(e, *sa, in));
+    return xauth_r_recv(e, *sa, in, now);  // draft-beaulieu-ike-xauth-02 (xauth_exchange.h)
+  }
   IKE_TRY(CfgMessage msg, verify_cfg(e, *sa, in));
   if (msg.type != CfgType::Set && msg.type != CfgType::Request) {
     return base::make_error(ErrorCode::State, NotifyType::None,
@@ -237,33 +297,12 @@ base::Status cfg_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) 
     }
   }
   IKE_TRY(wire::AttributePayload attr, build_mode_cfg(reply_type, msg.identifier, answer));
-  sa->used_message_ids.insert(h.message_id.value);
-  Exchange x;
-  x.key = ExchangeKey{h.cookies, h.message_id};
-  x.type = wire::ExchangeType::Transaction;
-  x.role = Role::Responder;
-  x.state = State::CfgRDone;
-  x.name = sa->name;
-  x.local = sa->local;
-  x.peer = sa->peer;
-  x.started = now;
-  x.expires = now + e.retransmit_policy().exchange_max_time;
-  x.cfg = std::make_unique<TransactionData>();
-  x.cfg->sent = reply_type;
-  x.cfg->identifier = msg.identifier;
-  x.cfg->items = answer;
-  Exchange& stored = e.exchanges().add(std::move(x));
-  const ExchangeKey key = stored.key;
-  IKE_TRY_VOID(accept(e, stored, in));
-  IKE_TRY(Built built, build_cfg_message(e, *sa, key, std::move(attr)));
-  e.log_packet(stored.local, stored.peer, base::view(built.cleartext));
-  e.send_exchange_message(stored, std::move(built.datagram), now, false);
+  IKE_TRY_VOID(transaction_answer(e, *sa, in, std::move(attr), answer, now));
   if (msg.type == CfgType::Set) {
     emit_event(e, ModeCfgEvent::Kind::Applied, *sa, msg.items);
   } else {
     emit_event(e, ModeCfgEvent::Kind::Served, *sa, answer);
   }
-  e.finish_exchange(key, now, true);
   return base::ok();
 }
 
@@ -272,6 +311,10 @@ base::Status cfg_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Ti
   if (sa == nullptr) {
     return base::make_error(ErrorCode::State, NotifyType::None, "ISAKMP SA {} vanished",
                             x.key.cookies.hex());
+  }
+  if (x.cfg->xauth) {
+    IKE_TRY_VOID(verify_cfg_hash(e, *sa, in));
+    return xauth_i_recv(e, x, *sa, in, now);  // draft-beaulieu-ike-xauth-02 (xauth_exchange.h)
   }
   IKE_TRY(CfgMessage msg, verify_cfg(e, *sa, in));
   const CfgType want = x.cfg->sent == CfgType::Set ? CfgType::Ack : CfgType::Reply;

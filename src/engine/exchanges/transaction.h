@@ -16,13 +16,16 @@
 #include "base/clock.h"
 #include "base/ids.h"
 #include "base/result.h"
+#include "engine/mode_cfg.h"
 #include "engine/payload_rules.h"
+#include "wire/payload.h"
 
 namespace ike::engine {
 
 class EngineImpl;
 struct Exchange;
 struct Inbound;
+struct IsakmpSa;
 
 // Phase 1 with `cookies` just completed: starts the push or pull the configuration asks for
 // (nothing without Flags=ikecfg). Problems are logged; phase 1 is not affected.
@@ -32,6 +35,17 @@ void transaction_after_phase1(EngineImpl& e, const base::CookiePair& cookies,
 // HDR*, HASH, ATTR: the rule of both messages (HASH first, exactly one ATTRIBUTE, encrypted).
 extern const PayloadRule kRuleCfg1;  // SET / REQUEST
 extern const PayloadRule kRuleCfg2;  // ACK / REPLY
+
+// XAUTH (xauth_exchange.cc) rides the same exchange: a new Transaction carrying `attr` (its
+// identifier chosen here), marked TransactionData::xauth so the answer goes to XAUTH.
+[[nodiscard]] base::Status transaction_start_xauth(EngineImpl& e, IsakmpSa& sa,
+                                                   wire::AttributePayload attr,
+                                                   base::TimePoint now);
+// Responder: answers the verified Transaction `in` with `attr` (ACK/REPLY), the exchange
+// lingering for duplicates.
+[[nodiscard]] base::Status transaction_answer(EngineImpl& e, IsakmpSa& sa, const Inbound& in,
+                                              wire::AttributePayload attr,
+                                              std::vector<CfgItem> items, base::TimePoint now);
 
 // Transition steps (transitions.cc).
 base::Status cfg_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now);
