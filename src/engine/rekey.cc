@@ -119,23 +119,34 @@ bool peer_needed(const EngineImpl& e, const IsakmpSa& sa) {
   return false;
 }
 
+// An unfinished exchange runs over ISAKMP SA `c`: the table is ordered by (cookies, message
+// id), so its exchanges are one contiguous range.
+bool isakmp_in_use(const EngineImpl& e, const base::CookiePair& c) {
+  const auto& all = e.exchanges().all();
+  for (auto it = all.lower_bound(ExchangeKey{c, base::MessageId{0}});
+       it != all.end() && it->first.cookies == c; ++it) {
+    if (!it->second.finished) return true;
+  }
+  return false;
+}
+
+// Fading ISAKMP SAs (SaDb::fading_isakmp, not every SA) with a newer non-fading SA with the
+// same peer and no exchange running over them are deleted.
 void retire_unused_isakmp(EngineImpl& e) {
   std::vector<base::CookiePair> victims;
-  for (const auto& [c, sa] : e.sas().isakmp_sas()) {
-    if ((sa.flags & kSaFlagFading) == 0) continue;
+  const SaDb& db = e.sas();
+  for (const auto& c : db.fading_isakmp()) {
+    const IsakmpSa* sa = db.find_isakmp(c);
+    if (sa == nullptr) continue;
     bool newer = false;
-    for (const auto& [c2, other] : e.sas().isakmp_sas()) {
-      if (c2 != c && other.peer.address == sa.peer.address &&
-          (other.flags & kSaFlagFading) == 0 && other.established >= sa.established) {
+    for (const auto& c2 : db.isakmp_with_peer(sa->peer.address)) {
+      const IsakmpSa* other = db.find_isakmp(c2);
+      if (c2 != c && other != nullptr && (other->flags & kSaFlagFading) == 0 &&
+          other->established >= sa->established) {
         newer = true;
       }
     }
-    if (!newer) continue;
-    bool used = false;
-    for (const auto& [k, x] : std::as_const(e.exchanges()).all()) {
-      if (k.cookies == c && !x.finished) used = true;
-    }
-    if (!used) victims.push_back(c);
+    if (newer && !isakmp_in_use(e, c)) victims.push_back(c);
   }
   for (const auto& c : victims) delete_isakmp_sa(e, c, true, "replaced by a newer ISAKMP SA");
 }
@@ -154,10 +165,9 @@ void phase2_installed(EngineImpl& e, base::Spi in_spi, base::TimePoint now) {
   if (fresh == nullptr) return;
   if (is_active(e, fresh->name)) fresh->flags |= kSaFlagStayalive;
   std::vector<base::Spi> others;
-  for (const auto& [spi, sa] : e.sas().ipsec_sas()) {
-    if (spi != in_spi && sa.name == fresh->name && sa.peer.address == fresh->peer.address) {
-      others.push_back(spi);
-    }
+  for (auto spi : std::as_const(e.sas()).ipsec_with_peer(fresh->peer.address)) {
+    const IpsecSa* sa = std::as_const(e.sas()).find_ipsec_by_in_spi(spi);
+    if (spi != in_spi && sa != nullptr && sa->name == fresh->name) others.push_back(spi);
   }
   for (auto spi : others) {
     IpsecSa* n = e.sas().find_ipsec_by_in_spi(in_spi);
@@ -188,21 +198,22 @@ void phase1_installed(EngineImpl& e, const base::CookiePair& fresh, base::TimePo
 }
 
 void rekey_tick(EngineImpl& e, base::TimePoint now) {
+  // Only the SAs whose timer passed (SaDb's deadline heaps; hard expiries went first).
   std::vector<base::Spi> p2;
-  for (auto& [spi, sa] : e.sas().ipsec_sas()) {
-    if (sa.soft_expiry && now >= *sa.soft_expiry) {
-      sa.soft_expiry.reset();
-      sa.flags |= kSaFlagFading;
-      if ((sa.flags & kSaFlagReplaced) == 0 && is_active(e, sa.name)) p2.push_back(spi);
-    }
+  for (auto spi : e.sas().due_ipsec(now)) {
+    IpsecSa* sa = e.sas().find_ipsec_by_in_spi(spi);
+    if (sa == nullptr || !sa->soft_expiry || now < *sa->soft_expiry) continue;
+    sa->soft_expiry.reset();
+    sa->flags |= kSaFlagFading;
+    if ((sa->flags & kSaFlagReplaced) == 0 && is_active(e, sa->name)) p2.push_back(spi);
   }
   std::vector<base::CookiePair> p1;
-  for (auto& [c, sa] : e.sas().isakmp_sas()) {
-    if (sa.soft_expiry && now >= *sa.soft_expiry) {
-      sa.soft_expiry.reset();
-      sa.flags |= kSaFlagFading;
-      if (peer_needed(e, sa)) p1.push_back(c);
-    }
+  for (const auto& c : e.sas().due_isakmp(now)) {
+    IsakmpSa* sa = e.sas().find_isakmp(c);
+    if (sa == nullptr || !sa->soft_expiry || now < *sa->soft_expiry) continue;
+    sa->soft_expiry.reset();
+    e.sas().mark_isakmp_fading(c);
+    if (peer_needed(e, *sa)) p1.push_back(c);
   }
   if (!e.options().passive) {
     for (const auto& c : p1) {
@@ -219,16 +230,6 @@ void rekey_tick(EngineImpl& e, base::TimePoint now) {
     }
   }
   retire_unused_isakmp(e);
-}
-
-std::optional<base::TimePoint> rekey_deadline(const EngineImpl& e) {
-  std::optional<base::TimePoint> d;
-  auto consider = [&](const std::optional<base::TimePoint>& t) {
-    if (t && (!d || *t < *d)) d = t;
-  };
-  for (const auto& [c, sa] : e.sas().isakmp_sas()) consider(sa.soft_expiry);
-  for (const auto& [s, sa] : e.sas().ipsec_sas()) consider(sa.soft_expiry);
-  return d;
 }
 
 }  // namespace ike::engine
