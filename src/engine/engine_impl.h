@@ -18,6 +18,7 @@
 #include "base/rate_limit.h"
 #include "conf/conf_db.h"
 #include "crypto/provider.h"
+#include "engine/conf_cache.h"
 #include "engine/connection_manager.h"
 #include "engine/dpd.h"
 #include "engine/engine.h"
@@ -70,6 +71,8 @@ class EngineImpl {
 
   // --- services for the exchange steps ---
   const conf::ConfDb& conf() const noexcept { return m_conf; }
+  // Configuration lookups cached per ConfDb::generation() (conf_cache.h).
+  const ConfCache& conf_cache() const noexcept { return m_conf_cache; }
   const crypto::Provider& crypto() const noexcept { return m_crypto; }
   base::Random& rng() noexcept { return m_rng; }
   const PkiStore* pki() const noexcept { return m_pki.get(); }  // null without credentials
@@ -165,6 +168,7 @@ class EngineImpl {
   base::LogRateLimiter m_log_limit;
   base::TimePoint m_now{};  // of the current entry point (on_datagram, on_tick): log limits
   std::shared_ptr<const policy::PolicyContext> m_policy;
+  ConfCache m_conf_cache;
 };
 
 }  // namespace ike::engine
