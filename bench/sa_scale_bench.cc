@@ -104,6 +104,14 @@ void scale(uint32_t pairs, uint32_t phase1) {
       ip.peer = base::SockAddr{v4(0x0b000000 + p), 500};
       ip.in_spi = base::Spi{spi};
       ip.out_spi = base::Spi{spi ^ 0x40000000U};
+      engine::Phase2Protocol esp;  // ESP AES-128 / HMAC-SHA1 tunnel, as the interop suites
+      esp.transform_id = 12;
+      esp.key_length_bits = 128;
+      esp.auth_algorithm = 2;
+      esp.life_seconds = 1200;
+      esp.our_spi = ip.in_spi;
+      esp.peer_spi = ip.out_spi;
+      ip.suite.protocols.push_back(esp);
       ip.established = now;
       ip.life_seconds = 1200;
       ip.hard_expiry = now + base::Seconds{1200};
