@@ -8,6 +8,7 @@
 #include "engine/rekey.h"
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -65,6 +66,25 @@ void retire(EngineImpl& e, base::Spi victim, base::Spi keeper, std::string_view 
                v->in_spi.value, v->out_spi.value, k->in_spi.value, k->out_spi.value, why);
   send_ipsec_delete(e, *v);
   delete_ipsec_sa(e, victim, false, why);
+}
+
+// Rekey storms (issue #7): many SAs reaching their soft lifetime together must not start more
+// Quick Modes over one ISAKMP SA than its IV chains allow (IvChain::kMaxExchanges concurrent
+// message ids; beyond it the exchange fails and the SA would run into its hard lifetime). At
+// most kRekeyBurst are in flight per ISAKMP SA; the other due SAs are retried kRekeyRetry later,
+// so the storm spreads over time instead of dropping SAs.
+constexpr std::size_t kRekeyBurst = IvChain::kMaxExchanges / 2;
+constexpr base::Duration kRekeyRetry{100};
+
+// Unfinished Quick Modes over ISAKMP SA `c` (a contiguous range of the exchange table).
+std::size_t qm_in_flight(const EngineImpl& e, const base::CookiePair& c) {
+  std::size_t n = 0;
+  const auto& all = e.exchanges().all();
+  for (auto it = all.lower_bound(ExchangeKey{c, base::MessageId{0}});
+       it != all.end() && it->first.cookies == c; ++it) {
+    if (!it->second.finished && it->second.qm) ++n;
+  }
+  return n;
 }
 
 bool qm_running(const EngineImpl& e, const std::string& name) {
@@ -200,12 +220,25 @@ void phase1_installed(EngineImpl& e, const base::CookiePair& fresh, base::TimePo
 void rekey_tick(EngineImpl& e, base::TimePoint now) {
   // Only the SAs whose timer passed (SaDb's deadline heaps; hard expiries went first).
   std::vector<base::Spi> p2;
+  std::map<base::CookiePair, std::size_t> in_flight;  // per ISAKMP SA, this tick included
   for (auto spi : e.sas().due_ipsec(now)) {
     IpsecSa* sa = e.sas().find_ipsec_by_in_spi(spi);
     if (sa == nullptr || !sa->soft_expiry || now < *sa->soft_expiry) continue;
+    const bool rekey = (sa->flags & kSaFlagReplaced) == 0 && is_active(e, sa->name);
+    if (rekey && !e.options().passive) {
+      if (const IsakmpSa* p1 = std::as_const(e.sas()).find_isakmp_by_peer(sa->peer.address)) {
+        auto [it, fresh] = in_flight.try_emplace(p1->cookies, 0);
+        if (fresh) it->second = qm_in_flight(e, p1->cookies);
+        if (it->second >= kRekeyBurst) {
+          sa->soft_expiry = now + kRekeyRetry;  // spread the storm
+          continue;
+        }
+        ++it->second;
+      }
+    }
     sa->soft_expiry.reset();
     sa->flags |= kSaFlagFading;
-    if ((sa->flags & kSaFlagReplaced) == 0 && is_active(e, sa->name)) p2.push_back(spi);
+    if (rekey) p2.push_back(spi);
   }
   std::vector<base::CookiePair> p1;
   for (const auto& c : e.sas().due_isakmp(now)) {
