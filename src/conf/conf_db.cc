@@ -422,6 +422,7 @@ base::Result<std::vector<std::string>> ConfDb::commit(TxId tx) {
   }
   std::vector<Op> ops = std::move(it->second);
   m_pending.erase(it);
+  ++m_generation;  // caches keyed by generation() are stale from here on
   std::vector<std::string> ignored;
   for (const Op& op : ops) {
     switch (op.kind) {
@@ -452,6 +453,7 @@ base::Result<std::vector<std::string>> ConfDb::commit(TxId tx) {
 void ConfDb::abort(TxId tx) { m_pending.erase(tx); }
 
 void ConfDb::clear() {
+  ++m_generation;
   m_sections.clear();
   m_entries = 0;
   m_base.reset();
@@ -460,6 +462,9 @@ void ConfDb::clear() {
 }
 
 void ConfDb::swap_contents(ConfDb& other) noexcept {
+  // Both databases now hold different content; each keeps its own, advanced, counter.
+  ++m_generation;
+  ++other.m_generation;
   m_sections.swap(other.m_sections);
   std::swap(m_entries, other.m_entries);
   std::swap(m_next_seq, other.m_next_seq);

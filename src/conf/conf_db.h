@@ -105,6 +105,10 @@ class ConfDb {
   bool is_default(std::string_view section, std::string_view tag) const;
   // Number of visible tag=value entries (defaults included).
   std::size_t size() const noexcept;
+  // Change counter (issue #7): advanced by every committed transaction (`C` lines, the file
+  // parser), clear(), swap_contents() (reload) and load_defaults(). Readers cache values
+  // derived from the configuration keyed by it (peer lookups, DPD settings).
+  uint64_t generation() const noexcept { return m_generation; }
   // Exchanges the committed content (sections, tags, values, defaults) with `other`; pending
   // transactions and transaction ids stay with their database. Used for the all-or-nothing
   // reload: build a fresh ConfDb, and swap only if it loaded completely.
@@ -156,6 +160,7 @@ class ConfDb {
 
   std::map<std::string, Section, CaseLess> m_sections;
   std::map<TxId, std::vector<Op>> m_pending;
+  uint64_t m_generation = 0;
   TxId m_next_tx = 1;
   uint64_t m_next_seq = 1;
   std::size_t m_entries = 0;  // entries in m_sections

@@ -98,6 +98,7 @@ void load_defaults(ConfDb& db) {
   }();
 
   // --- attach: every default missing from `db` becomes visible again ---------------------------
+  ++db.m_generation;
   db.m_base = image;
   db.m_shadowed.clear();
   db.m_shadowed_entries = 0;

@@ -13,6 +13,7 @@
 #include <cctype>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/log.h"
@@ -84,13 +85,19 @@ DpdSettings dpd_settings(const conf::ConfDb& conf, std::string_view peer_section
 }
 
 void DeadPeerDetector::heard(const base::CookiePair& c, base::TimePoint now) {
-  auto it = m_probes.try_emplace(c).first;  // pruned with the SA (on_tick)
+  auto it = m_probes.try_emplace(c).first;  // pruned with the SA (refresh)
   if (it->second.sent > 0) {
     IKE_LOG_DEBUG(Exchange, 20, "DPD: peer of {} answered after {} probe(s)", c.hex(),
                   it->second.sent);
   }
+  const bool episode = it->second.sent > 0;
   it->second.last_heard = std::max(it->second.last_heard, now);
   it->second.sent = 0;
+  // Ending an episode can bring the deadline before the pending retry: re-arm. Otherwise the
+  // deadline only moved later and the heap entry (a lower bound) stays.
+  if (episode && it->second.interval.count() > 0) {
+    m_timers.arm(c, it->second.last_heard + it->second.interval);
+  }
 }
 
 std::optional<uint32_t> DeadPeerDetector::next_seq(const base::CookiePair& c) const {
@@ -105,58 +112,69 @@ DeadPeerDetector::Probe& DeadPeerDetector::state_for(const EngineImpl& e,
   return it->second;
 }
 
-namespace {
+std::optional<DpdSettings> DeadPeerDetector::probing(const EngineImpl& e,
+                                                     const base::CookiePair& c) const {
+  const IsakmpSa* sa = e.sas().find_isakmp(c);
+  if (sa == nullptr || !sa->peer_dpd) return std::nullopt;
+  auto it = m_settings.find(sa->name);
+  if (it == m_settings.end()) {
+    it = m_settings.emplace(sa->name, dpd_settings(e.conf(), sa->name)).first;
+  }
+  if (it->second.interval.count() == 0) return std::nullopt;
+  const IsakmpSa* newest = e.sas().find_isakmp_by_peer(sa->peer.address);
+  if (newest != nullptr && newest->established > sa->established) return std::nullopt;
+  return it->second;
+}
 
-// The SAs that probe: the newest ISAKMP SA per peer, when the peer announced DPD and an
-// interval is configured.
-template <class Fn>
-void for_each_probing_sa(const EngineImpl& e, Fn fn) {
-  for (const auto& [c, sa] : e.sas().isakmp_sas()) {
-    if (!sa.peer_dpd) continue;
-    DpdSettings s = dpd_settings(e.conf(), sa.name);
-    if (s.interval.count() == 0) continue;
-    bool newest = true;
-    for (const auto& [c2, other] : e.sas().isakmp_sas()) {
-      if (c2 != c && other.peer.address == sa.peer.address && other.established > sa.established) {
-        newest = false;
-      }
+std::optional<base::TimePoint> DeadPeerDetector::deadline_of(const EngineImpl& e,
+                                                             const base::CookiePair& c) const {
+  auto s = probing(e, c);
+  if (!s) return std::nullopt;
+  auto it = m_probes.find(c);
+  if (it == m_probes.end()) return e.sas().find_isakmp(c)->established + s->interval;
+  return it->second.sent > 0 ? it->second.next_at : it->second.last_heard + s->interval;
+}
+
+void DeadPeerDetector::refresh(const EngineImpl& e) const {
+  std::vector<base::CookiePair> changed = e.sas().take_isakmp_changes();
+  if (m_generation != e.conf().generation()) {
+    // New configuration: intervals may have shortened; re-arm every ISAKMP SA once.
+    m_generation = e.conf().generation();
+    m_settings.clear();
+    m_timers.clear();
+    changed.clear();
+    for (const auto& [c, sa] : e.sas().isakmp_sas()) changed.push_back(c);
+  }
+  for (const auto& c : changed) {
+    if (e.sas().find_isakmp(c) == nullptr) {
+      m_probes.erase(c);  // the SA went: its probe state too
+      m_timers.forget(c);
+    } else if (auto d = deadline_of(e, c)) {
+      m_timers.arm(c, *d);
     }
-    if (newest) fn(c, sa, s);
   }
 }
 
-}  // namespace
-
 std::optional<base::TimePoint> DeadPeerDetector::next_deadline(const EngineImpl& e) const {
-  std::optional<base::TimePoint> d;
-  for_each_probing_sa(e, [&](const base::CookiePair& c, const IsakmpSa& sa, const DpdSettings& s) {
-    base::TimePoint t = sa.established + s.interval;
-    if (auto it = m_probes.find(c); it != m_probes.end()) {
-      t = it->second.sent > 0 ? it->second.next_at : it->second.last_heard + s.interval;
-    }
-    if (!d || t < *d) d = t;
-  });
-  return d;
+  refresh(e);
+  return m_timers.next([&](const base::CookiePair& c) { return deadline_of(e, c); });
 }
 
 void DeadPeerDetector::on_tick(EngineImpl& e, base::TimePoint now) {
-  std::erase_if(m_probes, [&](const auto& kv) { return e.sas().find_isakmp(kv.first) == nullptr; });
-  struct Due {
-    base::CookiePair cookies;
-    DpdSettings settings;
-  };
-  std::vector<Due> due;
-  for_each_probing_sa(e, [&](const base::CookiePair& c, const IsakmpSa&, const DpdSettings& s) {
-    due.push_back(Due{c, s});
-  });
-  for (const auto& [c, s] : due) {
+  refresh(e);
+  std::vector<base::CookiePair> due =
+      m_timers.due(now, [&](const base::CookiePair& c) { return deadline_of(e, c); });
+  for (const auto& c : due) {
     IsakmpSa* sa = e.sas().find_isakmp(c);
     if (sa == nullptr) continue;  // removed by an earlier peer's action
+    auto s = probing(e, c);
+    if (!s) continue;
     Probe& p = state_for(e, c);
-    if (p.sent == 0 && now < p.last_heard + s.interval) continue;
+    p.interval = s->interval;
+    if (p.sent == 0 && now < p.last_heard + s->interval) continue;
     if (p.sent > 0 && now < p.next_at) continue;
     if (p.sent >= kDpdRetransMax) {
-      peer_dead(e, c, s.action, now);
+      peer_dead(e, c, s->action, now);
       continue;
     }
     if (!p.next_seq) p.next_seq = e.rng().u32();  // RFC 3706 §5.5: random start, 32 bits
@@ -183,10 +201,10 @@ void DeadPeerDetector::peer_dead(EngineImpl& e, const base::CookiePair& c, DpdAc
                peer.to_string(), section, kDpdRetransMax, dpd_action_name(action));
   std::set<std::string> names;
   std::vector<base::Spi> p2;
-  for (auto& [spi, ipsec] : e.sas().ipsec_sas()) {
-    if (ipsec.peer.address != peer) continue;
-    names.insert(ipsec.name);
-    if (action == DpdAction::Hold) ipsec.flows.clear();  // keep them in the kernel
+  for (auto spi : std::as_const(e.sas()).ipsec_with_peer(peer)) {
+    IpsecSa* ipsec = e.sas().find_ipsec_by_in_spi(spi);
+    names.insert(ipsec->name);
+    if (action == DpdAction::Hold) ipsec->flows.clear();  // keep them in the kernel
     p2.push_back(spi);
   }
   for (const auto& name : e.connections().active()) {
@@ -195,11 +213,7 @@ void DeadPeerDetector::peer_dead(EngineImpl& e, const base::CookiePair& c, DpdAc
   }
   // The peer is gone: no DELETE (it could not be answered and would only be retransmitted).
   for (auto spi : p2) delete_ipsec_sa(e, spi, false, "DPD: peer dead");
-  std::vector<base::CookiePair> p1;
-  for (const auto& [cc, other] : e.sas().isakmp_sas()) {
-    if (other.peer.address == peer) p1.push_back(cc);
-  }
-  for (const auto& cc : p1) {
+  for (const auto& cc : std::as_const(e.sas()).isakmp_with_peer(peer)) {
     delete_isakmp_sa(e, cc, false, "DPD: peer dead");
     m_probes.erase(cc);
   }

@@ -6,7 +6,9 @@
 // random value (isakmpd masks it to 15 bits) and increase by one per probe. Idleness is "no
 // authenticated inbound IKE message" (EngineImpl::run_row calls heard()); TODO(#5): also use the
 // kernel SA last-use time (XFRM lifetime current.use_time) as isakmpd does. Owns the per-ISAKMP
-// SA probe state; the SAs themselves stay in the SaDb.
+// SA probe state and a DeadlineIndex of the probing SAs (issue #7: next_deadline() and a tick
+// visit only due SAs; new/removed SAs come from SaDb::take_isakmp_changes(), the settings of a
+// peer section are cached per ConfDb::generation()); the SAs themselves stay in the SaDb.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +20,7 @@
 #include "base/ids.h"
 #include "base/result.h"
 #include "conf/conf_db.h"
+#include "engine/deadline_index.h"
 
 namespace ike::engine {
 
@@ -60,11 +63,20 @@ class DeadPeerDetector {
     std::optional<uint32_t> next_seq;  // drawn at the first probe
     int sent = 0;                      // probes of the current episode
     base::TimePoint next_at{};         // when the next probe / the verdict is due
+    base::Seconds interval{0};         // last known DPD-check-interval (heard() re-arms)
   };
   Probe& state_for(const EngineImpl& e, const base::CookiePair& c);
   void peer_dead(EngineImpl& e, const base::CookiePair& c, DpdAction action, base::TimePoint now);
+  // Settings of the SA if it probes (peer sent the VID, interval > 0, newest with its peer).
+  std::optional<DpdSettings> probing(const EngineImpl& e, const base::CookiePair& c) const;
+  std::optional<base::TimePoint> deadline_of(const EngineImpl& e, const base::CookiePair& c) const;
+  // Arms new/changed SAs (SaDb change log); a new configuration generation re-arms every SA.
+  void refresh(const EngineImpl& e) const;
 
-  std::map<base::CookiePair, Probe> m_probes;
+  mutable std::map<base::CookiePair, Probe> m_probes;  // pruned when the SA goes (refresh)
+  mutable DeadlineIndex<base::CookiePair> m_timers;
+  mutable std::map<std::string, DpdSettings, conf::CaseLess> m_settings;  // per peer section
+  mutable std::optional<uint64_t> m_generation;  // of m_settings / the armed timers
 };
 
 }  // namespace ike::engine

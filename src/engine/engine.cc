@@ -136,19 +136,20 @@ void EngineImpl::expire_exchanges(base::TimePoint now) {
 }
 
 void EngineImpl::expire_sas(base::TimePoint now) {
-  std::vector<base::Spi> p2;
-  for (const auto& [spi, sa] : m_sas.ipsec_sas()) {
-    if (sa.hard_expiry && now >= *sa.hard_expiry) p2.push_back(spi);
-  }
-  for (auto spi : p2) {
+  // Only the SAs whose timer passed (SaDb's deadline heaps), in (deadline, key) order.
+  for (auto spi : m_sas.due_ipsec(now)) {
+    const IpsecSa* sa = std::as_const(m_sas).find_ipsec_by_in_spi(spi);
     // Features §1.12: hard expiry deletes the SA (kernel SAs and flows) and tells the peer.
-    delete_ipsec_sa(*this, spi, true, "hard lifetime expired");
+    if (sa != nullptr && sa->hard_expiry && now >= *sa->hard_expiry) {
+      delete_ipsec_sa(*this, spi, true, "hard lifetime expired");
+    }
   }
-  std::vector<base::CookiePair> p1;
-  for (const auto& [c, sa] : m_sas.isakmp_sas()) {
-    if (sa.hard_expiry && now >= *sa.hard_expiry) p1.push_back(c);
+  for (const auto& c : m_sas.due_isakmp(now)) {
+    const IsakmpSa* sa = std::as_const(m_sas).find_isakmp(c);
+    if (sa != nullptr && sa->hard_expiry && now >= *sa->hard_expiry) {
+      delete_isakmp_sa(*this, c, true, "hard lifetime expired");
+    }
   }
-  for (const auto& c : p1) delete_isakmp_sa(*this, c, true, "hard lifetime expired");
 }
 
 std::optional<base::TimePoint> EngineImpl::next_deadline() const {
@@ -157,13 +158,10 @@ std::optional<base::TimePoint> EngineImpl::next_deadline() const {
     if (t && (!d || *t < *d)) d = t;
   };
   consider(m_exchanges.next_deadline());  // O(log n): the table's deadline heap
-  for (const auto& [c, sa] : m_sas.isakmp_sas()) consider(sa.hard_expiry);
-  for (const auto& [s, sa] : m_sas.ipsec_sas()) consider(sa.hard_expiry);
+  consider(m_sas.next_deadline());  // lifetimes, rekey, NAT-T keepalives: SaDb's heaps
   consider(m_connections.next_deadline());
   consider(next_log_summary());
-  consider(nat_t_next_keepalive(*this));
-  consider(rekey_deadline(*this));
-  consider(m_dpd.next_deadline(*this));
+  consider(m_dpd.next_deadline(*this));  // DPD's own heap
   consider(xauth_deadline(*this));
   return d;
 }

@@ -18,7 +18,9 @@
 #include "base/rate_limit.h"
 #include "conf/conf_db.h"
 #include "crypto/provider.h"
+#include "engine/conf_cache.h"
 #include "engine/connection_manager.h"
+#include "engine/deadline_index.h"
 #include "engine/dpd.h"
 #include "engine/engine.h"
 #include "engine/exchange.h"
@@ -70,6 +72,8 @@ class EngineImpl {
 
   // --- services for the exchange steps ---
   const conf::ConfDb& conf() const noexcept { return m_conf; }
+  // Configuration lookups cached per ConfDb::generation() (conf_cache.h).
+  const ConfCache& conf_cache() const noexcept { return m_conf_cache; }
   const crypto::Provider& crypto() const noexcept { return m_crypto; }
   base::Random& rng() noexcept { return m_rng; }
   const PkiStore* pki() const noexcept { return m_pki.get(); }  // null without credentials
@@ -86,6 +90,8 @@ class EngineImpl {
   DeadPeerDetector& dpd() noexcept { return m_dpd; }
   FragmentState& fragments() noexcept { return m_fragments; }
   const DeadPeerDetector& dpd() const noexcept { return m_dpd; }
+  // ISAKMP SAs with an XAUTH round pending (XAuth-timeout): no scan of all SAs per tick.
+  DeadlineIndex<base::CookiePair>& xauth_timers() const noexcept { return m_xauth_timers; }
 
   // PacketLog output (only with options().packet_log) for a cleartext message; for an
   // encrypted one, `header` is its header and `area` the decrypted payload chain of which the
@@ -154,6 +160,7 @@ class EngineImpl {
   ExchangeTable m_exchanges;
   ConnectionManager m_connections;
   DeadPeerDetector m_dpd;
+  mutable DeadlineIndex<base::CookiePair> m_xauth_timers;
   FragmentState m_fragments;
   std::vector<Output> m_outputs;
   Engine::Stats m_stats;
@@ -165,6 +172,7 @@ class EngineImpl {
   base::LogRateLimiter m_log_limit;
   base::TimePoint m_now{};  // of the current entry point (on_datagram, on_tick): log limits
   std::shared_ptr<const policy::PolicyContext> m_policy;
+  ConfCache m_conf_cache;
 };
 
 }  // namespace ike::engine

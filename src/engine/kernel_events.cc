@@ -81,16 +81,7 @@ void on_acquire(EngineImpl& e, const base::KernelEvent& ev, base::TimePoint now)
 
 // The pair holding `ref` (our inbound SPI, or the peer's SPI on the outbound SA).
 IpsecSa* find_pair(EngineImpl& e, const base::KernelEvent& ev) {
-  for (auto& [spi, sa] : e.sas().ipsec_sas()) {
-    for (const auto& s : sa.installed) {
-      if (s.ref == ev.ref) return &sa;
-    }
-    if ((sa.in_spi == ev.ref.spi && sa.local.address == ev.ref.dst) ||
-        (sa.out_spi == ev.ref.spi && sa.peer.address == ev.ref.dst)) {
-      return &sa;
-    }
-  }
-  return nullptr;
+  return e.sas().find_ipsec_by_ref(ev.ref.spi, ev.ref.dst);  // hash index (sa_db.h)
 }
 
 void on_expire(EngineImpl& e, const base::KernelEvent& ev, base::TimePoint now) {

@@ -150,6 +150,6 @@ void nat_t_rebind_end(EngineImpl& e, const wire::Header& h, const NatRebind& r, 
 // [General]:NAT-T-Keepalive seconds (0 disables).
 void nat_t_schedule_keepalive(const EngineImpl& e, IsakmpSa& sa, base::TimePoint now);
 void nat_t_send_keepalives(EngineImpl& e, base::TimePoint now);
-std::optional<base::TimePoint> nat_t_next_keepalive(const EngineImpl& e);
+// (their deadlines are in SaDb::next_deadline(): IsakmpSa::next_keepalive)
 
 }  // namespace ike::engine

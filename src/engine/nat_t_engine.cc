@@ -82,7 +82,7 @@ std::optional<NatRebind> nat_t_rebind_begin(EngineImpl& e, const wire::Header& h
     return std::nullopt;
   }
   NatRebind r{sa->peer, d.peer};
-  sa->peer = d.peer;
+  e.sas().set_isakmp_peer(h.cookies, d.peer);
   if (x != nullptr && x->peer == r.old_peer) x->peer = d.peer;
   return r;
 }
@@ -91,15 +91,19 @@ void nat_t_rebind_end(EngineImpl& e, const wire::Header& h, const NatRebind& r, 
   IsakmpSa* sa = e.sas().find_isakmp(h.cookies);
   Exchange* x = e.exchanges().find({h.cookies, h.message_id});
   if (!accepted) {
-    if (sa != nullptr && sa->peer == r.new_peer) sa->peer = r.old_peer;
+    if (sa != nullptr && sa->peer == r.new_peer) e.sas().set_isakmp_peer(h.cookies, r.old_peer);
     if (x != nullptr && x->peer == r.new_peer) x->peer = r.old_peer;
     return;
   }
   if (sa == nullptr) return;
   IKE_LOG_INFO("{}: peer {} moved to {} (NAT rebinding)", sa->name, r.old_peer.to_string(),
                r.new_peer.to_string());
-  for (auto& [spi, ipsec] : e.sas().ipsec_sas()) {
-    if (ipsec.parent == sa->cookies && ipsec.peer == r.old_peer) ipsec.peer = r.new_peer;
+  const SaDb& db = e.sas();
+  for (auto spi : db.ipsec_with_peer(r.old_peer.address)) {
+    const IpsecSa* ipsec = db.find_ipsec_by_in_spi(spi);
+    if (ipsec->parent == sa->cookies && ipsec->peer == r.old_peer) {
+      e.sas().set_ipsec_peer(spi, r.new_peer);
+    }
   }
   for (auto& [k, ex] : e.exchanges().all()) {
     if (k.cookies == sa->cookies && ex.peer == r.old_peer) ex.peer = r.new_peer;
@@ -118,23 +122,17 @@ void nat_t_schedule_keepalive(const EngineImpl& e, IsakmpSa& sa, base::TimePoint
 }
 
 void nat_t_send_keepalives(EngineImpl& e, base::TimePoint now) {
-  for (auto& [c, sa] : e.sas().isakmp_sas()) {
-    if (!sa.next_keepalive || now < *sa.next_keepalive) continue;
+  // Only the ISAKMP SAs whose timer passed (SaDb's deadline heap; next_deadline() has them).
+  for (const auto& c : e.sas().due_isakmp(now)) {
+    IsakmpSa* sa = e.sas().find_isakmp(c);
+    if (sa == nullptr || !sa->next_keepalive || now < *sa->next_keepalive) continue;
     // RFC 3948 §2.3: a NAT-keepalive packet is one octet 0xFF, without the non-ESP marker.
-    SendDatagram ka{sa.local, sa.peer, base::Bytes{0xff}};
+    SendDatagram ka{sa->local, sa->peer, base::Bytes{0xff}};
     ka.keepalive = true;
     e.emit(std::move(ka));
-    IKE_LOG_DEBUG(Transport, 30, "NAT-T keepalive to {}", sa.peer.to_string());
-    nat_t_schedule_keepalive(e, sa, now);
+    IKE_LOG_DEBUG(Transport, 30, "NAT-T keepalive to {}", sa->peer.to_string());
+    nat_t_schedule_keepalive(e, *sa, now);
   }
-}
-
-std::optional<base::TimePoint> nat_t_next_keepalive(const EngineImpl& e) {
-  std::optional<base::TimePoint> d;
-  for (const auto& [c, sa] : e.sas().isakmp_sas()) {
-    if (sa.next_keepalive && (!d || *sa.next_keepalive < *d)) d = sa.next_keepalive;
-  }
-  return d;
 }
 
 }  // namespace ike::engine

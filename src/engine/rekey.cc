@@ -8,6 +8,7 @@
 #include "engine/rekey.h"
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -67,6 +68,25 @@ void retire(EngineImpl& e, base::Spi victim, base::Spi keeper, std::string_view 
   delete_ipsec_sa(e, victim, false, why);
 }
 
+// Rekey storms (issue #7): many SAs reaching their soft lifetime together must not start more
+// Quick Modes over one ISAKMP SA than its IV chains allow (IvChain::kMaxExchanges concurrent
+// message ids; beyond it the exchange fails and the SA would run into its hard lifetime). At
+// most kRekeyBurst are in flight per ISAKMP SA; the other due SAs are retried kRekeyRetry later,
+// so the storm spreads over time instead of dropping SAs.
+constexpr std::size_t kRekeyBurst = IvChain::kMaxExchanges / 2;
+constexpr base::Duration kRekeyRetry{100};
+
+// Unfinished Quick Modes over ISAKMP SA `c` (a contiguous range of the exchange table).
+std::size_t qm_in_flight(const EngineImpl& e, const base::CookiePair& c) {
+  std::size_t n = 0;
+  const auto& all = e.exchanges().all();
+  for (auto it = all.lower_bound(ExchangeKey{c, base::MessageId{0}});
+       it != all.end() && it->first.cookies == c; ++it) {
+    if (!it->second.finished && it->second.qm) ++n;
+  }
+  return n;
+}
+
 bool qm_running(const EngineImpl& e, const std::string& name) {
   for (const auto& [k, x] : e.exchanges().all()) {
     if (!x.finished && x.qm && x.qm->connection == name) return true;
@@ -119,23 +139,34 @@ bool peer_needed(const EngineImpl& e, const IsakmpSa& sa) {
   return false;
 }
 
+// An unfinished exchange runs over ISAKMP SA `c`: the table is ordered by (cookies, message
+// id), so its exchanges are one contiguous range.
+bool isakmp_in_use(const EngineImpl& e, const base::CookiePair& c) {
+  const auto& all = e.exchanges().all();
+  for (auto it = all.lower_bound(ExchangeKey{c, base::MessageId{0}});
+       it != all.end() && it->first.cookies == c; ++it) {
+    if (!it->second.finished) return true;
+  }
+  return false;
+}
+
+// Fading ISAKMP SAs (SaDb::fading_isakmp, not every SA) with a newer non-fading SA with the
+// same peer and no exchange running over them are deleted.
 void retire_unused_isakmp(EngineImpl& e) {
   std::vector<base::CookiePair> victims;
-  for (const auto& [c, sa] : e.sas().isakmp_sas()) {
-    if ((sa.flags & kSaFlagFading) == 0) continue;
+  const SaDb& db = e.sas();
+  for (const auto& c : db.fading_isakmp()) {
+    const IsakmpSa* sa = db.find_isakmp(c);
+    if (sa == nullptr) continue;
     bool newer = false;
-    for (const auto& [c2, other] : e.sas().isakmp_sas()) {
-      if (c2 != c && other.peer.address == sa.peer.address &&
-          (other.flags & kSaFlagFading) == 0 && other.established >= sa.established) {
+    for (const auto& c2 : db.isakmp_with_peer(sa->peer.address)) {
+      const IsakmpSa* other = db.find_isakmp(c2);
+      if (c2 != c && other != nullptr && (other->flags & kSaFlagFading) == 0 &&
+          other->established >= sa->established) {
         newer = true;
       }
     }
-    if (!newer) continue;
-    bool used = false;
-    for (const auto& [k, x] : std::as_const(e.exchanges()).all()) {
-      if (k.cookies == c && !x.finished) used = true;
-    }
-    if (!used) victims.push_back(c);
+    if (newer && !isakmp_in_use(e, c)) victims.push_back(c);
   }
   for (const auto& c : victims) delete_isakmp_sa(e, c, true, "replaced by a newer ISAKMP SA");
 }
@@ -154,10 +185,9 @@ void phase2_installed(EngineImpl& e, base::Spi in_spi, base::TimePoint now) {
   if (fresh == nullptr) return;
   if (is_active(e, fresh->name)) fresh->flags |= kSaFlagStayalive;
   std::vector<base::Spi> others;
-  for (const auto& [spi, sa] : e.sas().ipsec_sas()) {
-    if (spi != in_spi && sa.name == fresh->name && sa.peer.address == fresh->peer.address) {
-      others.push_back(spi);
-    }
+  for (auto spi : std::as_const(e.sas()).ipsec_with_peer(fresh->peer.address)) {
+    const IpsecSa* sa = std::as_const(e.sas()).find_ipsec_by_in_spi(spi);
+    if (spi != in_spi && sa != nullptr && sa->name == fresh->name) others.push_back(spi);
   }
   for (auto spi : others) {
     IpsecSa* n = e.sas().find_ipsec_by_in_spi(in_spi);
@@ -188,21 +218,35 @@ void phase1_installed(EngineImpl& e, const base::CookiePair& fresh, base::TimePo
 }
 
 void rekey_tick(EngineImpl& e, base::TimePoint now) {
+  // Only the SAs whose timer passed (SaDb's deadline heaps; hard expiries went first).
   std::vector<base::Spi> p2;
-  for (auto& [spi, sa] : e.sas().ipsec_sas()) {
-    if (sa.soft_expiry && now >= *sa.soft_expiry) {
-      sa.soft_expiry.reset();
-      sa.flags |= kSaFlagFading;
-      if ((sa.flags & kSaFlagReplaced) == 0 && is_active(e, sa.name)) p2.push_back(spi);
+  std::map<base::CookiePair, std::size_t> in_flight;  // per ISAKMP SA, this tick included
+  for (auto spi : e.sas().due_ipsec(now)) {
+    IpsecSa* sa = e.sas().find_ipsec_by_in_spi(spi);
+    if (sa == nullptr || !sa->soft_expiry || now < *sa->soft_expiry) continue;
+    const bool rekey = (sa->flags & kSaFlagReplaced) == 0 && is_active(e, sa->name);
+    if (rekey && !e.options().passive) {
+      if (const IsakmpSa* p1 = std::as_const(e.sas()).find_isakmp_by_peer(sa->peer.address)) {
+        auto [it, fresh] = in_flight.try_emplace(p1->cookies, 0);
+        if (fresh) it->second = qm_in_flight(e, p1->cookies);
+        if (it->second >= kRekeyBurst) {
+          sa->soft_expiry = now + kRekeyRetry;  // spread the storm
+          continue;
+        }
+        ++it->second;
+      }
     }
+    sa->soft_expiry.reset();
+    sa->flags |= kSaFlagFading;
+    if (rekey) p2.push_back(spi);
   }
   std::vector<base::CookiePair> p1;
-  for (auto& [c, sa] : e.sas().isakmp_sas()) {
-    if (sa.soft_expiry && now >= *sa.soft_expiry) {
-      sa.soft_expiry.reset();
-      sa.flags |= kSaFlagFading;
-      if (peer_needed(e, sa)) p1.push_back(c);
-    }
+  for (const auto& c : e.sas().due_isakmp(now)) {
+    IsakmpSa* sa = e.sas().find_isakmp(c);
+    if (sa == nullptr || !sa->soft_expiry || now < *sa->soft_expiry) continue;
+    sa->soft_expiry.reset();
+    e.sas().mark_isakmp_fading(c);
+    if (peer_needed(e, *sa)) p1.push_back(c);
   }
   if (!e.options().passive) {
     for (const auto& c : p1) {
@@ -219,16 +263,6 @@ void rekey_tick(EngineImpl& e, base::TimePoint now) {
     }
   }
   retire_unused_isakmp(e);
-}
-
-std::optional<base::TimePoint> rekey_deadline(const EngineImpl& e) {
-  std::optional<base::TimePoint> d;
-  auto consider = [&](const std::optional<base::TimePoint>& t) {
-    if (t && (!d || *t < *d)) d = t;
-  };
-  for (const auto& [c, sa] : e.sas().isakmp_sas()) consider(sa.soft_expiry);
-  for (const auto& [s, sa] : e.sas().ipsec_sas()) consider(sa.soft_expiry);
-  return d;
 }
 
 }  // namespace ike::engine

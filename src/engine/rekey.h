@@ -32,8 +32,8 @@ void phase2_installed(EngineImpl& e, base::Spi in_spi, base::TimePoint now);
 // phase1_established hook: deletes fading ISAKMP SAs with the peer that are no longer used.
 void phase1_installed(EngineImpl& e, const base::CookiePair& fresh, base::TimePoint now);
 
-// Soft timeouts due at `now`: start rekeys, mark SAs fading, retire unused ISAKMP SAs.
+// Soft timeouts due at `now` (SaDb::due_*: only those SAs are visited): start rekeys, mark SAs
+// fading, retire unused ISAKMP SAs. The deadlines are in SaDb::next_deadline().
 void rekey_tick(EngineImpl& e, base::TimePoint now);
-std::optional<base::TimePoint> rekey_deadline(const EngineImpl& e);
 
 }  // namespace ike::engine

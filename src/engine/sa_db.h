@@ -2,6 +2,12 @@
 // SAs keyed by their CookiePair (RFC 2408 §2.5.3) and IPsec SAs keyed by our inbound SPI, plus
 // the in-memory contact list that decides when INITIAL-CONTACT is sent (isakmpd-features.md
 // §1.12: only on the first contact with a peer since start). Plain records; no protocol logic.
+// Issue #7 (100k SA pairs): every secondary lookup is a hash index (peer address -> SAs,
+// (SPI, destination) -> pair for kernel events and DELETE, connection name -> count), and the
+// per-SA timers (soft/hard lifetime, NAT-T keepalive) live in two DeadlineIndex heaps, so
+// next_deadline() is O(1) amortised and a tick visits only the due SAs. Every SA handed out
+// mutable (add, find*) is re-examined at the next next_deadline()/due*() (its timers may have
+// moved earlier); peers change only through set_*_peer (the indexes follow).
 #pragma once
 
 #include <cstdint>
@@ -9,12 +15,16 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
+#include <unordered_map>
 #include <vector>
 
 #include "base/address.h"
 #include "base/clock.h"
 #include "base/ids.h"
 #include "base/ipsec_types.h"
+#include "engine/deadline_index.h"
+#include "engine/half_open.h"
 #include "engine/io.h"
 #include "engine/iv_chain.h"
 #include "engine/keymat.h"
@@ -80,27 +90,61 @@ struct IpsecSa {
   NatOa nat_oa;                  // RFC 3947 §5.2 original addresses the peer sent
 };
 
+struct SpiHash {
+  std::size_t operator()(base::Spi s) const noexcept { return std::hash<uint32_t>{}(s.value); }
+};
 class SaDb {
  public:
   // --- ISAKMP SAs ---
   IsakmpSa& add_isakmp(IsakmpSa sa);
   IsakmpSa* find_isakmp(const base::CookiePair& c);
   const IsakmpSa* find_isakmp(const base::CookiePair& c) const;
-  // The newest established ISAKMP SA with this peer address, if any.
+  // The newest established ISAKMP SA with this peer address, if any (hash index).
   IsakmpSa* find_isakmp_by_peer(const base::IpAddress& peer);
+  const IsakmpSa* find_isakmp_by_peer(const base::IpAddress& peer) const;
+  // Every ISAKMP SA with this peer address, in cookie order.
+  std::vector<base::CookiePair> isakmp_with_peer(const base::IpAddress& peer) const;
   std::optional<IsakmpSa> remove_isakmp(const base::CookiePair& c);
+  // Read-only: mutate through find_*() so the timer index sees the change.
   const std::map<base::CookiePair, IsakmpSa>& isakmp_sas() const noexcept { return m_isakmp; }
-  std::map<base::CookiePair, IsakmpSa>& isakmp_sas() noexcept { return m_isakmp; }
+  // NAT rebinding (nat_t_engine.cc): moves the SA and the peer index.
+  void set_isakmp_peer(const base::CookiePair& c, const base::SockAddr& peer);
+  // Soft lifetime passed (kSaFlagFading): kept in a set rekey.cc walks instead of every SA.
+  void mark_isakmp_fading(const base::CookiePair& c);
+  const std::set<base::CookiePair>& fading_isakmp() const noexcept { return m_fading; }
 
   // --- IPsec SAs (keyed by our inbound SPI) ---
   IpsecSa& add_ipsec(IpsecSa sa);
   IpsecSa* find_ipsec_by_in_spi(base::Spi spi);
-  // Finds the SA whose inbound or outbound SPI is `spi` for this peer.
+  const IpsecSa* find_ipsec_by_in_spi(base::Spi spi) const;
+  // Finds the SA whose outbound SPI is `out_spi` for this peer (hash index).
   IpsecSa* find_ipsec_by_peer_spi(const base::IpAddress& peer, base::Spi out_spi);
+  // The pair holding the kernel SA (spi, dst): one of its installed SAs, our inbound SPI at
+  // our address or the peer's SPI at the peer's address (kernel EXPIRE events).
+  IpsecSa* find_ipsec_by_ref(base::Spi spi, const base::IpAddress& dst);
+  // Every IPsec SA with this peer address, in SPI order.
+  std::vector<base::Spi> ipsec_with_peer(const base::IpAddress& peer) const;
   std::optional<IpsecSa> remove_ipsec(base::Spi in_spi);
   const std::map<base::Spi, IpsecSa>& ipsec_sas() const noexcept { return m_ipsec; }
-  std::map<base::Spi, IpsecSa>& ipsec_sas() noexcept { return m_ipsec; }
+  void set_ipsec_peer(base::Spi in_spi, const base::SockAddr& peer);
   std::size_t ipsec_count_for(const std::string& connection) const;
+
+  // --- timers (soft/hard lifetimes of both kinds, NAT-T keepalives of ISAKMP SAs) ---
+  std::optional<base::TimePoint> next_deadline() const;
+  // The SAs with a timer at or before `now`, in (deadline, key) order. They stay due until the
+  // caller's action moves the timer (through find_*), so every consumer may ask.
+  std::vector<base::CookiePair> due_isakmp(base::TimePoint now) const;
+  std::vector<base::Spi> due_ipsec(base::TimePoint now) const;
+  // Heap entries examined so far (tests prove a tick does not scan).
+  uint64_t deadline_visits() const noexcept {
+    return m_isakmp_timers.visits() + m_ipsec_timers.visits();
+  }
+  static std::optional<base::TimePoint> deadline_of(const IsakmpSa& sa) noexcept;
+  static std::optional<base::TimePoint> deadline_of(const IpsecSa& sa) noexcept;
+
+  // ISAKMP SAs added, removed, or that became the newest with their peer since the last call
+  // (DPD arms its probes from this; dpd.h).
+  std::vector<base::CookiePair> take_isakmp_changes() const { return std::exchange(m_changes, {}); }
 
   // --- contact list (INITIAL-CONTACT) ---
   // True the first time a peer is seen since start; marks it as contacted.
@@ -108,9 +152,30 @@ class SaDb {
   bool contacted(const base::IpAddress& peer) const { return m_contacted.count(peer) != 0; }
 
  private:
+  struct RefKey {
+    uint32_t spi;
+    base::IpAddress dst;
+    bool operator==(const RefKey&) const = default;
+  };
+  struct RefKeyHash {
+    std::size_t operator()(const RefKey& k) const noexcept;
+  };
+  void refresh_timers() const;
+  void index_refs(const IpsecSa& sa, bool add);
+
   std::map<base::CookiePair, IsakmpSa> m_isakmp;
   std::map<base::Spi, IpsecSa> m_ipsec;
   std::set<base::IpAddress> m_contacted;
+  std::unordered_map<base::IpAddress, std::vector<base::CookiePair>, IpAddressHash> m_isakmp_by_peer;
+  std::unordered_map<base::IpAddress, std::vector<base::Spi>, IpAddressHash> m_ipsec_by_peer;
+  std::unordered_map<RefKey, base::Spi, RefKeyHash> m_ipsec_by_ref;
+  std::unordered_map<std::string, std::size_t> m_ipsec_per_name;
+  std::set<base::CookiePair> m_fading;
+  mutable DeadlineIndex<base::CookiePair> m_isakmp_timers;
+  mutable DeadlineIndex<base::Spi, SpiHash> m_ipsec_timers;
+  mutable std::vector<base::CookiePair> m_touched_isakmp;
+  mutable std::vector<base::Spi> m_touched_ipsec;
+  mutable std::vector<base::CookiePair> m_changes;
 };
 
 }  // namespace ike::engine

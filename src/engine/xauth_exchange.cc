@@ -148,6 +148,7 @@ bool xauth_after_phase1(EngineImpl& e, const base::CookiePair& cookies,
   queued.clear();
   st.phase = role == XauthRole::Server ? Phase::WaitReply : Phase::WaitRequest;
   sa->xauth = std::move(st);
+  e.xauth_timers().arm(cookies, sa->xauth->deadline);
   IKE_LOG_DEBUG(Exchange, 10, "XAUTH: {} with {} ({})",
                 role == XauthRole::Server ? "asking" : "waiting for the request of",
                 sa->peer.to_string(), sa->suite.to_string());
@@ -283,12 +284,21 @@ void xauth_exchange_failed(EngineImpl& e, const base::CookiePair& cookies,
   fail(e, cookies, reason);
 }
 
+namespace {
+// The XAUTH deadline of an ISAKMP SA, nullopt when it has none pending (DeadlineIndex contract).
+std::optional<base::TimePoint> xauth_deadline_of(const EngineImpl& e, const base::CookiePair& c) {
+  const IsakmpSa* sa = e.sas().find_isakmp(c);
+  if (sa == nullptr || !sa->xauth || sa->xauth->phase == Phase::Done) return std::nullopt;
+  return sa->xauth->deadline;
+}
+}  // namespace
+
 void xauth_tick(EngineImpl& e, base::TimePoint now) {
-  std::vector<base::CookiePair> due;
-  for (const auto& [c, sa] : e.sas().isakmp_sas()) {
-    if (sa.xauth && sa.xauth->phase != Phase::Done && now >= sa.xauth->deadline) due.push_back(c);
-  }
+  // Only the SAs whose XAuth-timeout passed (the engine's DeadlineIndex), in deadline order.
+  auto due = e.xauth_timers().due(
+      now, [&](const base::CookiePair& c) { return xauth_deadline_of(e, c); });
   for (const auto& c : due) {
+    e.xauth_timers().forget(c);
     fail(e, c, fmt::format("not completed within {} s (XAuth-timeout)",
                            std::chrono::duration_cast<base::Seconds>(xauth_timeout(e.conf()))
                                .count()));
@@ -296,12 +306,8 @@ void xauth_tick(EngineImpl& e, base::TimePoint now) {
 }
 
 std::optional<base::TimePoint> xauth_deadline(const EngineImpl& e) {
-  std::optional<base::TimePoint> d;
-  for (const auto& [c, sa] : e.sas().isakmp_sas()) {
-    if (!sa.xauth || sa.xauth->phase == Phase::Done) continue;
-    if (!d || sa.xauth->deadline < *d) d = sa.xauth->deadline;
-  }
-  return d;
+  return e.xauth_timers().next(
+      [&](const base::CookiePair& c) { return xauth_deadline_of(e, c); });
 }
 
 }  // namespace ike::engine

@@ -3,6 +3,8 @@
 // (draft-ietf-ipsec-isakmp-mode-cfg-05 §3.2). The AF bit selects the form: AF=1 is TV (a 16-bit
 // value in the length slot), AF=0 is TLV (a 16-bit length followed by the value). The form seen
 // on the wire is kept in Attribute::tv so re-encoding is byte-exact.
+#include <algorithm>
+
 #include "wire/codec_internal.h"
 
 namespace ike::wire {
@@ -54,7 +56,7 @@ namespace detail {
 
 Result<std::vector<Attribute>> parse_attributes(ByteReader& r, std::string_view where,
                                                 std::string_view container, std::size_t max,
-                                                NotifyType notify) {
+                                                NotifyType notify, bool zero_pad_ok) {
   std::vector<Attribute> out;
   while (!r.empty()) {
     const std::size_t at = r.offset();
@@ -64,6 +66,11 @@ Result<std::vector<Attribute>> parse_attributes(ByteReader& r, std::string_view 
                               "{}: more than {} attributes at offset {}", where, max, at);
     }
     if (r.remaining() < 4) {
+      const ByteView tail = r.peek_rest();
+      if (zero_pad_ok && std::all_of(tail.begin(), tail.end(), [](uint8_t b) { return b == 0; })) {
+        (void)r.rest();  // alignment padding after the last attribute
+        break;
+      }
       return base::make_error(ErrorCode::Truncated, notify,
                               "{}: attribute #{} header at offset {}: need 4 bytes, {} left",
                               where, index, at, r.remaining());

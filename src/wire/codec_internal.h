@@ -21,12 +21,15 @@ using base::Result;
 
 // RFC 2408 §3.3: decodes attributes until `r` is exhausted. `where` prefixes error details
 // ("proposal #1 transform #2"), `container` names what holds them ("transform"); at most `max`
-// attributes (TooMany beyond). Errors carry `notify`.
+// attributes (TooMany beyond). Errors carry `notify`. `zero_pad_ok`: fewer than 4 trailing
+// bytes that are all zero are alignment padding, not a truncated attribute (libreswan pads its
+// mode-config ATTRIBUTE payloads to 4 octets); never for transforms.
 [[nodiscard]] Result<std::vector<Attribute>> parse_attributes(ByteReader& r,
                                                               std::string_view where,
                                                               std::string_view container,
                                                               std::size_t max,
-                                                              NotifyType notify);
+                                                              NotifyType notify,
+                                                              bool zero_pad_ok = false);
 void write_attribute(ByteWriter& w, const Attribute& a);
 void write_attributes(ByteWriter& w, std::span<const Attribute> attrs);
 

@@ -236,7 +236,8 @@ Result<Payload> parse_attribute_payload(ByteReader& r) {
                       "RESERVED=0x{:02x} at offset {}", reserved, type_at + 1);
   }
   IKE_TRY(a.attributes, detail::parse_attributes(r, "attribute list", "payload", kMaxAttributes,
-                                                 NotifyType::PayloadMalformed));
+                                                 NotifyType::PayloadMalformed,
+                                                 /*zero_pad_ok=*/true));
   return a;
 }
 

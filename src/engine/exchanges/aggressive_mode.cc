@@ -299,7 +299,7 @@ base::Status am_initiate(EngineImpl& e, const std::string& peer_section,
 // HDR, SA, KE, Ni, IDii [, CERT_REQ] -->   then   <-- HDR, SA, KE, Nr, IDir, HASH_R / [CERT,] SIG_R, VID
 base::Status am_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   const Datagram& d = *in.datagram;
-  IKE_TRY(std::string section, find_phase1_peer_for_address(e.conf(), d.peer.address));
+  IKE_TRY(std::string section, e.conf_cache().phase1_peer_for(e.conf(), d.peer.address));
   IKE_TRY(PeerConfig peer, load_peer_config(e.conf(), section));
   if (peer.exchange_type != wire::ExchangeType::Aggressive) {
     return base::make_error(ErrorCode::Config, NotifyType::None,

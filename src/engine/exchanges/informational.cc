@@ -191,14 +191,10 @@ namespace {
 
 void initial_contact(EngineImpl& e, const IsakmpSa& current) {
   // RFC 2407 §4.6.3.3: the peer rebooted; every SA with it except this one is stale.
-  std::vector<base::CookiePair> old_p1;
-  for (const auto& [c, sa] : e.sas().isakmp_sas()) {
-    if (c != current.cookies && sa.peer.address == current.peer.address) old_p1.push_back(c);
-  }
-  std::vector<base::Spi> old_p2;
-  for (const auto& [spi, sa] : e.sas().ipsec_sas()) {
-    if (sa.peer.address == current.peer.address) old_p2.push_back(spi);
-  }
+  // The peer's SAs through SaDb's peer index (no walk over every SA).
+  std::vector<base::CookiePair> old_p1 = e.sas().isakmp_with_peer(current.peer.address);
+  std::erase(old_p1, current.cookies);
+  std::vector<base::Spi> old_p2 = e.sas().ipsec_with_peer(current.peer.address);
   for (auto spi : old_p2) delete_ipsec_sa(e, spi, false, "INITIAL-CONTACT");
   for (const auto& c : old_p1) delete_isakmp_sa(e, c, false, "INITIAL-CONTACT");
 }
@@ -288,8 +284,8 @@ base::Status info_recv(EngineImpl& e, const Inbound& in, base::TimePoint now) {
           delete_phase1 = true;
         } else {
           // Another ISAKMP SA of the same peer (authenticated by this one).
-          for (const auto& [c, other] : e.sas().isakmp_sas()) {
-            if (cookie_spi(c) == spi && other.peer.address == sa->peer.address) {
+          for (const auto& c : e.sas().isakmp_with_peer(sa->peer.address)) {
+            if (cookie_spi(c) == spi) {
               delete_isakmp_sa(e, base::CookiePair(c), false, "peer DELETE");
               break;
             }

@@ -226,7 +226,7 @@ base::Status mm_initiate(EngineImpl& e, const std::string& peer_section,
 // HDR, SA, VID -->  (responder; creates the exchange)   <-- HDR, SA, VID
 base::Status mm_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   const Datagram& d = *in.datagram;
-  IKE_TRY(std::string section, find_phase1_peer_for_address(e.conf(), d.peer.address));
+  IKE_TRY(std::string section, e.conf_cache().phase1_peer_for(e.conf(), d.peer.address));
   IKE_TRY(PeerConfig peer, load_peer_config(e.conf(), section));
   // Floods (half_open.h): Max-half-open-per-peer refuses before any work is done.
   IKE_TRY_VOID(e.half_open_admit(d.peer.address));

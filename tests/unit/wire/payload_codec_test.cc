@@ -205,6 +205,24 @@ TEST(PayloadCodec, ModeCfgAttributePayload) {
   EXPECT_TRUE(parse(PayloadType::Attribute, b));
 }
 
+// libreswan 4.10 pads a mode-config REPLY to 4 octets after a 14-byte UNITY_SPLIT_INCLUDE:
+// up to 3 zero bytes after the last attribute are padding; anything else there is refused.
+TEST(PayloadCodec, ModeCfgAttributePayloadTrailingZeroPadding) {
+  const Bytes good = encode_payload_body(modecfg_request());
+  const auto n = std::get<AttributePayload>(*parse(PayloadType::Attribute, good)).attributes.size();
+  for (std::size_t pad = 1; pad <= 3; ++pad) {
+    Bytes b = good;
+    b.insert(b.end(), pad, 0);
+    auto p = parse(PayloadType::Attribute, b);
+    ASSERT_TRUE(p) << pad;
+    EXPECT_EQ(std::get<AttributePayload>(*p).attributes.size(), n);
+  }
+  Bytes b = good;
+  b.insert(b.end(), {0, 1});
+  EXPECT_TRUE(fails_with(parse(PayloadType::Attribute, b), NotifyType::PayloadMalformed,
+                         "need 4 bytes, 2 left"));
+}
+
 TEST(PayloadCodec, TopLevelTypeClasses) {
   EXPECT_TRUE(fails_with(parse(PayloadType::Proposal, {}), NotifyType::InvalidPayloadType,
                          "payload type 2 is not valid at top level"));
