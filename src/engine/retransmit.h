@@ -22,10 +22,13 @@ namespace ike::engine {
 
 inline constexpr int kDefaultRetransmits = 3;
 inline constexpr int kDefaultExchangeMaxTime = 120;  // seconds (EXCHANGE_MAX_TIME)
+inline constexpr int kDefaultMaxUnverifiable = 8;   // [General]:Max-unverifiable-messages
 
 struct RetransmitPolicy {
   int retransmits = kDefaultRetransmits;
   base::Seconds exchange_max_time{kDefaultExchangeMaxTime};
+  // Unverifiable messages (unverifiable.cc) an exchange drops before it fails early (0: never).
+  int max_unverifiable = kDefaultMaxUnverifiable;
   static RetransmitPolicy from_conf(const conf::ConfDb& conf);
 };
 
