@@ -22,7 +22,9 @@ namespace ike::engine {
 
 inline constexpr int kDefaultRetransmits = 3;
 inline constexpr int kDefaultExchangeMaxTime = 120;  // seconds (EXCHANGE_MAX_TIME)
-inline constexpr int kDefaultMaxUnverifiable = 8;   // [General]:Max-unverifiable-messages
+// [General]:Max-unverifiable-messages: off by default, since with any cap N an off-path attacker
+// who saw the cookies ends a negotiation with N forged datagrams (unverifiable.cc).
+inline constexpr int kDefaultMaxUnverifiable = 0;
 
 struct RetransmitPolicy {
   int retransmits = kDefaultRetransmits;
