@@ -46,8 +46,9 @@ void EngineImpl::drop_unverifiable(std::string_view row, Exchange& x, const Data
                      e.notify != base::NotifyType::InvalidSignature
                  ? base::NotifyType::InvalidHashInformation
                  : e.notify;
-  std::string what = fmt::format("{} from {}: {}, dropped{}", row, d.peer.address.to_string(), e.detail,
-                                 hint ? "; a wrong pre-shared key looks like this" : "");
+  std::string what =
+      fmt::format("{} from {}: {}, dropped{}", row, d.peer.address.to_string(), e.detail,
+                  hint ? "; a wrong pre-shared key looks like this" : "");
   std::string_view category = drop_reason_category(what);
   ++m_stats.dropped;
   ++m_stats.dropped_by_reason[std::string(category)];
