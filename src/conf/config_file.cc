@@ -61,6 +61,7 @@ constexpr std::array kGeneralNumericTags{
     // Floods (engine/half_open.h): half-open responder exchange caps and lifetime.
     std::string_view{"Max-half-open-per-peer"}, std::string_view{"Max-half-open"},
     std::string_view{"Half-open-max-time"},
+    std::string_view{"Max-unverifiable-messages"},  // engine/unverifiable.cc
 };
 constexpr std::array kGeneralLifetimeTags{
     std::string_view{"Default-phase-1-lifetime"},

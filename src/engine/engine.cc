@@ -111,11 +111,12 @@ void EngineImpl::expire_exchanges(base::TimePoint now) {
     }
     if (now >= x->expires) {
       bool half_open = k.message_id.value == 0 && m_exchanges.half_open().contains(k.cookies);
-      fail_exchange(k, half_open ? fmt::format("half-open exchange timed out after {} s "
-                                               "(Half-open-max-time)",
-                                               m_half_open_limits.max_time.count())
-                                 : fmt::format("exchange timed out after {} s (Exchange-max-time)",
-                                               m_rtx_policy.exchange_max_time.count()));
+      fail_unverifiable(
+          k, "timeout",
+          half_open ? fmt::format("half-open exchange timed out after {} s (Half-open-max-time)",
+                                  m_half_open_limits.max_time.count())
+                    : fmt::format("exchange timed out after {} s (Exchange-max-time)",
+                                  m_rtx_policy.exchange_max_time.count()));
       continue;
     }
     switch (x->rtx.on_timer(now, m_rtx_policy.retransmits)) {
@@ -128,8 +129,9 @@ void EngineImpl::expire_exchanges(base::TimePoint now) {
         send(x->local, x->peer, x->rtx.last_sent());
         break;
       case Retransmitter::Expiry::GiveUp:
-        fail_exchange(k, fmt::format("no response from peer {} after {} retransmits",
-                                     x->peer.to_string(), m_rtx_policy.retransmits));
+        fail_unverifiable(k, "timeout",
+                          fmt::format("no response from peer {} after {} retransmits",
+                                      x->peer.to_string(), m_rtx_policy.retransmits));
         break;
     }
   }

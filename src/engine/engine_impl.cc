@@ -2,8 +2,9 @@
 // header, find the exchange by (cookies, message id), answer duplicates from the retransmit
 // cache, look up the transition row, check the ENC flag, decrypt with the IV chain, parse the
 // payloads, check them against the row's payload rule, then run the step. Everything before
-// the step is side-effect free (reliability.md A1.6 classes 6, 12-16): a bad datagram is dropped
-// and counted with its reason in Stats.dropped and at IKE_LOG_DEBUG(Message, 10).
+// the step's commit point is side-effect free (reliability.md A1.6 classes 6, 12-16): a bad
+// datagram is dropped and counted with its reason in Stats.dropped and at IKE_LOG_DEBUG(Message,
+// 10); one for an exchange in progress is also remembered by it (unverifiable.cc).
 #include "engine/engine_impl.h"
 
 #include <algorithm>
@@ -389,25 +390,28 @@ void EngineImpl::run_row(const Transition& row, Exchange* x, const Datagram& d,
   // NAT rebinding (RFC 3947 §4): kept only if the step accepted (authenticated) the message.
   if (rebind) nat_t_rebind_end(*this, h, *rebind, static_cast<bool>(st));
   if (!st) {
-    // Malformed or out-of-order input never ends an exchange, except where it is the
-    // authentication step itself (a wrong PSK shows up as undecryptable MM5/MM6).
-    bool may_fail = in_step || row.auth_step;
-    handle_row_error(row, may_fail ? x : nullptr, d, h, st.error(), now);
+    // Strict "no state change" (unverifiable.cc): a message for an exchange in progress that
+    // fails before the step's commit point (accept(): the datagram recorded as received) is
+    // dropped and remembered; only a failure after the commit (our own, e.g. building the
+    // reply) fails the exchange. A step never changes the exchange before its commit point.
+    bool committed = in_step && x != nullptr && x->rtx.is_duplicate(base::view(d.bytes));
+    handle_row_error(row, x, committed, d, h, in.encrypted, st.error(), now);
   }
 }
 
-void EngineImpl::handle_row_error(const Transition& row, Exchange* x, const Datagram& d,
-                                  const wire::Header& h, const base::Error& e,
-                                  base::TimePoint now) {
+void EngineImpl::handle_row_error(const Transition& row, Exchange* x, bool committed,
+                                  const Datagram& d, const wire::Header& h, bool encrypted,
+                                  const base::Error& e, base::TimePoint now) {
   (void)now;
   std::string what = fmt::format("{} from {}: {}", row.rule->name, d.peer.to_string(), e.detail);
-  if (row.on_error == OnError::Drop || x == nullptr) {
+  if (x != nullptr && !committed) {
+    drop_unverifiable(row.rule->name, *x, d, encrypted, e);
+    return;
+  }
+  if (x == nullptr || row.on_error == OnError::Drop) {
     drop(std::move(what));
     return;
   }
-  ++m_stats.dropped;
-  ++m_stats.dropped_by_reason[std::string(drop_reason_category(what))];
-  m_last_drop = what;
   if (row.auth_step) {
     IKE_LOG_WARN("{}: authentication failed for peer {} ({})", x->name, d.peer.to_string(),
                  e.detail);

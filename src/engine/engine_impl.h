@@ -136,6 +136,15 @@ class EngineImpl {
 
   // Fails an exchange: ExchangeFailed event, counter, removal (IV chain of a QM ended).
   void fail_exchange(const ExchangeKey& key, const std::string& reason);
+  // A message for exchange x that did not verify (unverifiable.cc): dropped with no state
+  // change, counted, logged (rate-limited) and remembered on x; fails x early once
+  // [General]:Max-unverifiable-messages is reached.
+  void drop_unverifiable(std::string_view row, Exchange& x, const Datagram& d, bool encrypted,
+                         const base::Error& e);
+  // Fails an exchange; when it dropped unverifiable messages, the reason names them
+  // ("<lead> after N unverifiable MM5 from P (HASH_I mismatch...); <why>") and their notify is
+  // sent once (phase 1, in the clear).
+  void fail_unverifiable(const ExchangeKey& key, std::string_view lead, const std::string& why);
   // Marks an exchange done; lingering (kept for duplicates) when `linger`.
   void finish_exchange(const ExchangeKey& key, base::TimePoint now, bool linger);
 
@@ -146,8 +155,9 @@ class EngineImpl {
                             base::TimePoint now);
   void run_row(const Transition& row, Exchange* x, const Datagram& d, const wire::Header& h,
                base::TimePoint now);
-  void handle_row_error(const Transition& row, Exchange* x, const Datagram& d,
-                        const wire::Header& h, const base::Error& e, base::TimePoint now);
+  void handle_row_error(const Transition& row, Exchange* x, bool committed, const Datagram& d,
+                        const wire::Header& h, bool encrypted, const base::Error& e,
+                        base::TimePoint now);
   void expire_exchanges(base::TimePoint now);
   void expire_sas(base::TimePoint now);
 

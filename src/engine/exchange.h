@@ -21,6 +21,7 @@
 #include "base/address.h"
 #include "base/clock.h"
 #include "base/ids.h"
+#include "base/notify_type.h"
 #include "crypto/provider.h"
 #include "engine/half_open.h"
 #include "engine/iv_chain.h"
@@ -127,6 +128,14 @@ struct Exchange {
   std::unique_ptr<MainModeData> mm;
   std::unique_ptr<QuickModeData> qm;
   std::unique_ptr<TransactionData> cfg;     // Transaction exchange (exchanges/transaction.h)
+  // Messages of this exchange dropped as unverifiable (unverifiable.cc): count, the last one's
+  // row ("MM5"), reason and the notify to send once if the exchange then fails.
+  struct Unverifiable {
+    int count = 0;
+    std::string row, reason;
+    bool psk_hint = false;                  // looks like a wrong pre-shared key
+    base::NotifyType notify = base::NotifyType::None;
+  } unverifiable;
   // ExchangeTable's bookkeeping: the deadline of this exchange's live heap entry (none yet).
   mutable std::optional<base::TimePoint> heap_deadline;
 };

@@ -9,6 +9,8 @@ RetransmitPolicy RetransmitPolicy::from_conf(const conf::ConfDb& conf) {
   p.retransmits = static_cast<int>(r < 0 ? 0 : (r > 100 ? 100 : r));
   int64_t t = conf.get_num_or("General", "Exchange-max-time", kDefaultExchangeMaxTime);
   p.exchange_max_time = base::Seconds{t <= 0 ? kDefaultExchangeMaxTime : (t > 86400 ? 86400 : t)};
+  int64_t u = conf.get_num_or("General", "Max-unverifiable-messages", kDefaultMaxUnverifiable);
+  p.max_unverifiable = static_cast<int>(u < 0 ? 0 : (u > 1000 ? 1000 : u));
   return p;
 }
 

@@ -22,10 +22,15 @@ namespace ike::engine {
 
 inline constexpr int kDefaultRetransmits = 3;
 inline constexpr int kDefaultExchangeMaxTime = 120;  // seconds (EXCHANGE_MAX_TIME)
+// [General]:Max-unverifiable-messages: off by default, since with any cap N an off-path attacker
+// who saw the cookies ends a negotiation with N forged datagrams (unverifiable.cc).
+inline constexpr int kDefaultMaxUnverifiable = 0;
 
 struct RetransmitPolicy {
   int retransmits = kDefaultRetransmits;
   base::Seconds exchange_max_time{kDefaultExchangeMaxTime};
+  // Unverifiable messages (unverifiable.cc) an exchange drops before it fails early (0: never).
+  int max_unverifiable = kDefaultMaxUnverifiable;
   static RetransmitPolicy from_conf(const conf::ConfDb& conf);
 };
 

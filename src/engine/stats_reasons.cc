@@ -58,6 +58,7 @@ constexpr std::array kDropRules{
 
 constexpr std::array kFailureRules{
     Rule{"evicted", "half_open_evicted"},  // Max-half-open (half_open.h)
+    Rule{"unverifiable", "unverifiable"},  // timeout/cap after dropped messages (unverifiable.cc)
     Rule{"timed out", "timeout"},
     Rule{"no response", "timeout"},
     Rule{"authentication failed", "authentication"},

@@ -56,9 +56,12 @@ using StepFn = base::Status (*)(EngineImpl&, Exchange&, const Inbound&, base::Ti
 // New-exchange entry (state None): creates the exchange itself.
 using StartFn = base::Status (*)(EngineImpl&, const Inbound&, base::TimePoint);
 
+// Either way, an error before the step's commit point (accept()) drops the message with no
+// state change and is remembered by the exchange (unverifiable.cc): a forged or corrupted
+// message must not kill state. The rows differ only after the commit point.
 enum class OnError : uint8_t {
-  Drop,  // count, log, keep waiting (a forged or corrupted message must not kill state)
-  Fail,  // fail the exchange (ExchangeFailed, notify if the error carries one)
+  Drop,  // count, log, keep waiting
+  Fail,  // after accept(): fail the exchange (ExchangeFailed, notify if the error carries one)
 };
 
 struct Transition {

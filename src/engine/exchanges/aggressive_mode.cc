@@ -42,6 +42,7 @@
 #include "engine/auth_signature.h"
 #include "engine/engine_impl.h"
 #include "engine/exchanges/common.h"
+#include "engine/exchanges/phase1_rollback.h"
 #include "engine/fuzzing_hook.h"
 #include "engine/fragment_send.h"
 #include "engine/ipsec_id.h"
@@ -139,8 +140,8 @@ base::Status verify_auth(EngineImpl& e, Exchange& x, const base::CookiePair& coo
                                        base::view(expected), &mm.peer_principals,
                                        static_cast<uint16_t>(mm.suite.auth_method));
     if (!auth_check_passes(how.has_value())) {
-      IKE_LOG_WARN("{}: authentication failed for peer {} ({})", x.name, x.peer.to_string(),
-                   how.error().detail);
+      IKE_LOG_DEBUG(Exchange, 10, "{}: authentication failed for peer {} ({})", x.name,
+                    x.peer.to_string(), how.error().detail);
       return how.error();
     }
     IKE_LOG_DEBUG(Exchange, 20, "{}: {} verified with {}", x.name,
@@ -150,8 +151,8 @@ base::Status verify_auth(EngineImpl& e, Exchange& x, const base::CookiePair& coo
   }
   if (!auth_check_passes(
           crypto::constant_time_equal(base::view(expected), base::view(hash->data)))) {
-    IKE_LOG_WARN("{}: authentication failed for peer {} ({} mismatch)", x.name,
-                 x.peer.to_string(), x.role == Role::Responder ? "HASH_I" : "HASH_R");
+    IKE_LOG_DEBUG(Exchange, 10, "{}: authentication failed for peer {} ({} mismatch)", x.name,
+                  x.peer.to_string(), x.role == Role::Responder ? "HASH_I" : "HASH_R");
     return base::make_error(ErrorCode::Auth, NotifyType::InvalidHashInformation, "{} mismatch",
                             x.role == Role::Responder ? "HASH_I" : "HASH_R");
   }
@@ -417,6 +418,7 @@ base::Status am_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   const auto* idir = in.find<wire::IdPayload>();
   IKE_TRY_VOID(check_phase1_nonce(*nr));
   IKE_TRY_VOID(check_phase1_ke(e, suite.dh_group, *ke));
+  Phase1Rollback rollback(mm);  // HASH_R needs the keys of AM2 itself before accept()
   mm.suite = suite;
   mm.cipher = cipher;
   mm.g_xr = ke->data;
@@ -441,6 +443,7 @@ base::Status am_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   // Commit: the exchange learns the responder cookie.
   e.exchanges().rekey(x.key, ExchangeKey{cookies, base::MessageId{0}});
   IKE_TRY_VOID(accept(e, x, in));
+  rollback.commit();
   if (x.local.address.is_unspecified()) x.local = in.datagram->local;  // learn our address
   mm.iv = IvChain(mm.keys.iv);
   mm.peer_dpd = has_dpd_vendor_id(in);
@@ -471,10 +474,12 @@ base::Status am_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
 // HDR[*], HASH_I [, NAT-D, NAT-D] -->
 base::Status am_r_recv3(EngineImpl& e, Exchange& x, const Inbound& in, base::TimePoint now) {
   IKE_TRY_VOID(reject_initial_contact(in, "AM3"));
+  Phase1Rollback rollback(*x.mm);  // verify_auth records the peer's KeyNote principals
   IKE_TRY_VOID(verify_auth(e, x, x.key.cookies, in));
   NatTState nat = x.mm->nat;
   IKE_TRY_VOID(nat_t_on_nat_d(e, x, x.mm->suite.hash, in, nat));
   IKE_TRY_VOID(accept(e, x, in));
+  rollback.commit();
   x.mm->nat = nat;
   nat_t_follow_float(e, x, in, x.mm->nat);
   x.state = State::AmRDone;

@@ -21,6 +21,7 @@
 #include "engine/auth_signature.h"
 #include "engine/engine_impl.h"
 #include "engine/exchanges/common.h"
+#include "engine/exchanges/phase1_rollback.h"
 #include "engine/fuzzing_hook.h"
 #include "engine/fragment_send.h"
 #include "engine/ipsec_id.h"
@@ -301,6 +302,7 @@ base::Status mm_r_recv3(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   NatTState nat = mm.nat;
   IKE_TRY_VOID(nat_t_on_nat_d(e, x, mm.suite.hash, in, nat));
   IKE_TRY(auto dh, e.crypto().dh_generate(mm.suite.dh_group, e.rng()));
+  Phase1Rollback rollback(mm);  // SKEYID needs the working set filled before accept()
   mm.dh = std::move(dh);
   mm.g_xi = ke->data;
   mm.g_xr = mm.dh->public_value();
@@ -308,6 +310,7 @@ base::Status mm_r_recv3(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   mm.nr_b = random_bytes(e, ni->data.size());  // mirror the initiator's nonce length
   IKE_TRY(Phase1Keys keys, derive_phase1_exchange_keys(e, mm, x.key.cookies, base::view(ke->data)));
   IKE_TRY_VOID(accept(e, x, in));
+  rollback.commit();
   mm.keys = std::move(keys);
   mm.iv = IvChain(mm.keys.iv);
   mm.nat = nat;
@@ -328,10 +331,12 @@ base::Status mm_i_recv4(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   IKE_TRY_VOID(check_phase1_ke(e, mm.suite.dh_group, *ke));
   NatTState nat = mm.nat;
   IKE_TRY_VOID(nat_t_on_nat_d(e, x, mm.suite.hash, in, nat));
+  Phase1Rollback rollback(mm);  // SKEYID needs the working set filled before accept()
   mm.g_xr = ke->data;
   mm.nr_b = nr->data;
   IKE_TRY(Phase1Keys keys, derive_phase1_exchange_keys(e, mm, x.key.cookies, base::view(ke->data)));
   IKE_TRY_VOID(accept(e, x, in));
+  rollback.commit();
   mm.keys = std::move(keys);
   mm.iv = IvChain(mm.keys.iv);
   mm.nat = nat;
@@ -345,8 +350,10 @@ base::Status mm_i_recv4(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
 
 // HDR*, IDii, HASH_I -->    then   <-- HDR*, IDir, HASH_R [, N(INITIAL-CONTACT)]
 base::Status mm_r_recv5(EngineImpl& e, Exchange& x, const Inbound& in, base::TimePoint now) {
+  Phase1Rollback rollback(*x.mm);  // verify_auth records the peer's KeyNote principals
   IKE_TRY_VOID(verify_auth(e, x, in));
   IKE_TRY_VOID(accept(e, x, in));
+  rollback.commit();
   nat_t_follow_float(e, x, in, x.mm->nat);
   IKE_TRY(base::Bytes msg, build_auth_message(e, x));
   x.state = State::MmRDone;
@@ -358,8 +365,10 @@ base::Status mm_r_recv5(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
 
 // <-- HDR*, IDir, HASH_R [, N(INITIAL-CONTACT)]
 base::Status mm_i_recv6(EngineImpl& e, Exchange& x, const Inbound& in, base::TimePoint now) {
+  Phase1Rollback rollback(*x.mm);  // verify_auth records the peer's KeyNote principals
   IKE_TRY_VOID(verify_auth(e, x, in));
   IKE_TRY_VOID(accept(e, x, in));
+  rollback.commit();
   ExchangeKey key = x.key;
   phase1_established(e, x, now);
   e.finish_exchange(key, now, false);

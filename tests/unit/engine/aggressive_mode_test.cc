@@ -233,7 +233,7 @@ TEST(AggressiveMode, LostAm3AndForgedAm1sAreHandled) {
 
 // isakmpd never sends INITIAL-CONTACT in Aggressive Mode and rejects a received one: an AM2
 // carrying N(INITIAL-CONTACT) fails the initiator's exchange without a phase-1 SA.
-TEST(AggressiveMode, InitialContactInAm2FailsTheExchange) {
+TEST(AggressiveMode, InitialContactInAm2IsDroppedAndNamedAtTheTimeout) {
   EnginePair p(am_conf(), mirror(am_conf()));
   p.link.blackhole(false);  // right -> left: we deliver a modified AM2 ourselves
   p.start();
@@ -251,7 +251,16 @@ TEST(AggressiveMode, InitialContactInAm2FailsTheExchange) {
                        base::SockAddr{base::IpAddress::parse("10.0.0.2").value(), 500}, bytes},
       p.clock.now());
   p.pump();
+  // Unverifiable (engine/unverifiable.cc): dropped, the exchange keeps waiting for a genuine
+  // AM2; the reason is named when it times out.
+  EXPECT_EQ(p.left.count(Kind::ExchangeFailed), 0u);
+  EXPECT_EQ(p.left.engine->exchange_count(), 1u);
+  EXPECT_NE(p.left.engine->last_drop_reason().find("INITIAL-CONTACT"), std::string::npos);
+  ASSERT_TRUE(p.run_until([&] { return p.left.count(Kind::ExchangeFailed) > 0; }));
   ASSERT_EQ(p.left.count(Kind::ExchangeFailed), 1u);
+  EXPECT_NE(p.left.last(Kind::ExchangeFailed)->detail.find("timeout after 1 unverifiable AM2"),
+            std::string::npos)
+      << p.left.last(Kind::ExchangeFailed)->detail;
   EXPECT_NE(p.left.last(Kind::ExchangeFailed)->detail.find(
                 "AM2: INITIAL-CONTACT is not allowed in Aggressive Mode"),
             std::string::npos)
