@@ -56,7 +56,7 @@ EXCHANGE_TYPE=		QUICK_MODE
 Suites=			QM-ESP-AES-128-SHA-SUITE
 EOC
 chmod 0600 "$D/isakmpd.conf"
-ip netns exec "$IKT_NS_R" taskset -c "${BENCH_RESP_CPU:-0}" "$ISAKMPD" -d -n -c "$D/isakmpd.conf" \
+ip netns exec "$IKT_NS_R" taskset -c "${BENCH_RESP_CPU:-0}" "$ISAKMPD" -d -n -K -c "$D/isakmpd.conf" \
   -f "$D/fifo" -i "$D/isakmpd.pid" -D A=0 >"$D/isakmpd.stderr" 2>&1 &
 pid=$!
 ikt_register "$pid" isakmpd-R

@@ -49,7 +49,7 @@ EXCHANGE_TYPE=		QUICK_MODE
 Suites=			QM-ESP-AES-128-SHA-SUITE
 EOC
   chmod 0600 "$D/isakmpd.conf"
-  ip netns exec "$IKT_NS_R" taskset -c "$CMP_RESP_CPU" "$CMP_ISAKMPD" -d -n -c "$D/isakmpd.conf" \
+  ip netns exec "$IKT_NS_R" taskset -c "$CMP_RESP_CPU" "$CMP_ISAKMPD" -d -n -K -c "$D/isakmpd.conf" \
     -f "$D/fifo" -i "$D/isakmpd.pid" --result-file "$D/result" -D A=0 >"$D/isakmpd.stderr" 2>&1 &
   CMP_PID=$!
   ikt_register "$CMP_PID" isakmpd-R

@@ -57,21 +57,20 @@ base::Result<std::shared_ptr<const policy::PolicyContext>> load_keynote_policy(
     IKE_LOG_INFO("[General]:Use-Keynote is not \"yes\": KeyNote policy checks disabled");
     return std::shared_ptr<const policy::PolicyContext>();
   }
-  // Built-in defaults are in the database too: "configured" means set by the file or the FIFO.
-  auto value = conf.get("General", "Policy-file");
-  bool configured = value.has_value() && !conf.is_default("General", "Policy-file");
-  std::string path = value.value_or(std::string(conf::kDefaultPolicyFile));
+  std::string path = conf.get("General", "Policy-file").value_or(std::string(conf::kDefaultPolicyFile));
   // Secret kind: the owner/mode check of isakmpd.conf and private keys (FileKind::Config
-  // would make the monitor re-read the file as isakmpd.conf for its PKI paths).
+  // would make the monitor re-read the file as isakmpd.conf for its PKI paths). As OpenBSD
+  // isakmpd's policy_init, a missing file stops start-up too.
   auto data = ops.read_file(path, FileKind::Secret, policy::kMaxPolicyFileSize);
   if (!data) {
-    if (!configured && path == conf::kDefaultPolicyFile &&
-        data.error().code == base::ErrorCode::NotFound) {
-      IKE_LOG_WARN("KeyNote policy {} does not exist: phase 2 is checked against the "
-                   "configuration only (create it or set Use-Keynote=no)", path);
-      return std::shared_ptr<const policy::PolicyContext>();
+    if (data.error().code == base::ErrorCode::NotFound) {
+      return base::make_error(base::ErrorCode::Config, base::NotifyType::None,
+                              "KeyNote policy file {} does not exist; create it (see "
+                              "isakmpd.policy(5)), or disable KeyNote with -K or "
+                              "[General]:Use-Keynote=no",
+                              path);
     }
-    return std::move(data).error().with_context(fmt::format("Policy-file {}", path));
+    return std::move(data).error().with_context(fmt::format("KeyNote Policy-file {}", path));
   }
   auto set = std::make_shared<policy::PolicySet>();
   auto st = set->add_policy(base::as_chars(base::view(*data)));

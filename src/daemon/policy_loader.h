@@ -4,8 +4,8 @@
 // private keys: regular, no symlink, owner root or the daemon user, mode & 077 == 0) and the signed credentials, one or more per
 // regular file, of [KeyNote]:Credential-directory (a credential that does not verify is
 // skipped with a warning). Fail closed: a policy file that exists but cannot be read or parsed
-// is an error (start-up fails; a reload keeps the previous policy). Only a missing policy
-// file at the default path (Policy-file not set) runs without a policy, with a warning.
+// is an error (start-up fails; a reload keeps the previous policy). A missing policy file is an
+// error too (OpenBSD isakmpd policy_init: "open failed" is fatal): KeyNote on means a policy.
 #pragma once
 
 #include <memory>
@@ -17,7 +17,7 @@
 
 namespace ike::daemon {
 
-// Null: KeyNote disabled (-K, Use-Keynote=no) or no policy file at the default path.
+// Null: KeyNote disabled (-K, Use-Keynote not "yes").
 [[nodiscard]] base::Result<std::shared_ptr<const policy::PolicyContext>> load_keynote_policy(
     const conf::ConfDb& conf, PrivOps& ops, bool ignore_keynote);
 

@@ -193,6 +193,8 @@ base::Result<std::string> verify_phase1_signature(const PkiStore* pki,
     if (cert != nullptr) principals->push_back(policy::dn_principal(base::view(cert->subject_der())));
     if (const auto* rsa = std::get_if<crypto::RsaPublicKey>(&key)) {
       principals->push_back("rsa-hex:" + base::to_hex(base::view(rsa->spki_der())));
+    } else if (const auto* ec = std::get_if<crypto::EcdsaPublicKey>(&key)) {
+      principals->push_back(policy::ec_key_principal(base::view(ec->spki_der())));
     }
   };
   if (pki == nullptr) {
@@ -204,7 +206,8 @@ base::Result<std::string> verify_phase1_signature(const PkiStore* pki,
   std::size_t other_encodings = 0;
   for (const wire::CertPayload* c : certs) {
     if (c->encoding != kX509Sig) {
-      ++other_encodings;
+      // KEYNOTE credentials (phase1_keynote.h) accompany the key, they are not one.
+      if (c->encoding != static_cast<uint8_t>(wire::CertEncoding::Keynote)) ++other_encodings;
       continue;
     }
     if (received.size() == kMaxPeerCertificates) {

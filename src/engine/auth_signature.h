@@ -100,8 +100,8 @@ LocalCertChoice choose_local_certificate(const PkiStore& pki, const wire::IdPayl
 //     P-384"), or a SIG of the wrong length / r or s out of range (crypto/ecdsa.h);
 //   INVALID_CERTIFICATE (ECDSA): the certificate's key is not an EC key (an RSA certificate).
 // On success `principals` (if given) gets the peer's KeyNote principals (isakmpd.policy(5)):
-// the certificate subject "DN:/C=.../CN=..." and, for RSA, the key "rsa-hex:<SPKI>" (KeyNote
-// has no ECDSA key principal: an ECDSA peer is named by its certificate DN only).
+// the certificate subject "DN:/C=.../CN=..." (with a certificate) and the key "rsa-hex:<SPKI>"
+// or "ecdsa-hex:<SPKI>" (policy/signature.h; a policy's "x509-base64:<cert>" matches the key).
 [[nodiscard]] base::Result<std::string> verify_phase1_signature(
     const PkiStore* pki, const wire::IdPayload& peer_id,
     std::span<const wire::CertPayload* const> certs, const wire::SigPayload& sig,

@@ -89,6 +89,7 @@ struct MainModeData {
   std::optional<wire::IdPayload> own_id, peer_id;  // Aggressive Mode with RSA_SIG (SIG needs them)
   std::vector<wire::CertReqPayload> peer_cert_reqs;  // RSA_SIG: the peer's CERT_REQs (MM3/4, AM1/2)
   std::vector<std::string> peer_principals;  // RSA_SIG: KeyNote principals of the verified peer
+  std::shared_ptr<const std::vector<policy::Assertion>> peer_credentials;  // KEYNOTE CERTs
   bool peer_dpd = false;
   bool peer_initial_contact = false;
   NatTState nat;                            // RFC 3947 (nat_t.h)

@@ -171,6 +171,7 @@ KeynotePhase2Context keynote_phase2_context(const EngineImpl& e, const IsakmpSa&
   } else {
     ctx.requesters = sa.peer_principals;
   }
+  ctx.credentials = sa.peer_credentials;
   return ctx;
 }
 
@@ -190,6 +191,7 @@ base::Status keynote_check_phase2(const policy::PolicyContext& policy,
   policy::Query q;
   q.attributes = policy::ipsec_action_attributes(in);
   q.authorizers = ctx.requesters;
+  if (ctx.credentials) q.extra = *ctx.credentials;
   auto r = policy.set->query(q);
   if (!r) {
     return base::make_error(base::ErrorCode::NoProposal, base::NotifyType::NoProposalChosen,

@@ -8,12 +8,14 @@
 // policy result false (...)". The passphrase principals are secrets: never logged.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "base/result.h"
 #include "engine/negotiated.h"
 #include "policy/ipsec_attributes.h"
+#include "policy/keynote.h"
 #include "wire/payload.h"
 
 namespace ike::engine {
@@ -24,6 +26,8 @@ struct IsakmpSa;
 struct KeynotePhase2Context {
   policy::IpsecPolicyInput input;       // all but the suite's protocols
   std::vector<std::string> requesters;  // secret with PSK
+  // The peer's verified KEYNOTE CERT credentials (phase1_keynote.h), null if none.
+  std::shared_ptr<const std::vector<policy::Assertion>> credentials;
 };
 
 // `initiator`: our role in the Quick Mode. `idci`/`idcr`: the Quick Mode IDs or null.

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -31,6 +32,10 @@
 #include "engine/nat_t_state.h"
 #include "engine/negotiated.h"
 #include "engine/xauth.h"
+
+namespace ike::policy {
+struct Assertion;
+}  // namespace ike::policy
 
 namespace ike::engine {
 
@@ -67,6 +72,9 @@ struct IsakmpSa {
   bool aggressive = false;               // phase 1 was Aggressive Mode (KeyNote phase_1)
   // RSA_SIG: the verified certificate's "DN:/C=..." and "rsa-hex:" key (KeyNote requester).
   std::vector<std::string> peer_principals;
+  // KeyNote credentials the peer sent in KEYNOTE CERT payloads (phase1_keynote.h), verified;
+  // valid for this ISAKMP SA's phase 2 checks only. Null: none.
+  std::shared_ptr<const std::vector<policy::Assertion>> peer_credentials;
   NatTState nat;                         // RFC 3947 (nat_t.h)
   std::optional<base::TimePoint> next_keepalive;  // RFC 3948 §2.3, side behind the NAT
   std::optional<XauthState> xauth;       // XAUTH methods only (xauth_exchange.h)

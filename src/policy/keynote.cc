@@ -58,14 +58,24 @@ base::Status PolicySet::add_credential(std::string_view text) {
   return add(std::move(batch));
 }
 
-base::Status PolicySet::add_credentials(std::string_view file_text) {
-  IKE_TRY(std::vector<std::string> texts, split_assertions(file_text));
+base::Result<std::vector<Assertion>> parse_credentials(std::string_view text,
+                                                       std::size_t max_count) {
+  IKE_TRY(std::vector<std::string> texts, split_assertions(text));
+  if (texts.size() > max_count) {
+    return base::make_error(ErrorCode::TooMany, NotifyType::None,
+                            "{} credentials exceed the limit of {}", texts.size(), max_count);
+  }
   std::vector<Assertion> batch;
   for (std::size_t k = 0; k < texts.size(); ++k) {
     auto a = verified_credential(texts[k]);
     if (!a) return std::move(a).error().with_context(fmt::format("credential {}", k + 1));
     batch.push_back(std::move(*a));
   }
+  return batch;
+}
+
+base::Status PolicySet::add_credentials(std::string_view file_text) {
+  IKE_TRY(std::vector<Assertion> batch, parse_credentials(file_text, kMaxAssertions));
   return add(std::move(batch));
 }
 
@@ -103,15 +113,17 @@ class Checker {
     } deeper(m_depth);
     m_memo[p] = 0;
     std::size_t best = 0;
-    for (const Assertion& a : m_all) {
-      if (a.authorizer != p) continue;
-      if (++m_steps > kMaxEvalSteps) break;
-      ++m_evaluated;
-      std::size_t lic = licensees_value(a.licensees, a.licensees.root);
-      if (lic == 0) continue;
-      std::size_t cond = conditions_value(a);
-      best = std::max(best, std::min(lic, cond));
-      if (best == m_max) break;
+    for (std::span<const Assertion> set : {std::span<const Assertion>(m_all), m_q.extra}) {
+      for (const Assertion& a : set) {
+        if (best == m_max) break;
+        if (a.authorizer != p) continue;
+        if (++m_steps > kMaxEvalSteps) break;
+        ++m_evaluated;
+        std::size_t lic = licensees_value(a.licensees, a.licensees.root);
+        if (lic == 0) continue;
+        std::size_t cond = m_q.licensees_only ? m_max : conditions_value(a);
+        best = std::max(best, std::min(lic, cond));
+      }
     }
     m_memo[p] = best;
     return best;

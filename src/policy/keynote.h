@@ -11,6 +11,7 @@
 #pragma once
 
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,12 @@ struct Query {
   std::map<std::string, std::string> attributes;  // action attributes (names without "_")
   std::vector<std::string> authorizers;           // requester principals (canonicalized)
   std::vector<std::string> values{"false", "true"};  // ordered, [0] = _MIN_TRUST
+  // Verified credentials valid for this query only (KEYNOTE CERT payloads of one exchange,
+  // parse_credentials), consulted after the set's own assertions.
+  std::span<const Assertion> extra;
+  // Phase 1 (phase1_keynote.h): every Conditions field counts as _MAX_TRUST, so the result
+  // says whether any chain of Licensees from POLICY reaches the requesters at all.
+  bool licensees_only = false;
 };
 
 struct QueryResult {
@@ -34,6 +41,11 @@ struct QueryResult {
   std::size_t assertions_evaluated = 0;
   bool step_cap_hit = false;
 };
+
+// The signed credentials of `text` (blank-line separated), each verified with its Authorizer
+// key, all or nothing, at most `max_count` (errors name the credential: "credential 2: ...").
+[[nodiscard]] base::Result<std::vector<Assertion>> parse_credentials(std::string_view text,
+                                                                    std::size_t max_count);
 
 class PolicySet {
  public:

@@ -24,5 +24,8 @@ inline constexpr std::size_t kMaxStringValue = 16 * 1024;        // "." concaten
 inline constexpr std::size_t kMaxEvalSteps = 200 * 1000;         // expression nodes per query
 inline constexpr std::size_t kMaxActionAttributes = 512;         // per query
 inline constexpr std::size_t kMaxSignatureKeyBytes = 8 * 1024;   // DER of an RSA key
+inline constexpr std::size_t kMaxCertificatePrincipalBytes = 16 * 1024;  // x509-base64: DER
+inline constexpr std::size_t kMaxCredentialFiles = 256;          // Credential-directory files
+inline constexpr std::size_t kMaxPeerCredentials = 16;           // KEYNOTE CERTs per exchange
 
 }  // namespace ike::policy

@@ -148,7 +148,76 @@ const char* sig_alg_name(SigAlg a) noexcept {
   return kAlgs[static_cast<std::size_t>(a)].name.data();
 }
 
+namespace {
+
+constexpr std::string_view kEcdsaHex = "ecdsa-hex:";
+constexpr std::string_view kEcdsaBase64 = "ecdsa-base64:";
+constexpr std::string_view kX509Hex = "x509-hex:";
+constexpr std::string_view kX509Base64 = "x509-base64:";
+
+std::optional<base::Bytes> decode_hex_or_base64(std::string_view p, std::string_view hex_prefix,
+                                                std::string_view b64_prefix) {
+  if (istarts(p, hex_prefix)) {
+    auto b = base::from_hex(p.substr(hex_prefix.size()));
+    if (!b) return std::nullopt;
+    return std::move(*b);
+  }
+  if (istarts(p, b64_prefix)) return base64_decode(p.substr(b64_prefix.size()));
+  return std::nullopt;
+}
+
+// "rsa-hex:<SPKI>" or "ecdsa-hex:<SPKI>" of any public key; nullopt for other key types.
+std::optional<std::string> any_key_principal(EVP_PKEY* k) {
+  if (k == nullptr) return std::nullopt;
+  int id = EVP_PKEY_get_base_id(k);
+  if (id != EVP_PKEY_RSA && id != EVP_PKEY_EC) return std::nullopt;
+  unsigned char* out = nullptr;
+  int n = i2d_PUBKEY(k, &out);
+  if (n <= 0) return std::nullopt;
+  std::string s = std::string(id == EVP_PKEY_RSA ? kRsaHex : kEcdsaHex) +
+                  base::to_hex(base::ByteView(out, static_cast<std::size_t>(n)));
+  OPENSSL_free(out);
+  return s;
+}
+
+// KeyNote's x509-base64 key (keynote(4)): the principal is the certificate's public key.
+std::optional<std::string> x509_key_principal(std::string_view p) {
+  auto der = decode_hex_or_base64(p, kX509Hex, kX509Base64);
+  if (!der || der->empty() || der->size() > kMaxCertificatePrincipalBytes) return std::nullopt;
+  const unsigned char* d = der->data();
+  X509* cert = d2i_X509(nullptr, &d, static_cast<long>(der->size()));
+  if (cert == nullptr) return std::nullopt;
+  auto out = any_key_principal(X509_get0_pubkey(cert));
+  X509_free(cert);
+  return out;
+}
+
+std::optional<std::string> ec_principal(std::string_view p) {
+  auto der = decode_hex_or_base64(p, kEcdsaHex, kEcdsaBase64);
+  if (!der || der->empty() || der->size() > kMaxSignatureKeyBytes) return std::nullopt;
+  const unsigned char* d = der->data();
+  Pkey k(d2i_PUBKEY(nullptr, &d, static_cast<long>(der->size())));
+  if (!k || EVP_PKEY_get_base_id(k.get()) != EVP_PKEY_EC) return std::nullopt;
+  return any_key_principal(k.get());
+}
+
+}  // namespace
+
+std::string ec_key_principal(base::ByteView spki_der) {
+  return std::string(kEcdsaHex) + base::to_hex(spki_der);
+}
+
+std::string x509_principal(base::ByteView cert_der) {
+  return std::string(kX509Base64) + base64_encode(cert_der);
+}
+
 std::string canonical_principal(std::string_view p) {
+  if (istarts(p, kX509Hex) || istarts(p, kX509Base64)) {
+    return x509_key_principal(p).value_or(std::string(p));
+  }
+  if (istarts(p, kEcdsaHex) || istarts(p, kEcdsaBase64)) {
+    return ec_principal(p).value_or(std::string(p));
+  }
   auto der = principal_der(p);
   if (!der) return std::string(p);
   Pkey k = decode_key(base::view(*der), false);

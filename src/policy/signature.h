@@ -20,7 +20,8 @@ namespace ike::policy {
 enum class SigAlg : uint8_t { RsaSha1Hex, RsaSha1Base64, RsaSha256Hex, RsaSha256Base64 };
 const char* sig_alg_name(SigAlg a) noexcept;  // "sig-rsa-sha1-hex:"
 
-// Canonical form of a principal (unchanged unless an RSA key that decodes).
+// Canonical form of a principal (unchanged unless an RSA or EC key, or an X.509 certificate,
+// that decodes: then "rsa-hex:<SPKI>" / "ecdsa-hex:<SPKI>" in lowercase hex).
 std::string canonical_principal(std::string_view p);
 
 // True when `p` (canonical) names an RSA key.
@@ -42,6 +43,16 @@ bool is_key_principal(std::string_view p) noexcept;
 // "rsa-hex:<hex of SubjectPublicKeyInfo DER>" of the public half of an RSA key given as DER
 // (public SubjectPublicKeyInfo, PKCS#1 RSAPublicKey, or a private key).
 [[nodiscard]] base::Result<std::string> rsa_key_principal(base::ByteView der);
+
+// "ecdsa-hex:<hex of SubjectPublicKeyInfo DER>" of an EC public key (this implementation's
+// spelling; "ecdsa-base64:" is accepted too and canonicalized to it). KeyNote (RFC 2704) names
+// no EC algorithm; the form follows rsa-hex.
+std::string ec_key_principal(base::ByteView spki_der);
+
+// "x509-base64:<base64 of the certificate DER>" (keynote(4)); canonical_principal turns an
+// "x509-base64:" / "x509-hex:" principal into the certificate's key principal ("rsa-hex:" or
+// "ecdsa-hex:"), so a policy naming the certificate matches the peer's key.
+std::string x509_principal(base::ByteView cert_der);
 
 // isakmpd's X.509 principal: "DN:" + the Name in OpenSSL's one-line "/C=../O=../CN=.." form
 // (X509_NAME_oneline, as isakmpd's x509_DN_string); dn_text without the prefix ("" if the DER

@@ -42,6 +42,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     q.values = {"deny", "read", "write", "admin"};
     auto r2 = set.query(q);
     require(r2.has_value() && r2->index < q.values.size());
+    // The phase-1 question (phase1_keynote.h): Licensees only, with the input as per-query
+    // credentials too.
+    q.values = {"false", "true"};
+    q.licensees_only = true;
+    q.authorizers = {"DN:/O=ike-test/CN=10.0.0.1", "ecdsa-hex:3059", "x509-base64:MIIB"};
+    auto extra = parse_credentials(text, kMaxPeerCredentials);
+    if (extra) {
+      require(extra->size() <= kMaxPeerCredentials);
+      q.extra = *extra;
+    }
+    auto r3 = set.query(q);
+    require(r3.has_value() && r3->index < q.values.size());
   }
   PolicySet creds;
   (void)creds.add_credentials(text);

@@ -106,7 +106,7 @@ EXCHANGE_TYPE=		QUICK_MODE
 Suites=			QM-ESP-AES-128-SHA-SUITE,QM-ESP-AES-128-SHA-PFS-GRP19-SUITE
 EOC
   chmod 0600 "$D/isakmpd.conf"
-  ip netns exec "$NS" "$IKT_ISAKMPD" -d -n -c "$D/isakmpd.conf" -f "$D/fifo" -i "$D/isakmpd.pid" \
+  ip netns exec "$NS" "$IKT_ISAKMPD" -d -n -K -c "$D/isakmpd.conf" -f "$D/fifo" -i "$D/isakmpd.pid" \
     -D A=0 >"$D/isakmpd.stderr" 2>&1 &
   RESP_PID=$!
   ikt_register "$RESP_PID" isakmpd-R

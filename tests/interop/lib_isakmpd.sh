@@ -140,7 +140,11 @@ ikt_isakmpd_start() {
   rm -f "$D/fifo" "$D/result" "$D/keylog" "$D/isakmpd.pid" "$D/exit_status" "$D/children"
   : >"$D/keylog"
   chmod 0600 "$D/keylog"
-  ip netns exec "$NS" "$IKT_ISAKMPD" -d -n -c "$D/isakmpd.conf" -f "$D/fifo" -i "$D/isakmpd.pid" \
+  # KeyNote on needs a policy file (isakmpd refuses to start without one): -K unless the
+  # configuration names a Policy-file.
+  local keynote=-K
+  grep -q '^[[:space:]]*Policy-file[[:space:]]*=' "$D/isakmpd.conf" && keynote=
+  ip netns exec "$NS" "$IKT_ISAKMPD" -d -n ${keynote} -c "$D/isakmpd.conf" -f "$D/fifo" -i "$D/isakmpd.pid" \
     --result-file "$D/result" --keylog "$D/keylog" -R "$D/report" --status-json "$D/status.json" -D "A=${IKT_ISAKMPD_DEBUG:-70}" -v \
     ${IKT_ISAKMPD_EXTRA_ARGS:-} >"$D/isakmpd.stderr" 2>&1 &
   local pid=$!

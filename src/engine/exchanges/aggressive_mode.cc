@@ -47,6 +47,7 @@
 #include "engine/fragment_send.h"
 #include "engine/ipsec_id.h"
 #include "engine/keymat.h"
+#include "engine/phase1_keynote.h"
 #include "engine/nat_t.h"
 #include "engine/phase1_policy.h"
 
@@ -147,7 +148,7 @@ base::Status verify_auth(EngineImpl& e, Exchange& x, const base::CookiePair& coo
     IKE_LOG_DEBUG(Exchange, 20, "{}: {} verified with {}", x.name,
                   x.role == Role::Responder ? "SIG_I" : "SIG_R",
                   how ? *how : std::string("fuzzing bypass"));
-    return base::ok();
+    return keynote_check_phase1(e, mm, in.all<wire::CertPayload>());
   }
   if (!auth_check_passes(
           crypto::constant_time_equal(base::view(expected), base::view(hash->data)))) {

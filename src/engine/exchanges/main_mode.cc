@@ -26,6 +26,7 @@
 #include "engine/fragment_send.h"
 #include "engine/ipsec_id.h"
 #include "engine/keymat.h"
+#include "engine/phase1_keynote.h"
 #include "engine/nat_t.h"
 #include "engine/phase1_policy.h"
 
@@ -160,6 +161,7 @@ base::Status verify_auth(EngineImpl& e, Exchange& x, const Inbound& in) {
     IKE_LOG_DEBUG(Exchange, 20, "{}: {} verified with {}", x.name,
                   x.role == Role::Responder ? "SIG_I" : "SIG_R",
                   how ? *how : std::string("fuzzing bypass"));
+    IKE_TRY_VOID(keynote_check_phase1(e, mm, in.all<wire::CertPayload>()));
   } else if (!auth_check_passes(
                  crypto::constant_time_equal(base::view(expected), base::view(hash->data)))) {
     return base::make_error(ErrorCode::Auth, NotifyType::InvalidHashInformation, "{} mismatch",

@@ -9,9 +9,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -130,6 +132,12 @@ inline std::vector<std::string> daemon_args(const Side& s,
           "-i", s.file("pid"), "-R", s.file("report"), "--result-file", s.file("result"),
           "--keylog", s.file("keys")};
   args.insert(args.end(), extra.begin(), extra.end());
+  // KeyNote on needs a policy file (policy_loader.h): a side whose configuration names none
+  // runs with -K, as ipsecctl(8) setups do.
+  bool has_k = std::find(extra.begin(), extra.end(), "-K") != extra.end();
+  std::ifstream conf(s.file("conf"));
+  std::string text((std::istreambuf_iterator<char>(conf)), std::istreambuf_iterator<char>());
+  if (!has_k && text.find("Policy-file=") == std::string::npos) args.push_back("-K");
   return args;
 }
 

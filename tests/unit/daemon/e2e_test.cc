@@ -176,6 +176,7 @@ TEST_F(DaemonE2E, TwoDaemonsNegotiateMainAndQuickModeOverLoopback) {
 std::pair<std::optional<int>, std::string> run_to_exit(std::vector<std::string> args,
                                                        const std::string& log) {
   args.insert(args.begin(), ISAKMPD_BINARY);
+  args.push_back("-K");  // no KeyNote policy file in these tests
   Child c(std::move(args), log);
   auto status = c.wait_exit(10s);
   return {status, slurp(log)};

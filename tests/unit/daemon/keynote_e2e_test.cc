@@ -3,7 +3,7 @@
 //   accepting policy  -> the Quick Mode completes on both sides;
 //   refusing policy   -> the responder logs "KeyNote policy result false", the initiator
 //                        receives NO_PROPOSAL_CHOSEN, no phase 2;
-//   policy file readable by others -> the responder refuses to start.
+//   policy file readable by others or missing -> the responder refuses to start (-K: starts).
 #include "e2e_support.h"
 
 namespace ike_e2e {
@@ -88,6 +88,26 @@ TEST_F(KeynoteE2E, PolicyReadableByOthersStopsStartUp) {
   EXPECT_NE(*rc, 0);
   EXPECT_NE(slurp(p.b.file("log")).find("Policy-file"), std::string::npos)
       << slurp(p.b.file("log"));
+}
+
+// KeyNote on (no -K) and the policy file missing: the daemon does not start and says how to
+// proceed; with -K the same configuration starts.
+TEST_F(KeynoteE2E, MissingPolicyStopsStartUpUnlessK) {
+  Pair p(m_dir, 15231);
+  p.write_configs(policy_requiring("aes"));
+  fs::remove(p.b.file("policy"));
+  Child db(daemon_args(p.b), p.b.file("log"));
+  auto rc = db.wait_exit(10s);
+  ASSERT_TRUE(rc.has_value());
+  EXPECT_NE(*rc, 0);
+  std::string log = slurp(p.b.file("log"));
+  EXPECT_NE(log.find("KeyNote policy file " + p.b.file("policy") + " does not exist"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("-K or [General]:Use-Keynote=no"), std::string::npos) << log;
+  EXPECT_FALSE(fs::exists(p.b.file("pid")));
+  Child dk(daemon_args(p.b, {"-K"}), p.b.file("log2"));
+  EXPECT_TRUE(started(p.b)) << slurp(p.b.file("log2"));
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // KeyNote policy loading (policy_loader.h) through DirectPrivOps from a temporary directory:
-// -K and Use-Keynote=no disable it, the policy file is mode-checked and fail-closed (missing
-// when configured, group/other-readable, a symlink, a syntax error), signed credentials of
+// -K and Use-Keynote=no disable it, the policy file is mode-checked and fail-closed (missing,
+// not a regular file, foreign owner, group/other-accessible, a symlink, a syntax error), signed credentials of
 // Credential-directory are added and forged ones skipped.
 #include "daemon/policy_loader.h"
 
@@ -9,6 +9,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -93,20 +94,48 @@ TEST_F(PolicyLoaderTest, LoadsPolicyAndVerifiedCredentials) {
   EXPECT_GT((*r)->wall_clock(), 1700000000);
 }
 
-// Policy-file not set and the default file absent: no policy, a warning (the only fail-open
-// case, kept so that configurations written before KeyNote existed keep working).
-TEST_F(PolicyLoaderTest, MissingDefaultFileRunsWithoutPolicy) {
+// KeyNote on and no policy file: start-up fails with the path and the two ways out (OpenBSD
+// isakmpd's policy_init treats a failed open as fatal too), for the default path as well.
+TEST_F(PolicyLoaderTest, MissingFileRefusesStart) {
+  std::string e = load_error(conf());
+  EXPECT_NE(e.find("KeyNote policy file " + (m_dir / "isakmpd.policy").string() +
+                   " does not exist"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("-K or [General]:Use-Keynote=no"), std::string::npos) << e;
   if (fs::exists("/etc/isakmpd/isakmpd.policy")) GTEST_SKIP() << "a system policy exists";
   conf::ConfDb db;
   ASSERT_TRUE(conf::load_config_text("[General]\nRetransmits=3\n", "test", db));
   ASSERT_TRUE(db.is_default("General", "Policy-file"));
   auto r = load_keynote_policy(db, m_ops, false);
-  ASSERT_TRUE(r.has_value()) << r.error().detail;
-  EXPECT_EQ(*r, nullptr);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().detail.find("/etc/isakmpd/isakmpd.policy does not exist"),
+            std::string::npos)
+      << r.error().detail;
+  // -K and Use-Keynote=no skip the file entirely.
+  EXPECT_TRUE(load_keynote_policy(db, m_ops, true).has_value());
+  EXPECT_TRUE(load_keynote_policy(conf("Use-Keynote=no"), m_ops, false).has_value());
+}
+
+// Not a regular file, group/world writable, owned by another user: refused, naming why.
+TEST_F(PolicyLoaderTest, UnsafeFileRefusesStart) {
+  fs::create_directory(m_dir / "isakmpd.policy");
+  EXPECT_NE(load_error(conf()).find("regular file"), std::string::npos) << load_error(conf());
+  fs::remove(m_dir / "isakmpd.policy");
+  write("isakmpd.policy", kPolicy, 0620);
+  EXPECT_NE(load_error(conf()).find("mode 0620"), std::string::npos) << load_error(conf());
+  write("isakmpd.policy", kPolicy, 0602);
+  EXPECT_NE(load_error(conf()).find("mode 0602"), std::string::npos) << load_error(conf());
+  write("isakmpd.policy", kPolicy, 0600);
+  if (geteuid() != 0) GTEST_SKIP() << "chown needs root";
+  ASSERT_EQ(chown((m_dir / "isakmpd.policy").c_str(), 4242, 4242), 0);
+  EXPECT_NE(load_error(conf()).find("owned by uid 4242"), std::string::npos) << load_error(conf());
+  ASSERT_EQ(chown((m_dir / "isakmpd.policy").c_str(), 0, 0), 0);
+  EXPECT_EQ(load_error(conf()), "loaded");
 }
 
 TEST_F(PolicyLoaderTest, FailsClosed) {
-  EXPECT_NE(load_error(conf()).find("Policy-file"), std::string::npos);  // configured, missing
+  EXPECT_NE(load_error(conf()).find("does not exist"), std::string::npos);  // missing
   write("isakmpd.policy", kPolicy, 0644);
   EXPECT_NE(load_error(conf()), "loaded");  // readable by others
   write("isakmpd.policy", "Authorizer: \"POLICY\"\nLicensees: (\n", 0600);

@@ -87,7 +87,8 @@ class PrivsepProcess : public ::testing::Test {
   std::vector<std::string> args(uint16_t port) const {
     return {ISAKMPD_BINARY, "-d", "-n", "-4", "-p", std::to_string(port), "-N",
             std::to_string(port + 100), "-c", file("conf"), "-f", file("fifo"),
-            "-i", file("pid"), "-R", file("report"), "--result-file", file("result")};
+            "-i", file("pid"), "-R", file("report"), "--result-file", file("result"),
+            "-K"};
   }
   std::string m_dir;
   uid_t m_uid = 0;

@@ -6,11 +6,13 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
 #include "base/hex.h"
 #include "policy/assertion.h"
+#include "policy/keynote.h"
 #include "policy/signature.h"
 #include "test_util.h"
 
@@ -111,6 +113,70 @@ TEST(Principals, EncodingsCompareEqual) {
 TEST(Principals, PassphraseDigests) {
   EXPECT_EQ(digest_hex("abc", false), "900150983cd24fb0d6963f7d28e17f72");  // RFC 1321 A.5
   EXPECT_EQ(digest_hex("abc", true), "a9993e364706816aba3e25717850c26c9cd0d89d");  // FIPS 180
+}
+
+// EC keys are principals too: "ecdsa-hex:" and "ecdsa-base64:" of the same SPKI compare equal
+// (phase1_keynote.h); garbage stays an opaque string.
+TEST(Principals, EcdsaKeysCanonicalized) {
+  EVP_PKEY* k = EVP_EC_gen("P-256");
+  ASSERT_NE(k, nullptr);
+  unsigned char* der = nullptr;
+  int n = i2d_PUBKEY(k, &der);
+  ASSERT_GT(n, 0);
+  base::Bytes spki(der, der + n);
+  OPENSSL_free(der);
+  EVP_PKEY_free(k);
+  std::string canon = ec_key_principal(base::view(spki));
+  std::string upper = "ECDSA-HEX:" + base::to_hex(base::view(spki));
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  EXPECT_EQ(canonical_principal(upper), canon);
+  std::string b64(4 * ((spki.size() + 2) / 3) + 1, '\0');
+  b64.resize(static_cast<std::size_t>(EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
+                                                      spki.data(), static_cast<int>(spki.size()))));
+  EXPECT_EQ(canonical_principal("ecdsa-base64:" + b64), canon);
+  EXPECT_EQ(canonical_principal("ecdsa-hex:zz"), "ecdsa-hex:zz");
+  // An RSA key spelled ecdsa-hex is not an EC principal.
+  TestKey rsa = make_key();
+  std::string as_ec = "ecdsa-hex:" + rsa.principal.substr(8);
+  EXPECT_EQ(canonical_principal(as_ec), as_ec);
+  EXPECT_EQ(canonical_principal("x509-base64:AAAA"), "x509-base64:AAAA");  // not a certificate
+}
+
+// Credentials of one exchange (Query::extra, KEYNOTE CERT payloads): they delegate for that
+// query only; parse_credentials verifies each and caps the count.
+TEST(Credentials, PerQueryCredentialsAndCap) {
+  TestKey key = make_key();
+  PolicySet set = test::policy_from("Authorizer: \"POLICY\"\nLicensees: \"" + key.principal +
+                                    "\"\nConditions: app_domain == \"IPsec policy\" -> \"true\";\n");
+  auto one = sign_assertion("Authorizer: \"" + key.principal +
+                                "\"\nLicensees: \"DN:/O=x/CN=peer\"\nSignature:",
+                            SigAlg::RsaSha256Hex, base::view(key.private_der));
+  ASSERT_TRUE(one.has_value()) << one.error().detail;
+  auto creds = parse_credentials(*one, 4);
+  ASSERT_TRUE(creds.has_value()) << creds.error().detail;
+  ASSERT_EQ(creds->size(), 1u);
+  Query q;
+  q.attributes = {{"app_domain", "IPsec policy"}};
+  q.authorizers = {"DN:/O=x/CN=peer"};
+  EXPECT_EQ(set.query(q)->value, "false");  // not in the set itself
+  q.extra = *creds;
+  EXPECT_EQ(set.query(q)->value, "true");
+  q.attributes.clear();  // Conditions false ...
+  EXPECT_EQ(set.query(q)->value, "false");
+  q.licensees_only = true;  // ... but the phase-1 question is about Licensees only
+  EXPECT_EQ(set.query(q)->value, "true");
+  q.authorizers = {"DN:/O=x/CN=other"};
+  EXPECT_EQ(set.query(q)->value, "false");
+  // Two credentials, room for one; a forged one names its position.
+  auto cap = parse_credentials(*one + "\n\n" + *one, 1);
+  ASSERT_FALSE(cap.has_value());
+  EXPECT_NE(cap.error().detail.find("2 credentials exceed the limit of 1"), std::string::npos)
+      << cap.error().detail;
+  std::string forged = *one;
+  forged.replace(forged.find("CN=peer"), 7, "CN=evil");
+  auto bad = parse_credentials(*one + "\n\n" + forged, 4);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().detail.find("credential 2"), std::string::npos) << bad.error().detail;
 }
 
 TEST(Signatures, UnsupportedAlgorithmAndBadEncoding) {
