@@ -52,23 +52,6 @@ std::size_t max_unfragmented_datagram(const conf::ConfDb& conf, const base::Sock
 
 namespace {
 
-// The phase-1 exchange (later messages carry no certificates and are never split) that
-// `bytes` belongs to, by its peer section's Fragmentation: force always, yes when the peer
-// announced fragmentation, no never.
-bool peer_accepts_fragments(EngineImpl& e, base::ByteView bytes) {
-  auto h = wire::parse_header(bytes);
-  if (!h) return false;
-  const Exchange* x = e.exchanges().find(ExchangeKey{h->cookies, h->message_id});
-  if (x == nullptr) return false;
-  const FragmentationMode mode = x->mm ? x->mm->peer.fragmentation : FragmentationMode::Yes;
-  switch (mode) {
-    case FragmentationMode::No: return false;
-    case FragmentationMode::Force: return x->mm != nullptr;
-    case FragmentationMode::Yes: break;
-  }
-  return x->peer_fragmentation;
-}
-
 // The Fragmentation mode of the peer that `cookies` belong to: the exchange's loaded peer
 // config, else the ISAKMP SA's peer section (re-read: it may have changed); yes when unknown.
 FragmentationMode fragment_mode_for(EngineImpl& e, const Exchange* x,
@@ -78,6 +61,24 @@ FragmentationMode fragment_mode_for(EngineImpl& e, const Exchange* x,
     return fragmentation_mode(e.conf(), sa->name).value_or(FragmentationMode::Yes);
   }
   return FragmentationMode::Yes;
+}
+
+// The exchange that `bytes` belongs to, by its peer's Fragmentation: force always (phase-1
+// exchanges only: later messages carry no certificates), yes when the peer announced
+// fragmentation, no never. The responder's MM6 leaves after its MainModeData went to the
+// ISAKMP SA, so the mode comes from the SA's peer section then.
+bool peer_accepts_fragments(EngineImpl& e, base::ByteView bytes) {
+  auto h = wire::parse_header(bytes);
+  if (!h) return false;
+  const Exchange* x = e.exchanges().find(ExchangeKey{h->cookies, h->message_id});
+  if (x == nullptr) return false;
+  switch (fragment_mode_for(e, x, h->cookies)) {
+    case FragmentationMode::No: return false;
+    case FragmentationMode::Force:
+      return x->type == wire::ExchangeType::IdProt || x->type == wire::ExchangeType::Aggressive;
+    case FragmentationMode::Yes: break;
+  }
+  return x->peer_fragmentation;
 }
 
 }  // namespace

@@ -88,6 +88,21 @@ TEST(FragmentationMode, NoNeitherAnnouncesNorFragments) {
   EXPECT_EQ(refused(p, true), 0u);
 }
 
+// The responder's MM6 leaves after the ISAKMP SA took the exchange's peer config: its
+// Fragmentation=no still holds (read from the SA's peer section) although the initiator
+// announced fragmentation in MM1.
+TEST(FragmentationMode, NoOnTheResponderKeepsMm6Whole) {
+  PeerConf r = with_mode(mirror(rsa_conf()), "no");
+  RsaPair rp(rsa_conf(), r, Creds{"hosta"}, Creds{"hostb"});
+  EnginePair& p = rp.p;
+  p.start();
+  ASSERT_TRUE(p.run_until([&] { return p.established(); }))
+      << p.left.engine->last_drop_reason() << " / " << p.right.engine->last_drop_reason();
+  EXPECT_TRUE(has_fragmentation_vid(p.link.log()[0].bytes));   // MM1 (yes)
+  EXPECT_FALSE(has_fragmentation_vid(p.link.log()[1].bytes));  // MM2 (no)
+  EXPECT_EQ(fragments_sent(p, true) + fragments_sent(p, false), 0u);
+}
+
 TEST(FragmentationMode, NoDropsThePeersFragmentsAndCountsThem) {
   PeerConf l = with_mode(rsa_conf(), "no");
   PeerConf r = with_mode(mirror(rsa_conf()), "force");  // fragments MM6 regardless
