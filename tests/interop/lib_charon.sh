@@ -126,6 +126,7 @@ connections {
         esp_proposals = $esp
         mode = $mode
         start_action = none
+        ${CHARON_CHILD_EXTRA:-}
       }
     }
   }
