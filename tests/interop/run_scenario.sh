@@ -80,7 +80,7 @@ side_conf() {
       [[ $(kind_of L) == libreswan || $(kind_of R) == libreswan ]] && [[ -n $CHARON_IKE_PLUTO ]] &&
         ike=$CHARON_IKE_PLUTO
       ikt_charon_conf "$side" "$ike" "$CHARON_ESP" "$MODE" "$psk" ;;
-    libreswan) ikt_pluto_conf "$side" "$PLUTO_IKE" "$PLUTO_ESP" "$MODE" "$psk" "$PLUTO_PFS" ;;
+    libreswan) ikt_pluto_conf "$side" "$PLUTO_IKE" "$PLUTO_ESP" "$MODE" "$psk" "$PLUTO_PFS" "${PLUTO_CONN_EXTRA:-}" ;;
     isakmpd)
       if [[ $side == "$INITIATOR" ]]; then role=initiator; else role=responder; fi
       p1=$ISAKMPD_P1
