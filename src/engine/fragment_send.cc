@@ -25,6 +25,14 @@ bool has_fragmentation_vendor_id(const Inbound& in) {
   return false;
 }
 
+void apply_fragmentation_mode(const PeerConfig& peer, std::vector<wire::Payload>& payloads) {
+  if (peer.fragmentation != FragmentationMode::No) return;
+  std::erase_if(payloads, [](const wire::Payload& p) {
+    const auto* v = std::get_if<wire::VendorPayload>(&p);
+    return v != nullptr && wire::is_fragmentation_vendor_id(base::view(v->data));
+  });
+}
+
 std::size_t max_unfragmented_datagram(const conf::ConfDb& conf, const base::SockAddr& local,
                                       const base::SockAddr& peer, uint16_t nat_t_port) {
   const bool v6 = !peer.address.is_v4();
@@ -44,13 +52,33 @@ std::size_t max_unfragmented_datagram(const conf::ConfDb& conf, const base::Sock
 
 namespace {
 
-// The exchange (or, for later messages, nothing: only phase-1 exchanges carry certificates)
-// that `bytes` belongs to, if its peer announced fragmentation.
+// The Fragmentation mode of the peer that `cookies` belong to: the exchange's loaded peer
+// config, else the ISAKMP SA's peer section (re-read: it may have changed); yes when unknown.
+FragmentationMode fragment_mode_for(EngineImpl& e, const Exchange* x,
+                                    const base::CookiePair& cookies) {
+  if (x != nullptr && x->mm) return x->mm->peer.fragmentation;
+  if (const auto* sa = e.sas().find_isakmp(cookies)) {
+    return fragmentation_mode(e.conf(), sa->name).value_or(FragmentationMode::Yes);
+  }
+  return FragmentationMode::Yes;
+}
+
+// The exchange that `bytes` belongs to, by its peer's Fragmentation: force always (phase-1
+// exchanges only: later messages carry no certificates), yes when the peer announced
+// fragmentation, no never. The responder's MM6 leaves after its MainModeData went to the
+// ISAKMP SA, so the mode comes from the SA's peer section then.
 bool peer_accepts_fragments(EngineImpl& e, base::ByteView bytes) {
   auto h = wire::parse_header(bytes);
   if (!h) return false;
   const Exchange* x = e.exchanges().find(ExchangeKey{h->cookies, h->message_id});
-  return x != nullptr && x->peer_fragmentation;
+  if (x == nullptr) return false;
+  switch (fragment_mode_for(e, x, h->cookies)) {
+    case FragmentationMode::No: return false;
+    case FragmentationMode::Force:
+      return x->type == wire::ExchangeType::IdProt || x->type == wire::ExchangeType::Aggressive;
+    case FragmentationMode::Yes: break;
+  }
+  return x->peer_fragmentation;
 }
 
 }  // namespace
@@ -84,11 +112,18 @@ std::optional<base::Bytes> on_fragment(EngineImpl& e, const Datagram& d, base::T
   // anyone fill the reassembly table without ever having sent MM1.
   // Our phase-1 initiator exchange is still keyed with a zero responder cookie when the
   // peer's first answer (AM2 with CERT) arrives in fragments.
-  const bool known = e.exchanges().find(ExchangeKey{f->header.cookies, base::MessageId{0}}) ||
-                     e.exchanges().find_initiator_mm(f->header.cookies.initiator) != nullptr ||
-                     e.sas().find_isakmp(f->header.cookies) != nullptr;
+  const Exchange* x = e.exchanges().find(ExchangeKey{f->header.cookies, base::MessageId{0}});
+  if (x == nullptr) x = e.exchanges().find_initiator_mm(f->header.cookies.initiator);
+  const bool known = x != nullptr || e.sas().find_isakmp(f->header.cookies) != nullptr;
   if (!known) {
     e.drop(fmt::format("fragment from {}: no exchange or ISAKMP SA for cookies {}",
+                       d.peer.to_string(), f->header.cookies.hex()));
+    return std::nullopt;
+  }
+  // [<peer>]:Fragmentation=no: we never announced it, so the peer's fragments are refused
+  // before they take reassembly memory (counted: dropped_by_reason "fragment_refused").
+  if (fragment_mode_for(e, x, f->header.cookies) == FragmentationMode::No) {
+    e.drop(fmt::format("fragment from {}: fragmentation disabled for this peer (cookies {})",
                        d.peer.to_string(), f->header.cookies.hex()));
     return std::nullopt;
   }

@@ -4,6 +4,8 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include "base/hex.h"
@@ -137,7 +139,25 @@ base::Result<PeerConfig> load_peer_config(const conf::ConfDb& conf, std::string_
   IKE_TRY_VOID(check_reference(conf, section, "ID", pc.id_section));
   IKE_TRY_VOID(check_reference(conf, section, "Remote-ID", pc.remote_id_section));
   pc.flags = conf.get_list(section, "Flags");
+  IKE_TRY(pc.fragmentation, fragmentation_mode(conf, section));
   return pc;
+}
+
+base::Result<FragmentationMode> fragmentation_mode(const conf::ConfDb& conf,
+                                                   std::string_view section) {
+  auto v = conf.get(section, "Fragmentation");
+  if (!v || v->empty()) return FragmentationMode::Yes;
+  auto is = [&](std::string_view word) {
+    return v->size() == word.size() &&
+           std::equal(v->begin(), v->end(), word.begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) == b;
+           });
+  };
+  if (is("no")) return FragmentationMode::No;
+  if (is("yes")) return FragmentationMode::Yes;
+  if (is("force")) return FragmentationMode::Force;
+  return config_error("[{}]:Fragmentation \"{}\" is not no, yes or force", section,
+                      base::sanitize_for_log(*v));
 }
 
 base::Result<std::string> find_phase1_peer_for_address(const conf::ConfDb& conf,

@@ -24,6 +24,12 @@ namespace ike::engine {
 inline constexpr std::string_view kDefaultPhase1Configuration = "Default-phase-1-configuration";
 inline constexpr uint16_t kIsakmpPort = 500;
 
+// [<peer>]:Fragmentation (IKE fragmentation, fragment_send.h): No = never announce the
+// FRAGMENTATION vendor ID, never fragment, drop the peer's fragments (counted as
+// "fragment_refused"); Yes (default) = announce, fragment a large message when the peer
+// announced it too; Force = announce and fragment every large message whatever the peer sent.
+enum class FragmentationMode : uint8_t { No, Yes, Force };
+
 // An ISAKMP-peer section.
 struct PeerConfig {
   std::string section;
@@ -41,15 +47,21 @@ struct PeerConfig {
   std::string id_section;         // ID (empty = default phase-1 ID)
   std::string remote_id_section;  // Remote-ID (empty = check against the peer address)
   std::vector<std::string> flags;  // Flags (e.g. "ikecfg")
+  FragmentationMode fragmentation = FragmentationMode::Yes;  // Fragmentation
 
   bool has_flag(std::string_view flag) const noexcept;  // case-insensitive
 };
+
+// [<section>]:Fragmentation: no | yes | force (case-insensitive; absent or empty = yes).
+// Errors (Config) naming the section and the text for anything else.
+[[nodiscard]] base::Result<FragmentationMode> fragmentation_mode(const conf::ConfDb& conf,
+                                                                 std::string_view section);
 
 // Loads and validates an ISAKMP-peer section.
 // Errors (Config): section missing ("no such section [peer-x]"), Phase present and not 1,
 // unparsable Address/Local-address, Port not 1..65535, bad 0x hex in Authentication, unknown
 // EXCHANGE_TYPE in [<Configuration>] (only ID_PROT / AGGRESSIVE), referenced ID / Remote-ID /
-// Configuration section missing.
+// Configuration section missing, Fragmentation not no/yes/force.
 [[nodiscard]] base::Result<PeerConfig> load_peer_config(const conf::ConfDb& conf,
                                                         std::string_view section);
 

@@ -25,6 +25,7 @@ std::string_view classify(std::string_view text, const auto& rules) noexcept {
 
 // Order matters: the first matching phrase wins.
 constexpr std::array kDropRules{
+    Rule{"fragmentation disabled", "fragment_refused"},  // [peer]:Fragmentation=no
     Rule{"half-open", "half_open_cap"},  // Max-half-open-per-peer (half_open.h)
     Rule{"duplicate", "duplicate"},
     Rule{"authentication failed", "authentication"},

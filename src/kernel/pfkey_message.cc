@@ -1,8 +1,9 @@
 // PF_KEY v2 encoding and parsing (see pfkey_message.h). RFC 2367 §2.3 (sadb_msg, sadb_sa,
 // sadb_lifetime, sadb_address, sadb_key, sadb_spirange), §3.1 (message contents per type);
 // KAME/Linux extensions sadb_x_sa2 (mode), sadb_x_policy + sadb_x_ipsecrequest (SPD) and
-// sadb_x_nat_t_type/port (RFC 3948 ESP-in-UDP). Algorithm numbers: <linux/pfkeyv2.h>; the
-// encryption ids equal the RFC 2407 ESP transform ids, the auth ids do not (table below).
+// sadb_x_nat_t_type/port (RFC 3948 ESP-in-UDP); an SA bundle is several sadb_x_ipsecrequest
+// in one policy. Algorithm numbers: <linux/pfkeyv2.h>; the encryption ids equal the RFC 2407
+// ESP transform ids, the auth ids do not (table below).
 #include "kernel/pfkey_message.h"
 
 #include <arpa/inet.h>
@@ -16,6 +17,7 @@
 #include <cstring>
 
 #include "kernel/xfrm_algorithms.h"
+#include "kernel/xfrm_message.h"  // template_order
 
 namespace ike::kernel::pfkey {
 
@@ -310,44 +312,51 @@ base::Result<base::Bytes> build_spd(const base::FlowInstall& flow, uint8_t type,
                                                                  : IPSEC_POLICY_IPSEC;
   Writer<base::Bytes> w(b);
   w.put(pol);
-  if (with_request && ipsec && !flow.bundle.empty()) {
-    // TODO(#8): one sadb_x_ipsecrequest per protocol of the bundle (XFRM backend has it).
-    return make_error(ErrorCode::Unsupported, NotifyType::None,
-                      "PF_KEY: SA bundles are not supported: {}", flow.to_string());
-  }
   if (with_request && ipsec) {
     IKE_TRY_VOID(check_families(flow.local, flow.peer, "SPD tunnel"));
-    const std::size_t req = b.size();
-    sadb_x_ipsecrequest r{};
-    r.sadb_x_ipsecrequest_proto = flow.protocol == base::IpsecProtocol::Ah      ? IPPROTO_AH
-                                  : flow.protocol == base::IpsecProtocol::Ipcomp ? IPPROTO_COMP
-                                                                                  : IPPROTO_ESP;
-    const bool tunnel = flow.mode == base::EncapMode::Tunnel;
-    r.sadb_x_ipsecrequest_mode = tunnel ? IPSEC_MODE_TUNNEL : IPSEC_MODE_TRANSPORT;
-    r.sadb_x_ipsecrequest_level = flow.type == base::FlowType::Use ||
-                                          flow.type == base::FlowType::Acquire
-                                      ? IPSEC_LEVEL_USE
-                                      : IPSEC_LEVEL_REQUIRE;
-    w.put(r);
-    if (tunnel) {
-      const bool out = flow.direction == base::Direction::Out;
-      for (const auto& a : {out ? flow.local : flow.peer, out ? flow.peer : flow.local}) {
-        if (a.is_v4()) {
-          sockaddr_in sin{};
-          sin.sin_family = AF_INET;
-          std::memcpy(&sin.sin_addr, a.bytes().data(), 4);
-          w.put(sin);
-        } else {
-          sockaddr_in6 sin6{};
-          sin6.sin6_family = AF_INET6;
-          std::memcpy(&sin6.sin6_addr, a.bytes().data(), 16);
-          w.put(sin6);
+    // An SA bundle (RFC 2408 §4.2: ESP+AH, ESP+IPCOMP, ...) is one sadb_x_ipsecrequest per
+    // protocol in one policy, in the order the kernel applies them on output (KAME setkey
+    // "ipcomp/tunnel/A-B/require esp/transport//require"; Linux af_key turns request i into
+    // xfrm template i): IPCOMP innermost, ESP, AH outermost, as the XFRM backend orders its
+    // templates (template_order). Only the first request carries the flow's mode and the
+    // tunnel endpoints; the others are transport mode over its outer header.
+    IKE_TRY(std::vector<base::IpsecProtocol> protos, xfrm::template_order(flow));
+    const bool out = flow.direction == base::Direction::Out;
+    for (std::size_t i = 0; i < protos.size(); ++i) {
+      const std::size_t req = b.size();
+      sadb_x_ipsecrequest r{};
+      r.sadb_x_ipsecrequest_proto = protos[i] == base::IpsecProtocol::Ah      ? IPPROTO_AH
+                                    : protos[i] == base::IpsecProtocol::Ipcomp ? IPPROTO_COMP
+                                                                                : IPPROTO_ESP;
+      const bool tunnel = i == 0 && flow.mode == base::EncapMode::Tunnel;
+      r.sadb_x_ipsecrequest_mode = tunnel ? IPSEC_MODE_TUNNEL : IPSEC_MODE_TRANSPORT;
+      // RFC 3173 §2.2: a sender need not compress small packets, so an inbound IPCOMP request
+      // of a bundle is optional (level use), like the XFRM template.
+      const bool optional = flow.type == base::FlowType::Use ||
+                            flow.type == base::FlowType::Acquire ||
+                            (protos.size() > 1 && protos[i] == base::IpsecProtocol::Ipcomp &&
+                             !out);
+      r.sadb_x_ipsecrequest_level = optional ? IPSEC_LEVEL_USE : IPSEC_LEVEL_REQUIRE;
+      w.put(r);
+      if (tunnel) {
+        for (const auto& a : {out ? flow.local : flow.peer, out ? flow.peer : flow.local}) {
+          if (a.is_v4()) {
+            sockaddr_in sin{};
+            sin.sin_family = AF_INET;
+            std::memcpy(&sin.sin_addr, a.bytes().data(), 4);
+            w.put(sin);
+          } else {
+            sockaddr_in6 sin6{};
+            sin6.sin6_family = AF_INET6;
+            std::memcpy(&sin6.sin6_addr, a.bytes().data(), 16);
+            w.put(sin6);
+          }
         }
       }
+      w.pad();
+      const uint16_t rlen = static_cast<uint16_t>(b.size() - req);  // bytes, not words (KAME)
+      std::memcpy(b.data() + req, &rlen, sizeof(rlen));
     }
-    w.pad();
-    const uint16_t rlen = static_cast<uint16_t>(b.size() - req);  // bytes, not words (KAME)
-    std::memcpy(b.data() + req, &rlen, sizeof(rlen));
   }
   const uint16_t len = words(b.size() - start);
   std::memcpy(b.data() + start, &len, sizeof(len));

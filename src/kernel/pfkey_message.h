@@ -34,7 +34,9 @@ std::optional<uint16_t> auth_algorithm_from_sadb(uint8_t sadb_aalg) noexcept;
 [[nodiscard]] base::Result<base::Bytes> build_delete_sa(const base::SaRef& ref,
                                                         const base::IpAddress& src, uint32_t seq,
                                                         uint32_t pid);
-// SADB_X_SPDUPDATE (update) / SADB_X_SPDADD and SADB_X_SPDDELETE.
+// SADB_X_SPDUPDATE (update) / SADB_X_SPDADD and SADB_X_SPDDELETE. An SA bundle (flow.bundle)
+// is one sadb_x_ipsecrequest per protocol in xfrm::template_order (IPCOMP, ESP, AH); only the
+// first has the flow's mode and tunnel endpoints, an inbound IPCOMP of a bundle is level use.
 [[nodiscard]] base::Result<base::Bytes> build_spd_add(const base::FlowInstall& flow,
                                                       uint32_t seq, uint32_t pid, bool update);
 [[nodiscard]] base::Result<base::Bytes> build_spd_delete(const base::FlowInstall& flow,
@@ -59,7 +61,8 @@ struct Reply {
 [[nodiscard]] base::Result<base::KernelEvent> parse_expire(base::ByteView msg);
 // One SADB_DUMP answer (same layout as SADB_ADD): the SA without keys, current counters.
 [[nodiscard]] base::Result<base::KernelSaInfo> parse_sa_entry(base::ByteView msg);
-// One SADB_X_SPDDUMP answer (same layout as SADB_X_SPDADD): the flow.
+// One SADB_X_SPDDUMP answer (same layout as SADB_X_SPDADD): the flow; the first ipsecrequest
+// gives protocol, mode and endpoints, the others (at most 6 in all) the bundle.
 [[nodiscard]] base::Result<base::FlowInstall> parse_policy_entry(base::ByteView msg);
 
 }  // namespace ike::kernel::pfkey

@@ -250,6 +250,38 @@ base::Result<base::KernelSaInfo> parse_sa_entry(base::ByteView msg) {
   return out;
 }
 
+namespace {
+
+// The two sockaddrs after a tunnel-mode sadb_x_ipsecrequest (source, destination of the
+// outer header), bounded by the request's length.
+base::Status tunnel_endpoints(base::ByteView addrs, base::FlowInstall& f, std::string_view what) {
+  base::IpAddress ends[2];
+  std::size_t pos = 0;
+  for (auto& end : ends) {
+    if (addrs.size() - pos < sizeof(sa_family_t)) {
+      return make_error(ErrorCode::Truncated, NotifyType::None,
+                        "PF_KEY {}: tunnel addresses truncated", what);
+    }
+    sa_family_t fam;
+    std::memcpy(&fam, addrs.data() + pos, sizeof(fam));
+    const std::size_t need = fam == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+    if ((fam != AF_INET && fam != AF_INET6) || addrs.size() - pos < need) {
+      return make_error(ErrorCode::BadValue, NotifyType::None,
+                        "PF_KEY {}: tunnel address family {} in {} bytes", what, fam,
+                        addrs.size() - pos);
+    }
+    end = fam == AF_INET ? base::IpAddress::v4_bytes(addrs.subspan(pos + 4, 4))
+                         : base::IpAddress::v6(addrs.subspan(pos + 8, 16));
+    pos += need;
+  }
+  const bool out = f.direction == base::Direction::Out;
+  f.local = out ? ends[0] : ends[1];
+  f.peer = out ? ends[1] : ends[0];
+  return base::ok();
+}
+
+}  // namespace
+
 base::Result<base::FlowInstall> parse_policy_entry(base::ByteView msg) {
   constexpr std::string_view kWhat = "SPD dump entry";
   IKE_TRY(Parsed p, parse(msg));
@@ -274,48 +306,53 @@ base::Result<base::FlowInstall> parse_policy_entry(base::ByteView msg) {
     f.type = base::FlowType::Bypass;
     return f;
   }
-  sadb_x_ipsecrequest r;
-  std::memcpy(&r, rest.data(), sizeof(r));
-  if (r.sadb_x_ipsecrequest_len < sizeof(r) || r.sadb_x_ipsecrequest_len > rest.size()) {
-    return make_error(ErrorCode::BadLength, NotifyType::None,
-                      "PF_KEY {}: ipsecrequest length {} outside {}..{}", kWhat,
-                      static_cast<unsigned>(r.sadb_x_ipsecrequest_len), sizeof(r), rest.size());
-  }
-  switch (r.sadb_x_ipsecrequest_proto) {
-    case IPPROTO_ESP: f.protocol = base::IpsecProtocol::Esp; break;
-    case IPPROTO_AH: f.protocol = base::IpsecProtocol::Ah; break;
-    case IPPROTO_COMP: f.protocol = base::IpsecProtocol::Ipcomp; break;
-    default:
-      return make_error(ErrorCode::Unsupported, NotifyType::None, "PF_KEY {}: protocol {}",
-                        kWhat, static_cast<unsigned>(r.sadb_x_ipsecrequest_proto));
-  }
-  f.mode = r.sadb_x_ipsecrequest_mode == 2 ? base::EncapMode::Tunnel : base::EncapMode::Transport;
-  f.type = r.sadb_x_ipsecrequest_level == 1 ? base::FlowType::Use : base::FlowType::Require;
-  base::ByteView addrs = rest.subspan(sizeof(r), r.sadb_x_ipsecrequest_len - sizeof(r));
-  if (f.mode == base::EncapMode::Tunnel) {
-    base::IpAddress ends[2];
-    std::size_t pos = 0;
-    for (auto& end : ends) {
-      if (addrs.size() - pos < sizeof(sa_family_t)) {
-        return make_error(ErrorCode::Truncated, NotifyType::None,
-                          "PF_KEY {}: tunnel addresses truncated", kWhat);
-      }
-      sa_family_t fam;
-      std::memcpy(&fam, addrs.data() + pos, sizeof(fam));
-      const std::size_t need = fam == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
-      if ((fam != AF_INET && fam != AF_INET6) || addrs.size() - pos < need) {
-        return make_error(ErrorCode::BadValue, NotifyType::None,
-                          "PF_KEY {}: tunnel address family {} in {} bytes", kWhat, fam,
-                          addrs.size() - pos);
-      }
-      end = fam == AF_INET ? base::IpAddress::v4_bytes(addrs.subspan(pos + 4, 4))
-                           : base::IpAddress::v6(addrs.subspan(pos + 8, 16));
-      pos += need;
+  // One sadb_x_ipsecrequest per protocol of an SA bundle (build_spd_add); the first carries
+  // the flow's mode and tunnel endpoints, the others are its bundle.
+  constexpr std::size_t kMaxRequests = 6;  // XFRM_MAX_DEPTH, as af_key accepts
+  bool all_use = true;
+  for (std::size_t n = 0; !rest.empty(); ++n) {
+    if (n == kMaxRequests) {
+      return make_error(ErrorCode::BadValue, NotifyType::None,
+                        "PF_KEY {}: more than {} ipsecrequests", kWhat, kMaxRequests);
     }
-    const bool out = f.direction == base::Direction::Out;
-    f.local = out ? ends[0] : ends[1];
-    f.peer = out ? ends[1] : ends[0];
+    if (rest.size() < sizeof(sadb_x_ipsecrequest)) {
+      return make_error(ErrorCode::Truncated, NotifyType::None,
+                        "PF_KEY {}: {} bytes after ipsecrequest {}, want {}", kWhat, rest.size(),
+                        n, sizeof(sadb_x_ipsecrequest));
+    }
+    sadb_x_ipsecrequest r;
+    std::memcpy(&r, rest.data(), sizeof(r));
+    if (r.sadb_x_ipsecrequest_len < sizeof(r) || r.sadb_x_ipsecrequest_len > rest.size()) {
+      return make_error(ErrorCode::BadLength, NotifyType::None,
+                        "PF_KEY {}: ipsecrequest {} length {} outside {}..{}", kWhat, n,
+                        static_cast<unsigned>(r.sadb_x_ipsecrequest_len), sizeof(r),
+                        rest.size());
+    }
+    base::IpsecProtocol proto;
+    switch (r.sadb_x_ipsecrequest_proto) {
+      case IPPROTO_ESP: proto = base::IpsecProtocol::Esp; break;
+      case IPPROTO_AH: proto = base::IpsecProtocol::Ah; break;
+      case IPPROTO_COMP: proto = base::IpsecProtocol::Ipcomp; break;
+      default:
+        return make_error(ErrorCode::Unsupported, NotifyType::None,
+                          "PF_KEY {}: ipsecrequest {} protocol {}", kWhat, n,
+                          static_cast<unsigned>(r.sadb_x_ipsecrequest_proto));
+    }
+    all_use = all_use && r.sadb_x_ipsecrequest_level == 1;  // IPSEC_LEVEL_USE
+    const base::ByteView addrs = rest.subspan(sizeof(r), r.sadb_x_ipsecrequest_len - sizeof(r));
+    rest = rest.subspan(r.sadb_x_ipsecrequest_len);
+    if (n > 0) {
+      f.bundle.push_back(proto);
+      continue;
+    }
+    f.protocol = proto;
+    f.mode = r.sadb_x_ipsecrequest_mode == 2 ? base::EncapMode::Tunnel
+                                             : base::EncapMode::Transport;
+    if (f.mode == base::EncapMode::Tunnel) {
+      IKE_TRY_VOID(tunnel_endpoints(addrs, f, kWhat));
+    }
   }
+  f.type = all_use ? base::FlowType::Use : base::FlowType::Require;
   return f;
 }
 

@@ -12,8 +12,9 @@ Subcommands (each prints one line or a diagnosis; exit status 0 = success, 1 = a
   ours-established RESULT      exit 0 when RESULT has a ready Phase 1 and Phase 2 SA block with SPIs.
   ours-state RESULT            prints "p1=<n> p2=<n> kernel_sas=<n>": ready phase 1 / phase 2 SAs
                                and null-backend SA lines in RESULT.
-  keylog-spis --me A KEYLOG    prints "in=<spi> out=<spi> icookie= rcookie=" from the key log
-                               (last CHILD_SA per direction, last IKE_SA).
+  keylog-spis --me A KEYLOG    prints "in=<spi> out=<spi> icookie= rcookie=[ cpi_in= cpi_out=]"
+                               from the key log (last ESP CHILD_SA per direction, last IKE_SA;
+                               the CPIs of proto=ipcomp lines, only when there are any).
   keylog-established KEYLOG    exit 0 when the key log has an IKE_SA line and CHILD_SA in and out.
   keycmp --ours KEYLOG --peer SHIMLOG
                                every CHILD_SA line of our key log must match an SA recorded by the
@@ -196,15 +197,22 @@ def keylog_established(args):
 
 def keylog_spis(args):
     ike, child = parse_keylog(args.keylog)
-    spi_in = spi_out = ""
+    spi_in = spi_out = cpi_in = cpi_out = ""
     for c in child:
-        if c.get("dir") == "in":
-            spi_in = norm(c.get("spi")).rjust(8, "0")
+        spi = norm(c.get("spi")).rjust(8, "0")
+        if c.get("proto", "esp") == "ipcomp":  # the CPIs of an ESP+IPCOMP bundle
+            if c.get("dir") == "in":
+                cpi_in = spi
+            elif c.get("dir") == "out":
+                cpi_out = spi
+        elif c.get("dir") == "in":
+            spi_in = spi
         elif c.get("dir") == "out":
-            spi_out = norm(c.get("spi")).rjust(8, "0")
+            spi_out = spi
     ic = norm(ike[-1].get("icookie")) if ike else ""
     rc = norm(ike[-1].get("rcookie")) if ike else ""
-    print(f"in={spi_in} out={spi_out} icookie={ic} rcookie={rc}")
+    cpis = f" cpi_in={cpi_in} cpi_out={cpi_out}" if cpi_in or cpi_out else ""
+    print(f"in={spi_in} out={spi_out} icookie={ic} rcookie={rc}{cpis}")
 
 
 def parse_shim(path):

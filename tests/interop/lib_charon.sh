@@ -128,6 +128,7 @@ connections {
         esp_proposals = $esp
         mode = $mode
         start_action = none
+        ${CHARON_CHILD_EXTRA:-}
       }
     }
   }

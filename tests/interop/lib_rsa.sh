@@ -10,6 +10,8 @@
 # RSA_VARIANT (case.env):
 #   cert-ip       IDs are the addresses (IP SANs)
 #   cert-fqdn     IDs are FQDNs left.ikt.test / right.ikt.test (DNS SANs)
+#   cert-ufqdn    IDs are USER_FQDNs left@ikt.test / right@ikt.test (rfc822Name SANs, added to
+#                 the certificates for this variant only)
 #   revoked       the peer's certificate is revoked in the CRL our daemon has: we must reject it
 #   san-mismatch  our daemon claims FQDN ID wrong.ikt.test, not in its certificate: the peer
 #                 must reject it
@@ -22,15 +24,19 @@
 
 IKT_RSA_FQDN_L=left.ikt.test
 IKT_RSA_FQDN_R=right.ikt.test
+IKT_RSA_UFQDN_L=left@ikt.test
+IKT_RSA_UFQDN_R=right@ikt.test
 
 # ikt_rsa_pki: makes $IKT_DIR/pki (once per run).
 ikt_rsa_pki() {
   local pki=$IKT_DIR/pki revoke=""
   [[ -d $pki/ca ]] && return 0
   [[ ${RSA_VARIANT:-} == revoked ]] && revoke=right
+  local lsan="" rsan=""
+  [[ ${RSA_VARIANT:-} == cert-ufqdn ]] && lsan=",email:$IKT_RSA_UFQDN_L" rsan=",email:$IKT_RSA_UFQDN_R"
   REVOKE=$revoke KEY_BITS=${PKI_KEY_BITS:-2048} EC_CURVE=${PKI_EC_CURVE:-} \
     "$IKT_LIB_DIR/../pki/make_pki.sh" "$pki" \
-    "left=IP:$IKT_L_OUT,DNS:$IKT_RSA_FQDN_L" "right=IP:$IKT_R_OUT,DNS:$IKT_RSA_FQDN_R" \
+    "left=IP:$IKT_L_OUT,DNS:$IKT_RSA_FQDN_L$lsan" "right=IP:$IKT_R_OUT,DNS:$IKT_RSA_FQDN_R$rsan" \
     >"$IKT_DIR/make_pki.out" 2>&1 || ikt_fail "make_pki.sh failed: $(tail -5 "$IKT_DIR/make_pki.out")"
   ikt_log "test PKI in $pki (revoked: ${revoke:-none})"
 }
@@ -39,6 +45,8 @@ ikt_rsa_pki() {
 ikt_rsa_ids() {
   if [[ ${RSA_VARIANT:-} == cert-fqdn ]]; then
     if [[ $1 == L ]]; then MYID=$IKT_RSA_FQDN_L PEERID=$IKT_RSA_FQDN_R; else MYID=$IKT_RSA_FQDN_R PEERID=$IKT_RSA_FQDN_L; fi
+  elif [[ ${RSA_VARIANT:-} == cert-ufqdn ]]; then
+    if [[ $1 == L ]]; then MYID=$IKT_RSA_UFQDN_L PEERID=$IKT_RSA_UFQDN_R; else MYID=$IKT_RSA_UFQDN_R PEERID=$IKT_RSA_UFQDN_L; fi
   else
     MYID=$ME PEERID=$PEER
   fi
@@ -74,24 +82,25 @@ ikt_rsa_isakmpd() {
   install -m 0600 "$pki/$host/key.pem" "$D/private/local.key"
   sed -i '/^Authentication=/d' "$D/isakmpd.conf"
   local ids=""
-  if [[ $RSA_VARIANT == cert-fqdn || $RSA_VARIANT == san-mismatch ]]; then
-    local mine=$MYID
+  if [[ $RSA_VARIANT == cert-fqdn || $RSA_VARIANT == cert-ufqdn || $RSA_VARIANT == san-mismatch ]]; then
+    local mine=$MYID idtype=FQDN
     [[ $RSA_VARIANT == san-mismatch ]] && mine=wrong.ikt.test
+    [[ $RSA_VARIANT == cert-ufqdn ]] && idtype=USER_FQDN
     ids="
 [peer-ikt]
 ID=			ikt-my-id
 
 [ikt-my-id]
-ID-type=		FQDN
+ID-type=		$idtype
 Name=			$mine
 "
-    if [[ $RSA_VARIANT == cert-fqdn ]]; then
+    if [[ $RSA_VARIANT == cert-fqdn || $RSA_VARIANT == cert-ufqdn ]]; then
       ids+="
 [peer-ikt]
 Remote-ID=		ikt-peer-id
 
 [ikt-peer-id]
-ID-type=		FQDN
+ID-type=		$idtype
 Name=			$PEERID
 "
     fi

@@ -281,8 +281,26 @@ assert_up() {
     [[ $ki == "$li" && $ko == "$lo" ]] ||
       fail "our S result (in=$li out=$lo) and key log (in=$ki out=$ko) disagree on the SPIs"
     spis=$(field spis "$sl")
-    [[ $spis == "$(printf '%s\n' "$li" "$lo" | sort | paste -sd,)" ]] ||
-      fail "our S result lists phase 2 SPIs '$spis', want exactly $li and $lo"
+    # ESP+IPCOMP (case.env EXPECT_CPI=yes): the S result lists the two CPIs too.
+    local ci co want_spis
+    ci=$(field cpi_in "$kl") co=$(field cpi_out "$kl")
+    want_spis=$(printf '%s\n' "$li" "$lo" $ci $co | sort | paste -sd,)
+    [[ $spis == "$want_spis" ]] ||
+      fail "our S result lists phase 2 SPIs '$spis', want exactly $want_spis"
+    if [[ ${EXPECT_CPI:-no} == yes ]]; then
+      [[ -n $ci && -n $co ]] || fail "IPCOMP expected: our key log has CPIs in='$ci' out='$co'"
+      local res
+      res=$(ikt_isakmpd_status L) || fail "no S result"
+      for c in "$ci" "$co"; do
+        grep -q "^ipcomp .* spi 0x$c comp deflate" "$res" ||
+          fail "our S result has no 'ipcomp ... spi 0x$c comp deflate' line"
+      done
+      # The peer handed the same CPIs, crosswise, to the kernel (xfrm_noop_preload record).
+      grep -q "proto=comp spi=$co src=$IKT_L_OUT dst=$IKT_R_OUT" "$IKT_DIR/R/xfrm.log" &&
+        grep -q "proto=comp spi=$ci src=$IKT_R_OUT dst=$IKT_L_OUT" "$IKT_DIR/R/xfrm.log" ||
+        fail "the peer's IPCOMP SAs differ from our CPIs in=$ci out=$co: $(grep comp "$IKT_DIR/R/xfrm.log")"
+      ikt_log "PASS IPCOMP DEFLATE CPIs agree: ours in=$ci out=$co, the peer installed the same crosswise"
+    fi
     local p1 p2
     p1=$(field p1 "$sl") p2=$(field p2 "$sl")
     [[ $p1 -ge 1 && $p2 -ge 1 ]] || fail "our S result has $p1 ready phase 1 and $p2 phase 2 SAs"

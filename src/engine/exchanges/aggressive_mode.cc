@@ -281,6 +281,7 @@ base::Status am_initiate(EngineImpl& e, const std::string& peer_section,
   std::vector<wire::Payload> payloads{offer.sa, wire::KePayload{mm.g_xi},
                                       wire::NoncePayload{mm.ni_b}, idii, dpd_vendor_id_payload(),
                                       fragmentation_vendor_id_payload()};
+  apply_fragmentation_mode(peer, payloads);
   if (offers_sig) {
     for (auto& cr : certificate_requests(e.pki())) payloads.emplace_back(std::move(cr));
   }
@@ -393,6 +394,7 @@ base::Status am_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   for (auto& pl : auth) payloads.push_back(std::move(pl));  // HASH_R or [CERT,] SIG_R
   payloads.emplace_back(dpd_vendor_id_payload());
   payloads.emplace_back(fragmentation_vendor_id_payload());
+  apply_fragmentation_mode(mm.peer, payloads);
   if (rsa) {
     for (auto& cr : certificate_requests(e.pki())) payloads.emplace_back(std::move(cr));
   }

@@ -214,6 +214,7 @@ base::Status mm_initiate(EngineImpl& e, const std::string& peer_section,
   x.mm->sai_b = wire::encode_payload_body(offer.sa);
   std::vector<wire::Payload> payloads{offer.sa, dpd_vendor_id_payload(),
                                       fragmentation_vendor_id_payload()};
+  apply_fragmentation_mode(peer, payloads);
   nat_t_add_offer_vids(e, payloads);
   x.mm->peer = std::move(peer);
   x.mm->offer = std::move(offer);
@@ -262,6 +263,7 @@ base::Status mm_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
                 section, choice->suite.to_string());
   std::vector<wire::Payload> payloads{choice->reply, dpd_vendor_id_payload(),
                                       fragmentation_vendor_id_payload()};
+  apply_fragmentation_mode(stored.mm->peer, payloads);
   nat_t_on_offer(e, in, stored.mm->nat, payloads);
   e.send_exchange_message(stored, build_clear(mm_header(stored.key.cookies), payloads), now,
                           true);

@@ -2,7 +2,8 @@
 // (expected values written out by hand from the RFC 2367 §2.3 layouts: lengths in 64-bit
 // words, sockaddrs padded to 8, SPIs in network order), SADB_UPDATE/ADD extension walk (keys
 // padded, lifetimes hard + 90 % soft, sa2 mode, NAT-T ports), and the bounded parsing of
-// replies, SADB_ACQUIRE and SADB_EXPIRE including hostile lengths and duplicate extensions.
+// replies, SADB_ACQUIRE and SADB_EXPIRE including hostile lengths and duplicate extensions;
+// SA bundles (ESP+AH+IPCOMP policies with several sadb_x_ipsecrequest, IPCOMP SAs) byte for byte.
 #include "kernel/pfkey_message.h"
 
 #include <gtest/gtest.h>
@@ -328,6 +329,138 @@ TEST(PfkeyParse, MutatedMessagesStayInBounds) {
     parsed += parse_policy_entry(b).has_value();
   }
   EXPECT_GT(parsed, 0u);
+}
+
+}  // namespace
+}  // namespace ike::kernel::pfkey
+
+namespace ike::kernel::pfkey {
+namespace {
+
+// SA bundles (RFC 2408 §4.2, one Quick Mode negotiating several protocols): one SADB_X_SPDADD
+// with one sadb_x_ipsecrequest per protocol in output order (KAME setkey
+// "ipcomp/tunnel/A-B/require esp/transport//require"; af_key makes request i xfrm template i):
+// IPCOMP innermost, ESP, AH outermost; only the first carries the tunnel mode and endpoints.
+TEST(PfkeyMessage, SpdAddBundleExactBytes) {
+  base::FlowInstall f;
+  f.direction = base::Direction::Out;
+  f.src_ts = {ip("10.1.0.0"), 24, 0, 0};
+  f.dst_ts = {ip("10.2.0.0"), 24, 0, 0};
+  f.local = ip("192.0.2.1");
+  f.peer = ip("192.0.2.2");
+  f.protocol = IpsecProtocol::Esp;
+  f.bundle = {IpsecProtocol::Ah, IpsecProtocol::Ipcomp};  // order given does not matter
+  auto b = build_spd_add(f, 3, 0, false);
+  ASSERT_TRUE(b) << b.error().detail;
+  EXPECT_EQ(*b, hex("020e0000 14000000 03000000 00000000"  // SPDADD, 20 words
+                    "03000500 ff180000 02000000 0a010000 0000000000000000"
+                    "03000600 ff180000 02000000 0a020000 0000000000000000"
+                    "0c001200 02000200 00000000 00000000"  // policy: 12 words, IPSEC, out
+                    "30006c00 02020000 00000000 00000000"  // 48 bytes: ipcomp(108) tunnel req
+                    "02000000 c0000201 0000000000000000"
+                    "02000000 c0000202 0000000000000000"
+                    "10003200 01020000 00000000 00000000"  // 16 bytes: esp transport require
+                    "10003300 01020000 00000000 00000000"));  // 16 bytes: ah transport require
+  // Inbound: the IPCOMP request is optional (RFC 3173 §2.2: small packets go uncompressed),
+  // the tunnel endpoints are peer -> local.
+  f.direction = base::Direction::In;
+  f.mode = base::EncapMode::Transport;
+  f.bundle = {IpsecProtocol::Ipcomp};
+  auto in = build_spd_add(f, 4, 0, true);
+  ASSERT_TRUE(in) << in.error().detail;
+  EXPECT_EQ(*in, hex("020d0000 0e000000 04000000 00000000"  // SPDUPDATE, 14 words
+                     "03000500 ff180000 02000000 0a010000 0000000000000000"
+                     "03000600 ff180000 02000000 0a020000 0000000000000000"
+                     "06001200 02000100 00000000 00000000"  // policy: 6 words, IPSEC, in
+                     "10006c00 01010000 00000000 00000000"  // ipcomp transport use
+                     "10003200 01020000 00000000 00000000"));  // esp transport require
+  // Use flows: every request at level use.
+  f.type = base::FlowType::Use;
+  auto use = build_spd_add(f, 4, 0, false);
+  ASSERT_TRUE(use);
+  EXPECT_EQ((*use)[16 + 48 + 16 + 5], 1);
+  EXPECT_EQ((*use)[16 + 48 + 32 + 5], 1);
+  // SPDDELETE names the selector only, whatever the bundle.
+  auto del = build_spd_delete(f, 5, 0);
+  ASSERT_TRUE(del);
+  EXPECT_EQ(del->size(), 16u + 48 + 16);
+  // A protocol twice is refused before anything is sent.
+  f.bundle = {IpsecProtocol::Esp};
+  auto twice = build_spd_add(f, 6, 0, false);
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().code, base::ErrorCode::BadValue);
+  EXPECT_NE(twice.error().detail.find("twice"), std::string::npos) << twice.error().detail;
+}
+
+// The SAs of an ESP+IPCOMP bundle: SADB_X_SATYPE_IPCOMP with the CPI in the SPI field (network
+// order), SADB_X_CALG_DEFLATE in sadb_sa_encrypt, no keys, replay 0; the ESP SA as usual.
+TEST(PfkeyMessage, IpcompSaExactBytes) {
+  base::SaInstall sa;
+  sa.ref = {IpsecProtocol::Ipcomp, ip("192.0.2.2"), base::Spi{0x4321}};
+  sa.src = ip("192.0.2.1");
+  sa.enc_transform_id = 2;  // RFC 2407 IPCOMP_DEFLATE = SADB_X_CALG_DEFLATE
+  auto m = build_add_sa(sa, 8, 0, false);
+  ASSERT_TRUE(m) << m.error().detail;
+  EXPECT_EQ(base::Bytes(m->begin(), m->end()),
+            hex("02030009 0c000000 08000000 00000000"  // SADB_ADD, SADB_X_SATYPE_IPCOMP (9), 12 words
+                "02000100 00004321 00010002 00000000"  // sadb_sa: CPI, replay 0, mature, deflate
+                "03000500 00200000 02000000 c0000201 0000000000000000"
+                "03000600 00200000 02000000 c0000202 0000000000000000"
+                "02001300 02000000 00000000 00000000"));  // sa2: tunnel
+  auto get = build_getspi(IpsecProtocol::Ipcomp, ip("192.0.2.2"), ip("192.0.2.1"), 2, 0, 256,
+                          0xefff);
+  ASSERT_TRUE(get);
+  EXPECT_EQ((*get)[3], SADB_X_SATYPE_IPCOMP);
+  sa.enc_transform_id = 99;
+  EXPECT_EQ(build_add_sa(sa, 8, 0, false).error().code, base::ErrorCode::Unsupported);
+  auto back = parse_sa_entry(base::ByteView(m->data(), m->size()));
+  ASSERT_FALSE(!back);
+  EXPECT_EQ(back->sa.ref.protocol, IpsecProtocol::Ipcomp);
+  EXPECT_EQ(back->sa.ref.spi.value, 0x4321u);
+  EXPECT_EQ(back->sa.enc_transform_id, 2);
+}
+
+// A dumped bundle policy parses back: the first request's protocol, mode and endpoints, the
+// others as the bundle; an inbound optional IPCOMP does not make the flow "use".
+TEST(PfkeyParse, BundlePolicyRoundTripAndHostileRequests) {
+  base::FlowInstall f;
+  f.direction = base::Direction::In;
+  f.src_ts = {ip("10.2.0.0"), 24, 0, 0};
+  f.dst_ts = {ip("10.1.0.0"), 24, 0, 0};
+  f.local = ip("192.0.2.1");
+  f.peer = ip("192.0.2.2");
+  f.protocol = IpsecProtocol::Ipcomp;
+  f.bundle = {IpsecProtocol::Esp, IpsecProtocol::Ah};
+  auto m = build_spd_add(f, 1, 0, false);
+  ASSERT_TRUE(m) << m.error().detail;
+  auto back = parse_policy_entry(*m);
+  ASSERT_TRUE(back) << back.error().detail;
+  EXPECT_EQ(*back, f) << back->to_string();
+  // A request length running past the policy extension, and trailing bytes too short for a
+  // request, are refused with the request's index.
+  base::Bytes bad = *m;
+  const std::size_t second = 16 + 48 + 16 + 48;
+  bad[second] = 0xf0;
+  auto r1 = parse_policy_entry(bad);
+  ASSERT_FALSE(r1);
+  EXPECT_NE(r1.error().detail.find("ipsecrequest 1 length 240"), std::string::npos)
+      << r1.error().detail;
+  bad = *m;
+  bad[second] = 8;  // shorter than sadb_x_ipsecrequest
+  EXPECT_FALSE(parse_policy_entry(bad));
+  // Seven requests (more than XFRM_MAX_DEPTH) are refused.
+  base::Bytes many(m->begin(), m->begin() + 16 + 48 + 16 + 48);
+  for (int i = 0; i < 6; ++i) {
+    base::Bytes r = hex("10003200 01020000 00000000 00000000");
+    many.insert(many.end(), r.begin(), r.end());
+  }
+  const uint16_t plen = static_cast<uint16_t>((16 + 48 + 96) / 8);
+  std::memcpy(many.data() + 16 + 48, &plen, 2);
+  const uint16_t mlen = static_cast<uint16_t>(many.size() / 8);
+  std::memcpy(many.data() + 4, &mlen, 2);
+  auto r2 = parse_policy_entry(many);
+  ASSERT_FALSE(r2);
+  EXPECT_NE(r2.error().detail.find("more than 6"), std::string::npos) << r2.error().detail;
 }
 
 }  // namespace
