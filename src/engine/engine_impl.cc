@@ -399,12 +399,35 @@ void EngineImpl::run_row(const Transition& row, Exchange* x, const Datagram& d,
   }
 }
 
+namespace {
+// An encrypted phase-1 message (MM5/MM6, an encrypted AM3) that decrypted into a well-formed
+// payload chain and then failed a certificate, identity, signature or policy check came from
+// the holder of SKEYID_e, i.e. the DH partner, never an off-path forger (noise from a wrong key
+// does not parse into a CERT or ID payload). That is a real misconfiguration (revoked or
+// untrusted certificate, ID not in the certificate, wrong public key, KeyNote refusal): fail
+// the exchange at once with the precise reason instead of waiting for the timeout.
+bool from_key_holder(const Exchange& x, bool encrypted, const base::Error& e) {
+  if (!encrypted || !is_phase1_exchange(x.type)) return false;
+  switch (e.notify) {
+    case base::NotifyType::InvalidIdInformation:
+    case base::NotifyType::InvalidCertEncoding:
+    case base::NotifyType::InvalidCertificate:
+    case base::NotifyType::CertTypeUnsupported:
+    case base::NotifyType::InvalidCertAuthority:
+    case base::NotifyType::AuthenticationFailed:
+    case base::NotifyType::InvalidSignature:
+    case base::NotifyType::CertificateUnavailable: return true;
+    default: return false;
+  }
+}
+}  // namespace
+
 void EngineImpl::handle_row_error(const Transition& row, Exchange* x, bool committed,
                                   const Datagram& d, const wire::Header& h, bool encrypted,
                                   const base::Error& e, base::TimePoint now) {
   (void)now;
   std::string what = fmt::format("{} from {}: {}", row.rule->name, d.peer.to_string(), e.detail);
-  if (x != nullptr && !committed) {
+  if (x != nullptr && !committed && !from_key_holder(*x, encrypted, e)) {
     drop_unverifiable(row.rule->name, *x, d, encrypted, e);
     return;
   }

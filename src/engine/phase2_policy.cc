@@ -738,16 +738,28 @@ base::Result<Phase2Suite> accept_phase2_reply(const Phase2Offer& offer,
                             "responder returned {} that we did not offer", what);
   };
   if (ours.empty()) return not_offered(fmt::format("proposal #{}", pnum));
-  if (reply.proposals.size() != ours.size()) {
+  // The chosen proposal is the leading run of substructures numbered `pnum` (RFC 2408 §4.2:
+  // one proposal, its protocols sharing the number). strongSwan 5.9 (IKEv1 with IPComp) appends
+  // to its reply the IPComp-less alternative of the same proposal under the next number
+  // (ESP #1, IPCOMP #1, ESP #2): what follows the chosen run is ignored, but a number that
+  // comes back after another one is malformed.
+  std::size_t chosen = 0;
+  while (chosen < reply.proposals.size() && reply.proposals[chosen].number == pnum) ++chosen;
+  for (std::size_t i = chosen; i < reply.proposals.size(); ++i) {
+    if (reply.proposals[i].number == pnum) {
+      return bad_syntax(fmt::format("reply proposal #{} interleaved with proposal #{}", pnum,
+                                    reply.proposals[chosen].number));
+    }
+  }
+  if (chosen != ours.size()) {
     return bad_syntax(fmt::format("reply proposal #{} has {} protocols, we offered {}", pnum,
-                                  reply.proposals.size(), ours.size()));
+                                  chosen, ours.size()));
   }
   Phase2Suite suite;
   suite.proposal_number = pnum;
   std::optional<uint16_t> group;
-  for (std::size_t i = 0; i < reply.proposals.size(); ++i) {
+  for (std::size_t i = 0; i < chosen; ++i) {
     const wire::Proposal& rp = reply.proposals[i];
-    if (rp.number != pnum) return bad_syntax("reply SA carries more than one proposal number");
     if (rp.protocol_id != ours[i]->protocol_id) {
       return not_offered(fmt::format("protocol {} in position {}", proto_name(rp.protocol_id), i + 1));
     }

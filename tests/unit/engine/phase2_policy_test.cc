@@ -332,6 +332,21 @@ TEST_F(Phase2PolicyTest, EspIpcompBundleCarriesTheCpiInTwoOrFourOctets) {
   ASSERT_TRUE(suite) << suite.error().detail;
   EXPECT_EQ(suite->find(wire::ProtocolId::Ipcomp)->peer_spi, base::Spi{0x5555});
   EXPECT_EQ(suite->find(wire::ProtocolId::Ipcomp)->our_spi, base::Spi{0x4321});
+  // strongSwan 5.9 appends the IPComp-less alternative under the next number (ESP #1,
+  // IPCOMP #1, ESP #2): the chosen proposal is the leading #1 run, the rest is ignored.
+  wire::SaPayload swan = reply->sa;
+  swan.proposals.push_back(reply->sa.proposals.front());
+  swan.proposals.back().number = 2;
+  auto tolerated = accept_phase2_reply(*offer, swan);
+  ASSERT_TRUE(tolerated) << tolerated.error().detail;
+  EXPECT_EQ(tolerated->protocols.size(), 2u);
+  EXPECT_EQ(tolerated->find(wire::ProtocolId::Ipcomp)->peer_spi, base::Spi{0x5555});
+  // ... but the chosen number coming back after another one is malformed.
+  wire::SaPayload interleaved = reply->sa;
+  interleaved.proposals.front().number = 2;
+  interleaved.proposals.push_back(reply->sa.proposals.front());
+  auto mixed = accept_phase2_reply(*offer, interleaved);
+  ASSERT_FALSE(mixed);
   // An ESP-only responder names what is missing.
   wire::SaPayload esp_only = offer->sa;
   auto none = select_phase2(m_conf, "conn-a", esp_only, m_p);
