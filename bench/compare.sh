@@ -15,7 +15,7 @@
 #    without PFS; hashing of messages, AES-CBC of ~6 messages and nonces are left out (< 2 %).
 # 3. Two namespaces (tests/interop/lib.sh), ikeload (64 source addresses) on CPU
 #    $CMP_GEN_CPU (1), the responder on CPU $CMP_RESP_CPU (0) via taskset. ROUNDS times, the
-#    responders in turn (isakmpd, charon, pluto, ...): per auth (PSK; RSA-2048 except libreswan)
+#    responders in turn (isakmpd, charon, pluto, ...): per auth (PSK, RSA-2048 certificates)
 #    a fresh responder, then MODP2048 and ECP256 runs of COUNT handshakes (closed loop,
 #    CONCURRENCY in flight): handshakes/s, responder CPU ms per handshake (utime+stime of all its
 #    processes from /proc, by ikeload --responder-pid), p99 latency.
@@ -130,7 +130,6 @@ load() { # KIND AUTH GROUP ROUND
 for ((round = 1; round <= ROUNDS; round++)); do
   for kind in $DAEMONS; do
     for auth in psk rsa; do
-      [[ $kind == libreswan && $auth == rsa ]] && continue
       start "$kind" "$auth"
       load "$kind" "$auth" 14 "$round"
       load "$kind" "$auth" 19 "$round"

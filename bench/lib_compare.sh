@@ -116,13 +116,27 @@ EOC
   grep -q "loaded connection 'ikt'" <<<"$out" || ikt_fail "connection not loaded: $out"
 }
 
-cmp_start_libreswan() { # AUTH DIR (PSK only: RSA needs the certificates imported into NSS)
+# RSA: the responder's certificate and key enter pluto's NSS db as PKCS#12 (nickname "resp"), the
+# test CA is trusted (CT,,), and the connection becomes authby=rsasig with leftcert=resp and
+# rightid=%fromcert (ikeload sends its certificate; its FQDN ID is in the SAN).
+cmp_start_libreswan() { # AUTH DIR
   local auth=$1 D=$2
-  [[ $auth == psk ]] || ikt_fail "libreswan: RSA not wired in bench/compare.sh"
   [[ -f $IKT_SHIM ]] || ikt_fail "preload shim $IKT_SHIM missing (run scripts/lab/setup.sh)"
   mkdir -p "$D/run" "$D/nss"
   ikt_pluto_load_responder_conf "$D" "$CMP_PSK"
   certutil -N -d "sql:$D/nss" --empty-password >/dev/null 2>&1 || ikt_fail "certutil -N failed"
+  if [[ $auth == rsa ]]; then
+    openssl pkcs12 -export -in "$CMP_PKI/resp/cert.pem" -inkey "$CMP_PKI/resp/key.pem" \
+      -certfile "$CMP_PKI/ca/ca.crt" -name resp -passout pass: -out "$D/resp.p12" 2>/dev/null ||
+      ikt_fail "openssl pkcs12 failed"
+    pk12util -i "$D/resp.p12" -d "sql:$D/nss" -W "" >/dev/null 2>&1 || ikt_fail "pk12util failed"
+    certutil -A -n "ike-test CA" -t "CT,," -i "$CMP_PKI/ca/ca.crt" -d "sql:$D/nss" >/dev/null 2>&1 ||
+      certutil -M -n "ike-test CA" -t "CT,," -d "sql:$D/nss" >/dev/null 2>&1 ||
+      ikt_fail "certutil: cannot trust the test CA"
+    sed -i -e 's/^    authby=secret/    authby=rsasig\n    leftcert=resp\n    leftrsasigkey=%cert\n    rightrsasigkey=%cert\n    leftsendcert=always\n    rightid=%fromcert/' \
+      "$D/ipsec.conf"
+    : >"$D/ipsec.secrets"
+  fi
   ip netns exec "$IKT_NS_R" env XFRM_NOOP_LOG=/dev/null LD_PRELOAD="$IKT_SHIM" \
     taskset -c "$CMP_RESP_CPU" "$IKT_PLUTO" --nofork --config "$D/ipsec.conf" --rundir "$D/run" \
     --nssdir "$D/nss" --secretsfile "$D/ipsec.secrets" --ipsecdir "$D" --dumpdir "$D/run" \

@@ -55,6 +55,17 @@ Exchange* ExchangeTable::find(const ExchangeKey& k) {
   return &it->second;
 }
 
+std::vector<ExchangeKey> ExchangeTable::over_isakmp_sa(const base::CookiePair& cookies) const {
+  std::vector<ExchangeKey> out;
+  // Message id 0 is the phase-1 exchange itself; the first key after it starts the range.
+  for (auto it = m_table.upper_bound(ExchangeKey{cookies, base::MessageId{0}});
+       it != m_table.end() && it->first.cookies == cookies; ++it) {
+    ++m_cookie_visits;
+    out.push_back(it->first);
+  }
+  return out;
+}
+
 Exchange* ExchangeTable::find_responder_by_icookie(const base::Cookie& icookie,
                                                    const base::SockAddr& peer) {
   auto [lo, hi] = m_by_icookie.equal_range(icookie);

@@ -159,6 +159,13 @@ class ExchangeTable {
   Exchange* find_by_request(uint64_t request_id);
   // Exchanges examined by find_by_request since start-up (tests prove lookups do not scan).
   uint64_t request_lookup_visits() const noexcept { return m_request_visits; }
+  // The keys of the exchanges over one ISAKMP SA (message id != 0: Quick Modes, informational
+  // exchanges), in key order: a range of the ordered table (ExchangeKey orders by cookies
+  // first), O(log n + k), never a scan of the whole table (issue #7: deleting an ISAKMP SA
+  // walked every lingering exchange, a cost that grew with the handshakes served).
+  std::vector<ExchangeKey> over_isakmp_sa(const base::CookiePair& cookies) const;
+  // Exchanges examined by over_isakmp_sa since start-up (tests prove it does not scan).
+  uint64_t cookie_range_visits() const noexcept { return m_cookie_visits; }
   void remove(const ExchangeKey& k);
   void clear();
   // A responder's phase 1 is authenticated (MM5/AM3 accepted): no longer half-open.
@@ -200,6 +207,7 @@ class ExchangeTable {
   };
 
   std::map<ExchangeKey, Exchange> m_table;
+  mutable uint64_t m_cookie_visits = 0;
   std::map<std::string, uint64_t> m_started;
   // Phase-1 exchanges by initiator cookie -> their full cookie pair (lookups verify).
   std::unordered_multimap<base::Cookie, base::CookiePair> m_by_icookie;

@@ -127,11 +127,7 @@ void delete_isakmp_sa(EngineImpl& e, const base::CookiePair& c, bool send_delete
     if (!st) IKE_LOG_WARN("cannot send DELETE for {}: {}", sa->name, st.error().detail);
   }
   // Abandon the Quick Modes running over this SA.
-  std::vector<ExchangeKey> orphans;
-  for (const auto& [k, x] : std::as_const(e.exchanges()).all()) {
-    if (k.cookies == c && k.message_id.value != 0) orphans.push_back(k);
-  }
-  for (const auto& k : orphans) {
+  for (const auto& k : e.exchanges().over_isakmp_sa(c)) {
     Exchange* x = e.exchanges().find(k);
     if (x != nullptr && !x->finished) {
       e.fail_exchange(k, "ISAKMP SA deleted");
@@ -261,8 +257,11 @@ base::Status info_recv(EngineImpl& e, const Inbound& in, base::TimePoint now) {
       if (is_error_notify(n->type)) {
         // Fails our Quick Modes waiting for an answer over this SA.
         std::vector<ExchangeKey> keys;
-        for (const auto& [k, x] : std::as_const(e.exchanges()).all()) {
-          if (k.cookies == cookies && x.role == Role::Initiator && x.state == State::QmISent1) {
+        const auto& table = std::as_const(e.exchanges()).all();
+        for (const auto& k : e.exchanges().over_isakmp_sa(cookies)) {
+          auto it = table.find(k);
+          if (it != table.end() && it->second.role == Role::Initiator &&
+              it->second.state == State::QmISent1) {
             keys.push_back(k);
           }
         }

@@ -3,7 +3,8 @@
 // retransmissions) the table holds. Counted, not timed: request_lookup_visits() is the number
 // of exchanges a lookup examined. Also the index follows remove, rekey, replacement and clear;
 // and the deadline heap (next_deadline/due) gives the scan's answer while examining only the
-// exchanges touched since the last call, counted by deadline_visits().
+// exchanges touched since the last call, counted by deadline_visits(). And the exchanges over
+// one ISAKMP SA (deleting it) are a range of the ordered table, counted by cookie_range_visits().
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -170,6 +171,41 @@ TEST(ExchangeDeadlines, HeapAgreesWithScanAndTouchesOnlyWhatChanged) {
   EXPECT_EQ(t.next_deadline(), at(4000));
   t.clear();
   EXPECT_FALSE(t.next_deadline().has_value());
+}
+
+TEST(ExchangeIndex, ExchangesOverOneIsakmpSaAreARangeNotAScan) {
+  ExchangeTable t;
+  // 20,000 ISAKMP SAs' lingering exchanges: each its Main Mode (message id 0) and a finished QM.
+  for (uint32_t i = 1; i <= 20000; ++i) {
+    Exchange mm = quick_mode(qm_key(i, 0), true);
+    mm.type = wire::ExchangeType::IdProt;
+    mm.qm.reset();
+    t.add(std::move(mm));
+    t.add(quick_mode(qm_key(i, 1000 + i), true));
+  }
+  // The SA being deleted: three Quick Modes (one live) besides its Main Mode.
+  const base::CookiePair c = qm_key(10000, 0).cookies;
+  t.add(quick_mode(qm_key(10000, 7), false));
+  t.add(quick_mode(qm_key(10000, 0xffffffffu), true));
+  const uint64_t before = t.cookie_range_visits();
+  const std::vector<ExchangeKey> keys = t.over_isakmp_sa(c);
+  // Exactly the scan's answer (message id != 0, same cookies, key order)...
+  std::vector<ExchangeKey> expected;
+  for (const auto& [k, x] : std::as_const(t).all()) {
+    if (k.cookies == c && k.message_id.value != 0) expected.push_back(k);
+  }
+  EXPECT_EQ(keys, expected);
+  ASSERT_EQ(keys.size(), 3u);
+  EXPECT_EQ(keys.front().message_id.value, 7u);
+  // ...examining only those three exchanges of the 40,002.
+  EXPECT_EQ(t.cookie_range_visits() - before, 3u);
+  // Cookies with no exchange: nothing examined, nothing returned.
+  EXPECT_TRUE(t.over_isakmp_sa(qm_key(30000, 0).cookies).empty());
+  EXPECT_EQ(t.cookie_range_visits() - before, 3u);
+  // Only the phase-1 exchange left: nothing over the SA.
+  for (const auto& k : keys) t.remove(k);
+  EXPECT_TRUE(t.over_isakmp_sa(c).empty());
+  EXPECT_NE(t.find(ExchangeKey{c, base::MessageId{0}}), nullptr);
 }
 
 }  // namespace
