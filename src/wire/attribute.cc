@@ -56,7 +56,7 @@ namespace detail {
 
 Result<std::vector<Attribute>> parse_attributes(ByteReader& r, std::string_view where,
                                                 std::string_view container, std::size_t max,
-                                                NotifyType notify, bool zero_pad_ok) {
+                                                NotifyType notify, uint8_t* zero_padding) {
   std::vector<Attribute> out;
   while (!r.empty()) {
     const std::size_t at = r.offset();
@@ -67,8 +67,10 @@ Result<std::vector<Attribute>> parse_attributes(ByteReader& r, std::string_view 
     }
     if (r.remaining() < 4) {
       const ByteView tail = r.peek_rest();
-      if (zero_pad_ok && std::all_of(tail.begin(), tail.end(), [](uint8_t b) { return b == 0; })) {
-        (void)r.rest();  // alignment padding after the last attribute
+      if (zero_padding != nullptr &&
+          std::all_of(tail.begin(), tail.end(), [](uint8_t b) { return b == 0; })) {
+        *zero_padding = static_cast<uint8_t>(tail.size());  // alignment after the last one
+        (void)r.rest();
         break;
       }
       return base::make_error(ErrorCode::Truncated, notify,

@@ -21,15 +21,16 @@ using base::Result;
 
 // RFC 2408 §3.3: decodes attributes until `r` is exhausted. `where` prefixes error details
 // ("proposal #1 transform #2"), `container` names what holds them ("transform"); at most `max`
-// attributes (TooMany beyond). Errors carry `notify`. `zero_pad_ok`: fewer than 4 trailing
-// bytes that are all zero are alignment padding, not a truncated attribute (libreswan pads its
-// mode-config ATTRIBUTE payloads to 4 octets); never for transforms.
+// attributes (TooMany beyond). Errors carry `notify`. With `zero_padding` (ATTRIBUTE payloads,
+// never transforms), fewer than 4 trailing bytes that are all zero are alignment padding, not
+// a truncated attribute (libreswan pads its mode-config payloads to 4 octets): their count is
+// stored there.
 [[nodiscard]] Result<std::vector<Attribute>> parse_attributes(ByteReader& r,
                                                               std::string_view where,
                                                               std::string_view container,
                                                               std::size_t max,
                                                               NotifyType notify,
-                                                              bool zero_pad_ok = false);
+                                                              uint8_t* zero_padding = nullptr);
 void write_attribute(ByteWriter& w, const Attribute& a);
 void write_attributes(ByteWriter& w, std::span<const Attribute> attrs);
 

@@ -109,6 +109,9 @@ struct AttributePayload {
   uint8_t cfg_type = 0;  // CfgType
   uint16_t identifier = 0;
   std::vector<Attribute> attributes;
+  // 0..3 zero octets after the last attribute (libreswan aligns the payload to 4 octets):
+  // kept so that a parsed payload re-encodes to the same bytes.
+  uint8_t zero_padding = 0;
   bool operator==(const AttributePayload&) const = default;
 };
 // A payload of a type we do not decode (RFC 2408 §5: the receiver decides; see message.h).

@@ -3,6 +3,7 @@
 // (IPsec DOI ID), RFC 2409 §5 (nonce length), RFC 3947 §3.2/§5.2 (NAT-D, NAT-OA and their draft
 // numbers 130/131), draft-ietf-ipsec-isakmp-mode-cfg-05 §3.2 (ATTRIBUTE). Every body is read
 // with a bounded reader and must be consumed exactly; SA bodies are in sa_codec.cc.
+#include <algorithm>
 #include <fmt/core.h>
 
 #include "wire/codec_internal.h"
@@ -237,7 +238,7 @@ Result<Payload> parse_attribute_payload(ByteReader& r) {
   }
   IKE_TRY(a.attributes, detail::parse_attributes(r, "attribute list", "payload", kMaxAttributes,
                                                  NotifyType::PayloadMalformed,
-                                                 /*zero_pad_ok=*/true));
+                                                 &a.zero_padding));
   return a;
 }
 
@@ -383,6 +384,7 @@ Bytes encode_payload_body(const Payload& p) {
       w.u8(0);  // RESERVED
       w.u16(v.identifier);
       detail::write_attributes(w, v.attributes);
+      w.zeros(std::min<std::size_t>(v.zero_padding, 3));
     }
     void operator()(const UnknownPayload& v) const { w.bytes(v.body); }
   };

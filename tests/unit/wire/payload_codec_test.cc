@@ -216,6 +216,8 @@ TEST(PayloadCodec, ModeCfgAttributePayloadTrailingZeroPadding) {
     auto p = parse(PayloadType::Attribute, b);
     ASSERT_TRUE(p) << pad;
     EXPECT_EQ(std::get<AttributePayload>(*p).attributes.size(), n);
+    EXPECT_EQ(std::get<AttributePayload>(*p).zero_padding, pad);
+    EXPECT_EQ(encode_payload_body(*p), b) << "the padding re-encodes";
   }
   Bytes b = good;
   b.insert(b.end(), {0, 1});
