@@ -122,7 +122,16 @@ side_conf() {
       ikt_isakmpd_conf "$side" "$role" "$ISAKMPD_P1" "$ISAKMPD_P2" "$MODE" "$PSK" ;;
   esac
   # AUTH=rsa (rsa): RSA_SIG with the test PKI, as tests/interop/run_scenario.sh does.
-  if [[ $AUTH == rsa ]]; then ikt_rsa_side_conf "$side" "$(kind_of "$side")"; fi
+  if [[ $AUTH == rsa ]]; then
+    ikt_rsa_side_conf "$side" "$(kind_of "$side")"
+    # pluto as responder sends no CERT_REQ in MM2/MM4, and charon's default (send_cert =
+    # ifasked) then leaves its certificate out of MM5: pluto fails with "no certificate matched".
+    # Make charon always send it (the other peers send theirs anyway).
+    if [[ $(kind_of "$side") == strongswan ]]; then
+      sed -i 's/^\( *\)version = 1$/\1version = 1\n\1send_cert = always/' \
+        "$IKT_DIR/$side/swanctl.conf"
+    fi
+  fi
 }
 side_start() {
   case $(kind_of "$1") in

@@ -63,7 +63,8 @@ const std::string kGoldenDir = std::string(IKE_SOURCE_DIR) + "/tests/golden/";
 const std::vector<std::string> kCaptures = {
     "strongswan-libreswan-a", "libreswan-strongswan-a", "strongswan-libreswan-b",
     "libreswan-strongswan-b", "strongswan-libreswan-c", "libreswan-strongswan-c",
-    "isakmpd-strongswan-a",    "libreswan-strongswan-rsa", "strongswan-libreswan-am",
+    "isakmpd-strongswan-a",    "strongswan-libreswan-rsa", "libreswan-strongswan-rsa",
+    "strongswan-libreswan-am",
     "libreswan-strongswan-am", "strongswan-libreswan-natt", "libreswan-strongswan-natt",
 };
 
