@@ -18,6 +18,8 @@ What goes where (every file is named golden_<capture>_<message>[_<what>].bin):
                   (protocol - 1, see fuzz_attributes.cc)
   fuzz_id         every ID payload body (decrypted MM5/MM6 IDii/IDir, AM1/AM2 IDs in the
                   clear, QM1/QM2 IDci/IDcr)
+  fuzz_mode_cfg   every ATTRIBUTE payload body (the decrypted Transaction REQUEST of pluto and
+                  REPLY of charon in the cfg capture)
   fuzz_cert       the DER certificate of every CERT payload (encoding 4; decrypted MM5/MM6 of
                   the RSA_SIG capture)
   fuzz_fragments  the captures hold no fragments: the real encrypted MM5 of each capture cut
@@ -27,8 +29,9 @@ Duplicates are dropped (the corpus replay mutates every seed ~3,000 times, so ea
 place): one message per (sending implementation, exchange, flags, payload type sequence), one
 still-encrypted datagram per exchange type; bodies (SA, attributes, ID) by content.
 The captures hold PSK Main Mode, RSA_SIG Main Mode (CERT, CR, SIG), Aggressive Mode PSK and
-NAT-T Main Mode (NAT-D, port 4500) with Quick Mode and Informational DELETEs. Not in them:
-NAT-OA, mode-config, real fragments; those corpora keep their synthetic seeds.
+NAT-T Main Mode (NAT-D, port 4500) and a mode-config pull (Transaction REQUEST/REPLY) with
+Quick Mode and Informational DELETEs. Not in them: NAT-OA, mode-config SET/ACK and XAUTH, real
+fragments; those keep their synthetic seeds.
 Retransmitted (byte-identical) datagrams are skipped, as in extract.py.
 """
 import glob
@@ -49,9 +52,9 @@ import make_fragment_corpus  # noqa: E402
 HASHES = {"SHA1": hashlib.sha1, "SHA2_256": hashlib.sha256}
 EXCHANGES = {2: "mm", 4: "am", 5: "info", 6: "cfg", 32: "qm"}
 PT_SA, PT_ID = 1, 5
-PT_CERT = 6
+PT_CERT, PT_ATTR = 6, 14
 TARGETS = ["fuzz_message", "fuzz_sa_payload", "fuzz_attributes", "fuzz_id", "fuzz_fragments",
-           "fuzz_cert"]
+           "fuzz_cert", "fuzz_mode_cfg"]
 
 
 def keys(d):
@@ -165,6 +168,8 @@ def one_capture(d, w):
                           bytes([(proto - 1) % 4]) + attrs)
             elif t == PT_ID:
                 w.add("fuzz_id", f"{label}_id{n}", body)
+            elif t == PT_ATTR:
+                w.add("fuzz_mode_cfg", f"{label}_attr{n}", body)
             elif t == PT_CERT and body[:1] == b"\x04":
                 w.add("fuzz_cert", f"{label}_cert{n}", body[1:])
 
@@ -203,6 +208,9 @@ def provenance(target, w, caps):
                            "transform of those SA payloads, deduplicated by content",
         "fuzz_id": "the body of every ID payload (decrypted MM5/MM6, AM1/AM2, QM1/QM2), "
                    "deduplicated by content",
+        "fuzz_mode_cfg": "the body of every ATTRIBUTE payload of the decrypted Transaction "
+                         "messages (pluto's REQUEST, charon's REPLY with the pool address), "
+                         "deduplicated by content",
         "fuzz_cert": "the DER certificate (after the encoding octet 4) of every CERT payload of "
                      "the decrypted MM5/MM6 of the RSA_SIG captures; the certificates come from "
                      "the run's scripted test PKI (tests/pki/make_pki.sh), the bytes are what the "

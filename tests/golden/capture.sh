@@ -15,7 +15,7 @@
 #
 #   tests/golden/capture.sh [--isakmpd BIN] [NAME...]
 #     NAME: <initiator>-<responder>-<scenario>, initiator/responder in strongswan|libreswan|
-#           isakmpd, scenario a|b|c|rsa|am|natt (tests/interop/scenarios/*/case.env describe them:
+#           isakmpd, scenario a|b|c|rsa|am|natt|cfg (tests/interop/scenarios/*/case.env describe them:
 #           a AES-128/SHA1/MODP2048 + ESP AES-128/HMAC-SHA1 tunnel; b AES-256/SHA2-256/MODP2048 +
 #           ESP AES-256/HMAC-SHA2-256 PFS 14 tunnel; c 3DES/SHA1/MODP1536 + ESP 3DES/HMAC-SHA1
 #           transport; rsa = g-rsa-cert-ip: Main Mode RSA_SIG with X.509 certificates from the
@@ -23,8 +23,9 @@
 #           the private keys are not); am = m-aggressive-psk: Aggressive Mode PSK with FQDN IDs;
 #           natt = g-nat-t-tunnel: the initiator behind the lab's masquerading router namespace
 #           (lib_nat.sh), NAT-D, float to 4500 with the non-ESP marker; all three with scenario
-#           a's algorithms). Default: the charon<->pluto runs of every scenario (+
-#           isakmpd-strongswan-a with --isakmpd).
+#           a's algorithms; cfg = scenario a + mode-config pull, pluto client, charon server,
+#           libreswan-strongswan only, see below). Default: the charon<->pluto runs of every
+#           scenario (+ isakmpd-strongswan-a with --isakmpd).
 # Root only. Exit 0 when every requested capture was written.
 set -uo pipefail
 
@@ -44,7 +45,8 @@ if [[ $# -eq 0 ]]; then
   set -- strongswan-libreswan-a libreswan-strongswan-a strongswan-libreswan-b \
     libreswan-strongswan-b strongswan-libreswan-c libreswan-strongswan-c \
     strongswan-libreswan-rsa libreswan-strongswan-rsa strongswan-libreswan-am \
-    libreswan-strongswan-am strongswan-libreswan-natt libreswan-strongswan-natt
+    libreswan-strongswan-am strongswan-libreswan-natt libreswan-strongswan-natt \
+    libreswan-strongswan-cfg
   [[ -n $ISAKMPD_BIN ]] && set -- "$@" isakmpd-strongswan-a
 fi
 
@@ -70,6 +72,7 @@ case $scen in
   rsa) case_dir=g-rsa-cert-ip ;;
   am) case_dir=m-aggressive-psk ;;
   natt) case_dir=g-nat-t-tunnel ;;
+  cfg) case_dir=a-aes128-sha1-tunnel ;;  # + the mode-config lines below
   *) echo "golden: unknown scenario in '$name'" >&2; exit 2 ;;
 esac
 for k in "$ikind" "$rkind"; do
@@ -85,6 +88,20 @@ CHARON_EXPECT_LOG=() PLUTO_EXPECT_LOG=() ISAKMPD_P1_PLUTO="" CHARON_IKE_PLUTO=""
 AUTH=psk NAT=no RSA_VARIANT="" P1_EXCHANGE=ID_PROT
 # shellcheck source=/dev/null
 source "$root/tests/interop/scenarios/$case_dir/case.env"
+# cfg: mode-config pull (draft-dukes-ike-mode-cfg) after Main Mode, pluto the client and
+# initiator (Transaction REQUEST/REPLY), charon the server with a one-address pool; pluto then
+# proposes Quick Mode from the lease. (charon 5.9.8 as the client rejects pluto 4.10's REPLY:
+# "length of CONFIGURATION_ATTRIBUTE_V1 substructure list invalid", the trailing padding.)
+if [[ $scen == cfg ]]; then
+  [[ $ikind == libreswan && $rkind == strongswan ]] || {
+    echo "golden: cfg is libreswan-strongswan only" >&2
+    exit 2
+  }
+  DESC="$DESC; mode-config pull, pluto client, charon server (pool 10.99.30.77/32)"
+  PLUTO_CONN_EXTRA="    leftmodecfgclient=yes
+    rightmodecfgserver=yes
+    modecfgpull=yes"
+fi
 PSK=$(psk_for "$scen")
 out="$here/$name"
 
@@ -114,8 +131,15 @@ side_conf() {
     strongswan)
       local ike=$CHARON_IKE
       [[ $with_pluto == yes && -n $CHARON_IKE_PLUTO ]] && ike=$CHARON_IKE_PLUTO
-      ikt_charon_conf "$side" "$ike" "$CHARON_ESP" "$MODE" "$PSK" ;;
-    libreswan) ikt_pluto_conf "$side" "$PLUTO_IKE" "$PLUTO_ESP" "$MODE" "$PSK" "$PLUTO_PFS" ;;
+      ikt_charon_conf "$side" "$ike" "$CHARON_ESP" "$MODE" "$PSK"
+      if [[ $scen == cfg ]]; then
+        # The mode-config server: a pool, and the client's traffic selector is its lease.
+        sed -i -e 's/^\( *\)aggressive = no$/\1aggressive = no\n\1pools = golden/' \
+          -e 's/^\( *\)remote_ts = .*$/\1remote_ts = dynamic/' "$IKT_DIR/$side/swanctl.conf"
+        printf 'pools {\n  golden {\n    addrs = 10.99.30.77/32\n  }\n}\n' >>"$IKT_DIR/$side/swanctl.conf"
+      fi ;;
+    libreswan) ikt_pluto_conf "$side" "$PLUTO_IKE" "$PLUTO_ESP" "$MODE" "$PSK" "$PLUTO_PFS" \
+      "${PLUTO_CONN_EXTRA:-}" ;;
     isakmpd)
       local role=responder
       [[ $side == L ]] && role=initiator

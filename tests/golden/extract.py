@@ -50,6 +50,7 @@ SCENARIOS = {
 SCENARIOS["rsa"] = dict(SCENARIOS["a"], auth="RSA_SIG")
 SCENARIOS["am"] = dict(SCENARIOS["a"], exchange="AGGRESSIVE")
 SCENARIOS["natt"] = dict(SCENARIOS["a"], nat=True)
+SCENARIOS["cfg"] = dict(SCENARIOS["a"], modecfg=True)  # + Transaction REQUEST/REPLY
 HASHES = {"SHA1": hashlib.sha1, "SHA2_256": hashlib.sha256}
 PT_NAMES = {1: "SA", 4: "KE", 5: "ID", 6: "CERT", 7: "CR", 8: "HASH", 9: "SIG", 10: "NONCE",
             11: "N", 12: "D", 13: "VID", 20: "NAT-D"}
@@ -343,7 +344,7 @@ class Capture:
             need(iv == self.get("IV"), f"{self.name}: hash(g^xi|g^xr) != charon's initial IV")
         if self.get("Pluto_IV") is not None:
             need(iv == self.get("Pluto_IV"), f"{self.name}: hash(g^xi|g^xr) != pluto's IV")
-        p1_iv, p2_iv, infos, qm = iv, {}, [], []
+        p1_iv, p2_iv, infos, qm, cfgs = iv, {}, [], [], []
         for src, sport, dst, dport, dg in dgrams:
             if not dg[19] & 1:
                 continue
@@ -382,6 +383,8 @@ class Capture:
                 qm.append((src, mid, pls, after, pt))
             elif ex == 5:
                 infos.append((src, mid, pls[0][1], after))
+            elif ex == 6:
+                cfgs.append((src, mid, pls[0][1], after))
         need(len(qm) == 3, f"{self.name}: {len(qm)} Quick Mode messages")
         mid = qm[0][1]
         self.put("QM_MID", mid, "capture")
@@ -411,12 +414,22 @@ class Capture:
             self.put(f"Info{n + 1}_MID", imid, "capture")
             self.put(f"Info{n + 1}_AfterHash", iafter, "decrypted")
             self.put(f"Info{n + 1}_HASH", ih, "decrypted")
+        # Mode-config (draft-dukes-ike-mode-cfg-02 §3.2): HASH(1) = prf(SKEYID_a, M-ID | ATTR),
+        # one M-ID (its own IV chain) for REQUEST and REPLY.
+        need(len(cfgs) == (2 if s.get("modecfg") else 0), f"{self.name}: {len(cfgs)} Transaction messages")
+        for n, (src, cmid, ch_, cafter) in enumerate(cfgs):
+            self.put(f"Cfg{n + 1}_Sender", b"I" if src == init_ip else b"R", "capture")
+            self.put(f"Cfg{n + 1}_MID", cmid, "capture")
+            self.put(f"Cfg{n + 1}_AfterHash", cafter, "decrypted")
+            self.put(f"Cfg{n + 1}_HASH", ch_, "decrypted")
+        self.cfgs = cfgs
         if pl:
             for ph in self.pluto_info:
                 need(any(ph == x[2] for x in infos), f"{self.name}: pluto delete HASH not on the wire")
         if ch:
             for chh in self.charon_info:
-                need(any(chh == x[2] for x in infos), f"{self.name}: charon Hash not on the wire")
+                need(any(chh == x[2] for x in infos + cfgs),
+                     f"{self.name}: charon Hash not on the wire")
 
         # shim records: every peer's record of both SAs must agree
         recs = {}

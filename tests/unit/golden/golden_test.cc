@@ -17,7 +17,9 @@
 //      from the nonces and g^xy (RFC 2409 §5), every SIG payload verifies with the public key of
 //      the CERT payload next to it over the HASH_I/R we compute; Aggressive Mode -- AM1/AM2 in
 //      the clear (AM2's HASH_R verified), AM3 decrypted with the phase-1 IV; NAT-T -- MM5 on
-//      port 4500 after the non-ESP marker, the NAT-D hashes (RFC 3947 §3.2) recomputed.
+//      port 4500 after the non-ESP marker, the NAT-D hashes (RFC 3947 §3.2) recomputed;
+//      mode-config (cfg) -- the Transaction REQUEST/REPLY decrypt on their own M-ID IV chain, their
+//      HASH(1) verifies, the REPLY holds the pool address the server (charon) handed out.
 // Offline: reads only committed files. Owns nothing but a tiny pcap reader.
 #include <gtest/gtest.h>
 
@@ -64,7 +66,7 @@ const std::vector<std::string> kCaptures = {
     "strongswan-libreswan-a", "libreswan-strongswan-a", "strongswan-libreswan-b",
     "libreswan-strongswan-b", "strongswan-libreswan-c", "libreswan-strongswan-c",
     "isakmpd-strongswan-a",    "strongswan-libreswan-rsa", "libreswan-strongswan-rsa",
-    "strongswan-libreswan-am",
+    "strongswan-libreswan-am",  "libreswan-strongswan-cfg",
     "libreswan-strongswan-am", "strongswan-libreswan-natt", "libreswan-strongswan-natt",
 };
 
@@ -421,7 +423,7 @@ TEST_P(GoldenCapture, DecryptsParsesAndVerifiesEveryMessage) {
 
   // Pass 2: decrypt along the App. B IV chains, parse, verify every HASH.
   engine::IvChain chain(keys->iv);
-  int qm_count = 0, info_count = 0;
+  int qm_count = 0, info_count = 0, cfg_count = 0;
   std::optional<base::MessageId> qm_mid;
   Bytes qm_ni, qm_nr, qm_sa_i, qm_sa_r;
   std::optional<wire::SaPayload> qm_sa_reply;
@@ -506,6 +508,35 @@ TEST_P(GoldenCapture, DecryptsParsesAndVerifiesEveryMessage) {
       chain.end_exchange(mid);
       continue;
     }
+    if (m.header.exchange == wire::ExchangeType::Transaction) {
+      // draft-dukes-ike-mode-cfg-02 §3.2 / draft-ietf-ipsec-isakmp-mode-cfg-05 §3.2:
+      // HASH(1) = prf(SKEYID_a, M-ID | ATTR), the same form as RFC 2409 §5.7.
+      EXPECT_EQ(hex(hp->data),
+                hex(engine::informational_hash(p, h, view(keys->skeyid_a), mid, view(rest))))
+          << GetParam() << " transaction #" << i;
+      ++cfg_count;
+      const std::string tag = "Cfg" + std::to_string(cfg_count) + "_HASH";
+      EXPECT_EQ(hex(hp->data), hex(f.bytes(tag)));
+      const wire::AttributePayload* attr = nullptr;
+      for (const auto& e : *pl)
+        if (const auto* x = std::get_if<wire::AttributePayload>(&e.value)) attr = x;
+      ASSERT_NE(attr, nullptr) << GetParam() << " #" << i << ": Transaction without ATTRIBUTE";
+      if (cfg_count == 1) {
+        EXPECT_TRUE(from_i);
+        EXPECT_EQ(attr->cfg_type, static_cast<uint8_t>(wire::CfgType::Request));
+      } else {
+        EXPECT_FALSE(from_i);
+        EXPECT_EQ(attr->cfg_type, static_cast<uint8_t>(wire::CfgType::Reply));
+        const auto it = std::find_if(attr->attributes.begin(), attr->attributes.end(),
+                                     [](const wire::Attribute& a) {
+                                       return a.type == static_cast<uint16_t>(
+                                                            wire::CfgAttr::InternalIp4Address);
+                                     });
+        ASSERT_NE(it, attr->attributes.end()) << "REPLY without INTERNAL_IP4_ADDRESS";
+        EXPECT_EQ(hex(it->long_value), "0a631e4d") << "charon's pool address 10.99.30.77";
+      }
+      continue;
+    }
     ASSERT_EQ(m.header.exchange, wire::ExchangeType::QuickMode);
     if (qm_mid) {
       ASSERT_EQ(qm_mid->value, mid.value) << "one Quick Mode per capture";
@@ -558,6 +589,7 @@ TEST_P(GoldenCapture, DecryptsParsesAndVerifiesEveryMessage) {
   EXPECT_EQ(mm_hashes, 2);
   EXPECT_EQ(qm_count, 3);
   EXPECT_EQ(info_count, static_cast<int>(f.number("InfoCount")));
+  EXPECT_EQ(cfg_count, f.b.has("Cfg1_HASH") ? 2 : 0) << "mode-config REQUEST + REPLY";
   EXPECT_GE(info_count, 1) << "the teardown DELETEs are part of every capture";
   ASSERT_TRUE(qm_sa_reply.has_value());
   EXPECT_EQ(hex(qm_sa_i), hex(f.bytes("SPI_I")));
