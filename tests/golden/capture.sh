@@ -255,7 +255,7 @@ fi
   echo
   echo "Captured $date_utc by tests/golden/capture.sh (scenario $case_dir: $DESC)."
   echo
-  echo "- initiator: $ikind on 10.99.1.1 (namespace gld-<pid>-L), responder: $rkind on 10.99.1.2"
+  echo "- initiator: $ikind on $IKT_L_OUT (namespace gld-<pid>-L), responder: $rkind on $IKT_R_OUT$([[ $NAT == yes ]] && echo ", the initiator behind the router namespace gld-<pid>-N (masquerade to 10.99.2.254)")"
   if [[ $AUTH == rsa ]]; then
     echo "- PSK: \`$PSK\` (configured but unused: RSA_SIG; certificates ca.crt, cert-*.pem)"
   else
