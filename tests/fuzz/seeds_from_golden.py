@@ -16,15 +16,23 @@ What goes where (every file is named golden_<capture>_<message>[_<what>].bin):
   fuzz_sa_payload every SA payload body (MM1/MM2, decrypted QM1/QM2)
   fuzz_attributes the attribute list of every transform, after one selector octet
                   (protocol - 1, see fuzz_attributes.cc)
-  fuzz_id         every ID payload body (decrypted MM5/MM6 IDii/IDir, QM1/QM2 IDci/IDcr)
+  fuzz_id         every ID payload body (decrypted MM5/MM6 IDii/IDir, AM1/AM2 IDs in the
+                  clear, QM1/QM2 IDci/IDcr)
+  fuzz_mode_cfg   every ATTRIBUTE payload body (the decrypted Transaction REQUEST of pluto and
+                  REPLY of charon in the cfg capture)
+  fuzz_cert       the DER certificate of every CERT payload (encoding 4; decrypted MM5/MM6 of
+                  the RSA_SIG capture)
   fuzz_fragments  the captures hold no fragments: the real encrypted MM5 of each capture cut
                   into 3 IKEv1 fragments in strongSwan's layout (make_fragment_corpus.py),
                   in order and reversed
 Duplicates are dropped (the corpus replay mutates every seed ~3,000 times, so each must earn its
 place): one message per (sending implementation, exchange, flags, payload type sequence), one
 still-encrypted datagram per exchange type; bodies (SA, attributes, ID) by content.
-Not in the captures (all PSK Main Mode + Quick Mode, no NAT): CERT/SIG payloads, Aggressive
-Mode, NAT-D/NAT-OA, mode-config, real fragments; those corpora keep their synthetic seeds.
+The captures hold PSK Main Mode, RSA_SIG Main Mode (CERT, CR, SIG), Aggressive Mode PSK and
+NAT-T Main Mode (NAT-D, port 4500) and a mode-config pull (Transaction REQUEST/REPLY) with
+Quick Mode and Informational DELETEs. Not in them: NAT-OA, mode-config SET/ACK and XAUTH, real
+fragments; those keep their synthetic seeds.
+Retransmitted (byte-identical) datagrams are skipped, as in extract.py.
 """
 import glob
 import hashlib
@@ -44,7 +52,9 @@ import make_fragment_corpus  # noqa: E402
 HASHES = {"SHA1": hashlib.sha1, "SHA2_256": hashlib.sha256}
 EXCHANGES = {2: "mm", 4: "am", 5: "info", 6: "cfg", 32: "qm"}
 PT_SA, PT_ID = 1, 5
-TARGETS = ["fuzz_message", "fuzz_sa_payload", "fuzz_attributes", "fuzz_id", "fuzz_fragments"]
+PT_CERT, PT_ATTR = 6, 14
+TARGETS = ["fuzz_message", "fuzz_sa_payload", "fuzz_attributes", "fuzz_id", "fuzz_fragments",
+           "fuzz_cert", "fuzz_mode_cfg"]
 
 
 def keys(d):
@@ -113,7 +123,11 @@ def one_capture(d, w):
     counters = {}
     ini, res, _ = cap.split("-")
     first_src = None
+    seen = set()
     for src, _, _, _, dg in extract.read_pcap(os.path.join(d, "capture.pcap")):
+        if dg in seen:
+            continue  # a retransmission: not part of the IV chain
+        seen.add(dg)
         first_src = first_src or src
         sender = ini if src == first_src else res
         ex = EXCHANGES.get(dg[18], f"x{dg[18]}")
@@ -122,7 +136,7 @@ def one_capture(d, w):
         encrypted = bool(dg[19] & 1)
         if encrypted:
             ct, mid = dg[28:], dg[20:24]
-            if dg[18] == 2:
+            if dg[18] in (2, 4):  # MM5/MM6, AM3: the phase-1 IV chain
                 pt = extract.cbc_decrypt(k["Cipher"], key, p1_iv, ct)
                 p1_iv = ct[-bs:]
             else:
@@ -154,6 +168,10 @@ def one_capture(d, w):
                           bytes([(proto - 1) % 4]) + attrs)
             elif t == PT_ID:
                 w.add("fuzz_id", f"{label}_id{n}", body)
+            elif t == PT_ATTR:
+                w.add("fuzz_mode_cfg", f"{label}_attr{n}", body)
+            elif t == PT_CERT and body[:1] == b"\x04":
+                w.add("fuzz_cert", f"{label}_cert{n}", body[1:])
 
 
 def fragment(dg, number, last, data):
@@ -188,8 +206,15 @@ def provenance(target, w, caps):
                            "deduplicated by content",
         "fuzz_attributes": "one selector octet (protocol - 1) + the attribute list of every "
                            "transform of those SA payloads, deduplicated by content",
-        "fuzz_id": "the body of every ID payload (decrypted MM5/MM6 and QM1/QM2), deduplicated "
-                   "by content",
+        "fuzz_id": "the body of every ID payload (decrypted MM5/MM6, AM1/AM2, QM1/QM2), "
+                   "deduplicated by content",
+        "fuzz_mode_cfg": "the body of every ATTRIBUTE payload of the decrypted Transaction "
+                         "messages (pluto's REQUEST, charon's REPLY with the pool address), "
+                         "deduplicated by content",
+        "fuzz_cert": "the DER certificate (after the encoding octet 4) of every CERT payload of "
+                     "the decrypted MM5/MM6 of the RSA_SIG captures; the certificates come from "
+                     "the run's scripted test PKI (tests/pki/make_pki.sh), the bytes are what the "
+                     "peers sent, deduplicated by content",
         "fuzz_fragments": "the captures hold no fragments: the captured encrypted MM5 (real bytes) "
                           "cut into 3 fragments in strongSwan's layout (make_fragment_corpus.py "
                           "records), in order and reversed; not a capture of a fragmenting peer",

@@ -15,10 +15,17 @@
 #
 #   tests/golden/capture.sh [--isakmpd BIN] [NAME...]
 #     NAME: <initiator>-<responder>-<scenario>, initiator/responder in strongswan|libreswan|
-#           isakmpd, scenario a|b|c (tests/interop/scenarios/{a,b,c}-*/case.env describe them:
+#           isakmpd, scenario a|b|c|rsa|am|natt|cfg (tests/interop/scenarios/*/case.env describe them:
 #           a AES-128/SHA1/MODP2048 + ESP AES-128/HMAC-SHA1 tunnel; b AES-256/SHA2-256/MODP2048 +
 #           ESP AES-256/HMAC-SHA2-256 PFS 14 tunnel; c 3DES/SHA1/MODP1536 + ESP 3DES/HMAC-SHA1
-#           transport). Default: the six charon<->pluto runs (+ isakmpd-strongswan-a with --isakmpd).
+#           transport; rsa = g-rsa-cert-ip: Main Mode RSA_SIG with X.509 certificates from the
+#           scripted test PKI (tests/pki/make_pki.sh, lib_rsa.sh; the certificates are saved,
+#           the private keys are not); am = m-aggressive-psk: Aggressive Mode PSK with FQDN IDs;
+#           natt = g-nat-t-tunnel: the initiator behind the lab's masquerading router namespace
+#           (lib_nat.sh), NAT-D, float to 4500 with the non-ESP marker; all three with scenario
+#           a's algorithms; cfg = scenario a + mode-config pull, pluto client, charon server,
+#           libreswan-strongswan only, see below). Default: the charon<->pluto runs of every
+#           scenario (+ isakmpd-strongswan-a with --isakmpd).
 # Root only. Exit 0 when every requested capture was written.
 set -uo pipefail
 
@@ -36,7 +43,10 @@ psk_for() { echo "golden-psk-$1-0123456789"; }
 
 if [[ $# -eq 0 ]]; then
   set -- strongswan-libreswan-a libreswan-strongswan-a strongswan-libreswan-b \
-    libreswan-strongswan-b strongswan-libreswan-c libreswan-strongswan-c
+    libreswan-strongswan-b strongswan-libreswan-c libreswan-strongswan-c \
+    strongswan-libreswan-rsa libreswan-strongswan-rsa strongswan-libreswan-am \
+    libreswan-strongswan-am strongswan-libreswan-natt libreswan-strongswan-natt \
+    libreswan-strongswan-cfg
   [[ -n $ISAKMPD_BIN ]] && set -- "$@" isakmpd-strongswan-a
 fi
 
@@ -59,6 +69,10 @@ case $scen in
   a) case_dir=a-aes128-sha1-tunnel ;;
   b) case_dir=b-aes256-sha256-pfs14 ;;
   c) case_dir=c-3des-sha1-transport ;;
+  rsa) case_dir=g-rsa-cert-ip ;;
+  am) case_dir=m-aggressive-psk ;;
+  natt) case_dir=g-nat-t-tunnel ;;
+  cfg) case_dir=a-aes128-sha1-tunnel ;;  # + the mode-config lines below
   *) echo "golden: unknown scenario in '$name'" >&2; exit 2 ;;
 esac
 for k in "$ikind" "$rkind"; do
@@ -71,8 +85,23 @@ if [[ $ikind == isakmpd || $rkind == isakmpd ]] && [[ -z $ISAKMPD_BIN ]]; then
 fi
 
 CHARON_EXPECT_LOG=() PLUTO_EXPECT_LOG=() ISAKMPD_P1_PLUTO="" CHARON_IKE_PLUTO=""
+AUTH=psk NAT=no RSA_VARIANT="" P1_EXCHANGE=ID_PROT
 # shellcheck source=/dev/null
 source "$root/tests/interop/scenarios/$case_dir/case.env"
+# cfg: mode-config pull (draft-dukes-ike-mode-cfg) after Main Mode, pluto the client and
+# initiator (Transaction REQUEST/REPLY), charon the server with a one-address pool; pluto then
+# proposes Quick Mode from the lease. (charon 5.9.8 as the client rejects pluto 4.10's REPLY:
+# "length of CONFIGURATION_ATTRIBUTE_V1 substructure list invalid", the trailing padding.)
+if [[ $scen == cfg ]]; then
+  [[ $ikind == libreswan && $rkind == strongswan ]] || {
+    echo "golden: cfg is libreswan-strongswan only" >&2
+    exit 2
+  }
+  DESC="$DESC; mode-config pull, pluto client, charon server (pool 10.99.30.77/32)"
+  PLUTO_CONN_EXTRA="    leftmodecfgclient=yes
+    rightmodecfgserver=yes
+    modecfgpull=yes"
+fi
 PSK=$(psk_for "$scen")
 out="$here/$name"
 
@@ -81,7 +110,9 @@ export IKT_ISAKMPD="$ISAKMPD_BIN"
 # shellcheck source=tests/interop/lib.sh
 source "$root/tests/interop/lib.sh"
 ikt_init "golden-$name"
-ikt_topology
+# NAT=yes (natt): the initiator (left) sits behind the router namespace; tcpdump below runs on
+# its veth, so the capture shows its private address and the NAT-D hashes that disagree.
+if [[ $NAT == yes ]]; then ikt_topology_nat L; else ikt_topology; fi
 
 # The initiator sits on the left (10.99.1.1), the responder on the right (10.99.1.2).
 kind_of() { if [[ $1 == L ]]; then echo "$ikind"; else echo "$rkind"; fi; }
@@ -90,17 +121,41 @@ with_pluto=no
 
 side_conf() {
   local side=$1
+  # am: case.env's OUR_ID/PEER_ID name our daemon and its peer; here each side gets its own
+  # FQDN (lib_charon/lib_pluto: PEER_ID is the local ID, OUR_ID the remote one).
+  if [[ $P1_EXCHANGE == AGGRESSIVE ]]; then
+    local PEER_ID=initiator.golden.example OUR_ID=responder.golden.example
+    [[ $side == R ]] && PEER_ID=responder.golden.example OUR_ID=initiator.golden.example
+  fi
   case $(kind_of "$side") in
     strongswan)
       local ike=$CHARON_IKE
       [[ $with_pluto == yes && -n $CHARON_IKE_PLUTO ]] && ike=$CHARON_IKE_PLUTO
-      ikt_charon_conf "$side" "$ike" "$CHARON_ESP" "$MODE" "$PSK" ;;
-    libreswan) ikt_pluto_conf "$side" "$PLUTO_IKE" "$PLUTO_ESP" "$MODE" "$PSK" "$PLUTO_PFS" ;;
+      ikt_charon_conf "$side" "$ike" "$CHARON_ESP" "$MODE" "$PSK"
+      if [[ $scen == cfg ]]; then
+        # The mode-config server: a pool, and the client's traffic selector is its lease.
+        sed -i -e 's/^\( *\)aggressive = no$/\1aggressive = no\n\1pools = golden/' \
+          -e 's/^\( *\)remote_ts = .*$/\1remote_ts = dynamic/' "$IKT_DIR/$side/swanctl.conf"
+        printf 'pools {\n  golden {\n    addrs = 10.99.30.77/32\n  }\n}\n' >>"$IKT_DIR/$side/swanctl.conf"
+      fi ;;
+    libreswan) ikt_pluto_conf "$side" "$PLUTO_IKE" "$PLUTO_ESP" "$MODE" "$PSK" "$PLUTO_PFS" \
+      "${PLUTO_CONN_EXTRA:-}" ;;
     isakmpd)
       local role=responder
       [[ $side == L ]] && role=initiator
       ikt_isakmpd_conf "$side" "$role" "$ISAKMPD_P1" "$ISAKMPD_P2" "$MODE" "$PSK" ;;
   esac
+  # AUTH=rsa (rsa): RSA_SIG with the test PKI, as tests/interop/run_scenario.sh does.
+  if [[ $AUTH == rsa ]]; then
+    ikt_rsa_side_conf "$side" "$(kind_of "$side")"
+    # pluto as responder sends no CERT_REQ in MM2/MM4, and charon's default (send_cert =
+    # ifasked) then leaves its certificate out of MM5: pluto fails with "no certificate matched".
+    # Make charon always send it (the other peers send theirs anyway).
+    if [[ $(kind_of "$side") == strongswan ]]; then
+      sed -i 's/^\( *\)version = 1$/\1version = 1\n\1send_cert = always/' \
+        "$IKT_DIR/$side/swanctl.conf"
+    fi
+  fi
 }
 side_start() {
   case $(kind_of "$1") in
@@ -188,13 +243,25 @@ for s in L R; do
   [[ -f $D/xfrm.log ]] && cp "$D/xfrm.log" "$out/xfrm-$role.log"
 done
 sed -i "s#$IKT_DIR#<dir>#g" "$out"/*.conf 2>/dev/null || true
+# RSA_SIG: the (public) certificates of this run's test PKI; extract.py verifies both SIG
+# payloads with them. The private keys stay in the run directory.
+if [[ $AUTH == rsa ]]; then
+  cp "$IKT_DIR/pki/ca/ca.crt" "$out/ca.crt"
+  cp "$IKT_DIR/pki/left/cert.pem" "$out/cert-initiator.pem"
+  cp "$IKT_DIR/pki/right/cert.pem" "$out/cert-responder.pem"
+fi
 {
   echo "# $name"
   echo
   echo "Captured $date_utc by tests/golden/capture.sh (scenario $case_dir: $DESC)."
   echo
-  echo "- initiator: $ikind on 10.99.1.1 (namespace gld-<pid>-L), responder: $rkind on 10.99.1.2"
-  echo "- PSK: \`$PSK\`"
+  echo "- initiator: $ikind on $IKT_L_OUT (namespace gld-<pid>-L), responder: $rkind on $IKT_R_OUT$([[ $NAT == yes ]] && echo ", the initiator behind the router namespace gld-<pid>-N (masquerade to 10.99.2.254)")"
+  if [[ $AUTH == rsa ]]; then
+    echo "- PSK: \`$PSK\` (configured but unused: RSA_SIG; certificates ca.crt, cert-*.pem)"
+  else
+    echo "- PSK: \`$PSK\`"
+  fi
+  echo "- auth: $AUTH, phase 1: $P1_EXCHANGE, NAT: $NAT"
   echo "- packages: $(dpkg-query -W -f='${Package} ${Version}, ' libstrongswan strongswan-swanctl libreswan | sed 's/, $//')"
   echo "- charon: $(cat "$IKT_CHARON_PREFIX/.version" 2>/dev/null) (strongswan-charon extracted by scripts/lab/setup.sh)"
   [[ -n $ISAKMPD_BIN ]] && [[ $ikind == isakmpd || $rkind == isakmpd ]] &&

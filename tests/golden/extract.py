@@ -45,9 +45,15 @@ SCENARIOS = {
     "c": dict(hash="SHA1", cipher="3DES_CBC", key=24, bs=8, esp_enc="3DES_CBC", esp_enc_key=24,
               esp_auth="HMAC_SHA1", esp_auth_key=20, pfs=False),
 }
+# rsa (Main Mode RSA_SIG + certificates), am (Aggressive Mode PSK), natt (NAT-T through the
+# lab's masquerading router): scenario a's algorithms, another authentication/exchange/path.
+SCENARIOS["rsa"] = dict(SCENARIOS["a"], auth="RSA_SIG")
+SCENARIOS["am"] = dict(SCENARIOS["a"], exchange="AGGRESSIVE")
+SCENARIOS["natt"] = dict(SCENARIOS["a"], nat=True)
+SCENARIOS["cfg"] = dict(SCENARIOS["a"], modecfg=True)  # + Transaction REQUEST/REPLY
 HASHES = {"SHA1": hashlib.sha1, "SHA2_256": hashlib.sha256}
-PT_NAMES = {1: "SA", 4: "KE", 5: "ID", 8: "HASH", 10: "NONCE", 11: "N", 12: "D", 13: "VID",
-            20: "NAT-D"}
+PT_NAMES = {1: "SA", 4: "KE", 5: "ID", 6: "CERT", 7: "CR", 8: "HASH", 9: "SIG", 10: "NONCE",
+            11: "N", 12: "D", 13: "VID", 20: "NAT-D"}
 
 
 class ExtractError(Exception):
@@ -221,22 +227,55 @@ class Capture:
         s = self.s
         h = HASHES[s["hash"]]
         dgrams = read_pcap(os.path.join(self.dir, "capture.pcap"))
-        need(len(dgrams) >= 9, f"{self.name}: only {len(dgrams)} IKE datagrams captured")
+        # Retransmissions (byte-identical datagrams, e.g. pluto resending QM1) carry nothing new
+        # and would break the CBC IV chain: only the first copy counts.
+        seen, uniq = set(), []
+        for d in dgrams:
+            if d[4] not in seen:
+                seen.add(d[4])
+                uniq.append(d)
+        self.retransmissions = len(dgrams) - len(uniq)
+        dgrams = uniq
+        need(len(dgrams) >= (6 if s.get("exchange") == "AGGRESSIVE" else 9),
+             f"{self.name}: only {len(dgrams)} IKE datagrams captured")
         init_ip = dgrams[0][0]
-        mm = [d for d in dgrams if d[4][18] == 2]
-        need(len(mm) >= 6, f"{self.name}: {len(mm)} Main Mode datagrams")
+        aggressive = s.get("exchange") == "AGGRESSIVE"
+        rsa = s.get("auth") == "RSA_SIG"
+        p1x = 4 if aggressive else 2
+        mm = [d for d in dgrams if d[4][18] == p1x]
+        need(len(mm) >= (3 if aggressive else 6), f"{self.name}: {len(mm)} phase-1 datagrams")
         cky_i, cky_r = mm[1][4][0:8], mm[1][4][8:16]
         self.put("CKY_I", cky_i, "capture")
         self.put("CKY_R", cky_r, "capture")
         mm1 = payloads(mm[0][4][16], mm[0][4][28:])
-        self.put("SAi_b", find(mm1, 1)[1], "capture MM1")
-        mm3 = payloads(mm[2][4][16], mm[2][4][28:])
-        mm4 = payloads(mm[3][4][16], mm[3][4][28:])
-        self.put("g_xi", find(mm3, 4)[1], "capture MM3")
-        self.put("g_xr", find(mm4, 4)[1], "capture MM4")
-        self.put("Ni_b", find(mm3, 10)[1], "capture MM3")
-        self.put("Nr_b", find(mm4, 10)[1], "capture MM4")
-        self.put("PSK", self.psk, "notes.md (the configured PSK)")
+        self.put("SAi_b", find(mm1, 1)[1], "capture MM1" if not aggressive else "capture AM1")
+        # Main Mode: KE/NONCE in MM3/MM4; Aggressive Mode: in AM1/AM2 with the IDs, and AM2
+        # carries HASH_R in the clear (RFC 2409 §5).
+        ke_i, ke_r = (mm[0], mm[1]) if aggressive else (mm[2], mm[3])
+        tag_i, tag_r = ("AM1", "AM2") if aggressive else ("MM3", "MM4")
+        mm3 = payloads(ke_i[4][16], ke_i[4][28:])
+        mm4 = payloads(ke_r[4][16], ke_r[4][28:])
+        self.put("g_xi", find(mm3, 4)[1], f"capture {tag_i}")
+        self.put("g_xr", find(mm4, 4)[1], f"capture {tag_r}")
+        self.put("Ni_b", find(mm3, 10)[1], f"capture {tag_i}")
+        self.put("Nr_b", find(mm4, 10)[1], f"capture {tag_r}")
+        if aggressive:
+            self.put("IDii_b", find(mm3, 5)[1], "capture AM1")
+            self.put("IDir_b", find(mm4, 5)[1], "capture AM2")
+            self.put("HASH_R", find(mm4, 8)[1], "capture AM2")
+        # NAT-D (RFC 3947 §3.2): HASH(CKY-I | CKY-R | IP | Port), the peer's address first.
+        for tag, pls in (("I", mm3), ("R", mm4)):
+            nd = [p[1] for p in pls if p[0] == 20]
+            if s.get("nat"):
+                need(len(nd) == 2, f"{self.name}: {len(nd)} NAT-D payloads from {tag}")
+                self.put(f"NATD_{tag}_Remote", nd[0], f"capture {tag_i if tag == 'I' else tag_r}")
+                self.put(f"NATD_{tag}_Local", nd[1], f"capture {tag_i if tag == 'I' else tag_r}")
+        if s.get("nat"):
+            self.put("Addr_I", init_ip, "capture (the initiator's private address, inside the NAT)")
+            self.put("Addr_R", [d for d in dgrams if d[0] != init_ip][0][0],
+                     "capture (the responder's address)")
+        if not rsa:
+            self.put("PSK", self.psk, "notes.md (the configured PSK)")
 
         # peer logs
         ch = self.role_file("strongswan", "charon-{role}.log")
@@ -259,14 +298,16 @@ class Capture:
             self.charon_info = all_of(cb, r"^Hash$")
         if pl:
             pb = pluto_blocks(pl)
-            self.put("PSK", first(pb, r"^PreShared Key$"), "pluto")
+            if not rsa:
+                self.put("PSK", first(pb, r"^PreShared Key$"), "pluto")
             self.put("g_xi", first(pb, r"^DH_i:$"), "pluto")
             self.put("g_xr", first(pb, r"^DH_r:$"), "pluto")
             self.put("Pluto_IV", None if first(pb, r"^new IV hash \S+ final") is None else
                      first(pb, r"^new IV hash \S+ final")[:s["bs"]], "pluto (new IV hash, truncated)")
             pl_role = "I" if self.ikind == "libreswan" else "R"
-            self.put("Pluto_HASH_" + pl_role, first(pb, rf"^emitting \d+ raw bytes of HASH_{pl_role} "),
-                     "pluto")
+            if not rsa:
+                self.put("Pluto_HASH_" + pl_role,
+                         first(pb, rf"^emitting \d+ raw bytes of HASH_{pl_role} "), "pluto")
             self.put("Pluto_QM_HASH1", first(pb, r"HASH\(1\):$"), "pluto")
             self.put("Pluto_QM_HASH2", first(pb, r"HASH\(2\):$"), "pluto")
             self.put("Pluto_QM_HASH3", first(pb, r"HASH\(3\):$"), "pluto")
@@ -303,25 +344,30 @@ class Capture:
             need(iv == self.get("IV"), f"{self.name}: hash(g^xi|g^xr) != charon's initial IV")
         if self.get("Pluto_IV") is not None:
             need(iv == self.get("Pluto_IV"), f"{self.name}: hash(g^xi|g^xr) != pluto's IV")
-        p1_iv, p2_iv, infos, qm = iv, {}, [], []
+        p1_iv, p2_iv, infos, qm, cfgs = iv, {}, [], [], []
         for src, sport, dst, dport, dg in dgrams:
             if not dg[19] & 1:
                 continue
             mid = dg[20:24]
             ex = dg[18]
             ct = dg[28:]
-            if ex == 2:
+            if ex == p1x:
                 pt = cbc_decrypt(s["cipher"], key, p1_iv, ct)
                 p1_iv = ct[-bs:]
                 pls = payloads(dg[16], pt)
                 idp = find(pls, 5)
-                hp = find(pls, 8)
-                if src == init_ip:
-                    self.put("IDii_b", idp[1], "decrypted MM5")
-                    self.put("HASH_I", hp[1], "decrypted MM5")
+                tag = "I" if src == init_ip else "R"
+                what = "decrypted AM3" if aggressive else f"decrypted MM{5 if tag == 'I' else 6}"
+                if idp is not None:
+                    self.put(f"IDi{tag.lower()}_b", idp[1], what)
+                if rsa:
+                    cert, sig = find(pls, 6), find(pls, 9)
+                    need(cert is not None and sig is not None, f"{self.name}: {what} without CERT+SIG")
+                    self.put(f"CERT_{tag}", cert[1], what)
+                    self.put(f"SIG_{tag}", sig[1], what)
+                    self.check_sig(tag, cert[1], sig[1])
                 else:
-                    self.put("IDir_b", idp[1], "decrypted MM6")
-                    self.put("HASH_R", hp[1], "decrypted MM6")
+                    self.put(f"HASH_{tag}", find(pls, 8)[1], what)
                 continue
             if "Phase1LastBlock" not in self.v:
                 self.put("Phase1LastBlock", p1_iv, "capture (last block of the last MM message)")
@@ -337,6 +383,8 @@ class Capture:
                 qm.append((src, mid, pls, after, pt))
             elif ex == 5:
                 infos.append((src, mid, pls[0][1], after))
+            elif ex == 6:
+                cfgs.append((src, mid, pls[0][1], after))
         need(len(qm) == 3, f"{self.name}: {len(qm)} Quick Mode messages")
         mid = qm[0][1]
         self.put("QM_MID", mid, "capture")
@@ -366,12 +414,22 @@ class Capture:
             self.put(f"Info{n + 1}_MID", imid, "capture")
             self.put(f"Info{n + 1}_AfterHash", iafter, "decrypted")
             self.put(f"Info{n + 1}_HASH", ih, "decrypted")
+        # Mode-config (draft-dukes-ike-mode-cfg-02 §3.2): HASH(1) = prf(SKEYID_a, M-ID | ATTR),
+        # one M-ID (its own IV chain) for REQUEST and REPLY.
+        need(len(cfgs) == (2 if s.get("modecfg") else 0), f"{self.name}: {len(cfgs)} Transaction messages")
+        for n, (src, cmid, ch_, cafter) in enumerate(cfgs):
+            self.put(f"Cfg{n + 1}_Sender", b"I" if src == init_ip else b"R", "capture")
+            self.put(f"Cfg{n + 1}_MID", cmid, "capture")
+            self.put(f"Cfg{n + 1}_AfterHash", cafter, "decrypted")
+            self.put(f"Cfg{n + 1}_HASH", ch_, "decrypted")
+        self.cfgs = cfgs
         if pl:
             for ph in self.pluto_info:
                 need(any(ph == x[2] for x in infos), f"{self.name}: pluto delete HASH not on the wire")
         if ch:
             for chh in self.charon_info:
-                need(any(chh == x[2] for x in infos), f"{self.name}: charon Hash not on the wire")
+                need(any(chh == x[2] for x in infos + cfgs),
+                     f"{self.name}: charon Hash not on the wire")
 
         # shim records: every peer's record of both SAs must agree
         recs = {}
@@ -403,6 +461,26 @@ class Capture:
                      f"{self.name}: pluto KEYMAT {tag} != shim keys")
         self.infos = infos
 
+    def check_sig(self, tag, cert, sig):
+        """RFC 2409 §5.1 RSA_SIG: the SIG payload is the PKCS#1 v1.5 type 1 block of HASH_I/R
+        (no DigestInfo); checked with the public key of the certificate in the CERT payload
+        (encoding 4, X.509 signature) against the HASH charon logged, and the certificate
+        against the committed one of that side."""
+        from cryptography import x509
+        need(cert[0] == 4, f"{self.name}: CERT encoding {cert[0]}, want 4 (X.509 signature)")
+        c = x509.load_der_x509_certificate(cert[1:])
+        role = "initiator" if tag == "I" else "responder"
+        pem = open(os.path.join(self.dir, f"cert-{role}.pem"), "rb").read()
+        need(x509.load_pem_x509_certificate(pem) == c, f"{self.name}: CERT_{tag} != cert-{role}.pem")
+        pub = c.public_key().public_numbers()
+        n_len = (pub.n.bit_length() + 7) // 8
+        need(len(sig) == n_len, f"{self.name}: SIG_{tag} length {len(sig)} != modulus {n_len}")
+        block = pow(int.from_bytes(sig, "big"), pub.e, pub.n).to_bytes(n_len, "big")
+        want = self.get(f"HASH_{tag}")
+        need(want is not None, f"{self.name}: no peer-logged HASH_{tag} to check SIG_{tag} against")
+        pad = b"\x00\x01" + b"\xff" * (n_len - 3 - len(want)) + b"\x00" + want
+        need(block == pad, f"{self.name}: SIG_{tag} does not verify over charon's HASH_{tag}")
+
     def header(self):
         tools = {"strongswan": "strongSwan 5.9.8 charon", "libreswan": "libreswan 4.10 pluto",
                  "isakmpd": "our isakmpd (-d -n --keylog)"}
@@ -413,7 +491,9 @@ class Capture:
         s = self.s
         lines = [f"# Golden capture keys, {self.header()}; extracted by tests/golden/extract.py",
                  "# Each value: <key> = <hex>, preceded by its source. See notes.md.", "",
-                 f"Name = {self.name}", f"Hash = {s['hash']}", f"Cipher = {s['cipher']}",
+                 f"Name = {self.name}", f"Auth = {s.get('auth', 'PSK')}",
+                 f"Exchange = {s.get('exchange', 'MAIN')}", f"NAT = {1 if s.get('nat') else 0}",
+                 f"Hash = {s['hash']}", f"Cipher = {s['cipher']}",
                  f"EncKeyBytes = {s['key']}", f"BlockSize = {s['bs']}", f"EspCipher = {s['esp_enc']}",
                  f"EspEncKeyBytes = {s['esp_enc_key']}", f"EspAuth = {s['esp_auth']}",
                  f"EspAuthKeyBytes = {s['esp_auth_key']}", f"PFS = {1 if s['pfs'] else 0}",
@@ -446,7 +526,9 @@ def vec_block(c, outputs):
 
 
 def write_vectors(caps):
-    third = [c for c in caps if "isakmpd" not in (c.ikind, c.rkind)]
+    # The key-schedule vectors stay the PSK Main Mode scenarios a, b, c (the others are checked
+    # per capture by golden_test.cc).
+    third = [c for c in caps if "isakmpd" not in (c.ikind, c.rkind) and c.scen in ("a", "b", "c")]
     sw, ls = [], []
     for c in sorted(third, key=lambda c: (c.scen, c.name)):
         g = c.get

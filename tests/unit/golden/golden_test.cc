@@ -12,7 +12,14 @@
 //      verifies with our keymat; the ESP keys we derive from the decrypted SA payloads equal the
 //      keys the peers handed to XFRM (xfrm_noop_preload records, in keys.txt);
 //   3. the capture of our own isakmpd against charon: the same checks, plus our --keylog keys
-//      equal charon's.
+//      equal charon's;
+//   4. the rsa / am / natt captures (keys.txt Auth/Exchange/NAT): Main Mode RSA_SIG -- SKEYID
+//      from the nonces and g^xy (RFC 2409 §5), every SIG payload verifies with the public key of
+//      the CERT payload next to it over the HASH_I/R we compute; Aggressive Mode -- AM1/AM2 in
+//      the clear (AM2's HASH_R verified), AM3 decrypted with the phase-1 IV; NAT-T -- MM5 on
+//      port 4500 after the non-ESP marker, the NAT-D hashes (RFC 3947 §3.2) recomputed;
+//      mode-config (cfg) -- the Transaction REQUEST/REPLY decrypt on their own M-ID IV chain, their
+//      HASH(1) verifies, the REPLY holds the pool address the server (charon) handed out.
 // Offline: reads only committed files. Owns nothing but a tiny pcap reader.
 #include <gtest/gtest.h>
 
@@ -30,11 +37,15 @@
 #include "base/bytes.h"
 #include "base/hex.h"
 #include "base/ids.h"
+#include "base/address.h"
 #include "crypto/openssl_provider.h"
+#include "crypto/rsa.h"
+#include "crypto/x509.h"
 #include "engine/esp_keys.h"
 #include "engine/iv_chain.h"
 #include "engine/keymat.h"
 #include "engine/message_crypto.h"
+#include "engine/nat_t.h"
 #include "engine/negotiated.h"
 #include "support/vec_file.h"
 #include "wire/message.h"
@@ -54,7 +65,9 @@ const std::string kGoldenDir = std::string(IKE_SOURCE_DIR) + "/tests/golden/";
 const std::vector<std::string> kCaptures = {
     "strongswan-libreswan-a", "libreswan-strongswan-a", "strongswan-libreswan-b",
     "libreswan-strongswan-b", "strongswan-libreswan-c", "libreswan-strongswan-c",
-    "isakmpd-strongswan-a",
+    "isakmpd-strongswan-a",    "strongswan-libreswan-rsa", "libreswan-strongswan-rsa",
+    "strongswan-libreswan-am",  "libreswan-strongswan-cfg",
+    "libreswan-strongswan-am", "strongswan-libreswan-natt", "libreswan-strongswan-natt",
 };
 
 std::string hex(ByteView v) { return base::to_hex(v); }
@@ -231,6 +244,7 @@ TEST(GoldenVectors, LibreswanKeyScheduleMatches) {
 struct Datagram {
   uint32_t src = 0;
   uint16_t sport = 0;
+  bool on_4500 = false;  // UDP 4500 with the non-ESP marker (RFC 3948 §2.2)
   Bytes payload;  // the ISAKMP message (non-ESP marker removed on 4500)
 };
 
@@ -265,11 +279,18 @@ std::vector<Datagram> read_pcap(const std::string& path) {
     const std::size_t ulen = static_cast<std::size_t>(udp[4] << 8 | udp[5]);
     if (ulen < 8 || ulen > udp.size()) continue;
     ByteView payload = udp.subspan(8, ulen - 8);
-    if (sport == 4500 || dport == 4500) {
+    const bool natt = sport == 4500 || dport == 4500;
+    if (natt) {
       if (payload.size() < 4 || be32(payload) != 0) continue;  // ESP-in-UDP / keepalive
       payload = payload.subspan(4);
     }
-    out.push_back({be32(ip.subspan(12)), sport, base::to_bytes(payload)});
+    Datagram dg{be32(ip.subspan(12)), sport, natt, base::to_bytes(payload)};
+    // A retransmission (byte-identical, e.g. pluto resending QM1) is not a new message of the
+    // CBC IV chain: only the first copy counts (extract.py does the same).
+    if (std::any_of(out.begin(), out.end(), [&](const Datagram& o) { return o.payload == dg.payload; })) {
+      continue;
+    }
+    out.push_back(std::move(dg));
   }
   return out;
 }
@@ -300,28 +321,42 @@ TEST_P(GoldenCapture, DecryptsParsesAndVerifiesEveryMessage) {
   const std::size_t bs = crypto::cipher_block_size(cipher);
   ASSERT_EQ(bs, f.number("BlockSize"));
   const bool ours = GetParam().rfind("isakmpd-", 0) == 0;
+  // Older keys.txt files (scenarios a, b, c) predate these fields: PSK Main Mode, no NAT.
+  const bool rsa = f.b.has("Auth") && f.text("Auth") == "RSA_SIG";
+  const bool aggressive = f.b.has("Exchange") && f.text("Exchange") == "AGGRESSIVE";
+  const bool nat = f.b.has("NAT") && f.number("NAT") == 1;
+  const wire::ExchangeType p1x =
+      aggressive ? wire::ExchangeType::Aggressive : wire::ExchangeType::IdProt;
   crypto::OpenSslProvider p;
 
   const std::vector<Datagram> dgrams = read_pcap(dir + "capture.pcap");
-  ASSERT_GE(dgrams.size(), 9u) << "MM 6 + QM 3 at least";
+  ASSERT_GE(dgrams.size(), aggressive ? 6u : 9u) << "MM 6 (or AM 3) + QM 3 at least";
   const uint32_t initiator = dgrams.front().src;
 
-  // Pass 1: every datagram parses; collect the cleartext Main Mode inputs.
+  // Pass 1: every datagram parses; collect the cleartext phase-1 inputs (Aggressive Mode: the
+  // IDs and AM2's HASH_R too; NAT-T: the NAT-D payloads).
   std::vector<wire::Message> msgs;
-  Bytes g_xi, g_xr, ni, nr, sai;
+  Bytes g_xi, g_xr, ni, nr, sai, idii, idir, am_hash_r;
+  std::vector<Bytes> natd_i, natd_r;
   for (const auto& d : dgrams) {
     auto m = wire::parse_message(view(d.payload));
     ASSERT_TRUE(m.has_value()) << GetParam() << ": datagram " << msgs.size() << ": "
                                << m.error().detail;
     msgs.push_back(*m);
     if (m->header.flags & wire::kFlagEncryption) continue;
-    ASSERT_EQ(m->header.exchange, wire::ExchangeType::IdProt);
+    ASSERT_EQ(m->header.exchange, p1x);
     const bool from_i = d.src == initiator;
     if (const auto* sa = m->find_entry(wire::PayloadType::Sa); sa && from_i) sai = sa->body;
     if (const auto* ke = m->find<wire::KePayload>()) (from_i ? g_xi : g_xr) = ke->data;
     if (const auto* n = m->find<wire::NoncePayload>()) (from_i ? ni : nr) = n->data;
+    if (const auto* id = m->find_entry(wire::PayloadType::Id)) (from_i ? idii : idir) = id->body;
+    if (const auto* hp = m->find<wire::HashPayload>(); hp && !from_i) am_hash_r = hp->data;
+    for (const auto& e : m->payloads)
+      if (const auto* nd = std::get_if<wire::NatDPayload>(&e.value))
+        (from_i ? natd_i : natd_r).push_back(nd->hash);
   }
   ASSERT_FALSE(g_xi.empty() || g_xr.empty() || ni.empty() || nr.empty() || sai.empty());
+  EXPECT_EQ(aggressive, !am_hash_r.empty()) << "HASH_R in the clear in AM2 only";
   EXPECT_EQ(hex(g_xi), hex(f.bytes("g_xi")));
   EXPECT_EQ(hex(nr), hex(f.bytes("Nr_b")));
   const base::CookiePair ck = msgs[1].header.cookies;
@@ -329,8 +364,11 @@ TEST_P(GoldenCapture, DecryptsParsesAndVerifiesEveryMessage) {
   EXPECT_EQ(hex(ck.responder.bytes), hex(f.bytes("CKY_R")));
 
   // Our phase-1 keys from the configured PSK, the capture and the peer-logged g^xy.
-  const Bytes psk = f.bytes("PSK"), g_xy = f.bytes("g_xy");
-  const base::SecureBytes skeyid = engine::skeyid_psk(p, h, view(psk), view(ni), view(nr));
+  // RFC 2409 §5: SKEYID = prf(PSK, Ni_b | Nr_b) or, for signatures, prf(Ni_b | Nr_b, g^xy).
+  const Bytes g_xy = f.bytes("g_xy");
+  const base::SecureBytes skeyid =
+      rsa ? engine::skeyid_sig(p, h, view(ni), view(nr), view(g_xy))
+          : engine::skeyid_psk(p, h, view(f.bytes("PSK")), view(ni), view(nr));
   engine::Phase1KeyInputs in;
   in.hash = h;
   in.enc_key_bytes = f.number("EncKeyBytes");
@@ -351,10 +389,41 @@ TEST_P(GoldenCapture, DecryptsParsesAndVerifiesEveryMessage) {
     // Cross-check of our daemon against a third party: its logged key is charon's.
     EXPECT_EQ(hex(f.bytes("Isakmpd_EncKey")), hex(f.bytes("EncKey")));
   }
+  int mm_hashes = 0;
+  if (aggressive) {
+    // RFC 2409 §5: AM2 carries HASH_R over IDir_b in the clear.
+    EXPECT_EQ(hex(am_hash_r), hex(engine::hash_r(p, h, view(skeyid), view(g_xi), view(g_xr), ck,
+                                                 view(sai), view(idir))))
+        << GetParam() << " AM2 HASH_R";
+    EXPECT_EQ(hex(am_hash_r), hex(f.bytes("HASH_R")));
+    ++mm_hashes;
+  }
+  if (nat) {
+    // RFC 3947 §3.2: NAT-D = HASH(CKY-I | CKY-R | IP | Port), the peer's address first. The
+    // capture is on the initiator's side of the NAT: the initiator's pair matches its own
+    // addresses; the responder hashed the router's address for the initiator (NAT detected).
+    const auto addr = [](const Bytes& ip) {
+      return base::SockAddr{base::IpAddress::v4_bytes(view(ip)), 500};
+    };
+    const base::SockAddr ai = addr(f.bytes("Addr_I")), ar = addr(f.bytes("Addr_R"));
+    ASSERT_EQ(natd_i.size(), 2u);
+    ASSERT_EQ(natd_r.size(), 2u);
+    EXPECT_EQ(hex(natd_i[0]), hex(engine::nat_d_hash(p, h, ck, ar))) << "initiator's NAT-D(peer)";
+    EXPECT_EQ(hex(natd_i[1]), hex(engine::nat_d_hash(p, h, ck, ai))) << "initiator's NAT-D(own)";
+    EXPECT_EQ(hex(natd_r[1]), hex(engine::nat_d_hash(p, h, ck, ar))) << "responder's NAT-D(own)";
+    EXPECT_NE(hex(natd_r[0]), hex(engine::nat_d_hash(p, h, ck, ai))) << "no NAT seen by responder";
+    EXPECT_EQ(hex(natd_r[0]), hex(f.bytes("NATD_R_Remote")));
+    // Main Mode floats to 4500 from MM5 on (RFC 3947 §4): the encrypted messages all use it.
+    for (std::size_t i = 0; i < msgs.size(); ++i) {
+      if (msgs[i].header.flags & wire::kFlagEncryption) {
+        EXPECT_TRUE(dgrams[i].on_4500) << GetParam() << " #" << i << " not on port 4500";
+      }
+    }
+  }
 
   // Pass 2: decrypt along the App. B IV chains, parse, verify every HASH.
   engine::IvChain chain(keys->iv);
-  int mm_hashes = 0, qm_count = 0, info_count = 0;
+  int qm_count = 0, info_count = 0, cfg_count = 0;
   std::optional<base::MessageId> qm_mid;
   Bytes qm_ni, qm_nr, qm_sa_i, qm_sa_r;
   std::optional<wire::SaPayload> qm_sa_reply;
@@ -363,7 +432,7 @@ TEST_P(GoldenCapture, DecryptsParsesAndVerifiesEveryMessage) {
     const wire::Message& m = msgs[i];
     if (!(m.header.flags & wire::kFlagEncryption)) continue;
     const bool from_i = dgrams[i].src == initiator;
-    const bool phase1 = m.header.exchange == wire::ExchangeType::IdProt;
+    const bool phase1 = m.header.exchange == p1x;
     Bytes iv;
     if (phase1) {
       iv = chain.phase1_iv();
@@ -382,21 +451,47 @@ TEST_P(GoldenCapture, DecryptsParsesAndVerifiesEveryMessage) {
     ASSERT_FALSE(pl->empty());
     const auto* hp = std::get_if<wire::HashPayload>(&pl->front().value);
     if (phase1) {
-      // MM5 ID, HASH [, N] / MM6 ID, HASH: RFC 2409 §5 HASH_I / HASH_R over IDii_b / IDir_b.
+      // MM5 ID, HASH [, N] / MM6 ID, HASH (AM3 HASH, its ID was AM1's): RFC 2409 §5 HASH_I /
+      // HASH_R over IDii_b / IDir_b. RSA_SIG: ID, CERT, [CR,] SIG instead of HASH (§5.1).
       ASSERT_TRUE(chain.advance_phase1(view(opened->last_block)).has_value());
       const wire::PayloadEntry* id = nullptr;
       const wire::HashPayload* hash = nullptr;
+      const wire::SigPayload* sig = nullptr;
+      const wire::CertPayload* cert = nullptr;
       for (const auto& e : *pl) {
         if (std::holds_alternative<wire::IdPayload>(e.value)) id = &e;
         if (const auto* x = std::get_if<wire::HashPayload>(&e.value)) hash = x;
+        if (const auto* x = std::get_if<wire::SigPayload>(&e.value)) sig = x;
+        if (const auto* x = std::get_if<wire::CertPayload>(&e.value)) cert = x;
       }
-      ASSERT_TRUE(id && hash) << GetParam() << " #" << i << ": MM5/6 without ID and HASH";
+      const Bytes id_b = id ? id->body : (from_i ? idii : idir);
+      ASSERT_FALSE(id_b.empty()) << GetParam() << " #" << i << ": no ID for the phase-1 hash";
       const Bytes want = from_i ? engine::hash_i(p, h, view(skeyid), view(g_xi), view(g_xr), ck,
-                                                 view(sai), view(id->body))
+                                                 view(sai), view(id_b))
                                 : engine::hash_r(p, h, view(skeyid), view(g_xi), view(g_xr), ck,
-                                                 view(sai), view(id->body));
-      EXPECT_EQ(hex(hash->data), hex(want)) << GetParam() << (from_i ? " HASH_I" : " HASH_R");
-      EXPECT_EQ(hex(hash->data), hex(f.bytes(from_i ? "HASH_I" : "HASH_R")));
+                                                 view(sai), view(id_b));
+      EXPECT_EQ(hex(want), hex(f.bytes(from_i ? "HASH_I" : "HASH_R")))
+          << GetParam() << (from_i ? " HASH_I" : " HASH_R") << " vs the peer-logged one";
+      if (rsa) {
+        ASSERT_TRUE(sig && cert) << GetParam() << " #" << i << ": RSA_SIG without CERT and SIG";
+        EXPECT_EQ(hash, nullptr);
+        EXPECT_EQ(cert->encoding, 4) << "X.509 certificate - signature";
+        auto c = crypto::Certificate::from_der(view(cert->data));
+        ASSERT_TRUE(c.has_value()) << c.error().detail;
+        auto pub = c->public_key();
+        ASSERT_TRUE(pub.has_value()) << pub.error().detail;
+        const base::Status ok = crypto::rsa_verify_ike(*pub, view(want), view(sig->data));
+        EXPECT_TRUE(ok.has_value()) << GetParam() << (from_i ? " SIG_I: " : " SIG_R: ")
+                                    << (ok ? "" : ok.error().detail);
+        EXPECT_EQ(hex(sig->data), hex(f.bytes(from_i ? "SIG_I" : "SIG_R")));
+        // The same signature over any other hash must not verify.
+        Bytes other = want;
+        other.back() ^= 1;
+        EXPECT_FALSE(crypto::rsa_verify_ike(*pub, view(other), view(sig->data)).has_value());
+      } else {
+        ASSERT_TRUE(hash) << GetParam() << " #" << i << ": phase-1 message without HASH";
+        EXPECT_EQ(hex(hash->data), hex(want)) << GetParam() << (from_i ? " HASH_I" : " HASH_R");
+      }
       ++mm_hashes;
       continue;
     }
@@ -411,6 +506,35 @@ TEST_P(GoldenCapture, DecryptsParsesAndVerifiesEveryMessage) {
           << GetParam() << " informational #" << i;
       ++info_count;
       chain.end_exchange(mid);
+      continue;
+    }
+    if (m.header.exchange == wire::ExchangeType::Transaction) {
+      // draft-dukes-ike-mode-cfg-02 §3.2 / draft-ietf-ipsec-isakmp-mode-cfg-05 §3.2:
+      // HASH(1) = prf(SKEYID_a, M-ID | ATTR), the same form as RFC 2409 §5.7.
+      EXPECT_EQ(hex(hp->data),
+                hex(engine::informational_hash(p, h, view(keys->skeyid_a), mid, view(rest))))
+          << GetParam() << " transaction #" << i;
+      ++cfg_count;
+      const std::string tag = "Cfg" + std::to_string(cfg_count) + "_HASH";
+      EXPECT_EQ(hex(hp->data), hex(f.bytes(tag)));
+      const wire::AttributePayload* attr = nullptr;
+      for (const auto& e : *pl)
+        if (const auto* x = std::get_if<wire::AttributePayload>(&e.value)) attr = x;
+      ASSERT_NE(attr, nullptr) << GetParam() << " #" << i << ": Transaction without ATTRIBUTE";
+      if (cfg_count == 1) {
+        EXPECT_TRUE(from_i);
+        EXPECT_EQ(attr->cfg_type, static_cast<uint8_t>(wire::CfgType::Request));
+      } else {
+        EXPECT_FALSE(from_i);
+        EXPECT_EQ(attr->cfg_type, static_cast<uint8_t>(wire::CfgType::Reply));
+        const auto it = std::find_if(attr->attributes.begin(), attr->attributes.end(),
+                                     [](const wire::Attribute& a) {
+                                       return a.type == static_cast<uint16_t>(
+                                                            wire::CfgAttr::InternalIp4Address);
+                                     });
+        ASSERT_NE(it, attr->attributes.end()) << "REPLY without INTERNAL_IP4_ADDRESS";
+        EXPECT_EQ(hex(it->long_value), "0a631e4d") << "charon's pool address 10.99.30.77";
+      }
       continue;
     }
     ASSERT_EQ(m.header.exchange, wire::ExchangeType::QuickMode);
@@ -465,6 +589,7 @@ TEST_P(GoldenCapture, DecryptsParsesAndVerifiesEveryMessage) {
   EXPECT_EQ(mm_hashes, 2);
   EXPECT_EQ(qm_count, 3);
   EXPECT_EQ(info_count, static_cast<int>(f.number("InfoCount")));
+  EXPECT_EQ(cfg_count, f.b.has("Cfg1_HASH") ? 2 : 0) << "mode-config REQUEST + REPLY";
   EXPECT_GE(info_count, 1) << "the teardown DELETEs are part of every capture";
   ASSERT_TRUE(qm_sa_reply.has_value());
   EXPECT_EQ(hex(qm_sa_i), hex(f.bytes("SPI_I")));
