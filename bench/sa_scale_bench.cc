@@ -172,7 +172,9 @@ std::string storm_conf(const test::PeerConf& p, uint32_t n, bool initiator) {
     std::string l = fmt::format("10.{}.{}.0", (i >> 8) & 255, i & 255);
     std::string r = fmt::format("20.{}.{}.0", (i >> 8) & 255, i & 255);
     if (!initiator) std::swap(l, r);
+    // Continuation lines: the parser caps a physical line at 8 KiB (64 KiB joined).
     list += fmt::format(",c{}", i);
+    if (i % 500 == 499 && i + 1 < n) list += "\\\n";
     sections += fmt::format(
         "[c{i}]\nPhase=2\nISAKMP-peer=peer-{peer}\nConfiguration=p2-conf\n"
         "Local-ID=c{i}-l\nRemote-ID=c{i}-r\n\n"
