@@ -293,6 +293,7 @@ void storm(uint32_t n) {
 }  // namespace ike
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // figures survive a timeout
   uint32_t pairs = 100000, phase1 = 10000, storm = 10000;
   for (int i = 1; i + 1 < argc; i += 2) {
     uint32_t v = static_cast<uint32_t>(std::strtoul(argv[i + 1], nullptr, 10));
