@@ -1,4 +1,5 @@
-// Connection bring-up and the watchdog (isakmpd connection.c connection_init/connection_checker).
+// Connection bring-up and the watchdog (isakmpd connection.c connection_init/connection_checker),
+// and the per-ISAKMP-SA Quick Mode queue (connection_manager.h).
 #include "engine/connection_manager.h"
 
 #include <algorithm>
@@ -36,7 +37,71 @@ void ConnectionManager::check_all(EngineImpl& e, base::TimePoint now) {
   }
 }
 
+std::size_t quick_modes_in_flight(const EngineImpl& e, const base::CookiePair& c) {
+  std::size_t n = 0;
+  const auto& all = e.exchanges().all();
+  for (auto it = all.lower_bound(ExchangeKey{c, base::MessageId{0}});
+       it != all.end() && it->first.cookies == c; ++it) {
+    if (!it->second.finished && it->second.qm) ++n;
+  }
+  return n;
+}
+
+void ConnectionManager::forget(const std::string& name) {
+  std::erase(m_active, name);
+  if (m_waiting_names.erase(name) != 0) {
+    for (auto& [c, q] : m_waiting) std::erase(q, name);
+  }
+}
+
+base::Status ConnectionManager::start_quick_mode(EngineImpl& e, IsakmpSa& sa,
+                                                 const std::string& name, base::TimePoint now) {
+  if (m_waiting_names.count(name) != 0) return base::ok();  // already waiting for a slot
+  if (quick_modes_in_flight(e, sa.cookies) >= kQuickModeBurst) {
+    IKE_LOG_DEBUG(Exchange, 20, "connection {}: {} Quick Modes in flight, queued", name,
+                  kQuickModeBurst);
+    m_waiting[sa.cookies].push_back(name);
+    m_waiting_names.insert(name);
+    if (!m_retry) m_retry = now + kQuickModeRetry;
+    return base::ok();
+  }
+  return qm_initiate(e, sa, name, now);
+}
+
+void ConnectionManager::start_waiting(EngineImpl& e, base::TimePoint now) {
+  std::vector<std::string> orphans;  // their ISAKMP SA is gone: brought up afresh
+  for (auto it = m_waiting.begin(); it != m_waiting.end();) {
+    auto& [cookies, queue] = *it;
+    IsakmpSa* sa = e.sas().find_isakmp(cookies);
+    std::size_t n = sa != nullptr ? quick_modes_in_flight(e, cookies) : 0;
+    while (!queue.empty() && (sa == nullptr || n < kQuickModeBurst)) {
+      std::string name = std::move(queue.front());
+      queue.pop_front();
+      m_waiting_names.erase(name);
+      if (sa == nullptr) {
+        orphans.push_back(std::move(name));
+        continue;
+      }
+      if (e.sas().ipsec_count_for(name) != 0) continue;  // came up meanwhile (peer's QM)
+      if (auto st = qm_initiate(e, *sa, name, now); !st) {
+        IKE_LOG_WARN("connection {}: cannot start Quick Mode: {}", name, st.error().detail);
+      } else {
+        ++n;
+      }
+    }
+    it = queue.empty() ? m_waiting.erase(it) : std::next(it);
+  }
+  for (const auto& name : orphans) {
+    if (!held(name)) (void)connect(e, name, now);
+  }
+  if (!m_waiting.empty() && !m_retry) m_retry = now + kQuickModeRetry;
+}
+
 void ConnectionManager::on_tick(EngineImpl& e, base::TimePoint now) {
+  if (m_retry && now >= *m_retry) {
+    m_retry.reset();
+    start_waiting(e, now);
+  }
   if (m_reinit && now >= *m_reinit) {
     m_reinit.reset();
     reload_list(e);
@@ -51,11 +116,13 @@ void ConnectionManager::on_tick(EngineImpl& e, base::TimePoint now) {
 std::optional<base::TimePoint> ConnectionManager::next_deadline() const {
   std::optional<base::TimePoint> d = m_next_check;
   if (m_reinit && (!d || *m_reinit < *d)) d = m_reinit;
+  if (m_retry && (!d || *m_retry < *d)) d = m_retry;
   return d;
 }
 
 bool ConnectionManager::is_up_or_pending(const EngineImpl& e, const std::string& name) const {
   if (e.sas().ipsec_count_for(name) != 0) return true;
+  if (m_waiting_names.count(name) != 0) return true;
   for (const auto& [k, x] : e.exchanges().all()) {
     if (x.finished) continue;
     if (x.qm && x.qm->connection == name) return true;
@@ -84,7 +151,7 @@ bool ConnectionManager::connect(EngineImpl& e, const std::string& name, base::Ti
     return false;
   }
   if (IsakmpSa* sa = e.sas().find_isakmp_by_peer(*peer->address)) {
-    auto st = qm_initiate(e, *sa, name, now);
+    auto st = start_quick_mode(e, *sa, name, now);
     if (!st) IKE_LOG_WARN("connection {}: {}", name, st.error().detail);
     return st.has_value();
   }

@@ -3,21 +3,39 @@
 // 5 seconds after a configuration change, and `c <name>`. Bringing a connection up means a Quick
 // Mode over an ISAKMP SA to its peer, running Main Mode first when none exists (the connection is
 // queued on the Main Mode exchange). Owns the connection list and its two timers.
+//
+// Quick Modes are started through start_quick_mode, which keeps at most kQuickModeBurst of them
+// in flight per ISAKMP SA (issue #7: one ISAKMP SA tracks at most IvChain::kMaxExchanges = 32
+// message-id IV chains; beyond it a Quick Mode fails). The others wait in a FIFO per ISAKMP SA
+// and are retried every kQuickModeRetry, like rekey_tick spreads a rekey storm, so starting
+// 10 000 connections over one new ISAKMP SA brings them all up instead of failing all but 32.
 #pragma once
 
+#include <cstddef>
+#include <deque>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "base/clock.h"
+#include "base/ids.h"
+#include "base/result.h"
+#include "engine/iv_chain.h"
 
 namespace ike::engine {
 
 class EngineImpl;
+struct IsakmpSa;
 
 inline constexpr int kDefaultCheckInterval = 60;  // seconds
 inline constexpr int kConfigReinitDelay = 5;      // seconds (isakmpd ui.c / conf.c)
+inline constexpr std::size_t kQuickModeBurst = IvChain::kMaxExchanges / 2;  // per ISAKMP SA
+inline constexpr base::Duration kQuickModeRetry{100};                       // ms
+
+// Unfinished Quick Modes over ISAKMP SA `c`, either role (a contiguous exchange-table range).
+std::size_t quick_modes_in_flight(const EngineImpl& e, const base::CookiePair& c);
 
 class ConnectionManager {
  public:
@@ -32,11 +50,20 @@ class ConnectionManager {
   // Brings connection `name` up now (the `c` command, the watchdog and start()). Returns false
   // (logged) when the configuration does not allow it.
   bool connect(EngineImpl& e, const std::string& name, base::TimePoint now);
-  // True when an SA or a negotiation exists for the connection.
+  // A Quick Mode for connection `name` over `sa` (the connection bring-up, and the connections
+  // queued on a Main Mode once it completes): started now when fewer than kQuickModeBurst are
+  // in flight over `sa`, otherwise queued (ok) and started by on_tick as slots free up.
+  // Errors: qm_initiate's (connection sections missing or invalid).
+  [[nodiscard]] base::Status start_quick_mode(EngineImpl& e, IsakmpSa& sa,
+                                              const std::string& name, base::TimePoint now);
+  // Connections waiting for a Quick Mode slot (all ISAKMP SAs).
+  std::size_t waiting() const noexcept { return m_waiting_names.size(); }
+
+  // True when an SA or a negotiation exists for the connection (or it waits for a slot).
   bool is_up_or_pending(const EngineImpl& e, const std::string& name) const;
 
   // `t <name>`: stops keeping the connection up (isakmpd connection_teardown).
-  void forget(const std::string& name) { std::erase(m_active, name); }
+  void forget(const std::string& name);
 
   // DPD-action=hold (dpd.h): the watchdog leaves the connection down until `c <name>`.
   void hold(const std::string& name) { m_held.insert(name); }
@@ -48,12 +75,17 @@ class ConnectionManager {
  private:
   void reload_list(EngineImpl& e);
   void check_all(EngineImpl& e, base::TimePoint now);
+  void start_waiting(EngineImpl& e, base::TimePoint now);
 
   std::vector<std::string> m_active;
   std::set<std::string> m_held;
   std::optional<base::TimePoint> m_next_check;
   std::optional<base::TimePoint> m_reinit;
   bool m_started = false;
+  // Quick Modes waiting for a slot, FIFO per ISAKMP SA, and the retry timer.
+  std::map<base::CookiePair, std::deque<std::string>> m_waiting;
+  std::set<std::string> m_waiting_names;
+  std::optional<base::TimePoint> m_retry;
 };
 
 }  // namespace ike::engine

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <set>
 
 #include "base/hex.h"
 #include "base/log.h"
@@ -71,14 +72,14 @@ base::Status check_reference(const conf::ConfDb& conf, std::string_view section,
   return base::ok();
 }
 
-base::TrafficSelector host_selector(const base::IpAddress& a) {
+}  // namespace
+
+base::TrafficSelector phase1_host_selector(const base::IpAddress& a) {
   base::TrafficSelector ts;
   ts.network = a;
   ts.prefix = static_cast<uint8_t>(a.is_v4() ? 32 : 128);
   return ts;
 }
-
-}  // namespace
 
 bool PeerConfig::has_flag(std::string_view flag) const noexcept { return list_has(flags, flag); }
 bool ConnectionConfig::has_flag(std::string_view flag) const noexcept {
@@ -214,16 +215,57 @@ base::Result<ConnectionSelectors> connection_selectors(const conf::ConfDb& conf,
                                                        const base::IpAddress& peer_address) {
   ConnectionSelectors s;
   if (c.local_id.empty()) {
-    s.local = host_selector(local_address);
+    s.local = phase1_host_selector(local_address);
   } else {
     IKE_TRY(s.local, ipsec_id_selector(conf, c.local_id));
   }
   if (c.remote_id.empty()) {
-    s.remote = host_selector(peer_address);
+    s.remote = phase1_host_selector(peer_address);
   } else {
     IKE_TRY(s.remote, ipsec_id_selector(conf, c.remote_id));
   }
   return s;
+}
+
+std::vector<std::string> responder_candidates(const conf::ConfDb& conf) {
+  std::vector<std::string> candidates;
+  std::set<std::string> seen;  // lower-cased: section names compare case-insensitively
+  auto add = [&](const std::string& name) {
+    std::string key = name;
+    for (auto& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (seen.insert(std::move(key)).second) candidates.push_back(name);
+  };
+  for (const auto& name : active_connections(conf)) {
+    if (!list_has(conf.get_list(name, "Flags"), "Active-only")) add(name);
+  }
+  for (const auto& name : passive_connections(conf)) add(name);
+  return candidates;
+}
+
+base::Result<ConnectionSelectors> responder_wanted_selectors(const base::IpAddress& local_address,
+                                                             const base::IpAddress& peer_address,
+                                                             const wire::IdPayload* idci,
+                                                             const wire::IdPayload* idcr) {
+  if ((idci == nullptr) != (idcr == nullptr)) {
+    return base::make_error(base::ErrorCode::BadValue, base::NotifyType::InvalidIdInformation,
+                            "Quick Mode carries {} without {} (RFC 2409 §5.5: both or none)",
+                            idci ? "IDci" : "IDcr", idci ? "IDcr" : "IDci");
+  }
+  // Without IDs the phase-1 addresses are the traffic (host-to-host).
+  ConnectionSelectors want{phase1_host_selector(local_address), phase1_host_selector(peer_address)};
+  if (idci != nullptr) {
+    IKE_TRY(want.remote, id_to_selector(*idci));
+    IKE_TRY(want.local, id_to_selector(*idcr));
+  }
+  return want;
+}
+
+base::Error no_responder_connection(const ConnectionSelectors& want, std::string_view phase1_peer,
+                                    std::size_t candidates) {
+  return base::Error{base::ErrorCode::NotFound, base::NotifyType::InvalidIdInformation,
+                     fmt::format("no connection for {} <-> {} from [{}] ({} candidates)",
+                                 want.local.to_string(), want.remote.to_string(), phase1_peer,
+                                 candidates)};
 }
 
 base::Result<ResponderMatch> find_responder_connection(const conf::ConfDb& conf,
@@ -232,28 +274,9 @@ base::Result<ResponderMatch> find_responder_connection(const conf::ConfDb& conf,
                                                        const base::IpAddress& peer_address,
                                                        const wire::IdPayload* idci,
                                                        const wire::IdPayload* idcr) {
-  if ((idci == nullptr) != (idcr == nullptr)) {
-    return base::make_error(base::ErrorCode::BadValue, base::NotifyType::InvalidIdInformation,
-                            "Quick Mode carries {} without {} (RFC 2409 §5.5: both or none)",
-                            idci ? "IDci" : "IDcr", idci ? "IDcr" : "IDci");
-  }
-  // Without IDs the phase-1 addresses are the traffic (host-to-host).
-  base::TrafficSelector want_remote = host_selector(peer_address);
-  base::TrafficSelector want_local = host_selector(local_address);
-  if (idci != nullptr) {
-    IKE_TRY(want_remote, id_to_selector(*idci));
-    IKE_TRY(want_local, id_to_selector(*idcr));
-  }
-
-  std::vector<std::string> candidates;
-  auto add = [&](const std::string& name) {
-    if (!list_has(candidates, name)) candidates.push_back(name);
-  };
-  for (const auto& name : active_connections(conf)) {
-    if (!list_has(conf.get_list(name, "Flags"), "Active-only")) add(name);
-  }
-  for (const auto& name : passive_connections(conf)) add(name);
-
+  IKE_TRY(ConnectionSelectors want,
+          responder_wanted_selectors(local_address, peer_address, idci, idcr));
+  const std::vector<std::string> candidates = responder_candidates(conf);
   for (const auto& name : candidates) {
     auto c = load_connection_config(conf, name);
     if (!c) {
@@ -268,16 +291,13 @@ base::Result<ResponderMatch> find_responder_connection(const conf::ConfDb& conf,
                     sel.error().detail);
       continue;
     }
-    if (sel->local == want_local && sel->remote == want_remote) {
+    if (sel->local == want.local && sel->remote == want.remote) {
       IKE_LOG_DEBUG(Policy, 30, "find_responder_connection: [{}] matches {} <-> {}", name,
-                    want_local.to_string(), want_remote.to_string());
+                    want.local.to_string(), want.remote.to_string());
       return ResponderMatch{std::move(*c), *sel};
     }
   }
-  return base::make_error(base::ErrorCode::NotFound, base::NotifyType::InvalidIdInformation,
-                          "no connection for {} <-> {} from [{}] ({} candidates)",
-                          want_local.to_string(), want_remote.to_string(), phase1_peer,
-                          candidates.size());
+  return no_responder_connection(want, phase1_peer, candidates.size());
 }
 
 namespace {

@@ -120,10 +120,28 @@ struct ResponderMatch {
 // Candidates whose sections fail to load are skipped (logged).
 // Errors: NotFound with notify INVALID_ID_INFORMATION naming the IDs ("no connection for
 // ipv4/10.1.2.0/24 <-> ipv4/10.1.1.0/24 from peer-x"); id_to_selector errors for malformed IDs.
+// This is the uncached reference; the engine answers Quick Modes through
+// ConfCache::responder_connection (conf_cache.h), which gives the same answer in O(log K).
 [[nodiscard]] base::Result<ResponderMatch> find_responder_connection(
     const conf::ConfDb& conf, std::string_view phase1_peer, const base::IpAddress& local_address,
     const base::IpAddress& peer_address, const wire::IdPayload* idci,
     const wire::IdPayload* idcr);
+
+// The pieces find_responder_connection and ConfCache share:
+// The candidate section names in match order ([Phase 2]:Connections without Active-only, then
+// Passive-connections; a name listed twice, in any case, once). O(K log K).
+std::vector<std::string> responder_candidates(const conf::ConfDb& conf);
+// The selectors a Quick Mode asks for: local = IDcr, remote = IDci, or the phase-1 addresses as
+// hosts without IDs. Errors: BadValue / INVALID_ID_INFORMATION for one ID alone;
+// id_to_selector errors for malformed IDs.
+[[nodiscard]] base::Result<ConnectionSelectors> responder_wanted_selectors(
+    const base::IpAddress& local_address, const base::IpAddress& peer_address,
+    const wire::IdPayload* idci, const wire::IdPayload* idcr);
+// A selector equal to address `a` as a /32 (/128) host.
+base::TrafficSelector phase1_host_selector(const base::IpAddress& a);
+// The NotFound / INVALID_ID_INFORMATION error of a Quick Mode no connection matches.
+base::Error no_responder_connection(const ConnectionSelectors& want, std::string_view phase1_peer,
+                                    std::size_t candidates);
 
 // [<IPsec-connection>]:PF-Tag on Linux (isakmpd tags the packets of the connection's SAs for
 // pf(4)): a packet mark "value" or "value/mask" (decimal or 0x hex, 32 bits; mask default

@@ -70,7 +70,8 @@ void phase1_established(EngineImpl& e, Exchange& x, base::TimePoint now) {
   for (const auto& name : queued) {
     IsakmpSa* p1 = e.sas().find_isakmp(cookies);
     if (p1 == nullptr) break;
-    if (auto st = qm_initiate(e, *p1, name, now); !st) {
+    // At most kQuickModeBurst in flight; the rest wait (connection_manager.h).
+    if (auto st = e.connections().start_quick_mode(e, *p1, name, now); !st) {
       IKE_LOG_WARN("connection {}: cannot start Quick Mode: {}", name, st.error().detail);
     }
   }

@@ -65,7 +65,7 @@ void succeed(EngineImpl& e, IsakmpSa& sa, base::TimePoint now) {
   for (const auto& name : queued) {
     IsakmpSa* p1 = e.sas().find_isakmp(cookies);
     if (p1 == nullptr) break;
-    if (auto st = qm_initiate(e, *p1, name, now); !st) {
+    if (auto st = e.connections().start_quick_mode(e, *p1, name, now); !st) {
       IKE_LOG_WARN("connection {}: cannot start Quick Mode: {}", name, st.error().detail);
     }
   }

@@ -293,8 +293,8 @@ base::Status qm_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   }
   const wire::IdPayload* idci = ids.size() == 2 ? ids[0] : nullptr;
   const wire::IdPayload* idcr = ids.size() == 2 ? ids[1] : nullptr;
-  auto match = find_responder_connection(e.conf(), sa->name, sa->local.address,
-                                         sa->peer.address, idci, idcr);
+  auto match = e.conf_cache().responder_connection(e.conf(), sa->name, sa->local.address,
+                                                  sa->peer.address, idci, idcr);
   if (!match) {
     reject_qm1(e, *sa, in, match.error(), sa->name);
     return base::ok();
