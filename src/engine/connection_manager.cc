@@ -21,7 +21,10 @@ base::Seconds check_interval(const EngineImpl& e) {
 
 }  // namespace
 
-void ConnectionManager::reload_list(EngineImpl& e) { m_active = active_connections(e.conf()); }
+void ConnectionManager::reload_list(EngineImpl& e) {
+  m_active = active_connections(e.conf());
+  m_active_set = std::unordered_set<std::string>(m_active.begin(), m_active.end());
+}
 
 void ConnectionManager::start(EngineImpl& e, base::TimePoint now) {
   m_started = true;
@@ -49,6 +52,7 @@ std::size_t quick_modes_in_flight(const EngineImpl& e, const base::CookiePair& c
 
 void ConnectionManager::forget(const std::string& name) {
   std::erase(m_active, name);
+  m_active_set.erase(name);
   if (m_waiting_names.erase(name) != 0) {
     for (auto& [c, q] : m_waiting) std::erase(q, name);
   }

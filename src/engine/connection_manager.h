@@ -17,6 +17,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "base/clock.h"
@@ -70,6 +71,10 @@ class ConnectionManager {
   bool held(const std::string& name) const { return m_held.count(name) != 0; }
 
   const std::vector<std::string>& active() const noexcept { return m_active; }
+  // Listed in [Phase 2]:Connections (or passive-added) and not held: O(1) (rekey storms).
+  bool is_active(const std::string& name) const {
+    return m_active_set.count(name) != 0 && !held(name);
+  }
   std::optional<base::TimePoint> next_check() const noexcept { return m_next_check; }
 
  private:
@@ -78,6 +83,7 @@ class ConnectionManager {
   void start_waiting(EngineImpl& e, base::TimePoint now);
 
   std::vector<std::string> m_active;
+  std::unordered_set<std::string> m_active_set;  // the same names, for is_active()
   std::set<std::string> m_held;
   std::optional<base::TimePoint> m_next_check;
   std::optional<base::TimePoint> m_reinit;

@@ -28,8 +28,7 @@ namespace ike::engine {
 namespace {
 
 bool is_active(const EngineImpl& e, const std::string& name) {
-  const auto& a = e.connections().active();
-  return std::find(a.begin(), a.end(), name) != a.end() && !e.connections().held(name);
+  return e.connections().is_active(name);
 }
 
 // The survivor of a collision is the pair with the lower key on both sides.
@@ -75,17 +74,6 @@ void retire(EngineImpl& e, base::Spi victim, base::Spi keeper, std::string_view 
 // so the storm spreads over time instead of dropping SAs.
 constexpr std::size_t kRekeyBurst = IvChain::kMaxExchanges / 2;
 constexpr base::Duration kRekeyRetry{100};
-
-// Unfinished Quick Modes over ISAKMP SA `c` (a contiguous range of the exchange table).
-std::size_t qm_in_flight(const EngineImpl& e, const base::CookiePair& c) {
-  std::size_t n = 0;
-  const auto& all = e.exchanges().all();
-  for (auto it = all.lower_bound(ExchangeKey{c, base::MessageId{0}});
-       it != all.end() && it->first.cookies == c; ++it) {
-    if (!it->second.finished && it->second.qm) ++n;
-  }
-  return n;
-}
 
 bool qm_running(const EngineImpl& e, const std::string& name) {
   for (const auto& [k, x] : e.exchanges().all()) {
@@ -221,6 +209,7 @@ void rekey_tick(EngineImpl& e, base::TimePoint now) {
   // Only the SAs whose timer passed (SaDb's deadline heaps; hard expiries went first).
   std::vector<base::Spi> p2;
   std::map<base::CookiePair, std::size_t> in_flight;  // per ISAKMP SA, this tick included
+  std::map<base::CookiePair, std::size_t> deferred;   // per ISAKMP SA, deferred this tick
   for (auto spi : e.sas().due_ipsec(now)) {
     IpsecSa* sa = e.sas().find_ipsec_by_in_spi(spi);
     if (sa == nullptr || !sa->soft_expiry || now < *sa->soft_expiry) continue;
@@ -228,9 +217,13 @@ void rekey_tick(EngineImpl& e, base::TimePoint now) {
     if (rekey && !e.options().passive) {
       if (const IsakmpSa* p1 = std::as_const(e.sas()).find_isakmp_by_peer(sa->peer.address)) {
         auto [it, fresh] = in_flight.try_emplace(p1->cookies, 0);
-        if (fresh) it->second = qm_in_flight(e, p1->cookies);
+        if (fresh) it->second = quick_modes_in_flight(e, p1->cookies);
         if (it->second >= kRekeyBurst) {
-          sa->soft_expiry = now + kRekeyRetry;  // spread the storm
+          // Spread the storm: the k-th SA deferred over this ISAKMP SA retries after
+          // (1 + k / kRekeyBurst) retry periods, so each later tick sees about one burst
+          // instead of every waiting SA (O(waiting) per storm, not O(waiting^2 / burst)).
+          const auto k = deferred[p1->cookies]++;
+          sa->soft_expiry = now + kRekeyRetry * static_cast<int64_t>(1 + k / kRekeyBurst);
           continue;
         }
         ++it->second;
