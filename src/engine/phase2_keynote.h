@@ -9,6 +9,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,5 +48,15 @@ struct KeynotePhase2Context {
 // ("deflate"), *_auth_alg ("hmac-sha"), *_encapsulation ("tunnel"); "unknown-N" otherwise.
 std::string keynote_transform_name(wire::ProtocolId protocol, uint8_t transform_id);
 std::string keynote_auth_name(uint16_t auth_algorithm);
+
+// The Credential-directory sub-directory name of a phase 1 ID (OpenBSD isakmpd policy.c
+// keynote_cert_obtain): IPV4_ADDR / IPV6_ADDR as inet_ntop(3) prints them, FQDN and USER_FQDN
+// as sent; nullopt for other types or a malformed ID.
+std::optional<std::string> keynote_identity_name(const wire::IdPayload& id);
+// The verified credentials of `policy.identity_credentials` for the peer ID `peer_id` (an ID
+// payload body, as IsakmpSa::peer_id) merged after `received`; `received` when none apply.
+std::shared_ptr<const std::vector<policy::Assertion>> keynote_credentials_for_peer(
+    const policy::PolicyContext& policy, base::ByteView peer_id,
+    std::shared_ptr<const std::vector<policy::Assertion>> received);
 
 }  // namespace ike::engine
