@@ -5,8 +5,9 @@
 // CA-/Cert-/CRL-directory, Private-key and the local.pub next to it, Private-key-directory
 // (secret files), [General]:Pubkey-directory/{ipv4,ipv6,fqdn,ufqdn}), the JSON status and
 // metrics files, the packet capture directories (`p on=file`: *.pcap directly in /run or in
-// the -l file's directory, as isakmpd's monitor allows), with the access each path allows,
-// and the port rule.
+// the -l file's directory, as isakmpd's monitor allows), the KeyNote Credential-directory and
+// its identity sub-directories' "credentials" files (one level), with the access each path
+// allows, and the port rule.
 // Paths are compared canonically: a request must be absolute, without "." / ".." / empty
 // components, and its parent directory's realpath must be the allowed one's, so neither `..`
 // nor a symlinked directory leads elsewhere; the final component is opened with O_NOFOLLOW

@@ -5,7 +5,9 @@
 // "passphrase:<key>" and its MD5/SHA-1 hex forms; RSA_SIG: the certificate subject "DN:..."
 // and "rsa-hex:" key recorded by verify_phase1_signature) and asks the PolicySet with the
 // compliance values "false", "true". Refusal: NoProposal/NO_PROPOSAL_CHOSEN, detail "KeyNote
-// policy result false (...)". The passphrase principals are secrets: never logged.
+// policy result false (...)". The passphrase principals are secrets: never logged. Extra
+// credentials of a query: the peer's verified KEYNOTE CERTs, then those the daemon loaded from
+// Credential-directory/<peer's phase 1 ID>/credentials (PolicyContext::identity_credentials).
 #pragma once
 
 #include <memory>
