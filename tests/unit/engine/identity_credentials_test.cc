@@ -3,6 +3,7 @@
 // engines: the responder's POLICY only licenses a key K; a credential signed by K licensing the
 // initiator's pre-shared key, stored under the initiator's phase 1 ID "10.0.0.1", makes the
 // phase 2 pass; stored under another identity, or absent, it is refused (NO_PROPOSAL_CHOSEN).
+// With signatures the same delegation licenses the certificate subject in phase 1.
 // Also the identity names of ID payloads (OpenBSD isakmpd policy.c keynote_cert_obtain).
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -13,6 +14,7 @@
 #include "policy/limits.h"
 #include "policy/signature.h"
 #include "support/engine_pair.h"
+#include "support/rsa_pair.h"
 
 namespace ike::test {
 namespace {
@@ -21,10 +23,10 @@ using Kind = engine::SaEvent::Kind;
 
 struct SignedSetup {
   std::string policy;  // POLICY licenses K only
-  std::shared_ptr<const std::vector<policy::Assertion>> credentials;  // K licenses the PSK
+  std::shared_ptr<const std::vector<policy::Assertion>> credentials;  // K licenses `licensee`
 };
 
-SignedSetup signed_setup() {
+SignedSetup signed_setup(const std::string& licensee = "passphrase:s3cr3t-psk") {
   EVP_PKEY* k = EVP_RSA_gen(1024);
   EXPECT_NE(k, nullptr);
   unsigned char* der = nullptr;
@@ -39,7 +41,7 @@ SignedSetup signed_setup() {
              "  esp_enc_alg == \"aes\" -> \"true\";\n";
   auto cred = policy::sign_assertion(
       "Authorizer: \"" + principal +
-          "\"\nLicensees: \"passphrase:s3cr3t-psk\"\n"
+          "\"\nLicensees: \"" + licensee + "\"\n"
           "Conditions: remote_id == \"010.000.000.001\" -> \"true\";\nSignature:",
       policy::SigAlg::RsaSha256Hex, base::view(key));
   EXPECT_TRUE(cred.has_value());
@@ -83,6 +85,26 @@ TEST(KeynoteIdentityCredentials, PolicyAloneOrAnotherIdentityRefuses) {
     EXPECT_NE(rf->detail.find("KeyNote policy result false"), std::string::npos) << rf->detail;
     EXPECT_EQ(p.right.engine->phase2_sa_count(), 0u) << identity;
   }
+}
+
+// Phase 1 with signatures: the certificate subject of hosta (ID 10.0.0.1) is licensed only
+// through the identity credential; without it the phase 1 fails (phase1_keynote.h).
+TEST(KeynoteIdentityCredentials, Phase1SignaturePeerLicensedThroughIdentityCredential) {
+  SignedSetup s = signed_setup("DN:/O=ike-test/CN=10.0.0.1");
+  {
+    PeerConf l = rsa_conf();
+    RsaPair rp(l, mirror(l), Creds{"hosta"}, Creds{"hostb"});
+    rp.p.right.engine->set_policy(context(s, "10.0.0.1"));
+    rp.p.start();
+    ASSERT_TRUE(rp.p.run_until([&] { return rp.p.established(); }))
+        << rp.p.right.engine->last_drop_reason();
+    EXPECT_EQ(rp.p.right.count(Kind::ExchangeFailed), 0u);
+  }
+  PeerConf l = rsa_conf();
+  RsaPair rp(l, mirror(l), Creds{"hosta"}, Creds{"hostb"});
+  rp.p.right.engine->set_policy(context(s, "10.0.0.2"));
+  expect_failure(rp, base::NotifyType::AuthenticationFailed,
+                 "KeyNote policy result false for phase 1 with DN:/O=ike-test/CN=10.0.0.1");
 }
 
 TEST(KeynoteIdentityCredentials, IdentityNames) {
