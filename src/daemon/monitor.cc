@@ -150,6 +150,12 @@ Monitor::Outcome Monitor::handle(const Request& req) {
           auto names = list_regular_files(*dir);
           if (!names) return {to_reply(names.error())};
           return {NamesReply{std::move(*names)}};
+        } else if constexpr (std::is_same_v<T, ListIdentityDirsReq>) {
+          auto dir = m_policy.check(m.path, Access::ListIdentityDirs);
+          if (!dir) return {to_reply(dir.error())};
+          auto names = list_identity_subdirs(*dir, m_daemon_uid);
+          if (!names) return {to_reply(names.error())};
+          return {NamesReply{std::move(*names)}};
         } else if constexpr (std::is_same_v<T, WriteFileReq>) {
           auto path = m_policy.check(m.path, Access::Write);
           if (!path) return {to_reply(path.error())};

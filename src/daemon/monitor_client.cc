@@ -10,6 +10,8 @@
 #include <cstring>
 
 #include "base/log.h"
+#include "daemon/monitor_policy.h"
+#include "policy/limits.h"
 
 namespace ike::daemon {
 
@@ -100,6 +102,19 @@ base::Result<std::vector<std::string>> MonitorClient::list_dir(const std::string
         n.find('\0') != std::string::npos) {
       return fatal("ListDir: bad name in the reply");
     }
+  }
+  return std::move(names->names);
+}
+
+base::Result<std::vector<std::string>> MonitorClient::list_identity_dirs(const std::string& dir) {
+  IKE_TRY(auto rep, call(ListIdentityDirsReq{dir}));
+  auto* names = std::get_if<NamesReply>(&rep);
+  if (names == nullptr) return fatal("ListIdentityDirs: reply is not Names");
+  if (names->names.size() > policy::kMaxIdentityCredentialDirs) {
+    return fatal("ListIdentityDirs: too many names in the reply");
+  }
+  for (const auto& n : names->names) {
+    if (!valid_identity_dir_name(n)) return fatal("ListIdentityDirs: bad name in the reply");
   }
   return std::move(names->names);
 }

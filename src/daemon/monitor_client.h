@@ -54,6 +54,8 @@ class MonitorClient final : public PrivOps {
   [[nodiscard]] base::Result<base::SecureBytes> read_file(const std::string& path, FileKind kind,
                                                           std::size_t max_size) override;
   [[nodiscard]] base::Result<std::vector<std::string>> list_dir(const std::string& dir) override;
+  [[nodiscard]] base::Result<std::vector<std::string>> list_identity_dirs(
+      const std::string& dir) override;
   [[nodiscard]] base::Status write_file(const std::string& path,
                                         std::string_view content) override;
   [[nodiscard]] base::Result<int> open_append(const std::string& path) override;

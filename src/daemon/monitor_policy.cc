@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "conf/defaults.h"
 #include "daemon/monitor_protocol.h"
+#include "policy/limits.h"
 
 namespace ike::daemon {
 
@@ -26,6 +27,7 @@ const char* access_name(Access a) noexcept {
     case Access::Write: return "write";
     case Access::Append: return "append";
     case Access::Fifo: return "create FIFO";
+    case Access::ListIdentityDirs: return "list identity directories";
   }
   return "?";
 }
@@ -86,6 +88,16 @@ base::Result<std::string> canonical_path(std::string_view path) {
     return refuse(path, fmt::format("directory {}: {}", parent, std::strerror(err)));
   }
   return real == "/" ? "/" + base : real + "/" + base;
+}
+
+bool valid_identity_dir_name(std::string_view name) noexcept {
+  if (name.empty() || name.size() > policy::kMaxIdentityNameBytes) return false;
+  if (name.front() == '.' || name.find("..") != std::string_view::npos) return false;
+  for (char c : name) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f || c == '/') return false;  // printable ASCII, no space
+  }
+  return true;
 }
 
 base::Status check_bind_port(uint16_t port, uint16_t natt_port) {
@@ -165,8 +177,13 @@ void PathPolicy::set_config_paths(const conf::ConfDb& conf) {
   // public.
   allow_file(tag(conf, "General", "Policy-file", conf::kDefaultPolicyFile), Access::ReadSecret,
              true);
-  allow_dir(tag(conf, "KeyNote", "Credential-directory", conf::kDefaultCredentialDirectory),
-            true);
+  std::string cred = tag(conf, "KeyNote", "Credential-directory",
+                        conf::kDefaultCredentialDirectory);
+  allow_dir(cred, true);
+  while (cred.size() > 1 && cred.back() == '/') cred.pop_back();
+  std::string real_cred = realpath_or_empty(cred);
+  m_credential_dirs.clear();
+  m_credential_dirs.insert(real_cred.empty() ? cred : real_cred);
   std::string pub = tag(conf, "General", "Pubkey-directory", conf::kDefaultPubkeyDirectory);
   while (pub.size() > 1 && pub.back() == '/') pub.pop_back();
   for (const char* sub : {"ipv4", "ipv6", "fqdn", "ufqdn"}) {
@@ -194,6 +211,15 @@ base::Result<std::string> PathPolicy::check(std::string_view path, Access a) con
     }
     return refuse(path, "not an allowed directory");
   }
+  if (a == Access::ListIdentityDirs) {
+    while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+    IKE_TRY(auto canon, canonical_path(path));
+    std::string real = realpath_or_empty(canon);
+    for (const std::string& d : {real, canon}) {
+      if (!d.empty() && m_credential_dirs.count(d) != 0) return d;
+    }
+    return refuse(path, "not the KeyNote Credential-directory");
+  }
   IKE_TRY(auto canon, canonical_path(path));
   auto [lo, hi] = m_files.equal_range(canon);
   for (auto it = lo; it != hi; ++it) {
@@ -203,6 +229,16 @@ base::Result<std::string> PathPolicy::check(std::string_view path, Access a) con
   std::string parent = last == 0 ? "/" : canon.substr(0, last);
   if (a == Access::ReadPublic && dir_allows(parent, DirKind::Public)) return canon;
   if (a == Access::ReadSecret && dir_allows(parent, DirKind::Secret)) return canon;
+  // <Credential-directory>/<ID>/credentials. canonical_path resolved <.../ID> with realpath:
+  // an identity directory that is a symlink out of the credential directory lands elsewhere.
+  if (a == Access::ReadPublic && canon.substr(last + 1) == kIdentityCredentialFile) {
+    auto up = parent.rfind('/');
+    if (up != std::string::npos && up > 0 &&
+        m_credential_dirs.count(parent.substr(0, up)) != 0 &&
+        valid_identity_dir_name(std::string_view(parent).substr(up + 1))) {
+      return canon;
+    }
+  }
   if ((a == Access::Write || a == Access::Append) && canon.ends_with(".pcap") &&
       dir_allows(parent, DirKind::Capture)) {
     return canon;

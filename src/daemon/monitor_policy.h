@@ -5,8 +5,9 @@
 // CA-/Cert-/CRL-directory, Private-key and the local.pub next to it, Private-key-directory
 // (secret files), [General]:Pubkey-directory/{ipv4,ipv6,fqdn,ufqdn}), the JSON status and
 // metrics files, the packet capture directories (`p on=file`: *.pcap directly in /run or in
-// the -l file's directory, as isakmpd's monitor allows), with the access each path allows,
-// and the port rule.
+// the -l file's directory, as isakmpd's monitor allows), the KeyNote Credential-directory and
+// its identity sub-directories' "credentials" files (one level), with the access each path
+// allows, and the port rule.
 // Paths are compared canonically: a request must be absolute, without "." / ".." / empty
 // components, and its parent directory's realpath must be the allowed one's, so neither `..`
 // nor a symlinked directory leads elsewhere; the final component is opened with O_NOFOLLOW
@@ -33,6 +34,7 @@ enum class Access : uint8_t {
   Write,       // result and report files (atomic replace)
   Append,      // key log, packet capture
   Fifo,        // the FIFO (created once)
+  ListIdentityDirs,  // the sub-directories of [KeyNote]:Credential-directory
 };
 const char* access_name(Access a) noexcept;
 
@@ -68,7 +70,16 @@ class PathPolicy {
     DirKind kind;
   };
   std::multimap<std::string, DirEntry> m_dirs;  // canonical dir -> use
+  // [KeyNote]:Credential-directory (canonical): its identity sub-directories may be listed and
+  // <dir>/<one valid component>/credentials read (ReadPublic). Always from the config.
+  std::set<std::string> m_credential_dirs;
 };
+
+// A KeyNote identity sub-directory name (Credential-directory/<ID>/credentials): 1 to
+// policy::kMaxIdentityNameBytes printable ASCII characters (no space), no '/', not starting
+// with '.', no "..". Names of addresses, FQDNs and user@FQDNs all pass.
+[[nodiscard]] bool valid_identity_dir_name(std::string_view name) noexcept;
+inline constexpr std::string_view kIdentityCredentialFile = "credentials";
 
 // Lexical check + realpath of the parent: "/a/b/c" -> "<realpath(/a/b)>/c". Errors name why.
 [[nodiscard]] base::Result<std::string> canonical_path(std::string_view path);

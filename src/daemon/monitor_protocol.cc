@@ -92,6 +92,7 @@ const char* msg_type_name(uint16_t type) noexcept {
     case MsgType::BindUdp: return "BindUdp";
     case MsgType::OpenFifo: return "OpenFifo";
     case MsgType::Started: return "Started";
+    case MsgType::ListIdentityDirs: return "ListIdentityDirs";
     case MsgType::KernelGetSpi: return "KernelGetSpi";
     case MsgType::KernelAddSa: return "KernelAddSa";
     case MsgType::KernelDeleteSa: return "KernelDeleteSa";
@@ -127,6 +128,9 @@ base::Result<base::Bytes> encode_request(const Request& req) {
         } else if constexpr (std::is_same_v<T, ListDirReq>) {
           e.str(m.path, kMaxPath, "path");
           return MsgType::ListDir;
+        } else if constexpr (std::is_same_v<T, ListIdentityDirsReq>) {
+          e.str(m.path, kMaxPath, "path");
+          return MsgType::ListIdentityDirs;
         } else if constexpr (std::is_same_v<T, WriteFileReq>) {
           e.str(m.path, kMaxPath, "path");
           e.str(m.content, kMaxMessage - kHeaderSize - kMaxPath - 8, "content");
@@ -208,6 +212,11 @@ base::Result<Request> decode_request(base::ByteView msg) {
       }
       case MsgType::ListDir: {
         ListDirReq m;
+        IKE_TRY(m.path, d.str(kMaxPath, "path"));
+        return finish<Request>(d, std::move(m), type);
+      }
+      case MsgType::ListIdentityDirs: {
+        ListIdentityDirsReq m;
         IKE_TRY(m.path, d.str(kMaxPath, "path"));
         return finish<Request>(d, std::move(m), type);
       }

@@ -54,6 +54,9 @@ enum class MsgType : uint16_t {
   BindUdp = 5,      // SockAddr, udp_encap -> Fd (bound UDP socket) | Error
   OpenFifo = 6,     // path -> Fd (the FIFO, created 0600) | Error
   Started = 7,      // the engine is running: the monitor writes the pid file -> Ok | Error
+  // path (a [KeyNote]:Credential-directory) -> Names (its identity sub-directories: one level,
+  // no symlinks, names checked by valid_identity_dir_name, sorted) | Error
+  ListIdentityDirs = 8,
   KernelGetSpi = 16,
   KernelAddSa = 17,
   KernelDeleteSa = 18,
@@ -106,12 +109,13 @@ struct RunModeCfgScriptReq {
 };
 // XAUTH credentials to check with the monitor's own [General] backend (xauth_backend.h).
 struct XauthVerifyReq { std::string user; base::SecureBytes password; };
+struct ListIdentityDirsReq { std::string path; };
 
 using Request = std::variant<ReadFileReq, ListDirReq, WriteFileReq, OpenAppendReq, BindUdpReq,
                              OpenFifoReq, StartedReq, GetSpiReq, AddSaReq, DeleteSaReq,
                              AddFlowReq, DeleteFlowReq, FlushReq, ReadStateReq,
                              RunModeCfgScriptReq,
-                             XauthVerifyReq>;
+                             XauthVerifyReq, ListIdentityDirsReq>;
 
 struct OkReply {};
 struct ErrorReply { base::ErrorCode code = base::ErrorCode::Io; int32_t sys_errno = 0; std::string detail; };

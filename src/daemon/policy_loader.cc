@@ -1,6 +1,7 @@
 // KeyNote policy loading (see policy_loader.h): the files are read by the privileged side
 // (PrivOps), parsed here with the caps of policy/limits.h; the wall clock for GMTTimeOfDay /
-// LocalTimeOfDay is time(2) (vDSO, allowed under seccomp).
+// LocalTimeOfDay is time(2) (vDSO, allowed under seccomp). Per-identity credentials
+// (Credential-directory/<ID>/credentials) go to PolicyContext::identity_credentials.
 #include "daemon/policy_loader.h"
 
 #include <cctype>
@@ -45,6 +46,44 @@ void load_credentials(const conf::ConfDb& conf, PrivOps& ops, policy::PolicySet&
   }
 }
 
+// Credential-directory/<ID>/credentials (OpenBSD isakmpd policy.c keynote_cert_obtain reads
+// the same file): verified, at most kMaxIdentityCredentials per identity, all or nothing per
+// file; a file that is missing, oversized or does not verify is skipped with a warning.
+std::size_t load_identity_credentials(const conf::ConfDb& conf, PrivOps& ops,
+                                      policy::PolicyContext& ctx) {
+  std::string dir = conf.get("KeyNote", "Credential-directory")
+                        .value_or(std::string(conf::kDefaultCredentialDirectory));
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  auto ids = ops.list_identity_dirs(dir);
+  if (!ids) {
+    if (ids.error().code != base::ErrorCode::NotFound) {
+      IKE_LOG_WARN("[KeyNote]:Credential-directory {}: {}", dir, ids.error().detail);
+    }
+    return 0;
+  }
+  std::size_t total = 0;
+  for (const std::string& id : *ids) {
+    std::string path = dir + "/" + id + "/credentials";
+    auto data = ops.read_file(path, FileKind::Public, policy::kMaxPolicyFileSize);
+    if (!data) {
+      if (data.error().code != base::ErrorCode::NotFound) {
+        IKE_LOG_WARN("KeyNote credential {}: {}, ignored", path, data.error().detail);
+      }
+      continue;
+    }
+    auto creds = policy::parse_credentials(base::as_chars(base::view(*data)),
+                                           policy::kMaxIdentityCredentials);
+    if (!creds) {
+      IKE_LOG_WARN("KeyNote credential {}: {}, ignored", path, creds.error().detail);
+      continue;
+    }
+    total += creds->size();
+    ctx.identity_credentials.emplace(
+        id, std::make_shared<const std::vector<policy::Assertion>>(std::move(*creds)));
+  }
+  return total;
+}
+
 }  // namespace
 
 base::Result<std::shared_ptr<const policy::PolicyContext>> load_keynote_policy(
@@ -77,9 +116,11 @@ base::Result<std::shared_ptr<const policy::PolicyContext>> load_keynote_policy(
   if (!st) return std::move(st).error().with_context(fmt::format("Policy-file {}", path));
   std::size_t policy_assertions = set->size();
   load_credentials(conf, ops, *set);
-  IKE_LOG_INFO("KeyNote policy {}: {} assertions, {} credentials", path, policy_assertions,
-               set->size() - policy_assertions);
   auto ctx = std::make_shared<policy::PolicyContext>();
+  std::size_t per_identity = load_identity_credentials(conf, ops, *ctx);
+  IKE_LOG_INFO("KeyNote policy {}: {} assertions, {} credentials, {} for {} identities", path,
+               policy_assertions, set->size() - policy_assertions, per_identity,
+               ctx->identity_credentials.size());
   ctx->set = std::move(set);
   ctx->wall_clock = [] { return static_cast<int64_t>(std::time(nullptr)); };
   return std::shared_ptr<const policy::PolicyContext>(std::move(ctx));

@@ -13,9 +13,11 @@
 #include <cstring>
 
 #include "base/log.h"
+#include "daemon/monitor_policy.h"
 #include "daemon/result_file.h"
 #include "daemon/udp_transport.h"
 #include "daemon/xauth_backend.h"
+#include "policy/limits.h"
 
 namespace ike::daemon {
 
@@ -107,6 +109,55 @@ base::Result<std::vector<std::string>> list_regular_files(const std::string& dir
   return out;
 }
 
+base::Result<std::vector<std::string>> list_identity_subdirs(const std::string& dir,
+                                                             uint32_t allowed_uid) {
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dfd < 0) {
+    return make_error(errno == ENOENT || errno == ENOTDIR ? ErrorCode::NotFound : ErrorCode::Io,
+                      NotifyType::None, "{}: not a directory ({})", dir, std::strerror(errno));
+  }
+  DIR* d = ::fdopendir(dfd);
+  if (d == nullptr) {
+    ::close(dfd);
+    return make_error(ErrorCode::Io, NotifyType::None, "{}: {}", dir, std::strerror(errno));
+  }
+  std::vector<std::string> out;
+  while (dirent* e = ::readdir(d)) {
+    std::string_view name = e->d_name;
+    if (name == "." || name == "..") continue;
+    struct stat st {};
+    if (::fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (S_ISREG(st.st_mode)) continue;  // the credential files directly inside (list_dir)
+    std::string shown = base::sanitize_for_log(name, 64);
+    if (!S_ISDIR(st.st_mode)) {
+      IKE_LOG_WARN("KeyNote {}/{}: not a directory (symlinks are not followed), ignored", dir,
+                   shown);
+      continue;
+    }
+    if (!valid_identity_dir_name(name)) {
+      IKE_LOG_WARN("KeyNote {}/{}: not an identity name (printable, no '/', '..' or leading "
+                   "'.', at most {} bytes), ignored",
+                   dir, shown, policy::kMaxIdentityNameBytes);
+      continue;
+    }
+    if ((st.st_uid != 0 && st.st_uid != allowed_uid) || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+      IKE_LOG_WARN("KeyNote {}/{}: owned by uid {} with mode {:04o}; must be owned by root or "
+                   "uid {} and not writable by group/other, ignored",
+                   dir, shown, st.st_uid, st.st_mode & 07777, allowed_uid);
+      continue;
+    }
+    if (out.size() == policy::kMaxIdentityCredentialDirs) {
+      IKE_LOG_WARN("{}: more than {} identity directories, the rest ignored", dir,
+                   policy::kMaxIdentityCredentialDirs);
+      break;
+    }
+    out.emplace_back(name);
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 base::Result<int> open_private_append(const std::string& path) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) {
@@ -137,6 +188,10 @@ base::Result<base::SecureBytes> DirectPrivOps::read_file(const std::string& path
 
 base::Result<std::vector<std::string>> DirectPrivOps::list_dir(const std::string& dir) {
   return list_regular_files(dir);
+}
+
+base::Result<std::vector<std::string>> DirectPrivOps::list_identity_dirs(const std::string& dir) {
+  return list_identity_subdirs(dir, static_cast<uint32_t>(::geteuid()));
 }
 
 base::Status DirectPrivOps::write_file(const std::string& path, std::string_view content) {

@@ -44,6 +44,12 @@ class PrivOps {
   // The regular files (not symlinks) of `dir`, names only, sorted, at most kMaxDirEntries.
   // NotFound when `dir` is not a directory.
   [[nodiscard]] virtual base::Result<std::vector<std::string>> list_dir(const std::string& dir) = 0;
+  // The identity sub-directories of a KeyNote Credential-directory (one level): real
+  // directories (symlinks refused), valid_identity_dir_name, owned by root or the daemon user
+  // and not writable by group/other; sorted, at most policy::kMaxIdentityCredentialDirs. Others
+  // are skipped with a warning. NotFound when `dir` is not a directory.
+  [[nodiscard]] virtual base::Result<std::vector<std::string>> list_identity_dirs(
+      const std::string& dir) = 0;
   // Result file, report file: written atomically with mode 0600 (result_file.h).
   [[nodiscard]] virtual base::Status write_file(const std::string& path,
                                                 std::string_view content) = 0;
@@ -74,6 +80,8 @@ class DirectPrivOps final : public PrivOps {
   [[nodiscard]] base::Result<base::SecureBytes> read_file(const std::string& path, FileKind kind,
                                                           std::size_t max_size) override;
   [[nodiscard]] base::Result<std::vector<std::string>> list_dir(const std::string& dir) override;
+  [[nodiscard]] base::Result<std::vector<std::string>> list_identity_dirs(
+      const std::string& dir) override;
   [[nodiscard]] base::Status write_file(const std::string& path,
                                         std::string_view content) override;
   [[nodiscard]] base::Result<int> open_append(const std::string& path) override;
@@ -95,6 +103,8 @@ class DirectPrivOps final : public PrivOps {
 [[nodiscard]] base::Result<base::SecureBytes> read_fd(int fd, const std::string& path,
                                                       std::size_t max_size);
 [[nodiscard]] base::Result<std::vector<std::string>> list_regular_files(const std::string& dir);
+[[nodiscard]] base::Result<std::vector<std::string>> list_identity_subdirs(const std::string& dir,
+                                                                        uint32_t allowed_uid);
 [[nodiscard]] base::Result<int> open_private_append(const std::string& path);
 
 // isakmpd.conf through `ops`: read (Config kind, kMaxConfigFileSize) then

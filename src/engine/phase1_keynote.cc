@@ -5,6 +5,7 @@
 #include "base/log.h"
 #include "engine/engine_impl.h"
 #include "engine/exchange.h"
+#include "engine/phase2_keynote.h"
 #include "policy/keynote.h"
 #include "policy/limits.h"
 
@@ -63,7 +64,10 @@ base::Status keynote_check_phase1(const EngineImpl& e, MainModeData& mm,
   policy::Query q;
   q.attributes = {{"app_domain", "IPsec policy"}, {"doi", "ipsec"}};
   q.authorizers = mm.peer_principals;
-  if (mm.peer_credentials) q.extra = *mm.peer_credentials;
+  // The peer's own KEYNOTE CERTs, then those of Credential-directory/<peer ID>/credentials.
+  auto creds = keynote_credentials_for_peer(*policy, base::view(mm.peer_id_b),
+                                            mm.peer_credentials);
+  if (creds) q.extra = *creds;
   q.licensees_only = true;
   auto r = policy->set->query(q);
   if (!r) {

@@ -9,7 +9,8 @@
 // KEYNOTE CERT payloads (encoding 11, isakmpd's ISAKMP_CERTENC_KEYNOTE) are parsed and
 // signature-verified here (at most policy::kMaxPeerCredentials; one that does not verify fails
 // the phase 1 with INVALID_CERTIFICATE) and kept in MainModeData::peer_credentials for this
-// ISAKMP SA's checks only.
+// ISAKMP SA's checks only; the credentials of Credential-directory/<peer ID>/credentials
+// (PolicyContext::identity_credentials) count too (keynote_credentials_for_peer).
 #pragma once
 
 #include <span>

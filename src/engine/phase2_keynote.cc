@@ -134,6 +134,40 @@ std::string keynote_transform_name(wire::ProtocolId protocol, uint8_t transform_
 
 std::string keynote_auth_name(uint16_t auth_algorithm) { return lookup(kAuth, auth_algorithm); }
 
+std::optional<std::string> keynote_identity_name(const wire::IdPayload& id) {
+  switch (static_cast<wire::IdType>(id.id_type)) {
+    case wire::IdType::Ipv4Addr:
+    case wire::IdType::Ipv6Addr:
+      if (auto a = addr(base::view(id.data))) return a->to_string();
+      return std::nullopt;
+    case wire::IdType::Fqdn:
+    case wire::IdType::UserFqdn:
+      if (id.data.empty()) return std::nullopt;
+      return std::string(base::as_chars(base::view(id.data)));
+    default: return std::nullopt;
+  }
+}
+
+std::shared_ptr<const std::vector<policy::Assertion>> keynote_credentials_for_peer(
+    const policy::PolicyContext& policy, base::ByteView peer_id,
+    std::shared_ptr<const std::vector<policy::Assertion>> received) {
+  if (policy.identity_credentials.empty() || peer_id.empty()) return received;
+  auto parsed = wire::parse_payload_body(wire::PayloadType::Id, peer_id, 0);
+  if (!parsed) return received;
+  const auto* id = std::get_if<wire::IdPayload>(&*parsed);
+  if (id == nullptr) return received;
+  auto name = keynote_identity_name(*id);
+  if (!name) return received;
+  auto it = policy.identity_credentials.find(*name);
+  if (it == policy.identity_credentials.end() || !it->second) return received;
+  IKE_LOG_DEBUG(Policy, 40, "KeyNote: {} credential(s) of Credential-directory/{}",
+                it->second->size(), base::sanitize_for_log(*name, 64));
+  if (!received || received->empty()) return it->second;
+  auto merged = std::make_shared<std::vector<policy::Assertion>>(*received);
+  merged->insert(merged->end(), it->second->begin(), it->second->end());
+  return merged;
+}
+
 KeynotePhase2Context keynote_phase2_context(const EngineImpl& e, const IsakmpSa& sa,
                                             bool initiator, const wire::IdPayload* idci,
                                             const wire::IdPayload* idcr) {
@@ -172,6 +206,10 @@ KeynotePhase2Context keynote_phase2_context(const EngineImpl& e, const IsakmpSa&
     ctx.requesters = sa.peer_principals;
   }
   ctx.credentials = sa.peer_credentials;
+  if (e.policy() != nullptr) {
+    ctx.credentials =
+        keynote_credentials_for_peer(*e.policy(), base::view(sa.peer_id), sa.peer_credentials);
+  }
   return ctx;
 }
 

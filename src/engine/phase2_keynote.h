@@ -5,10 +5,13 @@
 // "passphrase:<key>" and its MD5/SHA-1 hex forms; RSA_SIG: the certificate subject "DN:..."
 // and "rsa-hex:" key recorded by verify_phase1_signature) and asks the PolicySet with the
 // compliance values "false", "true". Refusal: NoProposal/NO_PROPOSAL_CHOSEN, detail "KeyNote
-// policy result false (...)". The passphrase principals are secrets: never logged.
+// policy result false (...)". The passphrase principals are secrets: never logged. Extra
+// credentials of a query: the peer's verified KEYNOTE CERTs, then those the daemon loaded from
+// Credential-directory/<peer's phase 1 ID>/credentials (PolicyContext::identity_credentials).
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,5 +50,15 @@ struct KeynotePhase2Context {
 // ("deflate"), *_auth_alg ("hmac-sha"), *_encapsulation ("tunnel"); "unknown-N" otherwise.
 std::string keynote_transform_name(wire::ProtocolId protocol, uint8_t transform_id);
 std::string keynote_auth_name(uint16_t auth_algorithm);
+
+// The Credential-directory sub-directory name of a phase 1 ID (OpenBSD isakmpd policy.c
+// keynote_cert_obtain): IPV4_ADDR / IPV6_ADDR as inet_ntop(3) prints them, FQDN and USER_FQDN
+// as sent; nullopt for other types or a malformed ID.
+std::optional<std::string> keynote_identity_name(const wire::IdPayload& id);
+// The verified credentials of `policy.identity_credentials` for the peer ID `peer_id` (an ID
+// payload body, as IsakmpSa::peer_id) merged after `received`; `received` when none apply.
+std::shared_ptr<const std::vector<policy::Assertion>> keynote_credentials_for_peer(
+    const policy::PolicyContext& policy, base::ByteView peer_id,
+    std::shared_ptr<const std::vector<policy::Assertion>> received);
 
 }  // namespace ike::engine

@@ -70,6 +70,11 @@ std::vector<std::string> passphrase_principals(std::string_view psk);
 struct PolicyContext {
   std::shared_ptr<const PolicySet> set;
   std::function<int64_t()> wall_clock;  // seconds since the epoch
+  // Verified credentials of Credential-directory/<ID>/credentials, by identity name (an
+  // address as inet_ntop(3) prints it, an FQDN, a user@FQDN): used as Query::extra in the
+  // checks of exchanges whose peer has that phase 1 ID (engine/phase2_keynote.h).
+  std::map<std::string, std::shared_ptr<const std::vector<Assertion>>, std::less<>>
+      identity_credentials;
 };
 
 }  // namespace ike::policy

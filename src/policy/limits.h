@@ -27,5 +27,10 @@ inline constexpr std::size_t kMaxSignatureKeyBytes = 8 * 1024;   // DER of an RS
 inline constexpr std::size_t kMaxCertificatePrincipalBytes = 16 * 1024;  // x509-base64: DER
 inline constexpr std::size_t kMaxCredentialFiles = 256;          // Credential-directory files
 inline constexpr std::size_t kMaxPeerCredentials = 16;           // KEYNOTE CERTs per exchange
+// Credential-directory/<ID>/credentials (isakmpd.conf(5) [KeyNote]): identities, credentials
+// per identity, bytes of an identity directory name.
+inline constexpr std::size_t kMaxIdentityCredentialDirs = 256;
+inline constexpr std::size_t kMaxIdentityCredentials = 16;
+inline constexpr std::size_t kMaxIdentityNameBytes = 255;
 
 }  // namespace ike::policy

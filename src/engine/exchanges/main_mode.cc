@@ -161,6 +161,7 @@ base::Status verify_auth(EngineImpl& e, Exchange& x, const Inbound& in) {
     IKE_LOG_DEBUG(Exchange, 20, "{}: {} verified with {}", x.name,
                   x.role == Role::Responder ? "SIG_I" : "SIG_R",
                   how ? *how : std::string("fuzzing bypass"));
+    mm.peer_id_b = base::to_bytes(id_b);  // keynote_check_phase1: Credential-directory/<ID>
     IKE_TRY_VOID(keynote_check_phase1(e, mm, in.all<wire::CertPayload>()));
   } else if (!auth_check_passes(
                  crypto::constant_time_equal(base::view(expected), base::view(hash->data)))) {

@@ -3,8 +3,16 @@
 //   accepting policy  -> the Quick Mode completes on both sides;
 //   refusing policy   -> the responder logs "KeyNote policy result false", the initiator
 //                        receives NO_PROPOSAL_CHOSEN, no phase 2;
-//   policy file readable by others or missing -> the responder refuses to start (-K: starts).
+//   policy file readable by others or missing -> the responder refuses to start (-K: starts);
+//   a policy licensing only a key K, and a credential signed by K licensing the initiator's
+//   pre-shared key in Credential-directory/127.0.0.1/credentials (the initiator's phase 1 ID)
+//   -> the Quick Mode completes (read through the monitor's ListIdentityDirs); the same
+//   credential under another identity -> NO_PROPOSAL_CHOSEN.
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #include "e2e_support.h"
+#include "policy/signature.h"
 
 namespace ike_e2e {
 namespace {
@@ -108,6 +116,69 @@ TEST_F(KeynoteE2E, MissingPolicyStopsStartUpUnlessK) {
   EXPECT_FALSE(fs::exists(p.b.file("pid")));
   Child dk(daemon_args(p.b, {"-K"}), p.b.file("log2"));
   EXPECT_TRUE(started(p.b)) << slurp(p.b.file("log2"));
+}
+
+// POLICY licenses K; K's credential licenses A's pre-shared key for ESP AES from 10.1.1.0/24.
+struct KeyDelegation {
+  std::string policy, credential;
+};
+KeyDelegation key_delegation() {
+  EVP_PKEY* k = EVP_RSA_gen(1024);
+  unsigned char* der = nullptr;
+  int n = i2d_PrivateKey(k, &der);
+  ike::base::Bytes key(der, der + n);
+  OPENSSL_free(der);
+  EVP_PKEY_free(k);
+  std::string principal = *ike::policy::rsa_key_principal(ike::base::view(key));
+  KeyDelegation d;
+  d.policy = "KeyNote-Version: 2\nAuthorizer: \"POLICY\"\nLicensees: \"" + principal +
+             "\"\nConditions: app_domain == \"IPsec policy\" -> \"true\";\n";
+  d.credential = *ike::policy::sign_assertion(
+      "Authorizer: \"" + principal +
+          "\"\nLicensees: \"passphrase:e2e-pre-shared-key\"\n"
+          "Conditions: esp_enc_alg == \"aes\" &&\n"
+          "  remote_filter_addr_lower == \"010.001.001.000\" -> \"true\";\nSignature:",
+      ike::policy::SigAlg::RsaSha256Hex, ike::base::view(key));
+  return d;
+}
+
+void write_identity_setup(Pair& p, const std::string& dir, const std::string& identity) {
+  KeyDelegation d = key_delegation();
+  p.write_configs(d.policy);
+  std::string cb = slurp(p.b.file("conf"));
+  write_private(p.b.file("conf"), cb + "\n[KeyNote]\nCredential-directory=" + dir + "\n");
+  fs::create_directories(dir + "/" + identity);
+  ::chmod((dir + "/" + identity).c_str(), 0755);
+  write_private(dir + "/" + identity + "/credentials", d.credential, 0644);
+}
+
+TEST_F(KeynoteE2E, IdentityCredentialLetsPhase2Complete) {
+  Pair p(m_dir, 15241);
+  write_identity_setup(p, m_dir + "/keynote", "127.0.0.1");
+  Child da(daemon_args(p.a, {"-K"}), p.a.file("log"));
+  Child db(daemon_args(p.b), p.b.file("log"));
+  ASSERT_TRUE(started(p.a));
+  ASSERT_TRUE(started(p.b)) << slurp(p.b.file("log"));
+  EXPECT_NE(slurp(p.b.file("log")).find("1 for 1 identities"), std::string::npos)
+      << slurp(p.b.file("log"));
+  ASSERT_TRUE(send_command(p.a.file("fifo"), "c conn"));
+  std::vector<std::string> results;
+  ASSERT_TRUE(wait_phase2({&p.a, &p.b}, results)) << results[1] << slurp(p.b.file("log"));
+}
+
+TEST_F(KeynoteE2E, IdentityCredentialOfAnotherPeerDoesNotCount) {
+  Pair p(m_dir, 15251);
+  write_identity_setup(p, m_dir + "/keynote", "127.0.0.9");
+  Child da(daemon_args(p.a, {"-K"}), p.a.file("log"));
+  Child db(daemon_args(p.b), p.b.file("log"));
+  ASSERT_TRUE(started(p.a));
+  ASSERT_TRUE(started(p.b)) << slurp(p.b.file("log"));
+  ASSERT_TRUE(send_command(p.a.file("fifo"), "c conn"));
+  ASSERT_TRUE(wait_for(
+      [&] { return slurp(p.a.file("log")).find("NO_PROPOSAL_CHOSEN") != std::string::npos; },
+      20s))
+      << slurp(p.a.file("log"));
+  EXPECT_NE(slurp(p.b.file("log")).find("KeyNote policy result false"), std::string::npos);
 }
 
 }  // namespace
