@@ -127,11 +127,13 @@ ikt_pluto_states() { ikt_whack "$1" --showstates 2>/dev/null; }
 # ikt_pluto_p1 / ikt_pluto_p2 STATES: 4.10 --showstates prints "STATE_MAIN_R3 (IKE SA
 # established)" / "STATE_QUICK_I2 (IPsec SA established)" (older: "ISAKMP SA established").
 # A mode-config server that answered a pull stays in "STATE_MODE_CFG_R1 (sent ModeCfg reply,
-# expecting Ack)" for good (no ACK follows a REPLY, draft-dukes-ike-mode-cfg-02 §3.2); pluto
-# counts that state as an established ISAKMP SA (IS_ISAKMP_SA_ESTABLISHED) and runs QM on it.
+# expecting Ack)" for good (no ACK follows a REPLY, draft-dukes-ike-mode-cfg-02 §3.2), one
+# whose pushed SET was ACKed in "STATE_MODE_CFG_R2 (received ModeCfg Ack)"; pluto counts both
+# as an established ISAKMP SA (IS_ISAKMP_SA_ESTABLISHED) and runs QM on them.
 ikt_pluto_p1() {
   [[ $1 == *"(IKE SA established)"* || $1 == *"ISAKMP SA established"* ||
-    $1 == *"STATE_MODE_CFG_R1 (sent ModeCfg reply, expecting Ack)"* ]]
+    $1 == *"STATE_MODE_CFG_R1 (sent ModeCfg reply, expecting Ack)"* ||
+    $1 == *"STATE_MODE_CFG_R2 (received ModeCfg Ack)"* ]]
 }
 ikt_pluto_p2() { [[ $1 == *"(IPsec SA established)"* ]]; }
 
