@@ -111,7 +111,9 @@ TEST(Transaction, PushEncryptedWithPhase1IvLibreswan) {
     }
     if (b[18] != 6 || p.right.keys.empty()) return true;
     const auto key = base::view(p.right.keys.back().enc_key);
-    const base::MessageId mid{static_cast<uint32_t>(b[20] << 24 | b[21] << 16 | b[22] << 8 | b[23])};
+    uint32_t mid_value = 0;
+    for (std::size_t i = 20; i < 24; ++i) mid_value = mid_value << 8 | b[i];
+    const base::MessageId mid{mid_value};
     base::Bytes from_iv, to_iv;
     if (!dv.left_to_right) {  // SET: hash(p1 | M-ID) -> the phase-1 IV itself
       auto rfc_iv = engine::phase2_iv(cp, crypto::HashAlg::Sha1, base::view(p1_last), mid, kBlock);
