@@ -339,6 +339,7 @@ void EngineImpl::run_row(const Transition& row, Exchange* x, const Datagram& d,
       crypto::CipherAlg cipher{};
       base::ByteView key;
       base::Bytes iv;
+      std::optional<base::Bytes> quirk_iv;  // libreswan push, see below
       if (is_phase1_exchange(h.exchange)) {
         if (x == nullptr || !x->mm || x->mm->keys.enc_key.empty()) {
           return base::make_error(base::ErrorCode::State, base::NotifyType::None,
@@ -356,10 +357,30 @@ void EngineImpl::run_row(const Transition& row, Exchange* x, const Datagram& d,
         cipher = sa->cipher;
         key = base::view(sa->keys.enc_key);
         IKE_TRY(iv, sa->iv.exchange_iv(m_crypto, sa->suite.hash, h.message_id));
+        // libreswan 4.10 as mode-config server pushes its SET (a Transaction it starts) CBC-
+        // encrypted with the phase-1 IV itself instead of RFC 2409 App. B's hash(phase-1 IV |
+        // M-ID) (ikev1_xauth.c modecfg_send_set: no init_phase2_iv). Only the first plaintext
+        // block differs; when the RFC IV does not parse, the phase-1 IV is tried once. The
+        // message must still pass HASH(1) (prf(SKEYID_a, M-ID | ATTR)) in the step.
+        if (x == nullptr && h.exchange == wire::ExchangeType::Transaction) {
+          quirk_iv = sa->iv.phase1_iv();
+        }
       }
       IKE_TRY(auto opened, open(m_crypto, cipher, key, base::view(iv), body));
       in.area = std::move(opened.plaintext);
       in.last_block = std::move(opened.last_block);
+      if (quirk_iv && !wire::parse_payloads(h.next_payload, base::view(in.area),
+                                            wire::kHeaderSize, true)) {
+        IKE_TRY(auto again, open(m_crypto, cipher, key, base::view(*quirk_iv), body));
+        if (wire::parse_payloads(h.next_payload, base::view(again.plaintext), wire::kHeaderSize,
+                                 true)) {
+          IKE_LOG_DEBUG(Exchange, 10,
+                        "TRANSACTION from {} decrypted with the phase-1 IV (libreswan push)",
+                        d.peer.to_string());
+          in.area = std::move(again.plaintext);
+          in.last_block = std::move(again.last_block);
+        }
+      }
     } else {
       in.area = base::to_bytes(body);
     }

@@ -284,6 +284,15 @@ void xauth_exchange_failed(EngineImpl& e, const base::CookiePair& cookies,
   fail(e, cookies, reason);
 }
 
+void xauth_abandon(EngineImpl& e, IsakmpSa& sa, std::string_view why) {
+  if (!sa.xauth) return;
+  if (sa.xauth->phase != Phase::Done) {
+    emit_result(e, sa, false,
+                fmt::format("ISAKMP SA deleted while {} ({})", phase_name(sa.xauth->phase), why));
+  }
+  sa.xauth.reset();
+}
+
 namespace {
 // The XAUTH deadline of an ISAKMP SA, nullopt when it has none pending (DeadlineIndex contract).
 std::optional<base::TimePoint> xauth_deadline_of(const EngineImpl& e, const base::CookiePair& c) {

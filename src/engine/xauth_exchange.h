@@ -19,6 +19,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/clock.h"
@@ -57,6 +58,11 @@ void xauth_on_verdict(EngineImpl& e, const XauthVerdict& v, base::TimePoint now)
 // Our XAUTH REQUEST/SET exchange failed (no answer): the ISAKMP SA is deleted.
 void xauth_exchange_failed(EngineImpl& e, const base::CookiePair& cookies,
                            const std::string& reason);
+// The ISAKMP SA is being deleted (delete_isakmp_sa: a peer DELETE, expiry, our shutdown) while
+// its XAUTH is still pending: reports the failure (XauthEvent Failed with the user, WARN log)
+// and drops the XAUTH state. No-op when XAUTH succeeded or already failed. libreswan as client
+// sends DELETE at once when our SET says FAIL, before any ACK.
+void xauth_abandon(EngineImpl& e, IsakmpSa& sa, std::string_view why);
 // XAuth-timeout: ISAKMP SAs whose XAUTH did not complete in time are deleted.
 void xauth_tick(EngineImpl& e, base::TimePoint now);
 std::optional<base::TimePoint> xauth_deadline(const EngineImpl& e);

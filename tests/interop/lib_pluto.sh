@@ -27,6 +27,9 @@ $extra"
   if [[ $mode == tunnel ]]; then
     subnets="    leftsubnet=$MYNET
     rightsubnet=$PEERNET"
+    # case.env PLUTO_NO_PEER_SUBNET=yes: no rightsubnet (a mode-config server's client is the
+    # /32 it leases from rightaddresspool).
+    [[ ${PLUTO_NO_PEER_SUBNET:-no} == yes ]] && subnets="    leftsubnet=$MYNET"
   fi
   cat >"$D/ipsec.conf" <<EOF
 config setup
@@ -60,7 +63,22 @@ $subnets
 $extra
 EOF
   printf '%s %s : PSK "%s"\n' "$lid" "$rid" "$psk" >"$D/ipsec.secrets"
+  # case.env PLUTO_SECRETS_EXTRA: more secrets lines (e.g. `@alice : XAUTH "..."`).
+  [[ -n ${PLUTO_SECRETS_EXTRA:-} ]] && printf '%s\n' "$PLUTO_SECRETS_EXTRA" >>"$D/ipsec.secrets"
   chmod 0600 "$D/ipsec.secrets"
+  # case.env PLUTO_XAUTH_USERS ("user:password" lines): pluto's XAUTH password file
+  # ($D/passwd: --ipsecdir $D stands for /etc/ipsec.d; `user:crypt-SHA-512:ikt` lines, the
+  # third field the connection the user may use), read with xauthby=file (the default).
+  if [[ -n ${PLUTO_XAUTH_USERS:-} ]]; then
+    PLUTO_XAUTH_USERS=$PLUTO_XAUTH_USERS python3 -W ignore -c '
+import crypt, os
+for line in os.environ["PLUTO_XAUTH_USERS"].split("\n"):
+    if line.strip():
+        u, p = line.split(":", 1)
+        print(u + ":" + crypt.crypt(p, crypt.mksalt(crypt.METHOD_SHA512)) + ":ikt")
+' >"$D/passwd"
+    chmod 0600 "$D/passwd"
+  fi
 }
 
 # ikt_pluto_start SIDE: NSS db, pluto with the shim, then loads the secrets and conn "ikt".
@@ -108,7 +126,15 @@ ikt_pluto_states() { ikt_whack "$1" --showstates 2>/dev/null; }
 
 # ikt_pluto_p1 / ikt_pluto_p2 STATES: 4.10 --showstates prints "STATE_MAIN_R3 (IKE SA
 # established)" / "STATE_QUICK_I2 (IPsec SA established)" (older: "ISAKMP SA established").
-ikt_pluto_p1() { [[ $1 == *"(IKE SA established)"* || $1 == *"ISAKMP SA established"* ]]; }
+# A mode-config server that answered a pull stays in "STATE_MODE_CFG_R1 (sent ModeCfg reply,
+# expecting Ack)" for good (no ACK follows a REPLY, draft-dukes-ike-mode-cfg-02 §3.2), one
+# whose pushed SET was ACKed in "STATE_MODE_CFG_R2 (received ModeCfg Ack)"; pluto counts both
+# as an established ISAKMP SA (IS_ISAKMP_SA_ESTABLISHED) and runs QM on them.
+ikt_pluto_p1() {
+  [[ $1 == *"(IKE SA established)"* || $1 == *"ISAKMP SA established"* ||
+    $1 == *"STATE_MODE_CFG_R1 (sent ModeCfg reply, expecting Ack)"* ||
+    $1 == *"STATE_MODE_CFG_R2 (received ModeCfg Ack)"* ]]
+}
 ikt_pluto_p2() { [[ $1 == *"(IPsec SA established)"* ]]; }
 
 # ikt_pluto_established SIDE: an established phase 1 state and an established phase 2 state.

@@ -16,6 +16,7 @@
 #include "engine/exchanges/common.h"
 #include "engine/fuzzing_hook.h"
 #include "engine/keymat.h"
+#include "engine/xauth_exchange.h"
 #include "wire/registry.h"
 
 namespace ike::engine {
@@ -116,7 +117,9 @@ void delete_isakmp_sa(EngineImpl& e, const base::CookiePair& c, bool send_delete
                       std::string_view why) {
   IsakmpSa* sa = e.sas().find_isakmp(c);
   if (sa == nullptr) return;
-  sa->xauth.reset();  // abandoning a pending XAUTH exchange below must not delete the SA again
+  // Reported if still pending; abandoning a pending XAUTH exchange below must not delete the
+  // SA again (xauth_exchange.h).
+  xauth_abandon(e, *sa, why);
   if (send_delete) {
     // HDR*, HASH(1), D(PROTO_ISAKMP, SPI size 16, CKY-I | CKY-R) -->
     wire::DeletePayload d;

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 
+#include "engine/keymat.h"
 #include "support/engine_pair.h"
 
 namespace ike::test {
@@ -84,6 +85,85 @@ TEST(Transaction, ServerPushesSetClientAcks) {
   EXPECT_EQ(p.left.count(engine::SaEvent::Kind::ExchangeFailed), 0u);
   EXPECT_EQ(p.right.count(engine::SaEvent::Kind::ExchangeFailed), 0u);
   EXPECT_EQ(p.left.engine->stats().started_by_exchange.count("TRANSACTION"), 1u);
+}
+
+// libreswan 4.10 as mode-config server CBC-encrypts the SET it pushes with the phase-1 IV
+// itself, not RFC 2409 App. B's hash(phase-1 IV | M-ID) (interop zc-mode-config-libreswan-
+// server, push). The middlebox turns the server's SET into pluto's encoding, and our client's
+// ACK back (pluto continues its chain from its own SET's last block): the client must still
+// decrypt the SET, verify HASH(1), apply it and ACK, and the server must accept that ACK.
+TEST(Transaction, PushEncryptedWithPhase1IvLibreswan) {
+  engine::EngineOptions options;
+  options.emit_key_material = true;
+  EnginePair p = make_pair({"", kServerId}, options);
+  const crypto::Provider& cp = EnginePair::provider();
+  constexpr std::size_t kBlock = 16;  // AES-128
+  base::Bytes p1_last;                // last ciphertext block of the last Main Mode message
+  base::Bytes set_orig_last, set_new_last;
+  int sets = 0, acks = 0;
+  p.middlebox = [&](Delivery& dv) {
+    base::Bytes& b = dv.d.bytes;
+    if (b.size() < 28 + kBlock || (b[19] & 1) == 0) return true;  // cleartext
+    base::Bytes body(b.begin() + 28, b.end());
+    if (b[18] == 2) {  // Main Mode: remember the phase-1 IV state
+      p1_last.assign(b.end() - kBlock, b.end());
+      return true;
+    }
+    if (b[18] != 6 || p.right.keys.empty()) return true;
+    const auto key = base::view(p.right.keys.back().enc_key);
+    uint32_t mid_value = 0;
+    for (std::size_t i = 20; i < 24; ++i) mid_value = mid_value << 8 | b[i];
+    const base::MessageId mid{mid_value};
+    base::Bytes from_iv, to_iv;
+    if (!dv.left_to_right) {  // SET: hash(p1 | M-ID) -> the phase-1 IV itself
+      auto rfc_iv = engine::phase2_iv(cp, crypto::HashAlg::Sha1, base::view(p1_last), mid, kBlock);
+      EXPECT_TRUE(rfc_iv);
+      from_iv = *rfc_iv;
+      to_iv = p1_last;
+      set_orig_last.assign(b.end() - kBlock, b.end());
+    } else {  // ACK: continues from the rewritten SET; the server expects its own SET's block
+      from_iv = set_new_last;
+      to_iv = set_orig_last;
+    }
+    auto plain = cp.cbc_decrypt(crypto::CipherAlg::Aes, key, base::view(from_iv), base::view(body));
+    EXPECT_TRUE(plain);
+    auto again = cp.cbc_encrypt(crypto::CipherAlg::Aes, key, base::view(to_iv), base::view(*plain));
+    EXPECT_TRUE(again);
+    std::copy(again->begin(), again->end(), b.begin() + 28);
+    if (!dv.left_to_right) {
+      set_new_last.assign(b.end() - kBlock, b.end());
+      ++sets;
+    } else {
+      ++acks;
+    }
+    return true;
+  };
+  p.start();
+  ASSERT_TRUE(p.run_until([&] { return p.established() && !p.right.mode_cfg.empty(); }));
+  EXPECT_EQ(sets, 1);
+  EXPECT_EQ(acks, 1);
+  const auto* applied = find_event(p.left, ModeCfgEvent::Kind::Applied);
+  ASSERT_NE(applied, nullptr);
+  EXPECT_EQ(applied->attributes.front(),
+            (std::pair<std::string, std::string>{"INTERNAL_IP4_ADDRESS", "10.1.0.5"}));
+  ASSERT_NE(find_event(p.right, ModeCfgEvent::Kind::Served), nullptr);
+  EXPECT_EQ(p.left.count(engine::SaEvent::Kind::ExchangeFailed), 0u);
+  EXPECT_EQ(p.right.count(engine::SaEvent::Kind::ExchangeFailed), 0u);
+}
+
+// A Transaction the peer starts that decrypts to garbage under both IVs is still dropped
+// (the fallback adds no way around HASH(1)): the SET's body is corrupted in its first block.
+TEST(Transaction, PushGarbageUnderBothIvsDropped) {
+  EnginePair p = make_pair({"", kServerId});
+  p.middlebox = [&](Delivery& dv) {
+    base::Bytes& b = dv.d.bytes;
+    if (b.size() > 28 + 16 && b[18] == 6 && !dv.left_to_right) b[28 + 3] ^= 0x5a;
+    return true;
+  };
+  p.start();
+  p.run_for(base::Seconds{20});
+  EXPECT_EQ(find_event(p.left, ModeCfgEvent::Kind::Applied), nullptr);
+  EXPECT_EQ(count_transactions(p.left), 0u);  // no ACK for a message we could not verify
 }
 
 TEST(Transaction, ClientPullsRequestServerReplies) {

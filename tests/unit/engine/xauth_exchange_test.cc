@@ -109,6 +109,31 @@ TEST(Xauth, BadPasswordDeletesSaAndRefusesPhase2) {
   EXPECT_EQ(count_exchange(p.left, 32), 0u);  // no Quick Mode was ever sent
 }
 
+// libreswan 4.10 as client answers SET(STATUS FAIL) with a DELETE of the ISAKMP SA and no ACK
+// (interop zb-xauth-libreswan-client-wrong-password). The middlebox drops our client's ACK so
+// only its DELETE arrives: the server still reports the refused user as an XAUTH failure.
+TEST(Xauth, PeerDeleteInsteadOfAckReportedAsFailure) {
+  EnginePair p = make_pair({});
+  p.right.xauth_verifier = password_is("something else");
+  int client_transactions = 0;
+  p.middlebox = [&](Delivery& dv) {
+    const auto& b = dv.d.bytes;
+    if (dv.left_to_right && b.size() > 18 && b[18] == 6) return ++client_transactions != 2;
+    return true;  // the REPLY passes, the ACK is lost
+  };
+  p.start();
+  ASSERT_TRUE(p.run_until([&] { return !p.right.xauth.empty(); }, base::Seconds{20}));
+  EXPECT_EQ(client_transactions, 2);
+  ASSERT_EQ(p.right.xauth.size(), 1u);
+  EXPECT_EQ(p.right.xauth[0].kind, XauthEvent::Kind::Failed);
+  EXPECT_EQ(p.right.xauth[0].user, "alice");
+  EXPECT_NE(p.right.xauth[0].detail.find("ISAKMP SA deleted while waiting for SET/ACK"),
+            std::string::npos)
+      << p.right.xauth[0].detail;
+  EXPECT_EQ(p.right.engine->phase1_sa_count(), 0u);
+  EXPECT_EQ(count_exchange(p.left, 32), 0u);
+}
+
 TEST(Xauth, NoVerdictTimesOut) {
   EnginePair p = make_pair({});  // right has no verifier: the request stays unanswered
   p.start();
