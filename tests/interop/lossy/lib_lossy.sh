@@ -1,16 +1,29 @@
-# tests/interop/lossy/lib_lossy.sh: the routed three-namespace topology of the loss and
-# duplication tests (shared docs reliability.md §A4.1 N1; lab.md: netem is not available, so the
-# router uses nftables). Initiator/left $IKT_NS_L 10.99.1.1/24 -- router $IKT_NS_N (lan0
-# 10.99.1.254, wan0 10.99.2.254, ip_forward, no NAT) -- right $IKT_NS_R 10.99.2.2/24; both ends
-# route through the router. In the router's forward hook, IKE datagrams (UDP dport 500 or 4500,
-# both directions) are dropped with probability LOSS % (`numgen random mod 100 < LOSS drop`) and
-# the survivors duplicated with probability DUP % (`dup to <next hop> device <oif>`: both copies
-# arrive). The rule counters are read back by ikt_lossy_counters. Sourced after lib.sh.
+# tests/interop/lossy/lib_lossy.sh: the routed three-namespace topology of the loss,
+# duplication and reordering tests (shared docs reliability.md §A4.1 N1; lab.md: netem is not
+# available, so the router uses nftables and HTB). Initiator/left $IKT_NS_L 10.99.1.1/24 -- router
+# $IKT_NS_N (lan0 10.99.1.254, wan0 10.99.2.254, ip_forward, no NAT) -- right $IKT_NS_R
+# 10.99.2.2/24; both ends route through the router. In the router's forward hook, IKE datagrams
+# (UDP dport 500 or 4500, both directions) are
+#   1. dropped with probability LOSS % (`numgen random mod 100 < LOSS drop`);
+#   2. the survivors duplicated with probability DUP % (`dup to <next hop> device <oif>`: both
+#      copies arrive; the copy leaves at once through the fast class);
+#   3. the survivors delayed with probability REORDER % so that later datagrams overtake them:
+#      `meta priority set 1:20` puts the datagram into the slow class of the HTB qdisc on the
+#      outgoing interface (rate $IKT_LOSSY_SLOW_RATE, default 8 kbit, burst 1 byte; everything
+#      else goes to the 10 Gbit default class 1:10). An idle token bucket would pass a lone
+#      datagram at once, so the same rule first `dup`s a ballast copy of it to a blackhole next
+#      hop (10.99.x.3, a permanent neighbour entry with an unused MAC that the end host discards):
+#      the ballast takes the tokens and the datagram itself waits its own size at the slow rate
+#      (8 kbit: a 300-byte datagram 0.3 s, a 1000-byte one 1 s; more behind other slow ones).
+# The rule counters and the slow classes' `tc -s` statistics are read back by
+# ikt_lossy_counters. Sourced after lib.sh.
 # shellcheck shell=bash
 
-# ikt_topology_lossy LOSS DUP
+IKT_LOSSY_SLOW_RATE=${IKT_LOSSY_SLOW_RATE:-8kbit}
+
+# ikt_topology_lossy LOSS DUP [REORDER]
 ikt_topology_lossy() {
-  local loss=$1 dup=$2 ns
+  local loss=$1 dup=$2 reorder=${3:-0} ns
   IKT_NS_N="${IKT_NS_PREFIX:-ikt-$$}-N"
   for ns in "$IKT_NS_L" "$IKT_NS_R" "$IKT_NS_N"; do
     ip netns add "$ns" || ikt_fail "cannot create namespace $ns"
@@ -40,27 +53,53 @@ ikt_topology_lossy() {
   done
   ip netns exec "$IKT_NS_L" ping -c1 -W2 "$IKT_R_OUT" >/dev/null ||
     ikt_fail "no connectivity $IKT_L_OUT -> $IKT_R_OUT through the router"
-  # Drop first, then duplicate the survivors: a duplicate is sent by nf_dup_ipv4 past this
-  # chain, so the two copies are never dropped independently.
-  ip netns exec "$IKT_NS_N" nft -f - <<NFT || ikt_fail "nftables loss/dup rules failed"
+  # The slow lane: HTB on both egress interfaces, blackhole next hops for the ballast copies.
+  local dev bh
+  for dev in lan0 wan0; do
+    if [[ $dev == lan0 ]]; then bh=10.99.1.3; else bh=10.99.2.3; fi
+    ip netns exec "$IKT_NS_N" tc qdisc add dev "$dev" root handle 1: htb default 10 2>/dev/null &&
+      ip netns exec "$IKT_NS_N" tc class add dev "$dev" parent 1: classid 1:10 htb rate 10gbit 2>/dev/null &&
+      ip netns exec "$IKT_NS_N" tc class add dev "$dev" parent 1: classid 1:20 htb \
+        rate "$IKT_LOSSY_SLOW_RATE" ceil "$IKT_LOSSY_SLOW_RATE" burst 1 cburst 1 2>/dev/null ||
+      ikt_fail "HTB slow lane on $dev failed"
+    ip -n "$IKT_NS_N" neigh replace "$bh" lladdr 02:00:00:00:00:99 dev "$dev" nud permanent ||
+      ikt_fail "blackhole neighbour $bh on $dev failed"
+  done
+  # Drop first, then duplicate the survivors, then delay some: a duplicate is sent by
+  # nf_dup_ipv4 past this chain (with the priority the packet has then: fast), so the two copies
+  # are never dropped independently; the ballast copy inherits the slow priority set before it.
+  ip netns exec "$IKT_NS_N" nft -f - <<NFT || ikt_fail "nftables loss/dup/reorder rules failed"
 table ip ikt_lossy {
   chain forward {
     type filter hook forward priority 0; policy accept;
     udp dport { 500, 4500 } numgen random mod 100 < $loss counter drop comment "loss"
     iifname "lan0" udp dport { 500, 4500 } numgen random mod 100 < $dup counter dup to $IKT_R_OUT device "wan0" comment "dup-l2r"
     iifname "wan0" udp dport { 500, 4500 } numgen random mod 100 < $dup counter dup to $IKT_L_OUT device "lan0" comment "dup-r2l"
+    iifname "lan0" udp dport { 500, 4500 } numgen random mod 100 < $reorder meta priority set 1:20 counter dup to 10.99.2.3 device "wan0" comment "slow-l2r"
+    iifname "wan0" udp dport { 500, 4500 } numgen random mod 100 < $reorder meta priority set 1:20 counter dup to 10.99.1.3 device "lan0" comment "slow-r2l"
     udp dport { 500, 4500 } counter comment "passed"
   }
 }
 NFT
-  ikt_log "topology: $IKT_NS_L ($IKT_L_OUT) -> router $IKT_NS_N (drop $loss %, dup $dup %) -> $IKT_NS_R ($IKT_R_OUT)"
+  ikt_log "topology: $IKT_NS_L ($IKT_L_OUT) -> router $IKT_NS_N (drop $loss %, dup $dup %, delay $reorder % at $IKT_LOSSY_SLOW_RATE) -> $IKT_NS_R ($IKT_R_OUT)"
 }
 
-# ikt_lossy_counters: "dropped=<n> duplicated=<n> passed=<n>" from the router's rule counters.
+# ikt_lossy_counters: "dropped=<n> duplicated=<n> slow=<n> passed=<n> slowtc=<n> held=<n> queued=<n>":
+# the router's rule counters (slow: datagrams put into the slow lane) and, summed over both
+# egress interfaces, the packets the HTB slow class 1:20 sent (ballast copies included, so
+# 2 * slow, less those still queued) and its overlimits (times a queued datagram had to wait
+# for tokens).
 ikt_lossy_counters() {
-  ip netns exec "$IKT_NS_N" nft list table ip ikt_lossy 2>/dev/null | awk '
+  local nft tc
+  nft=$(ip netns exec "$IKT_NS_N" nft list table ip ikt_lossy 2>/dev/null | awk '
     /comment "loss"/ { for (i = 1; i < NF; i++) if ($i == "packets") d = $(i + 1) }
     /comment "dup-/ { for (i = 1; i < NF; i++) if ($i == "packets") u += $(i + 1) }
+    /comment "slow-/ { for (i = 1; i < NF; i++) if ($i == "packets") s += $(i + 1) }
     /comment "passed"/ { for (i = 1; i < NF; i++) if ($i == "packets") p = $(i + 1) }
-    END { printf "dropped=%d duplicated=%d passed=%d\n", d, u, p }'
+    END { printf "dropped=%d duplicated=%d slow=%d passed=%d\n", d, u, s, p }')
+  tc=$(for dev in lan0 wan0; do ip netns exec "$IKT_NS_N" tc -s class show dev "$dev" classid 1:20; done 2>/dev/null | awk '
+    /^ Sent / { for (i = 1; i < NF; i++) { if ($i == "bytes") n += $(i + 1); if ($i == "overlimits") o += $(i + 1) } }
+    /^ backlog / { q += $3 + 0 }
+    END { printf "slowtc=%d held=%d queued=%d\n", n, o, q }')
+  echo "$nft $tc"
 }
