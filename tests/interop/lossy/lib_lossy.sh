@@ -9,17 +9,17 @@
 #      copies arrive; the copy leaves at once through the fast class);
 #   3. the survivors delayed with probability REORDER % so that later datagrams overtake them:
 #      `meta priority set 1:20` puts the datagram into the slow class of the HTB qdisc on the
-#      outgoing interface (rate $IKT_LOSSY_SLOW_RATE, default 8 kbit, burst 1 byte; everything
+#      outgoing interface (rate $IKT_LOSSY_SLOW_RATE, default 4 kbit, burst 1 byte; everything
 #      else goes to the 10 Gbit default class 1:10). An idle token bucket would pass a lone
 #      datagram at once, so the same rule first `dup`s a ballast copy of it to a blackhole next
 #      hop (10.99.x.3, a permanent neighbour entry with an unused MAC that the end host discards):
 #      the ballast takes the tokens and the datagram itself waits its own size at the slow rate
-#      (8 kbit: a 300-byte datagram 0.3 s, a 1000-byte one 1 s; more behind other slow ones).
+#      (4 kbit: an IKE datagram of 100-500 bytes 0.2-1 s; more behind other slow ones).
 # The rule counters and the slow classes' `tc -s` statistics are read back by
 # ikt_lossy_counters. Sourced after lib.sh.
 # shellcheck shell=bash
 
-IKT_LOSSY_SLOW_RATE=${IKT_LOSSY_SLOW_RATE:-8kbit}
+IKT_LOSSY_SLOW_RATE=${IKT_LOSSY_SLOW_RATE:-4kbit}
 
 # ikt_topology_lossy LOSS DUP [REORDER]
 ikt_topology_lossy() {
@@ -102,4 +102,73 @@ ikt_lossy_counters() {
     /^ backlog / { q += $3 + 0 }
     END { printf "slowtc=%d held=%d queued=%d\n", n, o, q }')
   echo "$nft $tc"
+}
+
+# ikt_lossy_capture_start: tcpdump on both router interfaces (IKE datagrams in and out, with
+# link-layer headers) into $IKT_DIR/N/{lan0,wan0}.txt, for ikt_lossy_overtakes.
+ikt_lossy_capture_start() {
+  local dev i
+  mkdir -p "$IKT_DIR/N"
+  for dev in lan0 wan0; do
+    ip netns exec "$IKT_NS_N" tcpdump -i "$dev" -U -l -tt -nn -e -x 'udp and (port 500 or port 4500)' \
+      >"$IKT_DIR/N/$dev.txt" 2>"$IKT_DIR/N/$dev.stderr" &
+    ikt_register $! "tcpdump-$dev"
+    for ((i = 0; i < 50; i++)); do
+      grep -q 'listening on' "$IKT_DIR/N/$dev.stderr" 2>/dev/null && break
+      sleep 0.1
+    done
+  done
+}
+
+# ikt_lossy_overtakes: "overtaken=<n> maxdelay=<s>" from the captures: per direction, every
+# datagram the router sent on (ballast copies to 02:00:00:00:00:99 left out) is matched to the
+# latest arrival of the same bytes at or before it; it was overtaken when a datagram that arrived
+# later left before it (copies of one datagram do not count). The matching may pair a delayed
+# datagram with its own retransmission, so `overtaken` is a lower bound. maxdelay: the longest
+# time a datagram spent in the router.
+ikt_lossy_overtakes() {
+  local dev
+  for dev in lan0 wan0; do
+    ip -n "$IKT_NS_N" -br link show dev "$dev" | awk -v d="$dev" '{ print "mac", d, $3 }'
+  done | python3 -c '
+import collections, sys
+macs = dict(l.split()[1:3] for l in sys.stdin)
+def packets(dev):
+    cur = None
+    for line in open(sys.argv[1] + "/" + dev + ".txt"):
+        if line.startswith("\t0x"):
+            if cur: cur[3].append("".join(line.split()[1:]))
+            continue
+        if cur: yield cur
+        f = line.split()
+        if len(f) < 4 or "," not in line: cur = None; continue
+        cur = [float(f[0]), f[1], f[3].rstrip(","), []]
+    if cur: yield cur
+ev = collections.defaultdict(list)  # direction -> [(time, kind, bytes)]
+for dev in ("lan0", "wan0"):
+    other = "wan0" if dev == "lan0" else "lan0"
+    for t, src, dst, hexs in packets(dev):
+        if dst == "02:00:00:00:00:99": continue
+        if src == macs[dev]: ev[other + ">" + dev].append((t, "out", "".join(hexs)))
+        else:
+            other_out = "wan0" if dev == "lan0" else "lan0"
+            ev[dev + ">" + other_out].append((t, "in", "".join(hexs)))
+def key(h):
+    # IPv4 header: skip TTL (byte 8) and header checksum (bytes 10-11), which forwarding changes.
+    return h[:16] + h[18:20] + h[24:]
+overtaken = 0; maxdelay = 0.0
+for d, evs in ev.items():
+    ins = collections.defaultdict(list)
+    for t, k, h in sorted(evs):
+        if k == "in": ins[key(h)].append(t)
+    outs = []
+    for t, k, h in sorted(evs):
+        if k != "out": continue
+        cand = [x for x in ins[key(h)] if x <= t]
+        if cand: outs.append((t, cand[-1]))
+    for i, (t, tin) in enumerate(outs):
+        maxdelay = max(maxdelay, t - tin)
+        if any(tin2 > tin for _, tin2 in outs[:i]): overtaken += 1
+print(f"overtaken={overtaken} maxdelay={maxdelay:.2f}")
+' "$IKT_DIR/N"
 }

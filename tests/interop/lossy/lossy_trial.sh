@@ -24,7 +24,8 @@
 # Appends one line to RESULT_FILE:
 #   pair=.. loss=.. dup=.. reorder=.. ok=0|1 secs=<time to established> rtx=<our retransmits counter>
 #   timer=<of which on the retransmit timer> dups=<duplicates our daemons detected> dropped=..
-#   duplicated=.. slow=.. passed=.. slowtc=.. held=.. (router counters, see ikt_lossy_counters)
+#   duplicated=.. slow=.. passed=.. slowtc=.. held=.. queued=.. (router counters, see
+#   ikt_lossy_counters) overtaken=.. maxdelay=.. (from the router's captures, ikt_lossy_overtakes)
 #   why="..." dir=<run directory>
 # Our daemons use [General]:Retransmits=$IKT_LOSSY_RETRANSMITS (default 8: 7, 9, ... 23 s) and
 # Exchange-max-time 300, Half-open-max-time 300; charon retransmit_tries 10 (1 s, base 1.4), half_open_timeout 300 s.
@@ -61,7 +62,7 @@ T_START=0 SECS="" RTX=0 TIMER=0 DUPS=0 WHY=""
 
 report() { # ok
   local net
-  net=$(ikt_lossy_counters 2>/dev/null)
+  net="$(ikt_lossy_counters 2>/dev/null) $(ikt_lossy_overtakes 2>/dev/null)"
   echo "pair=$PAIR loss=$LOSS dup=$DUP reorder=$REORDER ok=$1 secs=${SECS:-nan} rtx=$RTX timer=$TIMER dups=$DUPS $net why=\"$WHY\" dir=$IKT_DIR" >>"$RESULT"
 }
 lfail() {
@@ -72,6 +73,7 @@ lfail() {
 
 ikt_init "lossy-$PAIR-l$LOSS-d$DUP-r$REORDER"
 ikt_topology_lossy "$LOSS" "$DUP" "$REORDER"
+ikt_lossy_capture_start
 
 kind_of() { if [[ $1 == L ]]; then echo "$LEFT_KIND"; else echo "$RIGHT_KIND"; fi; }
 role_of() { if [[ $1 == L ]]; then echo initiator; else echo responder; fi; }
@@ -171,7 +173,7 @@ for s in L R; do
   [[ -z $open ]] || lfail "our isakmpd ($s) has half-open exchanges: $open"
 done
 net=$(ikt_lossy_counters)
-ikt_log "router: $net"
+ikt_log "router: $net $(ikt_lossy_overtakes)"
 slow=$(field slow "$net") slowtc=$(field slowtc "$net") held=$(field held "$net") queued=$(field queued "$net")
 ((slowtc + queued == 2 * slow)) ||
   lfail "slow lane: HTB class 1:20 sent $slowtc (+ $queued queued) packets, want 2 * $slow (datagram + ballast)"

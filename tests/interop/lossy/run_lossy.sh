@@ -12,9 +12,11 @@
 # at once (the trials mostly wait for retransmit timers). It prints per cell the success rate,
 # time to established p50/p95/max, per trial our retransmits (JSON status counter; `timer`: those
 # sent on the retransmit timer, the rest answered a duplicate), the duplicates our daemons
-# detected (debug log), and what the router dropped, duplicated, delayed (`slow`) and saw in
-# total, and exits 1 when any trial failed (its run directory and log are kept and named) or a
-# cell with REORDER > 0 never used the slow lane.
+# detected (debug log), and what the router dropped, duplicated, delayed (`slow`), how many
+# datagrams a later one overtook (`ovtk`, from the router's captures; a lower bound), the longest
+# time a datagram spent in the router (`maxd`, s, over the cell) and what it saw in total, and
+# exits 1 when any trial failed (its run directory and log are kept and named) or a cell with
+# REORDER > 0 never used the slow lane.
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -74,7 +76,8 @@ def pct(v, p):
     v = sorted(v)
     return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))] if v else float("nan")
 print(f"{'pair':10} {'loss%':>5} {'dup%':>4} {'ro%':>3} {'ok':>7} {'p50 s':>6} {'p95 s':>6} {'max s':>6} "
-      f"{'rtx':>5} {'timer':>5} {'dups':>5} {'drop':>5} {'dupl':>5} {'slow':>5} {'sent':>5}  (per trial: ours; router)")
+      f"{'rtx':>5} {'timer':>5} {'dups':>5} {'drop':>5} {'dupl':>5} {'slow':>5} {'ovtk':>5} {'maxd':>5} {'sent':>5}"
+      "  (per trial: ours; router)")
 unused = []
 for (pair, loss, dup, reorder), rs in sorted(cells.items()):
     ok = [r for r in rs if r["ok"] == "1"]
@@ -84,7 +87,8 @@ for (pair, loss, dup, reorder), rs in sorted(cells.items()):
         unused.append(f"{pair} {loss}:{dup}:{reorder}")
     print(f"{pair:10} {loss:5} {dup:4} {reorder:3} {len(ok):3}/{len(rs):<3} {pct(t, 50):6.1f} {pct(t, 95):6.1f} "
           f"{max(t) if t else float('nan'):6.1f} {mean('rtx'):5.1f} {mean('timer'):5.1f} {mean('dups'):5.1f} "
-          f"{mean('dropped'):5.1f} {mean('duplicated'):5.1f} {mean('slow'):5.1f} {mean('passed') + mean('dropped'):5.1f}")
+          f"{mean('dropped'):5.1f} {mean('duplicated'):5.1f} {mean('slow'):5.1f} {mean('overtaken'):5.1f} "
+          f"{max(float(r.get('maxdelay', 0)) for r in rs):5.2f} {mean('passed') + mean('dropped'):5.1f}")
 for r in rows:
     if r["ok"] != "1":
         print(f"FAILED {r['pair']} loss={r['loss']} dup={r['dup']} reorder={r['reorder']}: {r.get('why')} ({r.get('dir')})")
