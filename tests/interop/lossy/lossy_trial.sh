@@ -8,7 +8,7 @@
 #            swan-ours   strongSwan initiates to our isakmpd
 #     LOSS   drop percentage, DUP duplication percentage, REORDER percentage of datagrams held
 #            back in the router's slow lane (~0.3-1 s) so that later ones overtake them
-#            (UDP 500/4500, both directions)
+#            (UDP 500/4500, both directions; against a strongSwan responder not MM1, see below)
 #
 # Main Mode PSK AES-128/SHA1/MODP2048 + Quick Mode ESP AES-128/HMAC-SHA1 tunnel (scenario a).
 # Asserts, within IKT_LOSSY_UP_TIMEOUT (default 200 s):
@@ -57,6 +57,12 @@ export IKT_CHARON_RETRANSMIT_TRIES=10
 # charon drops a half-open IKE SA after half_open_timeout (default 30 s), less than our
 # 7+9+11 s schedule may need at 30 % loss: give it our Exchange-max-time.
 export IKT_CHARON_EXTRA="half_open_timeout = 300"
+# strongSwan 5.9.8 as responder destroys its IKE SA when a late copy of MM1 arrives after MM3
+# (it parses it as MM5: "IDii payload missing"); found by the reorder cell. Keep MM1 out of the
+# slow lane for it unless IKT_LOSSY_SWAN_LATE_MM1=1 (to watch the bug).
+if [[ $RIGHT_KIND == strongswan && ${IKT_LOSSY_SWAN_LATE_MM1:-0} != 1 ]]; then
+  export IKT_LOSSY_SLOW_SKIP_MM1=1
+fi
 UP_TIMEOUT=${IKT_LOSSY_UP_TIMEOUT:-200}
 T_START=0 SECS="" RTX=0 TIMER=0 DUPS=0 WHY=""
 

@@ -42,8 +42,8 @@ for pair in "$@"; do
     for ((t = 1; t <= TRIALS; t++)); do
       n=$((n + 1))
       IFS=: read -r loss dup reorder <<<"$cell"
-      [[ $loss =~ ^[0-9]+$ && $dup =~ ^[0-9]+$ && ${reorder:=0} =~ ^[0-9]+$ ]] ||
-        { echo "lossy: FAIL: bad cell '$cell' (LOSS:DUP[:REORDER])" >&2; exit 2; }
+      [[ $loss =~ ^[0-9]{1,2}$ && $dup =~ ^[0-9]{1,2}$ && ${reorder:=0} =~ ^[0-9]{1,2}$ ]] ||
+        { echo "lossy: FAIL: bad cell '$cell' (LOSS:DUP[:REORDER], percentages 0-99)" >&2; exit 2; }
       id="$pair-l$loss-d$dup-r$reorder-$t"
       (
         "$here/lossy_trial.sh" "$pair" "$loss" "$dup" "$reorder" "$results" "$ISAKMPD" \
