@@ -64,11 +64,12 @@ ikt_topology_lossy() {
   local dev bh
   for dev in lan0 wan0; do
     if [[ $dev == lan0 ]]; then bh=10.99.1.3; else bh=10.99.2.3; fi
-    ip netns exec "$IKT_NS_N" tc qdisc add dev "$dev" root handle 1: htb default 10 2>/dev/null &&
-      ip netns exec "$IKT_NS_N" tc class add dev "$dev" parent 1: classid 1:10 htb rate 10gbit 2>/dev/null &&
+    if ! { ip netns exec "$IKT_NS_N" tc qdisc add dev "$dev" root handle 1: htb default 10 &&
+      ip netns exec "$IKT_NS_N" tc class add dev "$dev" parent 1: classid 1:10 htb rate 10gbit &&
       ip netns exec "$IKT_NS_N" tc class add dev "$dev" parent 1: classid 1:20 htb \
-        rate "$IKT_LOSSY_SLOW_RATE" ceil "$IKT_LOSSY_SLOW_RATE" burst 1 cburst 1 2>/dev/null ||
+        rate "$IKT_LOSSY_SLOW_RATE" ceil "$IKT_LOSSY_SLOW_RATE" burst 1 cburst 1; } 2>/dev/null; then
       ikt_fail "HTB slow lane on $dev failed"
+    fi
     ip -n "$IKT_NS_N" neigh replace "$bh" lladdr 02:00:00:00:00:99 dev "$dev" nud permanent ||
       ikt_fail "blackhole neighbour $bh on $dev failed"
   done
