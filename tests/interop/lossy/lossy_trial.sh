@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# tests/interop/lossy/lossy_trial.sh: one negotiation through the lossy router (lib_lossy.sh).
+# tests/interop/lossy/lossy_trial.sh: one negotiation through the lossy, duplicating and
+# reordering router (lib_lossy.sh).
 #
-#   lossy_trial.sh PAIR LOSS DUP RESULT_FILE [ISAKMPD]
+#   lossy_trial.sh PAIR LOSS DUP REORDER RESULT_FILE [ISAKMPD]
 #     PAIR   ours-ours   our isakmpd (left, initiator) <-> our isakmpd (right, responder)
 #            ours-swan   our isakmpd initiates to strongSwan 5.9.8
 #            swan-ours   strongSwan initiates to our isakmpd
-#     LOSS   drop percentage, DUP duplication percentage (UDP 500/4500, both directions)
+#     LOSS   drop percentage, DUP duplication percentage, REORDER percentage of datagrams held
+#            back in the router's slow lane (~0.3-1 s) so that later ones overtake them
+#            (UDP 500/4500, both directions; against a strongSwan responder not MM1, see below)
 #
 # Main Mode PSK AES-128/SHA1/MODP2048 + Quick Mode ESP AES-128/HMAC-SHA1 tunnel (scenario a).
 # Asserts, within IKT_LOSSY_UP_TIMEOUT (default 200 s):
@@ -15,11 +18,15 @@
 #   - exactly one SA pair per direction on each side: ours one ready phase-1 and one phase-2
 #     SA in `S`, two SPIs, one IKE_SA and two CHILD_SA (in, out) key-log lines; strongSwan one
 #     ESTABLISHED IKE SA, one INSTALLED CHILD SA and two SAs handed to the kernel; crosswise SPIs;
-#   - no half-open exchange in our daemons (JSON status), then the lib_invariants.sh checks.
+#   - no half-open exchange in our daemons (JSON status), then the lib_invariants.sh checks;
+#   - the slow lane did what the rule counters say: its HTB classes sent each slow datagram and
+#     its ballast copy (2 * slow, counting those still queued) and had to hold datagrams back (overlimits > 0) when slow > 0.
 # Appends one line to RESULT_FILE:
-#   pair=.. loss=.. dup=.. ok=0|1 secs=<time to established> rtx=<our retransmits counter>
+#   pair=.. loss=.. dup=.. reorder=.. ok=0|1 secs=<time to established> rtx=<our retransmits counter>
 #   timer=<of which on the retransmit timer> dups=<duplicates our daemons detected> dropped=..
-#   duplicated=.. passed=.. (router counters) why="..." dir=<run directory>
+#   duplicated=.. slow=.. passed=.. slowtc=.. held=.. queued=.. (router counters, see
+#   ikt_lossy_counters) overtaken=.. maxdelay=.. (from the router's captures, ikt_lossy_overtakes)
+#   why="..." dir=<run directory>
 # Our daemons use [General]:Retransmits=$IKT_LOSSY_RETRANSMITS (default 8: 7, 9, ... 23 s) and
 # Exchange-max-time 300, Half-open-max-time 300; charon retransmit_tries 10 (1 s, base 1.4), half_open_timeout 300 s.
 set -uo pipefail
@@ -30,9 +37,9 @@ source "$here/../lib.sh"
 # shellcheck source=tests/interop/lossy/lib_lossy.sh
 source "$here/lib_lossy.sh"
 
-[[ $# -ge 4 ]] || { echo "usage: $0 ours-ours|ours-swan|swan-ours LOSS DUP RESULT_FILE [ISAKMPD]" >&2; exit 2; }
-PAIR=$1 LOSS=$2 DUP=$3 RESULT=$4
-IKT_ISAKMPD=${5:-${IKT_ISAKMPD:-}}
+[[ $# -ge 5 ]] || { echo "usage: $0 ours-ours|ours-swan|swan-ours LOSS DUP REORDER RESULT_FILE [ISAKMPD]" >&2; exit 2; }
+PAIR=$1 LOSS=$2 DUP=$3 REORDER=$4 RESULT=$5
+IKT_ISAKMPD=${6:-${IKT_ISAKMPD:-}}
 case $PAIR in
   ours-ours) LEFT_KIND=isakmpd RIGHT_KIND=isakmpd ;;
   ours-swan) LEFT_KIND=isakmpd RIGHT_KIND=strongswan ;;
@@ -50,13 +57,19 @@ export IKT_CHARON_RETRANSMIT_TRIES=10
 # charon drops a half-open IKE SA after half_open_timeout (default 30 s), less than our
 # 7+9+11 s schedule may need at 30 % loss: give it our Exchange-max-time.
 export IKT_CHARON_EXTRA="half_open_timeout = 300"
+# strongSwan 5.9.8 as responder destroys its IKE SA when a late copy of MM1 arrives after MM3
+# (it parses it as MM5: "IDii payload missing"); found by the reorder cell. Keep MM1 out of the
+# slow lane for it unless IKT_LOSSY_SWAN_LATE_MM1=1 (to watch the bug).
+if [[ $RIGHT_KIND == strongswan && ${IKT_LOSSY_SWAN_LATE_MM1:-0} != 1 ]]; then
+  export IKT_LOSSY_SLOW_SKIP_MM1=1
+fi
 UP_TIMEOUT=${IKT_LOSSY_UP_TIMEOUT:-200}
 T_START=0 SECS="" RTX=0 TIMER=0 DUPS=0 WHY=""
 
 report() { # ok
   local net
-  net=$(ikt_lossy_counters 2>/dev/null)
-  echo "pair=$PAIR loss=$LOSS dup=$DUP ok=$1 secs=${SECS:-nan} rtx=$RTX timer=$TIMER dups=$DUPS $net why=\"$WHY\" dir=$IKT_DIR" >>"$RESULT"
+  net="$(ikt_lossy_counters 2>/dev/null) $(ikt_lossy_overtakes 2>/dev/null)"
+  echo "pair=$PAIR loss=$LOSS dup=$DUP reorder=$REORDER ok=$1 secs=${SECS:-nan} rtx=$RTX timer=$TIMER dups=$DUPS $net why=\"$WHY\" dir=$IKT_DIR" >>"$RESULT"
 }
 lfail() {
   WHY=$*
@@ -64,8 +77,9 @@ lfail() {
   ikt_fail "$*"
 }
 
-ikt_init "lossy-$PAIR-l$LOSS-d$DUP"
-ikt_topology_lossy "$LOSS" "$DUP"
+ikt_init "lossy-$PAIR-l$LOSS-d$DUP-r$REORDER"
+ikt_topology_lossy "$LOSS" "$DUP" "$REORDER"
+ikt_lossy_capture_start
 
 kind_of() { if [[ $1 == L ]]; then echo "$LEFT_KIND"; else echo "$RIGHT_KIND"; fi; }
 role_of() { if [[ $1 == L ]]; then echo initiator; else echo responder; fi; }
@@ -164,6 +178,12 @@ for s in L R; do
   open=$(ikt_json_open_exchanges "$js")
   [[ -z $open ]] || lfail "our isakmpd ($s) has half-open exchanges: $open"
 done
-ikt_log "router: $(ikt_lossy_counters)"
+net=$(ikt_lossy_counters)
+ikt_log "router: $net $(ikt_lossy_overtakes)"
+slow=$(field slow "$net") slowtc=$(field slowtc "$net") held=$(field held "$net") queued=$(field queued "$net")
+((slowtc + queued == 2 * slow)) ||
+  lfail "slow lane: HTB class 1:20 sent $slowtc (+ $queued queued) packets, want 2 * $slow (datagram + ballast)"
+((slow == 0 || held > 0)) || lfail "slow lane: $slow datagrams but the HTB class never held one back"
+((REORDER > 0 || slow == 0)) || lfail "slow lane used ($slow) with REORDER 0"
 report 1
-ikt_log "PASS lossy $PAIR loss=$LOSS dup=$DUP in $SECS s"
+ikt_log "PASS lossy $PAIR loss=$LOSS dup=$DUP reorder=$REORDER in $SECS s"
