@@ -4,6 +4,7 @@
 // phase2_policy.h.
 #include "engine/phase2_policy.h"
 
+#include <algorithm>
 #include <fmt/core.h>
 
 #include "base/log.h"
@@ -721,6 +722,26 @@ base::Result<Phase2Reply> make_phase2_reply(const Phase2Choice& choice,
   return reply;
 }
 
+namespace {
+// strongSwan 5.9 (IKEv1, ESP+IPCOMP) copies its SA life attributes onto the IPCOMP transform of
+// its reply although our IPCOMP transform carried none (RFC 2409 §5.5 wants the offered
+// transform back). Accepted for IPCOMP only: the reply equals our transform plus SA Life
+// Type/Duration attributes, and ours had none of them.
+bool same_but_added_life(const wire::Transform& offered, const wire::Transform& reply) {
+  auto is_life = [](const wire::Attribute& a) {
+    return a.type == static_cast<uint16_t>(wire::IpsecAttr::SaLifeType) ||
+           a.type == static_cast<uint16_t>(wire::IpsecAttr::SaLifeDuration);
+  };
+  if (std::any_of(offered.attributes.begin(), offered.attributes.end(), is_life)) return false;
+  std::vector<wire::Attribute> rest;
+  for (const auto& a : reply.attributes) {
+    if (!is_life(a)) rest.push_back(a);
+  }
+  return rest.size() != reply.attributes.size() &&
+         policy_detail::same_attributes(offered.attributes, rest);
+}
+}  // namespace
+
 base::Result<Phase2Suite> accept_phase2_reply(const Phase2Offer& offer,
                                               const wire::SaPayload& reply) {
   if (reply.doi != offer.sa.doi || reply.situation != offer.sa.situation) {
@@ -773,7 +794,8 @@ base::Result<Phase2Suite> accept_phase2_reply(const Phase2Offer& offer,
     const wire::Transform* match = nullptr;
     for (const auto& o : ours[i]->transforms) {
       if (o.number == t.number && o.transform_id == t.transform_id &&
-          policy_detail::same_attributes(o.attributes, t.attributes)) {
+          (policy_detail::same_attributes(o.attributes, t.attributes) ||
+           (proto == wire::ProtocolId::Ipcomp && same_but_added_life(o, t)))) {
         match = &o;
       }
     }
@@ -781,7 +803,10 @@ base::Result<Phase2Suite> accept_phase2_reply(const Phase2Offer& offer,
       return not_offered(fmt::format("transform #{} {}", t.number,
                                      describe_phase2_transform(rp.protocol_id, t)));
     }
-    IKE_TRY(auto d, decode_phase2_transform(proto, *match));
+    // With added lifetimes the reply's transform is the one in force (its life, our rest).
+    IKE_TRY(auto d, decode_phase2_transform(proto, match->attributes.size() == t.attributes.size()
+                                                       ? *match
+                                                       : t));
     if (group && *group != d.pfs_group) return bad_syntax("reply protocols disagree on PFS group");
     group = d.pfs_group;
     d.protocol.peer_spi = peer_spi;

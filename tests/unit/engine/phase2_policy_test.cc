@@ -341,6 +341,27 @@ TEST_F(Phase2PolicyTest, EspIpcompBundleCarriesTheCpiInTwoOrFourOctets) {
   ASSERT_TRUE(tolerated) << tolerated.error().detail;
   EXPECT_EQ(tolerated->protocols.size(), 2u);
   EXPECT_EQ(tolerated->find(wire::ProtocolId::Ipcomp)->peer_spi, base::Spi{0x5555});
+  // strongSwan also copies its SA life onto the IPCOMP transform we sent without one: accepted
+  // for IPCOMP (the reply's life is in force), never for ESP.
+  auto add_life = [](wire::Transform& t) {
+    t.attributes.push_back(wire::Attribute::basic(1, 1));  // SA Life Type: seconds
+    t.attributes.push_back(wire::Attribute::basic(2, 1200));  // SA Life Duration
+  };
+  wire::SaPayload lifed = reply->sa;
+  for (auto& p : lifed.proposals) {
+    if (p.protocol_id == static_cast<uint8_t>(wire::ProtocolId::Ipcomp)) add_life(p.transforms[0]);
+  }
+  auto with_life = accept_phase2_reply(*offer, lifed);
+  ASSERT_TRUE(with_life) << with_life.error().detail;
+  EXPECT_EQ(with_life->find(wire::ProtocolId::Ipcomp)->life_seconds, 1200u);
+  wire::SaPayload esp_lifed = reply->sa;
+  for (auto& p : esp_lifed.proposals) {
+    if (p.protocol_id == static_cast<uint8_t>(wire::ProtocolId::IpsecEsp)) {
+      p.transforms[0].attributes.clear();
+      add_life(p.transforms[0]);
+    }
+  }
+  EXPECT_FALSE(accept_phase2_reply(*offer, esp_lifed));
   // ... but the chosen number coming back after another one is malformed.
   wire::SaPayload interleaved = reply->sa;
   interleaved.proposals.front().number = 2;
