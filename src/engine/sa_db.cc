@@ -104,7 +104,10 @@ std::vector<base::CookiePair> SaDb::isakmp_with_peer(const base::IpAddress& peer
   return out;
 }
 
-std::optional<IsakmpSa> SaDb::remove_isakmp(const base::CookiePair& c) {
+std::optional<IsakmpSa> SaDb::remove_isakmp(const base::CookiePair& key) {
+  // A copy: callers often pass the SA's own `cookies`, freed by the erase below (ASan found
+  // this through XAUTH's failure path).
+  const base::CookiePair c = key;
   auto it = m_isakmp.find(c);
   if (it == m_isakmp.end()) return std::nullopt;
   IsakmpSa sa = std::move(it->second);

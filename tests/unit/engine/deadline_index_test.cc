@@ -177,6 +177,12 @@ TEST(SaDbIndexes, PeerSpiRefAndNameLookupsFollowAddRemoveAndRebind) {
   (void)db.remove_isakmp(b.cookies);
   EXPECT_EQ(db.find_isakmp_by_peer(p7)->cookies, a.cookies);
   EXPECT_EQ(db.isakmp_with_peer(p7).size(), 1U);
+  // Removing by the stored SA's own cookies (a reference into the erased node; ASan).
+  const IsakmpSa* stored = db.find_isakmp(a.cookies);
+  ASSERT_NE(stored, nullptr);
+  EXPECT_TRUE(db.remove_isakmp(stored->cookies).has_value());
+  EXPECT_EQ(db.find_isakmp_by_peer(p7), nullptr);
+  EXPECT_TRUE(db.isakmp_with_peer(p7).empty());
 }
 
 }  // namespace
