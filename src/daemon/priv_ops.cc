@@ -81,7 +81,10 @@ base::Result<base::SecureBytes> read_fd(int fd, const std::string& path, std::si
   return buf;
 }
 
-base::Result<std::vector<std::string>> list_regular_files(const std::string& dir) {
+// Opens `dir` without following a symlink and calls `visit(name, lstat data)` for each entry
+// but "." and ".." (entries that cannot be stat'ed are skipped); `visit` returns false to stop.
+template <class Visit>
+base::Status each_dir_entry(const std::string& dir, Visit&& visit) {
   int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dfd < 0) {
     return make_error(errno == ENOENT || errno == ENOTDIR ? ErrorCode::NotFound : ErrorCode::Io,
@@ -92,68 +95,63 @@ base::Result<std::vector<std::string>> list_regular_files(const std::string& dir
     ::close(dfd);
     return make_error(ErrorCode::Io, NotifyType::None, "{}: {}", dir, std::strerror(errno));
   }
-  std::vector<std::string> out;
   while (dirent* e = ::readdir(d)) {
     std::string_view name = e->d_name;
     if (name == "." || name == "..") continue;
     struct stat st {};
-    if (::fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) continue;
-    if (out.size() == kMaxDirEntries) {
-      IKE_LOG_WARN("{}: more than {} files, the rest ignored", dir, kMaxDirEntries);
-      break;
-    }
-    out.emplace_back(name);
+    if (::fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (!visit(name, st)) break;
   }
   ::closedir(d);
+  return base::ok();
+}
+
+base::Result<std::vector<std::string>> list_regular_files(const std::string& dir) {
+  std::vector<std::string> out;
+  IKE_TRY_VOID(each_dir_entry(dir, [&](std::string_view name, const struct stat& st) {
+    if (!S_ISREG(st.st_mode)) return true;
+    if (out.size() == kMaxDirEntries) {
+      IKE_LOG_WARN("{}: more than {} files, the rest ignored", dir, kMaxDirEntries);
+      return false;
+    }
+    out.emplace_back(name);
+    return true;
+  }));
   std::sort(out.begin(), out.end());
   return out;
 }
 
 base::Result<std::vector<std::string>> list_identity_subdirs(const std::string& dir,
                                                              uint32_t allowed_uid) {
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (dfd < 0) {
-    return make_error(errno == ENOENT || errno == ENOTDIR ? ErrorCode::NotFound : ErrorCode::Io,
-                      NotifyType::None, "{}: not a directory ({})", dir, std::strerror(errno));
-  }
-  DIR* d = ::fdopendir(dfd);
-  if (d == nullptr) {
-    ::close(dfd);
-    return make_error(ErrorCode::Io, NotifyType::None, "{}: {}", dir, std::strerror(errno));
-  }
   std::vector<std::string> out;
-  while (dirent* e = ::readdir(d)) {
-    std::string_view name = e->d_name;
-    if (name == "." || name == "..") continue;
-    struct stat st {};
-    if (::fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-    if (S_ISREG(st.st_mode)) continue;  // the credential files directly inside (list_dir)
+  IKE_TRY_VOID(each_dir_entry(dir, [&](std::string_view name, const struct stat& st) {
+    if (S_ISREG(st.st_mode)) return true;  // the credential files directly inside (list_dir)
     std::string shown = base::sanitize_for_log(name, 64);
     if (!S_ISDIR(st.st_mode)) {
       IKE_LOG_WARN("KeyNote {}/{}: not a directory (symlinks are not followed), ignored", dir,
                    shown);
-      continue;
+      return true;
     }
     if (!valid_identity_dir_name(name)) {
       IKE_LOG_WARN("KeyNote {}/{}: not an identity name (printable, no '/', '..' or leading "
                    "'.', at most {} bytes), ignored",
                    dir, shown, policy::kMaxIdentityNameBytes);
-      continue;
+      return true;
     }
     if ((st.st_uid != 0 && st.st_uid != allowed_uid) || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
       IKE_LOG_WARN("KeyNote {}/{}: owned by uid {} with mode {:04o}; must be owned by root or "
                    "uid {} and not writable by group/other, ignored",
                    dir, shown, st.st_uid, st.st_mode & 07777, allowed_uid);
-      continue;
+      return true;
     }
     if (out.size() == policy::kMaxIdentityCredentialDirs) {
       IKE_LOG_WARN("{}: more than {} identity directories, the rest ignored", dir,
                    policy::kMaxIdentityCredentialDirs);
-      break;
+      return false;
     }
     out.emplace_back(name);
-  }
-  ::closedir(d);
+    return true;
+  }));
   std::sort(out.begin(), out.end());
   return out;
 }
