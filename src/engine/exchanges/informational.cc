@@ -113,8 +113,10 @@ void delete_ipsec_sa(EngineImpl& e, base::Spi in_spi, bool send_delete, std::str
   e.event(std::move(ev));
 }
 
-void delete_isakmp_sa(EngineImpl& e, const base::CookiePair& c, bool send_delete,
+void delete_isakmp_sa(EngineImpl& e, const base::CookiePair& key, bool send_delete,
                       std::string_view why) {
+  // A copy: callers (XAUTH's failure path) pass the SA's own `cookies`, freed below.
+  const base::CookiePair c = key;
   IsakmpSa* sa = e.sas().find_isakmp(c);
   if (sa == nullptr) return;
   // Reported if still pending; abandoning a pending XAUTH exchange below must not delete the
