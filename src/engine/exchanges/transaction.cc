@@ -135,24 +135,33 @@ base::Result<CfgMessage> verify_cfg(EngineImpl& e, IsakmpSa& sa, const Inbound& 
   return parse_mode_cfg(*in.find<wire::AttributePayload>());
 }
 
-base::Status start_with(EngineImpl& e, IsakmpSa& sa, wire::AttributePayload attr,
-                        std::vector<CfgItem> items, bool xauth, base::TimePoint now) {
-  const auto type = static_cast<CfgType>(attr.cfg_type);
-  const uint16_t identifier = attr.identifier;
+// A Transaction exchange over `sa` (its own message id and IV chain), either role.
+Exchange new_transaction(EngineImpl& e, const IsakmpSa& sa, ExchangeKey key, Role role,
+                         State state, CfgType sent, uint16_t identifier,
+                         std::vector<CfgItem> items, base::TimePoint now) {
   Exchange x;
-  x.key = ExchangeKey{sa.cookies, e.new_message_id(sa)};
+  x.key = key;
   x.type = wire::ExchangeType::Transaction;
-  x.role = Role::Initiator;
-  x.state = State::CfgISent1;
+  x.role = role;
+  x.state = state;
   x.name = sa.name;
   x.local = sa.local;
   x.peer = sa.peer;
   x.started = now;
   x.expires = now + e.retransmit_policy().exchange_max_time;
   x.cfg = std::make_unique<TransactionData>();
-  x.cfg->sent = type;
+  x.cfg->sent = sent;
   x.cfg->identifier = identifier;
-  x.cfg->items = items;
+  x.cfg->items = std::move(items);
+  return x;
+}
+
+base::Status start_with(EngineImpl& e, IsakmpSa& sa, wire::AttributePayload attr,
+                        std::vector<CfgItem> items, bool xauth, base::TimePoint now) {
+  const auto type = static_cast<CfgType>(attr.cfg_type);
+  const uint16_t identifier = attr.identifier;
+  Exchange x = new_transaction(e, sa, ExchangeKey{sa.cookies, e.new_message_id(sa)},
+                               Role::Initiator, State::CfgISent1, type, identifier, items, now);
   x.cfg->xauth = xauth;
   auto built = build_cfg_message(e, sa, x.key, std::move(attr));
   if (!built) {
@@ -194,20 +203,9 @@ base::Status transaction_answer(EngineImpl& e, IsakmpSa& sa, const Inbound& in,
   const wire::Header& h = in.header;
   const auto reply_type = static_cast<CfgType>(attr.cfg_type);
   sa.used_message_ids.insert(h.message_id.value);
-  Exchange x;
-  x.key = ExchangeKey{h.cookies, h.message_id};
-  x.type = wire::ExchangeType::Transaction;
-  x.role = Role::Responder;
-  x.state = State::CfgRDone;
-  x.name = sa.name;
-  x.local = sa.local;
-  x.peer = sa.peer;
-  x.started = now;
-  x.expires = now + e.retransmit_policy().exchange_max_time;
-  x.cfg = std::make_unique<TransactionData>();
-  x.cfg->sent = reply_type;
-  x.cfg->identifier = attr.identifier;
-  x.cfg->items = std::move(items);
+  Exchange x = new_transaction(e, sa, ExchangeKey{h.cookies, h.message_id}, Role::Responder,
+                               State::CfgRDone, reply_type, attr.identifier, std::move(items),
+                               now);
   Exchange& stored = e.exchanges().add(std::move(x));
   const ExchangeKey key = stored.key;
   IKE_TRY_VOID(accept(e, stored, in));
