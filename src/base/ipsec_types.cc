@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <iterator>
+
 namespace ike::base {
 
 const char* ipsec_protocol_name(IpsecProtocol p) noexcept {
@@ -21,6 +23,13 @@ const char* direction_name(Direction d) noexcept {
     case Direction::Fwd: return "fwd";
   }
   return "?";
+}
+
+const char* kernel_op_name(const KernelOp& op) noexcept {
+  static constexpr const char* kNames[] = {"get_spi", "add_sa", "delete_sa", "add_flow",
+                                           "delete_flow"};
+  static_assert(std::size(kNames) == std::variant_size_v<KernelOp>);
+  return kNames[op.index()];
 }
 
 std::string TrafficSelector::to_string() const {

@@ -5,11 +5,13 @@
 
 #include <cstdint>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "base/address.h"
 #include "base/bytes.h"
 #include "base/ids.h"
+#include "base/result.h"
 
 namespace ike::base {
 
@@ -102,6 +104,27 @@ struct KernelSaInfo {
 struct KernelState {
   std::vector<KernelSaInfo> sas;
   std::vector<FlowInstall> flows;
+};
+
+// The kernel requests the engine produces and a kernel::Backend carries out (engine/io.h wraps
+// one in a KernelRequest with its id; kernel::Backend::run_batch takes several at once).
+struct KernelGetSpi {
+  IpsecProtocol protocol = IpsecProtocol::Esp;
+  IpAddress src;  // the peer (SA source)
+  IpAddress dst;  // us (SA destination)
+};
+struct KernelAddSa { SaInstall sa; };
+struct KernelDeleteSa { SaRef ref; IpAddress src; };
+struct KernelAddFlow { FlowInstall flow; };
+struct KernelDeleteFlow { FlowInstall flow; };
+using KernelOp = std::variant<KernelGetSpi, KernelAddSa, KernelDeleteSa, KernelAddFlow,
+                              KernelDeleteFlow>;
+const char* kernel_op_name(const KernelOp& op) noexcept;  // "get_spi", "add_sa", ...
+
+// The outcome of one KernelOp: `status`, and for KernelGetSpi the SPI allocated.
+struct KernelOpResult {
+  Status status;
+  Spi spi;
 };
 
 // Kernel-originated events (XFRM_MSG_ACQUIRE / XFRM_MSG_EXPIRE; SADB_ACQUIRE / SADB_EXPIRE),

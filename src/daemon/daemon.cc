@@ -181,14 +181,22 @@ void Daemon::drain() {
   for (;;) {
     auto outputs = m_engine->take_outputs();
     if (outputs.empty()) break;
-    for (auto& out : outputs) {
-      if (auto* send = std::get_if<engine::SendDatagram>(&out)) {
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+      auto& out = outputs[i];
+      if (std::holds_alternative<engine::KernelRequest>(out)) {
+        // A run of kernel requests from one engine event goes to the backend as one batch (one
+        // monitor round trip); the replies are fed back in order afterwards.
+        std::size_t end = i;
+        while (end < outputs.size() && std::holds_alternative<engine::KernelRequest>(outputs[end])) {
+          ++end;
+        }
+        run_kernel_requests(std::span(outputs).subspan(i, end - i), base::Clock::now());
+        i = end - 1;
+      } else if (auto* send = std::get_if<engine::SendDatagram>(&out)) {
         if (auto st = m_transport->send(send->local, send->peer, send->bytes, send->keepalive);
             !st) {
           IKE_LOG_WARN("{}", st.error().detail);
         }
-      } else if (auto* req = std::get_if<engine::KernelRequest>(&out)) {
-        run_kernel_request(*req, base::Clock::now());
       } else if (auto* ev = std::get_if<engine::SaEvent>(&out)) {
         log_sa_event(*ev);
       } else if (auto* km = std::get_if<engine::KeyMaterial>(&out)) {
@@ -214,40 +222,28 @@ void Daemon::drain() {
   arm_timer();
 }
 
-void Daemon::run_kernel_request(const engine::KernelRequest& req, base::TimePoint now) {
-  engine::KernelReply reply;
-  reply.request_id = req.id;
-  base::Status st;
-  std::visit(
-      [&](const auto& op) {
-        using T = std::decay_t<decltype(op)>;
-        if constexpr (std::is_same_v<T, engine::KernelGetSpi>) {
-          auto spi = m_backend->get_spi(op.protocol, op.src, op.dst);
-          if (spi) {
-            reply.allocated_spi = *spi;
-          } else {
-            st = std::move(spi).error();
-          }
-        } else if constexpr (std::is_same_v<T, engine::KernelAddSa>) {
-          st = m_backend->add_sa(op.sa);
-          if (st) {
-            if (auto k = m_keylog.log_child_sa(op.sa); !k) IKE_LOG_ERROR("{}", k.error().detail);
-          }
-        } else if constexpr (std::is_same_v<T, engine::KernelDeleteSa>) {
-          st = m_backend->delete_sa(op.ref, op.src);
-        } else if constexpr (std::is_same_v<T, engine::KernelAddFlow>) {
-          st = m_backend->add_flow(op.flow);
-        } else if constexpr (std::is_same_v<T, engine::KernelDeleteFlow>) {
-          st = m_backend->delete_flow(op.flow);
-        }
-      },
-      req.op);
-  if (!st) {
-    reply.ok = false;
-    reply.error = st.error().detail;  // names the SA or flow (kernel/xfrm_message.h)
-    IKE_LOG_WARN("kernel ({}): request {} failed: {}", m_backend->name(), req.id, reply.error);
+void Daemon::run_kernel_requests(std::span<engine::Output> run, base::TimePoint now) {
+  std::vector<base::KernelOp> ops;
+  ops.reserve(run.size());
+  for (auto& out : run) ops.push_back(std::move(std::get<engine::KernelRequest>(out).op));
+  std::vector<base::KernelOpResult> results = m_backend->run_batch(ops);
+  for (std::size_t i = 0; i < run.size(); ++i) {
+    engine::KernelReply reply;
+    reply.request_id = std::get<engine::KernelRequest>(run[i]).id;
+    base::KernelOpResult& r = results[i];
+    if (r.status) {
+      reply.allocated_spi = r.spi;
+      if (auto* add = std::get_if<base::KernelAddSa>(&ops[i])) {
+        if (auto k = m_keylog.log_child_sa(add->sa); !k) IKE_LOG_ERROR("{}", k.error().detail);
+      }
+    } else {
+      reply.ok = false;
+      reply.error = r.status.error().detail;  // names the SA or flow (kernel/xfrm_message.h)
+      IKE_LOG_WARN("kernel ({}): request {} ({}) failed: {}", m_backend->name(), reply.request_id,
+                   base::kernel_op_name(ops[i]), reply.error);
+    }
+    m_engine->on_kernel_reply(reply, now);
   }
-  m_engine->on_kernel_reply(reply, now);
 }
 
 void Daemon::on_kernel_events() {

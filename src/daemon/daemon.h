@@ -12,6 +12,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "base/clock.h"
@@ -79,7 +80,9 @@ class Daemon final : public UiHost {
   bool send_deletes_at_shutdown() const;
 
   void drain();
-  void run_kernel_request(const engine::KernelRequest& req, base::TimePoint now);
+  // A run of consecutive KernelRequest outputs (each replaced by a moved-from husk): one
+  // Backend::run_batch, then one engine KernelReply per request, in order.
+  void run_kernel_requests(std::span<engine::Output> run, base::TimePoint now);
   void on_kernel_events();  // the backend's event_fd() is readable
   void log_sa_event(const engine::SaEvent& ev) const;
   void arm_timer();

@@ -134,6 +134,29 @@ Monitor::Outcome Monitor::started() {
   return {OkReply{}};
 }
 
+// Each entry runs as the single request it stands for, in order; a failed entry does not stop
+// the later ones (the child asked for all of them in one engine event).
+Monitor::Outcome Monitor::run_batch(const KernelBatchReq& batch) {
+  BatchReply out;
+  out.replies.reserve(batch.ops.size());
+  for (const auto& op : batch.ops) {
+    Outcome one = handle(std::visit([](const auto& o) { return Request(o); }, op));
+    std::visit(
+        [&](auto&& r) {
+          using T = std::decay_t<decltype(r)>;
+          if constexpr (std::is_constructible_v<KernelOpReply, T>) {
+            out.replies.emplace_back(std::forward<decltype(r)>(r));
+          } else {  // a kernel request only answers Ok, Error or Spi
+            out.replies.emplace_back(
+                ErrorReply{ErrorCode::Internal, 0, "privsep: unexpected reply in a batch"});
+          }
+        },
+        std::move(one.reply));
+    if (one.fd >= 0) ::close(one.fd);
+  }
+  return {std::move(out)};
+}
+
 Monitor::Outcome Monitor::handle(const Request& req) {
   return std::visit(
       [&](const auto& m) -> Outcome {
@@ -193,6 +216,8 @@ Monitor::Outcome Monitor::handle(const Request& req) {
           return status_reply(m_backend.flush());
         } else if constexpr (std::is_same_v<T, RunModeCfgScriptReq>) {
           return run_mode_cfg_script(m);
+        } else if constexpr (std::is_same_v<T, KernelBatchReq>) {
+          return run_batch(m);
         } else if constexpr (std::is_same_v<T, XauthVerifyReq>) {
           // The backend comes from the monitor's own reading of the config, never the child.
           return status_reply(xauth_verify(m_xauth, m.user, m.password, m_daemon_uid));
@@ -227,6 +252,7 @@ base::Status Monitor::serve_one() {
       IKE_LOG_DEBUG(Misc, 30, "monitor: {} failed: {}", msg_type_name(type), e->detail);
     }
   }
+  ++m_requests_served;
   auto msg = encode_reply(out.reply);
   if (!msg) {
     // A reply over the caps (a huge kernel state): refuse instead.

@@ -17,6 +17,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <functional>
 #include <optional>
 #include <string>
@@ -52,6 +53,9 @@ class Monitor {
   int run(pid_t child, std::function<void()> on_started = {});
 
   const PathPolicy& policy() const noexcept { return m_policy; }
+  // Requests answered so far (monitor round trips; counted before the reply goes out, so a
+  // child that got its reply sees its request counted).
+  uint64_t requests_served() const noexcept { return m_requests_served.load(); }
 
  private:
   struct Outcome {
@@ -60,6 +64,7 @@ class Monitor {
   };
   Outcome handle(const privsep::Request& req);
   Outcome read_file(const privsep::ReadFileReq& r);
+  Outcome run_batch(const privsep::KernelBatchReq& batch);
   Outcome open_fifo(const privsep::OpenFifoReq& r);
   Outcome started();
   void reload_config_paths(int fd, bool startup = false);
@@ -80,6 +85,7 @@ class Monitor {
   std::function<void()> m_on_started;
   // [General]:Mode-config-script as configured at start-up (a reload does not change it).
   std::optional<std::string> m_mode_cfg_script;
+  std::atomic<uint64_t> m_requests_served{0};  // read by tests from the child's thread
 };
 
 }  // namespace ike::daemon

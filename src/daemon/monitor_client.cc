@@ -208,6 +208,69 @@ base::Status MonitorBackend::delete_flow(const base::FlowInstall& flow) {
   return expect_ok(m_client, DeleteFlowReq{flow}, "DeleteFlow");
 }
 
+namespace {
+
+KernelOpReq to_request(const base::KernelOp& op) {
+  return std::visit(
+      [](const auto& o) -> KernelOpReq {
+        using T = std::decay_t<decltype(o)>;
+        if constexpr (std::is_same_v<T, base::KernelGetSpi>) {
+          return GetSpiReq{o.protocol, o.src, o.dst};
+        } else if constexpr (std::is_same_v<T, base::KernelAddSa>) {
+          return AddSaReq{o.sa};
+        } else if constexpr (std::is_same_v<T, base::KernelDeleteSa>) {
+          return DeleteSaReq{o.ref, o.src};
+        } else if constexpr (std::is_same_v<T, base::KernelAddFlow>) {
+          return AddFlowReq{o.flow};
+        } else {
+          return DeleteFlowReq{o.flow};
+        }
+      },
+      op);
+}
+
+}  // namespace
+
+// Up to kMaxBatchOps requests per KernelBatch message; a single request keeps its own message.
+// The monitor answers each entry: an Error entry fails that op only; a reply of the wrong kind
+// (Spi for an SA install, Ok for a GetSpi) or a wrong count is a protocol failure (fatal).
+std::vector<base::KernelOpResult> MonitorBackend::run_batch(const std::vector<base::KernelOp>& ops) {
+  if (ops.size() <= 1) return Backend::run_batch(ops);
+  std::vector<base::KernelOpResult> out;
+  out.reserve(ops.size());
+  for (std::size_t first = 0; first < ops.size(); first += kMaxBatchOps) {
+    const std::size_t n = std::min(kMaxBatchOps, ops.size() - first);
+    KernelBatchReq req;
+    req.ops.reserve(n);
+    for (std::size_t i = first; i < first + n; ++i) req.ops.push_back(to_request(ops[i]));
+    auto rep = m_client.call(req);
+    auto* batch = rep ? std::get_if<BatchReply>(&*rep) : nullptr;
+    if (rep && (batch == nullptr || batch->replies.size() != n)) {
+      rep = m_client.fatal("KernelBatch: the reply is not a Batch of one reply per request");
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      base::KernelOpResult r;
+      if (!rep) {
+        r.status = rep.error();  // refused locally (a cap) or by the monitor as a whole
+      } else if (auto* e = std::get_if<ErrorReply>(&batch->replies[i])) {
+        r.status = base::Error{e->code, NotifyType::None, e->detail};
+      } else {
+        const bool is_spi = std::holds_alternative<SpiReply>(batch->replies[i]);
+        const bool wants_spi = std::holds_alternative<base::KernelGetSpi>(ops[first + i]);
+        if (is_spi != wants_spi) {
+          r.status = m_client.fatal(fmt::format("KernelBatch: entry {} answers {} with {}", i + 1,
+                                                base::kernel_op_name(ops[first + i]),
+                                                is_spi ? "an SPI" : "Ok"));
+        } else if (is_spi) {
+          r.spi = std::get<SpiReply>(batch->replies[i]).spi;
+        }
+      }
+      out.push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
 base::Status MonitorBackend::flush() { return expect_ok(m_client, FlushReq{}, "Flush"); }
 
 base::Result<base::KernelState> MonitorBackend::read_state() {

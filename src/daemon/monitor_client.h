@@ -32,6 +32,9 @@ class MonitorBackend final : public kernel::Backend {
   [[nodiscard]] base::Result<base::KernelState> read_state() override;
   int event_fd() const override;
   [[nodiscard]] base::Result<std::vector<base::KernelEvent>> read_events() override;
+  // Several requests in one KernelBatch message (one round trip instead of one per request).
+  [[nodiscard]] std::vector<base::KernelOpResult> run_batch(
+      const std::vector<base::KernelOp>& ops) override;
 
  private:
   MonitorClient& m_client;
@@ -77,6 +80,7 @@ class MonitorClient final : public PrivOps {
   [[nodiscard]] base::Result<uint8_t> run_mode_cfg_script(const privsep::RunModeCfgScriptReq& req);
 
  private:
+  friend class MonitorBackend;  // its batch replies are checked with fatal() too
   base::Error fatal(const std::string& why);
   [[nodiscard]] base::Result<int> call_for_fd(const privsep::Request& req, int* err = nullptr);
 

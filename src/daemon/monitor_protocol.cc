@@ -81,6 +81,64 @@ base::Error fail(base::Error e, uint16_t type) {
   return std::move(e).with_context(fmt::format("privsep {}", msg_type_name(type)));
 }
 
+// A batch entry: a whole framed message after its u32 length. Entries are encoded by the
+// single-message encoders, so a batched request is byte-identical to the one it replaces.
+template <class Variant, class Encode>
+void encode_entries(Enc& e, const std::vector<Variant>& items, const char* what, Encode encode) {
+  if ((items.empty() || items.size() > kMaxBatchOps) && e.error.empty()) {
+    e.error = fmt::format("{}: {} entries, not 1..{}", what, items.size(), kMaxBatchOps);
+  }
+  e.w.u32(static_cast<uint32_t>(items.size()));
+  for (const auto& item : items) {
+    auto sub = encode(item);
+    if (!sub) {
+      if (e.error.empty()) e.error = sub.error().detail;
+      continue;
+    }
+    e.w.u32(static_cast<uint32_t>(sub->size()));
+    e.w.bytes(base::view(*sub));
+    wipe(*sub);
+  }
+}
+
+// Reads the entries of a batch: a count in 1..kMaxBatchOps, then per entry a u32 length (within
+// the body) and a message that `decode` accepts; errors name the entry.
+template <class T, class Decode>
+base::Result<std::vector<T>> decode_entries(Dec& d, const char* what, Decode decode) {
+  IKE_TRY(uint32_t n, d.count(kMaxBatchOps, "entry count"));
+  if (n == 0) {
+    return make_error(ErrorCode::BadValue, NotifyType::None, "{}: no entries", what);
+  }
+  std::vector<T> out;
+  out.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    IKE_TRY(uint32_t len, d.r.u32("entry length"));
+    IKE_TRY(base::ByteView sub, d.r.bytes(len, "entry"));
+    auto item = decode(sub);
+    if (!item) {
+      return std::move(item).error().with_context(fmt::format("{} entry {} of {}", what, i + 1, n));
+    }
+    out.push_back(std::move(*item));
+  }
+  return out;
+}
+
+// Narrows a decoded value to the alternatives of `Narrow` (a batch's allowed message types).
+template <class Narrow, class Wide>
+base::Result<Narrow> narrow(Wide&& wide, const char* allowed) {
+  return std::visit(
+      [&](auto&& m) -> base::Result<Narrow> {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_constructible_v<Narrow, T> &&
+                      !std::is_same_v<T, KernelBatchReq> && !std::is_same_v<T, BatchReply>) {
+          return Narrow(std::forward<decltype(m)>(m));
+        } else {
+          return make_error(ErrorCode::BadValue, NotifyType::None, "not {}", allowed);
+        }
+      },
+      std::forward<Wide>(wide));
+}
+
 }  // namespace
 
 const char* msg_type_name(uint16_t type) noexcept {
@@ -100,6 +158,7 @@ const char* msg_type_name(uint16_t type) noexcept {
     case MsgType::KernelDeleteFlow: return "KernelDeleteFlow";
     case MsgType::KernelFlush: return "KernelFlush";
     case MsgType::KernelReadState: return "KernelReadState";
+    case MsgType::KernelBatch: return "KernelBatch";
     case MsgType::RunModeCfgScript: return "RunModeCfgScript";
     case MsgType::XauthVerify: return "XauthVerify";
     case MsgType::Ok: return "Ok";
@@ -108,6 +167,7 @@ const char* msg_type_name(uint16_t type) noexcept {
     case MsgType::Names: return "Names";
     case MsgType::Spi: return "Spi";
     case MsgType::State: return "State";
+    case MsgType::Batch: return "Batch";
     case MsgType::ScriptStatus: return "ScriptStatus";
     case MsgType::KernelEvent: return "KernelEvent";
   }
@@ -188,6 +248,11 @@ base::Result<base::Bytes> encode_request(const Request& req) {
             e.key(m.password, "password");
           }
           return MsgType::XauthVerify;
+        } else if constexpr (std::is_same_v<T, KernelBatchReq>) {
+          encode_entries(e, m.ops, "KernelBatch", [](const KernelOpReq& op) {
+            return encode_request(std::visit([](const auto& o) { return Request(o); }, op));
+          });
+          return MsgType::KernelBatch;
         } else {
           static_assert(std::is_same_v<T, ReadStateReq>);
           return MsgType::KernelReadState;
@@ -273,6 +338,15 @@ base::Result<Request> decode_request(base::ByteView msg) {
       }
       case MsgType::KernelFlush: return finish<Request>(d, FlushReq{}, type);
       case MsgType::KernelReadState: return finish<Request>(d, ReadStateReq{}, type);
+      case MsgType::KernelBatch: {
+        KernelBatchReq m;
+        IKE_TRY(m.ops, decode_entries<KernelOpReq>(d, "KernelBatch", [](base::ByteView sub)
+                                                                    -> base::Result<KernelOpReq> {
+                  IKE_TRY(Request r, decode_request(sub));
+                  return narrow<KernelOpReq>(std::move(r), "a kernel SA/flow request");
+                }));
+        return finish<Request>(d, std::move(m), type);
+      }
       case MsgType::RunModeCfgScript: {
         RunModeCfgScriptReq m;
         IKE_TRY(m.script, d.str(kMaxPath, "script"));
@@ -330,6 +404,11 @@ base::Result<base::Bytes> encode_reply(const Reply& rep) {
         } else if constexpr (std::is_same_v<T, ScriptStatusReply>) {
           e.w.u8(m.exit_status);
           return MsgType::ScriptStatus;
+        } else if constexpr (std::is_same_v<T, BatchReply>) {
+          encode_entries(e, m.replies, "Batch", [](const KernelOpReply& r) {
+            return encode_reply(std::visit([](const auto& o) { return Reply(o); }, r));
+          });
+          return MsgType::Batch;
         } else {
           static_assert(std::is_same_v<T, StateReply>);
           if ((m.state.sas.size() > kMaxStateEntries || m.state.flows.size() > kMaxStateEntries) &&
@@ -383,6 +462,15 @@ base::Result<Reply> decode_reply(base::ByteView msg) {
         SpiReply m;
         IKE_TRY(m.spi.value, d.r.u32("spi"));
         return finish<Reply>(d, m, type);
+      }
+      case MsgType::Batch: {
+        BatchReply m;
+        IKE_TRY(m.replies, decode_entries<KernelOpReply>(d, "Batch", [](base::ByteView sub)
+                                                                 -> base::Result<KernelOpReply> {
+                  IKE_TRY(Reply r, decode_reply(sub));
+                  return narrow<KernelOpReply>(std::move(r), "an Ok, Error or Spi reply");
+                }));
+        return finish<Reply>(d, std::move(m), type);
       }
       case MsgType::ScriptStatus: {
         ScriptStatusReply m;

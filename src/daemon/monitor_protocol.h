@@ -44,6 +44,7 @@ inline constexpr std::size_t kMaxScriptVars = 32;                  // RunModeCfg
 inline constexpr std::size_t kMaxScriptVarName = 64;               // "ISAKMPD_MODECFG_..."
 inline constexpr std::size_t kMaxScriptVarValue = 2048;            // one variable's value
 inline constexpr std::size_t kMaxXauthField = 255;                 // XAUTH user / password
+inline constexpr std::size_t kMaxBatchOps = 64;                    // requests per KernelBatch
 
 enum class MsgType : uint16_t {
   // Requests, child -> monitor.
@@ -64,6 +65,10 @@ enum class MsgType : uint16_t {
   KernelDeleteFlow = 20,
   KernelFlush = 21,
   KernelReadState = 22,
+  // 1..kMaxBatchOps kernel SA/flow requests (types 16-20, each a whole framed message with a u32
+  // length before it) run in order -> Batch (one Ok/Error/Spi reply per request, same order).
+  // One engine event's requests travel together: one round trip instead of one per request.
+  KernelBatch = 23,
   // The client's Mode-config-script (mode_cfg_script_env.h): script (must equal the monitor's
   // start-up [General]:Mode-config-script), peer, section, variables -> ScriptStatus | Error.
   RunModeCfgScript = 32,
@@ -75,6 +80,7 @@ enum class MsgType : uint16_t {
   Names = 67,
   Spi = 68,
   State = 69,
+  Batch = 70,  // the replies to a KernelBatch: u32 count, then u32 length + framed reply each
   ScriptStatus = 80,  // exit status (0..255) of RunModeCfgScript's command
   // Unsolicited, monitor -> child on the event socket.
   KernelEvent = 96,
@@ -110,12 +116,15 @@ struct RunModeCfgScriptReq {
 // XAUTH credentials to check with the monitor's own [General] backend (xauth_backend.h).
 struct XauthVerifyReq { std::string user; base::SecureBytes password; };
 struct ListIdentityDirsReq { std::string path; };
+// The kernel SA/flow requests a KernelBatch may carry (never a file, socket or nested batch).
+using KernelOpReq = std::variant<GetSpiReq, AddSaReq, DeleteSaReq, AddFlowReq, DeleteFlowReq>;
+struct KernelBatchReq { std::vector<KernelOpReq> ops; };
 
 using Request = std::variant<ReadFileReq, ListDirReq, WriteFileReq, OpenAppendReq, BindUdpReq,
                              OpenFifoReq, StartedReq, GetSpiReq, AddSaReq, DeleteSaReq,
                              AddFlowReq, DeleteFlowReq, FlushReq, ReadStateReq,
                              RunModeCfgScriptReq,
-                             XauthVerifyReq, ListIdentityDirsReq>;
+                             XauthVerifyReq, ListIdentityDirsReq, KernelBatchReq>;
 
 struct OkReply {};
 struct ErrorReply { base::ErrorCode code = base::ErrorCode::Io; int32_t sys_errno = 0; std::string detail; };
@@ -125,8 +134,12 @@ struct SpiReply { base::Spi spi; };
 struct StateReply { base::KernelState state; };
 struct ScriptStatusReply { uint8_t exit_status = 0; };
 
+// The replies a Batch may carry, one per KernelBatch request.
+using KernelOpReply = std::variant<OkReply, ErrorReply, SpiReply>;
+struct BatchReply { std::vector<KernelOpReply> replies; };
+
 using Reply = std::variant<OkReply, ErrorReply, FdReply, NamesReply, SpiReply, StateReply,
-                           ScriptStatusReply>;
+                           ScriptStatusReply, BatchReply>;
 
 struct EventMsg { base::KernelEvent event; };
 

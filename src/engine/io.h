@@ -66,18 +66,15 @@ struct SendDatagram {
   bool keepalive = false;
 };
 
-struct KernelGetSpi {
-  base::IpsecProtocol protocol = base::IpsecProtocol::Esp;
-  base::IpAddress src;  // the peer (SA source)
-  base::IpAddress dst;  // us (SA destination)
-};
-struct KernelAddSa { base::SaInstall sa; };
-struct KernelDeleteSa { base::SaRef ref; base::IpAddress src; };
-struct KernelAddFlow { base::FlowInstall flow; };
-struct KernelDeleteFlow { base::FlowInstall flow; };
+// The operations themselves are base types shared with kernel::Backend (base/ipsec_types.h).
+using base::KernelAddFlow;
+using base::KernelAddSa;
+using base::KernelDeleteFlow;
+using base::KernelDeleteSa;
+using base::KernelGetSpi;
 struct KernelRequest {
   uint64_t id = 0;
-  std::variant<KernelGetSpi, KernelAddSa, KernelDeleteSa, KernelAddFlow, KernelDeleteFlow> op;
+  base::KernelOp op;
 };
 
 // Observable lifecycle events (logs with -v, tests, interop assertions).

@@ -39,6 +39,16 @@ class Backend {
   [[nodiscard]] virtual base::Result<std::vector<base::KernelEvent>> read_events() {
     return std::vector<base::KernelEvent>{};
   }
+
+  // Carries out `ops` in order, one result each (a failed op does not stop the later ones: they
+  // were all requested by the same engine event). The default makes one call per op; the
+  // privilege-separated backend sends them to the monitor in one message (issue #7: each
+  // monitor round trip costs two context switches on the responder's core).
+  [[nodiscard]] virtual std::vector<base::KernelOpResult> run_batch(
+      const std::vector<base::KernelOp>& ops);
 };
+
+// One op on `backend` through its single-request methods (run_batch's default, the monitor).
+[[nodiscard]] base::KernelOpResult run_kernel_op(Backend& backend, const base::KernelOp& op);
 
 }  // namespace ike::kernel

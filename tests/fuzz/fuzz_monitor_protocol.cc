@@ -32,11 +32,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         check(k.size() <= kMaxScriptVarName && v.size() <= kMaxScriptVarValue);
       }
     }
+    if (auto* b = std::get_if<KernelBatchReq>(&*req)) {
+      check(!b->ops.empty() && b->ops.size() <= kMaxBatchOps);
+    }
     auto again = encode_request(*req);
     if (again) check(same(*again, data, size));
     check(decode_request(in).has_value());
   }
   if (auto rep = decode_reply(in)) {
+    if (auto* b = std::get_if<BatchReply>(&*rep)) {
+      check(!b->replies.empty() && b->replies.size() <= kMaxBatchOps);
+    }
     if (auto* n = std::get_if<NamesReply>(&*rep)) {
       check(n->names.size() <= kMaxNames);
       for (const auto& s : n->names) check(s.size() <= kMaxName);

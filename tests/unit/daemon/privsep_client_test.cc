@@ -68,6 +68,7 @@ class PrivsepClient : public ::testing::Test {
   std::thread m_thread;
   int m_monitor_ev = -1;
   std::string m_fatal;
+  int served() const { return static_cast<int>(m_monitor->requests_served()); }
 };
 
 TEST_F(PrivsepClient, PrivOpsThroughTheMonitor) {
@@ -172,6 +173,60 @@ TEST_F(PrivsepClient, KernelRequestsRunOnTheMonitorsBackend) {
   ASSERT_EQ(got->size(), 1u);
   EXPECT_EQ((*got)[0].kind, base::KernelEvent::Kind::HardExpire);
   EXPECT_EQ((*got)[0].ref, sa.ref);
+}
+
+// One engine event's kernel requests (the responder's QM3: SPI, both SAs, the flows) travel in
+// one KernelBatch: one round trip; each op gets its own result, a failed one does not stop the
+// later ones; the results match what single calls give.
+TEST_F(PrivsepClient, KernelBatchIsOneRoundTripWithOneResultPerRequest) {
+  kernel::Backend& k = *m_client->kernel_backend();
+  auto a = *base::IpAddress::parse("192.0.2.1");
+  auto b = *base::IpAddress::parse("192.0.2.2");
+  base::SaInstall sa;
+  sa.ref = {base::IpsecProtocol::Esp, a, {0x5000}};
+  sa.src = b;
+  sa.inbound = true;
+  sa.enc_key = base::SecureBytes(16, 0x22);
+  base::FlowInstall flow;
+  flow.local = a;
+  flow.peer = b;
+  std::vector<base::KernelOp> ops = {
+      base::KernelGetSpi{base::IpsecProtocol::Esp, b, a},
+      base::KernelAddSa{sa},
+      base::KernelAddSa{sa},  // a duplicate: this one fails, the next still runs
+      base::KernelAddFlow{flow},
+      base::KernelDeleteSa{{base::IpsecProtocol::Esp, a, {0x7777}}, b},  // unknown SA
+  };
+  const int before = served();
+  auto results = k.run_batch(ops);
+  EXPECT_EQ(served() - before, 1);
+  ASSERT_EQ(results.size(), ops.size());
+  ASSERT_TRUE(results[0].status);
+  EXPECT_GE(results[0].spi.value, 256u);
+  EXPECT_TRUE(results[1].status);
+  ASSERT_FALSE(results[2].status);
+  EXPECT_NE(results[2].status.error().detail.find("already exists"), std::string::npos)
+      << results[2].status.error().detail;
+  EXPECT_TRUE(results[3].status);
+  EXPECT_FALSE(results[4].status);
+  EXPECT_EQ(m_backend.sas().size(), 1u);
+  EXPECT_EQ(m_backend.flows().size(), 1u);
+  EXPECT_TRUE(m_fatal.empty()) << m_fatal;
+
+  // More than kMaxBatchOps requests: one message per 64; a single request keeps its own type.
+  std::vector<base::KernelOp> many(kMaxBatchOps + 6,
+                                   base::KernelGetSpi{base::IpsecProtocol::Esp, b, a});
+  const int before_many = served();
+  auto spis = k.run_batch(many);
+  EXPECT_EQ(served() - before_many, 2);
+  ASSERT_EQ(spis.size(), many.size());
+  for (const auto& r : spis) EXPECT_TRUE(r.status);
+  const int before_one = served();
+  auto one = k.run_batch({base::KernelDeleteSa{sa.ref, b}});
+  EXPECT_EQ(served() - before_one, 1);
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_TRUE(one[0].status);
+  EXPECT_TRUE(m_backend.sas().empty());
 }
 
 TEST(PrivsepClientFatal, GarbageFromTheMonitorIsFatal) {
