@@ -88,12 +88,17 @@ base::Status Daemon::init() {
     IKE_TRY(m_crypto, make_crypto_provider());
   }
 
-  if (kernel::Backend* remote = m_ops->kernel_backend()) {
-    // Privilege separation: the backend (null with -n, XFRM otherwise) lives in the monitor.
+  kernel::Backend* remote = m_ops->kernel_backend();
+  if (remote != nullptr && !m_opts.null_kernel) {
+    // Privilege separation: the XFRM backend lives in the monitor (kernel requests need
+    // CAP_NET_ADMIN at send time, so a netlink socket cannot be handed to the child).
     m_backend = remote;
     IKE_LOG_DEBUG(Misc, 10, "kernel requests are forwarded to the privileged monitor");
   } else {
-    // Kernel backend: null with -n, XFRM otherwise (kernel_factory.h).
+    // Kernel backend: null with -n, XFRM otherwise (kernel_factory.h). With -n nothing is
+    // privileged ("the kernel will not take part"), so even under privilege separation the
+    // null backend runs here and kernel requests cost no monitor round trip (as OpenBSD
+    // isakmpd -n never touches PF_KEY).
     IKE_TRY(m_kernel, make_kernel_backend(m_opts.null_kernel, *m_rng));
     m_backend = m_kernel.get();
   }

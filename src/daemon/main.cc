@@ -185,7 +185,8 @@ int run_privilege_separated(const daemon::Options& opts) {
   IKE_LOG_INFO("privilege separation: monitor pid {}, engine pid {} as {} (uid {}) in {}", monitor,
                child, user->name, user->uid, daemon::kPrivsepDir);
 
-  // The kernel backend lives here (null with -n, XFRM otherwise): the child only sends requests.
+  // The XFRM backend lives here: the child only sends requests. With -n the child runs its own
+  // null backend (Daemon::create) and this one stays unused.
   std::unique_ptr<base::Random> rng;
   if (opts.seed) {
     rng = std::make_unique<crypto::DeterministicRandom>(*opts.seed);
