@@ -74,6 +74,8 @@ class EngineImpl {
   const conf::ConfDb& conf() const noexcept { return m_conf; }
   // Configuration lookups cached per ConfDb::generation() (conf_cache.h).
   const ConfCache& conf_cache() const noexcept { return m_conf_cache; }
+  // Parsed transform/suite sections per ConfDb::generation() (select_phase1/2).
+  conf::ConfMemo& conf_memo() noexcept { return m_conf_memo; }
   const crypto::Provider& crypto() const noexcept { return m_crypto; }
   base::Random& rng() noexcept { return m_rng; }
   const PkiStore* pki() const noexcept { return m_pki.get(); }  // null without credentials
@@ -183,6 +185,7 @@ class EngineImpl {
   base::TimePoint m_now{};  // of the current entry point (on_datagram, on_tick): log limits
   std::shared_ptr<const policy::PolicyContext> m_policy;
   ConfCache m_conf_cache;
+  conf::ConfMemo m_conf_memo;
 };
 
 }  // namespace ike::engine

@@ -337,6 +337,20 @@ base::Result<std::vector<LocalTransform>> load_local_transforms(const conf::Conf
   return out;
 }
 
+// [peer]:Configuration's name and its parsed transforms (or why they do not load): what
+// select_phase1 needs from the configuration, memoized per generation by the engine.
+struct LocalPhase1 {
+  std::string configuration;
+  std::vector<LocalTransform> transforms;
+};
+
+base::Result<LocalPhase1> load_local_phase1(const conf::ConfDb& conf,
+                                            std::string_view peer_section) {
+  LocalPhase1 out;
+  IKE_TRY(out.transforms, load_local_transforms(conf, peer_section, true, &out.configuration));
+  return out;
+}
+
 std::string value_text(const ConfValue& v, wire::Registry r) {
   if (!v.present) return "(any)";
   if (v.any) return "ANY";
@@ -642,7 +656,8 @@ base::Result<Phase1Offer> build_phase1_offer(const conf::ConfDb& conf,
 base::Result<Phase1Choice> select_phase1(const conf::ConfDb& conf, std::string_view peer_section,
                                          const wire::SaPayload& offer,
                                          const crypto::Provider& crypto,
-                                         const Phase1Credentials* credentials) {
+                                         const Phase1Credentials* credentials,
+                                         conf::ConfMemo* memo) {
   IKE_TRY_VOID(policy_detail::check_doi_situation(offer));
   // RFC 2409 §5: "for phase 1 exchanges there MUST NOT be multiple Proposal Payloads for a
   // single SA payload".
@@ -658,8 +673,15 @@ base::Result<Phase1Choice> select_phase1(const conf::ConfDb& conf, std::string_v
   }
   if (prop.transforms.empty()) return bad_syntax("phase-1 proposal without transforms");
 
-  std::string configuration;
-  IKE_TRY(auto locals, load_local_transforms(conf, peer_section, true, &configuration));
+  std::optional<base::Result<LocalPhase1>> unmemoized;
+  const base::Result<LocalPhase1>& loaded =
+      memo != nullptr
+          ? memo->get<base::Result<LocalPhase1>>(
+                conf, peer_section, [&] { return load_local_phase1(conf, peer_section); })
+          : unmemoized.emplace(load_local_phase1(conf, peer_section));
+  if (!loaded) return loaded.error();
+  const std::string& configuration = loaded->configuration;
+  const std::vector<LocalTransform>& locals = loaded->transforms;
 
   std::vector<std::string> reasons;
   for (const auto& t : prop.transforms) {

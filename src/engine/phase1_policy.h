@@ -23,6 +23,7 @@
 
 #include "base/result.h"
 #include "conf/conf_db.h"
+#include "conf/conf_memo.h"
 #include "crypto/provider.h"
 #include "engine/negotiated.h"
 #include "wire/payload.h"
@@ -92,6 +93,8 @@ struct Phase1Choice {
 //    pre-shared key; RSA_SIG without a private key for our ID) is skipped, its reason naming the
 //    missing credential ("peer transform #1 ...: RSA_SIG not usable: no RSA private key for ID
 //    ipv4/10.0.0.1: ..."), so a responder never picks a method it cannot complete.
+//  * with `memo`: the peer section's transforms are parsed once per configuration generation
+//    (conf/conf_memo.h); the answer is the same as without.
 struct Phase1Credentials {
   std::optional<std::string> psk_missing;  // nullopt: PRE_SHARED usable
   std::optional<std::string> rsa_missing;  // nullopt: RSA_SIG usable
@@ -101,7 +104,8 @@ struct Phase1Credentials {
 };
 [[nodiscard]] base::Result<Phase1Choice> select_phase1(
     const conf::ConfDb& conf, std::string_view peer_section, const wire::SaPayload& offer,
-    const crypto::Provider& crypto, const Phase1Credentials* credentials = nullptr);
+    const crypto::Provider& crypto, const Phase1Credentials* credentials = nullptr,
+    conf::ConfMemo* memo = nullptr);
 
 // Initiator: checks Main Mode message 2's SA against our offer: DOI and situation as offered,
 // exactly one proposal (PROTO_ISAKMP) with exactly one transform, identical (transform id and

@@ -567,14 +567,39 @@ base::Result<Phase2Offer> build_phase2_offer(const conf::ConfDb& conf, std::stri
 }
 
 // ------------------------------------------------------------------ responder
+namespace {
+
+// The connection's Configuration name and its suites (ANY allowed), or why they do not load:
+// what select_phase2 needs from the configuration, memoized per generation by the engine.
+struct LocalPhase2 {
+  std::string configuration;
+  std::vector<LocalSuite> suites;
+};
+
+base::Result<LocalPhase2> load_local_phase2(const conf::ConfDb& conf,
+                                            std::string_view connection) {
+  LocalPhase2 out;
+  IKE_TRY(out.suites, load_suites(conf, connection, true, &out.configuration));
+  return out;
+}
+
+}  // namespace
+
 base::Result<Phase2Choice> select_phase2(const conf::ConfDb& conf, std::string_view connection,
                                          const wire::SaPayload& offer,
                                          const crypto::Provider& crypto,
                                          const Phase2Options& options) {
   IKE_TRY_VOID(policy_detail::check_doi_situation(offer));
   if (offer.proposals.empty()) return bad_syntax("phase-2 SA without proposals");
-  std::string configuration;
-  IKE_TRY(auto suites, load_suites(conf, connection, true, &configuration));
+  std::optional<base::Result<LocalPhase2>> unmemoized;
+  const base::Result<LocalPhase2>& loaded =
+      options.memo != nullptr
+          ? options.memo->get<base::Result<LocalPhase2>>(
+                conf, connection, [&] { return load_local_phase2(conf, connection); })
+          : unmemoized.emplace(load_local_phase2(conf, connection));
+  if (!loaded) return loaded.error();
+  const std::string& configuration = loaded->configuration;
+  const std::vector<LocalSuite>& suites = loaded->suites;
 
   // Group the proposal payloads by number, in order of appearance (RFC 2408 §4.2).
   std::vector<std::vector<const wire::Proposal*>> bundles;

@@ -23,6 +23,7 @@
 #include "base/ids.h"
 #include "base/result.h"
 #include "conf/conf_db.h"
+#include "conf/conf_memo.h"
 #include "crypto/provider.h"
 #include "engine/negotiated.h"
 #include "wire/payload.h"
@@ -47,6 +48,9 @@ struct Phase2Options {
   // otherwise its error detail is the proposal's mismatch and the next one is tried (isakmpd
   // checks the policy per proposal). Empty: no policy check.
   std::function<base::Status(const Phase2Suite&)> policy_check{};
+  // The connection's suites parsed once per configuration generation (conf/conf_memo.h);
+  // null: parsed for this call. The answer is the same either way.
+  conf::ConfMemo* memo = nullptr;
 };
 
 // One SPI we allocated (inbound), per protocol. IPCOMP: the CPI in the low 16 bits.

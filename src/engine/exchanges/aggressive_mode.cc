@@ -335,7 +335,8 @@ base::Status am_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   Phase1Credentials creds = phase1_credentials(e, peer, idir);
   creds.psk_missing.reset();
   auto group = single_group(*sa);
-  auto choice = group ? select_phase1(e.conf(), section, *sa, e.crypto(), &creds)
+  auto choice = group ? select_phase1(e.conf(), section, *sa, e.crypto(), &creds,
+                                      &e.conf_memo())
                       : base::Result<Phase1Choice>(group.error());
   if (choice && choice->suite.auth_method != wire::IkeAuthMethod::PreShared &&
              !is_signature_method(choice->suite.auth_method)) {

@@ -241,7 +241,8 @@ base::Status mm_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   const Phase1Credentials creds = phase1_credentials(e, peer, our_id);
   const wire::PayloadEntry* sa_entry = in.entry(wire::PayloadType::Sa);
   auto choice =
-      select_phase1(e.conf(), section, *in.find<wire::SaPayload>(), e.crypto(), &creds);
+      select_phase1(e.conf(), section, *in.find<wire::SaPayload>(), e.crypto(), &creds,
+                    &e.conf_memo());
   if (!choice) {
     refuse_phase1_offer(e, in, "Main Mode", section, choice.error());
     return base::ok();

@@ -301,6 +301,7 @@ base::Status qm_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   }
   const std::string& conn = match->connection.section;
   Phase2Options p2_options{nat_t_udp_encap(sa->nat)};
+  p2_options.memo = &e.conf_memo();
   KeynotePhase2Context keynote;  // isakmpd.policy(5): each acceptable proposal is checked
   if (e.policy() != nullptr) {
     keynote = keynote_phase2_context(e, *sa, false, idci, idcr);

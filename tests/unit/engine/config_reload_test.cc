@@ -76,5 +76,50 @@ TEST(ConfigReload, FifoStyleChangesDoNotDeleteSas) {
   EXPECT_EQ(p.right.engine->phase2_sa_count(), 1u);
 }
 
+// The responder's parsed transform and suite sections are memoized per configuration
+// generation (conf/conf_memo.h, issue #7): a committed FIFO-style change is used by the very
+// next exchange, the memo never answers with the old sections.
+TEST(ConfigReload, ResponderUsesChangedTransformsAndSuitesAtOnce) {
+  EnginePair p;
+  p.start();
+  ASSERT_TRUE(p.run_until([&] { return p.established(); }));
+  // Phase 2 first: the responder now only accepts 3DES; a new Quick Mode over the same ISAKMP
+  // SA is refused naming the suite.
+  edit(p.right.conf, [](conf::ConfDb& c, conf::TxId tx) {
+    c.set(tx, "p2-conf", "Suites", "QM-ESP-3DES-SHA-SUITE", true);
+  });
+  p.ui(p.left, engine::UiTeardown{2, "conn"});
+  p.pump();
+  const std::size_t failed = p.right.count(Kind::ExchangeFailed);
+  p.ui(p.left, engine::UiConnect{"conn"});
+  ASSERT_TRUE(p.run_until([&] { return p.right.count(Kind::ExchangeFailed) > failed; }));
+  EXPECT_NE(p.right.last(Kind::ExchangeFailed)->detail.find("QM-ESP-3DES-SHA-SUITE"),
+            std::string::npos)
+      << p.right.last(Kind::ExchangeFailed)->detail;
+  EXPECT_EQ(p.right.engine->phase2_sa_count(), 0u);
+
+  // Phase 1: the responder's transforms change to 3DES, the initiator still offers AES.
+  edit(p.right.conf, [](conf::ConfDb& c, conf::TxId tx) {
+    c.set(tx, "p2-conf", "Suites", "QM-ESP-AES-SHA-SUITE", true);
+    c.set(tx, "p1-conf", "Transforms", "3DES-SHA", true);
+  });
+  p.ui(p.left, engine::UiTeardown{1, "peer-10.0.0.2"});
+  p.pump();
+  const std::size_t failed1 = p.right.count(Kind::ExchangeFailed);
+  p.ui(p.left, engine::UiConnect{"conn"});
+  ASSERT_TRUE(p.run_until([&] { return p.right.count(Kind::ExchangeFailed) > failed1; }));
+  EXPECT_NE(p.right.last(Kind::ExchangeFailed)->detail.find("no acceptable phase-1 transform"),
+            std::string::npos)
+      << p.right.last(Kind::ExchangeFailed)->detail;
+  EXPECT_EQ(p.right.engine->phase1_sa_count(), 0u);
+
+  // And back: the original sections negotiate again.
+  edit(p.right.conf, [](conf::ConfDb& c, conf::TxId tx) {
+    c.set(tx, "p1-conf", "Transforms", "AES-128-SHA", true);
+  });
+  p.ui(p.left, engine::UiConnect{"conn"});
+  EXPECT_TRUE(p.run_until([&] { return p.established(); }));
+}
+
 }  // namespace
 }  // namespace ike::test
