@@ -5,7 +5,6 @@
 
 #include <fmt/core.h>
 
-#include <algorithm>
 
 #include "base/log.h"
 #include "kernel/algorithm_names.h"
@@ -18,10 +17,6 @@ using base::NotifyType;
 namespace {
 
 constexpr uint32_t kFirstValidSpi = 256;  // RFC 4303 §2.1
-
-bool same_selector(const base::FlowInstall& a, const base::FlowInstall& b) {
-  return a.direction == b.direction && a.src_ts == b.src_ts && a.dst_ts == b.dst_ts;
-}
 
 const char* mode_name(base::EncapMode m) {
   return m == base::EncapMode::Tunnel ? "tunnel" : "transport";
@@ -70,9 +65,7 @@ std::string NullBackend::format_sa(const base::SaInstall& sa) {
 }
 
 base::Status NullBackend::add_sa(const base::SaInstall& sa) {
-  auto it = std::find_if(m_sas.begin(), m_sas.end(),
-                         [&](const base::SaInstall& s) { return s.ref == sa.ref; });
-  if (it != m_sas.end()) {
+  if (m_sa_seq.contains(sa.ref)) {
     return make_error(ErrorCode::State, NotifyType::None,
                       "null backend: add SA: {} SPI 0x{:08x} to {} already exists",
                       base::ipsec_protocol_name(sa.ref.protocol), sa.ref.spi.value,
@@ -84,7 +77,9 @@ base::Status NullBackend::add_sa(const base::SaInstall& sa) {
                       sa.ref.spi.value);
   }
   m_allocated.emplace(sa.ref.protocol, sa.ref.dst, sa.ref.spi.value);
-  m_sas.push_back(sa);
+  const uint64_t seq = m_next_seq++;
+  m_sas.emplace(seq, sa);
+  m_sa_seq.emplace(sa.ref, seq);
   IKE_LOG_DEBUG(Sysdep, 10, "null backend: would add SA {} ({}, {}, lifetime {} s)",
                 format_sa(sa), sa.inbound ? "inbound" : "outbound",
                 sa.name.empty() ? "<unnamed>" : base::sanitize_for_log(sa.name),
@@ -93,10 +88,9 @@ base::Status NullBackend::add_sa(const base::SaInstall& sa) {
 }
 
 base::Status NullBackend::delete_sa(const base::SaRef& ref, const base::IpAddress& src) {
-  auto it = std::find_if(m_sas.begin(), m_sas.end(),
-                         [&](const base::SaInstall& s) { return s.ref == ref; });
+  auto it = m_sa_seq.find(ref);
   bool allocated = m_allocated.erase({ref.protocol, ref.dst, ref.spi.value}) != 0;
-  if (it == m_sas.end()) {
+  if (it == m_sa_seq.end()) {
     if (allocated) {
       // A larval SA (getspi without add): the kernel would drop it silently.
       IKE_LOG_DEBUG(Sysdep, 10, "null backend: released unused SPI 0x{:08x} to {}",
@@ -108,33 +102,36 @@ base::Status NullBackend::delete_sa(const base::SaRef& ref, const base::IpAddres
                       base::ipsec_protocol_name(ref.protocol), ref.spi.value, src.to_string(),
                       ref.dst.to_string());
   }
-  IKE_LOG_DEBUG(Sysdep, 10, "null backend: would delete SA {}", format_sa(*it));
-  m_sas.erase(it);
+  auto sa = m_sas.find(it->second);
+  IKE_LOG_DEBUG(Sysdep, 10, "null backend: would delete SA {}", format_sa(sa->second));
+  m_sas.erase(sa);
+  m_sa_seq.erase(it);
   return base::ok();
 }
 
 base::Status NullBackend::add_flow(const base::FlowInstall& flow) {
-  auto it = std::find_if(m_flows.begin(), m_flows.end(),
-                         [&](const base::FlowInstall& f) { return same_selector(f, flow); });
-  if (it != m_flows.end()) {
-    IKE_LOG_DEBUG(Sysdep, 10, "null backend: would replace {}", it->to_string());
-    *it = flow;
+  auto [it, fresh] = m_flow_seq.try_emplace(flow_key(flow), m_next_seq);
+  if (fresh) {
+    m_flows.emplace(m_next_seq++, flow);
   } else {
-    m_flows.push_back(flow);
+    base::FlowInstall& old = m_flows.at(it->second);
+    IKE_LOG_DEBUG(Sysdep, 10, "null backend: would replace {}", old.to_string());
+    old = flow;
   }
   IKE_LOG_DEBUG(Sysdep, 10, "null backend: would add {}", flow.to_string());
   return base::ok();
 }
 
 base::Status NullBackend::delete_flow(const base::FlowInstall& flow) {
-  auto it = std::find_if(m_flows.begin(), m_flows.end(),
-                         [&](const base::FlowInstall& f) { return same_selector(f, flow); });
-  if (it == m_flows.end()) {
+  auto it = m_flow_seq.find(flow_key(flow));
+  if (it == m_flow_seq.end()) {
     return make_error(ErrorCode::NotFound, NotifyType::None, "null backend: delete flow: no {}",
                       flow.to_string());
   }
-  IKE_LOG_DEBUG(Sysdep, 10, "null backend: would delete {}", it->to_string());
-  m_flows.erase(it);
+  auto f = m_flows.find(it->second);
+  IKE_LOG_DEBUG(Sysdep, 10, "null backend: would delete {}", f->second.to_string());
+  m_flows.erase(f);
+  m_flow_seq.erase(it);
   return base::ok();
 }
 
@@ -142,25 +139,42 @@ base::Status NullBackend::flush() {
   IKE_LOG_DEBUG(Sysdep, 10, "null backend: would flush {} SAs and {} flows", m_sas.size(),
                 m_flows.size());
   m_sas.clear();
+  m_sa_seq.clear();
   m_flows.clear();
+  m_flow_seq.clear();
   m_allocated.clear();
   return base::ok();
 }
 
 base::Result<base::KernelState> NullBackend::read_state() {
   base::KernelState state;
-  for (const auto& sa : m_sas) state.sas.push_back(base::KernelSaInfo{.sa = sa});
-  state.flows = m_flows;
+  state.sas.reserve(m_sas.size());
+  for (const auto& [seq, sa] : m_sas) state.sas.push_back(base::KernelSaInfo{.sa = sa});
+  state.flows = flows();
   return state;
+}
+
+std::vector<base::SaInstall> NullBackend::sas() const {
+  std::vector<base::SaInstall> out;
+  out.reserve(m_sas.size());
+  for (const auto& [seq, sa] : m_sas) out.push_back(sa);
+  return out;
+}
+
+std::vector<base::FlowInstall> NullBackend::flows() const {
+  std::vector<base::FlowInstall> out;
+  out.reserve(m_flows.size());
+  for (const auto& [seq, f] : m_flows) out.push_back(f);
+  return out;
 }
 
 std::string NullBackend::dump() const {
   std::string out;
-  for (const auto& sa : m_sas) {
+  for (const auto& [seq, sa] : m_sas) {
     out += format_sa(sa);
     out += '\n';
   }
-  for (const auto& f : m_flows) {
+  for (const auto& [seq, f] : m_flows) {
     out += f.to_string();
     out += '\n';
   }

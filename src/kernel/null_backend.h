@@ -4,10 +4,13 @@
 // (class Sysdep) what a real kernel would do, and renders the recorded state as ipsecctl -s all
 // style text for the FIFO `S` command. It mirrors kernel semantics where they matter to the
 // engine: adding an existing SA fails like EEXIST, deleting an unknown SA or flow fails like
-// ESRCH, adding a flow with an existing selector replaces it (XFRM_MSG_UPDPOLICY).
+// ESRCH, adding a flow with an existing selector replaces it (XFRM_MSG_UPDPOLICY). Every request
+// costs O(log n) in the SAs and flows held (issue #7: a daemon keeping 100 000 SA pairs with -n
+// scanned them all per install); the recorded state keeps installation order.
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <set>
 #include <string>
 #include <tuple>
@@ -35,9 +38,11 @@ class NullBackend final : public Backend {
   // The recorded SAs and flows (a null kernel holds exactly what was installed).
   [[nodiscard]] base::Result<base::KernelState> read_state() override;
 
-  // Recorded state (installation order).
-  const std::vector<base::SaInstall>& sas() const noexcept { return m_sas; }
-  const std::vector<base::FlowInstall>& flows() const noexcept { return m_flows; }
+  // Recorded state, in installation order (a replaced flow keeps its place): snapshots.
+  std::vector<base::SaInstall> sas() const;
+  std::vector<base::FlowInstall> flows() const;
+  std::size_t sa_count() const noexcept { return m_sas.size(); }
+  std::size_t flow_count() const noexcept { return m_flows.size(); }
   std::size_t allocated_spi_count() const noexcept { return m_allocated.size(); }
 
   // One line per SA then one per flow, each ending in '\n':
@@ -50,10 +55,19 @@ class NullBackend final : public Backend {
   using SpiKey = std::tuple<base::IpsecProtocol, base::IpAddress, uint32_t>;
   static constexpr int kMaxSpiAttempts = 1024;
 
+  // A flow's selector: adding one with the same selector replaces it.
+  using FlowKey = std::tuple<base::Direction, base::TrafficSelector, base::TrafficSelector>;
+  static FlowKey flow_key(const base::FlowInstall& f) {
+    return {f.direction, f.src_ts, f.dst_ts};
+  }
+
   base::Random& m_rng;
   std::set<SpiKey> m_allocated;  // SPIs handed out by get_spi and not yet deleted
-  std::vector<base::SaInstall> m_sas;
-  std::vector<base::FlowInstall> m_flows;
+  uint64_t m_next_seq = 0;       // installation order
+  std::map<uint64_t, base::SaInstall> m_sas;            // by installation order
+  std::map<base::SaRef, uint64_t> m_sa_seq;             // SA -> its key in m_sas
+  std::map<uint64_t, base::FlowInstall> m_flows;        // by installation order
+  std::map<FlowKey, uint64_t> m_flow_seq;               // selector -> its key in m_flows
 };
 
 }  // namespace ike::kernel
