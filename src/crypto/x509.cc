@@ -22,9 +22,10 @@ namespace ike::crypto {
 // (std::call_once: a Certificate may be shared between threads).
 struct X509Handle {
   X509* x = nullptr;
-  mutable std::once_flag subject_once, issuer_once, subject_text_once, sans_once, spki_once;
+  mutable std::once_flag subject_once, issuer_once, subject_text_once, issuer_text_once,
+      sans_once, spki_once;
   mutable base::Bytes subject_der, issuer_der, spki_der;
-  mutable std::string subject_text;
+  mutable std::string subject_text, issuer_text;
   mutable std::vector<SubjectAltName> sans;
   ~X509Handle() { X509_free(x); }
 };
@@ -157,7 +158,11 @@ const std::string& Certificate::subject_text() const {
                  [this] { m_x->subject_text = name_text(X509_get_subject_name(m_x->x)); });
   return m_x->subject_text;
 }
-std::string Certificate::issuer_text() const { return name_text(X509_get_issuer_name(m_x->x)); }
+const std::string& Certificate::issuer_text() const {
+  std::call_once(m_x->issuer_text_once,
+                 [this] { m_x->issuer_text = name_text(X509_get_issuer_name(m_x->x)); });
+  return m_x->issuer_text;
+}
 
 bool Certificate::issued_by_itself() const {
   return X509_NAME_cmp(X509_get_subject_name(m_x->x), X509_get_issuer_name(m_x->x)) == 0;

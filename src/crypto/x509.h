@@ -54,7 +54,7 @@ class Certificate {
   // DER Name, compared with a CERT_REQ's Certificate Authority
   const base::Bytes& issuer_der() const;
   const std::string& subject_text() const;  // RFC 2253 form, for logs
-  std::string issuer_text() const;
+  const std::string& issuer_text() const;
   const std::vector<SubjectAltName>& alt_names() const;
   // The certificate's RSA key (rsa.h policy applied). Errors: Unsupported for a non-RSA key or
   // a key outside the policy, notify INVALID_CERTIFICATE.
