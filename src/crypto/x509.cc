@@ -261,7 +261,7 @@ const base::Bytes& Certificate::spki_der() const {
 }
 
 base::Result<EcdsaPublicKey> Certificate::ecdsa_public_key() const {
-  base::Bytes spki = spki_der();
+  const base::Bytes& spki = spki_der();
   if (spki.empty()) {
     return bad_cert(ErrorCode::BadValue,
                     fmt::format("certificate '{}': key unreadable", subject_text()));
@@ -279,15 +279,16 @@ TrustStore::TrustStore() : m_store(std::make_shared<StoreHandle>()) {}
 
 uint64_t TrustStore::generation() const noexcept { return m_store->generation.load(); }
 
+// The generation is renewed AFTER the store changed: a verification that read the old one may
+// have seen the old store, and its result is only ever filed under the old generation.
 void TrustStore::add_ca(const Certificate& ca) {
-  m_store->generation = new_generation();
   X509_STORE_add_cert(m_store->store, ca.handle()->x);
   ERR_clear_error();  // a duplicate is not an error
   m_cas.push_back(ca);
+  m_store->generation = new_generation();
 }
 
 base::Status TrustStore::add_crl_pem(base::ByteView pem) {
-  m_store->generation = new_generation();
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   std::size_t added = 0;
   while (X509_CRL* crl = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr)) {
@@ -295,6 +296,7 @@ base::Status TrustStore::add_crl_pem(base::ByteView pem) {
     m_store->crls.push_back(crl);
     ++added;
   }
+  m_store->generation = new_generation();
   ERR_clear_error();
   if (added == 0) {
     return base::make_error(ErrorCode::BadValue, NotifyType::None, "no PEM X509 CRL block");

@@ -83,6 +83,7 @@ std::string CertificateCache::chain_key(const crypto::TrustStore& trust,
   key.reserve(n);
   put_u64(key, trust.generation());
   put_u64(key, (uint64_t{trust.accept_self_signed()} << 16) | method);
+  put_u64(key, trust.crl_count());  // CRL checking on or off (per TrustStore object)
   put_der(key, leaf.der());
   put_u64(key, intermediates.size());
   for (const auto& c : intermediates) put_der(key, c.der());

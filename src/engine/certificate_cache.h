@@ -5,7 +5,7 @@
 //   * parsed certificates by their exact DER (parsing is a pure function of the bytes; a DER
 //     that fails to parse is never stored, so every failure is re-detected);
 //   * verified chains: key = the trust store's generation (x509.h: renewed by every CA/CRL
-//     change), Accept-self-signed, the signature method, the leaf DER and the untrusted chain
+//     change), Accept-self-signed, its CRL count, the method, the leaf DER and the untrusted chain
 //     DERs in order (length-prefixed). Only SUCCESSFUL verifications are stored, with the
 //     ValidityWindow of the chain OpenSSL built (certificates' notBefore/notAfter, CRLs'
 //     lastUpdate/nextUpdate); an entry is used only while the verification time (the injected
