@@ -6,7 +6,13 @@
 //   - BM_Phase1Keys/<hash>: RFC 2409 §5 SKEYID (PSK) + SKEYID_d/a/e + App. B key and IV;
 //     BM_Keymat: RFC 2409 §5.5 KEYMAT for one ESP AES-128/HMAC-SHA1 SA; BM_QmHash: HASH(1);
 //   - BM_TwoEngineHandshake/<group>: a whole Main Mode PSK + Quick Mode between two engines in
-//     one process (tests/support EnginePair: both sides' DH, config parse, engine set-up).
+//     one process (tests/support EnginePair: both sides' DH, config parse, engine set-up);
+//   - BM_PeerCertificatePath/{0 cold,1 warm}: what a responder does with the initiator's CERT +
+//     SIG_I (verify_phase1_signature, RSA-2048 test PKI: parse, ID match, chain verification,
+//     key, signature); cold empties the certificate cache (engine/certificate_cache.h) every
+//     time, which is the path before the cache; warm is a repeated chain. BM_SignPhase1: our
+//     [CERT,] SIG (certificate choice + RSA-2048 signature); BM_RsaSignIke / BM_RsaVerifyIke:
+//     the bare RSA operations (the floor of the two above).
 //
 //   build/release/bench/exchange_bench --benchmark_filter=Parse
 #include <benchmark/benchmark.h>
@@ -17,10 +23,12 @@
 #include "conf/conf_parser.h"
 #include "conf/defaults.h"
 #include "crypto/openssl_provider.h"
+#include "engine/auth_signature.h"
 #include "engine/engine.h"
 #include "engine/keymat.h"
 #include "support/engine_pair.h"
 #include "support/scripted_random.h"
+#include "support/test_pki.h"
 #include "wire/message.h"
 
 namespace ike {
@@ -169,6 +177,89 @@ void BM_TwoEngineHandshake(benchmark::State& st) {
   st.SetLabel(group == 14 ? "MODP2048 PSK MM+QM" : "ECP256 PSK MM+QM");
 }
 BENCHMARK(BM_TwoEngineHandshake)->Arg(14)->Arg(19)->Unit(benchmark::kMillisecond);
+
+// The initiator (hosta, 10.0.0.1) as the responder (hostb) sees it: its CERT and SIG_I.
+struct RsaPeer {
+  engine::PkiStore pki;  // the responder's: the CA, its own certificate and key
+  wire::CertPayload cert;
+  wire::SigPayload sig;
+  wire::IdPayload id;
+  base::Bytes hash = base::Bytes(20, 0x5a);  // a HASH_I stand-in
+  crypto::RsaPrivateKey peer_key;
+  RsaPeer() {
+    const auto& t = test::TestPki::get();
+    auto pem = [&t](const std::string& rel) {
+      return crypto::Certificate::from_pem(t.read(rel))->front();
+    };
+    pki.trust.add_ca(pem("ca/ca.crt"));
+    pki.certificates = {pem("hostb/cert.pem")};
+    pki.private_key = crypto::rsa_private_key_from_pem(t.read("hostb/key.pem")).value();
+    peer_key = crypto::rsa_private_key_from_pem(t.read("hosta/key.pem")).value();
+    cert = wire::CertPayload{static_cast<uint8_t>(wire::CertEncoding::X509Sig),
+                             pem("hosta/cert.pem").der()};
+    sig.data = crypto::rsa_sign_ike(peer_key, base::view(hash)).value();
+    id.id_type = static_cast<uint8_t>(wire::IdType::Ipv4Addr);
+    id.data = {10, 0, 0, 1};
+  }
+};
+
+RsaPeer& rsa_peer() {
+  static RsaPeer p;
+  return p;
+}
+
+void BM_PeerCertificatePath(benchmark::State& st) {
+  RsaPeer& p = rsa_peer();
+  const bool cold = st.range(0) == 0;
+  const wire::CertPayload* certs[] = {&p.cert};
+  for (auto _ : st) {
+    if (cold) p.pki.cert_cache->clear();
+    auto r = engine::verify_phase1_signature(&p.pki, p.id, certs, p.sig, base::view(p.hash));
+    if (!r) {
+      st.SkipWithError(r.error().detail.c_str());
+      break;
+    }
+  }
+  st.SetLabel(cold ? "cold: parse + chain verify + key + RSA verify"
+                   : "warm: cached chain + RSA verify");
+}
+BENCHMARK(BM_PeerCertificatePath)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+
+void BM_SignPhase1(benchmark::State& st) {
+  RsaPeer& p = rsa_peer();
+  wire::IdPayload me;
+  me.id_type = static_cast<uint8_t>(wire::IdType::Ipv4Addr);
+  me.data = {10, 0, 0, 2};
+  const std::vector<wire::CertReqPayload> req{
+      {static_cast<uint8_t>(wire::CertEncoding::X509Sig),
+       p.pki.trust.cas().front().subject_der()}};
+  for (auto _ : st) {
+    auto r = engine::sign_phase1(&p.pki, base::view(p.hash), me, req);
+    if (!r || r->size() != 2) {
+      st.SkipWithError("sign_phase1 failed");
+      break;
+    }
+  }
+  st.SetLabel("CERT_REQ for our CA: CERT + RSA-2048 SIG");
+}
+BENCHMARK(BM_SignPhase1)->Unit(benchmark::kMicrosecond);
+
+void BM_RsaSignIke(benchmark::State& st) {
+  RsaPeer& p = rsa_peer();
+  for (auto _ : st) {
+    benchmark::DoNotOptimize(crypto::rsa_sign_ike(p.peer_key, base::view(p.hash)));
+  }
+}
+BENCHMARK(BM_RsaSignIke)->Unit(benchmark::kMicrosecond);
+
+void BM_RsaVerifyIke(benchmark::State& st) {
+  RsaPeer& p = rsa_peer();
+  for (auto _ : st) {
+    benchmark::DoNotOptimize(crypto::rsa_verify_ike(p.peer_key.public_key(), base::view(p.hash),
+                                                    base::view(p.sig.data)));
+  }
+}
+BENCHMARK(BM_RsaVerifyIke)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace ike

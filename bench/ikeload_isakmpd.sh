@@ -10,6 +10,9 @@
 # ${BENCH_CONCURRENCY:-32}, ${BENCH_COUNT:-3000} handshakes, ikeload --json appended to
 # OUTDIR/<group>.json (a group may be listed several times: runs against the same daemon), the
 # engine child's VmRSS logged after each run;
+# with BENCH_AUTH=rsa the phase 1 is RSA_SIG instead of PSK (RSA-2048 certificates from
+# tests/pki/make_pki.sh, as bench/lib_compare.sh: the responder has CA-directory, Cert-directory
+# and Private-key, ikeload sends its certificate for the FQDN ID load.ikt.test);
 # with BENCH_PERF=1 a second run is sampled by `perf record` on the engine child (no call graph)
 # and OUTDIR/<group>.perf.txt holds `perf report --stdio` (top symbols).
 # Exit: 0 when every run had 0 failures.
@@ -29,6 +32,24 @@ ikt_topology
 for ((i = 0; i < 64; i++)); do ip -n "$IKT_NS_L" addr add "10.99.1.$((100 + i))/24" dev eth0; done
 D="$IKT_DIR/R"
 mkdir -p "$D"
+auth_line="Authentication=		$PSK" x509="" tr="AES-128-SHA-GRP14,AES-128-SHA-GRP19"
+auth_args=(--psk "$PSK")
+if [[ ${BENCH_AUTH:-psk} == rsa ]]; then
+  PKI="$IKT_DIR/pki"
+  "$here/../tests/pki/make_pki.sh" "$PKI" "load=DNS:load.ikt.test" "resp=IP:$IKT_R_OUT" \
+    >"$IKT_DIR/make_pki.out" 2>&1 || ikt_fail "make_pki.sh failed"
+  mkdir -p "$D/ca" "$D/certs"
+  cp "$PKI/ca/ca.crt" "$D/ca/"
+  cp "$PKI/resp/cert.pem" "$D/certs/resp.pem"
+  install -m 0600 "$PKI/resp/key.pem" "$D/local.key"
+  auth_line="" tr="AES-128-SHA-GRP14-RSA_SIG,AES-128-SHA-GRP19-RSA_SIG"
+  x509="[X509-certificates]
+CA-directory=		$D/ca/
+Cert-directory=		$D/certs/
+Private-key=		$D/local.key"
+  auth_args=(--auth rsa --cert "$PKI/load/cert.pem" --key "$PKI/load/key.pem"
+    --ca "$PKI/ca/ca.crt" --id-fqdn load.ikt.test)
+fi
 cat >"$D/isakmpd.conf" <<EOC
 [General]
 Listen-on=		$IKT_R_OUT
@@ -41,11 +62,11 @@ Passive-connections=	load-in
 [peer-any]
 Phase=			1
 Configuration=		p1-mm
-Authentication=		$PSK
+$auth_line
 [p1-mm]
 DOI=			IPSEC
 EXCHANGE_TYPE=		ID_PROT
-Transforms=		AES-128-SHA-GRP14,AES-128-SHA-GRP19
+Transforms=		$tr
 [load-in]
 Phase=			2
 ISAKMP-peer=		peer-any
@@ -54,6 +75,7 @@ Configuration=		p2-qm
 DOI=			IPSEC
 EXCHANGE_TYPE=		QUICK_MODE
 Suites=			QM-ESP-AES-128-SHA-SUITE
+$x509
 EOC
 chmod 0600 "$D/isakmpd.conf"
 ip netns exec "$IKT_NS_R" taskset -c "${BENCH_RESP_CPU:-0}" "$ISAKMPD" -d -n -K -c "$D/isakmpd.conf" \
@@ -66,7 +88,7 @@ ikt_log "isakmpd monitor $pid, engine child ${child:-none}"
 rc=0
 for group in ${BENCH_GROUPS:-14 19}; do
   load=(ip netns exec "$IKT_NS_L" taskset -c "${BENCH_GEN_CPU:-1}" "$IKELOAD" --target "$IKT_R_OUT"
-    --source 10.99.1.100-10.99.1.163 --psk "$PSK" --group "$group"
+    --source 10.99.1.100-10.99.1.163 "${auth_args[@]}" --group "$group"
     --concurrency "${BENCH_CONCURRENCY:-32}" --count "${BENCH_COUNT:-3000}" --responder-pid "$pid")
   "${load[@]}" --json >>"$OUT/$group.json" || rc=1
   ikt_log "group $group: $(cat "$OUT/$group.json")"

@@ -31,8 +31,10 @@ base::Result<evp::BnPtr> get_bn(const EVP_PKEY* pkey, const char* name) {
   return evp::BnPtr(bn);
 }
 
-// Policy on every loaded key: RSA, 1024..16384-bit modulus, odd exponent >= 3.
-base::Status check_public(const EVP_PKEY* pkey, std::size_t* bits_out) {
+// Policy on every loaded key: RSA, 1024..16384-bit modulus, odd exponent >= 3. On success the
+// key's n and e (with n's Montgomery context) are moved into *params_out.
+base::Status check_public(const EVP_PKEY* pkey, std::size_t* bits_out,
+                          std::shared_ptr<const RsaPublicParams>* params_out) {
   if (EVP_PKEY_is_a(pkey, "RSA") != 1) {
     return base::make_error(ErrorCode::Unsupported, NotifyType::InvalidKeyInformation,
                             "key is {}, not RSA", EVP_PKEY_get0_type_name(pkey));
@@ -56,7 +58,16 @@ base::Status check_public(const EVP_PKEY* pkey, std::size_t* bits_out) {
     return base::make_error(ErrorCode::Unsupported, NotifyType::InvalidKeyInformation,
                             "RSA public exponent {} (must be odd, >= 3, <= 64 bits)", text);
   }
+  auto params = std::make_shared<RsaPublicParams>();
+  params->mont.reset(BN_MONT_CTX_new());
+  evp::BnCtxPtr bctx(BN_CTX_new());
+  if (!params->mont || !bctx || BN_MONT_CTX_set(params->mont.get(), n.get(), bctx.get()) != 1) {
+    return evp::crypto_failure("BN_MONT_CTX_set");
+  }
+  params->n = std::move(n);
+  params->e = std::move(e);
   *bits_out = bits;
+  *params_out = std::move(params);
   return base::ok();
 }
 
@@ -70,7 +81,7 @@ std::shared_ptr<const RsaKeyHandle> wrap(EVP_PKEY* p) {
 
 base::Result<RsaPublicKey> RsaPublicKey::from_handle(std::shared_ptr<const RsaKeyHandle> h) {
   RsaPublicKey k;
-  IKE_TRY_VOID(check_public(h->pkey.get(), &k.m_bits));
+  IKE_TRY_VOID(check_public(h->pkey.get(), &k.m_bits, &k.m_params));
   unsigned char* der = nullptr;
   int len = i2d_PUBKEY(h->pkey.get(), &der);
   if (len <= 0) return evp::crypto_failure("i2d_PUBKEY");
@@ -157,9 +168,7 @@ base::Result<base::Bytes> rsa_public_raw(const RsaPublicKey& key, base::ByteView
   if (!key.valid()) {
     return base::make_error(ErrorCode::Internal, NotifyType::None, "no public key");
   }
-  const EVP_PKEY* pkey = key.handle()->pkey.get();
-  IKE_TRY(evp::BnPtr n, get_bn(pkey, OSSL_PKEY_PARAM_RSA_N));
-  IKE_TRY(evp::BnPtr e, get_bn(pkey, OSSL_PKEY_PARAM_RSA_E));
+  const RsaPublicParams& p = *key.params();
   std::size_t k = key.modulus_bytes();
   if (s.size() != k) {
     return base::make_error(ErrorCode::Auth, NotifyType::InvalidSignature,
@@ -172,12 +181,13 @@ base::Result<base::Bytes> rsa_public_raw(const RsaPublicKey& key, base::ByteView
   if (!sb || !m || !bctx) return evp::crypto_failure("BN_new");
   // RFC 8017 §5.2.2 RSAVP1 step 1: "If the signature representative s is not between 0 and
   // n - 1, output 'signature representative out of range'".
-  if (BN_cmp(sb.get(), n.get()) >= 0) {
+  if (BN_cmp(sb.get(), p.n.get()) >= 0) {
     return base::make_error(ErrorCode::Auth, NotifyType::InvalidSignature,
                             "signature representative s >= n");
   }
-  if (BN_mod_exp(m.get(), sb.get(), e.get(), n.get(), bctx.get()) != 1) {
-    return evp::crypto_failure("BN_mod_exp");
+  // Public operation (s and e are public): Montgomery exponentiation with the kept context.
+  if (BN_mod_exp_mont(m.get(), sb.get(), p.e.get(), p.n.get(), bctx.get(), p.mont.get()) != 1) {
+    return evp::crypto_failure("BN_mod_exp_mont");
   }
   base::Bytes out(k);
   if (BN_bn2binpad(m.get(), out.data(), static_cast<int>(k)) != static_cast<int>(k)) {

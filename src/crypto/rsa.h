@@ -7,7 +7,9 @@
 // garbage after the hash, an attacker-chosen DigestInfo with e=3). Keys are checked when loaded:
 // modulus 1024..16384 bits, public exponent odd and >= 3. PEM input: SubjectPublicKeyInfo
 // ("PUBLIC KEY", isakmpd's RSA_PUBKEY) or PKCS#1 ("RSA PUBLIC KEY"); private keys in PKCS#1 or
-// PKCS#8. Keys are immutable and cheap to copy (shared ownership of the OpenSSL object).
+// PKCS#8. Keys are immutable and cheap to copy (shared ownership of the OpenSSL object); a
+// public key keeps n, e and the Montgomery context of n from loading on (rsa_verify_ike is one
+// modular exponentiation, no parameter export per call).
 #pragma once
 
 #include <cstddef>
@@ -23,7 +25,8 @@ inline constexpr std::size_t kMinRsaBits = 1024;
 inline constexpr std::size_t kMaxRsaBits = 16384;
 inline constexpr std::size_t kMaxPemSize = 64 * 1024;
 
-struct RsaKeyHandle;  // the OpenSSL EVP_PKEY (internal)
+struct RsaKeyHandle;     // the OpenSSL EVP_PKEY (internal)
+struct RsaPublicParams;  // n, e and n's Montgomery context, read once at load (internal)
 
 class RsaPublicKey {
  public:
@@ -36,10 +39,12 @@ class RsaPublicKey {
   bool same_key(const RsaPublicKey& o) const noexcept;
 
   const RsaKeyHandle* handle() const noexcept { return m_key.get(); }
+  const RsaPublicParams* params() const noexcept { return m_params.get(); }
   static base::Result<RsaPublicKey> from_handle(std::shared_ptr<const RsaKeyHandle> h);
 
  private:
   std::shared_ptr<const RsaKeyHandle> m_key;
+  std::shared_ptr<const RsaPublicParams> m_params;
   std::size_t m_bits = 0;
   base::Bytes m_spki;
 };

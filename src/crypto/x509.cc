@@ -1,6 +1,11 @@
 // Certificate parsing and chain verification of x509.h on OpenSSL 3.
 #include "crypto/x509.h"
 
+#include <algorithm>
+#include <atomic>
+#include <ctime>
+#include <mutex>
+
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -13,14 +18,28 @@
 
 namespace ike::crypto {
 
+// The parsed certificate and what is derived from it, each computed once on first use
+// (std::call_once: a Certificate may be shared between threads).
 struct X509Handle {
   X509* x = nullptr;
+  mutable std::once_flag subject_once, issuer_once, subject_text_once, issuer_text_once,
+      sans_once, spki_once;
+  mutable base::Bytes subject_der, issuer_der, spki_der;
+  mutable std::string subject_text, issuer_text;
+  mutable std::vector<SubjectAltName> sans;
   ~X509Handle() { X509_free(x); }
 };
+
+namespace {
+// Generations are process-unique so that two stores never share one.
+std::atomic<uint64_t> g_next_generation{1};
+uint64_t new_generation() noexcept { return g_next_generation.fetch_add(1); }
+}  // namespace
 
 struct StoreHandle {
   X509_STORE* store = nullptr;
   std::vector<X509_CRL*> crls;
+  std::atomic<uint64_t> generation{new_generation()};
   StoreHandle() : store(X509_STORE_new()) {}
   ~StoreHandle() {
     X509_STORE_free(store);
@@ -123,22 +142,37 @@ base::Bytes name_der(const X509_NAME* name) {
 }
 }  // namespace
 
-base::Bytes Certificate::subject_der() const { return name_der(X509_get_subject_name(m_x->x)); }
-base::Bytes Certificate::issuer_der() const { return name_der(X509_get_issuer_name(m_x->x)); }
-
-std::string Certificate::subject_text() const {
-  return name_text(X509_get_subject_name(m_x->x));
+const base::Bytes& Certificate::subject_der() const {
+  std::call_once(m_x->subject_once,
+                 [this] { m_x->subject_der = name_der(X509_get_subject_name(m_x->x)); });
+  return m_x->subject_der;
 }
-std::string Certificate::issuer_text() const { return name_text(X509_get_issuer_name(m_x->x)); }
+const base::Bytes& Certificate::issuer_der() const {
+  std::call_once(m_x->issuer_once,
+                 [this] { m_x->issuer_der = name_der(X509_get_issuer_name(m_x->x)); });
+  return m_x->issuer_der;
+}
+
+const std::string& Certificate::subject_text() const {
+  std::call_once(m_x->subject_text_once,
+                 [this] { m_x->subject_text = name_text(X509_get_subject_name(m_x->x)); });
+  return m_x->subject_text;
+}
+const std::string& Certificate::issuer_text() const {
+  std::call_once(m_x->issuer_text_once,
+                 [this] { m_x->issuer_text = name_text(X509_get_issuer_name(m_x->x)); });
+  return m_x->issuer_text;
+}
 
 bool Certificate::issued_by_itself() const {
   return X509_NAME_cmp(X509_get_subject_name(m_x->x), X509_get_issuer_name(m_x->x)) == 0;
 }
 
-std::vector<SubjectAltName> Certificate::alt_names() const {
+namespace {
+std::vector<SubjectAltName> read_alt_names(X509* x) {
   std::vector<SubjectAltName> out;
   auto* names = static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(m_x->x, NID_subject_alt_name, nullptr, nullptr));
+      X509_get_ext_d2i(x, NID_subject_alt_name, nullptr, nullptr));
   if (names == nullptr) {
     ERR_clear_error();
     return out;
@@ -176,6 +210,12 @@ std::vector<SubjectAltName> Certificate::alt_names() const {
   GENERAL_NAMES_free(names);
   return out;
 }
+}  // namespace
+
+const std::vector<SubjectAltName>& Certificate::alt_names() const {
+  std::call_once(m_x->sans_once, [this] { m_x->sans = read_alt_names(m_x->x); });
+  return m_x->sans;
+}
 
 base::Result<RsaPublicKey> Certificate::public_key() const {
   EVP_PKEY* p = X509_get_pubkey(m_x->x);  // new reference
@@ -193,8 +233,9 @@ base::Result<RsaPublicKey> Certificate::public_key() const {
   return k;
 }
 
-base::Bytes Certificate::spki_der() const {
-  EVP_PKEY* p = X509_get0_pubkey(m_x->x);  // borrowed
+namespace {
+base::Bytes encode_spki(X509* x) {
+  EVP_PKEY* p = X509_get0_pubkey(x);  // borrowed
   if (p == nullptr) {
     ERR_clear_error();
     return {};
@@ -212,9 +253,15 @@ base::Bytes Certificate::spki_der() const {
   }
   return out;
 }
+}  // namespace
+
+const base::Bytes& Certificate::spki_der() const {
+  std::call_once(m_x->spki_once, [this] { m_x->spki_der = encode_spki(m_x->x); });
+  return m_x->spki_der;
+}
 
 base::Result<EcdsaPublicKey> Certificate::ecdsa_public_key() const {
-  base::Bytes spki = spki_der();
+  const base::Bytes& spki = spki_der();
   if (spki.empty()) {
     return bad_cert(ErrorCode::BadValue,
                     fmt::format("certificate '{}': key unreadable", subject_text()));
@@ -230,10 +277,15 @@ base::Result<EcdsaPublicKey> Certificate::ecdsa_public_key() const {
 
 TrustStore::TrustStore() : m_store(std::make_shared<StoreHandle>()) {}
 
+uint64_t TrustStore::generation() const noexcept { return m_store->generation.load(); }
+
+// The generation is renewed AFTER the store changed: a verification that read the old one may
+// have seen the old store, and its result is only ever filed under the old generation.
 void TrustStore::add_ca(const Certificate& ca) {
   X509_STORE_add_cert(m_store->store, ca.handle()->x);
   ERR_clear_error();  // a duplicate is not an error
   m_cas.push_back(ca);
+  m_store->generation = new_generation();
 }
 
 base::Status TrustStore::add_crl_pem(base::ByteView pem) {
@@ -244,6 +296,7 @@ base::Status TrustStore::add_crl_pem(base::ByteView pem) {
     m_store->crls.push_back(crl);
     ++added;
   }
+  m_store->generation = new_generation();
   ERR_clear_error();
   if (added == 0) {
     return base::make_error(ErrorCode::BadValue, NotifyType::None, "no PEM X509 CRL block");
@@ -252,9 +305,63 @@ base::Status TrustStore::add_crl_pem(base::ByteView pem) {
   return base::ok();
 }
 
+namespace {
+
+// ASN1_TIME -> seconds since the epoch; nullopt when it does not convert.
+std::optional<int64_t> unix_seconds(const ASN1_TIME* t) {
+  struct tm tm {};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return std::nullopt;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+// The ValidityWindow (x509.h) of the chain X509_verify_cert built in `ctx`. A bound that does not
+// convert makes the window empty (the result is then never reused).
+ValidityWindow chain_window(X509_STORE_CTX* ctx, const std::vector<X509_CRL*>& crls,
+                            bool crl_checked) {
+  ValidityWindow w;
+  auto lower = [&w](std::optional<int64_t> t) {
+    if (!t) w.not_after = INT64_MIN;
+    else w.not_before = std::max(w.not_before, *t);
+  };
+  auto upper = [&w](std::optional<int64_t> t) {
+    if (!t) w.not_after = INT64_MIN;
+    else w.not_after = std::min(w.not_after, *t);
+  };
+  STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx);
+  for (int i = 0; i < sk_X509_num(chain); ++i) {
+    X509* c = sk_X509_value(chain, i);
+    lower(unix_seconds(X509_get0_notBefore(c)));
+    upper(unix_seconds(X509_get0_notAfter(c)));
+    if (!crl_checked) continue;
+    // RFC 5280 §6.3.3 (a): a CRL is usable while thisUpdate <= t < nextUpdate (OpenSSL:
+    // "CRL is not yet valid" / "CRL has expired"); any CRL of a chain member bounds the window.
+    for (X509_CRL* crl : crls) {
+      if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(c)) != 0) continue;
+      lower(unix_seconds(X509_CRL_get0_lastUpdate(crl)));
+      if (const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl)) upper(unix_seconds(next));
+    }
+  }
+  return w;
+}
+
+}  // namespace
+
 base::Status TrustStore::verify(const Certificate& leaf,
                                 std::span<const Certificate> intermediates,
                                 std::optional<int64_t> unix_time) const {
+  IKE_TRY_VOID(verify_impl(leaf, intermediates, unix_time));
+  return base::ok();
+}
+
+base::Result<ValidityWindow> TrustStore::verify_window(const Certificate& leaf,
+                                                       std::span<const Certificate> intermediates,
+                                                       int64_t unix_time) const {
+  return verify_impl(leaf, intermediates, unix_time);
+}
+
+base::Result<ValidityWindow> TrustStore::verify_impl(const Certificate& leaf,
+                                                     std::span<const Certificate> intermediates,
+                                                     std::optional<int64_t> unix_time) const {
   X509_STORE* store = m_store->store;
   StorePtr self_store;
   if (m_accept_self_signed && leaf.issued_by_itself()) {
@@ -275,7 +382,9 @@ base::Status TrustStore::verify(const Certificate& leaf,
   }
   if (m_crl_count > 0 && !self_store) X509_STORE_CTX_set_flags(ctx.get(), X509_V_FLAG_CRL_CHECK);
   if (unix_time) X509_STORE_CTX_set_time(ctx.get(), 0, static_cast<time_t>(*unix_time));
-  if (X509_verify_cert(ctx.get()) == 1) return base::ok();
+  if (X509_verify_cert(ctx.get()) == 1) {
+    return chain_window(ctx.get(), m_store->crls, m_crl_count > 0 && !self_store);
+  }
   int err = X509_STORE_CTX_get_error(ctx.get());
   int depth = X509_STORE_CTX_get_error_depth(ctx.get());
   ERR_clear_error();

@@ -6,9 +6,14 @@
 // AIA / CRL distribution point / OCSP URL in a certificate is ever dereferenced (OpenSSL's
 // X509_verify_cert does no I/O; the CRLs are the ones the daemon read from CRL-directory). With
 // at least one CRL loaded the leaf is checked against them (X509_V_FLAG_CRL_CHECK, as isakmpd).
-// Objects are immutable after loading and cheap to copy.
+// Objects are immutable after loading and cheap to copy; what is derived from a certificate
+// (subject/issuer DER and text, subjectAltNames, the SubjectPublicKeyInfo DER) is computed once
+// per parsed certificate and kept with it (OpenSSL 3's key encoder costs ~50 us per call). A
+// trust store carries a generation, new on every change of its CA/CRL set, so a cache of
+// verified chains (engine/certificate_cache.h) can tell a stale entry.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -45,11 +50,12 @@ class Certificate {
   [[nodiscard]] static base::Result<std::vector<Certificate>> from_pem(base::ByteView pem);
 
   const base::Bytes& der() const noexcept { return m_der; }
-  base::Bytes subject_der() const;
-  base::Bytes issuer_der() const;  // DER Name, compared with a CERT_REQ's Certificate Authority
-  std::string subject_text() const;  // RFC 2253 form, for logs
-  std::string issuer_text() const;
-  std::vector<SubjectAltName> alt_names() const;
+  const base::Bytes& subject_der() const;
+  // DER Name, compared with a CERT_REQ's Certificate Authority
+  const base::Bytes& issuer_der() const;
+  const std::string& subject_text() const;  // RFC 2253 form, for logs
+  const std::string& issuer_text() const;
+  const std::vector<SubjectAltName>& alt_names() const;
   // The certificate's RSA key (rsa.h policy applied). Errors: Unsupported for a non-RSA key or
   // a key outside the policy, notify INVALID_CERTIFICATE.
   [[nodiscard]] base::Result<RsaPublicKey> public_key() const;
@@ -57,8 +63,9 @@ class Certificate {
   // Errors: Unsupported (an RSA key, another curve), notify INVALID_CERTIFICATE, detail naming
   // the subject and the key found.
   [[nodiscard]] base::Result<EcdsaPublicKey> ecdsa_public_key() const;
-  // The SubjectPublicKeyInfo DER of the certificate's key (any algorithm); empty if unreadable.
-  base::Bytes spki_der() const;
+  // The SubjectPublicKeyInfo DER of the certificate's key (any algorithm, as i2d_PUBKEY encodes
+  // it); empty if unreadable.
+  const base::Bytes& spki_der() const;
   bool issued_by_itself() const;  // subject == issuer
 
   const X509Handle* handle() const noexcept { return m_x.get(); }
@@ -69,6 +76,18 @@ class Certificate {
 };
 
 struct StoreHandle;
+
+// The period in which a verified chain stays valid: the intersection of the notBefore/notAfter of
+// every certificate of the chain OpenSSL built (leaf to anchor) and of the lastUpdate/nextUpdate
+// of the CRLs issued by one of them. Same bounds as X509_verify_cert: valid when
+// not_before <= t < not_after (a certificate is expired AT its notAfter second).
+struct ValidityWindow {
+  int64_t not_before = INT64_MIN;
+  int64_t not_after = INT64_MAX;
+  bool contains(int64_t unix_time) const noexcept {
+    return not_before <= unix_time && unix_time < not_after;
+  }
+};
 
 class TrustStore {
  public:
@@ -81,6 +100,9 @@ class TrustStore {
   std::size_t ca_count() const noexcept { return m_cas.size(); }
   std::size_t crl_count() const noexcept { return m_crl_count; }
   const std::vector<Certificate>& cas() const noexcept { return m_cas; }
+  // Process-unique, renewed by every add_ca / add_crl_pem (also through a copy sharing the
+  // OpenSSL store): a verification result is only reusable under the same generation.
+  uint64_t generation() const noexcept;
 
   // Verifies `leaf` (with `intermediates` as untrusted chain material) up to a CA of the store;
   // a self-signed leaf is its own anchor when Accept-self-signed is set (signature and validity
@@ -92,8 +114,16 @@ class TrustStore {
   [[nodiscard]] base::Status verify(const Certificate& leaf,
                                     std::span<const Certificate> intermediates,
                                     std::optional<int64_t> unix_time = std::nullopt) const;
+  // verify() at `unix_time`, and on success the ValidityWindow of the chain it built.
+  [[nodiscard]] base::Result<ValidityWindow> verify_window(
+      const Certificate& leaf, std::span<const Certificate> intermediates,
+      int64_t unix_time) const;
 
  private:
+  [[nodiscard]] base::Result<ValidityWindow> verify_impl(
+      const Certificate& leaf, std::span<const Certificate> intermediates,
+      std::optional<int64_t> unix_time) const;
+
   std::shared_ptr<StoreHandle> m_store;
   std::vector<Certificate> m_cas;
   std::size_t m_crl_count = 0;

@@ -20,9 +20,6 @@ using base::NotifyType;
 
 constexpr auto kX509Sig = static_cast<uint8_t>(wire::CertEncoding::X509Sig);
 
-// The peer's key: RSA for RSA_SIG, EC for ECDSA_256/384/521.
-using PeerKey = std::variant<crypto::RsaPublicKey, crypto::EcdsaPublicKey>;
-
 std::string method_name(uint16_t method) {
   return wire::registry_name_or_number(wire::Registry::IkeAuthMethod, method);
 }
@@ -69,11 +66,23 @@ base::Result<PeerKey> certificate_key(const crypto::Certificate& cert, uint16_t 
                     fmt::format("certificate '{}'", cert.subject_text()));
 }
 
-// Certificate -> its verified key, or the error of the failed check.
+// Certificate -> its verified key, or the error of the failed check. A chain verified before
+// under the same trust-store generation, method and exact DERs, still inside its validity window
+// at `now`, is not verified again (certificate_cache.h); anything else is, in full.
 base::Result<PeerKey> verified_key(const PkiStore& pki, const crypto::Certificate& leaf,
-                                   std::span<const crypto::Certificate> chain, uint16_t method) {
-  IKE_TRY_VOID(pki.trust.verify(leaf, chain));
-  return certificate_key(leaf, method);
+                                   std::span<const crypto::Certificate> chain, uint16_t method,
+                                   int64_t now) {
+  CertificateCache* cache = pki.cert_cache.get();
+  const uint64_t generation = pki.trust.generation();
+  std::string key;
+  if (cache != nullptr) {
+    key = CertificateCache::chain_key(pki.trust, leaf, chain, method);
+    if (auto k = cache->find_verified(key, generation, now)) return std::move(*k);
+  }
+  IKE_TRY(crypto::ValidityWindow window, pki.trust.verify_window(leaf, chain, now));
+  IKE_TRY(PeerKey k, certificate_key(leaf, method));
+  if (cache != nullptr) cache->remember_verified(std::move(key), generation, k, window);
+  return k;
 }
 
 }  // namespace
@@ -201,6 +210,7 @@ base::Result<std::string> verify_phase1_signature(const PkiStore* pki,
     return base::make_error(ErrorCode::Auth, NotifyType::AuthenticationFailed,
                             "{} from {}: no credentials loaded", method_name(method), id_text);
   }
+  const int64_t now = pki->verification_time();
   // Parse every X.509 CERT (hostile input: size-capped, whole DER consumed).
   std::vector<crypto::Certificate> received;
   std::size_t other_encodings = 0;
@@ -214,7 +224,8 @@ base::Result<std::string> verify_phase1_signature(const PkiStore* pki,
       return base::make_error(ErrorCode::TooMany, NotifyType::InvalidCertificate,
                               "more than {} CERT payloads", kMaxPeerCertificates);
     }
-    auto parsed = crypto::Certificate::from_der(base::view(c->data));
+    auto parsed = pki->cert_cache ? pki->cert_cache->parse(base::view(c->data))
+                                  : crypto::Certificate::from_der(base::view(c->data));
     if (!parsed) {
       return base::make_error(ErrorCode::Auth, NotifyType::InvalidCertificate,
                               "CERT #{} from {}: {}", received.size() + 1, id_text,
@@ -240,7 +251,7 @@ base::Result<std::string> verify_phase1_signature(const PkiStore* pki,
       for (std::size_t j = 0; j < received.size(); ++j) {
         if (j != i) chain.push_back(received[j]);
       }
-      IKE_TRY(PeerKey key, verified_key(*pki, received[i], chain, method));
+      IKE_TRY(PeerKey key, verified_key(*pki, received[i], chain, method, now));
       std::string whose = fmt::format("certificate '{}'", received[i].subject_text());
       IKE_TRY_VOID(check_signature(key, method, expected_hash, sig, whose));
       record(&received[i], key);
@@ -251,7 +262,7 @@ base::Result<std::string> verify_phase1_signature(const PkiStore* pki,
   // No CERT: a peer certificate installed in Cert-directory, then a raw public key.
   auto local = pki->certificates_for(peer_id);
   if (!local.empty()) {
-    IKE_TRY(PeerKey key, verified_key(*pki, local.front(), {}, method));
+    IKE_TRY(PeerKey key, verified_key(*pki, local.front(), {}, method, now));
     std::string whose = fmt::format("certificate '{}' (Cert-directory)",
                                     local.front().subject_text());
     IKE_TRY_VOID(check_signature(key, method, expected_hash, sig, whose));

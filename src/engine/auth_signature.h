@@ -86,6 +86,9 @@ LocalCertChoice choose_local_certificate(const PkiStore& pki, const wire::IdPayl
 // the X509_SIG ones are parsed (size-capped, hostile), the one carrying `peer_id` (any SAN, or the
 // subject for a DER_ASN1_DN ID) is the end-entity certificate, the others are untrusted chain
 // material; the chain must verify against the CA store (CRLs when loaded, Accept-self-signed).
+// Certificates and chains are checked at pki->verification_time(); a parse or a successful chain
+// verification of exactly the same input under the same trust-store generation, still valid at
+// that time, comes from pki->cert_cache (certificate_cache.h); the SIG is always verified.
 // Without CERT: a certificate for `peer_id` in Cert-directory (verified the same way), else the
 // raw key Pubkey-directory/<pubkey_name(peer_id)>. Returns how the peer was authenticated
 // ("certificate 'CN=...'", "raw public key fqdn/x"). Errors (code Auth unless noted):

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <ctime>
 
 #include "base/address.h"
 #include "base/log.h"
@@ -97,7 +98,7 @@ std::optional<std::string> pubkey_name(const wire::IdPayload& id) {
 }
 
 base::Status certificate_matches_id(const crypto::Certificate& cert, const wire::IdPayload& id) {
-  auto sans = cert.alt_names();
+  const auto& sans = cert.alt_names();
   // DER_ASN1_DN: the subject DN (isakmpd x509_cert_subjectaltname / x509_cert_get_subjects).
   if (id.id_type == static_cast<uint8_t>(IdType::DerAsn1Dn) && cert.subject_der() == id.data) {
     return base::ok();
@@ -123,6 +124,10 @@ std::optional<std::string> private_key_name(const wire::IdPayload& id) {
   auto name = pubkey_name(id);  // "<dir>/<name>", same safety rules
   if (!name) return std::nullopt;
   return name->substr(name->find('/') + 1);
+}
+
+int64_t PkiStore::verification_time() const {
+  return wall_clock ? wall_clock() : static_cast<int64_t>(std::time(nullptr));
 }
 
 const crypto::RsaPrivateKey* PkiStore::private_key_for(const wire::IdPayload& our_id) const {
@@ -171,37 +176,37 @@ namespace {
 bool chains_to(const crypto::TrustStore& trust, const crypto::Certificate& cert,
                base::ByteView ca_dn) {
   constexpr int kMaxDepth = 8;
-  base::Bytes issuer = cert.issuer_der();
+  const base::Bytes* issuer = &cert.issuer_der();
   for (int depth = 0; depth < kMaxDepth; ++depth) {
-    if (std::equal(issuer.begin(), issuer.end(), ca_dn.begin(), ca_dn.end())) return true;
+    if (std::equal(issuer->begin(), issuer->end(), ca_dn.begin(), ca_dn.end())) return true;
     const crypto::Certificate* up = nullptr;
     for (const auto& ca : trust.cas()) {
-      if (!ca.issued_by_itself() && ca.subject_der() == issuer) up = &ca;
+      if (!ca.issued_by_itself() && ca.subject_der() == *issuer) up = &ca;
     }
     if (up == nullptr) return false;
-    issuer = up->issuer_der();
+    issuer = &up->issuer_der();
   }
   return false;
 }
 
-// The SubjectPublicKeyInfo of our private key for `method`'s key type; empty when none.
-base::Bytes our_spki(const PkiStore& pki, const wire::IdPayload& our_id, uint16_t method) {
+// The SubjectPublicKeyInfo of our private key for `method`'s key type; null when none.
+const base::Bytes* our_spki(const PkiStore& pki, const wire::IdPayload& our_id, uint16_t method) {
   if (crypto::ecdsa_curve_for_method(method)) {
     const crypto::EcdsaPrivateKey* k = pki.ec_private_key_for(our_id);
-    return k != nullptr ? k->public_key().spki_der() : base::Bytes{};
+    return k != nullptr ? &k->public_key().spki_der() : nullptr;
   }
   const crypto::RsaPrivateKey* k = pki.private_key_for(our_id);
-  return k != nullptr ? k->public_key().spki_der() : base::Bytes{};
+  return k != nullptr ? &k->public_key().spki_der() : nullptr;
 }
 
 std::optional<crypto::Certificate> pick_local(const PkiStore& pki, const wire::IdPayload& our_id,
                                               std::optional<base::ByteView> ca_dn,
                                               uint16_t method) {
-  const base::Bytes spki = our_spki(pki, our_id, method);
-  if (spki.empty()) return std::nullopt;
+  const base::Bytes* spki = our_spki(pki, our_id, method);
+  if (spki == nullptr || spki->empty()) return std::nullopt;
   std::optional<crypto::Certificate> any;
   for (const auto& c : pki.certificates) {
-    if (c.spki_der() != spki) continue;
+    if (c.spki_der() != *spki) continue;
     if (ca_dn && !chains_to(pki.trust, c, *ca_dn)) continue;
     if (certificate_matches_id(c, our_id)) return c;
     if (!any) any = c;

@@ -17,7 +17,10 @@
 // private key of that method's type; an ECDSA method also needs the key on ITS curve.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +29,7 @@
 #include "crypto/ecdsa.h"
 #include "crypto/rsa.h"
 #include "crypto/x509.h"
+#include "engine/certificate_cache.h"
 #include "wire/payload.h"
 #include "wire/registry.h"
 
@@ -54,6 +58,15 @@ struct PkiStore {
   std::map<std::string, crypto::EcdsaPrivateKey> id_ec_private_keys;
   std::map<std::string, crypto::EcdsaPublicKey> ec_pubkeys;
   SendCertificate send_certificate = SendCertificate::Always;
+  // Seconds since the epoch at which certificates and CRLs are checked (notBefore/notAfter,
+  // lastUpdate/nextUpdate). Injected (tests, the daemon); unset: the system clock, time(nullptr),
+  // the time OpenSSL used when none was given.
+  std::function<int64_t()> wall_clock;
+  // Parsed peer certificates and verified chains (certificate_cache.h). Shared by copies of the
+  // store (entries are keyed by the trust store's generation); mutable: a cache, not state.
+  std::shared_ptr<CertificateCache> cert_cache = std::make_shared<CertificateCache>();
+
+  int64_t verification_time() const;
 
   // The key we sign with as `our_id`: Private-key-directory/<private_key_name(our_id)>, else
   // Private-key; nullptr when neither is loaded.

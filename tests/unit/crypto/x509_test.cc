@@ -116,5 +116,64 @@ TEST(X509, HostileDerRejected) {
   EXPECT_EQ(ok->der(), der);
 }
 
+// verify_window: the chain's validity period (leaf and CA notBefore/notAfter, the CRL's
+// lastUpdate/nextUpdate), with X509_verify_cert's bounds: valid from notBefore up to, not
+// including, notAfter.
+TEST(X509, VerifyWindowIsTheChainValidity) {
+  (void)TestPki::get();  // issued before `now`
+  const auto now = static_cast<int64_t>(time(nullptr));
+  for (bool crl : {false, true}) {
+    TrustStore s = ca_store(crl);
+    auto w = s.verify_window(load("hosta/cert.pem"), {}, now);
+    ASSERT_TRUE(w.has_value()) << w.error().detail;
+    EXPECT_TRUE(w->contains(now));
+    EXPECT_TRUE(w->contains(now + 29 * 86400));  // make_pki.sh: valid 30 days
+    EXPECT_FALSE(w->contains(now + 31 * 86400));
+    EXPECT_FALSE(w->contains(now - 86400));       // issued during this test run
+    // The bounds agree with a fresh verification on both sides of each bound.
+    EXPECT_TRUE(s.verify(load("hosta/cert.pem"), {}, w->not_before).has_value());
+    EXPECT_FALSE(s.verify(load("hosta/cert.pem"), {}, w->not_before - 1).has_value());
+    EXPECT_TRUE(s.verify(load("hosta/cert.pem"), {}, w->not_after - 1).has_value());
+    EXPECT_FALSE(s.verify(load("hosta/cert.pem"), {}, w->not_after).has_value());
+  }
+  // A failed verification has no window.
+  EXPECT_FALSE(ca_store(true).verify_window(load("revoked/cert.pem"), {}, now).has_value());
+}
+
+// The generation is new after every CA or CRL change, shared by copies (one OpenSSL store), and
+// different between stores.
+TEST(X509, GenerationChangesWithTheCaAndCrlSet) {
+  TrustStore s;
+  const uint64_t g0 = s.generation();
+  s.add_ca(load("ca/ca.crt"));
+  const uint64_t g1 = s.generation();
+  EXPECT_NE(g1, g0);
+  TrustStore copy = s;
+  EXPECT_EQ(copy.generation(), g1);
+  ASSERT_TRUE(copy.add_crl_pem(TestPki::get().read("crls/ca.crl")).has_value());
+  EXPECT_NE(copy.generation(), g1);
+  EXPECT_EQ(s.generation(), copy.generation());  // the same X509_STORE changed
+  EXPECT_NE(TrustStore().generation(), TrustStore().generation());
+}
+
+// Derived values are computed once per parsed certificate and equal a fresh computation.
+TEST(X509, DerivedValuesAreKeptWithTheCertificate) {
+  Certificate a = load("hosta/cert.pem");
+  Certificate copy = a;
+  EXPECT_EQ(&a.spki_der(), &copy.spki_der());  // one computation for every copy
+  EXPECT_EQ(a.spki_der(), a.public_key()->spki_der());
+  auto key = rsa_public_key_from_pem(TestPki::get().read("hosta/pub.pem"));
+  ASSERT_TRUE(key.has_value());
+  EXPECT_EQ(a.spki_der(), key->spki_der());
+  EXPECT_EQ(&a.alt_names(), &copy.alt_names());
+  EXPECT_EQ(a.alt_names().size(), 3u);
+  EXPECT_EQ(&a.subject_der(), &copy.subject_der());
+  EXPECT_EQ(dn_to_text(base::view(a.subject_der())), a.subject_text());
+  EXPECT_EQ(dn_to_text(base::view(a.issuer_der())), a.issuer_text());
+  Certificate b = load("hostb/cert.pem");
+  EXPECT_NE(a.spki_der(), b.spki_der());
+  EXPECT_NE(a.subject_der(), b.subject_der());
+}
+
 }  // namespace
 }  // namespace ike::crypto
