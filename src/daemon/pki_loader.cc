@@ -1,6 +1,8 @@
 // File loading of pki_loader.h.
 #include "daemon/pki_loader.h"
 
+#include <ctime>
+
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -193,6 +195,9 @@ std::shared_ptr<engine::PkiStore> load_pki(const conf::ConfDb& conf) {
 
 std::shared_ptr<engine::PkiStore> load_pki(const conf::ConfDb& conf, PrivOps& ops) {
   auto pki = std::make_shared<engine::PkiStore>();
+  // The engine reads no clock: certificate and CRL validity is checked at this injected wall
+  // clock (time(2): vDSO, allowed under seccomp), as the KeyNote policy's (policy_loader.cc).
+  pki->wall_clock = [] { return static_cast<int64_t>(std::time(nullptr)); };
   const char* x = "X509-certificates";
   for (auto& ca : load_certs(ops, tag(conf, x, "CA-directory", conf::kDefaultCaDirectory),
                              "CA-directory")) {

@@ -59,8 +59,9 @@ struct PkiStore {
   std::map<std::string, crypto::EcdsaPublicKey> ec_pubkeys;
   SendCertificate send_certificate = SendCertificate::Always;
   // Seconds since the epoch at which certificates and CRLs are checked (notBefore/notAfter,
-  // lastUpdate/nextUpdate). Injected (tests, the daemon); unset: the system clock, time(nullptr),
-  // the time OpenSSL used when none was given.
+  // lastUpdate/nextUpdate). Injected: the daemon sets time(2) (daemon/pki_loader.cc), tests a
+  // fixed or stepped clock. Unset (library users, some unit tests): time(nullptr), the time
+  // OpenSSL itself read when none was given.
   std::function<int64_t()> wall_clock;
   // Parsed peer certificates and verified chains (certificate_cache.h). Shared by copies of the
   // store (entries are keyed by the trust store's generation); mutable: a cache, not state.
