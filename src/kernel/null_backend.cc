@@ -6,6 +6,8 @@
 #include <fmt/core.h>
 
 
+#include <algorithm>
+
 #include "base/log.h"
 #include "kernel/algorithm_names.h"
 
@@ -24,7 +26,22 @@ const char* mode_name(base::EncapMode m) {
 
 }  // namespace
 
-NullBackend::NullBackend(base::Random& rng) : m_rng(rng) {}
+NullBackend::NullBackend(base::Random& rng, bool keep_keys) : m_rng(rng), m_keep_keys(keep_keys) {}
+
+namespace {
+
+// The values of an ordered index, in installation order.
+template <class Map>
+auto in_installation_order(const Map& m) {
+  std::vector<const typename Map::mapped_type*> entries;
+  entries.reserve(m.size());
+  for (const auto& [key, entry] : m) entries.push_back(&entry);
+  std::sort(entries.begin(), entries.end(),
+            [](const auto* a, const auto* b) { return a->seq < b->seq; });
+  return entries;
+}
+
+}  // namespace
 
 base::Result<base::Spi> NullBackend::get_spi(base::IpsecProtocol proto,
                                              const base::IpAddress& src,
@@ -65,7 +82,7 @@ std::string NullBackend::format_sa(const base::SaInstall& sa) {
 }
 
 base::Status NullBackend::add_sa(const base::SaInstall& sa) {
-  if (m_sa_seq.contains(sa.ref)) {
+  if (m_sas.contains(sa.ref)) {
     return make_error(ErrorCode::State, NotifyType::None,
                       "null backend: add SA: {} SPI 0x{:08x} to {} already exists",
                       base::ipsec_protocol_name(sa.ref.protocol), sa.ref.spi.value,
@@ -77,9 +94,11 @@ base::Status NullBackend::add_sa(const base::SaInstall& sa) {
                       sa.ref.spi.value);
   }
   m_allocated.emplace(sa.ref.protocol, sa.ref.dst, sa.ref.spi.value);
-  const uint64_t seq = m_next_seq++;
-  m_sas.emplace(seq, sa);
-  m_sa_seq.emplace(sa.ref, seq);
+  auto& stored = m_sas.emplace(sa.ref, Entry<base::SaInstall>{m_next_seq++, sa}).first->second;
+  if (!m_keep_keys) {
+    base::SecureBytes().swap(stored.value.enc_key);  // wiped by SecureBytes' destructor
+    base::SecureBytes().swap(stored.value.auth_key);
+  }
   IKE_LOG_DEBUG(Sysdep, 10, "null backend: would add SA {} ({}, {}, lifetime {} s)",
                 format_sa(sa), sa.inbound ? "inbound" : "outbound",
                 sa.name.empty() ? "<unnamed>" : base::sanitize_for_log(sa.name),
@@ -88,9 +107,9 @@ base::Status NullBackend::add_sa(const base::SaInstall& sa) {
 }
 
 base::Status NullBackend::delete_sa(const base::SaRef& ref, const base::IpAddress& src) {
-  auto it = m_sa_seq.find(ref);
+  auto it = m_sas.find(ref);
   bool allocated = m_allocated.erase({ref.protocol, ref.dst, ref.spi.value}) != 0;
-  if (it == m_sa_seq.end()) {
+  if (it == m_sas.end()) {
     if (allocated) {
       // A larval SA (getspi without add): the kernel would drop it silently.
       IKE_LOG_DEBUG(Sysdep, 10, "null backend: released unused SPI 0x{:08x} to {}",
@@ -102,36 +121,32 @@ base::Status NullBackend::delete_sa(const base::SaRef& ref, const base::IpAddres
                       base::ipsec_protocol_name(ref.protocol), ref.spi.value, src.to_string(),
                       ref.dst.to_string());
   }
-  auto sa = m_sas.find(it->second);
-  IKE_LOG_DEBUG(Sysdep, 10, "null backend: would delete SA {}", format_sa(sa->second));
-  m_sas.erase(sa);
-  m_sa_seq.erase(it);
+  IKE_LOG_DEBUG(Sysdep, 10, "null backend: would delete SA {}", format_sa(it->second.value));
+  m_sas.erase(it);
   return base::ok();
 }
 
 base::Status NullBackend::add_flow(const base::FlowInstall& flow) {
-  auto [it, fresh] = m_flow_seq.try_emplace(flow_key(flow), m_next_seq);
+  auto [it, fresh] =
+      m_flows.try_emplace(flow_key(flow), Entry<base::FlowInstall>{m_next_seq, flow});
   if (fresh) {
-    m_flows.emplace(m_next_seq++, flow);
+    ++m_next_seq;
   } else {
-    base::FlowInstall& old = m_flows.at(it->second);
-    IKE_LOG_DEBUG(Sysdep, 10, "null backend: would replace {}", old.to_string());
-    old = flow;
+    IKE_LOG_DEBUG(Sysdep, 10, "null backend: would replace {}", it->second.value.to_string());
+    it->second.value = flow;
   }
   IKE_LOG_DEBUG(Sysdep, 10, "null backend: would add {}", flow.to_string());
   return base::ok();
 }
 
 base::Status NullBackend::delete_flow(const base::FlowInstall& flow) {
-  auto it = m_flow_seq.find(flow_key(flow));
-  if (it == m_flow_seq.end()) {
+  auto it = m_flows.find(flow_key(flow));
+  if (it == m_flows.end()) {
     return make_error(ErrorCode::NotFound, NotifyType::None, "null backend: delete flow: no {}",
                       flow.to_string());
   }
-  auto f = m_flows.find(it->second);
-  IKE_LOG_DEBUG(Sysdep, 10, "null backend: would delete {}", f->second.to_string());
-  m_flows.erase(f);
-  m_flow_seq.erase(it);
+  IKE_LOG_DEBUG(Sysdep, 10, "null backend: would delete {}", it->second.value.to_string());
+  m_flows.erase(it);
   return base::ok();
 }
 
@@ -139,9 +154,7 @@ base::Status NullBackend::flush() {
   IKE_LOG_DEBUG(Sysdep, 10, "null backend: would flush {} SAs and {} flows", m_sas.size(),
                 m_flows.size());
   m_sas.clear();
-  m_sa_seq.clear();
   m_flows.clear();
-  m_flow_seq.clear();
   m_allocated.clear();
   return base::ok();
 }
@@ -149,7 +162,9 @@ base::Status NullBackend::flush() {
 base::Result<base::KernelState> NullBackend::read_state() {
   base::KernelState state;
   state.sas.reserve(m_sas.size());
-  for (const auto& [seq, sa] : m_sas) state.sas.push_back(base::KernelSaInfo{.sa = sa});
+  for (const auto* e : in_installation_order(m_sas)) {
+    state.sas.push_back(base::KernelSaInfo{.sa = e->value});
+  }
   state.flows = flows();
   return state;
 }
@@ -157,25 +172,25 @@ base::Result<base::KernelState> NullBackend::read_state() {
 std::vector<base::SaInstall> NullBackend::sas() const {
   std::vector<base::SaInstall> out;
   out.reserve(m_sas.size());
-  for (const auto& [seq, sa] : m_sas) out.push_back(sa);
+  for (const auto* e : in_installation_order(m_sas)) out.push_back(e->value);
   return out;
 }
 
 std::vector<base::FlowInstall> NullBackend::flows() const {
   std::vector<base::FlowInstall> out;
   out.reserve(m_flows.size());
-  for (const auto& [seq, f] : m_flows) out.push_back(f);
+  for (const auto* e : in_installation_order(m_flows)) out.push_back(e->value);
   return out;
 }
 
 std::string NullBackend::dump() const {
   std::string out;
-  for (const auto& [seq, sa] : m_sas) {
-    out += format_sa(sa);
+  for (const auto* e : in_installation_order(m_sas)) {
+    out += format_sa(e->value);
     out += '\n';
   }
-  for (const auto& [seq, f] : m_flows) {
-    out += f.to_string();
+  for (const auto* e : in_installation_order(m_flows)) {
+    out += e->value.to_string();
     out += '\n';
   }
   return out;

@@ -22,8 +22,10 @@ namespace ike::kernel {
 
 class NullBackend final : public Backend {
  public:
-  // `rng` must outlive the backend.
-  explicit NullBackend(base::Random& rng);
+  // `rng` must outlive the backend. The SAs' keys are not kept (a null kernel never uses them,
+  // and a process that holds no key cannot leak one) unless `keep_keys` (tests that check the
+  // keys reached the backend).
+  explicit NullBackend(base::Random& rng, bool keep_keys = false);
 
   std::string name() const override { return "null"; }
   [[nodiscard]] base::Result<base::Spi> get_spi(base::IpsecProtocol proto,
@@ -62,12 +64,16 @@ class NullBackend final : public Backend {
   }
 
   base::Random& m_rng;
+  bool m_keep_keys = false;
   std::set<SpiKey> m_allocated;  // SPIs handed out by get_spi and not yet deleted
-  uint64_t m_next_seq = 0;       // installation order
-  std::map<uint64_t, base::SaInstall> m_sas;            // by installation order
-  std::map<base::SaRef, uint64_t> m_sa_seq;             // SA -> its key in m_sas
-  std::map<uint64_t, base::FlowInstall> m_flows;        // by installation order
-  std::map<FlowKey, uint64_t> m_flow_seq;               // selector -> its key in m_flows
+  uint64_t m_next_seq = 0;       // installation order (snapshots and `S` are sorted by it)
+  template <class T>
+  struct Entry {
+    uint64_t seq;
+    T value;
+  };
+  std::map<base::SaRef, Entry<base::SaInstall>> m_sas;
+  std::map<FlowKey, Entry<base::FlowInstall>> m_flows;  // a replaced flow keeps its seq
 };
 
 }  // namespace ike::kernel

@@ -62,7 +62,7 @@ class PrivsepClient : public ::testing::Test {
   std::string m_dir;
   Options m_opts;
   crypto::DeterministicRandom m_rng{53};
-  kernel::NullBackend m_backend{m_rng};
+  kernel::NullBackend m_backend{m_rng, true};  // keeps keys: the tests check they arrived
   std::unique_ptr<Monitor> m_monitor;
   std::unique_ptr<MonitorClient> m_client;
   std::thread m_thread;

@@ -200,5 +200,51 @@ TEST(NullBackend, FlushForgetsEverything) {
   EXPECT_EQ(nb.name(), "null");
 }
 
+// Keys are not kept unless asked (a null kernel never uses them); the records keep
+// installation order through replacements and deletions, among thousands of SAs and flows
+// (each request is an ordered-index lookup, not a scan: issue #7).
+TEST(NullBackend, KeysAreNotKeptAndOrderSurvivesManyRecords) {
+  ScriptedRandom rng({});
+  NullBackend nb(rng);
+  NullBackend keeping(rng, true);
+  ASSERT_TRUE(nb.add_sa(esp_sa(0x1000, "192.0.2.2", "192.0.2.1", true)));
+  ASSERT_TRUE(keeping.add_sa(esp_sa(0x1000, "192.0.2.2", "192.0.2.1", true)));
+  EXPECT_TRUE(nb.sas().at(0).enc_key.empty());
+  EXPECT_TRUE(nb.sas().at(0).auth_key.empty());
+  EXPECT_EQ(nb.sas().at(0).enc_key_bits, 128);  // what `S` shows is kept
+  EXPECT_EQ(keeping.sas().at(0).enc_key, base::SecureBytes(16, 0x11));
+
+  constexpr uint32_t kCount = 20000;
+  for (uint32_t i = 1; i <= kCount; ++i) {
+    ASSERT_TRUE(nb.add_sa(esp_sa(0x1000 + i, "192.0.2.2", "192.0.2.1", true)));
+    auto f = flow(base::Direction::Out, "10.1.0.0", "10.2.0.0");
+    f.dst_ts.network = base::IpAddress::v4(0x0a000000u | i << 8);
+    ASSERT_TRUE(nb.add_flow(f));
+  }
+  EXPECT_EQ(nb.sa_count(), kCount + 1);
+  EXPECT_EQ(nb.flow_count(), kCount);
+  // Delete every other SA; replace the first flow: it keeps its place.
+  for (uint32_t i = 2; i <= kCount; i += 2) {
+    ASSERT_TRUE(nb.delete_sa({IpsecProtocol::Esp, ip("192.0.2.1"), base::Spi{0x1000 + i}},
+                             ip("192.0.2.2")));
+  }
+  auto first = flow(base::Direction::Out, "10.1.0.0", "10.2.0.0");
+  first.dst_ts.network = base::IpAddress::v4(0x0a000100u);
+  first.type = base::FlowType::Use;
+  ASSERT_TRUE(nb.add_flow(first));
+  const auto sas = nb.sas();
+  ASSERT_EQ(sas.size(), kCount / 2 + 1);
+  for (std::size_t k = 1; k < sas.size(); ++k) {
+    EXPECT_EQ(sas[k].ref.spi.value, 0x1000 + 2 * k - 1) << k;
+  }
+  const auto flows = nb.flows();
+  ASSERT_EQ(flows.size(), kCount);
+  EXPECT_EQ(flows.front().type, base::FlowType::Use);
+  EXPECT_EQ(flows.back().dst_ts.network, base::IpAddress::v4(0x0a000000u | kCount << 8));
+  auto dup = nb.add_sa(esp_sa(0x1001, "192.0.2.2", "192.0.2.1", true));
+  ASSERT_FALSE(dup);
+  EXPECT_NE(dup.error().detail.find("already exists"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace ike::kernel
