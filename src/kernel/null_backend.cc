@@ -52,6 +52,8 @@ base::Result<base::Spi> NullBackend::get_spi(base::IpsecProtocol proto,
       v &= 0xffffu;  // RFC 3173 §2.2: the CPI is 16 bits
     }
     if (v < kFirstValidSpi) continue;
+    // Unique among the larval SPIs (handed out, not yet added) and the installed SAs.
+    if (m_sas.contains(base::SaRef{proto, dst, base::Spi{v}})) continue;
     if (!m_allocated.emplace(proto, dst, v).second) continue;
     IKE_LOG_DEBUG(Sysdep, 30, "null backend: getspi {} src {} dst {} -> 0x{:08x}",
                   base::ipsec_protocol_name(proto), src.to_string(), dst.to_string(), v);
@@ -93,7 +95,7 @@ base::Status NullBackend::add_sa(const base::SaInstall& sa) {
                       "null backend: add SA: SPI 0x{:08x} is reserved (RFC 4303 §2.1)",
                       sa.ref.spi.value);
   }
-  m_allocated.emplace(sa.ref.protocol, sa.ref.dst, sa.ref.spi.value);
+  m_allocated.erase({sa.ref.protocol, sa.ref.dst, sa.ref.spi.value});  // larval -> installed
   auto& stored = m_sas.emplace(sa.ref, Entry<base::SaInstall>{m_next_seq++, sa}).first->second;
   if (!m_keep_keys) {
     base::SecureBytes().swap(stored.value.enc_key);  // wiped by SecureBytes' destructor

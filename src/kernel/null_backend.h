@@ -45,7 +45,8 @@ class NullBackend final : public Backend {
   std::vector<base::FlowInstall> flows() const;
   std::size_t sa_count() const noexcept { return m_sas.size(); }
   std::size_t flow_count() const noexcept { return m_flows.size(); }
-  std::size_t allocated_spi_count() const noexcept { return m_allocated.size(); }
+  // SPIs in use: larval (get_spi, not yet added) and installed.
+  std::size_t allocated_spi_count() const noexcept { return m_allocated.size() + m_sas.size(); }
 
   // One line per SA then one per flow, each ending in '\n':
   //   esp tunnel from 192.0.2.1 to 192.0.2.2 spi 0x1234abcd auth hmac-sha1 enc aes-128
@@ -65,7 +66,7 @@ class NullBackend final : public Backend {
 
   base::Random& m_rng;
   bool m_keep_keys = false;
-  std::set<SpiKey> m_allocated;  // SPIs handed out by get_spi and not yet deleted
+  std::set<SpiKey> m_allocated;  // larval SPIs: handed out by get_spi, not yet added or deleted
   uint64_t m_next_seq = 0;       // installation order (snapshots and `S` are sorted by it)
   template <class T>
   struct Entry {
