@@ -173,9 +173,9 @@ void phase2_installed(EngineImpl& e, base::Spi in_spi, base::TimePoint now) {
   if (fresh == nullptr) return;
   if (is_active(e, fresh->name)) fresh->flags |= kSaFlagStayalive;
   std::vector<base::Spi> others;
-  for (auto spi : std::as_const(e.sas()).ipsec_with_peer(fresh->peer.address)) {
-    const IpsecSa* sa = std::as_const(e.sas()).find_ipsec_by_in_spi(spi);
-    if (spi != in_spi && sa != nullptr && sa->name == fresh->name) others.push_back(spi);
+  for (auto spi : std::as_const(e.sas()).ipsec_with_peer_and_name(fresh->peer.address,
+                                                                   fresh->name)) {
+    if (spi != in_spi) others.push_back(spi);
   }
   for (auto spi : others) {
     IpsecSa* n = e.sas().find_ipsec_by_in_spi(in_spi);

@@ -32,6 +32,19 @@ void unindex_peer(M& m, const Addr& a, const K& k) {
   if (it->second.empty()) m.erase(it);
 }
 
+// Set-valued indexes: add / remove one key, dropping an empty set.
+template <class M, class Key, class K>
+void index_add(M& m, const Key& key, const K& k) {
+  m[key].insert(k);
+}
+template <class M, class Key, class K>
+void index_remove(M& m, const Key& key, const K& k) {
+  auto it = m.find(key);
+  if (it == m.end()) return;
+  it->second.erase(k);
+  if (it->second.empty()) m.erase(it);
+}
+
 // A key handed out mutable; the list stays bounded by the number of SAs between two reads.
 template <class K, class Map>
 void touch(std::vector<K>& touched, const K& k, const Map& live) {
@@ -164,7 +177,7 @@ IpsecSa& SaDb::add_ipsec(IpsecSa sa) {
   auto [it, inserted] = m_ipsec.emplace(key, std::move(sa));
   (void)inserted;
   const IpsecSa& stored = it->second;
-  m_ipsec_by_peer[stored.peer.address].push_back(key);
+  index_peer_sets(stored, true);
   ++m_ipsec_per_name[stored.name];
   index_refs(stored, true);
   m_touched_ipsec.push_back(key);
@@ -183,15 +196,25 @@ const IpsecSa* SaDb::find_ipsec_by_in_spi(base::Spi spi) const {
   return it == m_ipsec.end() ? nullptr : &it->second;
 }
 
+// The lowest inbound SPI among the SAs with this peer and outbound SPI (a peer reusing an SPI).
 IpsecSa* SaDb::find_ipsec_by_peer_spi(const base::IpAddress& peer, base::Spi out_spi) {
-  auto it = m_ipsec_by_peer.find(peer);
-  if (it == m_ipsec_by_peer.end()) return nullptr;
-  const base::Spi* hit = nullptr;
-  for (const auto& spi : it->second) {
-    const IpsecSa* sa = std::as_const(*this).find_ipsec_by_in_spi(spi);
-    if (sa != nullptr && sa->out_spi == out_spi && (hit == nullptr || spi < *hit)) hit = &spi;
+  auto it = m_ipsec_by_peer_out.find(RefKey{out_spi.value, peer});
+  if (it == m_ipsec_by_peer_out.end()) return nullptr;
+  return find_ipsec_by_in_spi(*it->second.begin());
+}
+
+void SaDb::index_peer_sets(const IpsecSa& sa, bool add) {
+  const auto peer_name = std::pair{sa.peer.address, sa.name};
+  const RefKey peer_out{sa.out_spi.value, sa.peer.address};
+  if (add) {
+    index_add(m_ipsec_by_peer, sa.peer.address, sa.in_spi);
+    index_add(m_ipsec_by_peer_name, peer_name, sa.in_spi);
+    index_add(m_ipsec_by_peer_out, peer_out, sa.in_spi);
+  } else {
+    index_remove(m_ipsec_by_peer, sa.peer.address, sa.in_spi);
+    index_remove(m_ipsec_by_peer_name, peer_name, sa.in_spi);
+    index_remove(m_ipsec_by_peer_out, peer_out, sa.in_spi);
   }
-  return hit == nullptr ? nullptr : find_ipsec_by_in_spi(*hit);
 }
 
 IpsecSa* SaDb::find_ipsec_by_ref(base::Spi spi, const base::IpAddress& dst) {
@@ -202,9 +225,14 @@ IpsecSa* SaDb::find_ipsec_by_ref(base::Spi spi, const base::IpAddress& dst) {
 std::vector<base::Spi> SaDb::ipsec_with_peer(const base::IpAddress& peer) const {
   auto it = m_ipsec_by_peer.find(peer);
   if (it == m_ipsec_by_peer.end()) return {};
-  std::vector<base::Spi> out = it->second;
-  std::sort(out.begin(), out.end());
-  return out;
+  return {it->second.begin(), it->second.end()};
+}
+
+std::vector<base::Spi> SaDb::ipsec_with_peer_and_name(const base::IpAddress& peer,
+                                                      const std::string& name) const {
+  auto it = m_ipsec_by_peer_name.find(std::pair{peer, name});
+  if (it == m_ipsec_by_peer_name.end()) return {};
+  return {it->second.begin(), it->second.end()};
 }
 
 std::optional<IpsecSa> SaDb::remove_ipsec(base::Spi in_spi) {
@@ -212,7 +240,7 @@ std::optional<IpsecSa> SaDb::remove_ipsec(base::Spi in_spi) {
   if (it == m_ipsec.end()) return std::nullopt;
   IpsecSa sa = std::move(it->second);
   m_ipsec.erase(it);
-  unindex_peer(m_ipsec_by_peer, sa.peer.address, in_spi);
+  index_peer_sets(sa, false);
   index_refs(sa, false);
   if (auto n = m_ipsec_per_name.find(sa.name); n != m_ipsec_per_name.end() && --n->second == 0) {
     m_ipsec_per_name.erase(n);
@@ -225,9 +253,9 @@ void SaDb::set_ipsec_peer(base::Spi in_spi, const base::SockAddr& peer) {
   auto it = m_ipsec.find(in_spi);
   if (it == m_ipsec.end()) return;
   index_refs(it->second, false);
-  unindex_peer(m_ipsec_by_peer, it->second.peer.address, in_spi);
+  index_peer_sets(it->second, false);
   it->second.peer = peer;
-  m_ipsec_by_peer[peer.address].push_back(in_spi);
+  index_peer_sets(it->second, true);
   index_refs(it->second, true);
 }
 

@@ -132,6 +132,10 @@ class SaDb {
   IpsecSa* find_ipsec_by_ref(base::Spi spi, const base::IpAddress& dst);
   // Every IPsec SA with this peer address, in SPI order.
   std::vector<base::Spi> ipsec_with_peer(const base::IpAddress& peer) const;
+  // The IPsec SAs of connection `name` with this peer address, in SPI order (the pairs a fresh
+  // one replaces: rekey.cc). O(log n + k) whatever the peer's other SAs.
+  std::vector<base::Spi> ipsec_with_peer_and_name(const base::IpAddress& peer,
+                                                  const std::string& name) const;
   std::optional<IpsecSa> remove_ipsec(base::Spi in_spi);
   const std::map<base::Spi, IpsecSa>& ipsec_sas() const noexcept { return m_ipsec; }
   void set_ipsec_peer(base::Spi in_spi, const base::SockAddr& peer);
@@ -170,12 +174,17 @@ class SaDb {
   };
   void refresh_timers() const;
   void index_refs(const IpsecSa& sa, bool add);
+  void index_peer_sets(const IpsecSa& sa, bool add);  // by peer, (peer, name), (peer, out SPI)
 
   std::map<base::CookiePair, IsakmpSa> m_isakmp;
   std::map<base::Spi, IpsecSa> m_ipsec;
   std::set<base::IpAddress> m_contacted;
   std::unordered_map<base::IpAddress, std::vector<base::CookiePair>, IpAddressHash> m_isakmp_by_peer;
-  std::unordered_map<base::IpAddress, std::vector<base::Spi>, IpAddressHash> m_ipsec_by_peer;
+  // Per-peer indexes are ordered sets: one peer may hold thousands of SAs (a rekey storm of
+  // 10 000 connections over one ISAKMP SA), so neither a lookup nor a removal scans them.
+  std::unordered_map<base::IpAddress, std::set<base::Spi>, IpAddressHash> m_ipsec_by_peer;
+  std::map<std::pair<base::IpAddress, std::string>, std::set<base::Spi>> m_ipsec_by_peer_name;
+  std::unordered_map<RefKey, std::set<base::Spi>, RefKeyHash> m_ipsec_by_peer_out;
   std::unordered_map<RefKey, base::Spi, RefKeyHash> m_ipsec_by_ref;
   std::unordered_map<std::string, std::size_t> m_ipsec_per_name;
   std::set<base::CookiePair> m_fading;

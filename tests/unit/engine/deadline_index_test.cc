@@ -185,5 +185,40 @@ TEST(SaDbIndexes, PeerSpiRefAndNameLookupsFollowAddRemoveAndRebind) {
   EXPECT_TRUE(db.isakmp_with_peer(p7).empty());
 }
 
+// One peer holding 20 000 SAs (a rekey storm over one ISAKMP SA): the (peer, outbound SPI)
+// and (peer, connection) lookups answer from their own indexes, in SPI order, the lowest
+// inbound SPI winning when a peer reused an outbound SPI; removal keeps them exact.
+TEST(SaDbIndexes, OnePeerWithThousandsOfSas) {
+  SaDb db;
+  const base::IpAddress peer = base::IpAddress::v4(0x0a000001U);
+  for (uint32_t i = 1; i <= 20000; ++i) {
+    IpsecSa sa = ipsec(i, at(100), at(200));
+    sa.peer.address = peer;
+    sa.name = "conn-" + std::to_string(i % 5000);  // 4 pairs per connection
+    (void)db.add_ipsec(std::move(sa));
+  }
+  EXPECT_EQ(db.ipsec_with_peer(peer).size(), 20000U);
+  const auto named = db.ipsec_with_peer_and_name(peer, "conn-7");
+  ASSERT_EQ(named.size(), 4U);
+  EXPECT_EQ(named, (std::vector<base::Spi>{{7}, {5007}, {10007}, {15007}}));
+  EXPECT_TRUE(db.ipsec_with_peer_and_name(base::IpAddress::v4(0x0a000002U), "conn-7").empty());
+  IpsecSa* hit = db.find_ipsec_by_peer_spi(peer, base::Spi{12345 + 0x10000000});
+  ASSERT_NE(hit, nullptr);
+  EXPECT_EQ(hit->in_spi, base::Spi{12345});
+  // A second SA with the same outbound SPI (the peer reused it): the lowest inbound SPI wins.
+  IpsecSa twin = ipsec(30000, at(100), at(200));
+  twin.peer.address = peer;
+  twin.out_spi = base::Spi{12345 + 0x10000000};
+  (void)db.add_ipsec(std::move(twin));
+  EXPECT_EQ(db.find_ipsec_by_peer_spi(peer, base::Spi{12345 + 0x10000000})->in_spi,
+            base::Spi{12345});
+  (void)db.remove_ipsec(base::Spi{12345});
+  EXPECT_EQ(db.find_ipsec_by_peer_spi(peer, base::Spi{12345 + 0x10000000})->in_spi,
+            base::Spi{30000});
+  (void)db.remove_ipsec(base::Spi{5007});
+  EXPECT_EQ(db.ipsec_with_peer_and_name(peer, "conn-7").size(), 3U);
+  EXPECT_EQ(db.ipsec_with_peer(peer).size(), 19999U);
+}
+
 }  // namespace
 }  // namespace ike::engine
