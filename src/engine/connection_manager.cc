@@ -41,13 +41,7 @@ void ConnectionManager::check_all(EngineImpl& e, base::TimePoint now) {
 }
 
 std::size_t quick_modes_in_flight(const EngineImpl& e, const base::CookiePair& c) {
-  std::size_t n = 0;
-  const auto& all = e.exchanges().all();
-  for (auto it = all.lower_bound(ExchangeKey{c, base::MessageId{0}});
-       it != all.end() && it->first.cookies == c; ++it) {
-    if (!it->second.finished && it->second.qm) ++n;
-  }
-  return n;
+  return e.exchanges().quick_modes_in_flight(c);
 }
 
 void ConnectionManager::forget(const std::string& name) {

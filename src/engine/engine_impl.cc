@@ -127,7 +127,7 @@ void EngineImpl::finish_exchange(const ExchangeKey& key, base::TimePoint now, bo
     m_exchanges.remove(key);
     return;
   }
-  x->finished = true;
+  m_exchanges.mark_finished(key);
   x->rtx.answered();
   // Keep the final message for the peer's retransmits (isakmpd keeps the last message of an
   // exchange); bounded by Exchange-max-time.

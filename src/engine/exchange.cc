@@ -33,7 +33,11 @@ const char* state_name(State s) noexcept {
 Exchange& ExchangeTable::add(Exchange x) {
   ExchangeKey k = x.key;
   auto type = x.type;
+  if (auto old = m_table.find(k); old != m_table.end() && counts_as_qm_in_flight(old->second)) {
+    count_qm(k.cookies, false);  // replaced
+  }
   auto [it, inserted] = m_table.insert_or_assign(k, std::move(x));
+  if (counts_as_qm_in_flight(it->second)) count_qm(k.cookies, true);
   if (inserted) {
     ++m_started[std::string(wire::to_string(type))];
     if (k.message_id.value == 0 && is_phase1_exchange(type)) {
@@ -98,6 +102,10 @@ void ExchangeTable::rekey(const ExchangeKey& from, const ExchangeKey& to) {
   if (node.mapped().qm) {
     for (const auto& [id, proto] : node.mapped().qm->pending_spis) expect_request(id, to);
   }
+  if (counts_as_qm_in_flight(node.mapped())) {
+    count_qm(from.cookies, false);
+    count_qm(to.cookies, true);
+  }
   node.key() = to;
   node.mapped().key = to;
   node.mapped().heap_deadline.reset();  // its heap entry names the old key
@@ -135,8 +143,31 @@ void ExchangeTable::remove(const ExchangeKey& k) {
   auto it = m_table.find(key);
   if (it == m_table.end()) return;
   unindex_requests(it->second);
+  if (counts_as_qm_in_flight(it->second)) count_qm(key.cookies, false);
   m_table.erase(it);
   unindex(key);
+}
+
+void ExchangeTable::mark_finished(const ExchangeKey& k) {
+  auto it = m_table.find(k);
+  if (it == m_table.end() || it->second.finished) return;
+  if (counts_as_qm_in_flight(it->second)) count_qm(k.cookies, false);
+  it->second.finished = true;
+}
+
+void ExchangeTable::count_qm(const base::CookiePair& c, bool add) {
+  if (add) {
+    ++m_qm_in_flight[c];
+    return;
+  }
+  auto it = m_qm_in_flight.find(c);
+  if (it == m_qm_in_flight.end()) return;
+  if (--it->second == 0) m_qm_in_flight.erase(it);
+}
+
+std::size_t ExchangeTable::quick_modes_in_flight(const base::CookiePair& c) const {
+  auto it = m_qm_in_flight.find(c);
+  return it == m_qm_in_flight.end() ? 0 : it->second;
 }
 
 void ExchangeTable::unindex(const ExchangeKey& k) {
@@ -153,6 +184,7 @@ void ExchangeTable::unindex(const ExchangeKey& k) {
 
 void ExchangeTable::clear() {
   m_table.clear();
+  m_qm_in_flight.clear();
   m_by_icookie.clear();
   m_by_request.clear();
   m_deadlines.clear();

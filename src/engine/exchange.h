@@ -173,6 +173,12 @@ class ExchangeTable {
   // Half-open responder phase-1 exchanges (half_open.h), maintained by add/remove/authenticated.
   const HalfOpenTable& half_open() const noexcept { return m_half_open; }
   std::size_t active_count() const;  // excludes lingering finished exchanges
+  // Marks the exchange finished (lingering for duplicates only).
+  void mark_finished(const ExchangeKey& k);
+  // Quick Modes in flight (not finished) over the ISAKMP SA `c`: a counter kept by add, rekey,
+  // mark_finished and remove, not a walk of the exchanges over it (which linger by the thousand
+  // in a rekey storm; issue #7).
+  std::size_t quick_modes_in_flight(const base::CookiePair& c) const;
   // Mutable access to every exchange: their deadlines are recomputed at the next
   // next_deadline()/due() (a full rebuild; read-only loops use the const overload).
   std::map<ExchangeKey, Exchange>& all() noexcept {
@@ -206,7 +212,13 @@ class ExchangeTable {
     bool operator>(const DeadlineEntry& o) const noexcept { return at > o.at; }
   };
 
+  static bool counts_as_qm_in_flight(const Exchange& x) noexcept {
+    return x.qm != nullptr && !x.finished;
+  }
+  void count_qm(const base::CookiePair& c, bool add);
+
   std::map<ExchangeKey, Exchange> m_table;
+  std::map<base::CookiePair, std::size_t> m_qm_in_flight;
   mutable uint64_t m_cookie_visits = 0;
   std::map<std::string, uint64_t> m_started;
   // Phase-1 exchanges by initiator cookie -> their full cookie pair (lookups verify).

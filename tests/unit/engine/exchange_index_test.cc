@@ -208,5 +208,39 @@ TEST(ExchangeIndex, ExchangesOverOneIsakmpSaAreARangeNotAScan) {
   EXPECT_NE(t.find(ExchangeKey{c, base::MessageId{0}}), nullptr);
 }
 
+// The Quick Modes in flight over one ISAKMP SA (the burst limit of connect and rekey) are a
+// counter: it equals the scan's answer through add, replacement, mark_finished, rekey and
+// remove, with 10,000 finished Quick Modes lingering over the same SA.
+TEST(ExchangeIndex, QuickModesInFlightIsACounterEqualToTheScan) {
+  ExchangeTable t;
+  const base::CookiePair c = qm_key(1, 0).cookies;
+  const base::CookiePair other = qm_key(2, 0).cookies;
+  auto scan = [&](const base::CookiePair& cp) {
+    std::size_t n = 0;
+    for (const auto& [k, x] : std::as_const(t).all()) {
+      if (k.cookies == cp && x.qm != nullptr && !x.finished) ++n;
+    }
+    return n;
+  };
+  for (uint32_t m = 1; m <= 10000; ++m) t.add(quick_mode(qm_key(1, m), true));
+  EXPECT_EQ(t.quick_modes_in_flight(c), 0u);
+  for (uint32_t m = 20001; m <= 20016; ++m) t.add(quick_mode(qm_key(1, m), false));
+  t.add(quick_mode(qm_key(2, 5), false));
+  EXPECT_EQ(t.quick_modes_in_flight(c), 16u);
+  EXPECT_EQ(t.quick_modes_in_flight(other), 1u);
+  t.mark_finished(qm_key(1, 20001));
+  t.mark_finished(qm_key(1, 20001));  // twice: counted once
+  t.remove(qm_key(1, 20002));
+  t.add(quick_mode(qm_key(1, 20003), true));  // replaced by a finished one
+  t.add(quick_mode(qm_key(1, 20004), false));  // replaced by a live one
+  t.rekey(qm_key(1, 20005), qm_key(2, 20005));
+  EXPECT_EQ(t.quick_modes_in_flight(c), scan(c));
+  EXPECT_EQ(t.quick_modes_in_flight(c), 12u);
+  EXPECT_EQ(t.quick_modes_in_flight(other), scan(other));
+  EXPECT_EQ(t.quick_modes_in_flight(other), 2u);
+  for (uint32_t m = 20001; m <= 20016; ++m) t.remove(qm_key(1, m));
+  EXPECT_EQ(t.quick_modes_in_flight(c), 0u);
+}
+
 }  // namespace
 }  // namespace ike::engine
