@@ -33,11 +33,11 @@ const char* state_name(State s) noexcept {
 Exchange& ExchangeTable::add(Exchange x) {
   ExchangeKey k = x.key;
   auto type = x.type;
-  if (auto old = m_table.find(k); old != m_table.end() && counts_as_qm_in_flight(old->second)) {
-    count_qm(k.cookies, false);  // replaced
+  if (auto old = m_table.find(k); old != m_table.end()) {
+    count_unfinished(k.cookies, old->second, false);  // replaced
   }
   auto [it, inserted] = m_table.insert_or_assign(k, std::move(x));
-  if (counts_as_qm_in_flight(it->second)) count_qm(k.cookies, true);
+  count_unfinished(k.cookies, it->second, true);
   if (inserted) {
     ++m_started[std::string(wire::to_string(type))];
     if (k.message_id.value == 0 && is_phase1_exchange(type)) {
@@ -102,10 +102,8 @@ void ExchangeTable::rekey(const ExchangeKey& from, const ExchangeKey& to) {
   if (node.mapped().qm) {
     for (const auto& [id, proto] : node.mapped().qm->pending_spis) expect_request(id, to);
   }
-  if (counts_as_qm_in_flight(node.mapped())) {
-    count_qm(from.cookies, false);
-    count_qm(to.cookies, true);
-  }
+  count_unfinished(from.cookies, node.mapped(), false);
+  count_unfinished(to.cookies, node.mapped(), true);
   node.key() = to;
   node.mapped().key = to;
   node.mapped().heap_deadline.reset();  // its heap entry names the old key
@@ -143,7 +141,7 @@ void ExchangeTable::remove(const ExchangeKey& k) {
   auto it = m_table.find(key);
   if (it == m_table.end()) return;
   unindex_requests(it->second);
-  if (counts_as_qm_in_flight(it->second)) count_qm(key.cookies, false);
+  count_unfinished(key.cookies, it->second, false);
   m_table.erase(it);
   unindex(key);
 }
@@ -151,18 +149,40 @@ void ExchangeTable::remove(const ExchangeKey& k) {
 void ExchangeTable::mark_finished(const ExchangeKey& k) {
   auto it = m_table.find(k);
   if (it == m_table.end() || it->second.finished) return;
-  if (counts_as_qm_in_flight(it->second)) count_qm(k.cookies, false);
+  count_unfinished(k.cookies, it->second, false);
   it->second.finished = true;
 }
 
-void ExchangeTable::count_qm(const base::CookiePair& c, bool add) {
+namespace {
+
+template <class Map, class Key>
+void bump(Map& m, const Key& key, bool add) {
   if (add) {
-    ++m_qm_in_flight[c];
+    ++m[key];
     return;
   }
-  auto it = m_qm_in_flight.find(c);
-  if (it == m_qm_in_flight.end()) return;
-  if (--it->second == 0) m_qm_in_flight.erase(it);
+  auto it = m.find(key);
+  if (it != m.end() && --it->second == 0) m.erase(it);
+}
+
+}  // namespace
+
+void ExchangeTable::count_unfinished(const base::CookiePair& cookies, const Exchange& x,
+                                     bool add) {
+  if (x.finished) return;
+  bump(m_unfinished, cookies, add);
+  if (x.qm != nullptr) {
+    bump(m_qm_in_flight, cookies, add);
+    bump(m_qm_by_connection, x.qm->connection, add);
+  }
+}
+
+bool ExchangeTable::quick_mode_running(const std::string& connection) const {
+  return m_qm_by_connection.contains(connection);
+}
+
+bool ExchangeTable::unfinished_over(const base::CookiePair& c) const {
+  return m_unfinished.contains(c);
 }
 
 std::size_t ExchangeTable::quick_modes_in_flight(const base::CookiePair& c) const {
@@ -184,7 +204,9 @@ void ExchangeTable::unindex(const ExchangeKey& k) {
 
 void ExchangeTable::clear() {
   m_table.clear();
+  m_unfinished.clear();
   m_qm_in_flight.clear();
+  m_qm_by_connection.clear();
   m_by_icookie.clear();
   m_by_request.clear();
   m_deadlines.clear();

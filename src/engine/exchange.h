@@ -179,6 +179,10 @@ class ExchangeTable {
   // mark_finished and remove, not a walk of the exchanges over it (which linger by the thousand
   // in a rekey storm; issue #7).
   std::size_t quick_modes_in_flight(const base::CookiePair& c) const;
+  // A Quick Mode for `connection` is in flight (same counters, by connection name).
+  bool quick_mode_running(const std::string& connection) const;
+  // Any unfinished exchange (phase 1, Quick Mode, informational, Transaction) over `c`.
+  bool unfinished_over(const base::CookiePair& c) const;
   // Mutable access to every exchange: their deadlines are recomputed at the next
   // next_deadline()/due() (a full rebuild; read-only loops use the const overload).
   std::map<ExchangeKey, Exchange>& all() noexcept {
@@ -212,13 +216,15 @@ class ExchangeTable {
     bool operator>(const DeadlineEntry& o) const noexcept { return at > o.at; }
   };
 
-  static bool counts_as_qm_in_flight(const Exchange& x) noexcept {
-    return x.qm != nullptr && !x.finished;
-  }
-  void count_qm(const base::CookiePair& c, bool add);
+  // Adds (or removes) an unfinished exchange stored under `cookies` to the counters.
+  void count_unfinished(const base::CookiePair& cookies, const Exchange& x, bool add);
 
   std::map<ExchangeKey, Exchange> m_table;
+  // Unfinished exchanges per cookie pair; unfinished Quick Modes per ISAKMP SA and per
+  // connection name (the burst limits and "already rekeying" checks of connect and rekey).
+  std::map<base::CookiePair, std::size_t> m_unfinished;
   std::map<base::CookiePair, std::size_t> m_qm_in_flight;
+  std::unordered_map<std::string, std::size_t> m_qm_by_connection;
   mutable uint64_t m_cookie_visits = 0;
   std::map<std::string, uint64_t> m_started;
   // Phase-1 exchanges by initiator cookie -> their full cookie pair (lookups verify).

@@ -76,10 +76,7 @@ constexpr std::size_t kRekeyBurst = IvChain::kMaxExchanges / 2;
 constexpr base::Duration kRekeyRetry{100};
 
 bool qm_running(const EngineImpl& e, const std::string& name) {
-  for (const auto& [k, x] : e.exchanges().all()) {
-    if (!x.finished && x.qm && x.qm->connection == name) return true;
-  }
-  return false;
+  return e.exchanges().quick_mode_running(name);  // a counter, not a walk (exchange.h)
 }
 
 Exchange* mm_running(EngineImpl& e, const base::IpAddress& peer) {
@@ -127,15 +124,10 @@ bool peer_needed(const EngineImpl& e, const IsakmpSa& sa) {
   return false;
 }
 
-// An unfinished exchange runs over ISAKMP SA `c`: the table is ordered by (cookies, message
-// id), so its exchanges are one contiguous range.
+// An unfinished exchange runs over ISAKMP SA `c` (the table counts them per cookie pair: the
+// finished Quick Modes lingering over one SA in a rekey storm are not walked).
 bool isakmp_in_use(const EngineImpl& e, const base::CookiePair& c) {
-  const auto& all = e.exchanges().all();
-  for (auto it = all.lower_bound(ExchangeKey{c, base::MessageId{0}});
-       it != all.end() && it->first.cookies == c; ++it) {
-    if (!it->second.finished) return true;
-  }
-  return false;
+  return e.exchanges().unfinished_over(c);
 }
 
 // Fading ISAKMP SAs (SaDb::fading_isakmp, not every SA) with a newer non-fading SA with the

@@ -238,8 +238,20 @@ TEST(ExchangeIndex, QuickModesInFlightIsACounterEqualToTheScan) {
   EXPECT_EQ(t.quick_modes_in_flight(c), 12u);
   EXPECT_EQ(t.quick_modes_in_flight(other), scan(other));
   EXPECT_EQ(t.quick_modes_in_flight(other), 2u);
+  // By connection name, and any unfinished exchange over the cookies.
+  Exchange named = quick_mode(qm_key(3, 9), false);
+  named.qm->connection = "conn-9";
+  t.add(std::move(named));
+  EXPECT_TRUE(t.quick_mode_running("conn-9"));
+  EXPECT_TRUE(t.unfinished_over(qm_key(3, 0).cookies));
+  t.mark_finished(qm_key(3, 9));
+  EXPECT_FALSE(t.quick_mode_running("conn-9"));
+  EXPECT_FALSE(t.unfinished_over(qm_key(3, 0).cookies));
   for (uint32_t m = 20001; m <= 20016; ++m) t.remove(qm_key(1, m));
   EXPECT_EQ(t.quick_modes_in_flight(c), 0u);
+  EXPECT_FALSE(t.unfinished_over(c));
+  t.clear();
+  EXPECT_FALSE(t.unfinished_over(other));
 }
 
 }  // namespace
