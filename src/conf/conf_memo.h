@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -33,30 +34,31 @@ class ConfMemo {
   const T& get(const ConfDb& conf, std::string_view key, Build&& build) {
     if (m_generation != conf.generation()) {
       m_entries.clear();
+      m_size = 0;
       m_generation = conf.generation();
     }
-    const Key k{type_tag<T>(), std::string(key)};
-    if (auto it = m_entries.find(k); it != m_entries.end()) {
+    auto& of_type = m_entries[type_tag<T>()];
+    if (auto it = of_type.find(key); it != of_type.end()) {  // a hit allocates nothing
       ++m_hits;
       return *static_cast<const T*>(it->second.get());
     }
     ++m_builds;
     auto value = std::make_shared<const T>(build());
-    if (m_entries.size() >= kMaxEntries) {
+    if (m_size >= kMaxEntries) {
       m_overflow = value;  // not memoized, but valid until the next overflow
       return *value;
     }
     const T* out = value.get();
-    m_entries.emplace(k, std::move(value));
+    of_type.emplace(std::string(key), std::move(value));
+    ++m_size;
     return *out;
   }
 
   uint64_t hits() const noexcept { return m_hits; }
   uint64_t builds() const noexcept { return m_builds; }
-  std::size_t size() const noexcept { return m_entries.size(); }
+  std::size_t size() const noexcept { return m_size; }
 
  private:
-  using Key = std::pair<const void*, std::string>;
   template <class T>
   static const void* type_tag() noexcept {
     static const char tag = 0;
@@ -64,10 +66,21 @@ class ConfMemo {
   }
 
   std::optional<uint64_t> m_generation;
-  std::map<Key, std::shared_ptr<const void>> m_entries;
+  // Per value type (its tag), the values by key; std::less<> finds by string_view.
+  std::map<const void*, std::map<std::string, std::shared_ptr<const void>, std::less<>>> m_entries;
+  std::size_t m_size = 0;
   std::shared_ptr<const void> m_overflow;
   uint64_t m_hits = 0;
   uint64_t m_builds = 0;
 };
+
+// `memo`'s value for (T, key) when there is a memo; otherwise build() once into `scratch`
+// (callers that have no memo: tests, tools). Either way the same value.
+template <class T, class Build>
+const T& memoized(ConfMemo* memo, const ConfDb& conf, std::string_view key,
+                  std::optional<T>& scratch, Build&& build) {
+  if (memo != nullptr) return memo->get<T>(conf, key, std::forward<Build>(build));
+  return scratch.emplace(build());
+}
 
 }  // namespace ike::conf

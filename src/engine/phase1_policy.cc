@@ -674,11 +674,8 @@ base::Result<Phase1Choice> select_phase1(const conf::ConfDb& conf, std::string_v
   if (prop.transforms.empty()) return bad_syntax("phase-1 proposal without transforms");
 
   std::optional<base::Result<LocalPhase1>> unmemoized;
-  const base::Result<LocalPhase1>& loaded =
-      memo != nullptr
-          ? memo->get<base::Result<LocalPhase1>>(
-                conf, peer_section, [&] { return load_local_phase1(conf, peer_section); })
-          : unmemoized.emplace(load_local_phase1(conf, peer_section));
+  const auto& loaded = conf::memoized(memo, conf, peer_section, unmemoized,
+                                      [&] { return load_local_phase1(conf, peer_section); });
   if (!loaded) return loaded.error();
   const std::string& configuration = loaded->configuration;
   const std::vector<LocalTransform>& locals = loaded->transforms;

@@ -592,11 +592,8 @@ base::Result<Phase2Choice> select_phase2(const conf::ConfDb& conf, std::string_v
   IKE_TRY_VOID(policy_detail::check_doi_situation(offer));
   if (offer.proposals.empty()) return bad_syntax("phase-2 SA without proposals");
   std::optional<base::Result<LocalPhase2>> unmemoized;
-  const base::Result<LocalPhase2>& loaded =
-      options.memo != nullptr
-          ? options.memo->get<base::Result<LocalPhase2>>(
-                conf, connection, [&] { return load_local_phase2(conf, connection); })
-          : unmemoized.emplace(load_local_phase2(conf, connection));
+  const auto& loaded = conf::memoized(options.memo, conf, connection, unmemoized,
+                                      [&] { return load_local_phase2(conf, connection); });
   if (!loaded) return loaded.error();
   const std::string& configuration = loaded->configuration;
   const std::vector<LocalSuite>& suites = loaded->suites;
