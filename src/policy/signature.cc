@@ -4,6 +4,7 @@
 // (kMaxSignatureKeyBytes).
 #include "policy/signature.h"
 
+#include <openssl/asn1.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -85,8 +86,26 @@ std::string base64_encode(base::ByteView v) {
 }
 
 // Any RSA key in DER: SubjectPublicKeyInfo, PKCS#1 public, or a private key.
+// Every key encoding accepted below (SubjectPublicKeyInfo, PKCS#1 RSAPublicKey, PKCS#8 and
+// PKCS#1 private keys) and a certificate is one DER SEQUENCE spanning the whole buffer.
+// Checking that header first (ASN1_get_object parses it without allocating) keeps hostile
+// principals and KEYNOTE CERT payloads from reaching OpenSSL 3's decoder chain, which sets up
+// ~2.7 MB of decoder state per attempt whether or not the bytes are a key.
+bool is_one_der_sequence(base::ByteView der) {
+  const unsigned char* p = der.data();
+  long body = 0;
+  int tag = 0;
+  int cls = 0;
+  int flags = ASN1_get_object(&p, &body, &tag, &cls, static_cast<long>(der.size()));
+  if (flags != V_ASN1_CONSTRUCTED) return false;  // 0x80: error; | 1: indefinite length
+  if (tag != V_ASN1_SEQUENCE || cls != V_ASN1_UNIVERSAL) return false;
+  auto header = static_cast<std::size_t>(p - der.data());
+  return header + static_cast<std::size_t>(body) == der.size();
+}
+
 Pkey decode_key(base::ByteView der, bool want_private) {
   if (der.empty() || der.size() > kMaxSignatureKeyBytes) return nullptr;
+  if (!is_one_der_sequence(der)) return nullptr;
   const unsigned char* p = der.data();
   auto len = static_cast<long>(der.size());
   if (want_private) {
@@ -183,7 +202,8 @@ std::optional<std::string> any_key_principal(EVP_PKEY* k) {
 // KeyNote's x509-base64 key (keynote(4)): the principal is the certificate's public key.
 std::optional<std::string> x509_key_principal(std::string_view p) {
   auto der = decode_hex_or_base64(p, kX509Hex, kX509Base64);
-  if (!der || der->empty() || der->size() > kMaxCertificatePrincipalBytes) return std::nullopt;
+  if (!der || der->size() > kMaxCertificatePrincipalBytes) return std::nullopt;
+  if (!is_one_der_sequence(base::view(*der))) return std::nullopt;
   const unsigned char* d = der->data();
   X509* cert = d2i_X509(nullptr, &d, static_cast<long>(der->size()));
   if (cert == nullptr) return std::nullopt;
@@ -194,7 +214,8 @@ std::optional<std::string> x509_key_principal(std::string_view p) {
 
 std::optional<std::string> ec_principal(std::string_view p) {
   auto der = decode_hex_or_base64(p, kEcdsaHex, kEcdsaBase64);
-  if (!der || der->empty() || der->size() > kMaxSignatureKeyBytes) return std::nullopt;
+  if (!der || der->size() > kMaxSignatureKeyBytes) return std::nullopt;
+  if (!is_one_der_sequence(base::view(*der))) return std::nullopt;
   const unsigned char* d = der->data();
   Pkey k(d2i_PUBKEY(nullptr, &d, static_cast<long>(der->size())));
   if (!k || EVP_PKEY_get_base_id(k.get()) != EVP_PKEY_EC) return std::nullopt;

@@ -9,6 +9,7 @@
 #include <cctype>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "base/hex.h"
 #include "policy/assertion.h"
@@ -108,6 +109,24 @@ TEST(Principals, EncodingsCompareEqual) {
   EXPECT_EQ(canonical_principal("rsa-hex:zz"), "rsa-hex:zz");  // not a key: opaque
   PolicySet s = test::policy_from("Authorizer: \"POLICY\"\nLicensees: \"" + pkcs1_hex + "\"\n");
   EXPECT_EQ(test::decide(s, {}, {key_a().principal}), "true");
+}
+
+// A key principal must be exactly one DER SEQUENCE (checked before OpenSSL's decoders run):
+// truncated, indefinite-length, non-SEQUENCE and trailing-junk encodings stay opaque strings.
+TEST(Principals, OnlyOneWholeDerSequenceIsDecoded) {
+  const std::string spki_hex = key_a().principal.substr(8);
+  EXPECT_EQ(canonical_principal("rsa-hex:" + spki_hex), key_a().principal);
+  const std::vector<std::string> bad = {
+      "rsa-hex:3030",          "rsa-hex:3000",
+      "rsa-hex:3080" + spki_hex + "0000",  // indefinite length
+      "rsa-hex:" + spki_hex + "00",        // trailing byte
+      "rsa-hex:" + spki_hex.substr(2),     // no SEQUENCE tag
+      "rsa-hex:0400",          "ecdsa-hex:3030",
+      "ecdsa-hex:" + spki_hex + "00",      "x509-hex:3082ffff",
+      "x509-hex:"};
+  for (const std::string& p : bad) EXPECT_EQ(canonical_principal(p), p) << p;
+  std::string pkcs1_junk = "rsa-hex:" + base::to_hex(base::view(key_a().public_pkcs1)) + "ff";
+  EXPECT_EQ(canonical_principal(pkcs1_junk), pkcs1_junk);
 }
 
 TEST(Principals, PassphraseDigests) {
