@@ -19,6 +19,7 @@ using base::NotifyType;
 namespace {
 
 constexpr uint32_t kFirstValidSpi = 256;  // RFC 4303 §2.1
+constexpr uint32_t kLastNegotiatedCpi = 0xefff;  // RFC 3173 §3.3
 
 const char* mode_name(base::EncapMode m) {
   return m == base::EncapMode::Tunnel ? "tunnel" : "transport";
@@ -49,7 +50,11 @@ base::Result<base::Spi> NullBackend::get_spi(base::IpsecProtocol proto,
   for (int attempt = 0; attempt < kMaxSpiAttempts; ++attempt) {
     uint32_t v = m_rng.u32();
     if (proto == base::IpsecProtocol::Ipcomp) {
-      v &= 0xffffu;  // RFC 3173 §2.2: the CPI is 16 bits
+      // RFC 3173 §2.2: the CPI is 16 bits; §3.3: 61440-65535 are for private use, only
+      // 256-61439 are negotiated (libreswan refuses a proposal with another CPI, as XFRM's
+      // and PF_KEY's ALLOCSPI are asked for 256..0xefff).
+      v &= 0xffffu;
+      if (v > kLastNegotiatedCpi) continue;
     }
     if (v < kFirstValidSpi) continue;
     // Unique among the larval SPIs (handed out, not yet added) and the installed SAs.

@@ -86,6 +86,27 @@ TEST(NullBackend, GetSpiManyAreUniqueAndValid) {
   }
 }
 
+// RFC 3173 §3.3: IPCOMP CPIs 61440-65535 are for private use; only 256-61439 may be offered
+// (libreswan answers any other CPI with INVALID_SPI: found by the IPCOMP interop scenarios).
+TEST(NullBackend, IpcompCpisAreInTheNegotiatedRange) {
+  ScriptedRandom rng({0x0000f386, 0x1234ffff, 0x000000ff, 0xabcdefff, 0x0000efff, 0x00000100});
+  NullBackend nb(rng);
+  auto a = nb.get_spi(IpsecProtocol::Ipcomp, ip("192.0.2.2"), ip("192.0.2.1"));
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->value, 0xefffu);  // 0xf386, 0x1234ffff (CPI 0xffff) and 0xff skipped
+  auto b = nb.get_spi(IpsecProtocol::Ipcomp, ip("192.0.2.2"), ip("192.0.2.1"));
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->value, 0x100u);  // 0xefff again: already handed out
+  ScriptedRandom counting({});  // then a counter from 0x10000: low 16 bits 0, 1, 2, ...
+  NullBackend many(counting);
+  for (int i = 0; i < 1000; ++i) {
+    auto c = many.get_spi(IpsecProtocol::Ipcomp, ip("192.0.2.2"), ip("192.0.2.1"));
+    ASSERT_TRUE(c);
+    EXPECT_GE(c->value, 256u);
+    EXPECT_LE(c->value, 0xefffu);
+  }
+}
+
 TEST(NullBackend, GetSpiGivesUpOnExhaustedRandom) {
   // Always 7: reserved, so every draw is rejected and the call fails with a clear error.
   class Constant final : public base::Random {
