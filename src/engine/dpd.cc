@@ -204,7 +204,7 @@ void DeadPeerDetector::peer_dead(EngineImpl& e, const base::CookiePair& c, DpdAc
   for (auto spi : std::as_const(e.sas()).ipsec_with_peer(peer)) {
     IpsecSa* ipsec = e.sas().find_ipsec_by_in_spi(spi);
     names.insert(ipsec->name);
-    if (action == DpdAction::Hold) ipsec->flows.clear();  // keep them in the kernel
+    if (action == DpdAction::Hold) ipsec->flow_dirs = 0;  // keep them in the kernel
     p2.push_back(spi);
   }
   for (const auto& name : e.connections().active()) {

@@ -206,13 +206,10 @@ std::string stale_reason(const conf::ConfDb& conf, const IpsecSa& sa) {
   if (!c) return fmt::format("connection {} no longer configured ({})", sa.name, c.error().detail);
   auto sel = connection_selectors(conf, *c, sa.local.address, sa.peer.address);
   if (!sel) return fmt::format("connection {}: {}", sa.name, sel.error().detail);
-  for (const auto& installed : sa.installed) {
-    if (installed.inbound) continue;
-    if (installed.src_ts != sel->local || installed.dst_ts != sel->remote) {
-      return fmt::format("connection {} now covers {} <-> {}, the SA {} <-> {}", sa.name,
-                         sel->local.to_string(), sel->remote.to_string(),
-                         installed.src_ts.to_string(), installed.dst_ts.to_string());
-    }
+  if (sa.local_ts != sel->local || sa.peer_ts != sel->remote) {
+    return fmt::format("connection {} now covers {} <-> {}, the SA {} <-> {}", sa.name,
+                       sel->local.to_string(), sel->remote.to_string(), sa.local_ts.to_string(),
+                       sa.peer_ts.to_string());
   }
   return {};
 }

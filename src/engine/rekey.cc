@@ -21,6 +21,7 @@
 #include "engine/esp_keys.h"
 #include "engine/exchanges/aggressive_mode.h"
 #include "engine/exchanges/common.h"
+#include "engine/exchanges/quick_mode_install.h"
 #include "engine/peer_config.h"
 
 namespace ike::engine {
@@ -57,9 +58,12 @@ void retire(EngineImpl& e, base::Spi victim, base::Spi keeper, std::string_view 
   IpsecSa* v = e.sas().find_ipsec_by_in_spi(victim);
   const IpsecSa* k = e.sas().find_ipsec_by_in_spi(keeper);
   if (v == nullptr || k == nullptr) return;
-  std::erase_if(v->flows, [&](const base::FlowInstall& f) {
-    return std::find(k->flows.begin(), k->flows.end(), f) != k->flows.end();
-  });
+  const std::vector<base::FlowInstall> kept = ipsec_sa_flows(*k);
+  for (const auto& f : ipsec_sa_flows(*v)) {
+    if (std::find(kept.begin(), kept.end(), f) != kept.end()) {
+      v->flow_dirs &= static_cast<uint8_t>(~flow_dir_bit(f.direction));
+    }
+  }
   v->flags |= kSaFlagReplaced;
   IKE_LOG_INFO("{}: SA spi {:08x}/{:08x} replaced by {:08x}/{:08x} ({})", v->name,
                v->in_spi.value, v->out_spi.value, k->in_spi.value, k->out_spi.value, why);

@@ -80,6 +80,19 @@ struct IsakmpSa {
   std::optional<XauthState> xauth;       // XAUTH methods only (xauth_exchange.h)
 };
 
+// A kernel SA a pair added: what deleting it needs. The keys are not kept (issue #7: the
+// record of an established pair is what `S`, DELETE and rekeying read, nothing more).
+struct InstalledSa {
+  base::SaRef ref;
+  base::IpAddress src;
+  bool inbound = false;
+};
+
+// IpsecSa::flow_dirs bit of a flow direction.
+constexpr uint8_t flow_dir_bit(base::Direction d) noexcept {
+  return static_cast<uint8_t>(1u << static_cast<unsigned>(d));
+}
+
 struct IpsecSa {
   std::string name;  // connection name
   base::CookiePair parent;       // the ISAKMP SA that negotiated it
@@ -88,8 +101,11 @@ struct IpsecSa {
   base::SockAddr local, peer;
   Phase2Suite suite;
   base::Spi in_spi, out_spi;     // first protocol of the suite
-  std::vector<base::SaInstall> installed;  // every SA added (keys wiped when the record goes)
-  std::vector<base::FlowInstall> flows;
+  std::vector<InstalledSa> installed;  // per suite protocol: inbound, then outbound
+  // The selectors the pair protects (from the Quick Mode IDs, else the hosts) and the flows it
+  // installed (flow_dir_bit of each direction): ipsec_sa_flows() rebuilds those flows.
+  base::TrafficSelector local_ts, peer_ts;
+  uint8_t flow_dirs = 0;
   base::TimePoint established{};
   std::optional<base::TimePoint> soft_expiry;  // rekey.h: random 85-95 % of the lifetime
   std::optional<base::TimePoint> hard_expiry;

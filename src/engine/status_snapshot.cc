@@ -108,9 +108,8 @@ Engine::Status engine_status(const EngineImpl& e, base::TimePoint now) {
     p.age = secs(now, sa.established);
     p.soft_in = secs_opt(sa.soft_expiry, now);
     p.hard_in = secs_opt(sa.hard_expiry, now);
-    for (const auto& f : sa.flows) {
-      if (f.direction != base::Direction::Out) continue;
-      p.flows.push_back(fmt::format("{} -> {}", f.src_ts.to_string(), f.dst_ts.to_string()));
+    if ((sa.flow_dirs & flow_dir_bit(base::Direction::Out)) != 0) {
+      p.flows.push_back(fmt::format("{} -> {}", sa.local_ts.to_string(), sa.peer_ts.to_string()));
     }
     std::string subject = fmt::format("spi 0x{:08x}", sa.in_spi.value);
     if (sa.soft_expiry) st.timers.push_back({"sa_soft_expire", subject, secs(*sa.soft_expiry, now)});

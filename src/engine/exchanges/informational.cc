@@ -14,6 +14,7 @@
 #include "engine/engine_impl.h"
 #include "engine/esp_keys.h"
 #include "engine/exchanges/common.h"
+#include "engine/exchanges/quick_mode_install.h"
 #include "engine/fuzzing_hook.h"
 #include "engine/keymat.h"
 #include "engine/xauth_exchange.h"
@@ -105,7 +106,7 @@ void delete_ipsec_sa(EngineImpl& e, base::Spi in_spi, bool send_delete, std::str
   for (const auto& sa : gone->installed) {
     e.kernel(KernelDeleteSa{sa.ref, sa.src});
   }
-  for (const auto& f : gone->flows) e.kernel(KernelDeleteFlow{f});
+  for (auto& f : ipsec_sa_flows(*gone)) e.kernel(KernelDeleteFlow{std::move(f)});
   IKE_LOG_DEBUG(Sa, 10, "IPsec SA {} spi {:08x}/{:08x} deleted: {}", gone->name,
                 gone->in_spi.value, gone->out_spi.value, why);
   SaEvent ev{SaEvent::Kind::Phase2Deleted, gone->name, gone->local, gone->peer, gone->parent,

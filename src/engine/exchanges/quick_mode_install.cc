@@ -47,6 +47,41 @@ wire::ProtocolId innermost_protocol(const Phase2Suite& suite) {
 
 }  // namespace
 
+std::vector<base::FlowInstall> ipsec_sa_flows(const IpsecSa& sa) {
+  std::vector<base::FlowInstall> out;
+  if (sa.flow_dirs == 0 || sa.suite.protocols.empty()) return out;
+  base::EncapMode mode = encap_mode(sa.suite.find(innermost_protocol(sa.suite))->encapsulation);
+  // The tunnel endpoints as installed: the first protocol's outbound SA (src = us, dst = peer).
+  base::IpAddress local = sa.local.address, peer = sa.peer.address;
+  for (const auto& i : sa.installed) {
+    if (!i.inbound) {
+      local = i.src;
+      peer = i.ref.dst;
+      break;
+    }
+  }
+  auto flow = [&](base::Direction dir, const base::TrafficSelector& src,
+                  const base::TrafficSelector& dst) {
+    if ((sa.flow_dirs & flow_dir_bit(dir)) == 0) return;
+    base::FlowInstall f;
+    f.direction = dir;
+    f.src_ts = src;
+    f.dst_ts = dst;
+    f.protocol = static_cast<base::IpsecProtocol>(sa.suite.protocols.front().protocol);
+    for (std::size_t i = 1; i < sa.suite.protocols.size(); ++i) {
+      f.bundle.push_back(static_cast<base::IpsecProtocol>(sa.suite.protocols[i].protocol));
+    }
+    f.mode = mode;
+    f.local = local;
+    f.peer = peer;
+    out.push_back(std::move(f));
+  };
+  flow(base::Direction::Out, sa.local_ts, sa.peer_ts);
+  flow(base::Direction::In, sa.peer_ts, sa.local_ts);
+  flow(base::Direction::Fwd, sa.peer_ts, sa.local_ts);
+  return out;
+}
+
 base::Status install_phase2(EngineImpl& e, Exchange& x, IsakmpSa& sa, base::TimePoint now) {
   QuickModeData& qm = *x.qm;
   const Phase2Suite& suite = qm.chosen;
@@ -139,34 +174,21 @@ base::Status install_phase2(EngineImpl& e, Exchange& x, IsakmpSa& sa, base::Time
   }
   rec.soft_expiry = soft_expiry_after(e.rng(), now, rec.life_seconds);
   for (const auto& s : installs) e.track_sa_install(e.kernel(KernelAddSa{s}), rec.in_spi);
+  // Kept: the SA references for deletion; the keys and the rest of each SaInstall are not
+  // needed once the kernel has them, nor the transforms' wire attributes (issue #7: bytes per
+  // established pair).
+  rec.installed.reserve(installs.size());
+  for (const auto& s : installs) rec.installed.push_back({s.ref, s.src, s.inbound});
+  for (auto& proto : rec.suite.protocols) proto.transform = wire::Transform{};
+  rec.local_ts = local_ts;
+  rec.peer_ts = peer_ts;
   if (e.options().install_flows) {
-    base::EncapMode mode = encap_mode(suite.find(innermost)->encapsulation);
-    auto flow = [&](base::Direction dir, const base::TrafficSelector& src,
-                    const base::TrafficSelector& dst) {
-      base::FlowInstall f;
-      f.direction = dir;
-      f.src_ts = src;
-      f.dst_ts = dst;
-      f.protocol = static_cast<base::IpsecProtocol>(suite.protocols.front().protocol);
-      for (std::size_t i = 1; i < suite.protocols.size(); ++i) {
-        f.bundle.push_back(static_cast<base::IpsecProtocol>(suite.protocols[i].protocol));
-      }
-      f.mode = mode;
-      f.local = x.local.address;
-      f.peer = x.peer.address;
-      e.kernel(KernelAddFlow{f});
-      rec.flows.push_back(f);
-    };
-    flow(base::Direction::Out, local_ts, peer_ts);
-    flow(base::Direction::In, peer_ts, local_ts);
-    if (mode == base::EncapMode::Tunnel) flow(base::Direction::Fwd, peer_ts, local_ts);
+    rec.flow_dirs = flow_dir_bit(base::Direction::Out) | flow_dir_bit(base::Direction::In);
+    if (encap_mode(suite.find(innermost)->encapsulation) == base::EncapMode::Tunnel) {
+      rec.flow_dirs |= flow_dir_bit(base::Direction::Fwd);
+    }
+    for (auto& f : ipsec_sa_flows(rec)) e.kernel(KernelAddFlow{std::move(f)});
   }
-  for (auto& s : installs) {
-    // Keep the SA references for deletion; the keys are not needed after installation.
-    base::SecureBytes().swap(s.enc_key);
-    base::SecureBytes().swap(s.auth_key);
-  }
-  rec.installed = std::move(installs);
   base::Spi in = rec.in_spi, out = rec.out_spi;
   std::string detail = suite.to_string();
   IpsecSa& stored = e.sas().add_ipsec(std::move(rec));
