@@ -84,12 +84,9 @@ void scale(uint32_t pairs, uint32_t phase1) {
     sa.name = fmt::format("peer-{}", p);
     sa.local = base::SockAddr{v4(0x0a000001), 500};
     sa.peer = base::SockAddr{v4(0x0b000000 + p), 500};
-    sa.keys.skeyid = secret(20);
-    sa.keys.skeyid_d = secret(20);
+    sa.keys.skeyid_d = secret(20);  // what phase1_established keeps
     sa.keys.skeyid_a = secret(20);
-    sa.keys.skeyid_e = secret(20);
     sa.keys.enc_key = secret(16);
-    sa.keys.iv = base::Bytes(16, 1);
     sa.established = now;
     sa.hard_expiry = now + base::Seconds{3600};
     sa.soft_expiry = engine::soft_expiry_after(rng, now, 3600);
@@ -118,19 +115,19 @@ void scale(uint32_t pairs, uint32_t phase1) {
       ip.life_seconds = 1200;
       ip.hard_expiry = now + base::Seconds{1200};
       ip.soft_expiry = engine::soft_expiry_after(rng, now, 1200);
-      for (int dir = 0; dir < 2; ++dir) {
-        base::SaInstall s;
+      for (int dir = 0; dir < 2; ++dir) {  // what install_phase2 keeps: references
+        engine::InstalledSa s;
         s.ref.dst = dir == 0 ? ip.local.address : ip.peer.address;
         s.ref.spi = dir == 0 ? ip.in_spi : ip.out_spi;
         s.src = dir == 0 ? ip.peer.address : ip.local.address;
-        ip.installed.push_back(std::move(s));  // keys wiped after installation
+        s.inbound = dir == 0;
+        ip.installed.push_back(s);
       }
-      for (int f = 0; f < 3; ++f) {
-        base::FlowInstall fl;
-        fl.local = ip.local.address;
-        fl.peer = ip.peer.address;
-        ip.flows.push_back(fl);
-      }
+      ip.local_ts = {ip.local.address, 32, 0, 0};
+      ip.peer_ts = {ip.peer.address, 32, 0, 0};
+      ip.flow_dirs = engine::flow_dir_bit(base::Direction::Out) |
+                     engine::flow_dir_bit(base::Direction::In) |
+                     engine::flow_dir_bit(base::Direction::Fwd);
       (void)e.sas().add_ipsec(std::move(ip));
     }
   }

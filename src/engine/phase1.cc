@@ -34,6 +34,12 @@ void phase1_established(EngineImpl& e, Exchange& x, base::TimePoint now) {
   sa.suite = mm.suite;
   sa.cipher = mm.cipher;
   sa.keys = std::move(mm.keys);
+  // Kept: SKEYID_d (KEYMAT), SKEYID_a (HASH(n)) and the encryption key. SKEYID and SKEYID_e
+  // only derived them (RFC 2409 §5) and the initial IV is in `iv`: wiped now, not held for the
+  // SA's lifetime (issue #7: bytes per SA; fewer secrets in memory).
+  base::SecureBytes().swap(sa.keys.skeyid);
+  base::SecureBytes().swap(sa.keys.skeyid_e);
+  base::Bytes().swap(sa.keys.iv);
   sa.iv = std::move(mm.iv);
   sa.established = now;
   if (sa.suite.life_seconds != 0) {

@@ -59,7 +59,8 @@ struct IsakmpSa {
   base::SockAddr local, peer;
   Phase1Suite suite;
   crypto::CipherAlg cipher = crypto::CipherAlg::Aes;  // suite.cipher(), resolved once
-  Phase1Keys keys;            // SKEYID_d (KEYMAT), SKEYID_a (HASH(n)), enc key (RFC 2409 §5)
+  Phase1Keys keys;  // SKEYID_d (KEYMAT), SKEYID_a (HASH(n)), enc key (RFC 2409 §5); no SKEYID,
+                    // SKEYID_e or initial IV (phase1_established wipes them)
   IvChain iv;                 // phase-1 chain (final MM block) + one chain per QM/info M-ID
   base::TimePoint established{};
   std::optional<base::TimePoint> soft_expiry;  // rekey.h: random 85-95 % of the lifetime
