@@ -84,9 +84,11 @@ void scale(uint32_t pairs, uint32_t phase1) {
     sa.name = fmt::format("peer-{}", p);
     sa.local = base::SockAddr{v4(0x0a000001), 500};
     sa.peer = base::SockAddr{v4(0x0b000000 + p), 500};
-    sa.keys.skeyid_d = secret(20);  // what phase1_established keeps
-    sa.keys.skeyid_a = secret(20);
-    sa.keys.enc_key = secret(16);
+    engine::Phase1Keys keys;  // what phase1_established keeps of them
+    keys.skeyid_d = secret(20);
+    keys.skeyid_a = secret(20);
+    keys.enc_key = secret(16);
+    sa.keys = engine::IsakmpSaKeys(std::move(keys));
     sa.established = now;
     sa.hard_expiry = now + base::Seconds{3600};
     sa.soft_expiry = engine::soft_expiry_after(rng, now, 3600);

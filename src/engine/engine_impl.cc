@@ -355,7 +355,7 @@ void EngineImpl::run_row(const Transition& row, Exchange* x, const Datagram& d,
                                   "no ISAKMP SA {}", h.cookies.hex());
         }
         cipher = sa->cipher;
-        key = base::view(sa->keys.enc_key);
+        key = sa->keys.enc_key();
         IKE_TRY(iv, sa->iv.exchange_iv(m_crypto, sa->suite.hash, h.message_id));
         // libreswan 4.10 as mode-config server pushes its SET (a Transaction it starts) CBC-
         // encrypted with the phase-1 IV itself instead of RFC 2409 App. B's hash(phase-1 IV |

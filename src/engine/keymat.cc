@@ -163,6 +163,16 @@ Bytes informational_hash(const crypto::Provider& p, crypto::HashAlg h, ByteView 
   return to_plain(p.prf(h, skeyid_a, {ByteView(m), after_hash}));
 }
 
+IsakmpSaKeys::IsakmpSaKeys(Phase1Keys&& k)
+    : m_d_len(static_cast<uint8_t>(k.skeyid_d.size())),
+      m_a_len(static_cast<uint8_t>(k.skeyid_a.size())) {
+  m_keys.reserve(k.skeyid_d.size() + k.skeyid_a.size() + k.enc_key.size());
+  base::append(m_keys, base::view(k.skeyid_d));
+  base::append(m_keys, base::view(k.skeyid_a));
+  base::append(m_keys, base::view(k.enc_key));
+  k = Phase1Keys{};  // SecureBytes wipe what they release
+}
+
 SecureBytes derive_keymat(const crypto::Provider& p, crypto::HashAlg h, ByteView skeyid_d,
                           ByteView g_qm_xy, uint8_t protocol, ByteView spi, ByteView ni_b,
                           ByteView nr_b, std::size_t length) {

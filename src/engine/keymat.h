@@ -68,6 +68,27 @@ struct Phase1Keys {
   Bytes iv;             // phase-1 initial IV, one cipher block
 };
 
+// What an established ISAKMP SA keeps of its Phase1Keys (RFC 2409 §5): SKEYID_d derives every
+// KEYMAT, SKEYID_a every HASH(n), the encryption key protects phase-2 and informational
+// messages. SKEYID and SKEYID_e only derived them and the initial IV lives on in the IvChain, so
+// they are wiped (fewer secrets in memory). The three live in one wiping buffer: one heap block
+// per SA instead of three (issue #7: bytes per SA at 100,000 SAs).
+class IsakmpSaKeys {
+ public:
+  IsakmpSaKeys() = default;
+  // Takes SKEYID_d, SKEYID_a and the encryption key; `k` is left wiped and empty.
+  explicit IsakmpSaKeys(Phase1Keys&& k);
+  ByteView skeyid_d() const noexcept { return {m_keys.data(), m_d_len}; }
+  ByteView skeyid_a() const noexcept { return {m_keys.data() + m_d_len, m_a_len}; }
+  ByteView enc_key() const noexcept {
+    return {m_keys.data() + m_d_len + m_a_len, m_keys.size() - m_d_len - m_a_len};
+  }
+
+ private:
+  SecureBytes m_keys;  // SKEYID_d | SKEYID_a | enc key
+  uint8_t m_d_len = 0, m_a_len = 0;  // prf outputs: at most 64 bytes (SHA-512)
+};
+
 struct Phase1KeyInputs {
   crypto::HashAlg hash = crypto::HashAlg::Sha1;
   std::size_t enc_key_bytes = 0;  // Phase1Suite::enc_key_bytes()

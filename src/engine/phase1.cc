@@ -33,13 +33,9 @@ void phase1_established(EngineImpl& e, Exchange& x, base::TimePoint now) {
   sa.peer = x.peer;
   sa.suite = mm.suite;
   sa.cipher = mm.cipher;
-  sa.keys = std::move(mm.keys);
-  // Kept: SKEYID_d (KEYMAT), SKEYID_a (HASH(n)) and the encryption key. SKEYID and SKEYID_e
-  // only derived them (RFC 2409 §5) and the initial IV is in `iv`: wiped now, not held for the
-  // SA's lifetime (issue #7: bytes per SA; fewer secrets in memory).
-  base::SecureBytes().swap(sa.keys.skeyid);
-  base::SecureBytes().swap(sa.keys.skeyid_e);
-  base::Bytes().swap(sa.keys.iv);
+  // Kept: SKEYID_d, SKEYID_a and the encryption key; SKEYID, SKEYID_e and the initial IV are
+  // wiped now, not held for the SA's lifetime (keymat.h IsakmpSaKeys).
+  sa.keys = IsakmpSaKeys(std::move(mm.keys));
   sa.iv = std::move(mm.iv);
   sa.established = now;
   if (sa.suite.life_seconds != 0) {
@@ -64,8 +60,9 @@ void phase1_established(EngineImpl& e, Exchange& x, base::TimePoint now) {
   e.event(SaEvent{SaEvent::Kind::Phase1Established, stored.name, stored.local, stored.peer,
                   cookies, base::MessageId{}, {}, stored.suite.to_string()});
   if (e.options().emit_key_material) {
-    e.emit(KeyMaterial{cookies, stored.keys.enc_key,
-                       keylog_cipher_name(stored.cipher, stored.keys.enc_key.size())});
+    base::ByteView enc_key = stored.keys.enc_key();
+    e.emit(KeyMaterial{cookies, base::SecureBytes(enc_key.begin(), enc_key.end()),
+                       keylog_cipher_name(stored.cipher, enc_key.size())});
   }
   if (mm.peer_initial_contact) handle_initial_contact(e, cookies);
   phase1_installed(e, cookies, now);  // retires fading ISAKMP SAs with the peer

@@ -59,8 +59,7 @@ struct IsakmpSa {
   base::SockAddr local, peer;
   Phase1Suite suite;
   crypto::CipherAlg cipher = crypto::CipherAlg::Aes;  // suite.cipher(), resolved once
-  Phase1Keys keys;  // SKEYID_d (KEYMAT), SKEYID_a (HASH(n)), enc key (RFC 2409 §5); no SKEYID,
-                    // SKEYID_e or initial IV (phase1_established wipes them)
+  IsakmpSaKeys keys;           // SKEYID_d (KEYMAT), SKEYID_a (HASH(n)), enc key (RFC 2409 §5)
   IvChain iv;                 // phase-1 chain (final MM block) + one chain per QM/info M-ID
   base::TimePoint established{};
   std::optional<base::TimePoint> soft_expiry;  // rekey.h: random 85-95 % of the lifetime
@@ -78,7 +77,8 @@ struct IsakmpSa {
   std::shared_ptr<const std::vector<policy::Assertion>> peer_credentials;
   NatTState nat;                         // RFC 3947 (nat_t.h)
   std::optional<base::TimePoint> next_keepalive;  // RFC 3948 §2.3, side behind the NAT
-  std::optional<XauthState> xauth;       // XAUTH methods only (xauth_exchange.h)
+  // XAUTH methods only (xauth_exchange.h); behind a pointer: most SAs never have one.
+  std::unique_ptr<XauthState> xauth;
 };
 
 // A kernel SA a pair added: what deleting it needs. The keys are not kept (issue #7: the

@@ -147,7 +147,7 @@ bool xauth_after_phase1(EngineImpl& e, const base::CookiePair& cookies,
   st.queued = std::move(queued);
   queued.clear();
   st.phase = role == XauthRole::Server ? Phase::WaitReply : Phase::WaitRequest;
-  sa->xauth = std::move(st);
+  sa->xauth = std::make_unique<XauthState>(std::move(st));
   e.xauth_timers().arm(cookies, sa->xauth->deadline);
   IKE_LOG_DEBUG(Exchange, 10, "XAUTH: {} with {} ({})",
                 role == XauthRole::Server ? "asking" : "waiting for the request of",

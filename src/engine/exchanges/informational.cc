@@ -33,12 +33,12 @@ base::Status send_info_with_mid(EngineImpl& e, IsakmpSa& sa, std::vector<wire::P
   h.message_id = mid;
   const crypto::Provider& p = e.crypto();
   crypto::HashAlg hash = sa.suite.hash;
-  const base::SecureBytes& skeyid_a = sa.keys.skeyid_a;
-  auto built = build_encrypted(p, sa.cipher, base::view(sa.keys.enc_key), base::view(iv), h,
+  const base::ByteView skeyid_a = sa.keys.skeyid_a();
+  auto built = build_encrypted(p, sa.cipher, sa.keys.enc_key(), base::view(iv), h,
                                payloads, crypto::hash_length(hash),
                                [&](base::ByteView after) {
                                  // RFC 2409 §5.7: HASH(1) = prf(SKEYID_a, M-ID | N/D)
-                                 return informational_hash(p, hash, base::view(skeyid_a), mid,
+                                 return informational_hash(p, hash, skeyid_a, mid,
                                                            after);
                                });
   sa.iv.end_exchange(mid);
@@ -220,7 +220,7 @@ base::Status info_recv(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   }
   // RFC 2409 §5.7: verify HASH(1) = prf(SKEYID_a, M-ID | N/D) BEFORE acting.
   base::Bytes expected = informational_hash(e.crypto(), sa->suite.hash,
-                                            base::view(sa->keys.skeyid_a), h.message_id,
+                                            sa->keys.skeyid_a(), h.message_id,
                                             in.after_hash());
   const auto* hash = in.find<wire::HashPayload>();
   if (!auth_check_passes(

@@ -128,10 +128,10 @@ base::Status send_qm1(EngineImpl& e, Exchange& x, base::TimePoint now) {
   const crypto::Provider& p = e.crypto();
   base::MessageId mid = x.key.message_id;
   IKE_TRY(Built built,
-          build_encrypted(p, sa->cipher, base::view(sa->keys.enc_key), base::view(iv),
+          build_encrypted(p, sa->cipher, sa->keys.enc_key(), base::view(iv),
                           qm_header(x.key), payloads, crypto::hash_length(sa->suite.hash),
                           [&](base::ByteView after) {
-                            return qm_hash1(p, sa->suite.hash, base::view(sa->keys.skeyid_a),
+                            return qm_hash1(p, sa->suite.hash, sa->keys.skeyid_a(),
                                             mid, after);
                           }));
   IKE_TRY_VOID(sa->iv.advance_exchange(mid, base::view(built.last_block)));
@@ -165,10 +165,10 @@ base::Status send_qm2(EngineImpl& e, Exchange& x, base::TimePoint now) {
   const crypto::Provider& p = e.crypto();
   base::MessageId mid = x.key.message_id;
   IKE_TRY(Built built,
-          build_encrypted(p, sa->cipher, base::view(sa->keys.enc_key), base::view(iv),
+          build_encrypted(p, sa->cipher, sa->keys.enc_key(), base::view(iv),
                           qm_header(x.key), payloads, crypto::hash_length(sa->suite.hash),
                           [&](base::ByteView after) {
-                            return qm_hash2(p, sa->suite.hash, base::view(sa->keys.skeyid_a),
+                            return qm_hash2(p, sa->suite.hash, sa->keys.skeyid_a(),
                                             mid, base::view(qm.ni_b), after);
                           }));
   IKE_TRY_VOID(sa->iv.advance_exchange(mid, base::view(built.last_block)));
@@ -273,7 +273,7 @@ base::Status qm_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   if (in.datagram->peer.address != sa->peer.address && !sa->nat.floated) {
     return base::make_error(ErrorCode::State, NotifyType::None, "QM1 from a foreign address");
   }
-  base::Bytes expected = qm_hash1(e.crypto(), sa->suite.hash, base::view(sa->keys.skeyid_a),
+  base::Bytes expected = qm_hash1(e.crypto(), sa->suite.hash, sa->keys.skeyid_a(),
                                   h.message_id, in.after_hash());
   IKE_TRY_VOID(check_hash(base::view(expected), in, "HASH(1)"));
   IKE_TRY_VOID(xauth_allows_phase2(*sa));  // draft-beaulieu-ike-xauth-02: not before XAUTH OK
@@ -376,7 +376,7 @@ base::Status qm_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   QuickModeData& qm = *x.qm;
   IKE_TRY(IsakmpSa * sa, parent_sa(e, x));
   base::MessageId mid = x.key.message_id;
-  base::Bytes expected = qm_hash2(e.crypto(), sa->suite.hash, base::view(sa->keys.skeyid_a),
+  base::Bytes expected = qm_hash2(e.crypto(), sa->suite.hash, sa->keys.skeyid_a(),
                                   mid, base::view(qm.ni_b), in.after_hash());
   IKE_TRY_VOID(check_hash(base::view(expected), in, "HASH(2)"));
   // Authenticated: a reply we cannot accept ends the exchange.
@@ -425,11 +425,11 @@ base::Status qm_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   qm.chosen = std::move(*suite);
   qm.peer_nat_oa = *nat_oa;
   // RFC 2409 §5.5: HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b)
-  base::Bytes hash3 = qm_hash3(e.crypto(), sa->suite.hash, base::view(sa->keys.skeyid_a), mid,
+  base::Bytes hash3 = qm_hash3(e.crypto(), sa->suite.hash, sa->keys.skeyid_a(), mid,
                                base::view(qm.ni_b), base::view(qm.nr_b));
   std::vector<wire::Payload> payloads{wire::HashPayload{std::move(hash3)}};
   IKE_TRY(base::Bytes iv, sa->iv.exchange_iv(e.crypto(), sa->suite.hash, mid));
-  IKE_TRY(Built built, build_encrypted(e.crypto(), sa->cipher, base::view(sa->keys.enc_key),
+  IKE_TRY(Built built, build_encrypted(e.crypto(), sa->cipher, sa->keys.enc_key(),
                                        base::view(iv), qm_header(x.key), payloads));
   x.state = State::QmIDone;
   e.log_packet(x.local, x.peer, base::view(built.cleartext));
@@ -447,7 +447,7 @@ base::Status qm_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
 base::Status qm_r_recv3(EngineImpl& e, Exchange& x, const Inbound& in, base::TimePoint now) {
   QuickModeData& qm = *x.qm;
   IKE_TRY(IsakmpSa * sa, parent_sa(e, x));
-  base::Bytes expected = qm_hash3(e.crypto(), sa->suite.hash, base::view(sa->keys.skeyid_a),
+  base::Bytes expected = qm_hash3(e.crypto(), sa->suite.hash, sa->keys.skeyid_a(),
                                   x.key.message_id, base::view(qm.ni_b), base::view(qm.nr_b));
   IKE_TRY_VOID(check_hash(base::view(expected), in, "HASH(3)"));
   IKE_TRY_VOID(accept(e, x, in));

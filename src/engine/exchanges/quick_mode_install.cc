@@ -118,7 +118,7 @@ base::Status install_phase2(EngineImpl& e, Exchange& x, IsakmpSa& sa, base::Time
     for (bool inbound : {true, false}) {
       // RFC 2409 §5.5: KEYMAT = prf(SKEYID_d, [g(qm)^xy |] protocol | SPI | Ni_b | Nr_b)
       IKE_TRY(SplitKeys keys, derive_sa_keys(e.crypto(), sa.suite.hash,
-                                             base::view(sa.keys.skeyid_d),
+                                             sa.keys.skeyid_d(),
                                              base::view(qm.g_qm_xy), proto, inbound,
                                              base::view(qm.ni_b), base::view(qm.nr_b)));
       base::SaInstall s;

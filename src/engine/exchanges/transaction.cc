@@ -101,13 +101,13 @@ base::Result<Built> build_cfg_message(EngineImpl& e, IsakmpSa& sa, const Exchang
   IKE_TRY(base::Bytes iv, sa.iv.exchange_iv(e.crypto(), sa.suite.hash, key.message_id));
   const crypto::Provider& p = e.crypto();
   const crypto::HashAlg hash = sa.suite.hash;
-  const base::SecureBytes& skeyid_a = sa.keys.skeyid_a;
+  const base::ByteView skeyid_a = sa.keys.skeyid_a();
   const base::MessageId mid = key.message_id;
   std::vector<wire::Payload> payloads{std::move(attr)};
-  return build_encrypted(p, sa.cipher, base::view(sa.keys.enc_key), base::view(iv), h, payloads,
+  return build_encrypted(p, sa.cipher, sa.keys.enc_key(), base::view(iv), h, payloads,
                          crypto::hash_length(hash), [&](base::ByteView after) {
                            // draft-dukes §3.2: HASH = prf(SKEYID_a, M-ID | ATTR)
-                           return informational_hash(p, hash, base::view(skeyid_a), mid, after);
+                           return informational_hash(p, hash, skeyid_a, mid, after);
                          });
 }
 
@@ -118,7 +118,7 @@ base::Status verify_cfg_hash(EngineImpl& e, IsakmpSa& sa, const Inbound& in) {
                             sa.cookies.hex(), sa.peer.to_string());
   }
   base::Bytes expected = informational_hash(e.crypto(), sa.suite.hash,
-                                            base::view(sa.keys.skeyid_a), in.header.message_id,
+                                            sa.keys.skeyid_a(), in.header.message_id,
                                             in.after_hash());
   const auto* hash = in.find<wire::HashPayload>();
   if (!auth_check_passes(

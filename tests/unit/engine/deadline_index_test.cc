@@ -170,8 +170,15 @@ TEST(SaDbIndexes, PeerSpiRefAndNameLookupsFollowAddRemoveAndRebind) {
   a.peer.address = b.peer.address = p7;
   a.established = at(1);
   b.established = at(2);
-  (void)db.add_isakmp(a);
-  (void)db.add_isakmp(b);
+  auto record = [](const IsakmpSa& s) {  // IsakmpSa is move-only (its XAUTH state)
+    IsakmpSa r;
+    r.cookies = s.cookies;
+    r.peer = s.peer;
+    r.established = s.established;
+    return r;
+  };
+  (void)db.add_isakmp(record(a));
+  (void)db.add_isakmp(record(b));
   ASSERT_NE(db.find_isakmp_by_peer(p7), nullptr);
   EXPECT_EQ(db.find_isakmp_by_peer(p7)->cookies, b.cookies);  // the newest
   (void)db.remove_isakmp(b.cookies);
