@@ -132,8 +132,12 @@ void EngineImpl::finish_exchange(const ExchangeKey& key, base::TimePoint now, bo
   // Keep the final message for the peer's retransmits (isakmpd keeps the last message of an
   // exchange); bounded by Exchange-max-time.
   x->expires = now + m_rtx_policy.exchange_max_time;
+  // A lingering exchange only answers duplicates from `rtx` (on_datagram): its working set goes
+  // now, not at Exchange-max-time (issue #7: after a burst of 100,000 handshakes every finished
+  // one lingers at once).
   x->mm.reset();
-  if (x->qm) x->qm->dh.reset();
+  x->qm.reset();
+  x->cfg.reset();
 }
 
 // ------------------------------------------------------------------------------ datagrams
