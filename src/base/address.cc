@@ -79,9 +79,30 @@ bool IpAddress::is_loopback() const noexcept {
 }
 
 std::string IpAddress::to_string() const {
+  std::string out;
+  append_to(out);
+  return out;
+}
+
+void IpAddress::append_to(std::string& out) const {
+  if (is_v4()) {
+    // The dotted quad by hand: glibc's inet_ntop prints it through sprintf, which was the
+    // larger part of rendering `S` for 100 000 SA pairs (four addresses a line).
+    char buf[16];
+    char* p = buf;
+    for (std::size_t i = 0; i < 4; ++i) {
+      if (i != 0) *p++ = '.';
+      const unsigned v = m_bytes[i];
+      if (v >= 100) *p++ = static_cast<char>('0' + v / 100);
+      if (v >= 10) *p++ = static_cast<char>('0' + v / 10 % 10);
+      *p++ = static_cast<char>('0' + v % 10);
+    }
+    out.append(buf, p);
+    return;
+  }
   char buf[INET6_ADDRSTRLEN] = {};
-  ::inet_ntop(is_v4() ? AF_INET : AF_INET6, m_bytes.data(), buf, sizeof buf);
-  return buf;
+  ::inet_ntop(AF_INET6, m_bytes.data(), buf, sizeof buf);
+  out += buf;
 }
 
 std::optional<unsigned> IpAddress::mask_prefix_length() const noexcept {

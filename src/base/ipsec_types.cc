@@ -33,10 +33,17 @@ const char* kernel_op_name(const KernelOp& op) noexcept {
 }
 
 std::string TrafficSelector::to_string() const {
-  std::string s = fmt::format("{}/{}", network.to_string(), prefix);
-  if (ip_protocol != 0) s += fmt::format(" proto {}", ip_protocol);
-  if (port != 0) s += fmt::format(" port {}", port);
+  std::string s;
+  append_to(s);
   return s;
+}
+
+void TrafficSelector::append_to(std::string& out) const {
+  network.append_to(out);
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, "/{}", prefix);
+  if (ip_protocol != 0) fmt::format_to(it, " proto {}", ip_protocol);
+  if (port != 0) fmt::format_to(it, " port {}", port);
 }
 
 const char* flow_type_name(FlowType t) noexcept {
@@ -52,15 +59,30 @@ const char* flow_type_name(FlowType t) noexcept {
 }
 
 std::string FlowInstall::to_string() const {
-  std::string out = fmt::format("flow {} {} from {} to {} local {} peer {} type {}",
-                                ipsec_protocol_name(protocol), direction_name(direction),
-                                src_ts.to_string(), dst_ts.to_string(), local.to_string(),
-                                peer.to_string(), flow_type_name(type));
+  std::string out;
+  append_to(out);
+  return out;
+}
+
+void FlowInstall::append_to(std::string& out) const {
+  out += "flow ";
+  out += ipsec_protocol_name(protocol);
+  out += ' ';
+  out += direction_name(direction);
+  out += " from ";
+  src_ts.append_to(out);
+  out += " to ";
+  dst_ts.append_to(out);
+  out += " local ";
+  local.append_to(out);
+  out += " peer ";
+  peer.append_to(out);
+  out += " type ";
+  out += flow_type_name(type);
   for (std::size_t i = 0; i < bundle.size(); ++i) {
     out += i == 0 ? " bundle " : ",";
     out += ipsec_protocol_name(bundle[i]);
   }
-  return out;
 }
 
 std::string KernelEvent::to_string() const {

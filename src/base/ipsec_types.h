@@ -36,6 +36,7 @@ struct TrafficSelector {
   uint8_t ip_protocol = 0;
   uint16_t port = 0;
   std::string to_string() const;  // "10.1.1.0/24", "10.1.1.1/32 proto 6 port 22"
+  void append_to(std::string& out) const;  // to_string() appended in place
   auto operator<=>(const TrafficSelector&) const = default;
 };
 
@@ -88,6 +89,8 @@ struct FlowInstall {
   // Kernels order the transforms themselves (XFRM: IPCOMP innermost, then ESP, AH outermost).
   std::vector<IpsecProtocol> bundle;
   std::string to_string() const;  // ipsecctl -s flow style (+ " bundle ah,ipcomp")
+  // to_string() appended in place: `S` renders every flow into one string (issue #7).
+  void append_to(std::string& out) const;
   auto operator<=>(const FlowInstall&) const = default;
 };
 

@@ -375,7 +375,7 @@ std::string Daemon::ui_status() {
   std::string out = m_engine->sa_status_report(base::Clock::now());
   auto state = m_backend->read_state();
   if (state) {
-    out += format_kernel_state(*state);
+    append_kernel_state(out, *state);
   } else {
     IKE_LOG_WARN("S: kernel state: {}", state.error().detail);
   }

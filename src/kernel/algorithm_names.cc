@@ -3,9 +3,10 @@
 // 18/19/20, RFC 4543 NULL_AUTH_AES_GMAC 23) and RFC 2407 §4.5 / RFC 4868 auth algorithms.
 #include "kernel/algorithm_names.h"
 
-#include <fmt/core.h>
+#include <fmt/format.h>
 
 #include <array>
+#include <iterator>
 #include <string_view>
 
 namespace ike::kernel {
@@ -53,19 +54,40 @@ constexpr std::array<AuthName, 10> kAuthNames = {{
 }  // namespace
 
 std::string ipsecctl_enc_name(uint16_t esp_transform_id, uint16_t key_bits) {
-  for (const auto& e : kEncNames) {
-    if (e.id != esp_transform_id) continue;
-    if (e.sized && key_bits != 0) return fmt::format("{}-{}{}", e.base, key_bits, e.suffix);
-    return fmt::format("{}{}", e.base, e.suffix);
-  }
-  return fmt::format("unknown-{}", esp_transform_id);
+  std::string out;
+  append_ipsecctl_enc_name(out, esp_transform_id, key_bits);
+  return out;
 }
 
 std::string ipsecctl_auth_name(uint16_t auth_algorithm) {
-  for (const auto& a : kAuthNames) {
-    if (a.id == auth_algorithm) return std::string(a.name);
+  std::string out;
+  append_ipsecctl_auth_name(out, auth_algorithm);
+  return out;
+}
+
+void append_ipsecctl_enc_name(std::string& out, uint16_t esp_transform_id, uint16_t key_bits) {
+  auto it = std::back_inserter(out);
+  for (const auto& e : kEncNames) {
+    if (e.id != esp_transform_id) continue;
+    if (e.sized && key_bits != 0) {
+      fmt::format_to(it, "{}-{}{}", e.base, key_bits, e.suffix);
+    } else {
+      out += e.base;
+      out += e.suffix;
+    }
+    return;
   }
-  return fmt::format("unknown-{}", auth_algorithm);
+  fmt::format_to(it, "unknown-{}", esp_transform_id);
+}
+
+void append_ipsecctl_auth_name(std::string& out, uint16_t auth_algorithm) {
+  for (const auto& a : kAuthNames) {
+    if (a.id == auth_algorithm) {
+      out += a.name;
+      return;
+    }
+  }
+  fmt::format_to(std::back_inserter(out), "unknown-{}", auth_algorithm);
 }
 
 }  // namespace ike::kernel

@@ -14,5 +14,8 @@ namespace ike::kernel {
 std::string ipsecctl_enc_name(uint16_t esp_transform_id, uint16_t key_bits);
 // AUTHENTICATION_ALGORITHM (RFC 2407 §4.5) -> "hmac-sha1", ..., "none" for 0, "unknown-<n>".
 std::string ipsecctl_auth_name(uint16_t auth_algorithm);
+// The same names appended to `out` (the `S` rendering builds one string for every SA).
+void append_ipsecctl_enc_name(std::string& out, uint16_t esp_transform_id, uint16_t key_bits);
+void append_ipsecctl_auth_name(std::string& out, uint16_t auth_algorithm);
 
 }  // namespace ike::kernel

@@ -3,10 +3,10 @@
 // so get_spi draws until it finds a value >= 256 that it has not handed out yet.
 #include "kernel/null_backend.h"
 
-#include <fmt/core.h>
-
+#include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
 
 #include "base/log.h"
 #include "kernel/algorithm_names.h"
@@ -15,6 +15,7 @@ namespace ike::kernel {
 
 using base::ErrorCode;
 using base::NotifyType;
+using null_records::SaRecord;
 
 namespace {
 
@@ -31,15 +32,54 @@ NullBackend::NullBackend(base::Random& rng, bool keep_keys) : m_rng(rng), m_keep
 
 namespace {
 
-// The values of an ordered index, in installation order.
-template <class Map>
-auto in_installation_order(const Map& m) {
-  std::vector<const typename Map::mapped_type*> entries;
-  entries.reserve(m.size());
-  for (const auto& [key, entry] : m) entries.push_back(&entry);
-  std::sort(entries.begin(), entries.end(),
+// The records of an ordered index, in installation order.
+template <class Set>
+auto in_installation_order(const Set& records) {
+  std::vector<const typename Set::value_type*> sorted;
+  sorted.reserve(records.size());
+  for (const auto& r : records) sorted.push_back(&r);
+  std::sort(sorted.begin(), sorted.end(),
             [](const auto* a, const auto* b) { return a->seq < b->seq; });
-  return entries;
+  return sorted;
+}
+
+// One ipsecctl -s sa line (no '\n') from an SaInstall or an SaRecord (the same member names).
+template <class Sa>
+void append_sa_line(std::string& out, const Sa& sa) {
+  auto it = std::back_inserter(out);
+  out += base::ipsec_protocol_name(sa.ref.protocol);
+  out += ' ';
+  out += mode_name(sa.mode);
+  out += " from ";
+  sa.src.append_to(out);
+  out += " to ";
+  sa.ref.dst.append_to(out);
+  fmt::format_to(it, " spi 0x{:08x}", sa.ref.spi.value);
+  if (sa.ref.protocol == base::IpsecProtocol::Ipcomp) {
+    // ipsecctl -s sa: "comp deflate" (RFC 2407 §4.4.5 IPCOMP_DEFLATE = 2).
+    if (sa.enc_transform_id == 2) {
+      out += " comp deflate";
+    } else {
+      fmt::format_to(it, " comp {}", sa.enc_transform_id);
+    }
+    return;
+  }
+  out += " auth ";
+  append_ipsecctl_auth_name(out, sa.auth_algorithm);
+  if (sa.ref.protocol == base::IpsecProtocol::Esp) {
+    out += " enc ";
+    append_ipsecctl_enc_name(out, sa.enc_transform_id, sa.enc_key_bits);
+  }
+  if (sa.udp_encap_dst_port != 0) {
+    fmt::format_to(it, " udpencap port {}", sa.udp_encap_dst_port);
+  }
+}
+
+template <class Sa>
+std::string sa_line(const Sa& sa) {
+  std::string line;
+  append_sa_line(line, sa);
+  return line;
 }
 
 }  // namespace
@@ -69,23 +109,23 @@ base::Result<base::Spi> NullBackend::get_spi(base::IpsecProtocol proto,
                     base::ipsec_protocol_name(proto), dst.to_string(), kMaxSpiAttempts);
 }
 
-std::string NullBackend::format_sa(const base::SaInstall& sa) {
-  std::string line = fmt::format("{} {} from {} to {} spi 0x{:08x}",
-                                 base::ipsec_protocol_name(sa.ref.protocol), mode_name(sa.mode),
-                                 sa.src.to_string(), sa.ref.dst.to_string(), sa.ref.spi.value);
-  if (sa.ref.protocol == base::IpsecProtocol::Ipcomp) {
-    // ipsecctl -s sa: "comp deflate" (RFC 2407 §4.4.5 IPCOMP_DEFLATE = 2).
-    if (sa.enc_transform_id == 2) return line + " comp deflate";
-    return line + fmt::format(" comp {}", sa.enc_transform_id);
-  }
-  line += fmt::format(" auth {}", ipsecctl_auth_name(sa.auth_algorithm));
-  if (sa.ref.protocol == base::IpsecProtocol::Esp) {
-    line += fmt::format(" enc {}", ipsecctl_enc_name(sa.enc_transform_id, sa.enc_key_bits));
-  }
-  if (sa.udp_encap_dst_port != 0) {
-    line += fmt::format(" udpencap port {}", sa.udp_encap_dst_port);
-  }
-  return line;
+std::string NullBackend::format_sa(const base::SaInstall& sa) { return sa_line(sa); }
+
+void NullBackend::append_sa(std::string& out, const base::SaInstall& sa) {
+  append_sa_line(out, sa);
+}
+
+uint32_t NullBackend::take_seq() {
+  if (m_next_seq >= m_seq_limit) renumber();
+  return m_next_seq++;
+}
+
+void NullBackend::renumber() {
+  uint32_t sa_seq = 0;
+  for (const auto* r : in_installation_order(m_sas)) r->seq = sa_seq++;
+  uint32_t flow_seq = 0;
+  for (const auto* r : in_installation_order(m_flows)) r->seq = flow_seq++;
+  m_next_seq = std::max(sa_seq, flow_seq);
 }
 
 base::Status NullBackend::add_sa(const base::SaInstall& sa) {
@@ -101,11 +141,8 @@ base::Status NullBackend::add_sa(const base::SaInstall& sa) {
                       sa.ref.spi.value);
   }
   m_allocated.erase({sa.ref.protocol, sa.ref.dst, sa.ref.spi.value});  // larval -> installed
-  auto& stored = m_sas.emplace(sa.ref, Entry<base::SaInstall>{m_next_seq++, sa}).first->second;
-  if (!m_keep_keys) {
-    base::SecureBytes().swap(stored.value.enc_key);  // wiped by SecureBytes' destructor
-    base::SecureBytes().swap(stored.value.auth_key);
-  }
+  m_sas.insert(null_records::to_record(sa, take_seq()));
+  if (m_keep_keys) m_keys.insert_or_assign(sa.ref, Keys{sa.enc_key, sa.auth_key});
   IKE_LOG_DEBUG(Sysdep, 10, "null backend: would add SA {} ({}, {}, lifetime {} s)",
                 format_sa(sa), sa.inbound ? "inbound" : "outbound",
                 sa.name.empty() ? "<unnamed>" : base::sanitize_for_log(sa.name),
@@ -128,31 +165,37 @@ base::Status NullBackend::delete_sa(const base::SaRef& ref, const base::IpAddres
                       base::ipsec_protocol_name(ref.protocol), ref.spi.value, src.to_string(),
                       ref.dst.to_string());
   }
-  IKE_LOG_DEBUG(Sysdep, 10, "null backend: would delete SA {}", format_sa(it->second.value));
+  IKE_LOG_DEBUG(Sysdep, 10, "null backend: would delete SA {}", sa_line(*it));
   m_sas.erase(it);
+  m_keys.erase(ref);
   return base::ok();
 }
 
 base::Status NullBackend::add_flow(const base::FlowInstall& flow) {
-  auto [it, fresh] =
-      m_flows.try_emplace(flow_key(flow), Entry<base::FlowInstall>{m_next_seq, flow});
-  if (fresh) {
-    ++m_next_seq;
+  IKE_TRY_VOID(null_records::check_bundle(flow));
+  if (auto it = m_flows.find(flow); it != m_flows.end()) {
+    IKE_LOG_DEBUG(Sysdep, 10, "null backend: would replace {}",
+                  null_records::to_install(*it).to_string());
+    // Same selector, so the same place in the set; the record keeps its seq (and its place in
+    // snapshots and `S`), and the node is reused.
+    auto node = m_flows.extract(it);
+    node.value() = null_records::to_record(flow, node.value().seq);
+    m_flows.insert(std::move(node));
   } else {
-    IKE_LOG_DEBUG(Sysdep, 10, "null backend: would replace {}", it->second.value.to_string());
-    it->second.value = flow;
+    m_flows.insert(null_records::to_record(flow, take_seq()));
   }
   IKE_LOG_DEBUG(Sysdep, 10, "null backend: would add {}", flow.to_string());
   return base::ok();
 }
 
 base::Status NullBackend::delete_flow(const base::FlowInstall& flow) {
-  auto it = m_flows.find(flow_key(flow));
+  auto it = m_flows.find(flow);
   if (it == m_flows.end()) {
     return make_error(ErrorCode::NotFound, NotifyType::None, "null backend: delete flow: no {}",
                       flow.to_string());
   }
-  IKE_LOG_DEBUG(Sysdep, 10, "null backend: would delete {}", it->second.value.to_string());
+  IKE_LOG_DEBUG(Sysdep, 10, "null backend: would delete {}",
+                null_records::to_install(*it).to_string());
   m_flows.erase(it);
   return base::ok();
 }
@@ -162,6 +205,7 @@ base::Status NullBackend::flush() {
                 m_flows.size());
   m_sas.clear();
   m_flows.clear();
+  m_keys.clear();
   m_allocated.clear();
   return base::ok();
 }
@@ -169,35 +213,44 @@ base::Status NullBackend::flush() {
 base::Result<base::KernelState> NullBackend::read_state() {
   base::KernelState state;
   state.sas.reserve(m_sas.size());
-  for (const auto* e : in_installation_order(m_sas)) {
-    state.sas.push_back(base::KernelSaInfo{.sa = e->value});
+  for (const auto* r : in_installation_order(m_sas)) {
+    state.sas.push_back(base::KernelSaInfo{.sa = sa_install(*r)});
   }
   state.flows = flows();
   return state;
 }
 
+base::SaInstall NullBackend::sa_install(const SaRecord& r) const {
+  base::SaInstall sa = null_records::to_install(r);
+  if (auto k = m_keys.find(r.ref); k != m_keys.end()) {
+    sa.enc_key = k->second.enc_key;
+    sa.auth_key = k->second.auth_key;
+  }
+  return sa;
+}
+
 std::vector<base::SaInstall> NullBackend::sas() const {
   std::vector<base::SaInstall> out;
   out.reserve(m_sas.size());
-  for (const auto* e : in_installation_order(m_sas)) out.push_back(e->value);
+  for (const auto* r : in_installation_order(m_sas)) out.push_back(sa_install(*r));
   return out;
 }
 
 std::vector<base::FlowInstall> NullBackend::flows() const {
   std::vector<base::FlowInstall> out;
   out.reserve(m_flows.size());
-  for (const auto* e : in_installation_order(m_flows)) out.push_back(e->value);
+  for (const auto* r : in_installation_order(m_flows)) out.push_back(null_records::to_install(*r));
   return out;
 }
 
 std::string NullBackend::dump() const {
   std::string out;
-  for (const auto* e : in_installation_order(m_sas)) {
-    out += format_sa(e->value);
+  for (const auto* r : in_installation_order(m_sas)) {
+    append_sa_line(out, *r);
     out += '\n';
   }
-  for (const auto* e : in_installation_order(m_flows)) {
-    out += e->value.to_string();
+  for (const auto* r : in_installation_order(m_flows)) {
+    null_records::to_install(*r).append_to(out);
     out += '\n';
   }
   return out;

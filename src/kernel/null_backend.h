@@ -4,12 +4,16 @@
 // (class Sysdep) what a real kernel would do, and renders the recorded state as ipsecctl -s all
 // style text for the FIFO `S` command. It mirrors kernel semantics where they matter to the
 // engine: adding an existing SA fails like EEXIST, deleting an unknown SA or flow fails like
-// ESRCH, adding a flow with an existing selector replaces it (XFRM_MSG_UPDPOLICY). Every request
-// costs O(log n) in the SAs and flows held (issue #7: a daemon keeping 100 000 SA pairs with -n
-// scanned them all per install); the recorded state keeps installation order.
+// ESRCH, adding a flow with an existing selector replaces it (XFRM_MSG_UPDPOLICY), a flow whose
+// SA bundle XFRM would refuse (a protocol twice, unknown) is refused. Every request costs
+// O(log n) in the SAs and flows held (issue #7: a daemon keeping 100 000 SA pairs with -n
+// scanned them all per install); the recorded state keeps installation order. The records are
+// compact (null_records.h: no key copies, no key vectors).
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <limits>
 #include <map>
 #include <set>
 #include <string>
@@ -17,6 +21,7 @@
 #include <vector>
 
 #include "kernel/backend.h"
+#include "kernel/null_records.h"
 
 namespace ike::kernel {
 
@@ -53,28 +58,35 @@ class NullBackend final : public Backend {
   //   flow esp out from 10.1.1.0/24 to 10.1.2.0/24 local 192.0.2.1 peer 192.0.2.2 type require
   std::string dump() const;
   static std::string format_sa(const base::SaInstall& sa);
+  // format_sa(sa) appended to `out` in place: `S` renders 200 000 SAs into one string.
+  static void append_sa(std::string& out, const base::SaInstall& sa);
 
  private:
+  friend struct NullBackendTestAccess;  // lowers m_seq_limit to exercise the renumbering
+
   using SpiKey = std::tuple<base::IpsecProtocol, base::IpAddress, uint32_t>;
   static constexpr int kMaxSpiAttempts = 1024;
 
-  // A flow's selector: adding one with the same selector replaces it.
-  using FlowKey = std::tuple<base::Direction, base::TrafficSelector, base::TrafficSelector>;
-  static FlowKey flow_key(const base::FlowInstall& f) {
-    return {f.direction, f.src_ts, f.dst_ts};
-  }
+  // The next installation sequence number; renumbers the records 0..n-1 (keeping their order)
+  // when the 32-bit counter reaches m_seq_limit: O(n log n) once per 4 billion installs.
+  uint32_t take_seq();
+  void renumber();
+  // The SaInstall a record stands for, with its keys if they were kept.
+  base::SaInstall sa_install(const null_records::SaRecord& r) const;
+
+  struct Keys {
+    base::SecureBytes enc_key;
+    base::SecureBytes auth_key;
+  };
 
   base::Random& m_rng;
   bool m_keep_keys = false;
   std::set<SpiKey> m_allocated;  // larval SPIs: handed out by get_spi, not yet added or deleted
-  uint64_t m_next_seq = 0;       // installation order (snapshots and `S` are sorted by it)
-  template <class T>
-  struct Entry {
-    uint64_t seq;
-    T value;
-  };
-  std::map<base::SaRef, Entry<base::SaInstall>> m_sas;
-  std::map<FlowKey, Entry<base::FlowInstall>> m_flows;  // a replaced flow keeps its seq
+  uint32_t m_next_seq = 0;       // installation order (snapshots and `S` are sorted by it)
+  uint32_t m_seq_limit = std::numeric_limits<uint32_t>::max();
+  std::set<null_records::SaRecord, null_records::SaOrder> m_sas;
+  std::set<null_records::FlowRecord, null_records::FlowOrder> m_flows;  // replaced: same seq
+  std::map<base::SaRef, Keys> m_keys;  // keep_keys only
 };
 
 }  // namespace ike::kernel

@@ -1,7 +1,10 @@
 // IpAddress / SockAddr parsing, printing and mask arithmetic.
 #include "base/address.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+
+#include <string>
 
 namespace ike::base {
 namespace {
@@ -29,6 +32,24 @@ TEST(IpAddress, Masks) {
   EXPECT_EQ(IpAddress::parse("255.0.255.0")->mask_prefix_length(), std::nullopt);
   EXPECT_EQ(IpAddress::parse("10.1.2.3")->masked(16).to_string(), "10.1.0.0");
   EXPECT_EQ(IpAddress::netmask(Family::V6, 64).to_string(), "ffff:ffff:ffff:ffff::");
+}
+
+// IPv4 is printed by hand (inet_ntop's sprintf dominated `S`): every octet value, in every
+// position, as inet_ntop prints it; append_to appends after what the string holds.
+TEST(IpAddress, PrintsEveryOctetLikeInetNtop) {
+  for (unsigned v = 0; v < 256; ++v) {
+    for (unsigned shift = 0; shift < 32; shift += 8) {
+      const uint32_t host = (0x01020304u & ~(0xffu << shift)) | v << shift;
+      const uint32_t net = htonl(host);
+      char expected[INET_ADDRSTRLEN] = {};
+      ASSERT_NE(::inet_ntop(AF_INET, &net, expected, sizeof expected), nullptr);
+      ASSERT_EQ(IpAddress::v4(host).to_string(), expected) << v << " << " << shift;
+    }
+  }
+  std::string out = "x ";
+  IpAddress::v4(0xc0000201u).append_to(out);
+  IpAddress::parse("fd00::1")->append_to(out);
+  EXPECT_EQ(out, "x 192.0.2.1fd00::1");
 }
 
 }  // namespace

@@ -5,8 +5,15 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <tuple>
 
 namespace ike::kernel {
+
+// Lowers the 32-bit sequence limit so the renumbering runs after a few installs.
+struct NullBackendTestAccess {
+  static void set_seq_limit(NullBackend& nb, uint32_t limit) { nb.m_seq_limit = limit; }
+};
+
 namespace {
 
 using base::IpAddress;
@@ -265,6 +272,202 @@ TEST(NullBackend, KeysAreNotKeptAndOrderSurvivesManyRecords) {
   auto dup = nb.add_sa(esp_sa(0x1001, "192.0.2.2", "192.0.2.1", true));
   ASSERT_FALSE(dup);
   EXPECT_NE(dup.error().detail.find("already exists"), std::string::npos);
+}
+
+// Every SaInstall member except the keys (SaInstall has no operator==: it holds key material).
+auto sa_fields(const base::SaInstall& s) {
+  return std::tie(s.ref, s.src, s.mode, s.inbound, s.enc_transform_id, s.enc_key_bits,
+                  s.auth_algorithm, s.ah_transform_id, s.life_seconds, s.life_kbytes,
+                  s.replay_window, s.set_mark, s.set_mark_mask, s.udp_encap_src_port,
+                  s.udp_encap_dst_port, s.src_ts, s.dst_ts, s.name);
+}
+
+std::vector<uint32_t> spis(const NullBackend& nb) {
+  std::vector<uint32_t> out;
+  for (const auto& s : nb.sas()) out.push_back(s.ref.spi.value);
+  return out;
+}
+
+std::vector<uint32_t> flow_nets(const NullBackend& nb) {  // dst_ts network, host order
+  std::vector<uint32_t> out;
+  for (const auto& f : nb.flows()) out.push_back(f.dst_ts.network.v4_host_order());
+  return out;
+}
+
+base::FlowInstall flow_to(uint32_t net) {
+  auto f = flow(base::Direction::Out, "10.1.0.0", "10.2.0.0");
+  f.dst_ts.network = IpAddress::v4(net);
+  return f;
+}
+
+// The compact records give back exactly what was installed, keys aside: every member set to a
+// non-default value, IPv6, a long (heap) name; flows with every bundle shape.
+TEST(NullBackend, ReadStateReturnsWhatWasInstalledWithoutKeys) {
+  ScriptedRandom rng({});
+  NullBackend nb(rng);
+  auto sa = esp_sa(0x9abc, "2001:db8::1", "2001:db8::2", true);
+  sa.mode = base::EncapMode::Transport;
+  sa.ah_transform_id = 3;
+  sa.life_seconds = 28800;
+  sa.life_kbytes = 4000000;
+  sa.replay_window = 64;
+  sa.set_mark = 0x10;
+  sa.set_mark_mask = 0xff;
+  sa.udp_encap_src_port = 4500;
+  sa.udp_encap_dst_port = 4501;
+  sa.src_ts = {ip("2001:db8:1::"), 48, 6, 22};
+  sa.dst_ts = {ip("2001:db8:2::"), 64, 17, 53};
+  sa.name = "a-connection-name-longer-than-the-small-string-buffer";
+  ASSERT_TRUE(nb.add_sa(sa));
+  std::vector<base::FlowInstall> flows;
+  for (auto bundle : std::vector<std::vector<IpsecProtocol>>{
+           {}, {IpsecProtocol::Ipcomp}, {IpsecProtocol::Ah, IpsecProtocol::Ipcomp},
+           {IpsecProtocol::Ipcomp, IpsecProtocol::Ah}}) {
+    auto f = flow_to(0x0a020000u + static_cast<uint32_t>(flows.size() << 8));
+    f.bundle = bundle;
+    f.mode = base::EncapMode::Transport;
+    f.type = base::FlowType::Deny;
+    f.direction = base::Direction::Fwd;
+    ASSERT_TRUE(nb.add_flow(f));
+    flows.push_back(f);
+  }
+  auto state = nb.read_state();
+  ASSERT_TRUE(state);
+  ASSERT_EQ(state->sas.size(), 1u);
+  EXPECT_TRUE(sa_fields(state->sas[0].sa) == sa_fields(sa));
+  EXPECT_TRUE(state->sas[0].sa.enc_key.empty());
+  EXPECT_TRUE(state->sas[0].sa.auth_key.empty());
+  EXPECT_EQ(state->flows, flows);
+  EXPECT_EQ(nb.flows(), flows);
+}
+
+TEST(NullBackend, KeptKeysFollowTheirSa) {
+  ScriptedRandom rng({});
+  NullBackend nb(rng, true);
+  ASSERT_TRUE(nb.add_sa(esp_sa(0x1000, "192.0.2.2", "192.0.2.1", true)));
+  auto other = esp_sa(0x2000, "192.0.2.1", "192.0.2.2", false);
+  other.enc_key = base::SecureBytes(32, 0x33);
+  other.auth_key = base::SecureBytes(32, 0x44);
+  ASSERT_TRUE(nb.add_sa(other));
+  auto state = nb.read_state();
+  ASSERT_TRUE(state);
+  ASSERT_EQ(state->sas.size(), 2u);
+  EXPECT_EQ(state->sas[0].sa.enc_key, base::SecureBytes(16, 0x11));
+  EXPECT_EQ(state->sas[0].sa.auth_key, base::SecureBytes(20, 0x22));
+  EXPECT_EQ(state->sas[1].sa.enc_key, other.enc_key);
+  EXPECT_EQ(state->sas[1].sa.auth_key, other.auth_key);
+  // Deleted then re-added with other keys: the new keys, not the old ones.
+  base::SaRef ref{IpsecProtocol::Esp, ip("192.0.2.1"), base::Spi{0x1000}};
+  ASSERT_TRUE(nb.delete_sa(ref, ip("192.0.2.2")));
+  auto again = esp_sa(0x1000, "192.0.2.2", "192.0.2.1", true);
+  again.enc_key = base::SecureBytes(16, 0x55);
+  ASSERT_TRUE(nb.add_sa(again));
+  ASSERT_EQ(nb.sas().size(), 2u);
+  EXPECT_EQ(nb.sas()[1].enc_key, base::SecureBytes(16, 0x55));
+  // A refused duplicate leaves the kept keys alone.
+  ASSERT_FALSE(nb.add_sa(esp_sa(0x2000, "192.0.2.1", "192.0.2.2", false)));
+  EXPECT_EQ(nb.sas()[0].enc_key, other.enc_key);
+  ASSERT_TRUE(nb.flush());
+  ASSERT_TRUE(nb.add_sa(esp_sa(0x3000, "192.0.2.2", "192.0.2.1", true)));
+  EXPECT_EQ(nb.sas().at(0).enc_key, base::SecureBytes(16, 0x11));
+}
+
+// Installation order: a replaced flow keeps its place, a deleted then re-added record goes
+// last, SAs and flows alike.
+TEST(NullBackend, OrderAfterReplaceDeleteAndReAdd) {
+  ScriptedRandom rng({});
+  NullBackend nb(rng);
+  for (uint32_t spi : {0x3000u, 0x1000u, 0x2000u}) {
+    ASSERT_TRUE(nb.add_sa(esp_sa(spi, "192.0.2.2", "192.0.2.1", true)));
+  }
+  for (uint32_t net : {0x0a000300u, 0x0a000100u, 0x0a000200u}) {
+    ASSERT_TRUE(nb.add_flow(flow_to(net)));
+  }
+  auto replaced = flow_to(0x0a000100u);
+  replaced.bundle = {IpsecProtocol::Ah};
+  ASSERT_TRUE(nb.add_flow(replaced));
+  EXPECT_EQ(flow_nets(nb), (std::vector<uint32_t>{0x0a000300u, 0x0a000100u, 0x0a000200u}));
+  EXPECT_EQ(nb.flows()[1], replaced);
+  ASSERT_TRUE(nb.delete_flow(flow_to(0x0a000300u)));
+  ASSERT_TRUE(nb.add_flow(flow_to(0x0a000300u)));
+  EXPECT_EQ(flow_nets(nb), (std::vector<uint32_t>{0x0a000100u, 0x0a000200u, 0x0a000300u}));
+  ASSERT_TRUE(nb.delete_sa({IpsecProtocol::Esp, ip("192.0.2.1"), base::Spi{0x3000}},
+                           ip("192.0.2.2")));
+  ASSERT_TRUE(nb.add_sa(esp_sa(0x3000, "192.0.2.2", "192.0.2.1", true)));
+  EXPECT_EQ(spis(nb), (std::vector<uint32_t>{0x1000u, 0x2000u, 0x3000u}));
+  EXPECT_EQ(nb.flow_count(), 3u);
+  EXPECT_EQ(nb.sa_count(), 3u);
+}
+
+// The 32-bit sequence renumbers the records (in their order) when it reaches its limit.
+TEST(NullBackend, SequenceRenumberingKeepsOrder) {
+  ScriptedRandom rng({});
+  NullBackend nb(rng);
+  NullBackendTestAccess::set_seq_limit(nb, 8);
+  std::vector<uint32_t> expected_spis, expected_nets;
+  for (uint32_t i = 1; i <= 40; ++i) {
+    ASSERT_TRUE(nb.add_sa(esp_sa(0x1000 + i, "192.0.2.2", "192.0.2.1", true)));
+    ASSERT_TRUE(nb.add_flow(flow_to(0x0a000000u | i << 8)));
+    expected_spis.push_back(0x1000 + i);
+    expected_nets.push_back(0x0a000000u | i << 8);
+    if (expected_spis.size() > 4) {  // fewer records than the limit: drop the oldest
+      ASSERT_TRUE(nb.delete_sa({IpsecProtocol::Esp, ip("192.0.2.1"), base::Spi{expected_spis[0]}},
+                               ip("192.0.2.2")));
+      ASSERT_TRUE(nb.delete_flow(flow_to(expected_nets[0])));
+      expected_spis.erase(expected_spis.begin());
+      expected_nets.erase(expected_nets.begin());
+    }
+    if (i % 3 == 0) {
+      ASSERT_TRUE(nb.add_flow(flow_to(expected_nets[0])));  // replaced in place
+    }
+  }
+  EXPECT_EQ(spis(nb), expected_spis);
+  EXPECT_EQ(flow_nets(nb), expected_nets);
+}
+
+// A bundle XFRM would refuse is refused (the record packs at most two other protocols).
+TEST(NullBackend, RefusesInvalidBundles) {
+  ScriptedRandom rng({});
+  NullBackend nb(rng);
+  for (auto bundle : std::vector<std::vector<IpsecProtocol>>{
+           {IpsecProtocol::Esp},
+           {IpsecProtocol::Ah, IpsecProtocol::Ah},
+           {IpsecProtocol::Ah, IpsecProtocol::Ipcomp, IpsecProtocol::Ah},
+           {static_cast<IpsecProtocol>(9)}}) {
+    auto f = flow_to(0x0a000100u);
+    f.bundle = bundle;
+    auto st = nb.add_flow(f);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().code, base::ErrorCode::BadValue);
+  }
+  EXPECT_EQ(nb.flow_count(), 0u);
+}
+
+// append_sa / FlowInstall::append_to add exactly format_sa / to_string after what `out` holds.
+TEST(NullBackend, AppendRendersLikeFormat) {
+  auto esp = esp_sa(0x1234abcd, "192.0.2.1", "2001:db8::2", false);
+  esp.udp_encap_dst_port = 4500;
+  auto comp = esp;
+  comp.ref.protocol = IpsecProtocol::Ipcomp;
+  comp.enc_transform_id = 3;
+  auto f = flow(base::Direction::In, "10.1.1.0", "10.1.2.0");
+  f.src_ts.ip_protocol = 6;
+  f.src_ts.port = 22;
+  f.bundle = {IpsecProtocol::Ah, IpsecProtocol::Ipcomp};
+  std::string out = "head\n";
+  NullBackend::append_sa(out, esp);
+  NullBackend::append_sa(out, comp);
+  f.append_to(out);
+  EXPECT_EQ(out, "head\n" + NullBackend::format_sa(esp) + NullBackend::format_sa(comp) +
+                     f.to_string());
+  EXPECT_EQ(NullBackend::format_sa(esp),
+            "esp tunnel from 192.0.2.1 to 2001:db8::2 spi 0x1234abcd auth hmac-sha1 enc aes-128 "
+            "udpencap port 4500");
+  EXPECT_EQ(NullBackend::format_sa(comp),
+            "ipcomp tunnel from 192.0.2.1 to 2001:db8::2 spi 0x1234abcd comp 3");
+  EXPECT_EQ(f.to_string(),
+            "flow esp in from 10.1.1.0/24 proto 6 port 22 to 10.1.2.0/24 local 192.0.2.1 peer "
+            "192.0.2.2 type require bundle ah,ipcomp");
 }
 
 }  // namespace
