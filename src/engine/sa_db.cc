@@ -1,7 +1,8 @@
 // SaDb lookups and indexes (sa_db.h). Primary keys are ordered maps (reports list SAs in key
-// order); every secondary key (peer address, (SPI, destination), connection name) is a hash
-// index kept in step by add/remove/set_*_peer, so no lookup walks the SAs. The timer heaps are
-// lower-bound lazy (deadline_index.h): SAs handed out mutable are re-armed at the next read.
+// order); every secondary key (peer address, (SPI, destination), connection name) is an index
+// (sa_db_index.h) kept in step by add/remove/set_*_peer, so no lookup walks the SAs. The timer
+// heaps are lower-bound lazy (deadline_index.h): SAs handed out mutable are re-armed at the
+// next read.
 #include "engine/sa_db.h"
 
 #include <algorithm>
@@ -12,38 +13,7 @@ const char* role_name(Role r) noexcept {
   return r == Role::Initiator ? "Initiator" : "Responder";
 }
 
-std::size_t SaDb::RefKeyHash::operator()(const RefKey& k) const noexcept {
-  return IpAddressHash{}(k.dst) ^ (std::hash<uint32_t>{}(k.spi) * 0x9e3779b97f4a7c15ULL);
-}
-
 namespace {
-
-template <class V, class K>
-void erase_one(std::vector<V>& v, const K& k) {
-  auto it = std::find(v.begin(), v.end(), k);
-  if (it != v.end()) v.erase(it);
-}
-
-template <class M, class Addr, class K>
-void unindex_peer(M& m, const Addr& a, const K& k) {
-  auto it = m.find(a);
-  if (it == m.end()) return;
-  erase_one(it->second, k);
-  if (it->second.empty()) m.erase(it);
-}
-
-// Set-valued indexes: add / remove one key, dropping an empty set.
-template <class M, class Key, class K>
-void index_add(M& m, const Key& key, const K& k) {
-  m[key].insert(k);
-}
-template <class M, class Key, class K>
-void index_remove(M& m, const Key& key, const K& k) {
-  auto it = m.find(key);
-  if (it == m.end()) return;
-  it->second.erase(k);
-  if (it->second.empty()) m.erase(it);
-}
 
 // A key handed out mutable; the list stays bounded by the number of SAs between two reads.
 template <class K, class Map>
@@ -70,7 +40,7 @@ IsakmpSa& SaDb::add_isakmp(IsakmpSa sa) {
   if (m_isakmp.count(key) != 0) (void)remove_isakmp(key);
   auto [it, inserted] = m_isakmp.emplace(key, std::move(sa));
   (void)inserted;
-  m_isakmp_by_peer[it->second.peer.address].push_back(key);
+  m_isakmp_by_peer.add(it->second);
   m_touched_isakmp.push_back(key);
   m_changes.push_back(key);
   return it->second;
@@ -89,19 +59,7 @@ const IsakmpSa* SaDb::find_isakmp(const base::CookiePair& c) const {
 }
 
 const IsakmpSa* SaDb::find_isakmp_by_peer(const base::IpAddress& peer) const {
-  auto it = m_isakmp_by_peer.find(peer);
-  if (it == m_isakmp_by_peer.end()) return nullptr;
-  const IsakmpSa* best = nullptr;
-  for (const auto& c : it->second) {
-    const IsakmpSa* sa = find_isakmp(c);
-    if (sa == nullptr) continue;
-    // The newest; among equals the lowest cookies (the order of the former scan).
-    if (best == nullptr || sa->established > best->established ||
-        (sa->established == best->established && sa->cookies < best->cookies)) {
-      best = sa;
-    }
-  }
-  return best;
+  return m_isakmp_by_peer.newest(peer);
 }
 
 IsakmpSa* SaDb::find_isakmp_by_peer(const base::IpAddress& peer) {
@@ -110,11 +68,7 @@ IsakmpSa* SaDb::find_isakmp_by_peer(const base::IpAddress& peer) {
 }
 
 std::vector<base::CookiePair> SaDb::isakmp_with_peer(const base::IpAddress& peer) const {
-  auto it = m_isakmp_by_peer.find(peer);
-  if (it == m_isakmp_by_peer.end()) return {};
-  std::vector<base::CookiePair> out = it->second;
-  std::sort(out.begin(), out.end());
-  return out;
+  return m_isakmp_by_peer.with_peer(peer);
 }
 
 std::optional<IsakmpSa> SaDb::remove_isakmp(const base::CookiePair& key) {
@@ -123,9 +77,9 @@ std::optional<IsakmpSa> SaDb::remove_isakmp(const base::CookiePair& key) {
   const base::CookiePair c = key;
   auto it = m_isakmp.find(c);
   if (it == m_isakmp.end()) return std::nullopt;
+  m_isakmp_by_peer.remove(it->second);  // while the record it points to is intact
   IsakmpSa sa = std::move(it->second);
   m_isakmp.erase(it);
-  unindex_peer(m_isakmp_by_peer, sa.peer.address, c);
   m_fading.erase(c);
   m_isakmp_timers.forget(c);
   m_changes.push_back(c);
@@ -140,11 +94,10 @@ void SaDb::set_isakmp_peer(const base::CookiePair& c, const base::SockAddr& peer
   auto it = m_isakmp.find(c);
   if (it == m_isakmp.end()) return;
   if (it->second.peer.address != peer.address) {
-    unindex_peer(m_isakmp_by_peer, it->second.peer.address, c);
-    m_isakmp_by_peer[peer.address].push_back(c);
+    m_isakmp_by_peer.move_peer(it->second, peer);
     m_changes.push_back(c);
   }
-  it->second.peer = peer;
+  it->second.peer = peer;  // the port alone: not a key
 }
 
 void SaDb::mark_isakmp_fading(const base::CookiePair& c) {
@@ -156,30 +109,12 @@ void SaDb::mark_isakmp_fading(const base::CookiePair& c) {
 
 // ------------------------------------------------------------------------------ IPsec SAs
 
-void SaDb::index_refs(const IpsecSa& sa, bool add) {
-  auto one = [&](base::Spi spi, const base::IpAddress& dst) {
-    RefKey k{spi.value, dst};
-    if (add) {
-      m_ipsec_by_ref.try_emplace(k, sa.in_spi);
-    } else if (auto it = m_ipsec_by_ref.find(k);
-               it != m_ipsec_by_ref.end() && it->second == sa.in_spi) {
-      m_ipsec_by_ref.erase(it);
-    }
-  };
-  for (const auto& s : sa.installed) one(s.ref.spi, s.ref.dst);
-  one(sa.in_spi, sa.local.address);
-  one(sa.out_spi, sa.peer.address);
-}
-
 IpsecSa& SaDb::add_ipsec(IpsecSa sa) {
   base::Spi key = sa.in_spi;
   if (m_ipsec.count(key) != 0) (void)remove_ipsec(key);
   auto [it, inserted] = m_ipsec.emplace(key, std::move(sa));
   (void)inserted;
-  const IpsecSa& stored = it->second;
-  index_peer_sets(stored, true);
-  ++m_ipsec_per_name[stored.name];
-  index_refs(stored, true);
+  m_ipsec_index.add(it->second);
   m_touched_ipsec.push_back(key);
   return it->second;
 }
@@ -198,53 +133,30 @@ const IpsecSa* SaDb::find_ipsec_by_in_spi(base::Spi spi) const {
 
 // The lowest inbound SPI among the SAs with this peer and outbound SPI (a peer reusing an SPI).
 IpsecSa* SaDb::find_ipsec_by_peer_spi(const base::IpAddress& peer, base::Spi out_spi) {
-  auto it = m_ipsec_by_peer_out.find(RefKey{out_spi.value, peer});
-  if (it == m_ipsec_by_peer_out.end()) return nullptr;
-  return find_ipsec_by_in_spi(*it->second.begin());
-}
-
-void SaDb::index_peer_sets(const IpsecSa& sa, bool add) {
-  const auto peer_name = std::pair{sa.peer.address, sa.name};
-  const RefKey peer_out{sa.out_spi.value, sa.peer.address};
-  if (add) {
-    index_add(m_ipsec_by_peer, sa.peer.address, sa.in_spi);
-    index_add(m_ipsec_by_peer_name, peer_name, sa.in_spi);
-    index_add(m_ipsec_by_peer_out, peer_out, sa.in_spi);
-  } else {
-    index_remove(m_ipsec_by_peer, sa.peer.address, sa.in_spi);
-    index_remove(m_ipsec_by_peer_name, peer_name, sa.in_spi);
-    index_remove(m_ipsec_by_peer_out, peer_out, sa.in_spi);
-  }
+  auto in = m_ipsec_index.by_peer_out(peer, out_spi);
+  return in ? find_ipsec_by_in_spi(*in) : nullptr;
 }
 
 IpsecSa* SaDb::find_ipsec_by_ref(base::Spi spi, const base::IpAddress& dst) {
-  auto it = m_ipsec_by_ref.find(RefKey{spi.value, dst});
-  return it == m_ipsec_by_ref.end() ? nullptr : find_ipsec_by_in_spi(it->second);
+  auto in = m_ipsec_index.by_ref(spi, dst);
+  return in ? find_ipsec_by_in_spi(*in) : nullptr;
 }
 
 std::vector<base::Spi> SaDb::ipsec_with_peer(const base::IpAddress& peer) const {
-  auto it = m_ipsec_by_peer.find(peer);
-  if (it == m_ipsec_by_peer.end()) return {};
-  return {it->second.begin(), it->second.end()};
+  return m_ipsec_index.with_peer(peer);
 }
 
 std::vector<base::Spi> SaDb::ipsec_with_peer_and_name(const base::IpAddress& peer,
                                                       const std::string& name) const {
-  auto it = m_ipsec_by_peer_name.find(std::pair{peer, name});
-  if (it == m_ipsec_by_peer_name.end()) return {};
-  return {it->second.begin(), it->second.end()};
+  return m_ipsec_index.with_peer_and_name(peer, name);
 }
 
 std::optional<IpsecSa> SaDb::remove_ipsec(base::Spi in_spi) {
   auto it = m_ipsec.find(in_spi);
   if (it == m_ipsec.end()) return std::nullopt;
+  m_ipsec_index.remove(it->second);  // while the record it points to is intact
   IpsecSa sa = std::move(it->second);
   m_ipsec.erase(it);
-  index_peer_sets(sa, false);
-  index_refs(sa, false);
-  if (auto n = m_ipsec_per_name.find(sa.name); n != m_ipsec_per_name.end() && --n->second == 0) {
-    m_ipsec_per_name.erase(n);
-  }
   m_ipsec_timers.forget(in_spi);
   return sa;
 }
@@ -252,16 +164,11 @@ std::optional<IpsecSa> SaDb::remove_ipsec(base::Spi in_spi) {
 void SaDb::set_ipsec_peer(base::Spi in_spi, const base::SockAddr& peer) {
   auto it = m_ipsec.find(in_spi);
   if (it == m_ipsec.end()) return;
-  index_refs(it->second, false);
-  index_peer_sets(it->second, false);
-  it->second.peer = peer;
-  index_peer_sets(it->second, true);
-  index_refs(it->second, true);
+  m_ipsec_index.move_peer(it->second, peer);
 }
 
 std::size_t SaDb::ipsec_count_for(const std::string& connection) const {
-  auto it = m_ipsec_per_name.find(connection);
-  return it == m_ipsec_per_name.end() ? 0 : it->second;
+  return m_ipsec_index.count_for(connection);
 }
 
 // ------------------------------------------------------------------------------ timers

@@ -2,12 +2,15 @@
 // SAs keyed by their CookiePair (RFC 2408 §2.5.3) and IPsec SAs keyed by our inbound SPI, plus
 // the in-memory contact list that decides when INITIAL-CONTACT is sent (isakmpd-features.md
 // §1.12: only on the first contact with a peer since start). Plain records; no protocol logic.
-// Issue #7 (100k SA pairs): every secondary lookup is a hash index (peer address -> SAs,
-// (SPI, destination) -> pair for kernel events and DELETE, connection name -> count), and the
-// per-SA timers (soft/hard lifetime, NAT-T keepalive) live in two DeadlineIndex heaps, so
-// next_deadline() is O(1) amortised and a tick visits only the due SAs. Every SA handed out
-// mutable (add, find*) is re-examined at the next next_deadline()/due*() (its timers may have
-// moved earlier); peers change only through set_*_peer (the indexes follow).
+// Issue #7 (100k SA pairs): every secondary lookup is an index (sa_db_index.h: ordered sets of
+// record pointers by (peer, ...) and (connection, peer, SPI), a hash of (SPI, destination) ->
+// pair for kernel events and DELETE, connection name -> count), and the per-SA timers
+// (soft/hard lifetime, NAT-T keepalive) live in two DeadlineIndex heaps, so next_deadline() is
+// O(1) amortised and a tick visits only the due SAs. Every SA handed out mutable (add, find*)
+// is re-examined at the next next_deadline()/due*() (its timers may have moved earlier); peers
+// change only through set_*_peer (the indexes follow). The indexes point into the records, so
+// a record's keyed fields (name, SPIs, installed, cookies) never change once added, and an
+// SaDb moves but does not copy.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +34,7 @@
 #include "engine/keymat.h"
 #include "engine/nat_t_state.h"
 #include "engine/negotiated.h"
+#include "engine/sa_db_index.h"
 #include "engine/xauth.h"
 
 namespace ike::policy {
@@ -181,29 +185,14 @@ class SaDb {
   bool contacted(const base::IpAddress& peer) const { return m_contacted.count(peer) != 0; }
 
  private:
-  struct RefKey {
-    uint32_t spi;
-    base::IpAddress dst;
-    bool operator==(const RefKey&) const = default;
-  };
-  struct RefKeyHash {
-    std::size_t operator()(const RefKey& k) const noexcept;
-  };
   void refresh_timers() const;
-  void index_refs(const IpsecSa& sa, bool add);
-  void index_peer_sets(const IpsecSa& sa, bool add);  // by peer, (peer, name), (peer, out SPI)
 
   std::map<base::CookiePair, IsakmpSa> m_isakmp;
   std::map<base::Spi, IpsecSa> m_ipsec;
   std::set<base::IpAddress> m_contacted;
-  std::unordered_map<base::IpAddress, std::vector<base::CookiePair>, IpAddressHash> m_isakmp_by_peer;
-  // Per-peer indexes are ordered sets: one peer may hold thousands of SAs (a rekey storm of
-  // 10 000 connections over one ISAKMP SA), so neither a lookup nor a removal scans them.
-  std::unordered_map<base::IpAddress, std::set<base::Spi>, IpAddressHash> m_ipsec_by_peer;
-  std::map<std::pair<base::IpAddress, std::string>, std::set<base::Spi>> m_ipsec_by_peer_name;
-  std::unordered_map<RefKey, std::set<base::Spi>, RefKeyHash> m_ipsec_by_peer_out;
-  std::unordered_map<RefKey, base::Spi, RefKeyHash> m_ipsec_by_ref;
-  std::unordered_map<std::string, std::size_t> m_ipsec_per_name;
+  // Point into the map nodes above (stable until erased): unlinked before an erase.
+  IsakmpPeerIndex m_isakmp_by_peer;
+  IpsecIndex m_ipsec_index;
   std::set<base::CookiePair> m_fading;
   mutable DeadlineIndex<base::CookiePair> m_isakmp_timers;
   mutable DeadlineIndex<base::Spi, SpiHash> m_ipsec_timers;
