@@ -373,11 +373,8 @@ void Daemon::reload(std::string_view why) {
 
 std::string Daemon::ui_status() {
   std::string out = m_engine->sa_status_report(base::Clock::now());
-  auto state = m_backend->read_state();
-  if (state) {
-    append_kernel_state(out, *state);
-  } else {
-    IKE_LOG_WARN("S: kernel state: {}", state.error().detail);
+  if (auto st = m_backend->append_state_text(out); !st) {
+    IKE_LOG_WARN("S: kernel state: {}", st.error().detail);
   }
   return out;
 }

@@ -19,10 +19,4 @@ namespace ike::daemon {
 [[nodiscard]] base::Result<std::unique_ptr<kernel::Backend>> make_kernel_backend(
     bool null_kernel, base::Random& rng);
 
-// One line per SA then one per flow (NullBackend::format_sa / FlowInstall::to_string).
-std::string format_kernel_state(const base::KernelState& state);
-// The same text appended to `out` in place, with room reserved up front: `S` with 100 000 SA
-// pairs is some 45 MB of it (issue #7: answered in under a second).
-void append_kernel_state(std::string& out, const base::KernelState& state);
-
 }  // namespace ike::daemon

@@ -2,9 +2,29 @@
 // dispatch of one base::KernelOp to the backend's single-request methods.
 #include "kernel/backend.h"
 
+#include "kernel/null_backend.h"
+
 #include <type_traits>
 
 namespace ike::kernel {
+
+void append_state_text(std::string& out, const base::KernelState& state) {
+  out.reserve(out.size() + state.sas.size() * kSaLineBytes + state.flows.size() * kFlowLineBytes);
+  for (const auto& s : state.sas) {
+    NullBackend::append_sa(out, s.sa);
+    out += '\n';
+  }
+  for (const auto& f : state.flows) {
+    f.append_to(out);
+    out += '\n';
+  }
+}
+
+base::Status Backend::append_state_text(std::string& out) {
+  IKE_TRY(base::KernelState state, read_state());
+  kernel::append_state_text(out, state);
+  return base::ok();
+}
 
 base::KernelOpResult run_kernel_op(Backend& backend, const base::KernelOp& op) {
   base::KernelOpResult out;

@@ -32,6 +32,11 @@ class Backend {
   // Reads the kernel's SAD and SPD back (ipsecctl -s, the report, `S`). Backends that share the
   // kernel with others return everything the kernel holds, not only what they installed.
   [[nodiscard]] virtual base::Result<base::KernelState> read_state() = 0;
+  // The kernel state as `S` shows it, appended to `out`: one ipsecctl -s sa style line per SA,
+  // then one per flow (append_state_text below). The default renders read_state(); the null
+  // backend renders its records where they are (issue #7: `S` at 100,000 SA pairs is ~45 MB of
+  // this text and must be answered in under a second).
+  [[nodiscard]] virtual base::Status append_state_text(std::string& out);
 
   // Kernel events (ACQUIRE, EXPIRE). event_fd() is polled by the daemon's event loop (-1: this
   // backend has no events); read_events() drains what is pending without blocking.
@@ -47,6 +52,13 @@ class Backend {
   [[nodiscard]] virtual std::vector<base::KernelOpResult> run_batch(
       const std::vector<base::KernelOp>& ops);
 };
+
+// One line per SA (NullBackend::append_sa) then one per flow (FlowInstall::append_to), each
+// ending in '\n', appended to `out` with room reserved up front.
+void append_state_text(std::string& out, const base::KernelState& state);
+// Typical IPv4 line lengths, for reserving: one reservation instead of ~20 doublings.
+inline constexpr std::size_t kSaLineBytes = 96;
+inline constexpr std::size_t kFlowLineBytes = 112;
 
 // One op on `backend` through its single-request methods (run_batch's default, the monitor).
 [[nodiscard]] base::KernelOpResult run_kernel_op(Backend& backend, const base::KernelOp& op);

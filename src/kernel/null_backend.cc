@@ -220,6 +220,11 @@ base::Result<base::KernelState> NullBackend::read_state() {
   return state;
 }
 
+base::Status NullBackend::append_state_text(std::string& out) {
+  append_records(out);
+  return base::ok();
+}
+
 base::SaInstall NullBackend::sa_install(const SaRecord& r) const {
   base::SaInstall sa = null_records::to_install(r);
   if (auto k = m_keys.find(r.ref); k != m_keys.end()) {
@@ -245,6 +250,12 @@ std::vector<base::FlowInstall> NullBackend::flows() const {
 
 std::string NullBackend::dump() const {
   std::string out;
+  append_records(out);
+  return out;
+}
+
+void NullBackend::append_records(std::string& out) const {
+  out.reserve(out.size() + m_sas.size() * kSaLineBytes + m_flows.size() * kFlowLineBytes);
   for (const auto* r : in_installation_order(m_sas)) {
     append_sa_line(out, *r);
     out += '\n';
@@ -253,7 +264,6 @@ std::string NullBackend::dump() const {
     null_records::to_install(*r).append_to(out);
     out += '\n';
   }
-  return out;
 }
 
 }  // namespace ike::kernel

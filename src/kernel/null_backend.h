@@ -44,6 +44,8 @@ class NullBackend final : public Backend {
   [[nodiscard]] base::Status flush() override;
   // The recorded SAs and flows (a null kernel holds exactly what was installed).
   [[nodiscard]] base::Result<base::KernelState> read_state() override;
+  // Renders the records in installation order without copying them into a KernelState.
+  [[nodiscard]] base::Status append_state_text(std::string& out) override;
 
   // Recorded state, in installation order (a replaced flow keeps its place): snapshots.
   std::vector<base::SaInstall> sas() const;
@@ -62,6 +64,7 @@ class NullBackend final : public Backend {
   static void append_sa(std::string& out, const base::SaInstall& sa);
 
  private:
+  void append_records(std::string& out) const;  // dump() and append_state_text()
   friend struct NullBackendTestAccess;  // lowers m_seq_limit to exercise the renumbering
 
   using SpiKey = std::tuple<base::IpsecProtocol, base::IpAddress, uint32_t>;

@@ -470,5 +470,34 @@ TEST(NullBackend, AppendRendersLikeFormat) {
             "192.0.2.2 type require bundle ah,ipcomp");
 }
 
+// `S` text: the null backend renders its records in place exactly as the generic path renders
+// read_state() (installation order, a replaced flow in its place, SAs before flows).
+TEST(NullBackend, StateTextIsTheRenderingOfReadState) {
+  ScriptedRandom rng({});
+  NullBackend nb(rng);
+  for (uint32_t spi : {0x3000u, 0x1000u, 0x2000u}) {
+    ASSERT_TRUE(nb.add_sa(esp_sa(spi, "192.0.2.2", "192.0.2.1", true)));
+  }
+  for (uint32_t net : {0x0a000300u, 0x0a000100u, 0x0a000200u}) {
+    ASSERT_TRUE(nb.add_flow(flow_to(net)));
+  }
+  auto replaced = flow_to(0x0a000100u);
+  replaced.bundle = {IpsecProtocol::Ah};
+  ASSERT_TRUE(nb.add_flow(replaced));
+  auto state = nb.read_state();
+  ASSERT_TRUE(state);
+  std::string generic = "engine part\n";
+  append_state_text(generic, *state);
+  std::string direct = "engine part\n";
+  ASSERT_TRUE(nb.append_state_text(direct));
+  EXPECT_EQ(direct, generic);
+  EXPECT_EQ(direct, "engine part\n" + nb.dump());
+  auto line_of = [&](std::string_view needle) { return direct.find(needle); };
+  ASSERT_NE(line_of("to 10.0.2.0"), std::string::npos) << direct;
+  ASSERT_NE(line_of("spi 0x00001000"), std::string::npos) << direct;
+  EXPECT_LT(line_of("spi 0x00003000"), line_of("spi 0x00001000"));
+  EXPECT_LT(line_of("bundle ah"), line_of("to 10.0.2.0"));
+}
+
 }  // namespace
 }  // namespace ike::kernel
