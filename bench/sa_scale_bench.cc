@@ -8,7 +8,8 @@
 //    quick_mode_install store them (phase-1 keys, IV, two installed SAs with wiped keys, three
 //    tunnel flows, lifetimes with soft expiries spread over 85-95 %). Measured: heap bytes per
 //    pair (mallinfo2 before/after, the M phase-1 SAs included), next_deadline(), one on_tick()
-//    with nothing due, the `S` report (sa_status_report) time and size.
+//    with nothing due, the `S` report (sa_status_report) time and size, and shutdown() sending a
+//    DELETE for every SA.
 // 2. Rekey storm: two engines (tests/support EnginePair, in-process datagrams, recording
 //    kernel), K connections over one ISAKMP SA, all started by one `C set` (the connection
 //    manager queues the Quick Modes beyond 16 in flight), all established; then a soft
@@ -159,6 +160,13 @@ void scale(uint32_t pairs, uint32_t phase1) {
   print("scale.S_report", since(t0), "s wall");
   print("scale.S_report_cpu", cpu_seconds() - c0, "s CPU");
   print("scale.S_report_size", static_cast<double>(report.size()) / 1e6, "MB");
+
+  // Shutdown with DELETEs (isakmpd on SIGTERM): one Informational per SA and the kernel removals.
+  t0 = Clock::now();
+  e.shutdown(now + base::Seconds{2}, true);
+  auto outputs = e.take_outputs();
+  print("scale.shutdown", since(t0), "s wall (DELETEs built, kernel removals queued)");
+  print("scale.shutdown_outputs", static_cast<double>(outputs.size()), "");
 }
 
 // --------------------------------------------------------------------------- 2. storm
