@@ -372,20 +372,27 @@ TEST(NullBackend, KeptKeysFollowTheirSa) {
   EXPECT_EQ(nb.sas().at(0).enc_key, base::SecureBytes(16, 0x11));
 }
 
+// Three SAs and three flows installed out of key order, then the second flow replaced by one
+// with an AH bundle (same selector: it keeps its place). Returns the replacing flow.
+base::FlowInstall install_out_of_order(NullBackend& nb) {
+  for (uint32_t spi : {0x3000u, 0x1000u, 0x2000u}) {
+    EXPECT_TRUE(nb.add_sa(esp_sa(spi, "192.0.2.2", "192.0.2.1", true)));
+  }
+  for (uint32_t net : {0x0a000300u, 0x0a000100u, 0x0a000200u}) {
+    EXPECT_TRUE(nb.add_flow(flow_to(net)));
+  }
+  auto replaced = flow_to(0x0a000100u);
+  replaced.bundle = {IpsecProtocol::Ah};
+  EXPECT_TRUE(nb.add_flow(replaced));
+  return replaced;
+}
+
 // Installation order: a replaced flow keeps its place, a deleted then re-added record goes
 // last, SAs and flows alike.
 TEST(NullBackend, OrderAfterReplaceDeleteAndReAdd) {
   ScriptedRandom rng({});
   NullBackend nb(rng);
-  for (uint32_t spi : {0x3000u, 0x1000u, 0x2000u}) {
-    ASSERT_TRUE(nb.add_sa(esp_sa(spi, "192.0.2.2", "192.0.2.1", true)));
-  }
-  for (uint32_t net : {0x0a000300u, 0x0a000100u, 0x0a000200u}) {
-    ASSERT_TRUE(nb.add_flow(flow_to(net)));
-  }
-  auto replaced = flow_to(0x0a000100u);
-  replaced.bundle = {IpsecProtocol::Ah};
-  ASSERT_TRUE(nb.add_flow(replaced));
+  const auto replaced = install_out_of_order(nb);
   EXPECT_EQ(flow_nets(nb), (std::vector<uint32_t>{0x0a000300u, 0x0a000100u, 0x0a000200u}));
   EXPECT_EQ(nb.flows()[1], replaced);
   ASSERT_TRUE(nb.delete_flow(flow_to(0x0a000300u)));
@@ -475,15 +482,7 @@ TEST(NullBackend, AppendRendersLikeFormat) {
 TEST(NullBackend, StateTextIsTheRenderingOfReadState) {
   ScriptedRandom rng({});
   NullBackend nb(rng);
-  for (uint32_t spi : {0x3000u, 0x1000u, 0x2000u}) {
-    ASSERT_TRUE(nb.add_sa(esp_sa(spi, "192.0.2.2", "192.0.2.1", true)));
-  }
-  for (uint32_t net : {0x0a000300u, 0x0a000100u, 0x0a000200u}) {
-    ASSERT_TRUE(nb.add_flow(flow_to(net)));
-  }
-  auto replaced = flow_to(0x0a000100u);
-  replaced.bundle = {IpsecProtocol::Ah};
-  ASSERT_TRUE(nb.add_flow(replaced));
+  (void)install_out_of_order(nb);
   auto state = nb.read_state();
   ASSERT_TRUE(state);
   std::string generic = "engine part\n";
