@@ -183,7 +183,9 @@ base::Result<base::Bytes> rsa_public_raw(const RsaPublicKey& key, base::ByteView
   // n - 1, output 'signature representative out of range'".
   if (BN_cmp(sb.get(), p.n.get()) >= 0) {
     return base::make_error(ErrorCode::Auth, NotifyType::InvalidSignature,
-                            "signature representative s >= n");
+                            "RSA signature does not verify: its representative s >= n "
+                            "({}-bit key)",
+                            key.bits());
   }
   // Public operation (s and e are public): Montgomery exponentiation with the kept context.
   if (BN_mod_exp_mont(m.get(), sb.get(), p.e.get(), p.n.get(), bctx.get(), p.mont.get()) != 1) {

@@ -115,6 +115,17 @@ TEST(Rsa, SignVerifyRoundTripRawHashes) {
   }
 }
 
+// RFC 8017 §5.2.2: a signature whose integer is not below n is out of range. It is refused
+// before the public operation, as a signature that does not verify (the CertCacheAuth test
+// that checks another host's signature met this about one run in eight: random moduli).
+TEST(Rsa, SignatureAtOrAboveTheModulusDoesNotVerify) {
+  const auto& kp = key2048();
+  const base::Bytes h = hash20();
+  const base::Bytes all_ones(256, 0xff);  // > n for any 2048-bit modulus
+  expect_invalid_signature(rsa_verify_ike(kp.pub, h, all_ones), "does not verify");
+  expect_invalid_signature(rsa_verify_ike(kp.pub, h, all_ones), "s >= n (2048-bit key)");
+}
+
 TEST(Rsa, PkcsOneRsaPublicKeyPemLoads) {
   const auto& kp = key2048();
   // PEM "RSA PUBLIC KEY" (PKCS#1), isakmpd's second accepted pubkey form.
