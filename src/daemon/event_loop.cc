@@ -75,6 +75,8 @@ void EventLoop::remove_fd(int fd) {
 }
 
 base::Status EventLoop::arm_timer(std::optional<base::TimePoint> deadline) {
+  // Still armed at that deadline (or expired and not yet dispatched: it fires all the same).
+  if (deadline == m_deadline) return base::ok();
   struct itimerspec its {};
   if (deadline) {
     auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -84,7 +86,9 @@ base::Status EventLoop::arm_timer(std::optional<base::TimePoint> deadline) {
     its.it_value.tv_sec = static_cast<time_t>(ns / 1000000000);
     its.it_value.tv_nsec = static_cast<long>(ns % 1000000000);
   }
+  ++m_timer_settings;
   if (::timerfd_settime(m_timer, TFD_TIMER_ABSTIME, &its, nullptr) != 0) {
+    m_deadline.reset();  // unknown: the next arm_timer sets it whatever it is
     return sys_error("timerfd_settime");
   }
   m_deadline = deadline;

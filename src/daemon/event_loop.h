@@ -35,9 +35,13 @@ class EventLoop {
   void remove_fd(int fd);
   void on_timer(Callback cb) { m_timer_cb = std::move(cb); }
   void on_signal(SignalCallback cb) { m_signal_cb = std::move(cb); }
-  // nullopt disarms. A deadline in the past fires on the next iteration.
+  // nullopt disarms. A deadline in the past fires on the next iteration. The same deadline as
+  // the one armed is not set again (the daemon re-arms after every datagram and the earliest
+  // deadline rarely moves: one timerfd_settime saved per datagram, issue #7).
   [[nodiscard]] base::Status arm_timer(std::optional<base::TimePoint> deadline);
   std::optional<base::TimePoint> armed_deadline() const noexcept { return m_deadline; }
+  // timerfd_settime calls made (tests).
+  uint64_t timer_settings() const noexcept { return m_timer_settings; }
 
   // One epoll_wait (at most `max_wait`; nullopt = until an event) and its dispatch.
   [[nodiscard]] base::Status run_once(std::optional<base::Duration> max_wait);
@@ -57,7 +61,8 @@ class EventLoop {
   sigset_t m_old_mask{};
   bool m_mask_saved = false;
   bool m_stop = false;
-  std::optional<base::TimePoint> m_deadline;
+  std::optional<base::TimePoint> m_deadline;  // armed and not yet fired (read)
+  uint64_t m_timer_settings = 0;
   std::map<int, std::shared_ptr<Callback>> m_fds;
   Callback m_timer_cb;
   SignalCallback m_signal_cb;

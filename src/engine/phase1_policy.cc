@@ -682,26 +682,20 @@ base::Result<Phase1Choice> select_phase1(const conf::ConfDb& conf, std::string_v
 
   std::vector<std::string> reasons;
   for (const auto& t : prop.transforms) {
-    const std::string desc = describe_phase1_transform(t);
+    // The transform's description is only needed when it is refused.
     auto decoded = decode_phase1_transform(t);
     if (!decoded) {
-      reasons.push_back(fmt::format("peer transform #{} {}: {}", t.number, desc,
-                                    decoded.error().detail));
+      reasons.push_back(fmt::format("peer transform #{} {}: {}", t.number,
+                                    describe_phase1_transform(t), decoded.error().detail));
       continue;
     }
-    if (credentials != nullptr) {
-      const std::optional<std::string>* missing =
-          decoded->auth_method == wire::IkeAuthMethod::PreShared ? &credentials->psk_missing
-          : decoded->auth_method == wire::IkeAuthMethod::RsaSig  ? &credentials->rsa_missing
-          : decoded->auth_method == wire::IkeAuthMethod::EcdsaSha256 ? &credentials->ecdsa_missing[0]
-          : decoded->auth_method == wire::IkeAuthMethod::EcdsaSha384 ? &credentials->ecdsa_missing[1]
-          : decoded->auth_method == wire::IkeAuthMethod::EcdsaSha512 ? &credentials->ecdsa_missing[2]
-                                                                     : nullptr;
-      if (missing != nullptr && missing->has_value()) {
-        reasons.push_back(fmt::format("peer transform #{} {}: {} not usable: {}", t.number, desc,
+    if (credentials != nullptr && credentials->missing) {
+      if (auto missing = credentials->missing(decoded->auth_method)) {
+        reasons.push_back(fmt::format("peer transform #{} {}: {} not usable: {}", t.number,
+                                      describe_phase1_transform(t),
                                       reg_name(wire::Registry::IkeAuthMethod,
                                                static_cast<uint64_t>(decoded->auth_method)),
-                                      **missing));
+                                      *missing));
         continue;
       }
     }
@@ -735,7 +729,8 @@ base::Result<Phase1Choice> select_phase1(const conf::ConfDb& conf, std::string_v
       }
       if (!best || m->depth > best->depth) best = std::move(m);
     }
-    reasons.push_back(fmt::format("peer transform #{} {}: {}", t.number, desc,
+    reasons.push_back(fmt::format("peer transform #{} {}: {}", t.number,
+                                  describe_phase1_transform(t),
                                   best ? best->text : std::string("no local transform")));
   }
   std::string local_desc;

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -96,11 +97,11 @@ struct Phase1Choice {
 //  * with `memo`: the peer section's transforms are parsed once per configuration generation
 //    (conf/conf_memo.h); the answer is the same as without.
 struct Phase1Credentials {
-  std::optional<std::string> psk_missing;  // nullopt: PRE_SHARED usable
-  std::optional<std::string> rsa_missing;  // nullopt: RSA_SIG usable
-  // nullopt: ECDSA_256 / ECDSA_384 / ECDSA_521 usable (index: crypto::EcdsaCurve), else why
-  // not ("no EC private key for ID ...", "ECDSA_384 needs a P-384 key ...").
-  std::array<std::optional<std::string>, 3> ecdsa_missing;
+  // nullopt: the method is usable (PRE_SHARED, RSA_SIG, ECDSA_256/384/521; any other method is
+  // not checked here), else why not ("no pre-shared key ...", "no EC private key for ID ...",
+  // "ECDSA_384 needs a P-384 key ..."). Asked only for the methods the peer's transforms name,
+  // so the texts are built when a transform is refused, not for every Main Mode (issue #7).
+  std::function<std::optional<std::string>(wire::IkeAuthMethod)> missing;
 };
 [[nodiscard]] base::Result<Phase1Choice> select_phase1(
     const conf::ConfDb& conf, std::string_view peer_section, const wire::SaPayload& offer,

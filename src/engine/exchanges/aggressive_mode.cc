@@ -332,8 +332,7 @@ base::Status am_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   IKE_TRY(wire::IdPayload idir, local_phase1_id(e.conf(), peer.id_section, d.local.address));
   // Methods without a credential are skipped (NO_PROPOSAL_CHOSEN names it). The PSK may also
   // come from the section named after IDii (aggressive_psk), so only signatures are filtered.
-  Phase1Credentials creds = phase1_credentials(e, peer, idir);
-  creds.psk_missing.reset();
+  const Phase1Credentials creds = phase1_credentials(e, peer, idir, /*psk_checked_later=*/true);
   auto group = single_group(*sa);
   auto choice = group ? select_phase1(e.conf(), section, *sa, e.crypto(), &creds,
                                       &e.conf_memo())

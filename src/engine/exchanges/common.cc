@@ -120,20 +120,26 @@ std::vector<wire::CertReqPayload> peer_cert_requests(const Inbound& in) {
 }
 
 Phase1Credentials phase1_credentials(EngineImpl& e, const PeerConfig& peer,
-                                     const wire::IdPayload& our_id) {
+                                     const wire::IdPayload& our_id, bool psk_checked_later) {
   Phase1Credentials c;
-  if (!peer.has_psk) {
-    c.psk_missing = fmt::format("no pre-shared key ([{}]:Authentication)", peer.section);
-  }
-  c.rsa_missing = e.pki() == nullptr ? std::optional<std::string>(
-                                           "no RSA credentials loaded ([X509-certificates])")
-                                     : e.pki()->missing_signature_credential(our_id);
-  for (uint16_t m = 9; m <= 11; ++m) {  // RFC 4754 ECDSA_256, ECDSA_384, ECDSA_521
-    c.ecdsa_missing[m - 9] =
-        e.pki() == nullptr
-            ? std::optional<std::string>("no EC credentials loaded ([X509-certificates])")
-            : e.pki()->missing_signature_credential(our_id, m);
-  }
+  c.missing = [&e, &peer, &our_id,
+               psk_checked_later](wire::IkeAuthMethod m) -> std::optional<std::string> {
+    switch (m) {
+      case wire::IkeAuthMethod::PreShared:
+        if (peer.has_psk || psk_checked_later) return std::nullopt;
+        return fmt::format("no pre-shared key ([{}]:Authentication)", peer.section);
+      case wire::IkeAuthMethod::RsaSig:
+        if (e.pki() == nullptr) return "no RSA credentials loaded ([X509-certificates])";
+        return e.pki()->missing_signature_credential(our_id);
+      case wire::IkeAuthMethod::EcdsaSha256:  // RFC 4754
+      case wire::IkeAuthMethod::EcdsaSha384:
+      case wire::IkeAuthMethod::EcdsaSha512:
+        if (e.pki() == nullptr) return "no EC credentials loaded ([X509-certificates])";
+        return e.pki()->missing_signature_credential(our_id, static_cast<uint16_t>(m));
+      default:
+        return std::nullopt;
+    }
+  };
   return c;
 }
 

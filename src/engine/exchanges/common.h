@@ -44,10 +44,13 @@ bool phase1_uses_signatures(const MainModeData& mm);
 // (auth_signature.h choose_local_certificate).
 std::vector<wire::CertReqPayload> peer_cert_requests(const Inbound& in);
 // What a responder can authenticate with as `our_id` for `peer` (select_phase1 skips the
-// methods whose credential is missing): a pre-shared key, and for RSA_SIG a private key for
-// our ID (PkiStore::missing_signature_credential).
+// methods whose credential is missing): a pre-shared key (unless `psk_checked_later`: Aggressive
+// Mode may find it in the section named after IDii), and for RSA_SIG/ECDSA a private key for
+// our ID (PkiStore::missing_signature_credential). The answer refers to `e`, `peer` and
+// `our_id`: use it while they live (the select_phase1 call).
 Phase1Credentials phase1_credentials(EngineImpl& e, const PeerConfig& peer,
-                                     const wire::IdPayload& our_id);
+                                     const wire::IdPayload& our_id,
+                                     bool psk_checked_later = false);
 // g^xy, SKEYID (RFC 2409 §5: signature or pre-shared-key formula by the negotiated method) and
 // the phase-1 keys, once both KE payloads and both nonces are known.
 [[nodiscard]] base::Result<Phase1Keys> derive_phase1_exchange_keys(EngineImpl& e,

@@ -62,6 +62,36 @@ TEST(EventLoop, TimerFiresAtDeadlineAndCanBeDisarmed) {
   EXPECT_EQ(fired, 2);
 }
 
+TEST(EventLoop, SameDeadlineIsNotSetAgainButFiresAfterItFired) {
+  auto loop = EventLoop::create({});
+  ASSERT_TRUE(loop);
+  int fired = 0;
+  (*loop)->on_timer([&] { ++fired; });
+  const auto at = base::Clock::now() + 20ms;
+  ASSERT_TRUE((*loop)->arm_timer(at));
+  const uint64_t settings = (*loop)->timer_settings();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE((*loop)->arm_timer(at));  // after every datagram
+  EXPECT_EQ((*loop)->timer_settings(), settings);
+  const auto start = base::Clock::now();
+  while (fired == 0 && base::Clock::now() - start < 2s) ASSERT_TRUE((*loop)->run_once(500ms));
+  EXPECT_EQ(fired, 1);
+  // Fired: the timer is disarmed, so the same deadline (now past) is set again and fires again.
+  ASSERT_TRUE((*loop)->arm_timer(at));
+  EXPECT_EQ((*loop)->timer_settings(), settings + 1);
+  ASSERT_TRUE((*loop)->run_once(1s));
+  EXPECT_EQ(fired, 2);
+  // Disarming twice is one call; arming after a disarm is one more.
+  ASSERT_TRUE((*loop)->arm_timer(std::nullopt));
+  ASSERT_TRUE((*loop)->arm_timer(std::nullopt));
+  EXPECT_EQ((*loop)->timer_settings(), settings + 1);  // fired: already nullopt
+  ASSERT_TRUE((*loop)->arm_timer(base::Clock::now() + 1h));
+  ASSERT_TRUE((*loop)->arm_timer(std::nullopt));
+  ASSERT_TRUE((*loop)->arm_timer(std::nullopt));
+  EXPECT_EQ((*loop)->timer_settings(), settings + 3);
+  ASSERT_TRUE((*loop)->run_once(30ms));
+  EXPECT_EQ(fired, 2);
+}
+
 TEST(EventLoop, SignalsArriveThroughSignalfd) {
   const int sigs[] = {SIGUSR1, SIGHUP};
   auto loop = EventLoop::create(sigs);
