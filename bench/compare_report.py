@@ -37,14 +37,20 @@ def rsa_ms(path):
 
 
 def floors(a):
+    """The floor (DH + keys [+ RSA]) and all of a responder's cryptography (the floor plus the
+    message HASHes, IVs, CBC and random bytes of BM_ResponderMessageCrypto)."""
     keys = bench_ms(a.exchange, "BM_Phase1Keys/2") + 2 * bench_ms(a.exchange, "BM_Keymat")
+    messages = bench_ms(a.exchange, "BM_ResponderMessageCrypto")
     sign, verify = rsa_ms(a.openssl)
-    out = {}
+    out, full = {}, {}
     for g in GROUPS:
         dh = bench_ms(a.crypto, f"BM_DhGenerate/{g}") + bench_ms(a.crypto, f"BM_DhDerive/{g}")
         out[("psk", g)] = dh + keys
         out[("rsa", g)] = dh + keys + sign + 2 * verify
-    return out, {"prf_keymat_ms": keys, "rsa_sign_ms": sign, "rsa_verify_ms": verify}
+        for auth in ("psk", "rsa"):
+            full[(auth, g)] = out[(auth, g)] + messages
+    return out, full, {"prf_keymat_ms": keys, "message_crypto_ms": messages, "rsa_sign_ms": sign,
+                       "rsa_verify_ms": verify}
 
 
 def med(xs):
@@ -58,13 +64,15 @@ def main():
         p.add_argument("--" + opt, required=True)
     p.add_argument("--json", action="store_true")
     a = p.parse_args()
-    floor, parts = floors(a)
-    loads, rss = {}, []
+    floor, full, parts = floors(a)
+    loads, rss, stops = {}, [], []
     with open(a.results) as f:
         for line in f:
             r = json.loads(line)
             if r["kind"] == "load":
                 loads.setdefault((r["daemon"], r["auth"], r["group"]), []).append(r["r"])
+            elif r["kind"] == "stop":
+                stops.append(r)
             else:
                 rss.append(r)
     rows = []
@@ -77,6 +85,8 @@ def main():
             "cpu_ms_per_handshake": cpu,
             "floor_ms": floor[(auth, g)],
             "ratio_to_floor": cpu / floor[(auth, g)] if cpu else None,
+            "all_crypto_ms": full[(auth, g)],
+            "ratio_to_all_crypto": cpu / full[(auth, g)] if cpu else None,
             "p99_ms": med([x["latency_ms"]["p99"] for x in ok if "latency_ms" in x]),
             "failed": sum(x.get("failed", 0) for x in ok) + (len(runs) - len(ok)) * 10**9,
             "succeeded": sum(x.get("succeeded", 0) for x in ok),
@@ -86,7 +96,7 @@ def main():
         n = r["established"]
         mem.append({**r, "bytes_per_pair": (r["rss_kb"] - r["rss0_kb"]) * 1024 / n if n else None})
     doc = {"machine": a.machine, "meta": a.meta, "floor_ms": {f"{k[0]}/{GROUPS[k[1]]}": v for k, v in floor.items()},
-           "floor_parts_ms": parts, "handshakes": rows, "memory": mem}
+           "floor_parts_ms": parts, "handshakes": rows, "memory": mem, "shutdown": stops}
     bad = [f"{r['daemon']} {r['auth']} {GROUPS[r['group']]}" for r in rows
            if r["failed"] or r["cpu_ms_per_handshake"] is None]
     bad += [f"{m['daemon']} {m['pairs']} pairs" for m in mem
@@ -100,12 +110,13 @@ def main():
     f = lambda v, fmt: "-" if v is None else format(v, fmt)
     print(f"# {a.machine}; {a.meta}; medians over rounds")
     print(f"{'responder':<18} {'auth':<4} {'group':<8} {'hs/s':>7} {'CPU ms/hs':>9} {'floor ms':>8} "
-          f"{'x floor':>7} {'p99 ms':>7} {'ok':>6} {'failed':>6}")
+          f"{'x floor':>7} {'x crypto':>8} {'p99 ms':>7} {'ok':>6} {'failed':>6}")
     order = {"isakmpd": 0, "strongswan": 1, "libreswan": 2}
     for r in sorted(rows, key=lambda r: (r["auth"], r["group"], order.get(r["daemon"], 9))):
         print(f"{NAMES.get(r['daemon'], r['daemon']):<18} {r['auth']:<4} {GROUPS[r['group']]:<8} "
               f"{f(r['handshakes_per_s'], '.0f'):>7} {f(r['cpu_ms_per_handshake'], '.3f'):>9} "
-              f"{r['floor_ms']:>8.3f} {f(r['ratio_to_floor'], '.2f'):>7} {f(r['p99_ms'], '.1f'):>7} "
+              f"{r['floor_ms']:>8.3f} {f(r['ratio_to_floor'], '.2f'):>7} "
+              f"{f(r['ratio_to_all_crypto'], '.2f'):>8} {f(r['p99_ms'], '.1f'):>7} "
               f"{r['succeeded']:>6} {r['failed']:>6}")
     print()
     print(f"{'responder':<18} {'SA pairs':>8} {'established':>11} {'RSS before KiB':>14} "
@@ -114,10 +125,15 @@ def main():
         print(f"{NAMES.get(m['daemon'], m['daemon']):<18} {m['pairs']:>8} {m['established']:>11} "
               f"{m['rss0_kb']:>14} {m['rss_kb']:>13} {f(m['bytes_per_pair'], '.0f'):>10} "
               f"{f(m.get('status_s'), '.3f'):>12}")
+    for st in stops:
+        print(f"{NAMES.get(st['daemon'], st['daemon'])} shut down (SIGTERM to exit, a DELETE per SA) "
+              f"with {st['pairs']} SA pairs in {f(st.get('stop_s'), '.3f')} s")
     print()
     print("crypto floor per responder handshake (MM + QM, no PFS): DH generate + derive of the group"
           f" + SKEYID/keys {parts['prf_keymat_ms']:.4f} ms; RSA adds 1 sign {parts['rsa_sign_ms']:.3f} ms"
           f" + 2 verify {parts['rsa_verify_ms']:.3f} ms")
+    print("x crypto: CPU over all of a responder's cryptography, the floor plus the message HASHes,"
+          f" IVs, CBC and random bytes (BM_ResponderMessageCrypto) {parts['message_crypto_ms']:.4f} ms")
     if bad:
         print("INCOMPLETE: " + "; ".join(bad))
     return rc

@@ -165,6 +165,28 @@ cmp_status_s() {
   echo null
 }
 
+# cmp_stop_s PID MAX: SIGTERM to PID, then the seconds until it has exited (null after MAX s).
+# With CMP_PERF_STOP=FILE, `perf record` (DWARF call graphs) samples PID and its children
+# from just before the signal until they exit (where shutdown time goes).
+cmp_stop_s() {
+  local pid=$1 max=$2 t0 i
+  if [[ -n ${CMP_PERF_STOP:-} ]]; then
+    perf record -F 999 --call-graph dwarf -o "$CMP_PERF_STOP" \
+      -p "$(cmp_pids "$pid" | paste -sd,)" >/dev/null 2>&1 &
+    sleep 1
+  fi
+  t0=$(date +%s%N)
+  kill -TERM "$pid" 2>/dev/null || { echo null; return; }
+  for ((i = 0; i < max * 100; i++)); do
+    if ! kill -0 "$pid" 2>/dev/null || [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) == Z ]]; then
+      awk -v ns=$(($(date +%s%N) - t0)) 'BEGIN { printf "%.3f", ns / 1e9 }'
+      return
+    fi
+    sleep 0.01
+  done
+  echo null
+}
+
 # cmp_pids PID: PID and its descendants (isakmpd: monitor + engine child).
 cmp_pids() {
   local p=$1 c

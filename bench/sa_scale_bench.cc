@@ -90,6 +90,8 @@ void scale(uint32_t pairs, uint32_t phase1) {
     keys.skeyid_a = secret(20);
     keys.enc_key = secret(16);
     sa.keys = engine::IsakmpSaKeys(std::move(keys));
+    // The phase-1 IV chain (last CBC block of MM6): shutdown's DELETEs are encrypted with it.
+    sa.iv = engine::IvChain(base::Bytes(16, 0x3c));
     sa.established = now;
     sa.hard_expiry = now + base::Seconds{3600};
     sa.soft_expiry = engine::soft_expiry_after(rng, now, 3600);
