@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -27,6 +28,7 @@ using base::SockAddr;
 namespace {
 
 constexpr int kMaxBatch = 64;  // datagrams per receive() call
+constexpr unsigned kRecvBatch = 16;  // datagrams per recvmmsg
 
 base::Error sys_error(std::string_view what, const SockAddr& addr) {
   return make_error(ErrorCode::Io, NotifyType::None, "UDP {}: {}: {}", addr.to_string(), what,
@@ -212,7 +214,37 @@ base::Result<UdpTransport> UdpTransport::open(const TransportConfig& cfg,
   return t;
 }
 
-UdpTransport::UdpTransport(UdpTransport&& o) noexcept : m_sockets(std::move(o.m_sockets)) {
+struct UdpTransport::ReceiveArea {
+  // One more byte than the largest datagram: a longer one shows as MSG_TRUNC or len > max.
+  static constexpr std::size_t kBufferBytes = kMaxDatagram + 1;
+  std::unique_ptr<uint8_t[]> buffers{new uint8_t[kRecvBatch * kBufferBytes]};  // not zeroed
+  std::array<mmsghdr, kRecvBatch> headers{};
+  std::array<iovec, kRecvBatch> iovs{};
+  std::array<sockaddr_storage, kRecvBatch> peers{};
+  struct alignas(cmsghdr) Control {
+    unsigned char bytes[CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(in_pktinfo))];
+  };
+  std::array<Control, kRecvBatch> controls{};
+
+  // Re-points every header at its buffers (recvmmsg overwrites the lengths).
+  void reset() noexcept {
+    for (unsigned i = 0; i < kRecvBatch; ++i) {
+      iovs[i] = iovec{buffers.get() + i * kBufferBytes, kBufferBytes};
+      msghdr& m = headers[i].msg_hdr;
+      m = msghdr{};
+      m.msg_name = &peers[i];
+      m.msg_namelen = sizeof peers[i];
+      m.msg_iov = &iovs[i];
+      m.msg_iovlen = 1;
+      m.msg_control = controls[i].bytes;
+      m.msg_controllen = sizeof controls[i].bytes;
+      headers[i].msg_len = 0;
+    }
+  }
+};
+
+UdpTransport::UdpTransport(UdpTransport&& o) noexcept
+    : m_sockets(std::move(o.m_sockets)), m_rx(std::move(o.m_rx)) {
   o.m_sockets.clear();
 }
 
@@ -220,6 +252,7 @@ UdpTransport& UdpTransport::operator=(UdpTransport&& o) noexcept {
   if (this != &o) {
     close_all();
     m_sockets = std::move(o.m_sockets);
+    m_rx = std::move(o.m_rx);
     o.m_sockets.clear();
   }
   return *this;
@@ -243,78 +276,82 @@ base::Status UdpTransport::receive(int fd,
   if (sock == nullptr) {
     return make_error(ErrorCode::Internal, NotifyType::None, "UDP: fd {} is not ours", fd);
   }
-  base::Bytes buf(kMaxDatagram + 1);
-  for (int i = 0; i < kMaxBatch; ++i) {
-    sockaddr_storage peer_ss{};
-    alignas(cmsghdr) unsigned char control[CMSG_SPACE(sizeof(in6_pktinfo)) +
-                                           CMSG_SPACE(sizeof(in_pktinfo))];
-    iovec iov{buf.data(), buf.size()};
-    msghdr msg{};
-    msg.msg_name = &peer_ss;
-    msg.msg_namelen = sizeof peer_ss;
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    ssize_t n = ::recvmsg(fd, &msg, 0);
-    if (n < 0) {
+  if (!m_rx) m_rx = std::make_unique<ReceiveArea>();
+  ReceiveArea& rx = *m_rx;
+  for (int received = 0; received < kMaxBatch;) {
+    rx.reset();
+    const int got = ::recvmmsg(fd, rx.headers.data(), kRecvBatch, MSG_DONTWAIT, nullptr);
+    if (got < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return base::ok();
       // ICMP errors surface here on Linux (ECONNREFUSED ...): log and keep reading.
-      IKE_LOG_DEBUG(Transport, 20, "UDP {}: recvmsg: {}", sock->bound.to_string(),
+      IKE_LOG_DEBUG(Transport, 20, "UDP {}: recvmmsg: {}", sock->bound.to_string(),
                     std::strerror(errno));
+      ++received;
       continue;
     }
-    auto peer = from_sockaddr(peer_ss);
-    if (!peer) continue;
-    auto len = static_cast<std::size_t>(n);
-    if ((msg.msg_flags & MSG_TRUNC) != 0 || len > kMaxDatagram) {
-      IKE_LOG_DEBUG(Transport, 10, "UDP: dropping oversized datagram from {}", peer->to_string());
-      continue;
+    received += got;
+    for (std::size_t k = 0; k < static_cast<std::size_t>(got); ++k) {
+      deliver(*sock, rx.headers[k].msg_hdr, rx.headers[k].msg_len, sink);
     }
-    if (peer->port == 0) {
-      IKE_LOG_DEBUG(Transport, 10, "UDP: dropping datagram from port 0 ({})", peer->to_string());
-      continue;
-    }
-    SockAddr local = sock->bound;
-    bool have_local = !local.address.is_unspecified();
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-      if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-        in_pktinfo pi{};
-        std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
-        local.address = IpAddress::v4(ntohl(pi.ipi_addr.s_addr));
-        have_local = true;
-      } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
-        in6_pktinfo pi{};
-        std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
-        local.address = IpAddress::v6(base::ByteView(pi.ipi6_addr.s6_addr, 16));
-        have_local = true;
-      }
-    }
-    if (!have_local) {
-      IKE_LOG_DEBUG(Transport, 10, "UDP: no local address for a datagram from {}; dropped",
-                    peer->to_string());
-      continue;
-    }
-    IKE_LOG_DEBUG(Transport, 70, "UDP: {} bytes {} -> {}", len, peer->to_string(),
-                  local.to_string());
-    base::ByteView payload(buf.data(), len);
-    if (sock->nat_t) {
-      switch (classify_nat_t(payload, &payload)) {
-        case NatTFrame::Ike: break;
-        case NatTFrame::Keepalive:
-          IKE_LOG_DEBUG(Transport, 30, "UDP: NAT-T keepalive from {}", peer->to_string());
-          continue;
-        case NatTFrame::Esp:
-        case NatTFrame::Short:
-          IKE_LOG_DEBUG(Transport, 10, "UDP: non-IKE datagram ({} bytes, no non-ESP marker) "
-                        "from {} on the NAT-T port dropped", len, peer->to_string());
-          continue;
-      }
-    }
-    sink(ReceivedDatagram{local, *peer, base::to_bytes(payload)});
+    // Fewer than asked for: the queue was empty (epoll reports the socket again if more come).
+    if (static_cast<unsigned>(got) < kRecvBatch) return base::ok();
   }
   return base::ok();
+}
+
+void UdpTransport::deliver(const Socket& socket, msghdr& msg, std::size_t len,
+                           const std::function<void(ReceivedDatagram&&)>& sink) {
+  const Socket* sock = &socket;
+  const sockaddr_storage& peer_ss = *static_cast<const sockaddr_storage*>(msg.msg_name);
+  const uint8_t* data = static_cast<const uint8_t*>(msg.msg_iov[0].iov_base);
+  auto peer = from_sockaddr(peer_ss);
+  if (!peer) return;
+  if ((msg.msg_flags & MSG_TRUNC) != 0 || len > kMaxDatagram) {
+    IKE_LOG_DEBUG(Transport, 10, "UDP: dropping oversized datagram from {}", peer->to_string());
+    return;
+  }
+  if (peer->port == 0) {
+    IKE_LOG_DEBUG(Transport, 10, "UDP: dropping datagram from port 0 ({})", peer->to_string());
+    return;
+  }
+  SockAddr local = sock->bound;
+  bool have_local = !local.address.is_unspecified();
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+      in_pktinfo pi{};
+      std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
+      local.address = IpAddress::v4(ntohl(pi.ipi_addr.s_addr));
+      have_local = true;
+    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+      in6_pktinfo pi{};
+      std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
+      local.address = IpAddress::v6(base::ByteView(pi.ipi6_addr.s6_addr, 16));
+      have_local = true;
+    }
+  }
+  if (!have_local) {
+    IKE_LOG_DEBUG(Transport, 10, "UDP: no local address for a datagram from {}; dropped",
+                  peer->to_string());
+    return;
+  }
+  IKE_LOG_DEBUG(Transport, 70, "UDP: {} bytes {} -> {}", len, peer->to_string(),
+                local.to_string());
+  base::ByteView payload(data, len);
+  if (sock->nat_t) {
+    switch (classify_nat_t(payload, &payload)) {
+      case NatTFrame::Ike: break;
+      case NatTFrame::Keepalive:
+        IKE_LOG_DEBUG(Transport, 30, "UDP: NAT-T keepalive from {}", peer->to_string());
+        return;
+      case NatTFrame::Esp:
+      case NatTFrame::Short:
+        IKE_LOG_DEBUG(Transport, 10, "UDP: non-IKE datagram ({} bytes, no non-ESP marker) "
+                      "from {} on the NAT-T port dropped", len, peer->to_string());
+        return;
+    }
+  }
+  sink(ReceivedDatagram{local, *peer, base::to_bytes(payload)});
 }
 
 uint16_t UdpTransport::nat_t_port() const noexcept {

@@ -1,5 +1,5 @@
 // UDP transport on loopback: local address learned with IP_PKTINFO, replies sent from the
-// address the peer used, Listen-on parsing, large datagrams.
+// address the peer used, Listen-on parsing, large datagrams, recvmmsg batches.
 #include "daemon/udp_transport.h"
 
 #include <gtest/gtest.h>
@@ -70,6 +70,41 @@ TEST(UdpTransport, LargestDatagram) {
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->bytes.size(), big.size());
   EXPECT_FALSE(a->send(self, self, base::Bytes(70000, 0)));
+}
+
+// recvmmsg batches: every queued datagram arrives once, in order, with its own length, local
+// address and source (the buffers are reused between batches); one receive() call drains at
+// most 64 and leaves the rest for the next readiness report.
+TEST(UdpTransport, QueuedDatagramsArriveInOrderWithTheirOwnLengthsAcrossBatches) {
+  auto a = UdpTransport::open({true, false, 0, {"127.0.0.1"}});
+  ASSERT_TRUE(a) << a.error().detail;
+  auto b = UdpTransport::open({true, false, 0, {}});  // wildcard: local address from PKTINFO
+  ASSERT_TRUE(b) << b.error().detail;
+  const SockAddr from = a->sockets()[0].bound;
+  const uint16_t port = b->sockets()[0].bound.port;
+  constexpr int kSent = 70;  // more than one call's 64, over five 16-datagram recvmmsg batches
+  for (int i = 0; i < kSent; ++i) {
+    // Sizes go down so a reused buffer would show an earlier datagram's tail.
+    base::Bytes d(static_cast<std::size_t>(300 - i), static_cast<uint8_t>(i));
+    ASSERT_TRUE(a->send(from, {ip(i % 2 == 0 ? "127.0.0.2" : "127.0.0.3"), port}, d));
+  }
+  pollfd pfd{b->sockets()[0].fd, POLLIN, 0};
+  ASSERT_EQ(::poll(&pfd, 1, 2000), 1);
+  std::vector<ReceivedDatagram> got;
+  auto sink = [&](ReceivedDatagram&& d) { got.push_back(std::move(d)); };
+  ASSERT_TRUE(b->receive(pfd.fd, sink));
+  EXPECT_EQ(got.size(), 64u);
+  ASSERT_TRUE(b->receive(pfd.fd, sink));
+  ASSERT_EQ(got.size(), static_cast<std::size_t>(kSent));
+  for (int i = 0; i < kSent; ++i) {
+    const auto& d = got[static_cast<std::size_t>(i)];
+    EXPECT_EQ(d.bytes, base::Bytes(static_cast<std::size_t>(300 - i), static_cast<uint8_t>(i)))
+        << "datagram " << i;
+    EXPECT_EQ(d.local, (SockAddr{ip(i % 2 == 0 ? "127.0.0.2" : "127.0.0.3"), port}));
+    EXPECT_EQ(d.peer, from);
+  }
+  ASSERT_TRUE(b->receive(pfd.fd, sink));  // nothing left: EAGAIN, no datagram
+  EXPECT_EQ(got.size(), static_cast<std::size_t>(kSent));
 }
 
 TEST(UdpTransport, Ipv6Loopback) {
