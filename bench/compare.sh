@@ -174,7 +174,7 @@ for kind in $DAEMONS; do
   done
   # Our daemon: SIGTERM with every pair still up, until the process has exited (it sends a
   # DELETE for each SA, as isakmpd does, and removes them from the kernel backend).
-  if [[ $kind == isakmpd ]]; then
+  if [[ $kind == isakmpd && $have -gt 0 ]]; then
     stop_s=$(cmp_stop_s "$CMP_PID" 120)
     printf '{"kind":"stop","daemon":"%s","pairs":%s,"stop_s":%s}\n' "$kind" "$have" "$stop_s" >>"$RES"
     log "$kind stopped with $have pairs in $stop_s s"

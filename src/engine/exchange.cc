@@ -119,10 +119,14 @@ Exchange* ExchangeTable::find_by_request(uint64_t request_id) {
   auto it = m_by_request.find(request_id);
   if (it == m_by_request.end()) return nullptr;
   ++m_request_visits;
-  Exchange* x = find(it->second);
+  const ExchangeKey key = it->second;
+  // A request has one reply: the entry goes now, whatever the exchange's state. (Kept until
+  // the exchange was removed, it was never removed at all once the reply had been taken out of
+  // pending_spis: one entry leaked per Quick Mode, issue #7.)
+  m_by_request.erase(it);
+  Exchange* x = find(key);
   if (x == nullptr || !x->qm || x->qm->pending_spis.count(request_id) == 0) {
-    m_by_request.erase(it);  // the exchange went (or was replaced) before the reply came
-    return nullptr;
+    return nullptr;  // the exchange went (or was replaced) before the reply came
   }
   return x;
 }

@@ -155,8 +155,11 @@ class ExchangeTable {
   // the exchange keeps the request in qm->pending_spis as well.
   void expect_request(uint64_t request_id, const ExchangeKey& k);
   // The exchange waiting for this kernel request: one hash lookup, verified against the
-  // exchange's pending_spis (a stale index entry is dropped), never a scan of the table.
+  // exchange's pending_spis, never a scan of the table. The index entry is consumed (a request
+  // has exactly one reply), whether or not the exchange still waits for it.
   Exchange* find_by_request(uint64_t request_id);
+  // Kernel requests indexed and not yet answered (tests: answered ones leave nothing behind).
+  std::size_t indexed_requests() const noexcept { return m_by_request.size(); }
   // Exchanges examined by find_by_request since start-up (tests prove lookups do not scan).
   uint64_t request_lookup_visits() const noexcept { return m_request_visits; }
   // The keys of the exchanges over one ISAKMP SA (message id != 0: Quick Modes, informational

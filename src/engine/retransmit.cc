@@ -1,6 +1,9 @@
 // Retransmit timer arithmetic (isakmpd message.c message_send_expire semantics).
 #include "engine/retransmit.h"
 
+#include <functional>
+#include <string_view>
+
 namespace ike::engine {
 
 RetransmitPolicy RetransmitPolicy::from_conf(const conf::ConfDb& conf) {
@@ -19,12 +22,8 @@ base::Seconds retransmit_interval(int transmissions) noexcept {
 }
 
 uint64_t datagram_digest(base::ByteView bytes) noexcept {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (uint8_t b : bytes) {
-    h ^= b;
-    h *= 0x100000001b3ULL;
-  }
-  return h ^ bytes.size();
+  const std::string_view s(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  return static_cast<uint64_t>(std::hash<std::string_view>{}(s)) ^ bytes.size();
 }
 
 void Retransmitter::sent(base::Bytes bytes, base::TimePoint now, bool expect_answer) {

@@ -37,8 +37,10 @@ struct RetransmitPolicy {
 // isakmpd message.c: the n-th transmission (n >= 1) waits 2*n+5 seconds for an answer.
 base::Seconds retransmit_interval(int transmissions) noexcept;
 
-// A 64-bit FNV-1a digest of a datagram, used only to recognise an exact duplicate of the last
-// message received by an exchange (a collision merely resends a cached reply).
+// A 64-bit digest of a datagram (std::hash of its bytes: 8 bytes per step, where byte-wise
+// FNV-1a was 0.9 % of a responder's CPU per handshake), used only to recognise an exact
+// duplicate of the last message received by an exchange (a collision merely resends a cached
+// reply).
 uint64_t datagram_digest(base::ByteView bytes) noexcept;
 
 class Retransmitter {

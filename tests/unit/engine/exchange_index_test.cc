@@ -41,7 +41,7 @@ Exchange quick_mode(const ExchangeKey& k, bool finished) {
 TEST(ExchangeIndex, KernelReplyLookupVisitsOneExchangeAmong50000Finished) {
   ExchangeTable t;
   // 50,000 finished Quick Modes lingering for retransmissions, each once waiting for a GETSPI
-  // that was answered (request ids 1..50000, no longer pending).
+  // whose reply went elsewhere (request ids 1..50000 indexed, no longer pending).
   for (uint32_t i = 1; i <= 50000; ++i) {
     Exchange& x = t.add(quick_mode(qm_key(i, i), true));
     x.qm->pending_spis[i] = wire::ProtocolId::IpsecEsp;
@@ -72,6 +72,28 @@ TEST(ExchangeIndex, KernelReplyLookupVisitsOneExchangeAmong50000Finished) {
   // Every stale entry answered once: total visits equal lookups, never the table size.
   for (uint64_t id = 1; id <= 50000; ++id) EXPECT_EQ(t.find_by_request(id), nullptr);
   EXPECT_EQ(t.request_lookup_visits() - before, 2u + 49999u);
+  EXPECT_EQ(t.indexed_requests(), 1u);  // 90001, still awaited
+}
+
+// Each request's reply consumes its index entry, found or not: a daemon that has run a
+// million Quick Modes indexes only the requests still awaited (they used to stay forever once
+// the exchange had taken the reply out of pending_spis).
+TEST(ExchangeIndex, AnsweredRequestsLeaveNoIndexEntries) {
+  ExchangeTable t;
+  for (uint32_t i = 1; i <= 1000; ++i) {
+    Exchange& x = t.add(quick_mode(qm_key(i, i), false));
+    x.qm->pending_spis[i] = wire::ProtocolId::IpsecEsp;
+    t.expect_request(i, x.key);
+  }
+  EXPECT_EQ(t.indexed_requests(), 1000u);
+  for (uint32_t i = 1; i <= 1000; ++i) {
+    Exchange* x = t.find_by_request(i);
+    ASSERT_NE(x, nullptr);
+    x->qm->pending_spis.erase(i);  // what qm_on_spi does with the reply
+    t.mark_finished(x->key);
+  }
+  EXPECT_EQ(t.indexed_requests(), 0u);
+  EXPECT_EQ(t.find_by_request(7), nullptr);  // a second reply for the same request: nothing
 }
 
 TEST(ExchangeIndex, FollowsRemoveRekeyReplaceAndClear) {

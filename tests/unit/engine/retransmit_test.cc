@@ -15,6 +15,26 @@ namespace {
 
 using Kind = engine::SaEvent::Kind;
 
+// Duplicate detection: the exact last message is a duplicate; one changed byte anywhere (also
+// past the first 8-byte word), one byte more or less, or no message received yet are not.
+TEST(Retransmit, DuplicateIsTheExactLastMessageOnly) {
+  engine::Retransmitter r;
+  base::Bytes msg(300);
+  for (std::size_t i = 0; i < msg.size(); ++i) msg[i] = static_cast<uint8_t>(i * 7);
+  EXPECT_FALSE(r.is_duplicate(msg));
+  r.received(msg);
+  EXPECT_TRUE(r.is_duplicate(msg));
+  for (std::size_t at : {0u, 7u, 8u, 150u, 299u}) {
+    base::Bytes changed = msg;
+    changed[at] ^= 0x01;
+    EXPECT_FALSE(r.is_duplicate(changed)) << "byte " << at;
+  }
+  base::Bytes longer = msg;
+  longer.push_back(0);
+  EXPECT_FALSE(r.is_duplicate(longer));
+  EXPECT_FALSE(r.is_duplicate(base::ByteView(msg.data(), msg.size() - 1)));
+}
+
 TEST(Retransmit, IntervalScheduleIsTwoNPlusFive) {
   EXPECT_EQ(engine::retransmit_interval(1), base::Seconds{7});
   EXPECT_EQ(engine::retransmit_interval(2), base::Seconds{9});
