@@ -33,10 +33,18 @@ const char* state_name(State s) noexcept {
 Exchange& ExchangeTable::add(Exchange x) {
   ExchangeKey k = x.key;
   auto type = x.type;
-  if (auto old = m_table.find(k); old != m_table.end()) {
-    count_unfinished(k.cookies, old->second, false);  // replaced
+  // One walk of the table: the position of `k`, an exchange it replaces or the insertion hint.
+  auto it = m_table.lower_bound(k);
+  const bool inserted = it == m_table.end() || it->first != k;
+  if (inserted) {
+    it = m_table.emplace_hint(it, k, std::move(x));
+    it->second.touched_slot = -1;  // a new node is in no list (x may come from another one)
+  } else {
+    count_unfinished(k.cookies, it->second, false);  // replaced
+    const int32_t slot = it->second.touched_slot;  // the node, still listed as touched
+    it->second = std::move(x);
+    it->second.touched_slot = slot;
   }
-  auto [it, inserted] = m_table.insert_or_assign(k, std::move(x));
   count_unfinished(k.cookies, it->second, true);
   if (inserted) {
     ++m_started[std::string(wire::to_string(type))];
@@ -44,7 +52,7 @@ Exchange& ExchangeTable::add(Exchange x) {
       m_by_icookie.emplace(k.cookies.initiator, k.cookies);
     }
   }
-  touch(k);
+  touch(it->second);
   const Exchange& stored = it->second;
   if (is_phase1_exchange(stored.type) && stored.role == Role::Responder && !stored.finished) {
     m_half_open.track(k.cookies, stored.peer.address);
@@ -55,7 +63,7 @@ Exchange& ExchangeTable::add(Exchange x) {
 Exchange* ExchangeTable::find(const ExchangeKey& k) {
   auto it = m_table.find(k);
   if (it == m_table.end()) return nullptr;
-  touch(k);
+  touch(it->second);
   return &it->second;
 }
 
@@ -107,8 +115,8 @@ void ExchangeTable::rekey(const ExchangeKey& from, const ExchangeKey& to) {
   node.key() = to;
   node.mapped().key = to;
   node.mapped().heap_deadline.reset();  // its heap entry names the old key
-  m_table.insert(std::move(node));
-  touch(to);
+  auto inserted = m_table.insert(std::move(node));
+  touch(inserted.position->second);
 }
 
 void ExchangeTable::expect_request(uint64_t request_id, const ExchangeKey& k) {
@@ -146,6 +154,9 @@ void ExchangeTable::remove(const ExchangeKey& k) {
   if (it == m_table.end()) return;
   unindex_requests(it->second);
   count_unfinished(key.cookies, it->second, false);
+  if (it->second.touched_slot >= 0) {
+    m_touched[static_cast<std::size_t>(it->second.touched_slot)] = nullptr;
+  }
   m_table.erase(it);
   unindex(key);
 }
@@ -235,15 +246,23 @@ base::TimePoint ExchangeTable::deadline_of(const Exchange& x) noexcept {
   return r && *r < x.expires ? *r : x.expires;
 }
 
-void ExchangeTable::touch(const ExchangeKey& k) const {
-  if (m_all_dirty || (!m_touched.empty() && m_touched.back() == k)) return;
+void ExchangeTable::touch(const Exchange& x) const {
+  if (m_all_dirty || x.touched_slot >= 0) return;
   // Touching most of the table (a timer tick) is cheaper as one rebuild.
   if (m_touched.size() > m_table.size()) {
     m_all_dirty = true;
-    m_touched.clear();
+    untouch_all();
     return;
   }
-  m_touched.push_back(k);
+  x.touched_slot = static_cast<int32_t>(m_touched.size());
+  m_touched.push_back(&x);
+}
+
+void ExchangeTable::untouch_all() const noexcept {
+  for (const Exchange* x : m_touched) {
+    if (x != nullptr) x->touched_slot = -1;
+  }
+  m_touched.clear();
 }
 
 void ExchangeTable::refresh_deadlines() const {
@@ -259,15 +278,15 @@ void ExchangeTable::refresh_deadlines() const {
     std::make_heap(m_deadlines.begin(), m_deadlines.end(), later);
     m_deadline_visits += m_table.size();
     m_all_dirty = false;
-    m_touched.clear();
+    untouch_all();
   }
-  for (const auto& k : m_touched) {
-    auto it = m_table.find(k);
-    if (it == m_table.end()) continue;
-    const base::TimePoint at = deadline_of(it->second);
-    if (it->second.heap_deadline == at) continue;  // its entry is still right: no duplicate
-    it->second.heap_deadline = at;
-    m_deadlines.push_back(DeadlineEntry{at, k});
+  for (const Exchange* x : m_touched) {
+    if (x == nullptr) continue;  // removed since it was touched
+    x->touched_slot = -1;
+    const base::TimePoint at = deadline_of(*x);
+    if (x->heap_deadline == at) continue;  // its entry is still right: no duplicate
+    x->heap_deadline = at;
+    m_deadlines.push_back(DeadlineEntry{at, x->key});
     std::push_heap(m_deadlines.begin(), m_deadlines.end(), later);
   }
   m_touched.clear();

@@ -137,8 +137,10 @@ struct Exchange {
     bool psk_hint = false;                  // looks like a wrong pre-shared key
     base::NotifyType notify = base::NotifyType::None;
   } unverifiable;
-  // ExchangeTable's bookkeeping: the deadline of this exchange's live heap entry (none yet).
+  // ExchangeTable's bookkeeping: the deadline of this exchange's live heap entry (none yet),
+  // and its slot in the table's list of exchanges touched since the heap was last refreshed.
   mutable std::optional<base::TimePoint> heap_deadline;
+  mutable int32_t touched_slot = -1;
 };
 
 class ExchangeTable {
@@ -209,7 +211,8 @@ class ExchangeTable {
  private:
   void unindex(const ExchangeKey& k);
   void unindex_requests(const Exchange& x);
-  void touch(const ExchangeKey& k) const;
+  void touch(const Exchange& x) const;
+  void untouch_all() const noexcept;
   void refresh_deadlines() const;
   static base::TimePoint deadline_of(const Exchange& x) noexcept;
 
@@ -237,9 +240,11 @@ class ExchangeTable {
   std::unordered_map<uint64_t, ExchangeKey> m_by_request;
   uint64_t m_request_visits = 0;
   // Deadline min-heap (std::greater): entries whose exchange went or whose deadline moved are
-  // stale and dropped lazily; m_touched are re-pushed before the heap is read.
+  // stale and dropped lazily; m_touched are re-pushed before the heap is read. m_touched holds
+  // the exchanges themselves (map nodes do not move; remove() clears a removed one's slot), so
+  // the refresh does not look each one up again in the table (issue #7).
   mutable std::vector<DeadlineEntry> m_deadlines;
-  mutable std::vector<ExchangeKey> m_touched;
+  mutable std::vector<const Exchange*> m_touched;
   mutable bool m_all_dirty = false;
   mutable uint64_t m_deadline_visits = 0;
 };

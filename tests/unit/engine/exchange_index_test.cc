@@ -195,6 +195,43 @@ TEST(ExchangeDeadlines, HeapAgreesWithScanAndTouchesOnlyWhatChanged) {
   EXPECT_FALSE(t.next_deadline().has_value());
 }
 
+// The list of exchanges touched since the last refresh holds the exchanges themselves: one
+// touched and then removed, replaced or re-keyed before the refresh must neither be read after
+// it is gone nor lose the deadline it got afterwards.
+TEST(ExchangeDeadlines, TouchedThenRemovedReplacedOrRekeyedBeforeTheRefresh) {
+  ExchangeTable t;
+  Exchange far = quick_mode(qm_key(1, 1), true);
+  far.expires = at(900);
+  t.add(std::move(far));
+  ASSERT_EQ(t.next_deadline(), at(900));
+  // Touched (find) and removed before the heap is read: the refresh skips it.
+  const ExchangeKey a = qm_key(2, 2);
+  t.add(quick_mode(a, true)).expires = at(100);
+  t.find(a)->expires = at(50);
+  t.remove(a);
+  EXPECT_EQ(t.next_deadline(), at(900));
+  EXPECT_EQ(t.next_deadline(), scan(t));
+  // Replaced under the same key while listed: the replacement's deadline counts.
+  const ExchangeKey b = qm_key(3, 3);
+  t.add(quick_mode(b, true)).expires = at(200);
+  Exchange again = quick_mode(b, true);
+  again.expires = at(150);
+  t.add(std::move(again));
+  EXPECT_EQ(t.next_deadline(), at(150));
+  EXPECT_EQ(t.next_deadline(), scan(t));
+  // Re-keyed while listed (an initiator learning the responder cookie): found under the new
+  // key when due, never under the old one.
+  const ExchangeKey c = qm_key(4, 4), c2 = qm_key(5, 4);
+  t.add(quick_mode(c, true)).expires = at(120);
+  t.rekey(c, c2);
+  EXPECT_EQ(t.next_deadline(), at(120));
+  EXPECT_EQ(t.due(at(120)), std::vector<ExchangeKey>{c2});
+  // Touched many times between two refreshes: listed once, right deadline.
+  for (int i = 0; i < 5; ++i) t.find(c2)->expires = at(110 - i);
+  EXPECT_EQ(t.next_deadline(), at(106));
+  EXPECT_EQ(t.next_deadline(), scan(t));
+}
+
 TEST(ExchangeIndex, ExchangesOverOneIsakmpSaAreARangeNotAScan) {
   ExchangeTable t;
   // 20,000 ISAKMP SAs' lingering exchanges: each its Main Mode (message id 0) and a finished QM.
