@@ -92,6 +92,10 @@ class Child {
   std::optional<int> m_status;
 };
 
+// One daemon of an e2e test. It binds `port` and, for NAT-T, `port + 100` on `addr`; ctest runs
+// the e2e binaries in parallel, so every test has its own ports and no test's port may be
+// another's port + 100 (taken: 15001-15062 with 15111-15114 as -N ports, 15201-15252 (KeyNote),
+// 15601-15632 (privsep process); a collision shows as a daemon that never starts).
 struct Side {
   std::string addr, peer, dir;
   uint16_t port, peer_port;

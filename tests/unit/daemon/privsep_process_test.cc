@@ -96,7 +96,7 @@ class PrivsepProcess : public ::testing::Test {
 };
 
 TEST_F(PrivsepProcess, EngineChildIsJailedAndUnprivileged) {
-  Daemon d(args(15301), file("log"));
+  Daemon d(args(15601), file("log"));
   ASSERT_TRUE(wait_for([&] { return fs::exists(file("pid")); }, 5s));
   // The pid file holds the monitor: the process we started.
   EXPECT_EQ(std::stoi(slurp(file("pid"))), d.pid());
@@ -151,8 +151,8 @@ TEST_F(PrivsepProcess, EngineChildIsJailedAndUnprivileged) {
 
 TEST_F(PrivsepProcess, ModeConfigScriptRunsInTheMonitorAsRoot) {
   using ike_e2e::Side;
-  Side srv{"127.0.0.1", "127.0.0.2", m_dir, 15331, 15332, "10.1.1.0", "10.1.2.0"};
-  Side cli{"127.0.0.2", "127.0.0.1", m_dir, 15332, 15331, "10.1.2.0", "10.1.1.0"};
+  Side srv{"127.0.0.1", "127.0.0.2", m_dir, 15631, 15632, "10.1.1.0", "10.1.2.0"};
+  Side cli{"127.0.0.2", "127.0.0.1", m_dir, 15632, 15631, "10.1.2.0", "10.1.1.0"};
   auto with_ikecfg = [](std::string conf) {
     auto at = conf.find("Configuration=p1-conf\n");
     conf.insert(at, "Flags=ikecfg\n");
@@ -202,7 +202,7 @@ TEST_F(PrivsepProcess, NotRootMeansOneProcessAndSaysWhy) {
   ::chmod(m_dir.c_str(), 0755);
   ASSERT_EQ(::chown(m_dir.c_str(), nobody->pw_uid, nobody->pw_gid), 0);
   ASSERT_EQ(::chown(file("conf").c_str(), nobody->pw_uid, nobody->pw_gid), 0);
-  Daemon d(args(15311), file("log"), nobody->pw_uid);
+  Daemon d(args(15611), file("log"), nobody->pw_uid);
   ASSERT_TRUE(wait_for([&] { return fs::exists(file("pid")); }, 5s));
   EXPECT_NE(slurp(file("log")).find("privilege separation is off: not started as root"),
             std::string::npos);

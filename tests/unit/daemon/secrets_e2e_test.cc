@@ -43,8 +43,8 @@ using SecretsE2E = DaemonTest;
 
 TEST_F(SecretsE2E, NoSecretInLogsReportsStatusOrCapture) {
   const std::string& dir = m_dir;
-  Side a{"127.0.0.1", "127.0.0.2", dir, 15051, 15052, "10.1.1.0", "10.1.2.0"};
-  Side b{"127.0.0.2", "127.0.0.1", dir, 15052, 15051, "10.1.2.0", "10.1.1.0"};
+  Side a{"127.0.0.1", "127.0.0.2", dir, 15061, 15062, "10.1.1.0", "10.1.2.0"};
+  Side b{"127.0.0.2", "127.0.0.1", dir, 15062, 15061, "10.1.2.0", "10.1.1.0"};
   for (const Side* s : {&a, &b}) write_private(s->file("conf"), config_for(*s));
   Child da(daemon_args(a, {"-D", "A=99", "-l", a.file("pcap")}), a.file("log"));
   Child db(daemon_args(b, {"-D", "A=99"}), b.file("log"));
