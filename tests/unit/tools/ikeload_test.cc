@@ -191,6 +191,13 @@ TEST(IkeloadReport, ProcCpuOfThisProcess) {
   ASSERT_TRUE(cpu.has_value());
   EXPECT_GT(*cpu, 0.0);
   EXPECT_FALSE(process_cpu_seconds(0x7ffffff).has_value());
+  // Nanosecond run time agrees with utime + stime (clock ticks, adjusted by the kernel to the
+  // same run time) within a few ticks.
+  auto ticks = process_cpu_seconds_from_stat(getpid());
+  auto precise = process_cpu_seconds(getpid());
+  ASSERT_TRUE(ticks.has_value());
+  EXPECT_NEAR(*precise, *ticks, 0.05);
+  EXPECT_FALSE(process_cpu_seconds_from_stat(0x7ffffff).has_value());
   auto pids = with_children({getpid(), getpid()});
   ASSERT_GE(pids.size(), 1U);
   EXPECT_EQ(pids[0], getpid());
