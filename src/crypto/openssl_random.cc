@@ -51,6 +51,7 @@ void OpenSslRandom::rand_bytes(std::span<uint8_t> out) {
 }
 
 void OpenSslRandom::fill(std::span<uint8_t> out) {
+  if (out.empty()) return;  // (an empty span may have a null data(): no memcpy from it)
   if (out.size() >= kDirectBytes) {
     rand_bytes(out);
     return;
