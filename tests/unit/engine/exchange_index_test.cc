@@ -38,15 +38,20 @@ Exchange quick_mode(const ExchangeKey& k, bool finished) {
   return x;
 }
 
+// Quick Mode `i` (cookies and message id from i) added to `t`, waiting for GETSPI request `i`.
+Exchange& add_waiting_for_spi(ExchangeTable& t, uint32_t i, bool finished) {
+  Exchange& x = t.add(quick_mode(qm_key(i, i), finished));
+  x.qm->pending_spis[i] = wire::ProtocolId::IpsecEsp;
+  t.expect_request(i, x.key);
+  return x;
+}
+
 TEST(ExchangeIndex, KernelReplyLookupVisitsOneExchangeAmong50000Finished) {
   ExchangeTable t;
   // 50,000 finished Quick Modes lingering for retransmissions, each once waiting for a GETSPI
   // whose reply went elsewhere (request ids 1..50000 indexed, no longer pending).
   for (uint32_t i = 1; i <= 50000; ++i) {
-    Exchange& x = t.add(quick_mode(qm_key(i, i), true));
-    x.qm->pending_spis[i] = wire::ProtocolId::IpsecEsp;
-    t.expect_request(i, x.key);
-    x.qm->pending_spis.erase(i);
+    add_waiting_for_spi(t, i, true).qm->pending_spis.erase(i);
   }
   // One live exchange waiting for two SPIs (AH + ESP).
   const ExchangeKey live = qm_key(60000, 7);
@@ -80,11 +85,7 @@ TEST(ExchangeIndex, KernelReplyLookupVisitsOneExchangeAmong50000Finished) {
 // the exchange had taken the reply out of pending_spis).
 TEST(ExchangeIndex, AnsweredRequestsLeaveNoIndexEntries) {
   ExchangeTable t;
-  for (uint32_t i = 1; i <= 1000; ++i) {
-    Exchange& x = t.add(quick_mode(qm_key(i, i), false));
-    x.qm->pending_spis[i] = wire::ProtocolId::IpsecEsp;
-    t.expect_request(i, x.key);
-  }
+  for (uint32_t i = 1; i <= 1000; ++i) add_waiting_for_spi(t, i, false);
   EXPECT_EQ(t.indexed_requests(), 1000u);
   for (uint32_t i = 1; i <= 1000; ++i) {
     Exchange* x = t.find_by_request(i);
