@@ -226,18 +226,23 @@ struct UdpTransport::ReceiveArea {
   };
   std::array<Control, kRecvBatch> controls{};
 
-  // Re-points every header at its buffers (recvmmsg overwrites the lengths).
-  void reset() noexcept {
+  ReceiveArea() noexcept {
     for (unsigned i = 0; i < kRecvBatch; ++i) {
       iovs[i] = iovec{buffers.get() + i * kBufferBytes, kBufferBytes};
       msghdr& m = headers[i].msg_hdr;
-      m = msghdr{};
       m.msg_name = &peers[i];
-      m.msg_namelen = sizeof peers[i];
       m.msg_iov = &iovs[i];
       m.msg_iovlen = 1;
       m.msg_control = controls[i].bytes;
+    }
+  }
+  // The lengths and flags recvmmsg overwrote (the buffers stay where they are).
+  void reset(unsigned used) noexcept {
+    for (unsigned i = 0; i < used; ++i) {
+      msghdr& m = headers[i].msg_hdr;
+      m.msg_namelen = sizeof peers[i];
       m.msg_controllen = sizeof controls[i].bytes;
+      m.msg_flags = 0;
       headers[i].msg_len = 0;
     }
   }
@@ -267,42 +272,12 @@ void UdpTransport::close_all() {
   m_sockets.clear();
 }
 
-base::Status UdpTransport::receive(int fd,
-                                   const std::function<void(ReceivedDatagram&&)>& sink) {
-  const Socket* sock = nullptr;
-  for (const auto& s : m_sockets) {
-    if (s.fd == fd) sock = &s;
-  }
-  if (sock == nullptr) {
-    return make_error(ErrorCode::Internal, NotifyType::None, "UDP: fd {} is not ours", fd);
-  }
-  if (!m_rx) m_rx = std::make_unique<ReceiveArea>();
-  ReceiveArea& rx = *m_rx;
-  for (int received = 0; received < kMaxBatch;) {
-    rx.reset();
-    const int got = ::recvmmsg(fd, rx.headers.data(), kRecvBatch, MSG_DONTWAIT, nullptr);
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return base::ok();
-      // ICMP errors surface here on Linux (ECONNREFUSED ...): log and keep reading.
-      IKE_LOG_DEBUG(Transport, 20, "UDP {}: recvmmsg: {}", sock->bound.to_string(),
-                    std::strerror(errno));
-      ++received;
-      continue;
-    }
-    received += got;
-    for (std::size_t k = 0; k < static_cast<std::size_t>(got); ++k) {
-      deliver(*sock, rx.headers[k].msg_hdr, rx.headers[k].msg_len, sink);
-    }
-    // Fewer than asked for: the queue was empty (epoll reports the socket again if more come).
-    if (static_cast<unsigned>(got) < kRecvBatch) return base::ok();
-  }
-  return base::ok();
-}
+namespace {
 
-void UdpTransport::deliver(const Socket& socket, msghdr& msg, std::size_t len,
-                           const std::function<void(ReceivedDatagram&&)>& sink) {
-  const Socket* sock = &socket;
+// One received datagram (`len` bytes in msg's buffer): checks, local address from the PKTINFO
+// control message, NAT-T framing, then `sink`.
+void deliver(const UdpTransport::Socket& sock, msghdr& msg, std::size_t len,
+             const std::function<void(ReceivedDatagram&&)>& sink) {
   const sockaddr_storage& peer_ss = *static_cast<const sockaddr_storage*>(msg.msg_name);
   const uint8_t* data = static_cast<const uint8_t*>(msg.msg_iov[0].iov_base);
   auto peer = from_sockaddr(peer_ss);
@@ -315,7 +290,7 @@ void UdpTransport::deliver(const Socket& socket, msghdr& msg, std::size_t len,
     IKE_LOG_DEBUG(Transport, 10, "UDP: dropping datagram from port 0 ({})", peer->to_string());
     return;
   }
-  SockAddr local = sock->bound;
+  SockAddr local = sock.bound;
   bool have_local = !local.address.is_unspecified();
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
     if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
@@ -338,7 +313,7 @@ void UdpTransport::deliver(const Socket& socket, msghdr& msg, std::size_t len,
   IKE_LOG_DEBUG(Transport, 70, "UDP: {} bytes {} -> {}", len, peer->to_string(),
                 local.to_string());
   base::ByteView payload(data, len);
-  if (sock->nat_t) {
+  if (sock.nat_t) {
     switch (classify_nat_t(payload, &payload)) {
       case NatTFrame::Ike: break;
       case NatTFrame::Keepalive:
@@ -353,6 +328,44 @@ void UdpTransport::deliver(const Socket& socket, msghdr& msg, std::size_t len,
   }
   sink(ReceivedDatagram{local, *peer, base::to_bytes(payload)});
 }
+
+}  // namespace
+
+base::Status UdpTransport::receive(int fd,
+                                   const std::function<void(ReceivedDatagram&&)>& sink) {
+  const Socket* sock = nullptr;
+  for (const auto& s : m_sockets) {
+    if (s.fd == fd) sock = &s;
+  }
+  if (sock == nullptr) {
+    return make_error(ErrorCode::Internal, NotifyType::None, "UDP: fd {} is not ours", fd);
+  }
+  if (!m_rx) m_rx = std::make_unique<ReceiveArea>();
+  ReceiveArea& rx = *m_rx;
+  unsigned used = kRecvBatch;  // headers to restore before the next call
+  for (int received = 0; received < kMaxBatch;) {
+    rx.reset(used);
+    const int got = ::recvmmsg(fd, rx.headers.data(), kRecvBatch, MSG_DONTWAIT, nullptr);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return base::ok();
+      // ICMP errors surface here on Linux (ECONNREFUSED ...): log and keep reading.
+      IKE_LOG_DEBUG(Transport, 20, "UDP {}: recvmmsg: {}", sock->bound.to_string(),
+                    std::strerror(errno));
+      ++received;
+      continue;
+    }
+    received += got;
+    used = static_cast<unsigned>(got);
+    for (std::size_t k = 0; k < used; ++k) {
+      deliver(*sock, rx.headers[k].msg_hdr, rx.headers[k].msg_len, sink);
+    }
+    // Fewer than asked for: the queue was empty (epoll reports the socket again if more come).
+    if (static_cast<unsigned>(got) < kRecvBatch) return base::ok();
+  }
+  return base::ok();
+}
+
 
 uint16_t UdpTransport::nat_t_port() const noexcept {
   for (const auto& s : m_sockets) {

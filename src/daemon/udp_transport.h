@@ -10,8 +10,6 @@
 // and added on send, except for keepalives (nat_t_framing.h).
 #pragma once
 
-#include <sys/socket.h>
-
 #include <functional>
 #include <memory>
 #include <optional>
@@ -89,10 +87,6 @@ class UdpTransport {
   UdpTransport() = default;
   const Socket* socket_for(const base::SockAddr& local, base::Family family, bool nat_t,
                            bool peer_is_loopback) const;
-  // One received datagram (`len` bytes in msg's buffer): checks, local address from the
-  // PKTINFO control message, NAT-T framing, then `sink`.
-  static void deliver(const Socket& sock, msghdr& msg, std::size_t len,
-                      const std::function<void(ReceivedDatagram&&)>& sink);
   struct ReceiveArea;  // recvmmsg headers, addresses, control and kRecvBatch buffers
   std::vector<Socket> m_sockets;
   std::unique_ptr<ReceiveArea> m_rx;
