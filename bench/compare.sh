@@ -62,7 +62,7 @@ done
 CMP_RESP_CPU=${CMP_RESP_CPU:-0} CMP_GEN_CPU=${CMP_GEN_CPU:-1}
 CMP_PSK=compare-bench-secret-0123456789
 REL=${CMP_BUILD:-$root/build/release}
-CMP_ISAKMPD=$REL/src/daemon/isakmpd IKELOAD=$REL/tools/ikeload/ikeload
+CMP_ISAKMPD=${CMP_ISAKMPD:-$REL/src/daemon/isakmpd} IKELOAD=$REL/tools/ikeload/ikeload
 
 log() { echo "compare: $*" >&2; }
 

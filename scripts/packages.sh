@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 IKE_BUILD_PACKAGES=(cmake ninja-build g++ clang-14 libclang-rt-14-dev pkg-config libssl-dev libmnl-dev
   libfmt-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev libcap-ng-dev
-  libseccomp-dev libpam0g-dev libcrypt-dev iproute2 procps python3 mandoc)
+  libseccomp-dev libmimalloc-dev libpam0g-dev libcrypt-dev iproute2 procps python3 mandoc)
 IKE_LAB_PACKAGES=(strongswan-swanctl libstrongswan-standard-plugins libstrongswan-extra-plugins
   libcharon-extra-plugins libcharon-extauth-plugins libreswan libnss3-tools tshark tcpdump ike-scan
   python3-scapy python3-cryptography nftables iputils-ping)
