@@ -13,6 +13,10 @@ class ByteWriter {
   ByteWriter() = default;
   explicit ByteWriter(Bytes initial) : m_out(std::move(initial)) {}
 
+  // Capacity for `n` bytes in all: one allocation for a message whose size is about known
+  // instead of one per doubling (issue #7: encoders grew from empty, 3-6 allocations each).
+  void reserve(std::size_t n) { m_out.reserve(n); }
+
   void u8(uint8_t v) { m_out.push_back(v); }
   void u16(uint16_t v) {
     m_out.push_back(static_cast<uint8_t>(v >> 8));
@@ -32,6 +36,7 @@ class ByteWriter {
     u16(0);
     return at;
   }
+  void patch_u8(std::size_t at, uint8_t v) { m_out[at] = v; }
   void patch_u16(std::size_t at, uint16_t v) {
     m_out[at] = static_cast<uint8_t>(v >> 8);
     m_out[at + 1] = static_cast<uint8_t>(v);

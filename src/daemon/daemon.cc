@@ -183,6 +183,11 @@ bool Daemon::send_deletes_at_shutdown() const {
 // ------------------------------------------------------------------------- engine outputs
 
 void Daemon::drain() {
+  drain_outputs();
+  arm_timer();
+}
+
+void Daemon::drain_outputs() {
   for (;;) {
     auto outputs = m_engine->take_outputs();
     if (outputs.empty()) break;
@@ -224,7 +229,6 @@ void Daemon::drain() {
       }
     }
   }
-  arm_timer();
 }
 
 void Daemon::run_kernel_requests(std::span<engine::Output> run, base::TimePoint now) {
@@ -306,8 +310,9 @@ void Daemon::on_socket(int fd) {
   auto st = m_transport->receive(fd, [&](ReceivedDatagram&& d) {
     engine::Datagram dg{d.local, d.peer, std::move(d.bytes)};
     m_engine->on_datagram(dg, base::Clock::now());
-    drain();
+    drain_outputs();
   });
+  arm_timer();
   if (!st) IKE_LOG_ERROR("{}", st.error().detail);
 }
 

@@ -79,7 +79,11 @@ class Daemon final : public UiHost {
   engine::EngineOptions engine_options() const;
   bool send_deletes_at_shutdown() const;
 
+  // Acts on the engine's outputs, then arms the timer for its next deadline.
   void drain();
+  // The same without arming the timer: per datagram of a receive batch, whose caller arms once
+  // at its end (the engine's next deadline and timerfd_settime once per batch; issue #7).
+  void drain_outputs();
   // A run of consecutive KernelRequest outputs (each replaced by a moved-from husk): one
   // Backend::run_batch, then one engine KernelReply per request, in order.
   void run_kernel_requests(std::span<engine::Output> run, base::TimePoint now);

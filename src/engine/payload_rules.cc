@@ -5,7 +5,6 @@
 #include "engine/payload_rules.h"
 
 #include <array>
-#include <map>
 
 #include "wire/registry.h"
 
@@ -83,7 +82,8 @@ base::Status check_encryption(const PayloadRule& rule, bool encrypted_flag) {
 base::Status check_payloads(const PayloadRule& rule, bool encrypted_flag,
                             const std::vector<wire::PayloadEntry>& payloads) {
   IKE_TRY_VOID(check_encryption(rule, encrypted_flag));
-  std::map<PayloadType, std::size_t> seen;
+  // Counts by payload type value (a u8 registry): no allocation per message (issue #7).
+  std::array<std::size_t, 256> seen{};
   for (std::size_t i = 0; i < payloads.size(); ++i) {
     PayloadType t = wire::payload_type(payloads[i].value);
     const PayloadCount* rule_entry = nullptr;
@@ -95,14 +95,14 @@ base::Status check_payloads(const PayloadRule& rule, bool encrypted_flag,
                               "{}: payload #{} {} not allowed in this message", rule.name, i + 1,
                               wire::to_string(t));
     }
-    if (++seen[t] > rule_entry->max) {
+    if (++seen[static_cast<uint8_t>(t)] > rule_entry->max) {
       return base::make_error(ErrorCode::TooMany, NotifyType::PayloadMalformed,
                               "{}: more than {} {} payload(s)", rule.name, rule_entry->max,
                               wire::to_string(t));
     }
   }
   for (const auto& pc : rule.allowed) {
-    if (seen[pc.type] < pc.min) {
+    if (seen[static_cast<uint8_t>(pc.type)] < pc.min) {
       return base::make_error(ErrorCode::BadValue, NotifyType::PayloadMalformed,
                               "{}: missing {} payload", rule.name, wire::to_string(pc.type));
     }

@@ -217,8 +217,9 @@ Result<Message> parse_message(ByteView datagram) {
   return m;
 }
 
-Bytes encode_header(const Header& h) {
-  ByteWriter w;
+namespace {
+
+void write_header(ByteWriter& w, const Header& h) {
   w.bytes(h.cookies.initiator.bytes);
   w.bytes(h.cookies.responder.bytes);
   w.u8(static_cast<uint8_t>(h.next_payload));
@@ -227,32 +228,60 @@ Bytes encode_header(const Header& h) {
   w.u8(h.flags);
   w.u32(h.message_id.value);
   w.u32(h.length);
+}
+
+// A first guess at a message's size: most IKE messages fit, larger ones grow once or twice.
+constexpr std::size_t kTypicalMessage = 512;
+
+}  // namespace
+
+PayloadType write_payloads(ByteWriter& w, std::span<const Payload> payloads) {
+  for (std::size_t i = 0; i < payloads.size(); ++i) {
+    const std::size_t start = w.size();
+    w.u8(i + 1 < payloads.size() ? static_cast<uint8_t>(payload_type(payloads[i + 1])) : 0);
+    w.u8(0);  // RESERVED
+    const std::size_t length_at = w.placeholder_u16();
+    write_payload_body(w, payloads[i]);
+    w.patch_u16(length_at, detail::to_u16(w.size() - start));
+  }
+  return payloads.empty() ? PayloadType::None : payload_type(payloads.front());
+}
+
+Bytes encode_header(const Header& h) {
+  ByteWriter w;
+  w.reserve(kHeaderSize);
+  write_header(w, h);
+  return std::move(w).take();
+}
+
+Bytes encode_header_and(const Header& h, ByteView rest) {
+  ByteWriter w;
+  w.reserve(kHeaderSize + rest.size());
+  write_header(w, h);
+  w.bytes(rest);
   return std::move(w).take();
 }
 
 EncodedPayloads encode_payloads(std::span<const Payload> payloads) {
   EncodedPayloads out;
   if (payloads.empty()) return out;
-  out.first = payload_type(payloads.front());
   ByteWriter w;
-  for (std::size_t i = 0; i < payloads.size(); ++i) {
-    const Bytes body = encode_payload_body(payloads[i]);
-    w.u8(i + 1 < payloads.size() ? static_cast<uint8_t>(payload_type(payloads[i + 1])) : 0);
-    w.u8(0);  // RESERVED
-    w.u16(detail::to_u16(body.size() + kGenericHeaderSize));
-    w.bytes(body);
-  }
+  w.reserve(kTypicalMessage);
+  out.first = write_payloads(w, payloads);
   out.bytes = std::move(w).take();
   return out;
 }
 
 Bytes encode_message(Header header, std::span<const Payload> payloads) {
-  EncodedPayloads enc = encode_payloads(payloads);
-  header.next_payload = enc.first;
-  header.length = static_cast<uint32_t>(kHeaderSize + enc.bytes.size());
-  Bytes out = encode_header(header);
-  base::append(out, enc.bytes);
-  return out;
+  ByteWriter w;
+  w.reserve(kTypicalMessage);
+  header.length = 0;  // patched below, with next_payload, once the payloads are written
+  write_header(w, header);
+  const PayloadType first = write_payloads(w, payloads);
+  // RFC 2408 3.1: Next Payload at offset 16, Length (of the whole message) at offset 24.
+  w.patch_u8(16, static_cast<uint8_t>(first));
+  w.patch_u32(24, static_cast<uint32_t>(w.size()));
+  return std::move(w).take();
 }
 
 }  // namespace ike::wire

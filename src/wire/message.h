@@ -11,6 +11,7 @@
 #include "base/bytes.h"
 #include "base/ids.h"
 #include "base/result.h"
+#include "base/writer.h"
 #include "wire/payload.h"
 
 namespace ike::wire {
@@ -97,12 +98,20 @@ inline constexpr std::size_t kMaxZeroPadding = 3;
 
 // --- encoding ---
 Bytes encode_header(const Header& h);  // uses h.length as is
+// The header followed by `rest` (an encrypted body, or payloads encoded already), one buffer.
+Bytes encode_header_and(const Header& h, ByteView rest);
 Bytes encode_payload_body(const Payload& p);
+// The same, appended to `w` (encode_payloads and encode_message write one buffer).
+void write_payload_body(base::ByteWriter& w, const Payload& p);
 struct EncodedPayloads {
   PayloadType first = PayloadType::None;
   Bytes bytes;  // generic headers + bodies, next-payload chain filled in
 };
 EncodedPayloads encode_payloads(std::span<const Payload> payloads);
+// Generic payload headers and bodies appended to `w`, the next-payload chain filled in and
+// each length patched once its body is written (RFC 2408 3.2); the last payload's next
+// payload is NONE. Returns the first payload's type (NONE for no payloads).
+PayloadType write_payloads(base::ByteWriter& w, std::span<const Payload> payloads);
 // Full cleartext message: header.next_payload and header.length are computed.
 Bytes encode_message(Header header, std::span<const Payload> payloads);
 

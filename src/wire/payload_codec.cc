@@ -336,6 +336,11 @@ PayloadType payload_type(const Payload& p) noexcept {
 
 Bytes encode_payload_body(const Payload& p) {
   ByteWriter w;
+  write_payload_body(w, p);
+  return std::move(w).take();
+}
+
+void write_payload_body(ByteWriter& w, const Payload& p) {
   struct Visitor {
     ByteWriter& w;
     void operator()(const SaPayload& v) const { detail::write_sa(w, v); }
@@ -389,7 +394,6 @@ Bytes encode_payload_body(const Payload& p) {
     void operator()(const UnknownPayload& v) const { w.bytes(v.body); }
   };
   std::visit(Visitor{w}, p);
-  return std::move(w).take();
 }
 
 }  // namespace ike::wire

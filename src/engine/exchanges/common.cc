@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "base/log.h"
+#include "base/writer.h"
 #include "engine/auth_signature.h"
 #include "engine/engine_impl.h"
 #include "engine/keymat.h"
@@ -24,11 +25,20 @@ base::Result<Built> build_encrypted(const crypto::Provider& p, crypto::CipherAlg
                                     std::span<const wire::Payload> payloads,
                                     std::size_t hash_len,
                                     const std::function<base::Bytes(base::ByteView)>& hash_fn) {
-  std::vector<wire::Payload> all;
-  all.reserve(payloads.size() + 1);
-  if (hash_len > 0) all.emplace_back(wire::HashPayload{base::Bytes(hash_len, 0)});
-  all.insert(all.end(), payloads.begin(), payloads.end());
-  wire::EncodedPayloads enc = wire::encode_payloads(all);
+  // RFC 2409 5.5: HASH, when there is one, is the first payload; its value (zeros here) is
+  // filled in below. The payloads are written after it, not copied next to it (issue #7).
+  wire::EncodedPayloads enc;
+  base::ByteWriter w;
+  w.reserve(512);
+  if (hash_len > 0) {
+    w.u8(payloads.empty() ? 0 : static_cast<uint8_t>(wire::payload_type(payloads.front())));
+    w.u8(0);  // RESERVED
+    w.u16(static_cast<uint16_t>(wire::kGenericHeaderSize + hash_len));
+    w.zeros(hash_len);
+  }
+  const wire::PayloadType rest_first = wire::write_payloads(w, payloads);
+  enc.first = hash_len > 0 ? wire::PayloadType::Hash : rest_first;
+  enc.bytes = std::move(w).take();
   if (hash_len > 0) {
     // RFC 2409 §5.5: the HASH covers everything after the HASH payload (generic headers too).
     std::size_t hash_end = wire::kGenericHeaderSize + hash_len;
@@ -50,11 +60,9 @@ base::Result<Built> build_encrypted(const crypto::Provider& p, crypto::CipherAlg
     wire::Header clear = h;
     clear.flags = static_cast<uint8_t>(clear.flags & ~wire::kFlagEncryption);
     clear.length = static_cast<uint32_t>(wire::kHeaderSize + enc.bytes.size());
-    out.cleartext = wire::encode_header(clear);
-    base::append(out.cleartext, base::view(enc.bytes));
+    out.cleartext = wire::encode_header_and(clear, base::view(enc.bytes));
   }
-  out.datagram = wire::encode_header(h);
-  base::append(out.datagram, base::view(sealed.ciphertext));
+  out.datagram = wire::encode_header_and(h, base::view(sealed.ciphertext));
   out.last_block = std::move(sealed.last_block);
   return out;
 }
