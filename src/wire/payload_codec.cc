@@ -301,9 +301,12 @@ Result<Payload> parse_body(PayloadType type, ByteReader& r) {
 Result<Payload> parse_payload_body(PayloadType type, ByteView body, std::size_t base_offset) {
   ByteReader r(body, base_offset);
   auto parsed = parse_body(type, r);
-  const std::string ctx = fmt::format("{} payload", to_string(type));
-  if (!parsed) return std::move(parsed).error().with_context(ctx);
-  if (auto done = r.expect_done(ctx); !done) return std::move(done).error();
+  // The context is named only on an error (issue #7: it was formatted for every payload).
+  auto ctx = [type] { return fmt::format("{} payload", to_string(type)); };
+  if (!parsed) return std::move(parsed).error().with_context(ctx());
+  if (!r.empty()) {
+    if (auto done = r.expect_done(ctx()); !done) return std::move(done).error();
+  }
   return std::move(parsed).value();
 }
 

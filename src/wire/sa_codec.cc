@@ -14,6 +14,9 @@
 // "proposal #n" / "transform #n" in details are 1-based positions in the chain.
 #include <fmt/core.h>
 
+#include <array>
+#include <charconv>
+
 #include "wire/codec_internal.h"
 #include "wire/message.h"
 
@@ -55,6 +58,28 @@ base::Status check_spi_size(const Proposal& p, std::size_t index, std::size_t at
   }
   return base::ok();
 }
+
+// "proposal #P" or "proposal #P transform #T", the name errors give a position in the chain,
+// built on the stack for every proposal and transform (no allocation, no format parsing:
+// issue #7) and only read when something is wrong.
+class ChainPosition {
+ public:
+  explicit ChainPosition(std::size_t proposal) { append("proposal #", proposal); }
+  ChainPosition(std::size_t proposal, std::size_t transform) : ChainPosition(proposal) {
+    append(" transform #", transform);
+  }
+  std::string_view view() const noexcept { return {m_text.data(), m_size}; }
+
+ private:
+  void append(std::string_view label, std::size_t n) {
+    for (char c : label) m_text[m_size++] = c;
+    m_size = static_cast<std::size_t>(
+        std::to_chars(m_text.data() + m_size, m_text.data() + m_text.size(), n).ptr -
+        m_text.data());
+  }
+  std::array<char, 64> m_text{};  // two labels (22) and two 20-digit numbers fit
+  std::size_t m_size = 0;
+};
 
 // Reads the 4-byte generic header of a proposal/transform and returns a reader over its body.
 struct Sub {
@@ -126,9 +151,9 @@ Result<Transform> parse_transform(ByteReader& t, std::size_t pindex, std::size_t
                       "proposal #{} transform #{}: RESERVED2=0x{:04x} at offset {}", pindex,
                       tindex, reserved2, reserved_at);
   }
-  const std::string where = fmt::format("proposal #{} transform #{}", pindex, tindex);
-  IKE_TRY(tr.attributes,
-          parse_attributes(t, where, "transform", kMaxAttributes, NotifyType::PayloadMalformed));
+  const ChainPosition where(pindex, tindex);
+  IKE_TRY(tr.attributes, parse_attributes(t, where.view(), "transform", kMaxAttributes,
+                                          NotifyType::PayloadMalformed));
   return tr;
 }
 
@@ -170,7 +195,8 @@ Result<Proposal> parse_proposal(ByteReader& p, std::size_t index, std::size_t he
                         "proposal #{}: transform #{} at offset {} beyond #transforms {}", index,
                         tindex, p.offset(), declared);
     }
-    const std::string what = fmt::format("proposal #{} transform #{}", index, tindex);
+    const ChainPosition position(index, tindex);
+    const std::string_view what = position.view();
     IKE_TRY(Sub sub, read_sub_header(p, what, kTransformHeaderSize,
                                      static_cast<uint8_t>(PayloadType::Transform), "TRANSFORM",
                                      "proposal"));
@@ -217,7 +243,8 @@ Result<SaPayload> parse_sa(ByteView body, std::size_t base_offset) {
       return make_error(ErrorCode::TooMany, NotifyType::BadProposalSyntax,
                         "more than {} proposals at offset {}", kMaxProposals, at);
     }
-    const std::string what = fmt::format("proposal #{}", index);
+    const ChainPosition position(index);
+    const std::string_view what = position.view();
     IKE_TRY(Sub sub, read_sub_header(r, what, kProposalHeaderSize,
                                      static_cast<uint8_t>(PayloadType::Proposal), "PROPOSAL",
                                      "SA payload"));
