@@ -65,6 +65,26 @@ std::optional<uint64_t> parse_u64(std::string_view s) noexcept {
 
 }  // namespace
 
+std::size_t CaseHash::operator()(std::string_view s) const noexcept {
+  // FNV-1a over the folded bytes: equal under CaseEqual, equal hash.
+  uint64_t h = 0xcbf29ce484222325u;
+  for (char c : s) {
+    h ^= fold(c);
+    h *= 0x100000001b3u;
+  }
+  return static_cast<std::size_t>(h);
+}
+
+bool CaseEqual::operator()(std::string_view a, std::string_view b) const noexcept {
+  return iequals(a, b);
+}
+
+void ConfDb::Layer::index_sections() {
+  by_name.clear();
+  by_name.reserve(sections.size());
+  for (const auto& [name, sec] : sections) by_name.emplace(std::string_view(name), &sec);
+}
+
 bool CaseLess::operator()(std::string_view a, std::string_view b) const noexcept {
   std::size_t n = std::min(a.size(), b.size());
   for (std::size_t i = 0; i < n; ++i) {
@@ -112,8 +132,8 @@ base::Result<OfferRange> parse_offer_range(std::string_view text) {
 
 const ConfDb::Section* ConfDb::base_section(std::string_view name) const {
   if (!m_base) return nullptr;
-  auto it = m_base->sections.find(name);
-  return it == m_base->sections.end() ? nullptr : &it->second;
+  auto it = m_base->by_name.find(name);
+  return it == m_base->by_name.end() ? nullptr : it->second;
 }
 
 const ConfDb::Section* ConfDb::find_section(std::string_view name) const {

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -22,6 +23,15 @@ namespace ike::conf {
 
 // Case-insensitive ordering for section/tag keys.
 struct CaseLess {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const noexcept;
+};
+// Case-insensitive hashing and equality (the defaults image's section index).
+struct CaseHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept;
+};
+struct CaseEqual {
   using is_transparent = void;
   bool operator()(std::string_view a, std::string_view b) const noexcept;
 };
@@ -137,6 +147,11 @@ class ConfDb {
   struct Layer {
     std::map<std::string, Section, CaseLess> sections;
     std::size_t entries = 0;
+    // The same sections by hash: the image holds thousands of suites and transforms with long
+    // common prefixes, and an ordered lookup folded a dozen names per find (issue #7). Built
+    // once with the image (index_sections()); the map's nodes do not move.
+    std::unordered_map<std::string_view, const Section*, CaseHash, CaseEqual> by_name;
+    void index_sections();
   };
   const Section* base_section(std::string_view name) const;  // in the image, shadowed or not
   void shadow(const std::string& name, const Section& base);

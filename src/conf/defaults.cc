@@ -94,6 +94,7 @@ void load_defaults(ConfDb& db) {
       if (!q.group.empty()) put(xf, "GROUP_DESCRIPTION", q.group);
       put(xf, "Life", kLifeQuickModeSection);
     });
+    layer->index_sections();
     return std::shared_ptr<const Layer>(std::move(layer));
   }();
 
