@@ -243,8 +243,8 @@ class ExchangeTable {
   std::unordered_map<ExchangeKey, Exchange*, ExchangeKeyHash> m_index;
   // Unfinished exchanges per cookie pair; unfinished Quick Modes per ISAKMP SA and per
   // connection name (the burst limits and "already rekeying" checks of connect and rekey).
-  std::map<base::CookiePair, std::size_t> m_unfinished;
-  std::map<base::CookiePair, std::size_t> m_qm_in_flight;
+  std::unordered_map<base::CookiePair, std::size_t> m_unfinished;
+  std::unordered_map<base::CookiePair, std::size_t> m_qm_in_flight;
   std::unordered_map<std::string, std::size_t> m_qm_by_connection;
   mutable uint64_t m_cookie_visits = 0;
   std::array<uint64_t, 256> m_started{};  // by exchange type value (u8), named by started()
