@@ -39,7 +39,6 @@ Exchange& ExchangeTable::add(Exchange x) {
   if (inserted) {
     it = m_table.emplace_hint(it, k, std::move(x));
     it->second.touched_slot = -1;  // a new node is in no list (x may come from another one)
-    m_index.emplace(k, &it->second);
   } else {
     count_unfinished(k.cookies, it->second, false);  // replaced
     const int32_t slot = it->second.touched_slot;  // the node, still listed as touched
@@ -48,7 +47,7 @@ Exchange& ExchangeTable::add(Exchange x) {
   }
   count_unfinished(k.cookies, it->second, true);
   if (inserted) {
-    ++m_started[static_cast<uint8_t>(type)];
+    ++m_started[std::string(wire::to_string(type))];
     if (k.message_id.value == 0 && is_phase1_exchange(type)) {
       m_by_icookie.emplace(k.cookies.initiator, k.cookies);
     }
@@ -62,24 +61,10 @@ Exchange& ExchangeTable::add(Exchange x) {
 }
 
 Exchange* ExchangeTable::find(const ExchangeKey& k) {
-  Exchange* x = lookup(k);
-  if (x != nullptr) touch(*x);
-  return x;
-}
-
-Exchange* ExchangeTable::lookup(const ExchangeKey& k) const {
-  auto it = m_index.find(k);
-  return it == m_index.end() ? nullptr : it->second;
-}
-
-std::map<std::string, uint64_t> ExchangeTable::started() const {
-  std::map<std::string, uint64_t> out;
-  for (std::size_t t = 0; t < m_started.size(); ++t) {
-    if (m_started[t] != 0) {
-      out[std::string(wire::to_string(static_cast<wire::ExchangeType>(t)))] += m_started[t];
-    }
-  }
-  return out;
+  auto it = m_table.find(k);
+  if (it == m_table.end()) return nullptr;
+  touch(it->second);
+  return &it->second;
 }
 
 std::vector<ExchangeKey> ExchangeTable::over_isakmp_sa(const base::CookiePair& cookies) const {
@@ -118,7 +103,6 @@ Exchange* ExchangeTable::find_initiator_mm(const base::Cookie& icookie) {
 void ExchangeTable::rekey(const ExchangeKey& from, const ExchangeKey& to) {
   auto node = m_table.extract(from);
   if (node.empty()) return;
-  m_index.erase(from);
   unindex(from);
   if (to.message_id.value == 0 && is_phase1_exchange(node.mapped().type)) {
     m_by_icookie.emplace(to.cookies.initiator, to.cookies);
@@ -132,7 +116,6 @@ void ExchangeTable::rekey(const ExchangeKey& from, const ExchangeKey& to) {
   node.mapped().key = to;
   node.mapped().heap_deadline.reset();  // its heap entry names the old key
   auto inserted = m_table.insert(std::move(node));
-  m_index.insert_or_assign(to, &inserted.position->second);
   touch(inserted.position->second);
 }
 
@@ -174,16 +157,15 @@ void ExchangeTable::remove(const ExchangeKey& k) {
   if (it->second.touched_slot >= 0) {
     m_touched[static_cast<std::size_t>(it->second.touched_slot)] = nullptr;
   }
-  m_index.erase(key);
   m_table.erase(it);
   unindex(key);
 }
 
 void ExchangeTable::mark_finished(const ExchangeKey& k) {
-  Exchange* x = lookup(k);
-  if (x == nullptr || x->finished) return;
-  count_unfinished(k.cookies, *x, false);
-  x->finished = true;
+  auto it = m_table.find(k);
+  if (it == m_table.end() || it->second.finished) return;
+  count_unfinished(k.cookies, it->second, false);
+  it->second.finished = true;
 }
 
 namespace {
@@ -237,7 +219,6 @@ void ExchangeTable::unindex(const ExchangeKey& k) {
 
 void ExchangeTable::clear() {
   m_table.clear();
-  m_index.clear();
   m_unfinished.clear();
   m_qm_in_flight.clear();
   m_qm_by_connection.clear();
@@ -313,8 +294,11 @@ void ExchangeTable::refresh_deadlines() const {
   while (!m_deadlines.empty()) {
     const DeadlineEntry& top = m_deadlines.front();
     ++m_deadline_visits;
-    const Exchange* x = lookup(top.key);
-    if (x != nullptr && x->heap_deadline == top.at && deadline_of(*x) == top.at) return;
+    auto it = m_table.find(top.key);
+    if (it != m_table.end() && it->second.heap_deadline == top.at &&
+        deadline_of(it->second) == top.at) {
+      return;
+    }
     std::pop_heap(m_deadlines.begin(), m_deadlines.end(), later);
     m_deadlines.pop_back();
   }
@@ -338,8 +322,9 @@ std::vector<ExchangeKey> ExchangeTable::due(base::TimePoint now) const {
     std::pop_heap(m_deadlines.begin(), m_deadlines.end(), later);
     m_deadlines.pop_back();
     ++m_deadline_visits;
-    const Exchange* x = lookup(top.key);
-    if (x == nullptr || x->heap_deadline != top.at || deadline_of(*x) != top.at) {
+    auto it = m_table.find(top.key);
+    if (it == m_table.end() || it->second.heap_deadline != top.at ||
+        deadline_of(it->second) != top.at) {
       continue;  // stale
     }
     popped.push_back(top);

@@ -10,7 +10,6 @@
 // or lingering) the table holds (issue #7).
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -71,14 +70,6 @@ struct ExchangeKey {
   base::CookiePair cookies;
   base::MessageId message_id;
   auto operator<=>(const ExchangeKey&) const = default;
-};
-
-struct ExchangeKeyHash {
-  std::size_t operator()(const ExchangeKey& k) const noexcept {
-    // Cookies are random (RFC 2408 2.5.3): their hash mixed with the message id is enough.
-    return std::hash<base::CookiePair>{}(k.cookies) ^
-           (std::size_t{k.message_id.value} * 0x9e3779b97f4a7c15u);
-  }
 };
 
 // Main Mode working set (RFC 2409 §5: the values HASH_I/HASH_R and SKEYID need).
@@ -215,10 +206,9 @@ class ExchangeTable {
   // Heap entries examined by next_deadline()/due() since start-up (tests prove no scan).
   uint64_t deadline_visits() const noexcept { return m_deadline_visits; }
   // Exchanges started since start-up, by exchange type name ("ID_PROT", "QUICK_MODE", ...).
-  std::map<std::string, uint64_t> started() const;
+  const std::map<std::string, uint64_t>& started() const noexcept { return m_started; }
 
  private:
-  Exchange* lookup(const ExchangeKey& k) const;  // m_index, without touching the exchange
   void unindex(const ExchangeKey& k);
   void unindex_requests(const Exchange& x);
   void touch(const Exchange& x) const;
@@ -236,18 +226,13 @@ class ExchangeTable {
   void count_unfinished(const base::CookiePair& cookies, const Exchange& x, bool add);
 
   std::map<ExchangeKey, Exchange> m_table;
-  // Point lookups (find, the deadline heap's checks) by hash: the ordered table serves ranges
-  // and walks; a lookup in it among ~100,000 lingering exchanges was ~2 % of a handshake
-  // (issue #7). Kept by add, rekey, remove and clear (all() hands out the exchanges, not the
-  // right to insert or erase).
-  std::unordered_map<ExchangeKey, Exchange*, ExchangeKeyHash> m_index;
   // Unfinished exchanges per cookie pair; unfinished Quick Modes per ISAKMP SA and per
   // connection name (the burst limits and "already rekeying" checks of connect and rekey).
   std::unordered_map<base::CookiePair, std::size_t> m_unfinished;
   std::unordered_map<base::CookiePair, std::size_t> m_qm_in_flight;
   std::unordered_map<std::string, std::size_t> m_qm_by_connection;
   mutable uint64_t m_cookie_visits = 0;
-  std::array<uint64_t, 256> m_started{};  // by exchange type value (u8), named by started()
+  std::map<std::string, uint64_t> m_started;
   // Phase-1 exchanges by initiator cookie -> their full cookie pair (lookups verify).
   std::unordered_multimap<base::Cookie, base::CookiePair> m_by_icookie;
   HalfOpenTable m_half_open;
