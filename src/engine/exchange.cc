@@ -47,7 +47,7 @@ Exchange& ExchangeTable::add(Exchange x) {
   }
   count_unfinished(k.cookies, it->second, true);
   if (inserted) {
-    ++m_started[std::string(wire::to_string(type))];
+    ++m_started[static_cast<uint8_t>(type)];
     if (k.message_id.value == 0 && is_phase1_exchange(type)) {
       m_by_icookie.emplace(k.cookies.initiator, k.cookies);
     }
@@ -65,6 +65,16 @@ Exchange* ExchangeTable::find(const ExchangeKey& k) {
   if (it == m_table.end()) return nullptr;
   touch(it->second);
   return &it->second;
+}
+
+std::map<std::string, uint64_t> ExchangeTable::started() const {
+  std::map<std::string, uint64_t> out;
+  for (std::size_t t = 0; t < m_started.size(); ++t) {
+    if (m_started[t] != 0) {
+      out[std::string(wire::to_string(static_cast<wire::ExchangeType>(t)))] += m_started[t];
+    }
+  }
+  return out;
 }
 
 std::vector<ExchangeKey> ExchangeTable::over_isakmp_sa(const base::CookiePair& cookies) const {

@@ -10,6 +10,7 @@
 // or lingering) the table holds (issue #7).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -206,7 +207,7 @@ class ExchangeTable {
   // Heap entries examined by next_deadline()/due() since start-up (tests prove no scan).
   uint64_t deadline_visits() const noexcept { return m_deadline_visits; }
   // Exchanges started since start-up, by exchange type name ("ID_PROT", "QUICK_MODE", ...).
-  const std::map<std::string, uint64_t>& started() const noexcept { return m_started; }
+  std::map<std::string, uint64_t> started() const;
 
  private:
   void unindex(const ExchangeKey& k);
@@ -232,7 +233,7 @@ class ExchangeTable {
   std::unordered_map<base::CookiePair, std::size_t> m_qm_in_flight;
   std::unordered_map<std::string, std::size_t> m_qm_by_connection;
   mutable uint64_t m_cookie_visits = 0;
-  std::map<std::string, uint64_t> m_started;
+  std::array<uint64_t, 256> m_started{};  // by exchange type value (u8), named by started()
   // Phase-1 exchanges by initiator cookie -> their full cookie pair (lookups verify).
   std::unordered_multimap<base::Cookie, base::CookiePair> m_by_icookie;
   HalfOpenTable m_half_open;
