@@ -28,6 +28,8 @@
 # 5. Median over rounds; a table on stdout (--json: one JSON object), raw results in
 #    OUT/results.jsonl, logs on stderr. Our daemon: seconds until `S` is answered at each level.
 # Exit 0 when every handshake of every run succeeded and every figure was measured, else 1.
+# CMP_ISAKMPD=PATH runs another isakmpd binary as ours (an A/B against the build; default
+# build/release's); CMP_BUILD=DIR another build tree.
 # Defaults: 5 rounds of 1000 handshakes, 32 in flight; SA pairs 1000, 10000 (--sa-pairs-ours
 # 100000 adds a level for our daemon only; see docs/PERFORMANCE.md for why it is not default).
 # --quick: 1 round, 60 handshakes per run, 300 SA pairs: a smoke test of the whole pipeline.

@@ -129,8 +129,8 @@ def main():
         print(f"{NAMES.get(st['daemon'], st['daemon'])} shut down (SIGTERM to exit, a DELETE per SA) "
               f"with {st['pairs']} SA pairs in {f(st.get('stop_s'), '.3f')} s")
     print()
-    print("crypto floor per responder handshake (MM + QM, no PFS): DH generate + derive of the group"
-          f" + SKEYID/keys {parts['prf_keymat_ms']:.4f} ms; RSA adds 1 sign {parts['rsa_sign_ms']:.3f} ms"
+    print("crypto floor per responder handshake (MM + QM, no PFS): DH generate + derive of the group,"
+          f" plus SKEYID/keys at {parts['prf_keymat_ms']:.4f} ms; RSA adds 1 sign {parts['rsa_sign_ms']:.3f} ms"
           f" + 2 verify {parts['rsa_verify_ms']:.3f} ms")
     print("x crypto: CPU over all of a responder's cryptography, the floor plus the message HASHes,"
           f" IVs, CBC and random bytes (BM_ResponderMessageCrypto) {parts['message_crypto_ms']:.4f} ms")
