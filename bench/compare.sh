@@ -57,7 +57,7 @@ while [[ $# -gt 0 ]]; do
     --sa-pairs) SA_PAIRS=$2; shift ;;
     --sa-pairs-ours) SA_OURS=$2; shift ;;
     --out) OUT=$2; shift ;;
-    *) sed -n '2,30p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,37p' "$0" >&2; exit 2 ;;
   esac
   shift
 done
