@@ -235,10 +235,12 @@ constexpr std::size_t kTypicalMessage = 512;
 
 }  // namespace
 
-PayloadType write_payloads(ByteWriter& w, std::span<const Payload> payloads) {
+PayloadType write_payloads(ByteWriter& w, std::span<const Payload> payloads,
+                           PayloadType after_last) {
   for (std::size_t i = 0; i < payloads.size(); ++i) {
     const std::size_t start = w.size();
-    w.u8(i + 1 < payloads.size() ? static_cast<uint8_t>(payload_type(payloads[i + 1])) : 0);
+    w.u8(static_cast<uint8_t>(i + 1 < payloads.size() ? payload_type(payloads[i + 1])
+                                                      : after_last));
     w.u8(0);  // RESERVED
     const std::size_t length_at = w.placeholder_u16();
     write_payload_body(w, payloads[i]);

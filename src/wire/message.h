@@ -110,8 +110,10 @@ struct EncodedPayloads {
 EncodedPayloads encode_payloads(std::span<const Payload> payloads);
 // Generic payload headers and bodies appended to `w`, the next-payload chain filled in and
 // each length patched once its body is written (RFC 2408 3.2); the last payload's next
-// payload is NONE. Returns the first payload's type (NONE for no payloads).
-PayloadType write_payloads(base::ByteWriter& w, std::span<const Payload> payloads);
+// payload is `after_last` (payloads the caller writes next). Returns the first payload's type
+// (NONE for no payloads).
+PayloadType write_payloads(base::ByteWriter& w, std::span<const Payload> payloads,
+                           PayloadType after_last = PayloadType::None);
 // Full cleartext message: header.next_payload and header.length are computed.
 Bytes encode_message(Header header, std::span<const Payload> payloads);
 

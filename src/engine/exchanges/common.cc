@@ -31,10 +31,10 @@ base::Result<Built> build_encrypted(const crypto::Provider& p, crypto::CipherAlg
   base::ByteWriter w;
   w.reserve(512);
   if (hash_len > 0) {
-    w.u8(payloads.empty() ? 0 : static_cast<uint8_t>(wire::payload_type(payloads.front())));
-    w.u8(0);  // RESERVED
-    w.u16(static_cast<uint16_t>(wire::kGenericHeaderSize + hash_len));
-    w.zeros(hash_len);
+    const wire::Payload hash = wire::HashPayload{base::Bytes(hash_len, 0)};
+    wire::write_payloads(w, {&hash, 1},
+                         payloads.empty() ? wire::PayloadType::None
+                                          : wire::payload_type(payloads.front()));
   }
   const wire::PayloadType rest_first = wire::write_payloads(w, payloads);
   enc.first = hash_len > 0 ? wire::PayloadType::Hash : rest_first;
