@@ -39,6 +39,26 @@ TEST(Message, VectorsEncodeToGolden) {
   }
 }
 
+// The one-buffer encoders agree with the payload-by-payload ones: write_payloads chains its
+// last payload to what the caller writes next (build_encrypted's HASH, then the rest), and
+// encode_header_and is the header followed by the given bytes.
+TEST(Message, WritePayloadsChainsItsLastPayloadToTheNext) {
+  for (const auto& v : message_vectors()) {
+    if (v.payloads.size() < 2) continue;
+    SCOPED_TRACE(v.name);
+    const std::span<const Payload> all(v.payloads);
+    base::ByteWriter w;
+    const PayloadType first = write_payloads(w, all.first(1), payload_type(all[1]));
+    EXPECT_EQ(write_payloads(w, all.subspan(1)), payload_type(all[1]));
+    EXPECT_EQ(first, payload_type(all[0]));
+    EXPECT_EQ(w.data(), encode_payloads(all).bytes);
+    Header h = v.header;
+    h.next_payload = first;
+    h.length = static_cast<uint32_t>(kHeaderSize + w.size());
+    EXPECT_EQ(encode_header_and(h, w.data()), encode_message(v.header, v.payloads));
+  }
+}
+
 TEST(Message, VectorsParseToTheirValues) {
   for (const auto& v : message_vectors()) {
     SCOPED_TRACE(v.name);
