@@ -366,7 +366,6 @@ base::Status UdpTransport::receive(int fd,
   return base::ok();
 }
 
-
 uint16_t UdpTransport::nat_t_port() const noexcept {
   for (const auto& s : m_sockets) {
     if (s.nat_t) return s.bound.port;

@@ -230,9 +230,6 @@ void write_header(ByteWriter& w, const Header& h) {
   w.u32(h.length);
 }
 
-// A first guess at a message's size: most IKE messages fit, larger ones grow once or twice.
-constexpr std::size_t kTypicalMessage = 512;
-
 }  // namespace
 
 PayloadType write_payloads(ByteWriter& w, std::span<const Payload> payloads,
@@ -268,7 +265,7 @@ EncodedPayloads encode_payloads(std::span<const Payload> payloads) {
   EncodedPayloads out;
   if (payloads.empty()) return out;
   ByteWriter w;
-  w.reserve(kTypicalMessage);
+  w.reserve(kTypicalMessageSize);
   out.first = write_payloads(w, payloads);
   out.bytes = std::move(w).take();
   return out;
@@ -276,7 +273,7 @@ EncodedPayloads encode_payloads(std::span<const Payload> payloads) {
 
 Bytes encode_message(Header header, std::span<const Payload> payloads) {
   ByteWriter w;
-  w.reserve(kTypicalMessage);
+  w.reserve(kTypicalMessageSize);
   header.length = 0;  // patched below, with next_payload, once the payloads are written
   write_header(w, header);
   const PayloadType first = write_payloads(w, payloads);

@@ -97,6 +97,8 @@ inline constexpr std::size_t kMaxZeroPadding = 3;
                                                        std::size_t base_offset);
 
 // --- encoding ---
+// The capacity encoders reserve first: most IKE messages fit, larger ones grow once or twice.
+inline constexpr std::size_t kTypicalMessageSize = 512;
 Bytes encode_header(const Header& h);  // uses h.length as is
 // The header followed by `rest` (an encrypted body, or payloads encoded already), one buffer.
 Bytes encode_header_and(const Header& h, ByteView rest);

@@ -29,7 +29,7 @@ base::Result<Built> build_encrypted(const crypto::Provider& p, crypto::CipherAlg
   // filled in below. The payloads are written after it, not copied next to it (issue #7).
   wire::EncodedPayloads enc;
   base::ByteWriter w;
-  w.reserve(512);
+  w.reserve(wire::kTypicalMessageSize);
   if (hash_len > 0) {
     const wire::Payload hash = wire::HashPayload{base::Bytes(hash_len, 0)};
     wire::write_payloads(w, {&hash, 1},
