@@ -291,11 +291,14 @@ void EngineImpl::dispatch_to_exchange(Exchange& x, const Datagram& d, const wire
     return;
   }
   if (x.rtx.is_duplicate(base::view(d.bytes))) {
-    if (x.rtx.has_last_sent() && x.rtx.last_sent_final()) {
-      // isakmpd message_check_duplicate: the peer did not get the final message of the
-      // exchange; resend it (once per duplicate). Earlier steps wait for the retransmit timer.
-      IKE_LOG_DEBUG(Message, 20, "duplicate from {} in state {}: resending our last message",
-                    d.peer.to_string(), state_name(x.state));
+    // isakmpd message_check_duplicate: the peer did not get the final message of the
+    // exchange; resend it (once per duplicate). An earlier step answers only the peer's own
+    // retransmissions (retransmit.h kDuplicateAnswerGap); a path's copies wait for the timer.
+    const bool final_message = x.rtx.last_sent_final();
+    if (x.rtx.answer_duplicate(now)) {
+      IKE_LOG_DEBUG(Message, 20, "duplicate from {} in state {}: resending our last message{}",
+                    d.peer.to_string(), state_name(x.state),
+                    final_message ? "" : " (the peer retransmitted: ours was lost?)");
       ++m_stats.retransmits;
       send(x.local, x.peer, x.rtx.last_sent());
     } else {

@@ -30,6 +30,8 @@ void Retransmitter::sent(base::Bytes bytes, base::TimePoint now, bool expect_ans
   m_last_sent = std::move(bytes);
   m_transmissions = 1;
   m_final = !expect_answer;
+  m_duplicate_answers = 0;
+  m_last_transmission = now;
   if (expect_answer) {
     m_deadline = now + retransmit_interval(m_transmissions);
   } else {
@@ -46,7 +48,20 @@ Retransmitter::Expiry Retransmitter::on_timer(base::TimePoint now, int retransmi
   }
   ++m_transmissions;
   m_deadline = now + retransmit_interval(m_transmissions);
+  m_last_transmission = now;
   return Expiry::Resend;
+}
+
+bool Retransmitter::answer_duplicate(base::TimePoint now) noexcept {
+  if (m_last_sent.empty()) return false;
+  if (m_final) return true;
+  if (!m_deadline || m_duplicate_answers >= kMaxDuplicateAnswers ||
+      now - m_last_transmission < kDuplicateAnswerGap) {
+    return false;
+  }
+  ++m_duplicate_answers;
+  m_last_transmission = now;
+  return true;
 }
 
 }  // namespace ike::engine

@@ -2,10 +2,13 @@
 // §1.1): `[General]:Retransmits` resends (default 3) at intervals of 2*xmits+5 seconds (7, 9, 11,
 // then 13 s before giving up); the final message of an exchange (sent expecting no answer) is also
 // resent -- once per duplicate -- when the peer's previous message arrives again (detected by
-// comparing a digest of the whole datagram). A duplicate arriving while we still wait for an
-// answer is dropped and left to the timer (isakmpd message_check_duplicate: resend only when the
-// last message sent was MSG_LAST): answering every duplicate at every step lets a duplicating
-// path multiply the datagrams of one negotiation at each step.
+// comparing a digest of the whole datagram). While we still wait for an answer, a duplicate is
+// answered only when it is the peer's own retransmission: at least kDuplicateAnswerGap after our
+// last transmission, at most kMaxDuplicateAnswers times per step (`answer_duplicate`). Copies a
+// duplicating path makes of one datagram arrive together and are dropped (isakmpd
+// message_check_duplicate answers only after MSG_LAST: answering every copy at every step lets
+// such a path multiply the datagrams of one negotiation); a peer that retransmits after 1-4 s
+// (strongSwan, libreswan) is not left waiting for our 7-s timer when our answer was lost.
 // `[General]:Exchange-max-time` (default 120 s) bounds an exchange's life. Owns only the timer
 // arithmetic and the cached datagram; the engine decides what to do when a timer fires.
 #pragma once
@@ -25,6 +28,15 @@ inline constexpr int kDefaultExchangeMaxTime = 120;  // seconds (EXCHANGE_MAX_TI
 // [General]:Max-unverifiable-messages: off by default, since with any cap N an off-path attacker
 // who saw the cookies ends a negotiation with N forged datagrams (unverifiable.cc).
 inline constexpr int kDefaultMaxUnverifiable = 0;
+// A duplicate of the peer's message that arrives this long after our last transmission of the
+// answer is the peer's retransmission (its timer: strongSwan 1-4 s, libreswan 0.5 s doubling),
+// not a path's copy of the same datagram (microseconds to milliseconds apart). Found by
+// interop_lossy: strongSwan's seven QM1 retransmits went unanswered while our lost QM2 waited
+// for the 7/9/11-s timer, which then had too few resends left when QM3 was lost too.
+inline constexpr base::Duration kDuplicateAnswerGap{500};
+// Answers to the peer's retransmissions per step (libreswan accepts two duplicates per state):
+// an on-path replayer gets at most this many datagrams, each to the exchange's peer.
+inline constexpr int kMaxDuplicateAnswers = 3;
 
 struct RetransmitPolicy {
   int retransmits = kDefaultRetransmits;
@@ -50,6 +62,12 @@ class Retransmitter {
   void sent(base::Bytes bytes, base::TimePoint now, bool expect_answer);
   // Stops the timer (the answer arrived) but keeps the message cached.
   void answered() noexcept { m_deadline.reset(); }
+  // A duplicate of the peer's last message arrived (is_duplicate): whether to resend our last
+  // message now. The final message: always. Otherwise only while the timer still waits for an
+  // answer, at least kDuplicateAnswerGap after our last transmission and at most
+  // kMaxDuplicateAnswers times since the message was first sent; a yes counts as a
+  // transmission for the gap (not for the timer's schedule or budget).
+  bool answer_duplicate(base::TimePoint now) noexcept;
 
   enum class Expiry : uint8_t { None, Resend, GiveUp };
   // At/after the deadline: Resend (and re-arm) while fewer than `retransmits` resends were
@@ -73,6 +91,8 @@ class Retransmitter {
   base::Bytes m_last_sent;
   int m_transmissions = 0;
   bool m_final = false;
+  uint8_t m_duplicate_answers = 0;
+  base::TimePoint m_last_transmission{};
   std::optional<base::TimePoint> m_deadline;
   std::optional<uint64_t> m_last_received;
 };

@@ -89,9 +89,25 @@ for (pair, loss, dup, reorder), rs in sorted(cells.items()):
           f"{max(t) if t else float('nan'):6.1f} {mean('rtx'):5.1f} {mean('timer'):5.1f} {mean('dups'):5.1f} "
           f"{mean('dropped'):5.1f} {mean('duplicated'):5.1f} {mean('slow'):5.1f} {mean('overtaken'):5.1f} "
           f"{max(float(r.get('maxdelay', 0)) for r in rs):5.2f} {mean('passed') + mean('dropped'):5.1f}")
+# What each side last did about retransmissions, so that a failure in CI can be read from the
+# test output alone: our daemons' resends, duplicates answered and failures, charon's
+# retransmits and resends (the run directory keeps the full logs).
+SIGNS = {"isakmpd.stderr": re.compile(r"retransmitting|duplicate from|failed"),
+         "charon.log": re.compile(r"\[IKE\].*(retransmit|giving up|destroying)")}
+def last_events(d, n=8):
+    out = []
+    for side in ("L", "R"):
+        for log, signs in SIGNS.items():
+            path = os.path.join(d or "", side, log)
+            if not os.path.isfile(path):
+                continue
+            hits = [l.rstrip() for l in open(path, errors="replace") if signs.search(l)]
+            out += [f"    {side}/{log}: {h[:160]}" for h in hits[-n:]]
+    return out
 for r in rows:
     if r["ok"] != "1":
         print(f"FAILED {r['pair']} loss={r['loss']} dup={r['dup']} reorder={r['reorder']}: {r.get('why')} ({r.get('dir')})")
+        print("\n".join(last_events(r.get("dir"))))
 for b in bad:
     print(f"FAILED trial {b}: exit status != 0, see {work}/{b}.log")
 for u in unused:

@@ -1,8 +1,10 @@
 // A path that duplicates every datagram (tests/interop/lossy: nftables `dup` at 50 % made one
 // negotiation cost up to 42 datagrams): only the final message of an exchange is resent when the
 // peer's previous message arrives again (isakmpd message_check_duplicate, MSG_LAST;
-// isakmpd-features.md §1.1); duplicates of earlier steps are dropped and left to the retransmit
-// timer. Answering every duplicate at every step doubled the datagrams at each of the nine steps.
+// isakmpd-features.md §1.1); copies of earlier steps arriving together are dropped and left to
+// the retransmit timer, and only the peer's own retransmissions, 500 ms or more after our last
+// transmission, are answered (retransmit.h). Answering every duplicate at every step doubled the
+// datagrams at each of the nine steps.
 //
 //   MM1 -->  <-- MM2   MM3 -->  <-- MM4   MM5 -->  <-- MM6 (+1 resend: MM5 came twice)
 //   QM1 -->  <-- QM2   QM3 -->  (+1 resend: QM2 came twice)
@@ -55,6 +57,34 @@ TEST(DuplicateStorm, LostAnswerWithDuplicatedRequestRecoversOnTheTimer) {
   ASSERT_TRUE(p.run_until([&] { return p.established(); }, base::Seconds{60}));
   EXPECT_EQ(p.right.engine->stats().retransmits, 1u);  // MM4 on the timer, not per duplicate
   EXPECT_GE(p.clock.elapsed(), base::Seconds{7});
+  EXPECT_EQ(p.left.engine->phase2_sa_count(), 1u);
+  EXPECT_EQ(p.right.engine->phase2_sa_count(), 1u);
+}
+
+// The peer's own retransmission of an earlier step (arriving a second after our answer, as
+// strongSwan's 1-s timer sends it) is answered at once: the lost MM4 is resent without waiting
+// for our 7-s timer. A second copy right behind it is a path's duplicate and stays unanswered.
+TEST(DuplicateStorm, PeerRetransmissionOfAnEarlierStepIsAnsweredAtOnce) {
+  EnginePair p;
+  p.link.drop(4);  // MM4 is lost
+  p.start();
+  ASSERT_EQ(p.left.sent.size(), 2u);  // MM1, MM3
+  ASSERT_EQ(p.right.sent.size(), 2u);  // MM2, MM4
+  const base::Bytes mm3 = p.left.sent[1];
+  const engine::Datagram again{base::SockAddr{p.right.address, 500},
+                               base::SockAddr{p.left.address, 500}, mm3};
+  p.clock.advance(base::Seconds{1});
+  p.right.engine->on_datagram(again, p.clock.now());
+  p.right.engine->on_datagram(again, p.clock.now());
+  EXPECT_EQ(p.right.engine->stats().retransmits, 1u);
+  EXPECT_EQ(dropped_duplicates(p.right), 1u);
+  p.pump();
+  ASSERT_TRUE(p.established());
+  // MM2, MM4, MM4 once more (not twice), MM6, QM2.
+  ASSERT_EQ(p.right.sent.size(), 5u);
+  EXPECT_EQ(p.right.sent[2], p.right.sent[1]);
+  EXPECT_LT(p.clock.elapsed(), base::Seconds{7});  // before the retransmit timer
+  EXPECT_EQ(p.right.engine->stats().retransmits, 1u);
   EXPECT_EQ(p.left.engine->phase2_sa_count(), 1u);
   EXPECT_EQ(p.right.engine->phase2_sa_count(), 1u);
 }

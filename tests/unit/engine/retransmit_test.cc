@@ -52,6 +52,34 @@ TEST(Retransmit, IntervalScheduleIsTwoNPlusFive) {
   EXPECT_EQ(r.on_timer(t0 + base::Seconds{40}, 3), engine::Retransmitter::Expiry::GiveUp);
 }
 
+// Duplicate answers: the final message always; an earlier step only while its timer waits, at
+// least 500 ms after our last transmission (timer resends and earlier answers included), at most
+// three times per message; a new message starts afresh.
+TEST(Retransmit, DuplicateAnswersArePeerRetransmissionsOnly) {
+  using std::chrono::milliseconds;
+  engine::Retransmitter r;
+  base::TimePoint t0 = FakeClock::start_time();
+  EXPECT_FALSE(r.answer_duplicate(t0));  // nothing sent yet
+  r.sent(base::Bytes{1}, t0, true);
+  EXPECT_FALSE(r.answer_duplicate(t0));                      // a path's copy
+  EXPECT_FALSE(r.answer_duplicate(t0 + milliseconds{499}));  // still too close
+  EXPECT_TRUE(r.answer_duplicate(t0 + milliseconds{500}));   // the peer's retransmission
+  EXPECT_FALSE(r.answer_duplicate(t0 + milliseconds{700}));  // 200 ms after that answer
+  EXPECT_TRUE(r.answer_duplicate(t0 + milliseconds{1500}));
+  EXPECT_EQ(r.on_timer(t0 + base::Seconds{7}, 3), engine::Retransmitter::Expiry::Resend);
+  EXPECT_FALSE(r.answer_duplicate(t0 + milliseconds{7200}));  // the timer just resent it
+  EXPECT_TRUE(r.answer_duplicate(t0 + milliseconds{7600}));
+  EXPECT_FALSE(r.answer_duplicate(t0 + base::Seconds{9}));    // three answers per message
+  EXPECT_EQ(r.transmissions(), 2);  // answers do not move the timer's schedule
+  EXPECT_EQ(*r.deadline(), t0 + base::Seconds{16});
+  r.sent(base::Bytes{2}, t0 + base::Seconds{10}, true);  // the next step
+  EXPECT_TRUE(r.answer_duplicate(t0 + base::Seconds{11}));
+  r.answered();  // the answer to it arrived: a late duplicate must not resend it
+  EXPECT_FALSE(r.answer_duplicate(t0 + base::Seconds{20}));
+  r.sent(base::Bytes{3}, t0 + base::Seconds{21}, false);  // final: every duplicate, at once
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(r.answer_duplicate(t0 + base::Seconds{21}));
+}
+
 class DropEach : public ::testing::TestWithParam<int> {};
 
 TEST_P(DropEach, ExchangeCompletesThroughRetransmit) {
