@@ -89,5 +89,23 @@ TEST(DuplicateStorm, PeerRetransmissionOfAnEarlierStepIsAnsweredAtOnce) {
   EXPECT_EQ(p.right.engine->phase2_sa_count(), 1u);
 }
 
+// A copy of MM1 held back by a reordering path arrives after MM3 (responder in MM_R4, waiting
+// for MM5): it is neither the duplicate of the last message nor a valid MM5, and is dropped as
+// unverifiable without touching the exchange; the negotiation then completes.
+TEST(DuplicateStorm, LateMm1CopyAfterMm3IsDropped) {
+  EnginePair p;
+  p.link.drop(5);  // MM5 is lost: the responder stays in MM_R4
+  p.start();
+  ASSERT_EQ(p.left.sent.size(), 3u);  // MM1, MM3, MM5
+  const engine::Datagram late{base::SockAddr{p.right.address, 500},
+                              base::SockAddr{p.left.address, 500}, p.left.sent[0]};
+  p.clock.advance(base::Seconds{1});
+  p.right.engine->on_datagram(late, p.clock.now());
+  p.pump();
+  EXPECT_EQ(p.right.sent.size(), 2u);  // MM2, MM4: nothing answered the late MM1
+  ASSERT_TRUE(p.run_until([&] { return p.established(); }, base::Seconds{30}));
+  EXPECT_EQ(p.left.count(Kind::ExchangeFailed) + p.right.count(Kind::ExchangeFailed), 0u);
+}
+
 }  // namespace
 }  // namespace ike::test
