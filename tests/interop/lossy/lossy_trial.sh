@@ -193,3 +193,4 @@ slow=$(field slow "$net") slowtc=$(field slowtc "$net") held=$(field held "$net"
 ((REORDER > 0 || slow == 0)) || lfail "slow lane used ($slow) with REORDER 0"
 report 1
 ikt_log "PASS lossy $PAIR loss=$LOSS dup=$DUP reorder=$REORDER in $SECS s"
+ikt_lossy_calm  # the teardown and its invariants on a clean path (lib_lossy.sh)
