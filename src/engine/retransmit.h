@@ -76,7 +76,6 @@ class Retransmitter {
 
   std::optional<base::TimePoint> deadline() const noexcept { return m_deadline; }
   const base::Bytes& last_sent() const noexcept { return m_last_sent; }
-  bool has_last_sent() const noexcept { return !m_last_sent.empty(); }
   // The last message sent was the exchange's final one (sent with expect_answer = false).
   bool last_sent_final() const noexcept { return m_final; }
   int transmissions() const noexcept { return m_transmissions; }
