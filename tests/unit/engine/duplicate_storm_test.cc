@@ -23,6 +23,12 @@ uint64_t dropped_duplicates(const Side& s) {
   return it == st.dropped_by_reason.end() ? 0 : it->second;
 }
 
+// A datagram the left side sent, delivered to the right side once more (a late or resent copy).
+engine::Datagram again_from_left(const EnginePair& p, const base::Bytes& bytes) {
+  return engine::Datagram{base::SockAddr{p.right.address, 500},
+                          base::SockAddr{p.left.address, 500}, bytes};
+}
+
 TEST(DuplicateStorm, EveryDatagramDuplicatedCostsOnlyTwoResends) {
   EnginePair p;
   for (uint64_t seq = 1; seq <= 2000; ++seq) p.link.duplicate(seq);
@@ -70,9 +76,7 @@ TEST(DuplicateStorm, PeerRetransmissionOfAnEarlierStepIsAnsweredAtOnce) {
   p.start();
   ASSERT_EQ(p.left.sent.size(), 2u);  // MM1, MM3
   ASSERT_EQ(p.right.sent.size(), 2u);  // MM2, MM4
-  const base::Bytes mm3 = p.left.sent[1];
-  const engine::Datagram again{base::SockAddr{p.right.address, 500},
-                               base::SockAddr{p.left.address, 500}, mm3};
+  const engine::Datagram again = again_from_left(p, p.left.sent[1]);  // MM3
   p.clock.advance(base::Seconds{1});
   p.right.engine->on_datagram(again, p.clock.now());
   p.right.engine->on_datagram(again, p.clock.now());
@@ -97,8 +101,7 @@ TEST(DuplicateStorm, LateMm1CopyAfterMm3IsDropped) {
   p.link.drop(5);  // MM5 is lost: the responder stays in MM_R4
   p.start();
   ASSERT_EQ(p.left.sent.size(), 3u);  // MM1, MM3, MM5
-  const engine::Datagram late{base::SockAddr{p.right.address, 500},
-                              base::SockAddr{p.left.address, 500}, p.left.sent[0]};
+  const engine::Datagram late = again_from_left(p, p.left.sent[0]);  // MM1
   p.clock.advance(base::Seconds{1});
   p.right.engine->on_datagram(late, p.clock.now());
   p.pump();
