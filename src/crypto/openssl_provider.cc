@@ -53,9 +53,6 @@ base::Error setup_error(std::string_view what) {
 struct OpenSslProvider::Impl {
   std::shared_ptr<const evp::LibContext> lib;
   std::array<evp::MdPtr, kHashCount> digests;
-  // HMAC contexts with the digest already set; each prf() call duplicates one and keys it.
-  std::array<evp::MacCtxPtr, kHashCount> hmac_templates;
-  evp::MacPtr hmac;
   evp::CipherPtr aes128, aes192, aes256, des3, blowfish, cast;
   // Parallel to dh_groups().
   std::array<std::shared_ptr<const detail::DhGroupImpl>, kDhGroupCount> groups;
@@ -84,19 +81,9 @@ base::Result<std::unique_ptr<OpenSslProvider::Impl>> OpenSslProvider::Impl::buil
   impl->lib = lib;
   OSSL_LIB_CTX* ctx = lib->get();
 
-  impl->hmac.reset(EVP_MAC_fetch(ctx, "HMAC", nullptr));
-  if (!impl->hmac) {
-    return setup_error("EVP_MAC_fetch(HMAC)");
-  }
   for (std::size_t i = 0; i < kHashCount; ++i) {
     impl->digests[i].reset(EVP_MD_fetch(ctx, kDigestNames[i], nullptr));
-    impl->hmac_templates[i].reset(EVP_MAC_CTX_new(impl->hmac.get()));
-    std::array<OSSL_PARAM, 2> params{
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                         const_cast<char*>(kDigestNames[i]), 0),
-        OSSL_PARAM_construct_end()};
-    if (!impl->digests[i] || !impl->hmac_templates[i] ||
-        EVP_MAC_CTX_set_params(impl->hmac_templates[i].get(), params.data()) != 1) {
+    if (!impl->digests[i]) {
       return setup_error(fmt::format("digest {}", kDigestNames[i]));
     }
   }
@@ -202,29 +189,97 @@ base::Result<std::unique_ptr<DhPrivate>> OpenSslProvider::dh_from_private(
 
 // ---- PRF and hash -------------------------------------------------------------------------
 
+namespace {
+
+// The two pads of RFC 2104 and the inner hash, wiped whatever way prf() leaves.
+struct HmacScratch {
+  static constexpr std::size_t kMaxBlock = 128;  // SHA-384/512 (RFC 4868 §2.1.1)
+  std::array<uint8_t, kMaxBlock> pad{};
+  std::array<uint8_t, EVP_MAX_MD_SIZE> inner{};
+  HmacScratch() = default;
+  HmacScratch(const HmacScratch&) = delete;
+  HmacScratch& operator=(const HmacScratch&) = delete;
+  ~HmacScratch() {
+    base::secure_wipe(pad.data(), pad.size());
+    base::secure_wipe(inner.data(), inner.size());
+  }
+};
+
+void digest_init(EVP_MD_CTX* ctx, const EVP_MD* md) {
+  if (EVP_DigestInit_ex2(ctx, md, nullptr) != 1) {
+    evp::fatal("HMAC: digest init");
+  }
+}
+
+void digest_update(EVP_MD_CTX* ctx, ByteView part) {
+  if (!part.empty() && EVP_DigestUpdate(ctx, part.data(), part.size()) != 1) {
+    evp::fatal("HMAC: digest update");
+  }
+}
+
+unsigned int digest_final(EVP_MD_CTX* ctx, uint8_t* out) {
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(ctx, out, &len) != 1) {
+    evp::fatal("HMAC: digest final");
+  }
+  return len;
+}
+
+}  // namespace
+
+// RFC 2104 §2: HMAC(K, text) = H(K' XOR opad, H(K' XOR ipad, text)), where K' is K padded
+// with zeros to the hash's block size B, or H(K) padded when K is longer than B; ipad is
+// B bytes of 0x36, opad B bytes of 0x5c.
+// Built on EVP digests instead of EVP_MAC: OpenSSL 3.0's HMAC duplicates and keys three
+// digest contexts per call (EVP_MAC_CTX_dup + EVP_MAC_init: 680-935 ns per SHA-1 PRF on the
+// benchmark machine against ~300 ns here, and a Main Mode + Quick Mode responder makes 15 PRF
+// calls). HmacVectors.PrfMatchesOpenSslHmacForEveryHashKeyLengthAndSplit checks every hash, key
+// length (empty, shorter than, equal to and longer than B) and message split against EVP_MAC's
+// HMAC; the RFC 2202 and RFC 4231 vectors check the same function. Nothing keyed outlives the call: the pads and the
+// inner hash are wiped, the digest context (holding at most the state that produced the
+// output) is freed with OpenSSL's cleansing free.
 SecureBytes OpenSslProvider::prf(HashAlg h, ByteView key, std::span<const ByteView> parts) const {
   std::optional<std::size_t> i = hash_index(h);
   if (!i) {
     evp::fatal(fmt::format("prf: hash {} is not a HashAlg", static_cast<unsigned>(h)));
   }
-  evp::MacCtxPtr ctx(EVP_MAC_CTX_dup(m_impl->hmac_templates[*i].get()));
-  // HMAC with an empty key is HMAC with a block of zeros: pass a valid pointer so OpenSSL does
-  // not take "no key" to mean "reuse the previous key".
-  static const uint8_t kEmpty = 0;
-  const uint8_t* k = key.empty() ? &kEmpty : key.data();
-  if (!ctx || EVP_MAC_init(ctx.get(), k, key.size(), nullptr) != 1) {
-    evp::fatal("HMAC init");
+  const EVP_MD* md = m_impl->digests[*i].get();
+  const auto block = static_cast<std::size_t>(EVP_MD_get_block_size(md));
+  if (block == 0 || block > HmacScratch::kMaxBlock) {
+    evp::fatal(fmt::format("prf: {} has block size {}", kDigestNames[*i], block));
   }
+  evp::MdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!ctx) {
+    evp::fatal("HMAC: EVP_MD_CTX_new");
+  }
+  if (EVP_MD_get_size(md) != static_cast<int>(hash_length(h))) {
+    evp::fatal(fmt::format("prf: {} output size", kDigestNames[*i]));
+  }
+  HmacScratch s;
+  if (key.size() > block) {
+    digest_init(ctx.get(), md);  // K' = H(K)
+    digest_update(ctx.get(), key);
+    (void)digest_final(ctx.get(), s.pad.data());
+  } else if (!key.empty()) {
+    std::copy(key.begin(), key.end(), s.pad.begin());
+  }
+  for (std::size_t b = 0; b < block; ++b) {
+    s.pad[b] ^= 0x36;  // K' XOR ipad
+  }
+  digest_init(ctx.get(), md);
+  digest_update(ctx.get(), ByteView(s.pad.data(), block));
   for (ByteView part : parts) {
-    if (!part.empty() && EVP_MAC_update(ctx.get(), part.data(), part.size()) != 1) {
-      evp::fatal("HMAC update");
-    }
+    digest_update(ctx.get(), part);
+  }
+  const unsigned int inner_len = digest_final(ctx.get(), s.inner.data());
+  for (std::size_t b = 0; b < block; ++b) {
+    s.pad[b] ^= 0x36 ^ 0x5c;  // K' XOR opad
   }
   SecureBytes out(hash_length(h));
-  std::size_t len = 0;
-  if (EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) != 1 || len != out.size()) {
-    evp::fatal("HMAC final");
-  }
+  digest_init(ctx.get(), md);
+  digest_update(ctx.get(), ByteView(s.pad.data(), block));
+  digest_update(ctx.get(), ByteView(s.inner.data(), inner_len));
+  (void)digest_final(ctx.get(), out.data());
   return out;
 }
 
