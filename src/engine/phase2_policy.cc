@@ -611,13 +611,6 @@ base::Result<Phase2Choice> select_phase2(const conf::ConfDb& conf, std::string_v
   std::vector<std::string> reasons;
   for (const auto& bundle : bundles) {
     const uint8_t pnum = bundle.front()->number;
-    std::string desc;
-    for (const auto* p : bundle) {
-      if (!desc.empty()) desc += " + ";
-      desc += p->transforms.empty() ? proto_name(p->protocol_id)
-                                    : describe_phase2_transform(p->protocol_id, p->transforms.front());
-      if (p->transforms.size() > 1) desc += fmt::format(" (+{} more)", p->transforms.size() - 1);
-    }
     std::optional<Mismatch> best;
     auto note = [&](Mismatch m) {
       if (!best || m.depth > best->depth) best = std::move(m);
@@ -708,6 +701,15 @@ base::Result<Phase2Choice> select_phase2(const conf::ConfDb& conf, std::string_v
                       choice.suite.to_string());
         return choice;
       }
+    }
+    // The proposal's description is built only for the error (issue #7: it was formatted for
+    // every proposal of every Quick Mode, accepted or not).
+    std::string desc;
+    for (const auto* p : bundle) {
+      if (!desc.empty()) desc += " + ";
+      desc += p->transforms.empty() ? proto_name(p->protocol_id)
+                                    : describe_phase2_transform(p->protocol_id, p->transforms.front());
+      if (p->transforms.size() > 1) desc += fmt::format(" (+{} more)", p->transforms.size() - 1);
     }
     reasons.push_back(fmt::format("peer proposal #{} {}: {}", pnum, desc,
                                   best ? best->text : std::string("no local suite")));

@@ -141,6 +141,15 @@ void delete_isakmp_sa(EngineImpl& e, const base::CookiePair& key, bool send_dele
       e.exchanges().remove(k);
     }
   }
+  // The finished phase-1 exchange lingering to resend its last message (MM6/AM2 when the
+  // peer's MM5/AM3 comes again) goes with the SA: an SA that is deleted is not to be
+  // re-confirmed to a peer, and a peer that deleted it has it (issue #7: a peer that connects
+  // and deletes left its Main Mode in the exchange table for Exchange-max-time, 30 000 of them
+  // at 1000 handshakes/s, and every lookup walked them).
+  const ExchangeKey phase1{c, base::MessageId{0}};
+  if (const Exchange* x = e.exchanges().find(phase1); x != nullptr && x->finished) {
+    e.exchanges().remove(phase1);
+  }
   std::optional<IsakmpSa> gone = e.sas().remove_isakmp(c);
   IKE_LOG_DEBUG(Sa, 10, "ISAKMP SA {} {} deleted: {}", gone->name, c.hex(), why);
   SaEvent ev{SaEvent::Kind::Phase1Deleted, gone->name, gone->local, gone->peer, c,

@@ -75,6 +75,33 @@ TEST(Informational, DeletePhase1BothWays) {
   }
 }
 
+// The responder's finished Main Mode lingers to resend MM6 when MM5 comes again; once the
+// initiator deletes the ISAKMP SA (it has the SA, so it will not retransmit MM5), the
+// lingering exchange goes with the SA: a replayed MM5 is no longer answered.
+//
+//   MM5 -->  (again)  <-- MM6 resent        D(ISAKMP) -->  MM5 (again) -->  (nothing)
+TEST(Informational, PeerDeleteEndsTheLingeringMainModeSoAReplayedMm5IsNotAnswered) {
+  EnginePair p;
+  up(p);
+  ASSERT_GE(p.left.sent.size(), 3u);
+  const engine::Datagram mm5{base::SockAddr{p.right.address, 500},
+                             base::SockAddr{p.left.address, 500}, p.left.sent[2]};
+  const std::size_t answered = p.right.sent.size();
+  p.right.engine->on_datagram(mm5, p.clock.now());
+  p.pump();
+  ASSERT_EQ(p.right.sent.size(), answered + 1);  // MM6 again: the exchange lingers
+  EXPECT_EQ(p.right.sent.back(), p.right.sent[2]);
+  p.ui(p.left, engine::UiTeardown{1, "peer-10.0.0.2"});
+  ASSERT_EQ(p.right.engine->phase1_sa_count(), 0u);
+  const uint64_t dropped = p.right.engine->stats().dropped;
+  const std::size_t after_delete = p.right.sent.size();
+  p.right.engine->on_datagram(mm5, p.clock.now());
+  p.pump();
+  EXPECT_EQ(p.right.sent.size(), after_delete);  // no MM6 for a deleted SA
+  EXPECT_EQ(p.right.engine->stats().dropped, dropped + 1);
+  EXPECT_EQ(p.right.engine->exchange_count(), 0u);
+}
+
 TEST(Informational, DeleteSaByMessageId) {
   EnginePair p;
   up(p);
