@@ -17,6 +17,7 @@ namespace ike::crypto {
 namespace {
 
 constexpr std::size_t kHashCount = 5;
+constexpr std::size_t kMaxHmacBlock = 128;  // SHA-384/512 (RFC 4868 §2.1.1)
 
 std::optional<std::size_t> hash_index(HashAlg h) noexcept {
   switch (h) {
@@ -53,6 +54,7 @@ base::Error setup_error(std::string_view what) {
 struct OpenSslProvider::Impl {
   std::shared_ptr<const evp::LibContext> lib;
   std::array<evp::MdPtr, kHashCount> digests;
+  std::array<std::size_t, kHashCount> hmac_blocks{};  // each digest's block size B (RFC 2104)
   evp::CipherPtr aes128, aes192, aes256, des3, blowfish, cast;
   // Parallel to dh_groups().
   std::array<std::shared_ptr<const detail::DhGroupImpl>, kDhGroupCount> groups;
@@ -86,6 +88,14 @@ base::Result<std::unique_ptr<OpenSslProvider::Impl>> OpenSslProvider::Impl::buil
     if (!impl->digests[i]) {
       return setup_error(fmt::format("digest {}", kDigestNames[i]));
     }
+    const int block = EVP_MD_get_block_size(impl->digests[i].get());
+    const int size = EVP_MD_get_size(impl->digests[i].get());
+    if (block <= 0 || static_cast<std::size_t>(block) > kMaxHmacBlock || size <= 0 ||
+        static_cast<std::size_t>(size) > EVP_MAX_MD_SIZE) {
+      return setup_error(fmt::format("digest {}: block size {}, output size {}",
+                                     kDigestNames[i], block, size));
+    }
+    impl->hmac_blocks[i] = static_cast<std::size_t>(block);
   }
 
   impl->aes128.reset(EVP_CIPHER_fetch(ctx, "AES-128-CBC", nullptr));
@@ -193,8 +203,7 @@ namespace {
 
 // The two pads of RFC 2104 and the inner hash, wiped whatever way prf() leaves.
 struct HmacScratch {
-  static constexpr std::size_t kMaxBlock = 128;  // SHA-384/512 (RFC 4868 §2.1.1)
-  std::array<uint8_t, kMaxBlock> pad{};
+  std::array<uint8_t, kMaxHmacBlock> pad{};
   std::array<uint8_t, EVP_MAX_MD_SIZE> inner{};
   HmacScratch() = default;
   HmacScratch(const HmacScratch&) = delete;
@@ -244,16 +253,10 @@ SecureBytes OpenSslProvider::prf(HashAlg h, ByteView key, std::span<const ByteVi
     evp::fatal(fmt::format("prf: hash {} is not a HashAlg", static_cast<unsigned>(h)));
   }
   const EVP_MD* md = m_impl->digests[*i].get();
-  const auto block = static_cast<std::size_t>(EVP_MD_get_block_size(md));
-  if (block == 0 || block > HmacScratch::kMaxBlock) {
-    evp::fatal(fmt::format("prf: {} has block size {}", kDigestNames[*i], block));
-  }
+  const std::size_t block = m_impl->hmac_blocks[*i];  // checked once, in Impl::build
   evp::MdCtxPtr ctx(EVP_MD_CTX_new());
   if (!ctx) {
     evp::fatal("HMAC: EVP_MD_CTX_new");
-  }
-  if (EVP_MD_get_size(md) != static_cast<int>(hash_length(h))) {
-    evp::fatal(fmt::format("prf: {} output size", kDigestNames[*i]));
   }
   HmacScratch s;
   if (key.size() > block) {
@@ -275,7 +278,7 @@ SecureBytes OpenSslProvider::prf(HashAlg h, ByteView key, std::span<const ByteVi
   for (std::size_t b = 0; b < block; ++b) {
     s.pad[b] ^= 0x36 ^ 0x5c;  // K' XOR opad
   }
-  SecureBytes out(hash_length(h));
+  SecureBytes out(inner_len);  // the digest's own output size (hash_length(h))
   digest_init(ctx.get(), md);
   digest_update(ctx.get(), ByteView(s.pad.data(), block));
   digest_update(ctx.get(), ByteView(s.inner.data(), inner_len));
