@@ -1,0 +1,224 @@
+// responder_bench: the engine half of what bench/ikeload_isakmpd.sh measures, without sockets,
+// kernel or event loop (issue #7: "profile before optimizing").
+//
+//   build/release/bench/responder_bench [--benchmark_filter=.../19]
+//
+// BM_ResponderHandshake/<group>: ONE responder engine configured as the daemon in
+// bench/ikeload_isakmpd.sh (peer-any default, PSK, passive connection, AES-128-SHA, the group's
+// Main Mode transform) lives for the whole run. Each iteration is one ikeload handshake: a fresh
+// initiator engine (ikeload's initiator configuration and its reused-DH provider, from one of 64
+// source addresses in turn) runs Main Mode + Quick Mode without PFS against it, then deletes
+// its phase-2 and phase-1 SA as ikeload does, and the responder's timers are ticked. Only the
+// responder's calls are timed (manual time: on_datagram, on_kernel_reply, on_tick and
+// take_outputs); the reported time per iteration is the responder's CPU per handshake minus
+// the kernel and the daemon loop. Its cryptography is real (OpenSslProvider, OpenSslRandom),
+// so the floor of crypto_bench DhGenerate + DhDerive + exchange_bench Phase1Keys + 2 x Keymat
+// applies to it as to the daemon.
+// Counters: allocs = malloc/calloc/realloc calls (operator new and OpenSSL included) per
+// handshake made inside the responder's calls.
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "conf/conf_parser.h"
+#include "conf/defaults.h"
+#include "crypto/openssl_provider.h"
+#include "crypto/openssl_random.h"
+#include "engine/engine.h"
+#include "initiator_conf.h"
+#include "options.h"
+#include "reused_dh.h"
+
+// Allocation counting (this binary only): malloc, calloc and realloc (operator new and OpenSSL's
+// CRYPTO_malloc land there) are counted while `g_counting` is set, and served by glibc.
+extern "C" {
+void* __libc_malloc(std::size_t);
+void* __libc_calloc(std::size_t, std::size_t);
+void* __libc_realloc(void*, std::size_t);
+}
+namespace {
+std::atomic<bool> g_counting{false};
+std::atomic<uint64_t> g_allocs{0};
+void count_alloc() {
+  if (g_counting.load(std::memory_order_relaxed)) g_allocs.fetch_add(1, std::memory_order_relaxed);
+}
+}  // namespace
+extern "C" void* malloc(std::size_t n) {
+  count_alloc();
+  return __libc_malloc(n);
+}
+extern "C" void* calloc(std::size_t n, std::size_t m) {
+  count_alloc();
+  return __libc_calloc(n, m);
+}
+extern "C" void* realloc(void* p, std::size_t n) {
+  count_alloc();
+  return __libc_realloc(p, n);
+}
+
+namespace ike {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr const char* kPsk = "ikeload-bench-secret-0123456789";
+constexpr const char* kResponder = "10.99.1.2";
+
+std::string responder_conf() {
+  return fmt::format(
+      "[General]\nListen-on={r}\nExchange-max-time=30\nCheck-interval=3600\n\n"
+      "[Phase 1]\nDefault=peer-any\n\n[Phase 2]\nPassive-connections=load-in\n\n"
+      "[peer-any]\nPhase=1\nConfiguration=p1-mm\nAuthentication={psk}\n\n"
+      "[p1-mm]\nDOI=IPSEC\nEXCHANGE_TYPE=ID_PROT\n"
+      "Transforms=AES-128-SHA-GRP14,AES-128-SHA-GRP19\n\n"
+      "[load-in]\nPhase=2\nISAKMP-peer=peer-any\nConfiguration=p2-qm\n\n"
+      "[p2-qm]\nDOI=IPSEC\nEXCHANGE_TYPE=QUICK_MODE\nSuites=QM-ESP-AES-128-SHA-SUITE\n",
+      fmt::arg("r", kResponder), fmt::arg("psk", kPsk));
+}
+
+// The null kernel of ikeload and `isakmpd -n`: every request succeeds, GETSPI gets a new SPI.
+engine::KernelReply null_kernel(const engine::KernelRequest& k, uint32_t& next_spi) {
+  engine::KernelReply reply;
+  reply.request_id = k.id;
+  if (std::holds_alternative<base::KernelGetSpi>(k.op)) reply.allocated_spi = base::Spi{next_spi++};
+  return reply;
+}
+
+struct Bench {
+  crypto::OpenSslProvider provider;
+  ikeload::ReusedDhProvider reused{provider};
+  crypto::OpenSslRandom rng;
+  conf::ConfDb responder_db;
+  std::unique_ptr<engine::Engine> responder;
+  std::vector<std::unique_ptr<conf::ConfDb>> initiator_dbs;
+  std::vector<base::IpAddress> sources;
+  base::TimePoint now = base::TimePoint{} + std::chrono::hours(1);
+  const base::SockAddr resp_addr{base::IpAddress::parse(kResponder).value(), 500};
+  std::vector<base::Bytes> from_responder;  // reused: the harness allocates nothing timed
+  uint32_t next_spi = 0x10000;
+  Clock::duration timed{};
+  uint64_t allocs = 0;
+
+  explicit Bench(uint16_t group) {
+    auto parsed = conf::parse_config(responder_conf(), "responder_bench", responder_db);
+    if (!parsed || !responder_db.commit(parsed->tx)) std::abort();
+    conf::load_defaults(responder_db);
+    engine::EngineOptions eo;
+    responder = std::make_unique<engine::Engine>(responder_db, provider, rng, eo);
+    responder->start(now);
+    (void)responder->take_outputs();
+    from_responder.reserve(16);
+    ikeload::Options o;
+    o.target = resp_addr;
+    o.psk = kPsk;
+    o.group = group;
+    for (int i = 0; i < 64; ++i) {
+      sources.push_back(base::IpAddress::parse(fmt::format("10.99.1.{}", 100 + i)).value());
+      auto db = ikeload::initiator_conf(o, sources.back());
+      if (!db) std::abort();
+      initiator_dbs.push_back(std::move(*db));
+    }
+  }
+
+  // Runs `f` on the responder, timed and with its allocations counted.
+  template <typename F>
+  void timed_call(F&& f) {
+    auto t0 = Clock::now();
+    g_allocs.store(0, std::memory_order_relaxed);
+    g_counting.store(true, std::memory_order_relaxed);
+    f();
+    g_counting.store(false, std::memory_order_relaxed);
+    allocs += g_allocs.load(std::memory_order_relaxed);
+    timed += Clock::now() - t0;
+  }
+
+  // One handshake from source `i`; true when the initiator reached Phase2Established.
+  bool handshake(std::size_t i) {
+    const base::SockAddr init_addr{sources[i], 500};
+    engine::EngineOptions eo;
+    engine::Engine init(*initiator_dbs[i], reused, rng, eo);
+    init.start(now);
+    bool established = false, deleting = false;
+    for (int round = 0; round < 64; ++round) {
+      std::vector<base::Bytes> to_responder;
+      auto init_outs = init.take_outputs();
+      for (auto& out : init_outs) {
+        if (auto* d = std::get_if<engine::SendDatagram>(&out)) {
+          to_responder.push_back(std::move(d->bytes));
+        } else if (auto* k = std::get_if<engine::KernelRequest>(&out)) {
+          init.on_kernel_reply(null_kernel(*k, next_spi), now);
+        } else if (auto* ev = std::get_if<engine::SaEvent>(&out)) {
+          if (ev->kind == engine::SaEvent::Kind::Phase2Established) established = true;
+        }
+      }
+      if (init_outs.empty()) break;
+      for (auto& bytes : to_responder) {
+        engine::Datagram d{resp_addr, init_addr, std::move(bytes)};
+        timed_call([&] {
+          responder->on_datagram(d, now);
+          drain_responder();
+        });
+        for (auto& b : from_responder) {
+          init.on_datagram(engine::Datagram{init_addr, resp_addr, std::move(b)}, now);
+        }
+        from_responder.clear();
+      }
+      if (established && !deleting) {
+        deleting = true;
+        init.shutdown(now, true);  // ikeload: DELETE phase 2, then phase 1
+      }
+    }
+    now += std::chrono::microseconds(100);
+    timed_call([&] {
+      responder->on_tick(now);
+      drain_responder();
+    });
+    from_responder.clear();  // nothing due: no retransmissions in a lossless run
+    return established;
+  }
+
+  // The responder's outputs: kernel requests answered at once, datagrams to from_responder.
+  void drain_responder() {
+    for (;;) {
+      auto outs = responder->take_outputs();
+      if (outs.empty()) return;
+      for (auto& out : outs) {
+        if (auto* d = std::get_if<engine::SendDatagram>(&out)) {
+          from_responder.push_back(std::move(d->bytes));
+        } else if (auto* k = std::get_if<engine::KernelRequest>(&out)) {
+          responder->on_kernel_reply(null_kernel(*k, next_spi), now);
+        }
+      }
+    }
+  }
+};
+
+void BM_ResponderHandshake(benchmark::State& st) {
+  const auto group = static_cast<uint16_t>(st.range(0));
+  Bench b(group);
+  std::size_t i = 0;
+  for (auto _ : st) {
+    b.timed = {};
+    if (!b.handshake(i++ % b.sources.size())) {
+      st.SkipWithError("handshake did not complete");
+      break;
+    }
+    st.SetIterationTime(std::chrono::duration<double>(b.timed).count());
+  }
+  st.counters["allocs"] =
+      benchmark::Counter(static_cast<double>(b.allocs), benchmark::Counter::kAvgIterations);
+  st.SetLabel(group == 14 ? "MODP2048 PSK MM+QM+DELETE, responder only"
+                          : "ECP256 PSK MM+QM+DELETE, responder only");
+}
+BENCHMARK(BM_ResponderHandshake)->Arg(19)->Arg(14)->UseManualTime()->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace ike
+
+BENCHMARK_MAIN();
