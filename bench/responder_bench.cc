@@ -33,6 +33,7 @@
 #include "crypto/openssl_random.h"
 #include "engine/engine.h"
 #include "initiator_conf.h"
+#include "null_kernel.h"
 #include "options.h"
 #include "reused_dh.h"
 
@@ -82,14 +83,6 @@ std::string responder_conf() {
       fmt::arg("r", kResponder), fmt::arg("psk", kPsk));
 }
 
-// The null kernel of ikeload and `isakmpd -n`: every request succeeds, GETSPI gets a new SPI.
-engine::KernelReply null_kernel(const engine::KernelRequest& k, uint32_t& next_spi) {
-  engine::KernelReply reply;
-  reply.request_id = k.id;
-  if (std::holds_alternative<base::KernelGetSpi>(k.op)) reply.allocated_spi = base::Spi{next_spi++};
-  return reply;
-}
-
 struct Bench {
   crypto::OpenSslProvider provider;
   ikeload::ReusedDhProvider reused{provider};
@@ -101,7 +94,7 @@ struct Bench {
   base::TimePoint now = base::TimePoint{} + std::chrono::hours(1);
   const base::SockAddr resp_addr{base::IpAddress::parse(kResponder).value(), 500};
   std::vector<base::Bytes> from_responder;  // reused: the harness allocates nothing timed
-  uint32_t next_spi = 0x10000;
+  ikeload::NullKernel kernel;  // ikeload's: every request succeeds
   Clock::duration timed{};
   uint64_t allocs = 0;
 
@@ -152,7 +145,7 @@ struct Bench {
         if (auto* d = std::get_if<engine::SendDatagram>(&out)) {
           to_responder.push_back(std::move(d->bytes));
         } else if (auto* k = std::get_if<engine::KernelRequest>(&out)) {
-          init.on_kernel_reply(null_kernel(*k, next_spi), now);
+          init.on_kernel_reply(kernel.answer(*k), now);
         } else if (auto* ev = std::get_if<engine::SaEvent>(&out)) {
           if (ev->kind == engine::SaEvent::Kind::Phase2Established) established = true;
         }
@@ -192,7 +185,7 @@ struct Bench {
         if (auto* d = std::get_if<engine::SendDatagram>(&out)) {
           from_responder.push_back(std::move(d->bytes));
         } else if (auto* k = std::get_if<engine::KernelRequest>(&out)) {
-          responder->on_kernel_reply(null_kernel(*k, next_spi), now);
+          responder->on_kernel_reply(kernel.answer(*k), now);
         }
       }
     }

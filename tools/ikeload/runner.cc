@@ -24,6 +24,7 @@
 #include "engine/engine.h"
 #include "engine/pki_store.h"
 #include "initiator_conf.h"
+#include "null_kernel.h"
 #include "reused_dh.h"
 
 namespace ike::ikeload {
@@ -150,7 +151,7 @@ class Runner {
   std::deque<std::size_t> m_free;
   std::vector<std::size_t> m_busy;  // indices of slots with an engine
   int m_epoll = -1;
-  uint32_t m_next_spi = 0x00010000;
+  NullKernel m_kernel;
   Report m_report;
   std::vector<uint8_t> m_buf = std::vector<uint8_t>(kMaxDatagram);
 };
@@ -249,14 +250,7 @@ void Runner::drain(Slot& s, TimePoint now) {
         (void)sendto(s.fd, d->bytes.data(), d->bytes.size(), 0,
                      reinterpret_cast<sockaddr*>(&ss), len);
       } else if (auto* k = std::get_if<engine::KernelRequest>(&out)) {
-        // The null kernel: every request succeeds; GETSPI gets a fresh SPI.
-        engine::KernelReply reply;
-        reply.request_id = k->id;
-        if (std::holds_alternative<engine::KernelGetSpi>(k->op)) {
-          reply.allocated_spi = base::Spi{m_next_spi++};
-          if (m_next_spi == 0) m_next_spi = 0x00010000;
-        }
-        s.engine->on_kernel_reply(reply, now);
+        s.engine->on_kernel_reply(m_kernel.answer(*k), now);  // null_kernel.h
       } else if (auto* ev = std::get_if<engine::SaEvent>(&out)) {
         if (s.done) continue;
         if (ev->kind == engine::SaEvent::Kind::Phase2Established) {
