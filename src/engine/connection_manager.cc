@@ -66,6 +66,19 @@ base::Status ConnectionManager::start_quick_mode(EngineImpl& e, IsakmpSa& sa,
   return qm_initiate(e, sa, name, now);
 }
 
+void ConnectionManager::start_quick_modes(EngineImpl& e, const base::CookiePair& cookies,
+                                          const std::vector<std::string>& names,
+                                          base::TimePoint now) {
+  for (const auto& name : names) {
+    IsakmpSa* sa = e.sas().find_isakmp(cookies);
+    if (sa == nullptr) break;
+    // At most kQuickModeBurst in flight; the rest wait.
+    if (auto st = start_quick_mode(e, *sa, name, now); !st) {
+      IKE_LOG_WARN("connection {}: cannot start Quick Mode: {}", name, st.error().detail);
+    }
+  }
+}
+
 void ConnectionManager::start_waiting(EngineImpl& e, base::TimePoint now) {
   std::vector<std::string> orphans;  // their ISAKMP SA is gone: brought up afresh
   for (auto it = m_waiting.begin(); it != m_waiting.end();) {

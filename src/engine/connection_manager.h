@@ -57,6 +57,10 @@ class ConnectionManager {
   // Errors: qm_initiate's (connection sections missing or invalid).
   [[nodiscard]] base::Status start_quick_mode(EngineImpl& e, IsakmpSa& sa,
                                               const std::string& name, base::TimePoint now);
+  // start_quick_mode for each of `names` over ISAKMP SA `cookies` (the connections queued on
+  // a phase 1, XAUTH or mode-config pull that just finished); failures are logged.
+  void start_quick_modes(EngineImpl& e, const base::CookiePair& cookies,
+                         const std::vector<std::string>& names, base::TimePoint now);
   // Connections waiting for a Quick Mode slot (all ISAKMP SAs).
   std::size_t waiting() const noexcept { return m_waiting_names.size(); }
 

@@ -171,6 +171,7 @@ std::optional<base::TimePoint> EngineImpl::next_deadline() const {
 // ------------------------------------------------------------------------------ commands
 
 void EngineImpl::on_kernel_reply(const KernelReply& reply, base::TimePoint now) {
+  m_now = now;
   if (Exchange* x = m_exchanges.find_by_request(reply.request_id)) {
     qm_on_spi(*this, *x, reply, now);
     return;
@@ -217,6 +218,7 @@ std::string stale_reason(const conf::ConfDb& conf, const IpsecSa& sa) {
 }  // namespace
 
 void EngineImpl::on_config_reloaded(base::TimePoint now) {
+  m_now = now;
   on_config_changed(now);
   std::vector<std::pair<base::Spi, std::string>> stale;
   for (const auto& [spi, sa] : m_sas.ipsec_sas()) {
@@ -229,6 +231,7 @@ void EngineImpl::on_config_reloaded(base::TimePoint now) {
 }
 
 void EngineImpl::on_ui(const UiCommand& cmd, base::TimePoint now) {
+  m_now = now;
   if (const auto* c = std::get_if<UiConnect>(&cmd)) {
     m_connections.connect(*this, c->name, now);
     return;

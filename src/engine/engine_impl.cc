@@ -13,6 +13,7 @@
 
 #include "base/log.h"
 #include "engine/exchanges/common.h"
+#include "engine/exchanges/transaction.h"
 #include "engine/message_crypto.h"
 #include "engine/nat_t.h"
 #include "engine/xauth_exchange.h"
@@ -114,8 +115,10 @@ void EngineImpl::fail_exchange(const ExchangeKey& key, const std::string& reason
   event(std::move(ev));
   end_exchange_iv(*this, key);
   const bool xauth = x->cfg && x->cfg->xauth;
+  const bool cfg = x->cfg && !xauth;
   m_exchanges.remove(key);
   if (xauth) xauth_exchange_failed(*this, key.cookies, reason);  // the SA goes (xauth_exchange.h)
+  if (cfg) mode_cfg_exchange_failed(*this, key, m_now);  // a pull's held Quick Modes start
 }
 
 void EngineImpl::finish_exchange(const ExchangeKey& key, base::TimePoint now, bool linger) {

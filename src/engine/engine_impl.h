@@ -182,7 +182,7 @@ class EngineImpl {
   std::shared_ptr<const PkiStore> m_pki;
   HalfOpenLimits m_half_open_limits;
   base::LogRateLimiter m_log_limit;
-  base::TimePoint m_now{};  // of the current entry point (on_datagram, on_tick): log limits
+  base::TimePoint m_now{};  // of the current entry point (on_datagram, on_tick, ...)
   std::shared_ptr<const policy::PolicyContext> m_policy;
   ConfCache m_conf_cache;
   conf::ConfMemo m_conf_memo;

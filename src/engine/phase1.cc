@@ -69,15 +69,8 @@ void phase1_established(EngineImpl& e, Exchange& x, base::TimePoint now) {
   std::vector<std::string> queued = std::move(mm.queued);
   // XAUTH methods: XAUTH runs first; mode-config and the queued Quick Modes follow its success.
   if (xauth_after_phase1(e, cookies, queued, now)) return;
-  transaction_after_phase1(e, cookies, now);  // Flags=ikecfg: mode-config push or pull
-  for (const auto& name : queued) {
-    IsakmpSa* p1 = e.sas().find_isakmp(cookies);
-    if (p1 == nullptr) break;
-    // At most kQuickModeBurst in flight; the rest wait (connection_manager.h).
-    if (auto st = e.connections().start_quick_mode(e, *p1, name, now); !st) {
-      IKE_LOG_WARN("connection {}: cannot start Quick Mode: {}", name, st.error().detail);
-    }
-  }
+  // Flags=ikecfg: mode-config push or pull, then the queued Quick Modes (after a pull's REPLY).
+  transaction_after_phase1(e, cookies, std::move(queued), now);
 }
 
 }  // namespace ike::engine

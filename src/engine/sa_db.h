@@ -56,6 +56,13 @@ inline constexpr uint32_t kSaFlagNatTEnable = 0x100;     // NAT detected, IKE fl
 inline constexpr uint32_t kSaFlagNatTKeepalive = 0x200;  // we send the keepalives
 
 
+// A mode-config pull in flight (exchanges/transaction.h): the REQUEST's message id and the
+// connections whose Quick Modes wait for the REPLY.
+struct ModeCfgPullWait {
+  base::MessageId request;
+  std::vector<std::string> queued;
+};
+
 struct IsakmpSa {
   base::CookiePair cookies;
   Role role = Role::Initiator;
@@ -83,6 +90,8 @@ struct IsakmpSa {
   std::optional<base::TimePoint> next_keepalive;  // RFC 3948 §2.3, side behind the NAT
   // XAUTH methods only (xauth_exchange.h); behind a pointer: most SAs never have one.
   std::unique_ptr<XauthState> xauth;
+  // Mode-config pull client only (exchanges/transaction.h): the REQUEST awaiting its REPLY.
+  std::unique_ptr<ModeCfgPullWait> cfg_pull;
 };
 
 // A kernel SA a pair added: what deleting it needs. The keys are not kept (issue #7: the

@@ -60,15 +60,7 @@ void succeed(EngineImpl& e, IsakmpSa& sa, base::TimePoint now) {
   std::vector<std::string> queued = std::move(sa.xauth->queued);
   sa.xauth->queued.clear();
   emit_result(e, sa, true, "status OK");
-  const base::CookiePair cookies = sa.cookies;
-  transaction_after_phase1(e, cookies, now);
-  for (const auto& name : queued) {
-    IsakmpSa* p1 = e.sas().find_isakmp(cookies);
-    if (p1 == nullptr) break;
-    if (auto st = e.connections().start_quick_mode(e, *p1, name, now); !st) {
-      IKE_LOG_WARN("connection {}: cannot start Quick Mode: {}", name, st.error().detail);
-    }
-  }
+  transaction_after_phase1(e, sa.cookies, std::move(queued), now);
 }
 
 const char* phase_name(Phase p) {

@@ -156,8 +156,10 @@ Exchange new_transaction(EngineImpl& e, const IsakmpSa& sa, ExchangeKey key, Rol
   return x;
 }
 
-base::Status start_with(EngineImpl& e, IsakmpSa& sa, wire::AttributePayload attr,
-                        std::vector<CfgItem> items, bool xauth, base::TimePoint now) {
+// Sends `attr` in a new Transaction exchange over `sa`; returns its message id.
+base::Result<base::MessageId> start_with(EngineImpl& e, IsakmpSa& sa, wire::AttributePayload attr,
+                                         std::vector<CfgItem> items, bool xauth,
+                                         base::TimePoint now) {
   const auto type = static_cast<CfgType>(attr.cfg_type);
   const uint16_t identifier = attr.identifier;
   Exchange x = new_transaction(e, sa, ExchangeKey{sa.cookies, e.new_message_id(sa)},
@@ -173,8 +175,9 @@ base::Status start_with(EngineImpl& e, IsakmpSa& sa, wire::AttributePayload attr
   IKE_LOG_DEBUG(Exchange, 10, "mode-config: sending {} ({} attributes) to {}",
                 cfg_type_name(type), items.size(), sa.peer.to_string());
   e.log_packet(stored.local, stored.peer, base::view(built->cleartext));
+  const base::MessageId mid = stored.key.message_id;
   e.send_exchange_message(stored, std::move(built->datagram), now, true);
-  return base::ok();
+  return mid;
 }
 
 uint16_t new_identifier(EngineImpl& e) {
@@ -183,10 +186,21 @@ uint16_t new_identifier(EngineImpl& e) {
   return static_cast<uint16_t>((idb[0] << 8) | idb[1]);
 }
 
-base::Status start_transaction(EngineImpl& e, IsakmpSa& sa, CfgType type,
-                               std::vector<CfgItem> items, base::TimePoint now) {
+base::Result<base::MessageId> start_transaction(EngineImpl& e, IsakmpSa& sa, CfgType type,
+                                                std::vector<CfgItem> items,
+                                                base::TimePoint now) {
   IKE_TRY(wire::AttributePayload attr, build_mode_cfg(type, new_identifier(e), items));
   return start_with(e, sa, std::move(attr), std::move(items), false, now);
+}
+
+// The pull `request` on `cookies` ended (REPLY or failure): the Quick Modes it held start.
+void release_phase2(EngineImpl& e, const base::CookiePair& cookies, base::MessageId request,
+                    base::TimePoint now) {
+  IsakmpSa* sa = e.sas().find_isakmp(cookies);
+  if (sa == nullptr || !sa->cfg_pull || sa->cfg_pull->request != request) return;
+  std::vector<std::string> queued = std::move(sa->cfg_pull->queued);
+  sa->cfg_pull.reset();
+  e.connections().start_quick_modes(e, cookies, queued, now);
 }
 
 }  // namespace
@@ -194,7 +208,8 @@ base::Status start_transaction(EngineImpl& e, IsakmpSa& sa, CfgType type,
 base::Status transaction_start_xauth(EngineImpl& e, IsakmpSa& sa, wire::AttributePayload attr,
                                      base::TimePoint now) {
   attr.identifier = new_identifier(e);
-  return start_with(e, sa, std::move(attr), {}, true, now);
+  IKE_TRY_VOID(start_with(e, sa, std::move(attr), {}, true, now));
+  return base::ok();
 }
 
 base::Status transaction_answer(EngineImpl& e, IsakmpSa& sa, const Inbound& in,
@@ -219,8 +234,11 @@ base::Status transaction_answer(EngineImpl& e, IsakmpSa& sa, const Inbound& in,
 const PayloadRule kRuleCfg1{"CFG1", kCfgPayloads, true, true};
 const PayloadRule kRuleCfg2{"CFG2", kCfgPayloads, true, true};
 
-void transaction_after_phase1(EngineImpl& e, const base::CookiePair& cookies,
-                              base::TimePoint now) {
+namespace {
+
+// Flags=ikecfg: the push or pull the configuration asks for. A pull takes `queued` over.
+void start_mode_cfg(EngineImpl& e, const base::CookiePair& cookies,
+                    std::vector<std::string>& queued, base::TimePoint now) {
   IsakmpSa* sa = e.sas().find_isakmp(cookies);
   if (sa == nullptr || !ikecfg_enabled(e.conf(), sa->name)) return;
   const std::string id_section = id_section_of(*sa);
@@ -229,7 +247,6 @@ void transaction_after_phase1(EngineImpl& e, const base::CookiePair& cookies,
     IKE_LOG_WARN("{}: mode-config not started: {}", sa->name, role.error().detail);
     return;
   }
-  base::Status st = base::ok();
   if (sa->role == Role::Responder && !role->pull) {
     // Server push (isakmpd default Mode=SET): SET with the client's configured attributes.
     auto items = mode_cfg_server_items(e.conf(), id_section);
@@ -241,13 +258,54 @@ void transaction_after_phase1(EngineImpl& e, const base::CookiePair& cookies,
       IKE_LOG_WARN("{}: mode-config SET not sent: no attributes in [{}]", sa->name, id_section);
       return;
     }
-    st = start_transaction(e, *sa, CfgType::Set, std::move(*items), now);
+    auto sent = start_transaction(e, *sa, CfgType::Set, std::move(*items), now);
+    if (!sent) IKE_LOG_WARN("{}: mode-config not started: {}", sa->name, sent.error().detail);
   } else if (sa->role == Role::Initiator && role->pull) {
     std::vector<CfgItem> want;
     for (uint16_t t : role->request) want.push_back(CfgItem{t, {}});
-    st = start_transaction(e, *sa, CfgType::Request, std::move(want), now);
+    auto sent = start_transaction(e, *sa, CfgType::Request, std::move(want), now);
+    if (!sent) {
+      IKE_LOG_WARN("{}: mode-config not started: {}", sa->name, sent.error().detail);
+      return;
+    }
+    if (!queued.empty()) {
+      IKE_LOG_DEBUG(Exchange, 20, "{}: {} Quick Mode(s) wait for the mode-config REPLY",
+                    sa->name, queued.size());
+    }
+    sa->cfg_pull = std::make_unique<ModeCfgPullWait>(ModeCfgPullWait{*sent, std::move(queued)});
+    queued.clear();
   }
-  if (!st) IKE_LOG_WARN("{}: mode-config not started: {}", sa->name, st.error().detail);
+}
+
+}  // namespace
+
+void transaction_after_phase1(EngineImpl& e, const base::CookiePair& cookies,
+                              std::vector<std::string> queued, base::TimePoint now) {
+  start_mode_cfg(e, cookies, queued, now);
+  // Empty when a pull took them over (started by its REPLY or failure).
+  e.connections().start_quick_modes(e, cookies, queued, now);
+}
+
+bool mode_cfg_holds_phase2(IsakmpSa& sa, const std::string& connection) {
+  if (!sa.cfg_pull) return false;
+  auto& queued = sa.cfg_pull->queued;
+  if (std::find(queued.begin(), queued.end(), connection) == queued.end()) {
+    queued.push_back(connection);
+    IKE_LOG_DEBUG(Exchange, 20, "connection {}: Quick Mode waits for the mode-config REPLY",
+                  connection);
+  }
+  return true;
+}
+
+void mode_cfg_exchange_failed(EngineImpl& e, const ExchangeKey& key, base::TimePoint now) {
+  const IsakmpSa* sa = e.sas().find_isakmp(key.cookies);
+  if (sa == nullptr || !sa->cfg_pull || sa->cfg_pull->request != key.message_id) return;
+  if (!sa->cfg_pull->queued.empty()) {
+    IKE_LOG_INFO("{}: mode-config REQUEST to {} failed; starting the {} Quick Mode(s) that "
+                 "waited for it with the configured IDs",
+                 sa->name, sa->peer.to_string(), sa->cfg_pull->queued.size());
+  }
+  release_phase2(e, key.cookies, key.message_id, now);
 }
 
 base::Status cfg_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
@@ -335,6 +393,7 @@ base::Status cfg_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Ti
     emit_event(e, ModeCfgEvent::Kind::Applied, *sa, msg.items);
   }
   e.finish_exchange(key, now, false);
+  release_phase2(e, key.cookies, key.message_id, now);  // the Quick Modes the pull held
   return base::ok();
 }
 

@@ -11,7 +11,17 @@
 // phase-1 responder (server) pushes SET unless the client's ID section says Mode other than SET;
 // the phase-1 initiator (client) pulls with REQUEST when its server's ID section (or the peer
 // section) says Mode=PULL. Received SET/REQUEST are answered only with Flags=ikecfg.
+//
+// A pull holds our phase 2 over that ISAKMP SA until the REPLY (IsakmpSa::cfg_pull): the client
+// asks for its configuration before it negotiates traffic, as strongSwan and libreswan clients
+// do, and a server that handles one exchange at a time (charon: a Transaction arriving while
+// its Quick Mode responder task runs is not answered) sees them in turn. The Quick Modes that
+// waited start when the REPLY arrives, or when the REQUEST exchange fails (the configured IDs
+// do not depend on it); a push (SET) holds nothing.
 #pragma once
+
+#include <string>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/ids.h"
@@ -24,13 +34,22 @@ namespace ike::engine {
 
 class EngineImpl;
 struct Exchange;
+struct ExchangeKey;
 struct Inbound;
 struct IsakmpSa;
 
-// Phase 1 with `cookies` just completed: starts the push or pull the configuration asks for
-// (nothing without Flags=ikecfg). Problems are logged; phase 1 is not affected.
+// Phase 1 with `cookies` just completed (or XAUTH on it succeeded): starts the push or pull the
+// configuration asks for (nothing without Flags=ikecfg), then the Quick Modes of `queued`, at
+// once or, after a pull, once its REPLY arrives. Problems are logged; phase 1 is not affected.
 void transaction_after_phase1(EngineImpl& e, const base::CookiePair& cookies,
-                              base::TimePoint now);
+                              std::vector<std::string> queued, base::TimePoint now);
+
+// qm_initiate(): true when a pull on `sa` waits for its REPLY; `connection` is queued until then.
+bool mode_cfg_holds_phase2(IsakmpSa& sa, const std::string& connection);
+
+// Transaction exchange `key` failed (EngineImpl::fail_exchange): when it was a pull, the Quick
+// Modes it held start now.
+void mode_cfg_exchange_failed(EngineImpl& e, const ExchangeKey& key, base::TimePoint now);
 
 // HDR*, HASH, ATTR: the rule of both messages (HASH first, exactly one ATTRIBUTE, encrypted).
 extern const PayloadRule kRuleCfg1;  // SET / REQUEST

@@ -188,6 +188,48 @@ TEST(Transaction, ClientPullsRequestServerReplies) {
   EXPECT_EQ(count_transactions(p.right), 1u);
 }
 
+bool is_type(const Delivery& dv, uint8_t exchange_type) {
+  return dv.d.bytes.size() > 18 && dv.d.bytes[18] == exchange_type;
+}
+
+// The pull holds phase 2 until the REPLY (transaction.h): with the server's first REPLY lost,
+// the client retransmits its REQUEST and sends no QM1 (not even for a `c` of the connection)
+// until the retransmitted REQUEST is answered.
+//
+//   HDR*, HASH(1), ATTR(REQUEST) -->
+//                                <-- HDR*, HASH(2), ATTR(REPLY)   (lost)
+//   HDR*, HASH(1), ATTR(REQUEST) -->                              (retransmission)
+//                                <-- HDR*, HASH(2), ATTR(REPLY)   (from the server's cache)
+//   HDR*, HASH(1), SA, Ni, IDci, IDcr -->                          (QM1, only now)
+TEST(Transaction, PullHoldsQuickModeUntilReply) {
+  EnginePair p =
+      make_pair({"\n[ipv4/10.0.0.2]\nMode=PULL\n", std::string(kServerId) + "Mode=PULL\n"});
+  bool reply_dropped = false;
+  std::size_t qm1_before_reply = 0;
+  std::size_t qm1_sent = 0;
+  p.middlebox = [&](Delivery& dv) {
+    if (!dv.left_to_right && is_type(dv, 6) && !reply_dropped) {
+      reply_dropped = true;
+      return false;
+    }
+    if (dv.left_to_right && is_type(dv, 32)) {
+      ++qm1_sent;
+      if (find_event(p.left, ModeCfgEvent::Kind::Applied) == nullptr) ++qm1_before_reply;
+    }
+    return true;
+  };
+  p.start();
+  ASSERT_TRUE(p.run_until([&] { return reply_dropped; }));
+  p.ui(p.left, engine::UiConnect{"conn"});  // held as well, not started beside the pull
+  EXPECT_EQ(qm1_sent, 0u);
+  ASSERT_TRUE(p.run_until([&] { return p.established(); }));
+  EXPECT_NE(find_event(p.left, ModeCfgEvent::Kind::Applied), nullptr);
+  EXPECT_EQ(qm1_before_reply, 0u);
+  EXPECT_GE(qm1_sent, 1u);
+  EXPECT_EQ(count_transactions(p.left), 2u);  // REQUEST + its retransmission
+  EXPECT_EQ(p.left.count(engine::SaEvent::Kind::ExchangeFailed), 0u);
+}
+
 TEST(Transaction, PullWithDaemonOptions) {
   // The daemon's options (key log, packet log, verbose) and only INTERNAL_IP4_ADDRESS asked
   // for, as strongSwan's `vips = 0.0.0.0` client does ("CPRQ(ADDR)").
@@ -271,6 +313,16 @@ TEST(Transaction, RequestRefusedWithoutIkecfgOnServer) {
   CfgSetup s{"\n[ipv4/10.0.0.2]\nMode=PULL\n", kServerId};
   s.server_ikecfg = false;
   EnginePair p = make_pair(s);
+  // QM1 waits for the REQUEST exchange to fail (transaction.h), then runs with the configured
+  // IDs.
+  std::size_t qm1_before_failure = 0;
+  p.middlebox = [&](Delivery& dv) {
+    if (dv.left_to_right && is_type(dv, 32) &&
+        p.left.count(engine::SaEvent::Kind::ExchangeFailed) == 0) {
+      ++qm1_before_failure;
+    }
+    return true;
+  };
   p.start();
   ASSERT_TRUE(p.run_until([&] { return p.left.count(engine::SaEvent::Kind::ExchangeFailed) > 0; },
                           base::Seconds{300}));
@@ -279,8 +331,9 @@ TEST(Transaction, RequestRefusedWithoutIkecfgOnServer) {
   EXPECT_NE(p.right.engine->last_drop_reason().find("Flags=ikecfg not set on [peer-10.0.0.1]"),
             std::string::npos)
       << p.right.engine->last_drop_reason();
-  // Phase 2 is unaffected by the failed configuration exchange.
-  EXPECT_TRUE(p.established());
+  // Phase 2 follows the failed configuration exchange.
+  ASSERT_TRUE(p.run_until([&] { return p.established(); }));
+  EXPECT_EQ(qm1_before_failure, 0u);
 }
 
 TEST(Transaction, NoIkecfgNoTransaction) {
