@@ -46,6 +46,10 @@ struct Inbound {
     return out;
   }
   const wire::PayloadEntry* entry(wire::PayloadType t) const;
+  // The exact body bytes of `e` (one of `payloads`), a view into `area`.
+  base::ByteView body_of(const wire::PayloadEntry& e) const {
+    return wire::payload_body(base::view(area), e);
+  }
   // The area after the (first) HASH payload up to the end of the last payload: what HASH(1),
   // HASH(2) and the informational HASH(1) cover (RFC 2409 §5.5, §5.7).
   base::ByteView after_hash() const;

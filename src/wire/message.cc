@@ -189,7 +189,6 @@ Result<std::vector<PayloadEntry>> parse_payloads(PayloadType first, ByteView are
     IKE_TRY(Payload value, parse_payload_body(p.type, p.body, body_offset));
     PayloadEntry e;
     e.value = std::move(value);
-    e.body = base::to_bytes(p.body);
     e.offset = p.offset;
     e.total_length = p.body.size() + kGenericHeaderSize;
     e.critical = false;  // IKEv1 has no critical bit (RFC 2408 §3.2)

@@ -40,14 +40,19 @@ struct Header {
 
 // One decoded payload plus where it sat: `offset` is the offset of its generic header inside
 // the payload area handed to parse_payloads (for HASH(n) which covers "the rest of the
-// message"), `body` is the exact body bytes (for SAi_b, IDii_b).
+// message"); its exact body bytes (for SAi_b, IDii_b) are payload_body(area, entry), a view
+// into that area, not a copy.
 struct PayloadEntry {
   Payload value;
-  Bytes body;
   std::size_t offset = 0;
   std::size_t total_length = 0;  // including the 4-byte generic header
   bool critical = false;
 };
+
+// The body bytes of `e` inside the `area` it was parsed from (bounds checked by the parser).
+inline ByteView payload_body(ByteView area, const PayloadEntry& e) {
+  return area.subspan(e.offset + kGenericHeaderSize, e.total_length - kGenericHeaderSize);
+}
 
 struct Message {
   Header header;

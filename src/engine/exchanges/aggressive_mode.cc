@@ -369,7 +369,7 @@ base::Status am_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
     mm.peer.psk = std::move(psk);
     mm.peer.has_psk = true;
   }
-  mm.sai_b = in.entry(wire::PayloadType::Sa)->body;
+  mm.sai_b = base::to_bytes(in.body_of(*in.entry(wire::PayloadType::Sa)));
   mm.suite = choice->suite;
   mm.cipher = cipher;
   mm.peer_dpd = has_dpd_vendor_id(in);
@@ -380,7 +380,7 @@ base::Status am_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   mm.ni_b = ni->data;
   mm.nr_b.resize(ni->data.size());  // mirror the initiator's nonce length
   e.rng().fill(mm.nr_b);
-  mm.peer_id_b = id_entry->body;
+  mm.peer_id_b = base::to_bytes(in.body_of(*id_entry));
   mm.own_id_b = wire::encode_payload_body(idir);
   mm.own_id = idir;
   mm.peer_id = *idii;
@@ -426,7 +426,7 @@ base::Status am_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   mm.cipher = cipher;
   mm.g_xr = ke->data;
   mm.nr_b = nr->data;
-  mm.peer_id_b = in.entry(wire::PayloadType::Id)->body;
+  mm.peer_id_b = base::to_bytes(in.body_of(*in.entry(wire::PayloadType::Id)));
   mm.peer_id = *idir;
   mm.peer_cert_reqs = peer_cert_requests(in);
   base::CookiePair cookies = in.header.cookies;

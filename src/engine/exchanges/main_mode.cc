@@ -146,7 +146,7 @@ base::Status verify_auth(EngineImpl& e, Exchange& x, const Inbound& in) {
                             phase1_uses_signatures(mm) ? "SIG and no HASH" : "HASH and no SIG",
                             hash != nullptr ? "yes" : "no", sig != nullptr ? "yes" : "no");
   }
-  base::ByteView id_b = base::view(id_entry->body);
+  base::ByteView id_b = in.body_of(*id_entry);
   base::Bytes expected =
       x.role == Role::Responder
           ? hash_i(e.crypto(), auth_hash_alg(mm.suite), base::view(mm.keys.skeyid), base::view(mm.g_xi),
@@ -254,7 +254,7 @@ base::Status mm_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
                                     section, now);
   x.expires = half_open_deadline;  // Half-open-max-time until MM5 authenticates
   x.mm->peer = std::move(peer);
-  x.mm->sai_b = sa_entry->body;
+  x.mm->sai_b = base::to_bytes(in.body_of(*sa_entry));
   x.mm->suite = choice->suite;
   x.mm->cipher = cipher;
   x.mm->peer_dpd = has_dpd_vendor_id(in);

@@ -346,10 +346,15 @@ TEST_P(GoldenCapture, DecryptsParsesAndVerifiesEveryMessage) {
     if (m->header.flags & wire::kFlagEncryption) continue;
     ASSERT_EQ(m->header.exchange, p1x);
     const bool from_i = d.src == initiator;
-    if (const auto* sa = m->find_entry(wire::PayloadType::Sa); sa && from_i) sai = sa->body;
+    const ByteView area = view(d.payload).subspan(wire::kHeaderSize);
+    if (const auto* sa = m->find_entry(wire::PayloadType::Sa); sa && from_i) {
+      sai = base::to_bytes(wire::payload_body(area, *sa));
+    }
     if (const auto* ke = m->find<wire::KePayload>()) (from_i ? g_xi : g_xr) = ke->data;
     if (const auto* n = m->find<wire::NoncePayload>()) (from_i ? ni : nr) = n->data;
-    if (const auto* id = m->find_entry(wire::PayloadType::Id)) (from_i ? idii : idir) = id->body;
+    if (const auto* id = m->find_entry(wire::PayloadType::Id)) {
+      (from_i ? idii : idir) = base::to_bytes(wire::payload_body(area, *id));
+    }
     if (const auto* hp = m->find<wire::HashPayload>(); hp && !from_i) am_hash_r = hp->data;
     for (const auto& e : m->payloads)
       if (const auto* nd = std::get_if<wire::NatDPayload>(&e.value))
@@ -464,7 +469,8 @@ TEST_P(GoldenCapture, DecryptsParsesAndVerifiesEveryMessage) {
         if (const auto* x = std::get_if<wire::SigPayload>(&e.value)) sig = x;
         if (const auto* x = std::get_if<wire::CertPayload>(&e.value)) cert = x;
       }
-      const Bytes id_b = id ? id->body : (from_i ? idii : idir);
+      const Bytes id_b = id ? base::to_bytes(wire::payload_body(view(opened->plaintext), *id))
+                         : (from_i ? idii : idir);
       ASSERT_FALSE(id_b.empty()) << GetParam() << " #" << i << ": no ID for the phase-1 hash";
       const Bytes want = from_i ? engine::hash_i(p, h, view(skeyid), view(g_xi), view(g_xr), ck,
                                                  view(sai), view(id_b))
