@@ -40,6 +40,19 @@ void ConnectionManager::check_all(EngineImpl& e, base::TimePoint now) {
   }
 }
 
+bool hold_quick_mode(IsakmpSa& sa, const std::string& name) {
+  if (!sa.phase2_hold) return false;
+  auto& queued = sa.phase2_hold->queued;
+  if (std::find(queued.begin(), queued.end(), name) == queued.end()) {
+    queued.push_back(name);
+    IKE_LOG_DEBUG(Exchange, 20, "connection {}: Quick Mode waits for {}", name,
+                  sa.phase2_hold->until == Phase2Hold::Until::XauthDone
+                      ? "XAUTH"
+                      : "the mode-config REPLY");
+  }
+  return true;
+}
+
 std::size_t quick_modes_in_flight(const EngineImpl& e, const base::CookiePair& c) {
   return e.exchanges().quick_modes_in_flight(c);
 }

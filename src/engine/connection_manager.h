@@ -35,6 +35,10 @@ inline constexpr int kConfigReinitDelay = 5;      // seconds (isakmpd ui.c / con
 inline constexpr std::size_t kQuickModeBurst = IvChain::kMaxExchanges / 2;  // per ISAKMP SA
 inline constexpr base::Duration kQuickModeRetry{100};                       // ms
 
+// qm_initiate(): true when `sa` holds our phase 2 (IsakmpSa::phase2_hold: XAUTH pending, a
+// mode-config pull waiting for its REPLY); connection `name` is then queued in the hold (once).
+bool hold_quick_mode(IsakmpSa& sa, const std::string& name);
+
 // Unfinished Quick Modes over ISAKMP SA `c`, either role (a contiguous exchange-table range).
 std::size_t quick_modes_in_flight(const EngineImpl& e, const base::CookiePair& c);
 

@@ -56,11 +56,14 @@ inline constexpr uint32_t kSaFlagNatTEnable = 0x100;     // NAT detected, IKE fl
 inline constexpr uint32_t kSaFlagNatTKeepalive = 0x200;  // we send the keepalives
 
 
-// A mode-config pull in flight (exchanges/transaction.h): the REQUEST's message id and the
-// connections whose Quick Modes wait for the REPLY.
-struct ModeCfgPullWait {
-  base::MessageId request;
-  std::vector<std::string> queued;
+// Our phase 2 over an ISAKMP SA waits (IsakmpSa::phase2_hold): until XAUTH succeeds
+// (xauth_exchange.h) or a mode-config pull's REPLY arrives (exchanges/transaction.h). The owner
+// of the hold ends it and starts the queued connections' Quick Modes.
+struct Phase2Hold {
+  enum class Until : uint8_t { XauthDone, ModeCfgReply };
+  Until until = Until::XauthDone;
+  base::MessageId request;          // ModeCfgReply: the pull's REQUEST
+  std::vector<std::string> queued;  // connections whose Quick Modes wait
 };
 
 struct IsakmpSa {
@@ -90,8 +93,8 @@ struct IsakmpSa {
   std::optional<base::TimePoint> next_keepalive;  // RFC 3948 §2.3, side behind the NAT
   // XAUTH methods only (xauth_exchange.h); behind a pointer: most SAs never have one.
   std::unique_ptr<XauthState> xauth;
-  // Mode-config pull client only (exchanges/transaction.h): the REQUEST awaiting its REPLY.
-  std::unique_ptr<ModeCfgPullWait> cfg_pull;
+  // Null unless our Quick Modes over this SA wait (Phase2Hold); qm_initiate queues into it.
+  std::unique_ptr<Phase2Hold> phase2_hold;
 };
 
 // A kernel SA a pair added: what deleting it needs. The keys are not kept (issue #7: the

@@ -97,7 +97,6 @@ struct XauthState {
   uint64_t verify_id = 0;           // the pending XauthVerify request
   bool status_ok = false;           // server: the status sent in SET
   std::string user;                 // for logs and events (never the password)
-  std::vector<std::string> queued;  // connections waiting for Quick Mode
 };
 
 }  // namespace ike::engine

@@ -57,8 +57,9 @@ void fail(EngineImpl& e, const base::CookiePair& cookies, const std::string& why
 // STATUS OK acknowledged: mode-config, then the queued Quick Modes.
 void succeed(EngineImpl& e, IsakmpSa& sa, base::TimePoint now) {
   sa.xauth->phase = Phase::Done;
-  std::vector<std::string> queued = std::move(sa.xauth->queued);
-  sa.xauth->queued.clear();
+  std::vector<std::string> queued;
+  if (sa.phase2_hold) queued = std::move(sa.phase2_hold->queued);
+  sa.phase2_hold.reset();
   emit_result(e, sa, true, "status OK");
   transaction_after_phase1(e, sa.cookies, std::move(queued), now);
 }
@@ -136,10 +137,12 @@ bool xauth_after_phase1(EngineImpl& e, const base::CookiePair& cookies,
   XauthState st;
   st.role = role;
   st.deadline = now + xauth_timeout(e.conf());
-  st.queued = std::move(queued);
-  queued.clear();
   st.phase = role == XauthRole::Server ? Phase::WaitReply : Phase::WaitRequest;
   sa->xauth = std::make_unique<XauthState>(std::move(st));
+  // Our Quick Modes wait for XAUTH (qm_initiate queues into the hold).
+  sa->phase2_hold = std::make_unique<Phase2Hold>(
+      Phase2Hold{Phase2Hold::Until::XauthDone, base::MessageId{}, std::move(queued)});
+  queued.clear();
   e.xauth_timers().arm(cookies, sa->xauth->deadline);
   IKE_LOG_DEBUG(Exchange, 10, "XAUTH: {} with {} ({})",
                 role == XauthRole::Server ? "asking" : "waiting for the request of",
@@ -149,16 +152,6 @@ bool xauth_after_phase1(EngineImpl& e, const base::CookiePair& cookies,
       fail(e, cookies, "cannot send REQUEST: " + s.error().detail);
     }
   }
-  return true;
-}
-
-bool xauth_holds_phase2(IsakmpSa& sa, const std::string& connection) {
-  if (!sa.xauth || sa.xauth->phase == Phase::Done) return false;
-  for (const auto& q : sa.xauth->queued) {
-    if (q == connection) return true;
-  }
-  sa.xauth->queued.push_back(connection);
-  IKE_LOG_DEBUG(Exchange, 20, "connection {}: Quick Mode waits for XAUTH", connection);
   return true;
 }
 

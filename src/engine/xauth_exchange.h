@@ -40,8 +40,6 @@ struct IsakmpSa;
 bool xauth_after_phase1(EngineImpl& e, const base::CookiePair& cookies,
                         std::vector<std::string>& queued, base::TimePoint now);
 
-// qm_initiate(): true when XAUTH has not succeeded on `sa` yet; `connection` is queued.
-bool xauth_holds_phase2(IsakmpSa& sa, const std::string& connection);
 // qm_r_recv1(): State error while XAUTH has not succeeded on `sa`.
 [[nodiscard]] base::Status xauth_allows_phase2(const IsakmpSa& sa);
 

@@ -123,7 +123,7 @@ void delete_isakmp_sa(EngineImpl& e, const base::CookiePair& key, bool send_dele
   // Reported if still pending; abandoning a pending XAUTH exchange below must not delete the
   // SA again (xauth_exchange.h).
   xauth_abandon(e, *sa, why);
-  sa->cfg_pull.reset();  // the Quick Modes a mode-config pull held go with the SA
+  sa->phase2_hold.reset();  // the Quick Modes it held go with the SA
   if (send_delete) {
     // HDR*, HASH(1), D(PROTO_ISAKMP, SPI size 16, CKY-I | CKY-R) -->
     wire::DeletePayload d;

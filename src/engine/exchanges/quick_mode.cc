@@ -22,7 +22,6 @@
 #include "engine/engine_impl.h"
 #include "engine/exchanges/common.h"
 #include "engine/exchanges/quick_mode_install.h"
-#include "engine/exchanges/transaction.h"
 #include "engine/fuzzing_hook.h"
 #include "engine/ipsec_id.h"
 #include "engine/keymat.h"
@@ -216,8 +215,8 @@ void reject_qm1(EngineImpl& e, IsakmpSa& sa, const Inbound& in, const base::Erro
 
 base::Status qm_initiate(EngineImpl& e, IsakmpSa& sa, const std::string& connection,
                          base::TimePoint now) {
-  if (xauth_holds_phase2(sa, connection)) return base::ok();  // queued until XAUTH succeeds
-  if (mode_cfg_holds_phase2(sa, connection)) return base::ok();  // until the pull's REPLY
+  // Queued until XAUTH succeeds or a mode-config pull's REPLY arrives.
+  if (hold_quick_mode(sa, connection)) return base::ok();
   IKE_TRY(ConnectionConfig conn, load_connection_config(e.conf(), connection));
   (void)conn;
   IKE_TRY(std::vector<wire::ProtocolId> protocols,

@@ -193,13 +193,21 @@ base::Result<base::MessageId> start_transaction(EngineImpl& e, IsakmpSa& sa, Cfg
   return start_with(e, sa, std::move(attr), std::move(items), false, now);
 }
 
-// The pull `request` on `cookies` ended (REPLY or failure): the Quick Modes it held start.
+// The Quick Modes the pull `request` on `cookies` held (none: it holds nothing) start now.
 void release_phase2(EngineImpl& e, const base::CookiePair& cookies, base::MessageId request,
-                    base::TimePoint now) {
+                    base::TimePoint now, std::string_view why) {
   IsakmpSa* sa = e.sas().find_isakmp(cookies);
-  if (sa == nullptr || !sa->cfg_pull || sa->cfg_pull->request != request) return;
-  std::vector<std::string> queued = std::move(sa->cfg_pull->queued);
-  sa->cfg_pull.reset();
+  if (sa == nullptr || !sa->phase2_hold ||
+      sa->phase2_hold->until != Phase2Hold::Until::ModeCfgReply ||
+      sa->phase2_hold->request != request) {
+    return;
+  }
+  std::vector<std::string> queued = std::move(sa->phase2_hold->queued);
+  sa->phase2_hold.reset();
+  if (!queued.empty()) {
+    IKE_LOG_DEBUG(Exchange, 20, "{}: mode-config {}: starting {} Quick Mode(s)", sa->name, why,
+                  queued.size());
+  }
   e.connections().start_quick_modes(e, cookies, queued, now);
 }
 
@@ -272,7 +280,8 @@ void start_mode_cfg(EngineImpl& e, const base::CookiePair& cookies,
       IKE_LOG_DEBUG(Exchange, 20, "{}: {} Quick Mode(s) wait for the mode-config REPLY",
                     sa->name, queued.size());
     }
-    sa->cfg_pull = std::make_unique<ModeCfgPullWait>(ModeCfgPullWait{*sent, std::move(queued)});
+    sa->phase2_hold = std::make_unique<Phase2Hold>(
+        Phase2Hold{Phase2Hold::Until::ModeCfgReply, *sent, std::move(queued)});
     queued.clear();
   }
 }
@@ -286,26 +295,9 @@ void transaction_after_phase1(EngineImpl& e, const base::CookiePair& cookies,
   e.connections().start_quick_modes(e, cookies, queued, now);
 }
 
-bool mode_cfg_holds_phase2(IsakmpSa& sa, const std::string& connection) {
-  if (!sa.cfg_pull) return false;
-  auto& queued = sa.cfg_pull->queued;
-  if (std::find(queued.begin(), queued.end(), connection) == queued.end()) {
-    queued.push_back(connection);
-    IKE_LOG_DEBUG(Exchange, 20, "connection {}: Quick Mode waits for the mode-config REPLY",
-                  connection);
-  }
-  return true;
-}
-
 void mode_cfg_exchange_failed(EngineImpl& e, const ExchangeKey& key, base::TimePoint now) {
-  const IsakmpSa* sa = e.sas().find_isakmp(key.cookies);
-  if (sa == nullptr || !sa->cfg_pull || sa->cfg_pull->request != key.message_id) return;
-  if (!sa->cfg_pull->queued.empty()) {
-    IKE_LOG_INFO("{}: mode-config REQUEST to {} failed; starting the {} Quick Mode(s) that "
-                 "waited for it with the configured IDs",
-                 sa->name, sa->peer.to_string(), sa->cfg_pull->queued.size());
-  }
-  release_phase2(e, key.cookies, key.message_id, now);
+  // The configured IDs do not depend on the REPLY: phase 2 goes ahead without it.
+  release_phase2(e, key.cookies, key.message_id, now, "REQUEST failed");
 }
 
 base::Status cfg_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
@@ -393,7 +385,7 @@ base::Status cfg_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Ti
     emit_event(e, ModeCfgEvent::Kind::Applied, *sa, msg.items);
   }
   e.finish_exchange(key, now, false);
-  release_phase2(e, key.cookies, key.message_id, now);  // the Quick Modes the pull held
+  release_phase2(e, key.cookies, key.message_id, now, "REPLY received");
   return base::ok();
 }
 

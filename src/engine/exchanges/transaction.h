@@ -12,7 +12,7 @@
 // the phase-1 initiator (client) pulls with REQUEST when its server's ID section (or the peer
 // section) says Mode=PULL. Received SET/REQUEST are answered only with Flags=ikecfg.
 //
-// A pull holds our phase 2 over that ISAKMP SA until the REPLY (IsakmpSa::cfg_pull): the client
+// A pull holds our phase 2 over that ISAKMP SA until the REPLY (IsakmpSa::phase2_hold): the client
 // asks for its configuration before it negotiates traffic, as strongSwan and libreswan clients
 // do, and a server that handles one exchange at a time (charon: a Transaction arriving while
 // its Quick Mode responder task runs is not answered) sees them in turn. The Quick Modes that
@@ -43,9 +43,6 @@ struct IsakmpSa;
 // once or, after a pull, once its REPLY arrives. Problems are logged; phase 1 is not affected.
 void transaction_after_phase1(EngineImpl& e, const base::CookiePair& cookies,
                               std::vector<std::string> queued, base::TimePoint now);
-
-// qm_initiate(): true when a pull on `sa` waits for its REPLY; `connection` is queued until then.
-bool mode_cfg_holds_phase2(IsakmpSa& sa, const std::string& connection);
 
 // Transaction exchange `key` failed (EngineImpl::fail_exchange): when it was a pull, the Quick
 // Modes it held start now.
