@@ -15,7 +15,8 @@
 // so the floor of crypto_bench DhGenerate + DhDerive + exchange_bench Phase1Keys + 2 x Keymat
 // applies to it as to the daemon.
 // Counters: allocs = malloc/calloc/realloc calls (operator new and OpenSSL included) per
-// handshake made inside the responder's calls.
+// handshake made inside the responder's calls. With RESPONDER_BENCH_ALLOC_SITES=<file> their
+// call stacks are written to <file> at exit (alloc_sites.h; bench/alloc_sites.sh resolves them).
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
@@ -27,6 +28,7 @@
 #include <variant>
 #include <vector>
 
+#include "alloc_sites.h"
 #include "conf/conf_parser.h"
 #include "conf/defaults.h"
 #include "crypto/openssl_provider.h"
@@ -47,8 +49,13 @@ void* __libc_realloc(void*, std::size_t);
 namespace {
 std::atomic<bool> g_counting{false};
 std::atomic<uint64_t> g_allocs{0};
-void count_alloc() {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocs.fetch_add(1, std::memory_order_relaxed);
+uint64_t g_handshakes = 0;  // timed handshakes of all runs: the alloc-site table's divisor
+// Inlined into each entry point, so that alloc_sites' stack starts at the entry point's caller.
+inline __attribute__((always_inline)) void count_alloc() {
+  if (g_counting.load(std::memory_order_relaxed)) {
+    g_allocs.fetch_add(1, std::memory_order_relaxed);
+    if (ike::bench::alloc_sites_enabled()) ike::bench::record_alloc_site();
+  }
 }
 }  // namespace
 extern "C" void* malloc(std::size_t n) {
@@ -203,6 +210,7 @@ void BM_ResponderHandshake(benchmark::State& st) {
       break;
     }
     st.SetIterationTime(std::chrono::duration<double>(b.timed).count());
+    ++g_handshakes;
   }
   st.counters["allocs"] =
       benchmark::Counter(static_cast<double>(b.allocs), benchmark::Counter::kAvgIterations);
@@ -214,4 +222,12 @@ BENCHMARK(BM_ResponderHandshake)->Arg(19)->Arg(14)->UseManualTime()->Unit(benchm
 }  // namespace
 }  // namespace ike
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  ike::bench::enable_alloc_sites();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  ike::bench::dump_alloc_sites(g_handshakes);
+  return 0;
+}

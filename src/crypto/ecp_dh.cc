@@ -130,10 +130,10 @@ class EcpGroup final : public DhGroupImpl, public std::enable_shared_from_this<E
     if (BN_cmp(y.get(), m_p.get()) >= 0) {
       return invalid_key(m_info, "peer public value has y >= p");
     }
-    // EC_POINT_set_affine_coordinates refuses points that are not on the curve.
+    // EC_POINT_set_affine_coordinates refuses points that are not on the curve: it runs
+    // EC_POINT_is_on_curve itself (OpenSSL >= 1.1.1), so a second check would only repeat it.
     if (EC_POINT_set_affine_coordinates(m_group.get(), q.get(), x.get(), y.get(), ctx.get()) !=
-            1 ||
-        EC_POINT_is_on_curve(m_group.get(), q.get(), ctx.get()) != 1) {
+        1) {
       (void)evp::drain_errors();
       return invalid_key(m_info, "peer public value is not a point on the curve");
     }

@@ -473,10 +473,11 @@ base::Result<Phase1Suite> decode_phase1_transform(const wire::Transform& t) {
   // (a plain value: GCC 12 -O3 reports a false -Wmaybe-uninitialized on optional<uint16_t>)
   bool seen_seconds = false, seen_kbytes = false;
   for (const auto& a : t.attributes) {
-    const std::string name = reg_name(wire::Registry::IkeAttr, a.type);
+    // Named only on the error paths: building the name costs an allocation per attribute.
+    auto name = [&a] { return reg_name(wire::Registry::IkeAttr, a.type); };
     auto n = a.as_number();
     if (!n) {
-      return bad_syntax(fmt::format("{} has a {}-byte value", name, a.long_value.size()));
+      return bad_syntax(fmt::format("{} has a {}-byte value", name(), a.long_value.size()));
     }
     if (pending_life != 0 && a.type != static_cast<uint16_t>(IkeAttr::LifeDuration)) {
       return bad_syntax(fmt::format("LIFE_TYPE {} not followed by LIFE_DURATION",
@@ -486,7 +487,7 @@ base::Result<Phase1Suite> decode_phase1_transform(const wire::Transform& t) {
                          a.type == static_cast<uint16_t>(IkeAttr::LifeDuration);
     if (!is_life && a.type < 32) {
       const uint32_t bit = 1u << a.type;
-      if (seen & bit) return bad_syntax(fmt::format("duplicate {}", name));
+      if (seen & bit) return bad_syntax(fmt::format("duplicate {}", name()));
       seen |= bit;
     }
     switch (static_cast<IkeAttr>(a.type)) {
@@ -547,7 +548,7 @@ base::Result<Phase1Suite> decode_phase1_transform(const wire::Transform& t) {
       default:
         // PRF (isakmpd rejects it as incompatible), private groups (GROUP_TYPE..GROUP_ORDER),
         // BLOCK_SIZE and unknown classes.
-        return unsupported(fmt::format("attribute {} not supported", name));
+        return unsupported(fmt::format("attribute {} not supported", name()));
     }
   }
   if (pending_life != 0) return bad_syntax("LIFE_TYPE not followed by LIFE_DURATION");

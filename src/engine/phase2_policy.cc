@@ -384,9 +384,10 @@ base::Result<DecodedPhase2Transform> decode_phase2_transform(wire::ProtocolId pr
   // (a plain value: GCC 12 -O3 reports a false -Wmaybe-uninitialized on optional<uint16_t>)
   bool seen_seconds = false, seen_kbytes = false;
   for (const auto& a : t.attributes) {
-    const std::string name = reg_name(wire::Registry::IpsecAttr, a.type);
+    // Named only on the error paths: building the name costs an allocation per attribute.
+    auto name = [&a] { return reg_name(wire::Registry::IpsecAttr, a.type); };
     auto n = a.as_number();
-    if (!n) return bad_syntax(fmt::format("{} has a {}-byte value", name, a.long_value.size()));
+    if (!n) return bad_syntax(fmt::format("{} has a {}-byte value", name(), a.long_value.size()));
     if (pending_life != 0 && a.type != static_cast<uint16_t>(IpsecAttr::SaLifeDuration)) {
       return bad_syntax("SA_LIFE_TYPE not followed by SA_LIFE_DURATION");
     }
@@ -394,7 +395,7 @@ base::Result<DecodedPhase2Transform> decode_phase2_transform(wire::ProtocolId pr
                          a.type == static_cast<uint16_t>(IpsecAttr::SaLifeDuration);
     if (!is_life && a.type < 32) {
       const uint32_t bit = 1u << a.type;
-      if (seen & bit) return bad_syntax(fmt::format("duplicate {}", name));
+      if (seen & bit) return bad_syntax(fmt::format("duplicate {}", name()));
       seen |= bit;
     }
     switch (static_cast<IpsecAttr>(a.type)) {
@@ -436,7 +437,7 @@ base::Result<DecodedPhase2Transform> decode_phase2_transform(wire::ProtocolId pr
       default:
         // KEY_ROUNDS, COMPRESS_*, ECN_TUNNEL, EXTENDED_SEQUENCE_NUMBER and unknown classes
         // (isakmpd rejects them as incompatible too).
-        return unsupported(fmt::format("attribute {} not supported", name));
+        return unsupported(fmt::format("attribute {} not supported", name()));
     }
   }
   if (pending_life != 0) return bad_syntax("SA_LIFE_TYPE not followed by SA_LIFE_DURATION");

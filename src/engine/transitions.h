@@ -5,6 +5,7 @@
 // create a responder exchange (MM1, QM1) or handle a one-message Informational exchange.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -37,9 +38,39 @@ struct Inbound {
     }
     return nullptr;
   }
+  // Every payload of type T, in message order. Up to kInline of them are held without
+  // allocating (the usual case: an MM1's vendor IDs, a QM1's two IDs); more spill to the heap.
+  // A contiguous range: converts to std::span<const T* const>.
   template <class T>
-  std::vector<const T*> all() const {
-    std::vector<const T*> out;
+  class PayloadPtrs {
+   public:
+    static constexpr std::size_t kInline = 8;
+    void push_back(const T* p) {
+      if (m_size < kInline) {
+        m_inline[m_size] = p;
+      } else {
+        if (m_heap.empty()) m_heap.assign(m_inline.begin(), m_inline.end());
+        m_heap.push_back(p);
+      }
+      ++m_size;
+    }
+    const T* const* data() const noexcept {
+      return m_size <= kInline ? m_inline.data() : m_heap.data();
+    }
+    std::size_t size() const noexcept { return m_size; }
+    bool empty() const noexcept { return m_size == 0; }
+    const T* operator[](std::size_t i) const noexcept { return data()[i]; }
+    const T* const* begin() const noexcept { return data(); }
+    const T* const* end() const noexcept { return data() + m_size; }
+
+   private:
+    std::array<const T*, kInline> m_inline{};
+    std::vector<const T*> m_heap;
+    std::size_t m_size = 0;
+  };
+  template <class T>
+  PayloadPtrs<T> all() const {
+    PayloadPtrs<T> out;
     for (const auto& e : payloads) {
       if (const T* p = std::get_if<T>(&e.value)) out.push_back(p);
     }

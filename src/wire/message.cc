@@ -45,10 +45,15 @@ base::Status check_top_level_type(uint8_t type, std::size_t at) {
   return base::ok();
 }
 
+// Most IKEv1 messages carry at most this many payloads (MM1 with its vendor IDs, QM1 with IDs
+// and NAT-OA); more only costs the vector's growth.
+constexpr std::size_t kTypicalPayloads = 12;
+
 // Pass 1: generic headers (RFC 2408 §3.2).
 Result<std::vector<RawPayload>> walk_chain(PayloadType first, ByteView area,
                                            std::size_t base_offset, bool allow_padding) {
   std::vector<RawPayload> out;
+  out.reserve(kTypicalPayloads);  // one allocation for an ordinary message, not one per doubling
   ByteReader r(area, base_offset);
   auto type = static_cast<uint8_t>(first);
   while (type != 0) {

@@ -263,8 +263,12 @@ base::Status mm_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   IKE_TRY_VOID(accept(e, stored, in));
   IKE_LOG_DEBUG(Exchange, 10, "Main Mode responder for {} ({}): chose {}", d.peer.to_string(),
                 section, choice->suite.to_string());
-  std::vector<wire::Payload> payloads{choice->reply, dpd_vendor_id_payload(),
-                                      fragmentation_vendor_id_payload()};
+  // Built by moves: an initializer list would copy the SA payload and both vendor IDs.
+  std::vector<wire::Payload> payloads;
+  payloads.reserve(6);  // SA, 2 VIDs, NAT-T VID, slack
+  payloads.emplace_back(std::move(choice->reply));
+  payloads.emplace_back(dpd_vendor_id_payload());
+  payloads.emplace_back(fragmentation_vendor_id_payload());
   apply_fragmentation_mode(stored.mm->peer, payloads);
   nat_t_on_offer(e, in, stored.mm->nat, payloads);
   e.send_exchange_message(stored, build_clear(mm_header(stored.key.cookies), payloads), now,

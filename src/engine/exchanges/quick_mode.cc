@@ -148,7 +148,11 @@ base::Status send_qm2(EngineImpl& e, Exchange& x, base::TimePoint now) {
   IKE_TRY(Phase2Reply reply, make_phase2_reply(qm.choice, qm.our_spis));
   qm.nr_b.assign(qm.ni_b.size(), 0);  // mirror the initiator's nonce length
   e.rng().fill(qm.nr_b);
-  std::vector<wire::Payload> payloads{reply.sa, wire::NoncePayload{qm.nr_b}};
+  // Built by moves (an initializer list copies); reply.sa is still read by add_nat_oa below.
+  std::vector<wire::Payload> payloads;
+  payloads.reserve(7);  // SA, Nonce, KE, IDci, IDcr, 2 NAT-OA
+  payloads.emplace_back(reply.sa);
+  payloads.emplace_back(wire::NoncePayload{qm.nr_b});
   if (qm.pfs_group != 0) {
     IKE_TRY(auto dh, e.crypto().dh_generate(qm.pfs_group, e.rng()));
     IKE_TRY(qm.g_qm_xy, dh->shared_secret(base::view(qm.peer_ke)));
