@@ -5,7 +5,7 @@
 // file, most frequent first, one frame per line as "module+offset symbol". Offsets into the
 // benchmark binary resolve to inlined source lines with
 //   addr2line -f -i -C -e build/<preset>/bench/responder_bench <offset>
-// (bench/alloc_sites.sh does this). The recorder itself never allocates while recording.
+// (bench/alloc_sites.py does this). The recorder itself never allocates while recording.
 #pragma once
 
 #include <cstdint>

@@ -16,7 +16,7 @@
 // applies to it as to the daemon.
 // Counters: allocs = malloc/calloc/realloc calls (operator new and OpenSSL included) per
 // handshake made inside the responder's calls. With RESPONDER_BENCH_ALLOC_SITES=<file> their
-// call stacks are written to <file> at exit (alloc_sites.h; bench/alloc_sites.sh resolves them).
+// call stacks are written to <file> at exit (alloc_sites.h; bench/alloc_sites.py resolves them).
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 

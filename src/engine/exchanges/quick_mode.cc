@@ -148,7 +148,8 @@ base::Status send_qm2(EngineImpl& e, Exchange& x, base::TimePoint now) {
   IKE_TRY(Phase2Reply reply, make_phase2_reply(qm.choice, qm.our_spis));
   qm.nr_b.assign(qm.ni_b.size(), 0);  // mirror the initiator's nonce length
   e.rng().fill(qm.nr_b);
-  // Built by moves (an initializer list copies); reply.sa is still read by add_nat_oa below.
+  // Emplaced, not from an initializer list (which copies each element a second time); reply.sa
+  // is copied once because add_nat_oa below still reads it.
   std::vector<wire::Payload> payloads;
   payloads.reserve(7);  // SA, Nonce, KE, IDci, IDcr, 2 NAT-OA
   payloads.emplace_back(reply.sa);
