@@ -14,6 +14,10 @@
 // the kernel and the daemon loop. Its cryptography is real (OpenSslProvider, OpenSslRandom),
 // so the floor of crypto_bench DhGenerate + DhDerive + exchange_bench Phase1Keys + 2 x Keymat
 // applies to it as to the daemon.
+// BM_ResponderHandshakeHolding/<pairs>: the same (ECP256) after <pairs> other peers (distinct addresses
+// 10.100.0.0/16 and up) established Main Mode + Quick Mode with the responder and kept their SAs
+// (ikeload --keep-sas): the per-handshake cost with that many ISAKMP SAs and IPsec SA pairs in
+// its tables (issue #7: "no per-packet work that grows with the number of SAs").
 // Counters: allocs = malloc/calloc/realloc calls (operator new and OpenSSL included) per
 // handshake made inside the responder's calls. With RESPONDER_BENCH_ALLOC_SITES=<file> their
 // call stacks are written to <file> at exit (alloc_sites.h; bench/alloc_sites.py resolves them).
@@ -138,11 +142,43 @@ struct Bench {
     timed += Clock::now() - t0;
   }
 
+  // `n` handshakes from addresses of their own that keep their SAs (not timed); the responder
+  // then holds n more ISAKMP SAs and n more IPsec SA pairs.
+  bool establish_background(std::size_t n, uint16_t group) {
+    ikeload::Options o;
+    o.target = resp_addr;
+    o.psk = kPsk;
+    o.group = group;
+    const std::size_t before = responder->phase2_sa_count();
+    for (std::size_t k = 0; k < n; ++k) {
+      const auto v = static_cast<uint32_t>(0x0a640000u + k);  // 10.100.0.0 + k
+      auto addr = base::IpAddress::parse(fmt::format("{}.{}.{}.{}", v >> 24, (v >> 16) & 0xff,
+                                                     (v >> 8) & 0xff, v & 0xff));
+      if (!addr) return false;
+      auto db = ikeload::initiator_conf(o, *addr);
+      if (!db || !handshake_from(*addr, **db, /*keep=*/true, /*timed=*/false)) return false;
+    }
+    return responder->phase2_sa_count() == before + n;
+  }
+
   // One handshake from source `i`; true when the initiator reached Phase2Established.
   bool handshake(std::size_t i) {
-    const base::SockAddr init_addr{sources[i], 500};
+    return handshake_from(sources[i], *initiator_dbs[i], /*keep=*/false, /*timed=*/true);
+  }
+
+  // A handshake from `source` with the initiator configuration `db`: deleted at the end unless
+  // `keep`, the responder's calls timed when `time_it`.
+  bool handshake_from(const base::IpAddress& source, conf::ConfDb& db, bool keep, bool time_it) {
+    auto call = [&](auto&& f) {
+      if (time_it) {
+        timed_call(f);
+      } else {
+        f();
+      }
+    };
+    const base::SockAddr init_addr{source, 500};
     engine::EngineOptions eo;
-    engine::Engine init(*initiator_dbs[i], reused, rng, eo);
+    engine::Engine init(db, reused, rng, eo);
     init.start(now);
     bool established = false, deleting = false;
     for (int round = 0; round < 64; ++round) {
@@ -160,7 +196,7 @@ struct Bench {
       if (init_outs.empty()) break;
       for (auto& bytes : to_responder) {
         engine::Datagram d{resp_addr, init_addr, std::move(bytes)};
-        timed_call([&] {
+        call([&] {
           responder->on_datagram(d, now);
           drain_responder();
         });
@@ -169,13 +205,13 @@ struct Bench {
         }
         from_responder.clear();
       }
-      if (established && !deleting) {
+      if (established && !deleting && !keep) {
         deleting = true;
         init.shutdown(now, true);  // ikeload: DELETE phase 2, then phase 1
       }
     }
     now += std::chrono::microseconds(100);
-    timed_call([&] {
+    call([&] {
       responder->on_tick(now);
       drain_responder();
     });
@@ -199,9 +235,12 @@ struct Bench {
   }
 };
 
-void BM_ResponderHandshake(benchmark::State& st) {
-  const auto group = static_cast<uint16_t>(st.range(0));
+void run_handshakes(benchmark::State& st, uint16_t group, std::size_t background) {
   Bench b(group);
+  if (!b.establish_background(background, group)) {
+    st.SkipWithError("a background handshake did not complete");
+    return;
+  }
   std::size_t i = 0;
   for (auto _ : st) {
     b.timed = {};
@@ -214,10 +253,26 @@ void BM_ResponderHandshake(benchmark::State& st) {
   }
   st.counters["allocs"] =
       benchmark::Counter(static_cast<double>(b.allocs), benchmark::Counter::kAvgIterations);
-  st.SetLabel(group == 14 ? "MODP2048 PSK MM+QM+DELETE, responder only"
-                          : "ECP256 PSK MM+QM+DELETE, responder only");
+  st.SetLabel(fmt::format("{} PSK MM+QM+DELETE, responder only{}",
+                          group == 14 ? "MODP2048" : "ECP256",
+                          background ? fmt::format(", {} other SA pairs held", background) : ""));
+}
+
+void BM_ResponderHandshake(benchmark::State& st) {
+  run_handshakes(st, static_cast<uint16_t>(st.range(0)), 0);
 }
 BENCHMARK(BM_ResponderHandshake)->Arg(19)->Arg(14)->UseManualTime()->Unit(benchmark::kMicrosecond);
+
+// Same, ECP256, with range(0) SA pairs of other peers in the responder's tables.
+void BM_ResponderHandshakeHolding(benchmark::State& st) {
+  run_handshakes(st, 19, static_cast<std::size_t>(st.range(0)));
+}
+BENCHMARK(BM_ResponderHandshakeHolding)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Arg(100000)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace ike

@@ -1,9 +1,8 @@
 // Hex rendering and hashing for the strong id types.
 #include "base/ids.h"
 
-#include <cstring>
-
 #include "base/hex.h"
+#include "base/keyed_hash.h"
 
 namespace ike::base {
 
@@ -21,15 +20,12 @@ std::string CookiePair::hex() const { return initiator.hex() + responder.hex(); 
 
 }  // namespace ike::base
 
+// Keyed (keyed_hash.h): the initiator cookie is the peer's choice.
 std::size_t std::hash<ike::base::Cookie>::operator()(const ike::base::Cookie& c) const noexcept {
-  uint64_t v = 0;
-  std::memcpy(&v, c.bytes.data(), sizeof v);
-  return std::hash<uint64_t>{}(v);
+  return ike::base::keyed_hash(c.order_value());
 }
 
 std::size_t std::hash<ike::base::CookiePair>::operator()(
     const ike::base::CookiePair& c) const noexcept {
-  std::size_t a = std::hash<ike::base::Cookie>{}(c.initiator);
-  std::size_t b = std::hash<ike::base::Cookie>{}(c.responder);
-  return a ^ (b + 0x9e3779b97f4a7c15ULL + (a << 6) + (a >> 2));
+  return ike::base::keyed_hash(c.initiator.order_value(), c.responder.order_value());
 }

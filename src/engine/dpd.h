@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <string_view>
+#include <unordered_map>
 
 #include "base/clock.h"
 #include "base/ids.h"
@@ -73,7 +74,8 @@ class DeadPeerDetector {
   // Arms new/changed SAs (SaDb change log); a new configuration generation re-arms every SA.
   void refresh(const EngineImpl& e) const;
 
-  mutable std::map<base::CookiePair, Probe> m_probes;  // pruned when the SA goes (refresh)
+  // Pruned when the SA goes (refresh); never iterated. Looked up for every datagram (heard()).
+  mutable std::unordered_map<base::CookiePair, Probe> m_probes;
   mutable DeadlineIndex<base::CookiePair> m_timers;
   mutable std::map<std::string, DpdSettings, conf::CaseLess> m_settings;  // per peer section
   mutable std::optional<uint64_t> m_generation;  // of m_settings / the armed timers

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <functional>
 
+#include "base/keyed_hash.h"
+
 namespace ike::engine {
 
 const char* state_name(State s) noexcept {
@@ -30,14 +32,29 @@ const char* state_name(State s) noexcept {
   return "?";
 }
 
+std::size_t ExchangeKeyHash::operator()(const ExchangeKey& k) const noexcept {
+  return base::keyed_hash(k.cookies.initiator.order_value(),
+                          k.cookies.responder.order_value() ^ k.message_id.value);
+}
+
+ExchangeTable::Table::iterator ExchangeTable::locate(const ExchangeKey& k) {
+  auto i = m_index.find(k);
+  return i == m_index.end() ? m_table.end() : i->second;
+}
+
+ExchangeTable::Table::const_iterator ExchangeTable::locate(const ExchangeKey& k) const {
+  auto i = m_index.find(k);
+  return i == m_index.end() ? m_table.cend() : Table::const_iterator(i->second);
+}
+
 Exchange& ExchangeTable::add(Exchange x) {
   ExchangeKey k = x.key;
   auto type = x.type;
-  // One walk of the table: the position of `k`, an exchange it replaces or the insertion hint.
-  auto it = m_table.lower_bound(k);
-  const bool inserted = it == m_table.end() || it->first != k;
+  auto it = locate(k);
+  const bool inserted = it == m_table.end();
   if (inserted) {
-    it = m_table.emplace_hint(it, k, std::move(x));
+    it = m_table.emplace(k, std::move(x)).first;
+    m_index.emplace(k, it);
     it->second.touched_slot = -1;  // a new node is in no list (x may come from another one)
   } else {
     count_unfinished(k.cookies, it->second, false);  // replaced
@@ -61,7 +78,7 @@ Exchange& ExchangeTable::add(Exchange x) {
 }
 
 Exchange* ExchangeTable::find(const ExchangeKey& k) {
-  auto it = m_table.find(k);
+  auto it = locate(k);
   if (it == m_table.end()) return nullptr;
   touch(it->second);
   return &it->second;
@@ -111,8 +128,10 @@ Exchange* ExchangeTable::find_initiator_mm(const base::Cookie& icookie) {
 }
 
 void ExchangeTable::rekey(const ExchangeKey& from, const ExchangeKey& to) {
-  auto node = m_table.extract(from);
-  if (node.empty()) return;
+  auto from_it = locate(from);
+  if (from_it == m_table.end()) return;
+  m_index.erase(from);
+  auto node = m_table.extract(from_it);
   unindex(from);
   if (to.message_id.value == 0 && is_phase1_exchange(node.mapped().type)) {
     m_by_icookie.emplace(to.cookies.initiator, to.cookies);
@@ -126,6 +145,7 @@ void ExchangeTable::rekey(const ExchangeKey& from, const ExchangeKey& to) {
   node.mapped().key = to;
   node.mapped().heap_deadline.reset();  // its heap entry names the old key
   auto inserted = m_table.insert(std::move(node));
+  if (inserted.inserted) m_index.emplace(to, inserted.position);
   touch(inserted.position->second);
 }
 
@@ -160,19 +180,20 @@ void ExchangeTable::unindex_requests(const Exchange& x) {
 void ExchangeTable::remove(const ExchangeKey& k) {
   // Callers pass the exchange's own `x.key`, which lives in the node erase() frees: copy it first.
   const ExchangeKey key = k;
-  auto it = m_table.find(key);
+  auto it = locate(key);
   if (it == m_table.end()) return;
   unindex_requests(it->second);
   count_unfinished(key.cookies, it->second, false);
   if (it->second.touched_slot >= 0) {
     m_touched[static_cast<std::size_t>(it->second.touched_slot)] = nullptr;
   }
+  m_index.erase(key);
   m_table.erase(it);
   unindex(key);
 }
 
 void ExchangeTable::mark_finished(const ExchangeKey& k) {
-  auto it = m_table.find(k);
+  auto it = locate(k);
   if (it == m_table.end() || it->second.finished) return;
   count_unfinished(k.cookies, it->second, false);
   it->second.finished = true;
@@ -228,6 +249,7 @@ void ExchangeTable::unindex(const ExchangeKey& k) {
 }
 
 void ExchangeTable::clear() {
+  m_index.clear();
   m_table.clear();
   m_unfinished.clear();
   m_qm_in_flight.clear();
@@ -304,7 +326,7 @@ void ExchangeTable::refresh_deadlines() const {
   while (!m_deadlines.empty()) {
     const DeadlineEntry& top = m_deadlines.front();
     ++m_deadline_visits;
-    auto it = m_table.find(top.key);
+    auto it = locate(top.key);
     if (it != m_table.end() && it->second.heap_deadline == top.at &&
         deadline_of(it->second) == top.at) {
       return;
@@ -332,7 +354,7 @@ std::vector<ExchangeKey> ExchangeTable::due(base::TimePoint now) const {
     std::pop_heap(m_deadlines.begin(), m_deadlines.end(), later);
     m_deadlines.pop_back();
     ++m_deadline_visits;
-    auto it = m_table.find(top.key);
+    auto it = locate(top.key);
     if (it == m_table.end() || it->second.heap_deadline != top.at ||
         deadline_of(it->second) != top.at) {
       continue;  // stale

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "base/keyed_hash.h"
+
 namespace ike::engine {
 
 namespace {
@@ -31,13 +33,9 @@ HalfOpenLimits HalfOpenLimits::from_conf(const conf::ConfDb& conf,
 }
 
 std::size_t IpAddressHash::operator()(const base::IpAddress& a) const noexcept {
-  // FNV-1a over family and bytes; the table holds at most Max-half-open entries.
-  uint64_t h = 0xcbf29ce484222325ULL ^ static_cast<uint8_t>(a.family());
-  for (uint8_t b : a.bytes()) {
-    h ^= b;
-    h *= 0x100000001b3ULL;
-  }
-  return static_cast<std::size_t>(h);
+  // Keyed (keyed_hash.h): source addresses are the peer's choice, spoofed ones included. The
+  // bytes' length tells IPv4 from IPv6.
+  return base::keyed_hash(a.bytes());
 }
 
 void HalfOpenTable::track(const base::CookiePair& key, const base::IpAddress& peer) {

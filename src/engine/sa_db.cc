@@ -1,5 +1,5 @@
 // SaDb lookups and indexes (sa_db.h). Primary keys are ordered maps (reports list SAs in key
-// order); every secondary key (peer address, (SPI, destination), connection name) is an index
+// order) with a hash index of their nodes for the lookups by key; every secondary key (peer address, (SPI, destination), connection name) is an index
 // (sa_db_index.h) kept in step by add/remove/set_*_peer, so no lookup walks the SAs. The timer
 // heaps are lower-bound lazy (deadline_index.h): SAs handed out mutable are re-armed at the
 // next read.
@@ -37,9 +37,9 @@ void consider(std::optional<base::TimePoint>& d, const std::optional<base::TimeP
 
 IsakmpSa& SaDb::add_isakmp(IsakmpSa sa) {
   base::CookiePair key = sa.cookies;
-  if (m_isakmp.count(key) != 0) (void)remove_isakmp(key);
-  auto [it, inserted] = m_isakmp.emplace(key, std::move(sa));
-  (void)inserted;
+  if (m_isakmp_at.count(key) != 0) (void)remove_isakmp(key);
+  auto it = m_isakmp.emplace(key, std::move(sa)).first;
+  m_isakmp_at.emplace(key, it);
   m_isakmp_by_peer.add(it->second);
   m_touched_isakmp.push_back(key);
   m_changes.push_back(key);
@@ -47,15 +47,15 @@ IsakmpSa& SaDb::add_isakmp(IsakmpSa sa) {
 }
 
 IsakmpSa* SaDb::find_isakmp(const base::CookiePair& c) {
-  auto it = m_isakmp.find(c);
-  if (it == m_isakmp.end()) return nullptr;
-  touch(m_touched_isakmp, c, m_isakmp);
-  return &it->second;
+  auto it = m_isakmp_at.find(c);
+  if (it == m_isakmp_at.end()) return nullptr;
+  touch(m_touched_isakmp, c, m_isakmp_at);
+  return &it->second->second;
 }
 
 const IsakmpSa* SaDb::find_isakmp(const base::CookiePair& c) const {
-  auto it = m_isakmp.find(c);
-  return it == m_isakmp.end() ? nullptr : &it->second;
+  auto it = m_isakmp_at.find(c);
+  return it == m_isakmp_at.end() ? nullptr : &it->second->second;
 }
 
 const IsakmpSa* SaDb::find_isakmp_by_peer(const base::IpAddress& peer) const {
@@ -75,8 +75,10 @@ std::optional<IsakmpSa> SaDb::remove_isakmp(const base::CookiePair& key) {
   // A copy: callers often pass the SA's own `cookies`, freed by the erase below (ASan found
   // this through XAUTH's failure path).
   const base::CookiePair c = key;
-  auto it = m_isakmp.find(c);
-  if (it == m_isakmp.end()) return std::nullopt;
+  auto at = m_isakmp_at.find(c);
+  if (at == m_isakmp_at.end()) return std::nullopt;
+  auto it = at->second;
+  m_isakmp_at.erase(at);
   m_isakmp_by_peer.remove(it->second);  // while the record it points to is intact
   IsakmpSa sa = std::move(it->second);
   m_isakmp.erase(it);
@@ -91,8 +93,9 @@ std::optional<IsakmpSa> SaDb::remove_isakmp(const base::CookiePair& key) {
 }
 
 void SaDb::set_isakmp_peer(const base::CookiePair& c, const base::SockAddr& peer) {
-  auto it = m_isakmp.find(c);
-  if (it == m_isakmp.end()) return;
+  auto at = m_isakmp_at.find(c);
+  if (at == m_isakmp_at.end()) return;
+  auto it = at->second;
   if (it->second.peer.address != peer.address) {
     m_isakmp_by_peer.move_peer(it->second, peer);
     m_changes.push_back(c);
@@ -101,9 +104,9 @@ void SaDb::set_isakmp_peer(const base::CookiePair& c, const base::SockAddr& peer
 }
 
 void SaDb::mark_isakmp_fading(const base::CookiePair& c) {
-  auto it = m_isakmp.find(c);
-  if (it == m_isakmp.end()) return;
-  it->second.flags |= kSaFlagFading;
+  auto it = m_isakmp_at.find(c);
+  if (it == m_isakmp_at.end()) return;
+  it->second->second.flags |= kSaFlagFading;
   m_fading.insert(c);
 }
 
@@ -111,24 +114,24 @@ void SaDb::mark_isakmp_fading(const base::CookiePair& c) {
 
 IpsecSa& SaDb::add_ipsec(IpsecSa sa) {
   base::Spi key = sa.in_spi;
-  if (m_ipsec.count(key) != 0) (void)remove_ipsec(key);
-  auto [it, inserted] = m_ipsec.emplace(key, std::move(sa));
-  (void)inserted;
+  if (m_ipsec_at.count(key) != 0) (void)remove_ipsec(key);
+  auto it = m_ipsec.emplace(key, std::move(sa)).first;
+  m_ipsec_at.emplace(key, it);
   m_ipsec_index.add(it->second);
   m_touched_ipsec.push_back(key);
   return it->second;
 }
 
 IpsecSa* SaDb::find_ipsec_by_in_spi(base::Spi spi) {
-  auto it = m_ipsec.find(spi);
-  if (it == m_ipsec.end()) return nullptr;
-  touch(m_touched_ipsec, spi, m_ipsec);
-  return &it->second;
+  auto it = m_ipsec_at.find(spi);
+  if (it == m_ipsec_at.end()) return nullptr;
+  touch(m_touched_ipsec, spi, m_ipsec_at);
+  return &it->second->second;
 }
 
 const IpsecSa* SaDb::find_ipsec_by_in_spi(base::Spi spi) const {
-  auto it = m_ipsec.find(spi);
-  return it == m_ipsec.end() ? nullptr : &it->second;
+  auto it = m_ipsec_at.find(spi);
+  return it == m_ipsec_at.end() ? nullptr : &it->second->second;
 }
 
 // The lowest inbound SPI among the SAs with this peer and outbound SPI (a peer reusing an SPI).
@@ -152,8 +155,10 @@ std::vector<base::Spi> SaDb::ipsec_with_peer_and_name(const base::IpAddress& pee
 }
 
 std::optional<IpsecSa> SaDb::remove_ipsec(base::Spi in_spi) {
-  auto it = m_ipsec.find(in_spi);
-  if (it == m_ipsec.end()) return std::nullopt;
+  auto at = m_ipsec_at.find(in_spi);
+  if (at == m_ipsec_at.end()) return std::nullopt;
+  auto it = at->second;
+  m_ipsec_at.erase(at);
   m_ipsec_index.remove(it->second);  // while the record it points to is intact
   IpsecSa sa = std::move(it->second);
   m_ipsec.erase(it);
@@ -162,9 +167,9 @@ std::optional<IpsecSa> SaDb::remove_ipsec(base::Spi in_spi) {
 }
 
 void SaDb::set_ipsec_peer(base::Spi in_spi, const base::SockAddr& peer) {
-  auto it = m_ipsec.find(in_spi);
-  if (it == m_ipsec.end()) return;
-  m_ipsec_index.move_peer(it->second, peer);
+  auto it = m_ipsec_at.find(in_spi);
+  if (it == m_ipsec_at.end()) return;
+  m_ipsec_index.move_peer(it->second->second, peer);
 }
 
 std::size_t SaDb::ipsec_count_for(const std::string& connection) const {

@@ -21,12 +21,14 @@
 #include <string>
 #include <utility>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "base/address.h"
 #include "base/clock.h"
 #include "base/ids.h"
 #include "base/ipsec_types.h"
+#include "base/keyed_hash.h"
 #include "engine/deadline_index.h"
 #include "engine/half_open.h"
 #include "engine/io.h"
@@ -131,8 +133,9 @@ struct IpsecSa {
   NatOa nat_oa;                  // RFC 3947 §5.2 original addresses the peer sent
 };
 
+// Keyed (base/keyed_hash.h): a peer's SPIs are its choice.
 struct SpiHash {
-  std::size_t operator()(base::Spi s) const noexcept { return std::hash<uint32_t>{}(s.value); }
+  std::size_t operator()(base::Spi s) const noexcept { return base::keyed_hash(s.value); }
 };
 class SaDb {
  public:
@@ -199,9 +202,16 @@ class SaDb {
  private:
   void refresh_timers() const;
 
-  std::map<base::CookiePair, IsakmpSa> m_isakmp;
-  std::map<base::Spi, IpsecSa> m_ipsec;
-  std::set<base::IpAddress> m_contacted;
+  // The SAs in key order (iteration: reports, shutdown), and a hash index of the same nodes
+  // (stable until erased) for the lookups every datagram, timer and kernel event makes: O(1)
+  // instead of a walk of a tree as deep as the SAs held (issue #7, BM_ResponderHandshakeHolding).
+  using IsakmpMap = std::map<base::CookiePair, IsakmpSa>;
+  using IpsecMap = std::map<base::Spi, IpsecSa>;
+  IsakmpMap m_isakmp;
+  IpsecMap m_ipsec;
+  std::unordered_map<base::CookiePair, IsakmpMap::iterator> m_isakmp_at;
+  std::unordered_map<base::Spi, IpsecMap::iterator, SpiHash> m_ipsec_at;
+  std::unordered_set<base::IpAddress, IpAddressHash> m_contacted;  // never iterated
   // Point into the map nodes above (stable until erased): unlinked before an erase.
   IsakmpPeerIndex m_isakmp_by_peer;
   IpsecIndex m_ipsec_index;

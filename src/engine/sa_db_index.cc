@@ -6,6 +6,7 @@
 #include <compare>
 #include <utility>
 
+#include "base/keyed_hash.h"
 #include "engine/sa_db.h"
 
 namespace ike::engine {
@@ -64,7 +65,7 @@ bool IpsecIndex::ByPeerOut::operator()(const PeerOutProbe& p, const IpsecSa* a) 
 }
 
 std::size_t IpsecIndex::RefHash::operator()(const RefProbe& p) const noexcept {
-  return IpAddressHash{}(*p.dst) ^ (std::hash<uint32_t>{}(p.spi) * 0x9e3779b97f4a7c15ULL);
+  return base::keyed_hash(IpAddressHash{}(*p.dst), p.spi);
 }
 std::size_t IpsecIndex::RefHash::operator()(const RefEntry& e) const noexcept {
   return (*this)(ref_of(e));

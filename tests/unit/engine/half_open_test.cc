@@ -7,6 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <unordered_map>
+
 #include "conf/conf_db.h"
 #include "engine/exchange.h"
 
@@ -132,6 +135,28 @@ TEST(HalfOpen, ExchangeTableTracksResponderPhase1Only) {
   t.clear();
   EXPECT_EQ(t.find_initiator_mm(cookies(3).initiator), nullptr);
   EXPECT_TRUE(t.all().empty());
+}
+
+// Source addresses are the peer's choice (spoofed ones too): IpAddressHash is keyed
+// (base/keyed_hash.h), so 20 000 addresses that FNV-1a-style or identity hashing could be made
+// to collide spread over a table's buckets like random values; the family tells equal bytes
+// apart (an IPv4 address and the IPv6 address starting with its bytes).
+TEST(HalfOpen, AddressHashIsKeyedAndSpreadsChosenAddresses) {
+  std::unordered_map<base::IpAddress, int, IpAddressHash> by_address;
+  by_address.reserve(20000);
+  const std::size_t buckets = by_address.bucket_count();
+  for (uint32_t k = 1; k <= 20000; ++k) {
+    by_address.emplace(base::IpAddress::v4(static_cast<uint32_t>(k * buckets)), 0);
+  }
+  std::size_t most = 0;
+  for (std::size_t i = 0; i < by_address.bucket_count(); ++i) {
+    most = std::max(most, by_address.bucket_size(i));
+  }
+  EXPECT_LE(most, 16u);
+  auto v4 = base::IpAddress::parse("10.0.0.1").value();
+  auto v6 = base::IpAddress::parse("a00:1::").value();
+  EXPECT_EQ(IpAddressHash{}(v4), IpAddressHash{}(base::IpAddress::parse("10.0.0.1").value()));
+  EXPECT_NE(IpAddressHash{}(v4), IpAddressHash{}(v6));
 }
 
 }  // namespace
