@@ -1,8 +1,8 @@
 // SaDb lookups and indexes (sa_db.h). Primary keys are ordered maps (reports list SAs in key
-// order) with a hash index of their nodes for the lookups by key; every secondary key (peer address, (SPI, destination), connection name) is an index
-// (sa_db_index.h) kept in step by add/remove/set_*_peer, so no lookup walks the SAs. The timer
-// heaps are lower-bound lazy (deadline_index.h): SAs handed out mutable are re-armed at the
-// next read.
+// order) with a hash index of their nodes for the lookups by key; every secondary key (peer
+// address, (SPI, destination), connection name) is an index (sa_db_index.h) kept in step by
+// add/remove/set_*_peer, so no lookup walks the SAs. The timer heaps are lower-bound lazy
+// (deadline_index.h): SAs handed out mutable are re-armed at the next read.
 #include "engine/sa_db.h"
 
 #include <algorithm>
