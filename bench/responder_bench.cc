@@ -14,10 +14,10 @@
 // the kernel and the daemon loop. Its cryptography is real (OpenSslProvider, OpenSslRandom),
 // so the floor of crypto_bench DhGenerate + DhDerive + exchange_bench Phase1Keys + 2 x Keymat
 // applies to it as to the daemon.
-// BM_ResponderHandshakeHolding/<pairs>: the same (ECP256) after <pairs> other peers (distinct addresses
-// 10.100.0.0/16 and up) established Main Mode + Quick Mode with the responder and kept their SAs
-// (ikeload --keep-sas): the per-handshake cost with that many ISAKMP SAs and IPsec SA pairs in
-// its tables (issue #7: "no per-packet work that grows with the number of SAs").
+// BM_ResponderHandshakeHolding/<pairs>: the same (ECP256) after <pairs> other peers (distinct
+// addresses from 10.100.0.0 on) established Main Mode + Quick Mode with the responder and kept
+// their SAs (ikeload --keep-sas): the per-handshake cost with that many ISAKMP SAs and IPsec SA
+// pairs in its tables (issue #7: "no per-packet work that grows with the number of SAs").
 // Counters: allocs = malloc/calloc/realloc calls (operator new and OpenSSL included) per
 // handshake made inside the responder's calls. With RESPONDER_BENCH_ALLOC_SITES=<file> their
 // call stacks are written to <file> at exit (alloc_sites.h; bench/alloc_sites.py resolves them).
@@ -151,19 +151,16 @@ struct Bench {
     o.group = group;
     const std::size_t before = responder->phase2_sa_count();
     for (std::size_t k = 0; k < n; ++k) {
-      const auto v = static_cast<uint32_t>(0x0a640000u + k);  // 10.100.0.0 + k
-      auto addr = base::IpAddress::parse(fmt::format("{}.{}.{}.{}", v >> 24, (v >> 16) & 0xff,
-                                                     (v >> 8) & 0xff, v & 0xff));
-      if (!addr) return false;
-      auto db = ikeload::initiator_conf(o, *addr);
-      if (!db || !handshake_from(*addr, **db, /*keep=*/true, /*timed=*/false)) return false;
+      const auto addr = base::IpAddress::v4(static_cast<uint32_t>(0x0a640000u + k));  // 10.100/16+
+      auto db = ikeload::initiator_conf(o, addr);
+      if (!db || !handshake_from(addr, **db, /*keep=*/true, /*time_it=*/false)) return false;
     }
     return responder->phase2_sa_count() == before + n;
   }
 
   // One handshake from source `i`; true when the initiator reached Phase2Established.
   bool handshake(std::size_t i) {
-    return handshake_from(sources[i], *initiator_dbs[i], /*keep=*/false, /*timed=*/true);
+    return handshake_from(sources[i], *initiator_dbs[i], /*keep=*/false, /*time_it=*/true);
   }
 
   // A handshake from `source` with the initiator configuration `db`: deleted at the end unless
