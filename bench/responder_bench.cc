@@ -228,6 +228,7 @@ struct Bench {
           responder->on_kernel_reply(kernel.answer(*k), now);
         }
       }
+      responder->recycle_outputs(std::move(outs));  // as the daemon does
     }
   }
 };

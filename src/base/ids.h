@@ -9,6 +9,7 @@
 #include <string>
 
 #include "base/bytes.h"
+#include "base/keyed_hash.h"
 
 namespace ike::base {
 
@@ -61,11 +62,17 @@ struct Cpi {
 
 }  // namespace ike::base
 
+// Keyed (keyed_hash.h): the initiator cookie is the peer's choice. Inline: the hash tables call
+// them once per node visited.
 template <>
 struct std::hash<ike::base::Cookie> {
-  std::size_t operator()(const ike::base::Cookie& c) const noexcept;
+  std::size_t operator()(const ike::base::Cookie& c) const noexcept {
+    return ike::base::keyed_hash(c.order_value());
+  }
 };
 template <>
 struct std::hash<ike::base::CookiePair> {
-  std::size_t operator()(const ike::base::CookiePair& c) const noexcept;
+  std::size_t operator()(const ike::base::CookiePair& c) const noexcept {
+    return ike::base::keyed_hash(c.initiator.order_value(), c.responder.order_value());
+  }
 };

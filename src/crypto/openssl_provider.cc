@@ -10,6 +10,9 @@
 #include <climits>
 #include <optional>
 
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+
 #include "crypto/dh_impl.h"
 #include "crypto/evp.h"
 
@@ -390,14 +393,23 @@ base::Result<Bytes> OpenSslProvider::cbc(CipherAlg c, ByteView key, ByteView iv,
                             "{}: input of {} bytes is too long", label, input.size());
   }
   const int enc = encrypt ? 1 : 0;
+  // No padding: IKE pads itself (RFC 2409 App. B). Passed with the key, so a fixed-key cipher
+  // is set up by one init (a second init and a separate set_padding each cost a parameter
+  // round trip through the provider: issue #7).
+  unsigned int no_padding = 0;
+  const std::array<OSSL_PARAM, 2> params{
+      OSSL_PARAM_construct_uint(OSSL_CIPHER_PARAM_PADDING, &no_padding), OSSL_PARAM_END};
   evp::CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
-  if (!ctx || EVP_CipherInit_ex2(ctx.get(), cipher, nullptr, nullptr, enc, nullptr) != 1 ||
-      (variable_key &&
-       EVP_CIPHER_CTX_set_key_length(ctx.get(), static_cast<int>(key.size())) != 1) ||
-      EVP_CipherInit_ex2(ctx.get(), nullptr, key.data(), iv.data(), enc, nullptr) != 1 ||
-      EVP_CIPHER_CTX_set_padding(ctx.get(), 0) != 1) {
-    return evp::crypto_failure(fmt::format("{}: cipher init", label));
+  bool ready = false;
+  if (ctx && !variable_key) {
+    ready = EVP_CipherInit_ex2(ctx.get(), cipher, key.data(), iv.data(), enc, params.data()) == 1;
+  } else if (ctx) {
+    // Blowfish and CAST: the key length is set between choosing the cipher and keying it.
+    ready = EVP_CipherInit_ex2(ctx.get(), cipher, nullptr, nullptr, enc, nullptr) == 1 &&
+            EVP_CIPHER_CTX_set_key_length(ctx.get(), static_cast<int>(key.size())) == 1 &&
+            EVP_CipherInit_ex2(ctx.get(), nullptr, key.data(), iv.data(), enc, params.data()) == 1;
   }
+  if (!ready) return evp::crypto_failure(fmt::format("{}: cipher init", label));
   Bytes out(input.size() + block);
   int len = 0;
   if (!input.empty() && EVP_CipherUpdate(ctx.get(), out.data(), &len, input.data(),

@@ -228,6 +228,7 @@ void Daemon::drain_outputs() {
                       xe->detail);
       }
     }
+    m_engine->recycle_outputs(std::move(outputs));  // its capacity collects the next outputs
   }
 }
 

@@ -50,6 +50,9 @@ void Engine::set_policy(std::shared_ptr<const policy::PolicyContext> policy) {
 }
 std::optional<base::TimePoint> Engine::next_deadline() const { return m_impl->next_deadline(); }
 std::vector<Output> Engine::take_outputs() { return m_impl->take_outputs(); }
+void Engine::recycle_outputs(std::vector<Output>&& used) {
+  m_impl->recycle_outputs(std::move(used));
+}
 std::string Engine::sa_status_report(base::TimePoint now) const {
   return m_impl->sa_status_report(now);
 }

@@ -39,7 +39,19 @@ void EngineImpl::start(base::TimePoint now) {
 std::vector<Output> EngineImpl::take_outputs() {
   std::vector<Output> out;
   out.swap(m_outputs);
+  m_outputs.swap(m_spare_outputs);
   return out;
+}
+
+void EngineImpl::recycle_outputs(std::vector<Output>&& used) {
+  // Kept up to a small capacity: the burst of a shutdown or a reload is not held on to.
+  constexpr std::size_t kMaxKept = 64;
+  if (used.capacity() > kMaxKept) return;
+  used.clear();  // outputs may hold key material: SecureBytes wipe as they go
+  // Collects the next outputs at once when nothing is pending; else it waits as the spare
+  // that take_outputs() puts in place.
+  std::vector<Output>& slot = m_outputs.empty() ? m_outputs : m_spare_outputs;
+  if (used.capacity() > slot.capacity()) slot.swap(used);
 }
 
 void EngineImpl::send(const base::SockAddr& local, const base::SockAddr& peer, base::Bytes bytes) {

@@ -59,6 +59,7 @@ class EngineImpl {
   void set_policy(std::shared_ptr<const policy::PolicyContext> p) { m_policy = std::move(p); }
   std::optional<base::TimePoint> next_deadline() const;
   std::vector<Output> take_outputs();
+  void recycle_outputs(std::vector<Output>&& used);
   std::string sa_status_report(base::TimePoint now) const;
   std::vector<std::string> report_lines(base::TimePoint now) const;
   Engine::Stats stats() const {
@@ -175,6 +176,7 @@ class EngineImpl {
   mutable DeadlineIndex<base::CookiePair> m_xauth_timers;
   FragmentState m_fragments;
   std::vector<Output> m_outputs;
+  std::vector<Output> m_spare_outputs;  // empty, with capacity (recycle_outputs)
   Engine::Stats m_stats;
   std::string m_last_drop;
   uint64_t m_next_request = 1;

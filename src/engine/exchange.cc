@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <functional>
 
-#include "base/keyed_hash.h"
 
 namespace ike::engine {
 
@@ -30,11 +29,6 @@ const char* state_name(State s) noexcept {
     case State::CfgRDone: return "CFG_R_DONE";
   }
   return "?";
-}
-
-std::size_t ExchangeKeyHash::operator()(const ExchangeKey& k) const noexcept {
-  return base::keyed_hash(k.cookies.initiator.order_value(),
-                          k.cookies.responder.order_value() ^ k.message_id.value);
 }
 
 ExchangeTable::Table::iterator ExchangeTable::locate(const ExchangeKey& k) {

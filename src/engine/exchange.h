@@ -74,7 +74,10 @@ struct ExchangeKey {
 };
 // Keyed (base/keyed_hash.h): the initiator cookie and a Quick Mode's message id can be the peer's.
 struct ExchangeKeyHash {
-  std::size_t operator()(const ExchangeKey& k) const noexcept;
+  std::size_t operator()(const ExchangeKey& k) const noexcept {
+    return base::keyed_hash(k.cookies.initiator.order_value(),
+                            k.cookies.responder.order_value() ^ k.message_id.value);
+  }
 };
 
 // Main Mode working set (RFC 2409 §5: the values HASH_I/HASH_R and SKEYID need).

@@ -70,6 +70,7 @@ struct Phase2Protocol {
 
   // "ESP AES-128/HMAC_SHA TUNNEL life 1200s spi in 0x0a0b0c0d out 0x01020304"
   std::string to_string() const;
+  void append_to(std::string& out) const;  // the same text, appended
   bool operator==(const Phase2Protocol&) const = default;
 };
 

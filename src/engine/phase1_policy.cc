@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 
 #include <charconv>
+#include <iterator>
 
 #include "base/log.h"
 #include "engine/xauth.h"
@@ -61,27 +62,35 @@ base::Result<std::size_t> Phase1Suite::enc_key_bytes() const {
 
 namespace {
 
-std::string life_text(uint64_t seconds, uint64_t kbytes) {
-  if (seconds == 0 && kbytes == 0) return "no life";
-  std::string out = "life";
-  if (seconds != 0) out += fmt::format(" {}s", seconds);
-  if (kbytes != 0) out += fmt::format(" {}KB", kbytes);
-  return out;
+void append_life_text(std::string& out, uint64_t seconds, uint64_t kbytes) {
+  if (seconds == 0 && kbytes == 0) {
+    out += "no life";
+    return;
+  }
+  out += "life";
+  if (seconds != 0) fmt::format_to(std::back_inserter(out), " {}s", seconds);
+  if (kbytes != 0) fmt::format_to(std::back_inserter(out), " {}KB", kbytes);
 }
 
 }  // namespace
 
+// "AES_CBC-128/SHA/ECP_256/PRE_SHARED life 3600s". Built in one string: it is the detail of
+// every phase-1 established event (issue #7).
 std::string Phase1Suite::to_string() const {
-  std::string enc = wire::registry_name_or_number(wire::Registry::IkeEncryption,
-                                                  static_cast<uint32_t>(encryption));
-  if (key_length_bits != 0) enc += fmt::format("-{}", key_length_bits);
-  return fmt::format("{}/{}/{}/{} {}", enc,
-                     wire::registry_name_or_number(wire::Registry::IkeHash,
-                                                   static_cast<uint32_t>(hash)),
-                     dh_group_name(dh_group),
-                     wire::registry_name_or_number(wire::Registry::IkeAuthMethod,
-                                                   wire_auth_method()),
-                     life_text(life_seconds, life_kbytes));
+  std::string out;
+  out.reserve(64);
+  wire::append_registry_name(out, wire::Registry::IkeEncryption,
+                             static_cast<uint32_t>(encryption));
+  if (key_length_bits != 0) fmt::format_to(std::back_inserter(out), "-{}", key_length_bits);
+  out += '/';
+  wire::append_registry_name(out, wire::Registry::IkeHash, static_cast<uint32_t>(hash));
+  out += '/';
+  wire::append_registry_name(out, wire::Registry::DhGroup, dh_group);
+  out += '/';
+  wire::append_registry_name(out, wire::Registry::IkeAuthMethod, wire_auth_method());
+  out += ' ';
+  append_life_text(out, life_seconds, life_kbytes);
+  return out;
 }
 
 // ------------------------------------------------------------------ shared config helpers
@@ -582,7 +591,9 @@ std::string describe_phase1_transform(const wire::Transform& t) {
       default: break;
     }
   }
-  return fmt::format("{}{}/{}/{}/{} {}", enc, key, hash, group, auth, life_text(secs, kb));
+  std::string out = fmt::format("{}{}/{}/{}/{} ", enc, key, hash, group, auth);
+  append_life_text(out, secs, kb);
+  return out;
 }
 
 base::Result<Phase1Offer> build_phase1_offer(const conf::ConfDb& conf,

@@ -5,6 +5,7 @@
 #include "engine/phase2_policy.h"
 
 #include <algorithm>
+#include <iterator>
 #include <fmt/core.h>
 
 #include "base/log.h"
@@ -33,44 +34,62 @@ std::string proto_name(uint8_t p) {
   }
 }
 
-std::string life_text(uint64_t seconds, uint64_t kbytes) {
-  std::string out;
-  if (seconds != 0) out += fmt::format(" life {}s", seconds);
-  if (kbytes != 0) out += fmt::format("{} {}KB", seconds != 0 ? "" : " life", kbytes);
-  return out;
+void append_life_text(std::string& out, uint64_t seconds, uint64_t kbytes) {
+  if (seconds != 0) fmt::format_to(std::back_inserter(out), " life {}s", seconds);
+  if (kbytes != 0) {
+    fmt::format_to(std::back_inserter(out), "{} {}KB", seconds != 0 ? "" : " life", kbytes);
+  }
 }
 
-std::string algo_text(uint8_t protocol, uint8_t id, uint64_t key_bits, uint64_t auth) {
-  std::string out = phase2_transform_name(static_cast<wire::ProtocolId>(protocol), id);
-  if (key_bits != 0) out += fmt::format("-{}", key_bits);
-  if (auth != 0) out += "/" + reg_name(wire::Registry::IpsecAuthAlg, auth);
-  return out;
+void append_transform_name(std::string& out, wire::ProtocolId protocol, uint8_t transform_id) {
+  switch (protocol) {
+    case wire::ProtocolId::IpsecEsp:
+      return wire::append_registry_name(out, wire::Registry::EspTransformId, transform_id);
+    case wire::ProtocolId::IpsecAh:
+      return wire::append_registry_name(out, wire::Registry::AhTransformId, transform_id);
+    case wire::ProtocolId::Ipcomp:
+      return wire::append_registry_name(out, wire::Registry::IpcompTransformId, transform_id);
+    case wire::ProtocolId::Isakmp:
+      break;
+  }
+  fmt::format_to(std::back_inserter(out), "transform {}", transform_id);
+}
+
+// "ESP AES_CBC-128/HMAC_SHA TUNNEL": built in place, it describes every installed SA (issue #7).
+void append_protocol_text(std::string& out, uint8_t protocol, uint8_t id, uint64_t key_bits,
+                          uint64_t auth, uint64_t encap) {
+  out += proto_name(protocol);
+  out += ' ';
+  append_transform_name(out, static_cast<wire::ProtocolId>(protocol), id);
+  if (key_bits != 0) fmt::format_to(std::back_inserter(out), "-{}", key_bits);
+  if (auth != 0) {
+    out += '/';
+    wire::append_registry_name(out, wire::Registry::IpsecAuthAlg, static_cast<uint32_t>(auth));
+  }
+  out += ' ';
+  wire::append_registry_name(out, wire::Registry::EncapsulationMode, static_cast<uint32_t>(encap));
 }
 
 }  // namespace
 
 std::string phase2_transform_name(wire::ProtocolId protocol, uint8_t transform_id) {
-  switch (protocol) {
-    case wire::ProtocolId::IpsecEsp:
-      return reg_name(wire::Registry::EspTransformId, transform_id);
-    case wire::ProtocolId::IpsecAh:
-      return reg_name(wire::Registry::AhTransformId, transform_id);
-    case wire::ProtocolId::Ipcomp:
-      return reg_name(wire::Registry::IpcompTransformId, transform_id);
-    case wire::ProtocolId::Isakmp:
-      break;
-  }
-  return fmt::format("transform {}", transform_id);
+  std::string out;
+  append_transform_name(out, protocol, transform_id);
+  return out;
+}
+
+void Phase2Protocol::append_to(std::string& out) const {
+  append_protocol_text(out, static_cast<uint8_t>(protocol), transform_id, key_length_bits,
+                       auth_algorithm, static_cast<uint64_t>(encapsulation));
+  append_life_text(out, life_seconds, life_kbytes);
+  fmt::format_to(std::back_inserter(out), " spi in {:#010x} out {:#010x}", our_spi.value,
+                 peer_spi.value);
 }
 
 std::string Phase2Protocol::to_string() const {
-  return fmt::format("{} {} {}{} spi in {:#010x} out {:#010x}",
-                     proto_name(static_cast<uint8_t>(protocol)),
-                     algo_text(static_cast<uint8_t>(protocol), transform_id, key_length_bits,
-                               auth_algorithm),
-                     reg_name(wire::Registry::EncapsulationMode,
-                              static_cast<uint64_t>(encapsulation)),
-                     life_text(life_seconds, life_kbytes), our_spi.value, peer_spi.value);
+  std::string out;
+  append_to(out);
+  return out;
 }
 
 const Phase2Protocol* Phase2Suite::find(wire::ProtocolId p) const {
@@ -81,11 +100,19 @@ const Phase2Protocol* Phase2Suite::find(wire::ProtocolId p) const {
 }
 
 std::string Phase2Suite::to_string() const {
-  std::string out = fmt::format("#{}", proposal_number);
+  std::string out;
+  out.reserve(128);
+  fmt::format_to(std::back_inserter(out), "#{}", proposal_number);
   for (std::size_t i = 0; i < protocols.size(); ++i) {
-    out += (i == 0 ? " " : " + ") + protocols[i].to_string();
+    out += i == 0 ? " " : " + ";
+    protocols[i].append_to(out);
   }
-  out += pfs_group != 0 ? " PFS " + dh_group_name(pfs_group) : std::string(" no PFS");
+  if (pfs_group != 0) {
+    out += " PFS ";
+    wire::append_registry_name(out, wire::Registry::DhGroup, pfs_group);
+  } else {
+    out += " no PFS";
+  }
   return out;
 }
 
@@ -463,11 +490,11 @@ std::string describe_phase2_transform(uint8_t protocol, const wire::Transform& t
       default: break;
     }
   }
-  std::string out = fmt::format("{} {} {}", proto_name(protocol),
-                                algo_text(protocol, t.transform_id, key, auth),
-                                reg_name(wire::Registry::EncapsulationMode, encap));
+  std::string out;
+  append_protocol_text(out, protocol, t.transform_id, key, auth, encap);
   if (group != 0) out += " PFS " + dh_group_name(static_cast<uint16_t>(group));
-  return out + life_text(secs, kb);
+  append_life_text(out, secs, kb);
+  return out;
 }
 
 // ------------------------------------------------------------------ initiator

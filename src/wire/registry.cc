@@ -10,6 +10,7 @@
 #include <fmt/core.h>
 
 #include <array>
+#include <iterator>
 
 namespace ike::wire {
 namespace {
@@ -288,8 +289,17 @@ std::optional<std::string_view> registry_name(Registry r, uint32_t value) noexce
 }
 
 std::string registry_name_or_number(Registry r, uint32_t value) {
-  if (auto name = registry_name(r, value)) return std::string(*name);
-  return fmt::format("unknown ({})", value);
+  std::string out;
+  append_registry_name(out, r, value);
+  return out;
+}
+
+void append_registry_name(std::string& out, Registry r, uint32_t value) {
+  if (auto name = registry_name(r, value)) {
+    out += *name;
+  } else {
+    fmt::format_to(std::back_inserter(out), "unknown ({})", value);
+  }
 }
 
 std::optional<uint32_t> registry_value(Registry r, std::string_view name) noexcept {

@@ -171,6 +171,8 @@ std::span<const RegistryEntry> registry_table(Registry r) noexcept;
 std::optional<std::string_view> registry_name(Registry r, uint32_t value) noexcept;
 // "AES_CBC" or "unknown (N)" -- safe for any hostile value.
 std::string registry_name_or_number(Registry r, uint32_t value);
+// The same, appended to `out` (texts built of several names need no temporaries).
+void append_registry_name(std::string& out, Registry r, uint32_t value);
 // Case-insensitive symbolic lookup for the configuration ("aes_cbc" -> 7).
 std::optional<uint32_t> registry_value(Registry r, std::string_view name) noexcept;
 

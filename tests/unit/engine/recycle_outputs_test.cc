@@ -1,0 +1,94 @@
+// Engine::recycle_outputs (engine.h): a vector handed back after its outputs were handled is
+// cleared and collects the engine's next outputs, so the daemon does not grow a fresh vector
+// for every event (issue #7). A large one (a shutdown's burst) is not kept.
+//
+//   (ACQUIRE)  HDR, SA, VID -->   MM1, taken; the vector is recycled
+//   (timeout)  HDR, SA, VID -->   MM1 retransmitted into the recycled vector
+#include <gtest/gtest.h>
+
+#include "support/engine_pair.h"
+
+namespace ike::test {
+namespace {
+
+base::IpAddress ip(const char* s) { return base::IpAddress::parse(s).value(); }
+
+// Left's connection is passive: only the ACQUIRE starts it, and nothing answers MM1.
+EnginePair passive_pair() {
+  PeerConf l;
+  l.active = false;
+  return EnginePair(l, mirror(l));
+}
+
+base::KernelEvent acquire() {
+  base::KernelEvent ev;
+  ev.kind = base::KernelEvent::Kind::Acquire;
+  ev.src_ts = {ip("192.168.1.7"), 32, 0, 0};
+  ev.dst_ts = {ip("192.168.2.0"), 24, 0, 0};
+  ev.local = ip("10.0.0.1");
+  ev.peer = ip("10.0.0.2");
+  return ev;
+}
+
+const base::Bytes& only_datagram(const std::vector<engine::Output>& outs) {
+  EXPECT_EQ(outs.size(), 1u);
+  const auto* d = std::get_if<engine::SendDatagram>(&outs.at(0));
+  EXPECT_NE(d, nullptr);
+  static const base::Bytes none;
+  return d != nullptr ? d->bytes : none;
+}
+
+TEST(RecycleOutputs, TheRecycledVectorCollectsTheNextOutputs) {
+  EnginePair p = passive_pair();
+  p.start();
+  engine::Engine& e = *p.left.engine;
+  e.on_kernel_event(acquire(), p.clock.now());
+  std::vector<engine::Output> first = e.take_outputs();
+  const base::Bytes mm1 = only_datagram(first);
+  ASSERT_FALSE(mm1.empty());
+  const engine::Output* buffer = first.data();
+  e.recycle_outputs(std::move(first));
+
+  auto due = e.next_deadline();
+  ASSERT_TRUE(due.has_value());
+  p.clock.advance_to(*due);
+  e.on_tick(p.clock.now());
+  std::vector<engine::Output> again = e.take_outputs();
+  EXPECT_EQ(again.data(), buffer) << "the retransmission was not collected in the recycled vector";
+  EXPECT_EQ(only_datagram(again), mm1) << "a retransmission repeats MM1 byte for byte";
+}
+
+TEST(RecycleOutputs, ARecycledVectorIsClearedFirst) {
+  EnginePair p = passive_pair();
+  p.start();
+  engine::Engine& e = *p.left.engine;
+  std::vector<engine::Output> stale;
+  stale.reserve(8);
+  stale.emplace_back(engine::SaEvent{engine::SaEvent::Kind::Phase1Deleted, "stale", {}, {}, {}, {},
+                                     {}, "from an earlier event"});
+  e.recycle_outputs(std::move(stale));
+  e.on_kernel_event(acquire(), p.clock.now());
+  std::vector<engine::Output> outs = e.take_outputs();
+  EXPECT_EQ(outs.capacity(), 8u) << "the recycled vector was not used";
+  ASSERT_EQ(outs.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<engine::SendDatagram>(outs[0]));
+}
+
+TEST(RecycleOutputs, ALargeVectorIsNotKept) {
+  EnginePair p = passive_pair();
+  p.start();
+  engine::Engine& e = *p.left.engine;
+  std::vector<engine::Output> burst;
+  burst.reserve(1000);
+  const engine::Output* buffer = burst.data();
+  e.recycle_outputs(std::move(burst));
+  EXPECT_EQ(burst.data(), buffer) << "a 1000-output vector was taken over by the engine";
+  EXPECT_EQ(burst.capacity(), 1000u);
+  e.on_kernel_event(acquire(), p.clock.now());
+  std::vector<engine::Output> outs = e.take_outputs();
+  EXPECT_NE(outs.data(), buffer);
+  EXPECT_EQ(outs.size(), 1u);
+}
+
+}  // namespace
+}  // namespace ike::test
