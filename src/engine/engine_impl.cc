@@ -38,6 +38,7 @@ void EngineImpl::start(base::TimePoint now) {
 
 std::vector<Output> EngineImpl::take_outputs() {
   std::vector<Output> out;
+  if (m_outputs.empty()) return out;  // keeps the capacity a recycled vector brought
   out.swap(m_outputs);
   m_outputs.swap(m_spare_outputs);
   return out;

@@ -4,6 +4,7 @@
 //
 //   (ACQUIRE)  HDR, SA, VID -->   MM1, taken; the vector is recycled
 //   (timeout)  HDR, SA, VID -->   MM1 retransmitted into the recycled vector
+// An empty take (the end of the daemon's drain loop) leaves the recycled vector in place.
 #include <gtest/gtest.h>
 
 #include "support/engine_pair.h"
@@ -72,6 +73,25 @@ TEST(RecycleOutputs, ARecycledVectorIsClearedFirst) {
   EXPECT_EQ(outs.capacity(), 8u) << "the recycled vector was not used";
   ASSERT_EQ(outs.size(), 1u);
   EXPECT_TRUE(std::holds_alternative<engine::SendDatagram>(outs[0]));
+}
+
+// The daemon drains until take_outputs() comes back empty: that last, empty take must not carry
+// the recycled capacity away with it.
+TEST(RecycleOutputs, AnEmptyTakeKeepsTheRecycledCapacity) {
+  EnginePair p = passive_pair();
+  p.start();
+  engine::Engine& e = *p.left.engine;
+  std::vector<engine::Output> used;
+  used.reserve(8);
+  const engine::Output* buffer = used.data();
+  e.recycle_outputs(std::move(used));
+  std::vector<engine::Output> none = e.take_outputs();
+  EXPECT_TRUE(none.empty());
+  EXPECT_NE(none.data(), buffer);
+  e.on_kernel_event(acquire(), p.clock.now());
+  std::vector<engine::Output> outs = e.take_outputs();
+  EXPECT_EQ(outs.data(), buffer);
+  EXPECT_EQ(outs.size(), 1u);
 }
 
 TEST(RecycleOutputs, ALargeVectorIsNotKept) {
