@@ -83,6 +83,23 @@ const crypto::Provider& EnginePair::provider() {
   return kProvider;
 }
 
+EnginePair passive_pair() {
+  PeerConf l;
+  l.active = false;
+  return EnginePair(l, mirror(l));
+}
+
+base::KernelEvent acquire_event(const char* src, uint8_t src_prefix, const char* dst) {
+  auto ip = [](const char* s) { return base::IpAddress::parse(s).value(); };
+  base::KernelEvent ev;
+  ev.kind = base::KernelEvent::Kind::Acquire;
+  ev.src_ts = {ip(src), src_prefix, 0, 0};
+  ev.dst_ts = {ip(dst), 24, 0, 0};
+  ev.local = ip("10.0.0.1");
+  ev.peer = ip("10.0.0.2");
+  return ev;
+}
+
 EnginePair::EnginePair(const PeerConf& l, const PeerConf& r, engine::EngineOptions options) {
   left.address = ip(l.local);
   right.address = ip(r.local);

@@ -98,4 +98,10 @@ class EnginePair {
   void deliver(const Delivery& dv);
 };
 
+// Left's connection "conn" is passive (not started at start()): only an ACQUIRE or `c` starts it.
+EnginePair passive_pair();
+// A kernel ACQUIRE from src/src_prefix to dst/24 between the pair's addresses (10.0.0.1 ->
+// 10.0.0.2), as the XFRM or PF_KEY backend reports it.
+base::KernelEvent acquire_event(const char* src, uint8_t src_prefix, const char* dst);
+
 }  // namespace ike::test

@@ -18,28 +18,14 @@ using Kind = engine::SaEvent::Kind;
 
 base::IpAddress ip(const char* s) { return base::IpAddress::parse(s).value(); }
 
-base::KernelEvent acquire(const char* src, uint8_t src_prefix, const char* dst) {
-  base::KernelEvent ev;
-  ev.kind = base::KernelEvent::Kind::Acquire;
-  ev.src_ts = {ip(src), src_prefix, 0, 0};
-  ev.dst_ts = {ip(dst), 24, 0, 0};
-  ev.local = ip("10.0.0.1");
-  ev.peer = ip("10.0.0.2");
-  return ev;
-}
-
-// Left's connection "conn" is passive (not started at start()), so only the ACQUIRE starts it.
-EnginePair passive_pair() {
-  PeerConf l;
-  l.active = false;
-  return EnginePair(l, mirror(l));
-}
+// passive_pair() and acquire_event() (support/engine_pair.h): left's connection "conn" is
+// passive, so only the ACQUIRE starts it.
 
 TEST(KernelEvents, AcquireStartsTheMatchingConnectionOnce) {
   EnginePair p = passive_pair();
   p.start();
   EXPECT_TRUE(p.left.sent.empty());
-  auto ev = acquire("192.168.1.7", 32, "192.168.2.0");  // a host inside Local-ID's subnet
+  auto ev = acquire_event("192.168.1.7", 32, "192.168.2.0");  // a host inside Local-ID's subnet
   p.left.engine->on_kernel_event(ev, p.clock.now());
   auto first = p.left.engine->take_outputs();  // MM1 queued; not yet delivered
   ASSERT_FALSE(first.empty());
@@ -63,11 +49,11 @@ TEST(KernelEvents, AcquireStartsTheMatchingConnectionOnce) {
 TEST(KernelEvents, AcquireForAnUncoveredFlowIsIgnored) {
   EnginePair p = passive_pair();
   p.start();
-  p.left.engine->on_kernel_event(acquire("192.168.1.0", 24, "192.168.9.0"), p.clock.now());
-  auto wrong_peer = acquire("192.168.1.0", 24, "192.168.2.0");
+  p.left.engine->on_kernel_event(acquire_event("192.168.1.0", 24, "192.168.9.0"), p.clock.now());
+  auto wrong_peer = acquire_event("192.168.1.0", 24, "192.168.2.0");
   wrong_peer.peer = ip("10.0.0.99");
   p.left.engine->on_kernel_event(wrong_peer, p.clock.now());
-  auto wider = acquire("192.168.0.0", 16, "192.168.2.0");  // wider than Local-ID
+  auto wider = acquire_event("192.168.0.0", 16, "192.168.2.0");  // wider than Local-ID
   p.left.engine->on_kernel_event(wider, p.clock.now());
   EXPECT_TRUE(p.left.engine->take_outputs().empty());
   EXPECT_EQ(p.left.engine->exchange_count(), 0u);

@@ -12,24 +12,25 @@
 namespace ike::test {
 namespace {
 
-base::IpAddress ip(const char* s) { return base::IpAddress::parse(s).value(); }
+// Left's connection is passive (passive_pair()): only the ACQUIRE starts it, and nothing
+// answers MM1 here.
+class RecycleOutputs : public ::testing::Test {
+ protected:
+  RecycleOutputs() { p.start(); }
+  // One ACQUIRE: left queues MM1, the only output.
+  void acquire() {
+    e.on_kernel_event(acquire_event("192.168.1.7", 32, "192.168.2.0"), p.clock.now());
+  }
+  // An empty vector with `n` entries of capacity.
+  static std::vector<engine::Output> with_capacity(std::size_t n) {
+    std::vector<engine::Output> v;
+    v.reserve(n);
+    return v;
+  }
 
-// Left's connection is passive: only the ACQUIRE starts it, and nothing answers MM1.
-EnginePair passive_pair() {
-  PeerConf l;
-  l.active = false;
-  return EnginePair(l, mirror(l));
-}
-
-base::KernelEvent acquire() {
-  base::KernelEvent ev;
-  ev.kind = base::KernelEvent::Kind::Acquire;
-  ev.src_ts = {ip("192.168.1.7"), 32, 0, 0};
-  ev.dst_ts = {ip("192.168.2.0"), 24, 0, 0};
-  ev.local = ip("10.0.0.1");
-  ev.peer = ip("10.0.0.2");
-  return ev;
-}
+  EnginePair p = passive_pair();
+  engine::Engine& e = *p.left.engine;
+};
 
 const base::Bytes& only_datagram(const std::vector<engine::Output>& outs) {
   EXPECT_EQ(outs.size(), 1u);
@@ -39,11 +40,8 @@ const base::Bytes& only_datagram(const std::vector<engine::Output>& outs) {
   return d != nullptr ? d->bytes : none;
 }
 
-TEST(RecycleOutputs, TheRecycledVectorCollectsTheNextOutputs) {
-  EnginePair p = passive_pair();
-  p.start();
-  engine::Engine& e = *p.left.engine;
-  e.on_kernel_event(acquire(), p.clock.now());
+TEST_F(RecycleOutputs, TheRecycledVectorCollectsTheNextOutputs) {
+  acquire();
   std::vector<engine::Output> first = e.take_outputs();
   const base::Bytes mm1 = only_datagram(first);
   ASSERT_FALSE(mm1.empty());
@@ -59,16 +57,12 @@ TEST(RecycleOutputs, TheRecycledVectorCollectsTheNextOutputs) {
   EXPECT_EQ(only_datagram(again), mm1) << "a retransmission repeats MM1 byte for byte";
 }
 
-TEST(RecycleOutputs, ARecycledVectorIsClearedFirst) {
-  EnginePair p = passive_pair();
-  p.start();
-  engine::Engine& e = *p.left.engine;
-  std::vector<engine::Output> stale;
-  stale.reserve(8);
+TEST_F(RecycleOutputs, ARecycledVectorIsClearedFirst) {
+  std::vector<engine::Output> stale = with_capacity(8);
   stale.emplace_back(engine::SaEvent{engine::SaEvent::Kind::Phase1Deleted, "stale", {}, {}, {}, {},
                                      {}, "from an earlier event"});
   e.recycle_outputs(std::move(stale));
-  e.on_kernel_event(acquire(), p.clock.now());
+  acquire();
   std::vector<engine::Output> outs = e.take_outputs();
   EXPECT_EQ(outs.capacity(), 8u) << "the recycled vector was not used";
   ASSERT_EQ(outs.size(), 1u);
@@ -77,34 +71,26 @@ TEST(RecycleOutputs, ARecycledVectorIsClearedFirst) {
 
 // The daemon drains until take_outputs() comes back empty: that last, empty take must not carry
 // the recycled capacity away with it.
-TEST(RecycleOutputs, AnEmptyTakeKeepsTheRecycledCapacity) {
-  EnginePair p = passive_pair();
-  p.start();
-  engine::Engine& e = *p.left.engine;
-  std::vector<engine::Output> used;
-  used.reserve(8);
+TEST_F(RecycleOutputs, AnEmptyTakeKeepsTheRecycledCapacity) {
+  std::vector<engine::Output> used = with_capacity(8);
   const engine::Output* buffer = used.data();
   e.recycle_outputs(std::move(used));
   std::vector<engine::Output> none = e.take_outputs();
   EXPECT_TRUE(none.empty());
   EXPECT_NE(none.data(), buffer);
-  e.on_kernel_event(acquire(), p.clock.now());
+  acquire();
   std::vector<engine::Output> outs = e.take_outputs();
   EXPECT_EQ(outs.data(), buffer);
   EXPECT_EQ(outs.size(), 1u);
 }
 
-TEST(RecycleOutputs, ALargeVectorIsNotKept) {
-  EnginePair p = passive_pair();
-  p.start();
-  engine::Engine& e = *p.left.engine;
-  std::vector<engine::Output> burst;
-  burst.reserve(1000);
+TEST_F(RecycleOutputs, ALargeVectorIsNotKept) {
+  std::vector<engine::Output> burst = with_capacity(1000);
   const engine::Output* buffer = burst.data();
   e.recycle_outputs(std::move(burst));
   EXPECT_EQ(burst.data(), buffer) << "a 1000-output vector was taken over by the engine";
   EXPECT_EQ(burst.capacity(), 1000u);
-  e.on_kernel_event(acquire(), p.clock.now());
+  acquire();
   std::vector<engine::Output> outs = e.take_outputs();
   EXPECT_NE(outs.data(), buffer);
   EXPECT_EQ(outs.size(), 1u);
