@@ -5,7 +5,8 @@
 //  * after an accepted `C set [s]:t=v force`, `C get [s]:t` reads back v (the transaction was
 //    committed) unless the section or tag is empty;
 //  * nothing reaches the engine side except through the host interface.
-// The result file goes to a private temporary directory created once per process.
+// The result file goes to a private temporary directory created once per process and removed
+// at exit.
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -52,13 +53,26 @@ class Host final : public UiHost {
   std::string m_result;
 };
 
-const std::string& result_path() {
-  static const std::string path = [] {
+// The private directory and its result file; both are removed when the process exits.
+struct ResultDir {
+  ResultDir() {
     char tmpl[] = "/tmp/fuzz_ui_exec.XXXXXX";
-    const char* dir = ::mkdtemp(tmpl);
-    return std::string(dir != nullptr ? dir : "/tmp") + "/result";
-  }();
-  return path;
+    if (::mkdtemp(tmpl) != nullptr) dir = tmpl;
+    file = (dir.empty() ? std::string("/tmp") : dir) + "/fuzz_ui_exec.result";
+  }
+  ~ResultDir() {
+    ::unlink(file.c_str());
+    if (!dir.empty()) ::rmdir(dir.c_str());
+  }
+  ResultDir(const ResultDir&) = delete;
+  ResultDir& operator=(const ResultDir&) = delete;
+  std::string dir;
+  std::string file;
+};
+
+const std::string& result_path() {
+  static const ResultDir result;
+  return result.file;
 }
 
 }  // namespace

@@ -20,6 +20,15 @@ void be16(Bytes& b, std::size_t v) {
   b.push_back(static_cast<uint8_t>(v));
 }
 
+// A file in gtest's temporary directory that is removed when the test is done with it.
+struct TempFile {
+  explicit TempFile(const char* name) : path(::testing::TempDir() + name) {}
+  ~TempFile() { std::remove(path.c_str()); }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  std::string path;
+};
+
 Bytes udp(uint16_t sport, uint16_t dport, const Bytes& payload) {
   Bytes u;
   be16(u, sport);
@@ -115,9 +124,9 @@ TEST(IkeDecode, PcapWithIkeAndNatT) {
     le32(pcap, static_cast<uint32_t>(f.size()));
     pcap.insert(pcap.end(), f.begin(), f.end());
   }
-  const std::string path = ::testing::TempDir() + "ike_decode_test.pcap";
-  write_file(path, pcap);
-  const std::string out = run(path);
+  const TempFile file("ike_decode_test.pcap");
+  write_file(file.path, pcap);
+  const std::string out = run(file.path);
 
   EXPECT_NE(out.find("#1 192.0.2.1:500 -> 192.0.2.2:500 (frame 1)\n"
                      "HDR cookies=0102030405060708/0000000000000000 next=SA"),
@@ -139,12 +148,12 @@ TEST(IkeDecode, PcapWithIkeAndNatT) {
 }
 
 TEST(IkeDecode, HexLines) {
-  const std::string path = ::testing::TempDir() + "ike_decode_test.hex";
-  std::ofstream(path) << "# captured by hand\n"
+  const TempFile file("ike_decode_test.hex");
+  std::ofstream(file.path) << "# captured by hand\n"
                       << std::string(message_vectors()[0].golden_hex) << "\n\n"
                       << "0102 zz\n"
                       << "01020304\n";
-  const std::string out = run("--hex " + path);
+  const std::string out = run("--hex " + file.path);
   EXPECT_NE(out.find("#1 line 2\nHDR cookies=0102030405060708/0000000000000000"), std::string::npos)
       << out;
   EXPECT_NE(out.find("#2 line 4\n  bad hex:"), std::string::npos) << out;
@@ -157,9 +166,9 @@ TEST(IkeDecode, HexLines) {
 TEST(IkeDecode, UsageErrors) {
   EXPECT_NE(run("--bogus").find("usage: ike_decode"), std::string::npos);
   EXPECT_NE(run("/nonexistent/file").find("cannot open /nonexistent/file"), std::string::npos);
-  const std::string path = ::testing::TempDir() + "ike_decode_short.pcap";
-  write_file(path, {0xd4, 0xc3, 0xb2, 0xa1, 0});
-  EXPECT_NE(run("--pcap " + path).find("pcap file header truncated"), std::string::npos);
+  const TempFile file("ike_decode_short.pcap");
+  write_file(file.path, {0xd4, 0xc3, 0xb2, 0xa1, 0});
+  EXPECT_NE(run("--pcap " + file.path).find("pcap file header truncated"), std::string::npos);
 }
 
 }  // namespace
