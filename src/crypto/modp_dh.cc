@@ -1,20 +1,23 @@
 // MODP Diffie-Hellman (RFC 2409 §5 and §6.1-6.2, RFC 3526 groups 5 and 14-18) on OpenSSL 3.
 //
 // The private exponent x is drawn from the injected base::Random (group table: private_bits
-// random bits, x != 0), g^x mod p is computed with a constant-time Montgomery exponentiation
-// cached per group, and the KE payload carries g^x left-padded to len(p) (RFC 2409 §5: "the
-// Diffie-Hellman public value ... MUST be padded with zeros to the length of the prime"). The
-// shared secret is computed by EVP_PKEY_derive with DH padding on, so g^xy is len(p) bytes.
+// random bits, x != 0) and kept in a secure BIGNUM (cleared when freed). Both g^x mod p and the
+// shared secret y^x mod p are computed by OpenSSL's constant-time Montgomery exponentiation
+// (BN_mod_exp_mont_consttime, the primitive OpenSSL's own DH key generation and derivation
+// call) with the Montgomery context cached per group. Going through EVP_PKEY_fromdata and
+// EVP_PKEY_derive instead built two EVP_PKEYs, a fresh Montgomery context for p and a fetched
+// key exchange per handshake, for the same exponentiation (issue #7). The KE payload carries g^x
+// and the secret is g^xy, both left-padded to len(p) (RFC 2409 §5: "the Diffie-Hellman public
+// value ... MUST be padded with zeros to the length of the prime"; BN_bn2binpad writes in
+// constant time).
 //
 // Peer values are range checked here (SP 800-56A §5.6.2.3.1 partial validation: 2 <= y <= p-2,
 // and exactly len(p) bytes) instead of OpenSSL's full FFC check (y^q mod p == 1), which costs a
 // full-length exponentiation per handshake; for the safe primes used here the only elements of
 // small order are 1 and p-1, both rejected.
 #include <openssl/bn.h>
-#include <openssl/dh.h>
 
 #include <algorithm>
-#include <array>
 
 #include "crypto/dh_impl.h"
 
@@ -37,20 +40,12 @@ BIGNUM* prime_for(uint16_t group) {
   }
 }
 
-Bytes to_native(const BIGNUM* bn, std::size_t len) {
-  Bytes out(len);
-  if (BN_bn2nativepad(bn, out.data(), static_cast<int>(len)) < 0) {
-    evp::fatal("BN_bn2nativepad");
-  }
-  return out;
-}
-
 class ModpGroup;
 
 class ModpPrivate final : public DhPrivate {
  public:
-  ModpPrivate(std::shared_ptr<const ModpGroup> group, Bytes pub, evp::PkeyPtr key)
-      : m_group(std::move(group)), m_public(std::move(pub)), m_key(std::move(key)) {}
+  ModpPrivate(std::shared_ptr<const ModpGroup> group, Bytes pub, evp::SecretBnPtr x)
+      : m_group(std::move(group)), m_public(std::move(pub)), m_x(std::move(x)) {}
   uint16_t group() const noexcept override;
   const Bytes& public_value() const noexcept override { return m_public; }
   base::Result<SecureBytes> shared_secret(ByteView peer_public) const override;
@@ -58,7 +53,7 @@ class ModpPrivate final : public DhPrivate {
  private:
   std::shared_ptr<const ModpGroup> m_group;
   Bytes m_public;
-  evp::PkeyPtr m_key;  // p, g, x, g^x
+  evp::SecretBnPtr m_x;  // BN_FLG_CONSTTIME
 };
 
 class ModpGroup final : public DhGroupImpl, public std::enable_shared_from_this<ModpGroup> {
@@ -84,8 +79,6 @@ class ModpGroup final : public DhGroupImpl, public std::enable_shared_from_this<
     BN_bn2binpad(m_p.get(), m_p_bytes.data(), static_cast<int>(m_len));
     m_p_minus_1 = m_p_bytes;
     m_p_minus_1.back() = static_cast<uint8_t>(m_p_minus_1.back() - 1);  // p is odd: no borrow
-    m_p_native = to_native(m_p.get(), m_len);
-    m_g_native = to_native(m_g.get(), 1);
     return base::ok();
   }
 
@@ -149,65 +142,36 @@ class ModpGroup final : public DhGroupImpl, public std::enable_shared_from_this<
     return base::ok();
   }
 
-  // An EVP_PKEY of type DH over this group with public value `pub` (big-endian, len(p) bytes)
-  // and, when `priv_native` is not empty, the private value.
-  base::Result<evp::PkeyPtr> make_key(ByteView pub, ByteView priv_native) const {
-    evp::BnPtr pub_bn(BN_bin2bn(pub.data(), static_cast<int>(pub.size()), nullptr));
-    if (!pub_bn) {
-      return evp::crypto_failure("BN_bin2bn");
+  // base^exp mod p in constant time (exp has BN_FLG_CONSTTIME), left-padded to len(p) bytes.
+  template <typename Out>
+  base::Status mod_exp(const BIGNUM* base, const BIGNUM* exp, Out& out) const {
+    evp::BnCtxPtr ctx(BN_CTX_secure_new_ex(m_lib->get()));
+    evp::SecretBnPtr r(BN_secure_new());
+    if (!ctx || !r ||
+        BN_mod_exp_mont_consttime(r.get(), base, exp, m_p.get(), ctx.get(), m_mont.get()) != 1) {
+      return evp::crypto_failure(fmt::format("{}: modular exponentiation", m_info.name));
     }
-    Bytes pub_native = to_native(pub_bn.get(), m_len);
-    // OSSL_PARAM takes non-const buffers; EVP_PKEY_fromdata only reads them.
-    std::array<OSSL_PARAM, 5> params{
-        OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_FFC_P, const_cast<uint8_t*>(m_p_native.data()),
-                                m_p_native.size()),
-        OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_FFC_G, const_cast<uint8_t*>(m_g_native.data()),
-                                m_g_native.size()),
-        OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_PUB_KEY, pub_native.data(), pub_native.size()),
-        OSSL_PARAM_construct_end(), OSSL_PARAM_construct_end()};
-    if (!priv_native.empty()) {
-      params[3] = OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_PRIV_KEY,
-                                          const_cast<uint8_t*>(priv_native.data()),
-                                          priv_native.size());
+    out.resize(m_len);
+    if (BN_bn2binpad(r.get(), out.data(), static_cast<int>(m_len)) != static_cast<int>(m_len)) {
+      return evp::crypto_failure("BN_bn2binpad");
     }
-    evp::PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(m_lib->get(), "DH", nullptr));
-    EVP_PKEY* key = nullptr;
-    if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-        EVP_PKEY_fromdata(ctx.get(), &key,
-                          priv_native.empty() ? EVP_PKEY_PUBLIC_KEY : EVP_PKEY_KEYPAIR,
-                          params.data()) != 1) {
-      return evp::crypto_failure(fmt::format("{}: EVP_PKEY_fromdata", m_info.name));
-    }
-    return evp::PkeyPtr(key);
+    return base::ok();
   }
 
   std::size_t length() const noexcept { return m_len; }
-  OSSL_LIB_CTX* lib() const noexcept { return m_lib->get(); }
 
  private:
   base::Result<std::unique_ptr<DhPrivate>> make(ByteView x_be) const {
     evp::SecretBnPtr x(BN_secure_new());
-    evp::BnPtr pub(BN_new());
-    evp::BnCtxPtr ctx(BN_CTX_secure_new_ex(m_lib->get()));
-    if (!x || !pub || !ctx ||
-        BN_bin2bn(x_be.data(), static_cast<int>(x_be.size()), x.get()) == nullptr) {
+    if (!x || BN_bin2bn(x_be.data(), static_cast<int>(x_be.size()), x.get()) == nullptr) {
       return evp::crypto_failure(fmt::format("{}: private value", m_info.name));
     }
     BN_set_flags(x.get(), BN_FLG_CONSTTIME);
     // RFC 2409 §5: the public value is g^x mod p.
-    if (BN_mod_exp_mont_consttime(pub.get(), m_g.get(), x.get(), m_p.get(), ctx.get(),
-                                  m_mont.get()) != 1) {
-      return evp::crypto_failure(fmt::format("{}: g^x mod p", m_info.name));
-    }
-    Bytes pub_be(m_len);
-    BN_bn2binpad(pub.get(), pub_be.data(), static_cast<int>(m_len));
-    SecureBytes x_native(static_cast<std::size_t>(BN_num_bytes(x.get())));
-    if (BN_bn2nativepad(x.get(), x_native.data(), static_cast<int>(x_native.size())) < 0) {
-      return evp::crypto_failure("BN_bn2nativepad");
-    }
-    IKE_TRY(evp::PkeyPtr key, make_key(pub_be, x_native));
+    Bytes pub;
+    IKE_TRY_VOID(mod_exp(m_g.get(), x.get(), pub));
     return std::unique_ptr<DhPrivate>(
-        std::make_unique<ModpPrivate>(shared_from_this(), std::move(pub_be), std::move(key)));
+        std::make_unique<ModpPrivate>(shared_from_this(), std::move(pub), std::move(x)));
   }
 
   DhGroupInfo m_info;
@@ -218,33 +182,20 @@ class ModpGroup final : public DhGroupImpl, public std::enable_shared_from_this<
   std::size_t m_len = 0;
   Bytes m_p_bytes;
   Bytes m_p_minus_1;
-  Bytes m_p_native;
-  Bytes m_g_native;
 };
 
 uint16_t ModpPrivate::group() const noexcept { return m_group->info().id; }
 
 base::Result<SecureBytes> ModpPrivate::shared_secret(ByteView peer_public) const {
+  // No OpenSSL peer validation: check_peer() did the range check (header comment).
   IKE_TRY_VOID(m_group->check_peer(peer_public));
-  IKE_TRY(evp::PkeyPtr peer, m_group->make_key(peer_public, {}));
-  const std::string_view name = m_group->info().name;
-  evp::PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(m_group->lib(), m_key.get(), nullptr));
-  // No OpenSSL peer validation (validate_peer = 0): check_peer() did the range check.
-  if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 ||
-      EVP_PKEY_CTX_set_dh_pad(ctx.get(), 1) != 1 ||
-      EVP_PKEY_derive_set_peer_ex(ctx.get(), peer.get(), 0) != 1) {
-    return evp::crypto_failure(fmt::format("{}: derive setup", name));
+  evp::BnPtr y(BN_bin2bn(peer_public.data(), static_cast<int>(peer_public.size()), nullptr));
+  if (!y) {
+    return evp::crypto_failure("BN_bin2bn");
   }
-  // RFC 2409 §5: g^xy, padded to len(p) by DH padding.
-  SecureBytes secret(m_group->length());
-  std::size_t len = secret.size();
-  if (EVP_PKEY_derive(ctx.get(), secret.data(), &len) != 1) {
-    return evp::crypto_failure(fmt::format("{}: EVP_PKEY_derive", name));
-  }
-  if (len != secret.size()) {
-    return base::make_error(base::ErrorCode::Crypto, base::NotifyType::None,
-                            "{}: g^xy has {} bytes, expected {}", name, len, secret.size());
-  }
+  // RFC 2409 §5: g^xy = y^x mod p, padded to len(p).
+  SecureBytes secret;
+  IKE_TRY_VOID(m_group->mod_exp(y.get(), m_x.get(), secret));
   return secret;
 }
 
