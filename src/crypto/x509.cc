@@ -23,9 +23,9 @@ namespace ike::crypto {
 struct X509Handle {
   X509* x = nullptr;
   mutable std::once_flag subject_once, issuer_once, subject_text_once, issuer_text_once,
-      sans_once, spki_once;
+      subject_oneline_once, sans_once, spki_once;
   mutable base::Bytes subject_der, issuer_der, spki_der;
-  mutable std::string subject_text, issuer_text;
+  mutable std::string subject_text, issuer_text, subject_oneline;
   mutable std::vector<SubjectAltName> sans;
   ~X509Handle() { X509_free(x); }
 };
@@ -157,6 +157,14 @@ const std::string& Certificate::subject_text() const {
   std::call_once(m_x->subject_text_once,
                  [this] { m_x->subject_text = name_text(X509_get_subject_name(m_x->x)); });
   return m_x->subject_text;
+}
+const std::string& Certificate::subject_oneline() const {
+  std::call_once(m_x->subject_oneline_once, [this] {
+    char buf[kOnelineMax];
+    const char* text = X509_NAME_oneline(X509_get_subject_name(m_x->x), buf, sizeof buf);
+    m_x->subject_oneline = text != nullptr ? text : "";
+  });
+  return m_x->subject_oneline;
 }
 const std::string& Certificate::issuer_text() const {
   std::call_once(m_x->issuer_text_once,

@@ -54,6 +54,11 @@ class Certificate {
   // DER Name, compared with a CERT_REQ's Certificate Authority
   const base::Bytes& issuer_der() const;
   const std::string& subject_text() const;  // RFC 2253 form, for logs
+  // The subject in OpenSSL's one-line "/C=../O=../CN=.." form (X509_NAME_oneline with a buffer
+  // of `kOnelineMax` bytes, as isakmpd's x509_DN_string and policy::dn_text): KeyNote's
+  // "DN:" principal of the certificate without the prefix.
+  static constexpr std::size_t kOnelineMax = 1024;
+  const std::string& subject_oneline() const;
   const std::string& issuer_text() const;
   const std::vector<SubjectAltName>& alt_names() const;
   // The certificate's RSA key (rsa.h policy applied). Errors: Unsupported for a non-RSA key or

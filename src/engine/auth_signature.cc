@@ -199,7 +199,9 @@ base::Result<std::string> verify_phase1_signature(const PkiStore* pki,
   auto record = [principals](const crypto::Certificate* cert, const PeerKey& key) {
     if (principals == nullptr) return;
     principals->clear();
-    if (cert != nullptr) principals->push_back(policy::dn_principal(base::view(cert->subject_der())));
+    // policy::dn_principal(subject DER), computed once per parsed certificate.
+    static_assert(policy::kDnTextMax == crypto::Certificate::kOnelineMax);
+    if (cert != nullptr) principals->push_back("DN:" + cert->subject_oneline());
     if (const auto* rsa = std::get_if<crypto::RsaPublicKey>(&key)) {
       principals->push_back("rsa-hex:" + base::to_hex(base::view(rsa->spki_der())));
     } else if (const auto* ec = std::get_if<crypto::EcdsaPublicKey>(&key)) {

@@ -253,7 +253,7 @@ std::string dn_text(base::ByteView name_der) {
   const unsigned char* p = name_der.data();
   X509_NAME* name = d2i_X509_NAME(nullptr, &p, static_cast<long>(name_der.size()));
   if (name == nullptr) return {};
-  char buf[1024];
+  char buf[kDnTextMax];
   const char* text = X509_NAME_oneline(name, buf, sizeof buf);
   std::string out = text != nullptr ? text : "";
   X509_NAME_free(name);

@@ -59,6 +59,10 @@ std::string x509_principal(base::ByteView cert_der);
 // does not parse).
 std::string dn_principal(base::ByteView name_der);
 std::string dn_text(base::ByteView name_der);
+// The buffer dn_text gives X509_NAME_oneline: a longer Name is cut to this many bytes minus one.
+// crypto::Certificate::subject_oneline uses the same size, so "DN:" + it is dn_principal of
+// the certificate's subject (checked by the engine's tests).
+inline constexpr std::size_t kDnTextMax = 1024;
 
 // MD5/SHA-1 hex of a passphrase (isakmpd's "passphrase-md5-hex:" / "passphrase-sha1-hex:").
 std::string digest_hex(std::string_view data, bool sha1);

@@ -9,7 +9,9 @@
 
 #include <ctime>
 
+#include "base/hex.h"
 #include "engine/auth_signature.h"
+#include "policy/signature.h"
 #include "support/test_pki.h"
 #include "wire/registry.h"
 
@@ -84,6 +86,31 @@ TEST_F(CertCacheAuth, RepeatedChainIsParsedAndVerifiedOnce) {
   ASSERT_TRUE(verify(b.cert, b.sig, ipv4_id({10, 0, 0, 2})).has_value());
   EXPECT_EQ(stats().chain_entries, 2u);
   EXPECT_EQ(stats().chain_misses, 2u);
+}
+
+// The KeyNote principals of a verified certificate: "DN:" + the subject (taken from the parsed
+// certificate, computed once) is exactly policy::dn_principal of the subject DER, on the first
+// verification and on a cached one.
+TEST_F(CertCacheAuth, PrincipalsAreTheSubjectDnAndTheKey) {
+  for (const auto& [host, id] : {std::pair{"hosta", ipv4_id({10, 0, 0, 1})},
+                                 std::pair{"hostb", ipv4_id({10, 0, 0, 2})}}) {
+    Peer p(host);
+    const crypto::Certificate cert = pem_cert(std::string(host) + "/cert.pem");
+    const std::string dn = policy::dn_principal(base::view(cert.subject_der()));
+    ASSERT_TRUE(dn.starts_with("DN:/")) << dn;
+    EXPECT_EQ("DN:" + cert.subject_oneline(), dn);
+    for (int i = 0; i < 2; ++i) {
+      std::vector<std::string> principals;
+      const wire::CertPayload* certs[] = {&p.cert};
+      auto r = verify_phase1_signature(pki.get(), id, certs, p.sig, base::view(kHash),
+                                       &principals, kRsaSigMethod);
+      ASSERT_TRUE(r.has_value()) << r.error().detail;
+      ASSERT_EQ(principals.size(), 2u);
+      EXPECT_EQ(principals[0], dn);
+      EXPECT_EQ(principals[1], "rsa-hex:" + base::to_hex(base::view(cert.spki_der())));
+    }
+  }
+  EXPECT_EQ(stats().chain_hits, 2u);
 }
 
 TEST_F(CertCacheAuth, SignatureAndIdAreCheckedOnEveryHit) {
