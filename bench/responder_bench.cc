@@ -14,6 +14,11 @@
 // the kernel and the daemon loop. Its cryptography is real (OpenSslProvider, OpenSslRandom),
 // so the floor of crypto_bench DhGenerate + DhDerive + exchange_bench Phase1Keys + 2 x Keymat
 // applies to it as to the daemon.
+// BM_ResponderHandshakeRsa/<group>: the same with RSA_SIG phase 1 instead of PSK, configured as
+// bench/lib_compare.sh's RSA responder (CA-directory, Cert-directory, Private-key, loaded by the
+// daemon's load_pki) against ikeload --auth rsa initiators (their own certificate for the FQDN
+// ID load.ikt.test, sent in MM5). The RSA-2048 PKI is made by tests/pki/make_pki.sh into a
+// temporary directory at the first RSA run and removed at exit.
 // BM_ResponderHandshakeHolding/<pairs>: the same (ECP256) after <pairs> other peers (distinct
 // addresses from 10.100.0.0 on) established Main Mode + Quick Mode with the responder and kept
 // their SAs (ikeload --keep-sas): the per-handshake cost with that many ISAKMP SAs and IPsec SA
@@ -27,6 +32,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <variant>
@@ -37,6 +43,8 @@
 #include "conf/defaults.h"
 #include "crypto/openssl_provider.h"
 #include "crypto/openssl_random.h"
+#include "credentials.h"
+#include "daemon/pki_loader.h"
 #include "engine/engine.h"
 #include "initiator_conf.h"
 #include "null_kernel.h"
@@ -82,16 +90,83 @@ using Clock = std::chrono::steady_clock;
 constexpr const char* kPsk = "ikeload-bench-secret-0123456789";
 constexpr const char* kResponder = "10.99.1.2";
 
-std::string responder_conf() {
+// The RSA-2048 PKI of the RSA runs (make_pki.sh: ca/ca.crt, load/{cert,key}.pem for the
+// initiators' FQDN ID, resp/{cert,key}.pem for the responder's address), laid out as
+// lib_compare.sh gives it to the daemon: ca/, certs/ and local.key. Made once, removed at exit.
+class BenchPki {
+ public:
+  static const BenchPki& get() {
+    static const BenchPki pki;
+    return pki;
+  }
+  bool ok() const { return m_ok; }
+  std::string path(const std::string& rel) const { return m_dir + "/" + rel; }
+  ~BenchPki() {
+    std::error_code ec;
+    if (!m_dir.empty()) std::filesystem::remove_all(m_dir, ec);
+  }
+  BenchPki(const BenchPki&) = delete;
+  BenchPki& operator=(const BenchPki&) = delete;
+
+ private:
+  BenchPki() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "responder-bench-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) return;
+    m_dir = tmpl;
+    const std::string cmd = fmt::format(
+        "{}/tests/pki/make_pki.sh {}/pki load=DNS:load.ikt.test resp=IP:{} >/dev/null 2>&1",
+        IKE_SOURCE_DIR, m_dir, kResponder);
+    if (std::system(cmd.c_str()) != 0) return;
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    fs::create_directories(path("ca"), ec);
+    fs::create_directories(path("certs"), ec);
+    fs::copy_file(path("pki/ca/ca.crt"), path("ca/ca.crt"), ec);
+    if (!ec) fs::copy_file(path("pki/resp/cert.pem"), path("certs/resp.pem"), ec);
+    if (!ec) fs::copy_file(path("pki/resp/key.pem"), path("local.key"), ec);
+    m_ok = !ec;
+  }
+  std::string m_dir;
+  bool m_ok = false;
+};
+
+std::string responder_conf(ikeload::Auth auth) {
+  const bool rsa = auth == ikeload::Auth::Rsa;
+  const std::string x509 =
+      rsa ? fmt::format("[X509-certificates]\nCA-directory={}/\nCert-directory={}/\n"
+                        "Private-key={}\n\n",
+                        BenchPki::get().path("ca"), BenchPki::get().path("certs"),
+                        BenchPki::get().path("local.key"))
+          : std::string();
   return fmt::format(
       "[General]\nListen-on={r}\nExchange-max-time=30\nCheck-interval=3600\n\n"
       "[Phase 1]\nDefault=peer-any\n\n[Phase 2]\nPassive-connections=load-in\n\n"
-      "[peer-any]\nPhase=1\nConfiguration=p1-mm\nAuthentication={psk}\n\n"
+      "[peer-any]\nPhase=1\nConfiguration=p1-mm\n{auth}\n"
       "[p1-mm]\nDOI=IPSEC\nEXCHANGE_TYPE=ID_PROT\n"
-      "Transforms=AES-128-SHA-GRP14,AES-128-SHA-GRP19\n\n"
+      "Transforms=AES-128-SHA-GRP14{sig},AES-128-SHA-GRP19{sig}\n\n{x509}"
       "[load-in]\nPhase=2\nISAKMP-peer=peer-any\nConfiguration=p2-qm\n\n"
       "[p2-qm]\nDOI=IPSEC\nEXCHANGE_TYPE=QUICK_MODE\nSuites=QM-ESP-AES-128-SHA-SUITE\n",
-      fmt::arg("r", kResponder), fmt::arg("psk", kPsk));
+      fmt::arg("r", kResponder),
+      fmt::arg("auth", rsa ? std::string() : fmt::format("Authentication={}\n", kPsk)),
+      fmt::arg("sig", rsa ? "-RSA_SIG" : ""), fmt::arg("x509", x509));
+}
+
+// ikeload's options for `group` and `auth` (the initiators' configuration and credentials).
+ikeload::Options initiator_options(const base::SockAddr& target, uint16_t group,
+                                   ikeload::Auth auth) {
+  ikeload::Options o;
+  o.target = target;
+  o.group = group;
+  o.auth = auth;
+  if (auth == ikeload::Auth::Psk) {
+    o.psk = kPsk;
+  } else {
+    o.cert_file = BenchPki::get().path("pki/load/cert.pem");
+    o.key_file = BenchPki::get().path("pki/load/key.pem");
+    o.ca_file = BenchPki::get().path("pki/ca/ca.crt");
+    o.id_fqdn = "load.ikt.test";
+  }
+  return o;
 }
 
 struct Bench {
@@ -100,6 +175,7 @@ struct Bench {
   crypto::OpenSslRandom rng;
   conf::ConfDb responder_db;
   std::unique_ptr<engine::Engine> responder;
+  std::shared_ptr<engine::PkiStore> initiator_pki;  // RSA: ikeload's credentials
   std::vector<std::unique_ptr<conf::ConfDb>> initiator_dbs;
   std::vector<base::IpAddress> sources;
   base::TimePoint now = base::TimePoint{} + std::chrono::hours(1);
@@ -109,19 +185,22 @@ struct Bench {
   Clock::duration timed{};
   uint64_t allocs = 0;
 
-  explicit Bench(uint16_t group) {
-    auto parsed = conf::parse_config(responder_conf(), "responder_bench", responder_db);
+  Bench(uint16_t group, ikeload::Auth auth) {
+    auto parsed = conf::parse_config(responder_conf(auth), "responder_bench", responder_db);
     if (!parsed || !responder_db.commit(parsed->tx)) std::abort();
     conf::load_defaults(responder_db);
     engine::EngineOptions eo;
     responder = std::make_unique<engine::Engine>(responder_db, provider, rng, eo);
+    const ikeload::Options o = initiator_options(resp_addr, group, auth);
+    if (auth == ikeload::Auth::Rsa) {
+      responder->set_credentials(daemon::load_pki(responder_db));
+      auto pki = ikeload::load_credentials(o);
+      if (!pki) std::abort();
+      initiator_pki = std::move(*pki);
+    }
     responder->start(now);
     (void)responder->take_outputs();
     from_responder.reserve(16);
-    ikeload::Options o;
-    o.target = resp_addr;
-    o.psk = kPsk;
-    o.group = group;
     for (int i = 0; i < 64; ++i) {
       sources.push_back(base::IpAddress::parse(fmt::format("10.99.1.{}", 100 + i)).value());
       auto db = ikeload::initiator_conf(o, sources.back());
@@ -145,10 +224,7 @@ struct Bench {
   // `n` handshakes from addresses of their own that keep their SAs (not timed); the responder
   // then holds n more ISAKMP SAs and n more IPsec SA pairs.
   bool establish_background(std::size_t n, uint16_t group) {
-    ikeload::Options o;
-    o.target = resp_addr;
-    o.psk = kPsk;
-    o.group = group;
+    const ikeload::Options o = initiator_options(resp_addr, group, ikeload::Auth::Psk);
     const std::size_t before = responder->phase2_sa_count();
     for (std::size_t k = 0; k < n; ++k) {
       const auto addr = base::IpAddress::v4(static_cast<uint32_t>(0x0a640000u + k));  // 10.100/16+
@@ -176,6 +252,7 @@ struct Bench {
     const base::SockAddr init_addr{source, 500};
     engine::EngineOptions eo;
     engine::Engine init(db, reused, rng, eo);
+    if (initiator_pki) init.set_credentials(initiator_pki);
     init.start(now);
     bool established = false, deleting = false;
     for (int round = 0; round < 64; ++round) {
@@ -233,8 +310,13 @@ struct Bench {
   }
 };
 
-void run_handshakes(benchmark::State& st, uint16_t group, std::size_t background) {
-  Bench b(group);
+void run_handshakes(benchmark::State& st, uint16_t group, ikeload::Auth auth,
+                    std::size_t background) {
+  if (auth == ikeload::Auth::Rsa && !BenchPki::get().ok()) {
+    st.SkipWithError("tests/pki/make_pki.sh failed (is openssl installed?)");
+    return;
+  }
+  Bench b(group, auth);
   if (!b.establish_background(background, group)) {
     st.SkipWithError("a background handshake did not complete");
     return;
@@ -251,19 +333,29 @@ void run_handshakes(benchmark::State& st, uint16_t group, std::size_t background
   }
   st.counters["allocs"] =
       benchmark::Counter(static_cast<double>(b.allocs), benchmark::Counter::kAvgIterations);
-  st.SetLabel(fmt::format("{} PSK MM+QM+DELETE, responder only{}",
+  st.SetLabel(fmt::format("{} {} MM+QM+DELETE, responder only{}",
                           group == 14 ? "MODP2048" : "ECP256",
+                          auth == ikeload::Auth::Psk ? "PSK" : "RSA_SIG",
                           background ? fmt::format(", {} other SA pairs held", background) : ""));
 }
 
 void BM_ResponderHandshake(benchmark::State& st) {
-  run_handshakes(st, static_cast<uint16_t>(st.range(0)), 0);
+  run_handshakes(st, static_cast<uint16_t>(st.range(0)), ikeload::Auth::Psk, 0);
 }
 BENCHMARK(BM_ResponderHandshake)->Arg(19)->Arg(14)->UseManualTime()->Unit(benchmark::kMicrosecond);
 
+void BM_ResponderHandshakeRsa(benchmark::State& st) {
+  run_handshakes(st, static_cast<uint16_t>(st.range(0)), ikeload::Auth::Rsa, 0);
+}
+BENCHMARK(BM_ResponderHandshakeRsa)
+    ->Arg(19)
+    ->Arg(14)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+
 // Same, ECP256, with range(0) SA pairs of other peers in the responder's tables.
 void BM_ResponderHandshakeHolding(benchmark::State& st) {
-  run_handshakes(st, 19, static_cast<std::size_t>(st.range(0)));
+  run_handshakes(st, 19, ikeload::Auth::Psk, static_cast<std::size_t>(st.range(0)));
 }
 BENCHMARK(BM_ResponderHandshakeHolding)
     ->Arg(1000)

@@ -44,6 +44,7 @@ struct Options {
   std::vector<int> responder_pids;                 // --responder-pid (repeatable, or a,b)
   bool json = false;
   bool keep_sas = false;  // do not DELETE the SAs after each handshake
+  bool busy_poll = false;  // --busy-poll: never sleep in epoll_wait (see runner.cc)
   bool verbose = false;
 };
 

@@ -366,6 +366,10 @@ Report Runner::run() {
       auto until = std::chrono::ceil<std::chrono::milliseconds>(next_arrival - now).count();
       wait_ms = static_cast<int>(std::clamp<long>(until, 0, wait_ms));
     }
+    // --busy-poll: the generator never sleeps, so a reply does not have to wake it. A sleeping
+    // generator is woken from inside the responder's sendmsg (the veth pair delivers in the
+    // sender's softirq), and that wakeup is charged to the responder's CPU time.
+    if (m_o.busy_poll) wait_ms = 0;
     int n = epoll_wait(m_epoll, events.data(), kEpollBatch, wait_ms);
     now = Clock::now();
     for (std::size_t i = 0; i < static_cast<std::size_t>(std::max(n, 0)); ++i) {

@@ -30,6 +30,18 @@ TEST(IkeloadOptions, MinimalClosedLoopDefaults) {
   ASSERT_EQ(o->sources.size(), 1U);
   EXPECT_EQ(ip(o->sources[0]), "0.0.0.0");
   EXPECT_EQ(slot_count(*o), 1U);
+  EXPECT_FALSE(o->busy_poll);
+  EXPECT_FALSE(o->keep_sas);
+}
+
+TEST(IkeloadOptions, FlagsWithoutValues) {
+  auto o = parse({"--target", "10.99.1.2", "--psk", "k", "--count", "1", "--busy-poll",
+                  "--keep-sas", "--pfs"});
+  ASSERT_TRUE(o) << o.error().detail;
+  EXPECT_TRUE(o->busy_poll);
+  EXPECT_TRUE(o->keep_sas);
+  EXPECT_TRUE(o->pfs);
+  EXPECT_NE(help_text().find("[--busy-poll]"), std::string::npos);
 }
 
 TEST(IkeloadOptions, ErrorsNameTheOption) {
