@@ -142,13 +142,13 @@ class ModpGroup final : public DhGroupImpl, public std::enable_shared_from_this<
     return base::ok();
   }
 
-  // base^exp mod p in constant time (exp has BN_FLG_CONSTTIME), left-padded to len(p) bytes.
+  // value^exp mod p in constant time (exp has BN_FLG_CONSTTIME), left-padded to len(p) bytes.
   template <typename Out>
-  base::Status mod_exp(const BIGNUM* base, const BIGNUM* exp, Out& out) const {
+  base::Status mod_exp(const BIGNUM* value, const BIGNUM* exp, Out& out) const {
     evp::BnCtxPtr ctx(BN_CTX_secure_new_ex(m_lib->get()));
     evp::SecretBnPtr r(BN_secure_new());
     if (!ctx || !r ||
-        BN_mod_exp_mont_consttime(r.get(), base, exp, m_p.get(), ctx.get(), m_mont.get()) != 1) {
+        BN_mod_exp_mont_consttime(r.get(), value, exp, m_p.get(), ctx.get(), m_mont.get()) != 1) {
       return evp::crypto_failure(fmt::format("{}: modular exponentiation", m_info.name));
     }
     out.resize(m_len);
