@@ -50,6 +50,7 @@
 #include "null_kernel.h"
 #include "options.h"
 #include "reused_dh.h"
+#include "support/scripted_pki.h"
 
 // Allocation counting (this binary only): malloc, calloc and realloc (operator new and OpenSSL's
 // CRYPTO_malloc land there) are counted while `g_counting` is set, and served by glibc.
@@ -92,7 +93,8 @@ constexpr const char* kResponder = "10.99.1.2";
 
 // The RSA-2048 PKI of the RSA runs (make_pki.sh: ca/ca.crt, load/{cert,key}.pem for the
 // initiators' FQDN ID, resp/{cert,key}.pem for the responder's address), laid out as
-// lib_compare.sh gives it to the daemon: ca/, certs/ and local.key. Made once, removed at exit.
+// lib_compare.sh gives it to the daemon: trust/ (the CA certificate alone), certs/ and
+// local.key. Made once, removed at exit.
 class BenchPki {
  public:
   static const BenchPki& get() {
@@ -100,33 +102,21 @@ class BenchPki {
     return pki;
   }
   bool ok() const { return m_ok; }
-  std::string path(const std::string& rel) const { return m_dir + "/" + rel; }
-  ~BenchPki() {
-    std::error_code ec;
-    if (!m_dir.empty()) std::filesystem::remove_all(m_dir, ec);
-  }
-  BenchPki(const BenchPki&) = delete;
-  BenchPki& operator=(const BenchPki&) = delete;
+  std::string path(const std::string& rel) const { return m_pki.path(rel); }
 
  private:
-  BenchPki() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "responder-bench-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) return;
-    m_dir = tmpl;
-    const std::string cmd = fmt::format(
-        "{}/tests/pki/make_pki.sh {}/pki load=DNS:load.ikt.test resp=IP:{} >/dev/null 2>&1",
-        IKE_SOURCE_DIR, m_dir, kResponder);
-    if (std::system(cmd.c_str()) != 0) return;
+  BenchPki() : m_pki(fmt::format("load=DNS:load.ikt.test resp=IP:{}", kResponder), true) {
+    if (!m_pki.ok()) return;
     namespace fs = std::filesystem;
     std::error_code ec;
-    fs::create_directories(path("ca"), ec);
+    fs::create_directories(path("trust"), ec);
     fs::create_directories(path("certs"), ec);
-    fs::copy_file(path("pki/ca/ca.crt"), path("ca/ca.crt"), ec);
-    if (!ec) fs::copy_file(path("pki/resp/cert.pem"), path("certs/resp.pem"), ec);
-    if (!ec) fs::copy_file(path("pki/resp/key.pem"), path("local.key"), ec);
+    fs::copy_file(path("ca/ca.crt"), path("trust/ca.crt"), ec);
+    if (!ec) fs::copy_file(path("resp/cert.pem"), path("certs/resp.pem"), ec);
+    if (!ec) fs::copy_file(path("resp/key.pem"), path("local.key"), ec);
     m_ok = !ec;
   }
-  std::string m_dir;
+  test::ScriptedPki m_pki;
   bool m_ok = false;
 };
 
@@ -135,7 +125,7 @@ std::string responder_conf(ikeload::Auth auth) {
   const std::string x509 =
       rsa ? fmt::format("[X509-certificates]\nCA-directory={}/\nCert-directory={}/\n"
                         "Private-key={}\n\n",
-                        BenchPki::get().path("ca"), BenchPki::get().path("certs"),
+                        BenchPki::get().path("trust"), BenchPki::get().path("certs"),
                         BenchPki::get().path("local.key"))
           : std::string();
   return fmt::format(
@@ -161,9 +151,9 @@ ikeload::Options initiator_options(const base::SockAddr& target, uint16_t group,
   if (auth == ikeload::Auth::Psk) {
     o.psk = kPsk;
   } else {
-    o.cert_file = BenchPki::get().path("pki/load/cert.pem");
-    o.key_file = BenchPki::get().path("pki/load/key.pem");
-    o.ca_file = BenchPki::get().path("pki/ca/ca.crt");
+    o.cert_file = BenchPki::get().path("load/cert.pem");
+    o.key_file = BenchPki::get().path("load/key.pem");
+    o.ca_file = BenchPki::get().path("ca/ca.crt");
     o.id_fqdn = "load.ikt.test";
   }
   return o;

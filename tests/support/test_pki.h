@@ -5,13 +5,12 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 
 #include "base/bytes.h"
+#include "support/scripted_pki.h"
 
 namespace ike::test {
 
@@ -21,8 +20,8 @@ class TestPki {
     static TestPki pki;
     return pki;
   }
-  const std::string& dir() const { return m_dir; }
-  std::string path(const std::string& rel) const { return m_dir + "/" + rel; }
+  const std::string& dir() const { return m_pki.dir(); }
+  std::string path(const std::string& rel) const { return m_pki.path(rel); }
   base::Bytes read(const std::string& rel) const {
     std::ifstream f(path(rel), std::ios::binary);
     std::stringstream ss;
@@ -31,20 +30,12 @@ class TestPki {
     EXPECT_FALSE(s.empty()) << "test PKI file missing: " << path(rel);
     return base::Bytes(s.begin(), s.end());
   }
-  ~TestPki() {
-    std::error_code ec;
-    if (!m_dir.empty()) std::filesystem::remove_all(m_dir, ec);
-  }
 
  private:
   TestPki() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "ike-pki-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) return;
-    m_dir = tmpl;
-    std::string cmd = std::string(IKE_SOURCE_DIR) + "/tests/pki/make_pki.sh " + m_dir;
-    if (std::system(cmd.c_str()) != 0) ADD_FAILURE() << "make_pki.sh failed: " << cmd;
+    if (!m_pki.ok()) ADD_FAILURE() << "make_pki.sh failed: " << m_pki.command();
   }
-  std::string m_dir;
+  ScriptedPki m_pki;
 };
 
 }  // namespace ike::test
