@@ -2,23 +2,16 @@
 // crypto::Provider. One "handshake" is what both peers do together: two dh_generate() and two
 // shared_secret() calls (each peer's KE plus g^xy, RFC 2409 §5). PRF is the HMAC of a typical
 // SKEYID-style input (32-byte key, nonces and cookies ~ 100 bytes); CBC encrypts 1 KiB.
-// RsaSign / RsaVerify: rsa_sign_ike / rsa_verify_ike of a 20-byte HASH_R with a 2048-bit key
-// made at start (compare `openssl speed rsa2048`, the RSA part of bench/compare.sh's floor).
 //
 //   build/<dir>/bench/crypto_bench --benchmark_filter=Handshake
 #include <benchmark/benchmark.h>
-#include <openssl/bio.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 
-#include <cstdlib>
 #include <string>
 
 #include "crypto/deterministic_random.h"
 #include "crypto/dh_groups.h"
 #include "crypto/openssl_provider.h"
 #include "crypto/openssl_random.h"
-#include "crypto/rsa.h"
 
 namespace ike::crypto {
 namespace {
@@ -157,50 +150,6 @@ BENCHMARK(BM_CbcEncrypt1KiB)
     ->Args({5, 24})
     ->Args({3, 16})
     ->Args({6, 16});
-
-// A fresh RSA-2048 key (e = 65537), as PEM, read back by rsa_private_key_from_pem.
-const RsaPrivateKey& rsa_key() {
-  static const RsaPrivateKey key = [] {
-    EVP_PKEY* pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048));
-    BIO* bio = BIO_new(BIO_s_mem());
-    if (pkey == nullptr || bio == nullptr ||
-        PEM_write_bio_PrivateKey(bio, pkey, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
-      std::abort();
-    }
-    char* data = nullptr;
-    const long n = BIO_get_mem_data(bio, &data);
-    auto k = rsa_private_key_from_pem(base::ByteView(reinterpret_cast<uint8_t*>(data),
-                                                     static_cast<std::size_t>(n)));
-    BIO_free(bio);
-    EVP_PKEY_free(pkey);
-    if (!k) std::abort();
-    return std::move(*k);
-  }();
-  return key;
-}
-
-void BM_RsaSign(benchmark::State& state) {
-  const base::Bytes hash(20, 0x5a);
-  for (auto _ : state) {
-    auto sig = rsa_sign_ike(rsa_key(), hash);
-    if (!sig) state.SkipWithError("rsa_sign_ike failed");
-    benchmark::DoNotOptimize(sig);
-  }
-  state.SetLabel("RSA-2048 PKCS#1 v1.5, 20-byte hash");
-}
-BENCHMARK(BM_RsaSign)->Unit(benchmark::kMicrosecond);
-
-void BM_RsaVerify(benchmark::State& state) {
-  const base::Bytes hash(20, 0x5a);
-  const base::Bytes sig = rsa_sign_ike(rsa_key(), hash).value();
-  for (auto _ : state) {
-    auto ok = rsa_verify_ike(rsa_key().public_key(), hash, sig);
-    if (!ok) state.SkipWithError("rsa_verify_ike failed");
-    benchmark::DoNotOptimize(ok);
-  }
-  state.SetLabel("RSA-2048 e=65537");
-}
-BENCHMARK(BM_RsaVerify)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace ike::crypto
