@@ -4,7 +4,8 @@
 #
 #   bench/compare.sh [--quick] [--json] [--rounds N] [--count N] [--concurrency N]
 #                    [--daemons "isakmpd strongswan libreswan"] [--sa-pairs "1000 10000"]
-#                    [--sa-pairs-ours "100000"] [--generator-sleeps] [--out DIR]
+#                    [--sa-pairs-ours "100000"] [--generator-sleeps] [--generator-full-dh]
+#                    [--out DIR]
 #
 # 1. Builds build/release (isakmpd, ikeload, crypto_bench, exchange_bench) when a binary is
 #    missing (CMake preset "release", ccache when available).
@@ -24,7 +25,11 @@
 #    --busy-poll: it never sleeps, so no reply has to wake it. On this one machine the veth
 #    pair delivers a reply inside the responder's sendmsg, and waking a sleeping generator
 #    from there was charged to the responder (docs/PERFORMANCE.md, twelfth session);
-#    --generator-sleeps measures the old way.
+#    --generator-sleeps measures the old way. ikeload also runs with --dh-private-one: its DH
+#    private value is 1, so it makes no exponentiation while each responder still makes both of
+#    its own. A generator that costs more than the responder leaves the responder idle between
+#    datagrams, and waking it was then charged to it (thirteenth session);
+#    --generator-full-dh measures with the reused random key pair.
 # 4. Memory: per responder a fresh PSK responder, RSS (all its processes) before, then ikeload
 #    --keep-sas from distinct addresses (10.100.0.0/14, a local route in the left namespace)
 #    until each level of --sa-pairs is reached (ECP256): (RSS - RSS before) / pairs. Our
@@ -49,7 +54,7 @@ source "$root/tests/interop/lib.sh"
 source "$here/lib_compare.sh"
 
 ROUNDS=5 COUNT=1000 CONC=32 DAEMONS="isakmpd strongswan libreswan" SA_PAIRS="1000 10000"
-SA_OURS="" JSON=0 OUT="" GEN_ARGS=(--busy-poll)
+SA_OURS="" JSON=0 OUT="" GEN_POLL=(--busy-poll) GEN_DH=(--dh-private-one)
 while [[ $# -gt 0 ]]; do
   case $1 in
     --quick) ROUNDS=1 COUNT=60 SA_PAIRS=300 SA_OURS="" ;;
@@ -60,9 +65,10 @@ while [[ $# -gt 0 ]]; do
     --daemons) DAEMONS=$2; shift ;;
     --sa-pairs) SA_PAIRS=$2; shift ;;
     --sa-pairs-ours) SA_OURS=$2; shift ;;
-    --generator-sleeps) GEN_ARGS=() ;;
+    --generator-sleeps) GEN_POLL=() ;;
+    --generator-full-dh) GEN_DH=() ;;
     --out) OUT=$2; shift ;;
-    *) sed -n '2,41p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,47p' "$0" >&2; exit 2 ;;
   esac
   shift
 done
@@ -129,7 +135,7 @@ load() { # KIND AUTH GROUP ROUND
     --key "$CMP_PKI/load/key.pem" --ca "$CMP_PKI/ca/ca.crt" --id-fqdn load.ikt.test)
   out=$(ip netns exec "$IKT_NS_L" taskset -c "$CMP_GEN_CPU" "$IKELOAD" --target "$IKT_R_OUT" \
     --source 10.99.1.100-10.99.1.163 "${auth_args[@]}" --group "$3" --concurrency "$CONC" \
-    --count "$COUNT" --timeout 10 --responder-pid "$CMP_PID" "${GEN_ARGS[@]}" --json \
+    --count "$COUNT" --timeout 10 --responder-pid "$CMP_PID" "${GEN_POLL[@]}" "${GEN_DH[@]}" --json \
     2>>"$IKT_DIR/ikeload.stderr")
   log "round $4 $1 $2 group $3: ${out:-ikeload failed}"
   [[ -n $out ]] || out='{"failed":-1}'

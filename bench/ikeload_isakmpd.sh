@@ -14,7 +14,8 @@
 # tests/pki/make_pki.sh, as bench/lib_compare.sh: the responder has CA-directory, Cert-directory
 # and Private-key, ikeload sends its certificate for the FQDN ID load.ikt.test);
 # with BENCH_BUSY_POLL=1 ikeload runs with --busy-poll (it never sleeps, so the responder's
-# sends do not have to wake it; see ikeload(1));
+# sends do not have to wake it; see ikeload(1)); with BENCH_DH_PRIVATE_ONE=1 it runs with
+# --dh-private-one (no exponentiation on the generator's side, so it stays the cheaper side);
 # with BENCH_PERF=1 a second run is sampled by `perf record` on the engine child (no call graph)
 # and OUTDIR/<group>.perf.txt holds `perf report --stdio` (top symbols).
 # Exit: 0 when every run had 0 failures.
@@ -93,6 +94,7 @@ for group in ${BENCH_GROUPS:-14 19}; do
     --source 10.99.1.100-10.99.1.163 "${auth_args[@]}" --group "$group"
     --concurrency "${BENCH_CONCURRENCY:-32}" --count "${BENCH_COUNT:-3000}" --responder-pid "$pid")
   [[ ${BENCH_BUSY_POLL:-0} == 1 ]] && load+=(--busy-poll)
+  [[ ${BENCH_DH_PRIVATE_ONE:-0} == 1 ]] && load+=(--dh-private-one)
   "${load[@]}" --json >>"$OUT/$group.json" || rc=1
   ikt_log "group $group: $(cat "$OUT/$group.json")"
   [[ -n $child ]] && ikt_log "engine child $(grep VmRSS "/proc/$child/status" | tr -s ' \t' ' ')"

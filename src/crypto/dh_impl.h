@@ -27,6 +27,10 @@ class DhGroupImpl {
   // and ECP, the RFC 7748 32-byte scalar for X25519).
   [[nodiscard]] virtual base::Result<std::unique_ptr<DhPrivate>> from_private(
       ByteView private_value) const = 0;
+  // The checks that DhPrivate::shared_secret makes on a peer's KE value before it computes
+  // (MODP: length and 1 < y < p-1; ECP: length, coordinates below p, on the curve, not at
+  // infinity; X25519: length), with the same errors. Behind OpenSslProvider::dh_check_public.
+  [[nodiscard]] virtual base::Status check_peer_public(ByteView peer) const = 0;
 };
 
 using LibPtr = std::shared_ptr<const evp::LibContext>;

@@ -103,42 +103,29 @@ class EcpGroup final : public DhGroupImpl, public std::enable_shared_from_this<E
     return make(std::move(k));
   }
 
+  base::Status check_peer_public(ByteView peer) const override {
+    evp::BnCtxPtr ctx(BN_CTX_new_ex(m_lib->get()));
+    if (!ctx) {
+      return evp::crypto_failure(fmt::format("{}: check setup", m_info.name));
+    }
+    base::Result<evp::EcPointPtr> q = decode_peer(peer, ctx.get());
+    if (!q) {
+      return q.error();
+    }
+    return base::ok();
+  }
+
   base::Result<SecureBytes> derive(ByteView scalar, ByteView peer) const {
-    // RFC 5903 §7: x || y, each exactly the field length.
-    if (peer.size() != 2 * m_field_len) {
-      return invalid_key(m_info, "peer public value has {} bytes, expected {}", peer.size(),
-                         2 * m_field_len);
-    }
-    // x || y = 0 || 0 is how some implementations write the point at infinity (SEC 1 §2.3.3
-    // uses a single zero octet); it is never a valid KE value.
-    if (std::all_of(peer.begin(), peer.end(), [](uint8_t b) { return b == 0; })) {
-      return invalid_key(m_info, "peer public value is the point at infinity (all zero)");
-    }
     evp::BnCtxPtr ctx(BN_CTX_secure_new_ex(m_lib->get()));
-    evp::BnPtr x(BN_bin2bn(peer.data(), static_cast<int>(m_field_len), nullptr));
-    evp::BnPtr y(BN_bin2bn(peer.data() + m_field_len, static_cast<int>(m_field_len), nullptr));
-    evp::EcPointPtr q(EC_POINT_new(m_group.get()));
+    if (!ctx) {
+      return evp::crypto_failure(fmt::format("{}: derive setup", m_info.name));
+    }
+    IKE_TRY(evp::EcPointPtr q, decode_peer(peer, ctx.get()));
     evp::EcPointPtr shared(EC_POINT_new(m_group.get()));
     evp::SecretBnPtr k(BN_secure_new());
     evp::SecretBnPtr sx(BN_new());  // x of g^ir: the shared secret
-    if (!ctx || !x || !y || !q || !shared || !k || !sx) {
+    if (!shared || !k || !sx) {
       return evp::crypto_failure(fmt::format("{}: derive setup", m_info.name));
-    }
-    if (BN_cmp(x.get(), m_p.get()) >= 0) {
-      return invalid_key(m_info, "peer public value has x >= p");
-    }
-    if (BN_cmp(y.get(), m_p.get()) >= 0) {
-      return invalid_key(m_info, "peer public value has y >= p");
-    }
-    // EC_POINT_set_affine_coordinates refuses points that are not on the curve: it runs
-    // EC_POINT_is_on_curve itself (OpenSSL >= 1.1.1), so a second check would only repeat it.
-    if (EC_POINT_set_affine_coordinates(m_group.get(), q.get(), x.get(), y.get(), ctx.get()) !=
-        1) {
-      (void)evp::drain_errors();
-      return invalid_key(m_info, "peer public value is not a point on the curve");
-    }
-    if (EC_POINT_is_at_infinity(m_group.get(), q.get()) == 1) {
-      return invalid_key(m_info, "peer public value is the point at infinity");
     }
     if (BN_bin2bn(scalar.data(), static_cast<int>(scalar.size()), k.get()) == nullptr) {
       return evp::crypto_failure(fmt::format("{}: scalar", m_info.name));
@@ -161,6 +148,43 @@ class EcpGroup final : public DhGroupImpl, public std::enable_shared_from_this<E
   }
 
  private:
+  // The peer's x || y as a point: exactly two field lengths, not all zero, x and y below p, on
+  // the curve and not at infinity (INVALID_KEY_INFORMATION otherwise).
+  base::Result<evp::EcPointPtr> decode_peer(ByteView peer, BN_CTX* ctx) const {
+    // RFC 5903 §7: x || y, each exactly the field length.
+    if (peer.size() != 2 * m_field_len) {
+      return invalid_key(m_info, "peer public value has {} bytes, expected {}", peer.size(),
+                         2 * m_field_len);
+    }
+    // x || y = 0 || 0 is how some implementations write the point at infinity (SEC 1 §2.3.3
+    // uses a single zero octet); it is never a valid KE value.
+    if (std::all_of(peer.begin(), peer.end(), [](uint8_t b) { return b == 0; })) {
+      return invalid_key(m_info, "peer public value is the point at infinity (all zero)");
+    }
+    evp::BnPtr x(BN_bin2bn(peer.data(), static_cast<int>(m_field_len), nullptr));
+    evp::BnPtr y(BN_bin2bn(peer.data() + m_field_len, static_cast<int>(m_field_len), nullptr));
+    evp::EcPointPtr q(EC_POINT_new(m_group.get()));
+    if (!x || !y || !q) {
+      return evp::crypto_failure(fmt::format("{}: peer point", m_info.name));
+    }
+    if (BN_cmp(x.get(), m_p.get()) >= 0) {
+      return invalid_key(m_info, "peer public value has x >= p");
+    }
+    if (BN_cmp(y.get(), m_p.get()) >= 0) {
+      return invalid_key(m_info, "peer public value has y >= p");
+    }
+    // EC_POINT_set_affine_coordinates refuses points that are not on the curve: it runs
+    // EC_POINT_is_on_curve itself (OpenSSL >= 1.1.1), so a second check would only repeat it.
+    if (EC_POINT_set_affine_coordinates(m_group.get(), q.get(), x.get(), y.get(), ctx) != 1) {
+      (void)evp::drain_errors();
+      return invalid_key(m_info, "peer public value is not a point on the curve");
+    }
+    if (EC_POINT_is_at_infinity(m_group.get(), q.get()) == 1) {
+      return invalid_key(m_info, "peer public value is the point at infinity");
+    }
+    return q;
+  }
+
   bool in_scalar_range(ByteView k) const {
     bool zero = std::all_of(k.begin(), k.end(), [](uint8_t b) { return b == 0; });
     if (zero) {

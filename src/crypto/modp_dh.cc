@@ -117,7 +117,7 @@ class ModpGroup final : public DhGroupImpl, public std::enable_shared_from_this<
   }
 
   // RFC 2409 §5 / SP 800-56A §5.6.2.3.1: the peer value is exactly len(p) bytes, 1 < y < p-1.
-  base::Status check_peer(ByteView y) const {
+  base::Status check_peer_public(ByteView y) const override {
     if (y.size() != m_len) {
       return invalid_key(m_info, "peer public value has {} bytes, expected {}", y.size(), m_len);
     }
@@ -187,8 +187,8 @@ class ModpGroup final : public DhGroupImpl, public std::enable_shared_from_this<
 uint16_t ModpPrivate::group() const noexcept { return m_group->info().id; }
 
 base::Result<SecureBytes> ModpPrivate::shared_secret(ByteView peer_public) const {
-  // No OpenSSL peer validation: check_peer() did the range check (header comment).
-  IKE_TRY_VOID(m_group->check_peer(peer_public));
+  // No OpenSSL peer validation: check_peer_public() is the range check (header comment).
+  IKE_TRY_VOID(m_group->check_peer_public(peer_public));
   evp::BnPtr y(BN_bin2bn(peer_public.data(), static_cast<int>(peer_public.size()), nullptr));
   if (!y) {
     return evp::crypto_failure("BN_bin2bn");

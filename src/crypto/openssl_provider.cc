@@ -200,6 +200,14 @@ base::Result<std::unique_ptr<DhPrivate>> OpenSslProvider::dh_from_private(
   return g->from_private(private_value);
 }
 
+base::Status OpenSslProvider::dh_check_public(uint16_t group, ByteView peer_public) const {
+  const detail::DhGroupImpl* g = m_impl->group(group);
+  if (g == nullptr) {
+    return unsupported_group(group);
+  }
+  return g->check_peer_public(peer_public);
+}
+
 // ---- PRF and hash -------------------------------------------------------------------------
 
 namespace {

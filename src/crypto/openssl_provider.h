@@ -48,6 +48,11 @@ class OpenSslProvider final : public Provider {
   // generation: use dh_generate().
   [[nodiscard]] base::Result<std::unique_ptr<DhPrivate>> dh_from_private(
       uint16_t group, ByteView private_value) const;
+  // The checks DhPrivate::shared_secret makes on a peer's KE value before computing anything,
+  // with the same INVALID_KEY_INFORMATION errors (MODP: len(p) bytes, 1 < y < p-1; ECP: x || y
+  // on the curve; X25519: 32 bytes). For a generator whose private value is 1 (ikeload
+  // --dh-private-one), whose shared secret is then the peer's value itself.
+  [[nodiscard]] base::Status dh_check_public(uint16_t group, ByteView peer_public) const;
 
   using Provider::hash;
   using Provider::prf;

@@ -53,6 +53,16 @@ class X25519Group final : public DhGroupImpl,
     return make(k);
   }
 
+  // Only the length can be checked before computing: a small-order u shows as an all-zero
+  // shared secret (RFC 7748 §6.1), which shared_secret() refuses.
+  base::Status check_peer_public(ByteView peer) const override {
+    if (peer.size() != kX25519Len) {
+      return invalid_key(m_info, "peer public value has {} bytes, expected {}", peer.size(),
+                         kX25519Len);
+    }
+    return base::ok();
+  }
+
  private:
   base::Result<std::unique_ptr<DhPrivate>> make(ByteView k) const {
     evp::PkeyPtr key(
@@ -75,10 +85,7 @@ uint16_t X25519Private::group() const noexcept { return m_group->info().id; }
 
 base::Result<SecureBytes> X25519Private::shared_secret(ByteView peer_public) const {
   const DhGroupInfo& info = m_group->info();
-  if (peer_public.size() != kX25519Len) {
-    return invalid_key(info, "peer public value has {} bytes, expected {}", peer_public.size(),
-                       kX25519Len);
-  }
+  IKE_TRY_VOID(m_group->check_peer_public(peer_public));
   evp::PkeyPtr peer(EVP_PKEY_new_raw_public_key_ex(m_group->lib(), "X25519", nullptr,
                                                    peer_public.data(), peer_public.size()));
   evp::PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(m_group->lib(), m_key.get(), nullptr));

@@ -121,6 +121,7 @@ base::Result<Options> parse_options(std::span<const std::string> args) {
     if (a == "--pfs") { o.pfs = true; continue; }
     if (a == "--keep-sas") { o.keep_sas = true; continue; }
     if (a == "--busy-poll") { o.busy_poll = true; continue; }
+    if (a == "--dh-private-one") { o.dh_private_one = true; continue; }
     if (a == "-v" || a == "--verbose") { o.verbose = true; continue; }
     IKE_TRY(std::string v, value());
     if (a == "--target") {
@@ -218,7 +219,7 @@ std::string help_text() {
          "  [--id-fqdn NAME] [--group 14] [--pfs] [--cipher AES-128] [--hash SHA]\n"
          "  [--remote-net A/P] (--concurrency N | --rate R) (--count N | --duration S)\n"
          "  [--timeout 10] [--retransmits 3] [--slots N] [--responder-pid PID[,PID]]\n"
-         "  [--keep-sas] [--busy-poll] [--json] [-v]\n"
+         "  [--keep-sas] [--busy-poll] [--dh-private-one] [--json] [-v]\n"
          "See ikeload(1).\n";
 }
 

@@ -45,6 +45,7 @@ struct Options {
   bool json = false;
   bool keep_sas = false;  // do not DELETE the SAs after each handshake
   bool busy_poll = false;  // --busy-poll: never sleep in epoll_wait (see runner.cc)
+  bool dh_private_one = false;  // --dh-private-one: DH private value 1 (reused_dh.h)
   bool verbose = false;
 };
 

@@ -122,7 +122,7 @@ struct Slot {
 
 class Runner {
  public:
-  Runner(const Options& o) : m_o(o), m_dh(m_openssl) {}
+  Runner(const Options& o) : m_o(o), m_dh(m_openssl, o.dh_private_one) {}
   ~Runner() {
     for (auto& s : m_slots) {
       if (s.fd >= 0) close(s.fd);
@@ -381,11 +381,11 @@ Report Runner::run() {
   m_report.responder_pids = pids;
   if (!pids.empty()) m_report.responder_cpu_s = total_cpu_seconds(pids) - cpu0;
   m_report.description = fmt::format(
-      "MM {} {}-{} GRP{} + QM {}, {} {}, {} slots", m_o.auth == Auth::Psk ? "PSK" : "RSA_SIG",
+      "MM {} {}-{} GRP{} + QM {}, {} {}, {} slots{}", m_o.auth == Auth::Psk ? "PSK" : "RSA_SIG",
       m_o.cipher, m_o.hash, m_o.group, m_o.pfs ? fmt::format("PFS GRP{}", m_o.group) : "no PFS",
       m_o.rate > 0 ? "open loop" : "closed loop",
       m_o.rate > 0 ? fmt::format("{}/s", m_o.rate) : std::to_string(m_o.concurrency),
-      m_slots.size());
+      m_slots.size(), m_o.dh_private_one ? ", generator DH private value 1" : "");
   m_report.finish();
   return std::move(m_report);
 }

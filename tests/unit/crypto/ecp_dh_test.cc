@@ -2,7 +2,8 @@
 // (including a SEC 1 0x04 prefix), the all-zero encoding of the point at infinity, coordinates
 // >= p and points off the curve are refused with INVALID_KEY_INFORMATION before any scalar
 // multiplication; scalars come from the injected base::Random by rejection sampling into
-// [1, n-1]; the testing hook refuses scalars outside that range.
+// [1, n-1]; the testing hook refuses scalars outside that range. dh_check_public refuses the
+// same values with the same errors.
 #include <gtest/gtest.h>
 
 #include "crypto/dh_groups.h"
@@ -33,6 +34,11 @@ void expect_invalid(uint16_t group, base::ByteView peer, const std::string& deta
   ASSERT_FALSE(r.has_value()) << detail;
   EXPECT_EQ(r.error().notify, base::NotifyType::InvalidKeyInformation);
   EXPECT_EQ(r.error().detail, detail);
+  // dh_check_public makes the same checks, with the same error, without a key.
+  base::Status c = provider().dh_check_public(group, peer);
+  ASSERT_FALSE(c.has_value()) << detail;
+  EXPECT_EQ(c.error().notify, base::NotifyType::InvalidKeyInformation);
+  EXPECT_EQ(c.error().detail, detail);
 }
 
 TEST(EcpDh, MalformedPeerValuesAreRejected) {
@@ -45,6 +51,7 @@ TEST(EcpDh, MalformedPeerValuesAreRejected) {
     ASSERT_TRUE(other.has_value());
     const base::Bytes good = (*other)->public_value();
     ASSERT_TRUE(some_key(group)->shared_secret(good).has_value());
+    EXPECT_TRUE(provider().dh_check_public(group, good).has_value());
 
     base::Bytes prefixed{0x04};
     prefixed.insert(prefixed.end(), good.begin(), good.end());

@@ -1,7 +1,8 @@
 // MODP Diffie-Hellman input handling (reliability.md bad-input class 8): degenerate and
 // malformed peer values are refused with INVALID_KEY_INFORMATION and a precise detail, before
 // any exponentiation; the private exponent uses exactly private_bits random bits from the
-// injected base::Random; the testing hook refuses out-of-range private values.
+// injected base::Random; the testing hook refuses out-of-range private values. dh_check_public
+// refuses the same values with the same errors.
 #include <gtest/gtest.h>
 
 #include "crypto/dh_groups.h"
@@ -34,6 +35,11 @@ void expect_invalid(uint16_t group, base::ByteView peer, const std::string& deta
   ASSERT_FALSE(r.has_value()) << detail;
   EXPECT_EQ(r.error().notify, base::NotifyType::InvalidKeyInformation);
   EXPECT_EQ(r.error().detail, detail);
+  // dh_check_public makes the same checks, with the same error, without a key.
+  base::Status c = provider().dh_check_public(group, peer);
+  ASSERT_FALSE(c.has_value()) << detail;
+  EXPECT_EQ(c.error().notify, base::NotifyType::InvalidKeyInformation);
+  EXPECT_EQ(c.error().detail, detail);
 }
 
 TEST(ModpDh, DegeneratePeerValuesAreRejected) {
@@ -67,6 +73,8 @@ TEST(ModpDh, DegeneratePeerValuesAreRejected) {
     ASSERT_TRUE(priv.has_value());
     EXPECT_TRUE((*priv)->shared_secret(two).has_value());
     EXPECT_TRUE((*priv)->shared_secret(p_plus(group, -2)).has_value());
+    EXPECT_TRUE(provider().dh_check_public(group, two).has_value());
+    EXPECT_TRUE(provider().dh_check_public(group, p_plus(group, -2)).has_value());
   }
 }
 

@@ -48,7 +48,11 @@ TEST(X25519Dh, WrongLengthsAreRejected) {
     EXPECT_EQ(r.error().notify, base::NotifyType::InvalidKeyInformation);
     EXPECT_EQ(r.error().detail,
               fmt::format("CURVE25519 peer public value has {} bytes, expected 32", len));
+    base::Status c = provider().dh_check_public(kCurve25519, base::Bytes(len, 0x09));
+    ASSERT_FALSE(c.has_value());
+    EXPECT_EQ(c.error().detail, r.error().detail);
   }
+  EXPECT_TRUE(provider().dh_check_public(kCurve25519, base::Bytes(32, 0x09)).has_value());
   for (std::size_t len : {0u, 31u, 33u}) {
     EXPECT_FALSE(provider().dh_from_private(kCurve25519, base::Bytes(len, 1)).has_value());
   }

@@ -32,16 +32,19 @@ TEST(IkeloadOptions, MinimalClosedLoopDefaults) {
   EXPECT_EQ(slot_count(*o), 1U);
   EXPECT_FALSE(o->busy_poll);
   EXPECT_FALSE(o->keep_sas);
+  EXPECT_FALSE(o->dh_private_one);
 }
 
 TEST(IkeloadOptions, FlagsWithoutValues) {
   auto o = parse({"--target", "10.99.1.2", "--psk", "k", "--count", "1", "--busy-poll",
-                  "--keep-sas", "--pfs"});
+                  "--keep-sas", "--pfs", "--dh-private-one"});
   ASSERT_TRUE(o) << o.error().detail;
   EXPECT_TRUE(o->busy_poll);
   EXPECT_TRUE(o->keep_sas);
   EXPECT_TRUE(o->pfs);
+  EXPECT_TRUE(o->dh_private_one);
   EXPECT_NE(help_text().find("[--busy-poll]"), std::string::npos);
+  EXPECT_NE(help_text().find("[--dh-private-one]"), std::string::npos);
 }
 
 TEST(IkeloadOptions, ErrorsNameTheOption) {
@@ -174,6 +177,54 @@ TEST(IkeloadReusedDh, OneKeyPairPerGroupAndCorrectSecrets) {
   }
   EXPECT_EQ(p.generated(), 2U);
   EXPECT_EQ(p.handed_out(), 4U);
+}
+
+// --dh-private-one: the shared key pair has the private value 1, so the public value is the
+// group's generator and g^xy is the peer's own public value (its x for ECP); the generator
+// checks that value as a derivation would, and a real peer computes the same secret.
+TEST(IkeloadReusedDh, PrivateOneGivesThePeersSecretWithoutExponentiation) {
+  crypto::OpenSslProvider inner;
+  ReusedDhProvider p(inner, true);
+  crypto::OpenSslRandom rng;
+  for (uint16_t group : {uint16_t{14}, uint16_t{19}}) {
+    SCOPED_TRACE(group);
+    auto a = p.dh_generate(group, rng);
+    auto b = p.dh_generate(group, rng);
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ((*a)->group(), group);
+    const base::Bytes& pub = (*a)->public_value();
+    EXPECT_EQ(pub, (*b)->public_value());
+    auto one = inner.dh_from_private(group, base::Bytes{1});
+    ASSERT_TRUE(one);
+    EXPECT_EQ(pub, (*one)->public_value());
+    if (group == 14) {
+      // RFC 3526 §3: g = 2, left-padded to len(p).
+      base::Bytes two(256, 0);
+      two.back() = 2;
+      EXPECT_EQ(pub, two);
+    }
+    auto peer = inner.dh_generate(group, rng);
+    ASSERT_TRUE(peer);
+    auto ours = (*a)->shared_secret((*peer)->public_value());
+    auto theirs = (*peer)->shared_secret(pub);
+    ASSERT_TRUE(ours && theirs);
+    EXPECT_EQ(crypto::SecureBytes(*ours), crypto::SecureBytes(*theirs));
+    // A peer value a derivation refuses is refused with the same error.
+    base::Bytes bad((*peer)->public_value().size(), 0);
+    auto refused = (*a)->shared_secret(bad);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().notify, base::NotifyType::InvalidKeyInformation);
+    EXPECT_EQ(refused.error().detail, (*one)->shared_secret(bad).error().detail);
+  }
+  // Curve25519 clamps the private value (RFC 7748 §5): an ordinary reused key pair instead.
+  auto x = p.dh_generate(31, rng);
+  auto peer = inner.dh_generate(31, rng);
+  ASSERT_TRUE(x && peer);
+  auto ours = (*x)->shared_secret((*peer)->public_value());
+  auto theirs = (*peer)->shared_secret((*x)->public_value());
+  ASSERT_TRUE(ours && theirs);
+  EXPECT_EQ(crypto::SecureBytes(*ours), crypto::SecureBytes(*theirs));
+  EXPECT_EQ(p.generated(), 3U);
 }
 
 TEST(IkeloadReport, PercentilesNearestRank) {
