@@ -13,7 +13,7 @@
 # without PFS, then ECP256 with PFS (half each;
 # libreswan 4.10 has no ECP PFS in IKEv1: ECP256 without PFS there). Asserts: every handshake established (exit 0,
 # JSON "failed":0) and the responder's CPU time was measured; then 20 more in open loop
-# (--rate 20). Uses lib.sh for namespaces, daemons
+# (--rate 20), then 10 per group with --dh-private-one (the generator's DH private value 1). Uses lib.sh for namespaces, daemons
 # and cleanup; charon and pluto run with the xfrm_noop_preload shim (no ESP in this kernel).
 # Exit: 0 pass, 1 fail, 77 not root.
 set -uo pipefail
@@ -209,5 +209,13 @@ else
 fi
 # Open loop: 20 arrivals per second for one second.
 run_load 19 20 --rate 20
+# --dh-private-one (bench/compare.sh's generator): the responder accepts g itself as the
+# initiator's KE, and agrees on g^xy = its own public value; with PFS where the peer has it.
+run_load 14 10 --dh-private-one
+if [[ $KIND == libreswan ]]; then
+  run_load 19 10 --dh-private-one
+else
+  run_load 19 10 --dh-private-one --pfs
+fi
 ikt_alive "$RESP_PID" || ikt_fail "$KIND responder died during the load"
-ikt_log "PASS ikeload ($AUTH) against $KIND: $COUNT handshakes, 0 failures"
+ikt_log "PASS ikeload ($AUTH) against $KIND: $((COUNT + 40)) handshakes, 0 failures"
