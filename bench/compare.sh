@@ -135,7 +135,8 @@ load() { # KIND AUTH GROUP ROUND
     --key "$CMP_PKI/load/key.pem" --ca "$CMP_PKI/ca/ca.crt" --id-fqdn load.ikt.test)
   out=$(ip netns exec "$IKT_NS_L" taskset -c "$CMP_GEN_CPU" "$IKELOAD" --target "$IKT_R_OUT" \
     --source 10.99.1.100-10.99.1.163 "${auth_args[@]}" --group "$3" --concurrency "$CONC" \
-    --count "$COUNT" --timeout 10 --responder-pid "$CMP_PID" "${GEN_POLL[@]}" "${GEN_DH[@]}" --json \
+    --count "$COUNT" --timeout 10 --responder-pid "$CMP_PID" "${GEN_POLL[@]}" "${GEN_DH[@]}" \
+    --json \
     2>>"$IKT_DIR/ikeload.stderr")
   log "round $4 $1 $2 group $3: ${out:-ikeload failed}"
   [[ -n $out ]] || out='{"failed":-1}'
