@@ -137,8 +137,8 @@ const ConfDb::Section* ConfDb::base_section(std::string_view name) const {
 }
 
 const ConfDb::Section* ConfDb::find_section(std::string_view name) const {
-  auto it = m_sections.find(name);
-  if (it != m_sections.end()) return &it->second;
+  auto it = m_section_index.find(name);
+  if (it != m_section_index.end()) return it->second;
   const Section* base = base_section(name);
   if (base != nullptr && m_shadowed.find(name) == m_shadowed.end()) return base;
   return nullptr;
@@ -156,7 +156,9 @@ void ConfDb::shadow(const std::string& name, const Section& base) {
 }
 
 ConfDb::Section& ConfDb::materialize(const std::string& name, const Section& base) {
-  Section& sec = m_sections.emplace(name, Section{}).first->second;
+  auto [it, inserted] = m_sections.emplace(name, Section{});
+  Section& sec = it->second;
+  index_section(it->first, sec);
   sec.seq = m_next_seq++;
   std::vector<std::pair<uint64_t, const std::pair<const std::string, Value>*>> order;
   order.reserve(base.tags.size());
@@ -174,19 +176,46 @@ ConfDb::Section& ConfDb::materialize(const std::string& name, const Section& bas
 void ConfDb::erase_section(std::map<std::string, Section, CaseLess>::iterator it) {
   // A shadowed base section stays shadowed: removing the copy removes the section.
   m_entries -= it->second.tags.size();
+  m_section_index.erase(std::string_view(it->first));
   m_sections.erase(it);
 }
 
 ConfDb::Section& ConfDb::section_for_write(std::string_view name) {
-  auto it = m_sections.find(name);
-  if (it != m_sections.end()) return it->second;
+  auto found = m_section_index.find(name);
+  if (found != m_section_index.end()) return *found->second;
   if (m_base && m_shadowed.find(name) == m_shadowed.end()) {
-    auto bit = m_base->sections.find(name);
-    if (bit != m_base->sections.end()) return materialize(bit->first, bit->second);
+    auto bit = m_base->by_name.find(name);
+    if (bit != m_base->by_name.end()) return materialize(std::string(bit->first), *bit->second);
   }
-  it = m_sections.emplace(std::string(name), Section{}).first;
+  auto it = m_sections.emplace(std::string(name), Section{}).first;
+  index_section(it->first, it->second);
   it->second.seq = m_next_seq++;
   return it->second;
+}
+
+void ConfDb::index_section(const std::string& name, Section& sec) {
+  m_section_index.emplace(std::string_view(name), &sec);
+}
+
+ConfDb::ConfDb(const ConfDb& other)
+    : m_sections(other.m_sections),
+      m_pending(other.m_pending),
+      m_generation(other.m_generation),
+      m_next_tx(other.m_next_tx),
+      m_next_seq(other.m_next_seq),
+      m_entries(other.m_entries),
+      m_base(other.m_base),
+      m_shadowed(other.m_shadowed),
+      m_shadowed_entries(other.m_shadowed_entries) {
+  for (auto& [name, sec] : m_sections) index_section(name, sec);
+}
+
+ConfDb& ConfDb::operator=(const ConfDb& other) {
+  if (this != &other) {
+    ConfDb copy(other);
+    *this = std::move(copy);
+  }
+  return *this;
 }
 
 std::optional<std::string> ConfDb::get(std::string_view section, std::string_view tag) const {
@@ -324,10 +353,12 @@ bool ConfDb::set_now(std::string_view section, std::string_view tag, std::string
   if (is_default) {
     if (!cur.is_default) return true;  // defaults never override file/FIFO values (silent)
     cur.text.assign(value);            // refresh a default (e.g. a new Default-phase-1-lifetime)
+    cur.list.reset();
     return true;
   }
   if (!override && !cur.is_default) return false;  // duplicate: first value kept
   cur.text.assign(value);
+  cur.list.reset();
   cur.is_default = false;
   return true;
 }
@@ -336,6 +367,26 @@ void ConfDb::add_now(std::string_view section, std::string_view tag, std::string
   const Value* cur = find_value(section, tag);
   if (cur == nullptr) {
     set_now(section, tag, value, true, false);
+    return;
+  }
+  if (!cur->is_default && (cur->list.get() != nullptr || ListIndex::worth_indexing(cur->text))) {
+    // A long list: the same outcome as below from a hash lookup and an append (list_index.h).
+    // Non-default values live in m_sections (the defaults image holds defaults only).
+    Value& v = section_for_write(section).tags.find(tag)->second;
+    if (v.list.get() == nullptr) v.list.emplace().add_elements(v.text, 0);
+    if (v.list.get()->contains(v.text, value)) return;
+    // The list trimmed as trim() below; leading blanks (a `C set` left them) move every offset.
+    std::size_t lead = 0;
+    while (lead < v.text.size() && is_space(v.text[lead])) ++lead;
+    if (lead > 0) {
+      v.text.erase(0, lead);
+      v.list.emplace().add_elements(v.text, 0);
+    }
+    while (!v.text.empty() && is_space(v.text.back())) v.text.pop_back();
+    if (!v.text.empty() && v.text.back() != ',') v.text += ',';
+    const std::size_t from = v.text.size();
+    v.text.append(value);
+    v.list.get()->add_elements(v.text, from);
     return;
   }
   for (std::string_view f : split_list(cur->text)) {
@@ -475,6 +526,7 @@ void ConfDb::abort(TxId tx) { m_pending.erase(tx); }
 void ConfDb::clear() {
   ++m_generation;
   m_sections.clear();
+  m_section_index.clear();
   m_entries = 0;
   m_base.reset();
   m_shadowed.clear();
@@ -486,6 +538,7 @@ void ConfDb::swap_contents(ConfDb& other) noexcept {
   ++m_generation;
   ++other.m_generation;
   m_sections.swap(other.m_sections);
+  m_section_index.swap(other.m_section_index);
   std::swap(m_entries, other.m_entries);
   std::swap(m_next_seq, other.m_next_seq);
   m_base.swap(other.m_base);

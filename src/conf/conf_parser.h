@@ -28,10 +28,10 @@
 namespace ike::conf {
 
 struct ParseLimits {
-  std::size_t max_line = 8 * 1024;          // one physical line, without its newline
-  std::size_t max_logical_line = 64 * 1024;  // a line joined from backslash continuations
-  std::size_t max_sections = 65536;          // distinct section names in one text
-  std::size_t max_tags = 262144;             // tag=value lines in one text
+  std::size_t max_line = 4 << 20;          // one physical line, without its newline
+  std::size_t max_logical_line = 8 << 20;  // a line joined from backslash continuations
+  std::size_t max_sections = 1 << 20;      // distinct section names in one text
+  std::size_t max_tags = 4 << 20;          // tag=value lines in one text
 };
 
 struct ParseOutput {

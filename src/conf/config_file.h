@@ -17,7 +17,7 @@
 
 namespace ike::conf {
 
-inline constexpr std::size_t kMaxConfigFileSize = std::size_t{16} << 20;  // 16 MiB
+inline constexpr std::size_t kMaxConfigFileSize = std::size_t{64} << 20;  // 64 MiB
 
 struct LoadReport {
   std::string source;                 // path or buffer name

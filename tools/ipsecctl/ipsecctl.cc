@@ -15,7 +15,7 @@
 namespace ike::ipsecctl {
 namespace {
 
-constexpr std::size_t kMaxStdin = 4 << 20;
+constexpr std::size_t kMaxStdin = 64 << 20;  // as Lexer::kMaxFileSize
 
 enum class Show { None, Flow, Sa, All };
 

@@ -37,7 +37,7 @@ struct Token {
 class Lexer {
  public:
   static constexpr std::size_t kMaxToken = 8096;       // OpenBSD's yylex buffer
-  static constexpr std::size_t kMaxFileSize = 4 << 20;  // refuse larger configuration files
+  static constexpr std::size_t kMaxFileSize = 64 << 20;  // refuse larger configuration files
   static constexpr int kMaxIncludeDepth = 16;
 
   using ErrorSink = std::function<void(int lineno, const std::string& msg)>;

@@ -196,20 +196,30 @@ TEST(ConfParser, ErrorAbortsTheWholeTransaction) {
 }
 
 TEST(ConfParser, LineLengthLimits) {
-  std::string ok = "[S]\nA=" + std::string(8192 - 2, 'x') + "\n";
+  // Room for the connection list of 100 000 rules (issue #7: the 8 KiB line of before held
+  // about 700 ipsecctl connection names).
+  const std::size_t max = std::size_t{4} << 20;
+  std::string ok = "[S]\nA=" + std::string(max - 2, 'x') + "\n";
   ConfDb db;
   load(db, ok);
-  EXPECT_EQ(db.get("S", "A")->size(), 8190u);
+  EXPECT_EQ(db.get("S", "A")->size(), max - 2);
 
-  std::string too_long = "[S]\nA=" + std::string(8192 - 1, 'x') + "\n";
+  std::string too_long = "[S]\nA=" + std::string(max - 1, 'x') + "\n";
   EXPECT_EQ(parse_error(too_long),
-            "/etc/isakmpd/isakmpd.conf:2: line too long (8193 bytes, at most 8192)");
+            "/etc/isakmpd/isakmpd.conf:2: line too long (4194305 bytes, at most 4194304)");
 
   std::string cont = "[S]\nA=";
-  for (int i = 0; i < 20; ++i) cont += std::string(4000, 'y') + ",\\\n";
+  for (int i = 0; i < 40; ++i) cont += std::string(max / 16, 'y') + ",\\\n";
   cont += "end\n";
   EXPECT_EQ(parse_error(cont),
-            "/etc/isakmpd/isakmpd.conf:2: continued line too long (more than 65536 bytes)");
+            "/etc/isakmpd/isakmpd.conf:2: continued line too long (more than 8388608 bytes)");
+
+  ParseLimits small;  // the limits are parameters
+  small.max_line = 16;
+  ConfDb db2;
+  auto r = parse_config("[S]\nA=0123456789abcdef\n", "f", db2, small);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().detail, "f:2: line too long (18 bytes, at most 16)");
 }
 
 TEST(ConfParser, CountLimits) {

@@ -138,8 +138,8 @@ TEST_F(ConfigFileTest, OversizedFileIsRefused) {
   ConfDb db;
   auto r = load_config_file(path, db);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().detail, "refusing " + path + ": size 16777217 bytes exceeds the limit of "
-                                                   "16777216 bytes");
+  EXPECT_EQ(r.error().detail, "refusing " + path + ": size 67108865 bytes exceeds the limit of "
+                                                   "67108864 bytes");
   auto small = read_secret_file(write("s.conf", "0123456789", 0600), 4);
   ASSERT_FALSE(small);
 }

@@ -5,6 +5,7 @@
 // kernel rules through an injected kernel::NullBackend (flows, SAs, -d, -s, tcpmd5/ipip refused).
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -12,6 +13,7 @@
 
 #include "ike_config.h"
 #include "kernel/null_backend.h"
+#include "lexer.h"
 #include "run_helper.h"
 
 namespace ike::ipsecctl::test {
@@ -89,6 +91,16 @@ TEST(Grammar, GroupWritableIncludeIsRefused) {
   EXPECT_EQ(r.status, 1);
   EXPECT_TRUE(contains(r.err, inc.path() + ": group writable or world read/writable")) << r.err;
   EXPECT_EQ(r.out, "");
+}
+
+// Large rule files are read (issue #7: 100 000 rules are about 10 MB); past Lexer::kMaxFileSize
+// the file is refused with its name.
+TEST(Grammar, RuleFileSizeIsCappedAt64MiB) {
+  TempFile inc("", "big");
+  ASSERT_EQ(::truncate(inc.path().c_str(), static_cast<off_t>(Lexer::kMaxFileSize + 1)), 0);
+  auto r = run_ipsecctl({"-nf", inc.path()}, "");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, inc.path() + ": file larger than 67108864 bytes")) << r.err;
 }
 
 TEST(Grammar, CommandLineMacroWinsOverTheFile) {
