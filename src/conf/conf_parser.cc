@@ -23,12 +23,9 @@ std::string_view trim(std::string_view s) noexcept {
   return s;
 }
 
-std::string fold_key(std::string_view section, std::string_view tag) {
-  std::string k;
-  k.reserve(section.size() + tag.size() + 1);
-  for (char c : section) k += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  k += '\0';
-  for (char c : tag) k += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+std::string fold(std::string_view name) {
+  std::string k(name);
+  for (char& c : k) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
   return k;
 }
 
@@ -36,8 +33,9 @@ std::string quote(std::string_view s) { return base::sanitize_for_log(s, 60); }
 
 class Parser {
  public:
-  Parser(std::string_view source, ConfDb& db, const ParseLimits& limits)
-      : m_source(source), m_db(db), m_limits(limits) {}
+  Parser(std::string_view source, ConfDb& db, const ParseLimits& limits,
+         const SectionFilter& keep)
+      : m_source(source), m_db(db), m_limits(limits), m_keep(keep) {}
 
   base::Result<ParseOutput> run(std::string_view text) {
     m_out.tx = m_db.begin();
@@ -142,15 +140,24 @@ class Parser {
     while (!value.empty() && is_blank(value.front())) value.remove_prefix(1);
     // trailing whitespace was trimmed above
 
-    auto [it, inserted] = m_out.lines.try_emplace(fold_key(*m_section, tag), ln);
-    if (!inserted) {
+    if (!m_keep_section) {  // counted against the limit, not stored
+      if (m_out.tags >= m_limits.max_tags) {
+        return fail(ln, "too many tags (at most {})", m_limits.max_tags);
+      }
+      ++m_out.tags;
+      return base::ok();
+    }
+    ParseOutput::SectionLines& lines = m_out.section_lines[m_section_lines];
+    std::string folded = fold(tag);
+    if (auto first = lines.find(folded)) {
       warn(ln, "duplicate tag [{}]:{}, ignoring (the value from line {} is kept)",
-           quote(*m_section), quote(tag), it->second);
+           quote(*m_section), quote(tag), *first);
       return base::ok();
     }
     if (m_out.tags >= m_limits.max_tags) {
       return fail(ln, "too many tags (at most {})", m_limits.max_tags);
     }
+    lines.add(std::move(folded), ln);
     ++m_out.tags;
     m_db.set(m_out.tx, *m_section, tag, value, false, false);
     return base::ok();
@@ -171,15 +178,19 @@ class Parser {
     if (!rest.empty() && rest.front() != '#' && rest.front() != ';') {
       warn(ln, "text \"{}\" after section header [{}] ignored", quote(rest), quote(name));
     }
-    std::string folded = fold_key(name, {});
-    if (m_seen_sections.find(folded) == m_seen_sections.end()) {
-      if (m_seen_sections.size() >= m_limits.max_sections) {
+    std::string folded = fold(name);
+    auto seen = m_out.section_index.find(folded);
+    if (seen == m_out.section_index.end()) {
+      if (m_out.section_index.size() >= m_limits.max_sections) {
         return fail(ln, "too many sections (at most {})", m_limits.max_sections);
       }
-      m_seen_sections.emplace(std::move(folded), ln);
-      m_out.sections = m_seen_sections.size();
+      seen = m_out.section_index.emplace(std::move(folded), m_out.section_lines.size()).first;
+      m_out.section_lines.emplace_back();
+      m_out.sections = m_out.section_index.size();
     }
+    m_section_lines = seen->second;
     m_section = std::string(name);
+    m_keep_section = !m_keep || m_keep(name);
     return base::ok();
   }
 
@@ -188,21 +199,47 @@ class Parser {
   const ParseLimits& m_limits;
   ParseOutput m_out;
   std::optional<std::string> m_section;
-  std::unordered_map<std::string, std::size_t> m_seen_sections;
+  std::size_t m_section_lines = 0;  // m_out.section_lines of m_section
+  const SectionFilter& m_keep;
+  bool m_keep_section = true;
 };
 
 }  // namespace
 
+std::optional<std::size_t> ParseOutput::SectionLines::find(std::string_view folded_tag) const {
+  if (!many.empty()) {
+    auto it = many.find(std::string(folded_tag));
+    return it == many.end() ? std::nullopt : std::optional<std::size_t>(it->second);
+  }
+  for (const auto& [t, line] : few) {
+    if (t == folded_tag) return line;
+  }
+  return std::nullopt;
+}
+
+void ParseOutput::SectionLines::add(std::string folded_tag, std::size_t line) {
+  if (many.empty() && few.size() < kHashFrom) {
+    few.emplace_back(std::move(folded_tag), line);
+    return;
+  }
+  if (many.empty()) {
+    for (auto& [t, l] : few) many.emplace(std::move(t), l);
+    few.clear();
+  }
+  many.emplace(std::move(folded_tag), line);
+}
+
 std::optional<std::size_t> ParseOutput::line_of(std::string_view section,
                                                 std::string_view tag) const {
-  auto it = lines.find(fold_key(section, tag));
-  if (it == lines.end()) return std::nullopt;
-  return it->second;
+  auto it = section_index.find(fold(section));
+  if (it == section_index.end()) return std::nullopt;
+  return section_lines[it->second].find(fold(tag));
 }
 
 base::Result<ParseOutput> parse_config(std::string_view text, std::string_view source,
-                                       ConfDb& db, const ParseLimits& limits) {
-  Parser p(source, db, limits);
+                                       ConfDb& db, const ParseLimits& limits,
+                                       const SectionFilter& keep) {
+  Parser p(source, db, limits, keep);
   return p.run(text);
 }
 

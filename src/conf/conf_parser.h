@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,14 +43,32 @@ struct ParseOutput {
   // Line of the first definition of [section]:tag in this text (case-insensitive), if any.
   std::optional<std::size_t> line_of(std::string_view section, std::string_view tag) const;
 
-  std::unordered_map<std::string, std::size_t> lines;  // key: folded "section\0tag"
+  // The first line of each tag, per section (issue #7: one hash table of every tag of a
+  // 100 000-peer file was a third of its parse, a cache miss per line). A section's tags are
+  // scanned while it has few and hashed past kHashFrom ([Phase 1] lists every peer).
+  struct SectionLines {
+    static constexpr std::size_t kHashFrom = 16;
+    std::vector<std::pair<std::string, std::size_t>> few;   // folded tag, line
+    std::unordered_map<std::string, std::size_t> many;      // the same once past kHashFrom
+    std::optional<std::size_t> find(std::string_view folded_tag) const;
+    // Records a tag find() did not find.
+    void add(std::string folded_tag, std::size_t line);
+  };
+  std::unordered_map<std::string, std::size_t> section_index;  // folded name -> section_lines
+  std::vector<SectionLines> section_lines;
 };
+
+// Which sections a parse stores (true: keep). The whole text is still checked (syntax, limits);
+// the tags of other sections are counted but neither stored nor checked for duplicates. The
+// privilege-separation monitor reads three sections of a file that may list 100 000 peers.
+using SectionFilter = std::function<bool(std::string_view section)>;
 
 // Parses `text` (named `source` in messages, e.g. the file path) into a new transaction on
 // `db`. On error nothing is queued (the transaction is aborted) and the Config error says
 // "<source>:<line>: <what>".
 [[nodiscard]] base::Result<ParseOutput> parse_config(std::string_view text,
                                                      std::string_view source, ConfDb& db,
-                                                     const ParseLimits& limits = {});
+                                                     const ParseLimits& limits = {},
+                                                     const SectionFilter& keep = {});
 
 }  // namespace ike::conf

@@ -222,6 +222,34 @@ TEST(ConfParser, LineLengthLimits) {
   EXPECT_EQ(r.error().detail, "f:2: line too long (18 bytes, at most 16)");
 }
 
+// The monitor's parse (issue #7): only the kept sections are stored; the rest of the text is
+// still checked and counted.
+TEST(ConfParser, SectionFilterStoresOnlyKeptSectionsButChecksEverything) {
+  auto keep = [](std::string_view s) { return s == "General" || s == "X509-certificates"; };
+  ConfDb db;
+  auto r = parse_config("[General]\nA=1\n[peer]\nB=2\nB=3\n[X509-certificates]\nC=4\n", "f", db,
+                        {}, keep);
+  ASSERT_TRUE(r) << r.error().detail;
+  EXPECT_TRUE(r->warnings.empty()) << "no duplicate check where nothing is stored";
+  EXPECT_EQ(r->tags, 4u);
+  EXPECT_EQ(r->sections, 3u);
+  ASSERT_TRUE(db.commit(r->tx));
+  EXPECT_EQ(db.get("General", "A"), "1");
+  EXPECT_EQ(db.get("X509-certificates", "C"), "4");
+  EXPECT_FALSE(db.has_section("peer"));
+
+  ConfDb db2;
+  auto bad = parse_config("[General]\nA=1\n[peer]\nbroken line\n", "f", db2, {}, keep);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().detail,
+            "f:4: syntax error: \"broken line\" is neither \"[section]\" nor \"tag=value\"");
+  ParseLimits lim;
+  lim.max_tags = 2;
+  auto many = parse_config("[General]\nA=1\n[peer]\nB=2\nC=3\n", "f", db2, lim, keep);
+  ASSERT_FALSE(many);
+  EXPECT_EQ(many.error().detail, "f:5: too many tags (at most 2)");
+}
+
 TEST(ConfParser, CountLimits) {
   ParseLimits lim;
   lim.max_sections = 3;
