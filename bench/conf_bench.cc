@@ -62,7 +62,10 @@ void BM_ParseConfig(benchmark::State& state) {
   for (auto _ : state) {
     ConfDb db;
     auto out = ike::conf::parse_config(text, "bench.conf", db);
-    if (!out) state.SkipWithError(out.error().detail.c_str());
+    if (!out) {
+      state.SkipWithError(out.error().detail.c_str());
+      break;
+    }
     db.abort(out->tx);
   }
   set_counters(state, text);
@@ -73,7 +76,10 @@ void BM_LoadConfigText(benchmark::State& state) {
   for (auto _ : state) {
     ConfDb db;
     auto r = ike::conf::load_config_text(text, "bench.conf", db);
-    if (!r) state.SkipWithError(r.error().detail.c_str());
+    if (!r) {
+      state.SkipWithError(r.error().detail.c_str());
+      break;
+    }
     benchmark::DoNotOptimize(db.size());
   }
   set_counters(state, text);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/conf_scale.sh: configuration at scale (issue #7, "fast at scale" for configured peers).
 #
-#   bench/conf_scale.sh ISAKMPD IPSECCTL [N ...]        (default N: 1000 10000 100000)
+#   bench/conf_scale.sh ISAKMPD IPSECCTL IKELOAD [N ...]   (default N: 1000 10000 100000)
 #
 # For each N, in a namespace of its own (tests/interop/lib.sh topology), `isakmpd -d -n -K`
 # (privilege separation on) pinned to CPU ${BENCH_RESP_CPU:-0}:
@@ -11,7 +11,12 @@
 #            seconds from the start until `S` is answered (the FIFO is read once the
 #            configuration is loaded) and the CPU of the monitor and the engine child by then,
 #            the engine child's RSS, then `R` (reload from the file) followed by `S`: seconds,
-#            CPU, RSS.
+#            CPU, RSS. Then handshakes among the N peers: 64 more peers (ikeload's source
+#            addresses 10.99.1.100-163, each with its [Phase 1] line, peer section and
+#            connection) run Main Mode PSK ECP256 + Quick Mode with ikeload (--busy-poll
+#            --dh-private-one, pinned to CPU ${BENCH_GEN_CPU:-1}): 200 handshakes first (their
+#            max latency includes building the engine's peer and connection indexes after the
+#            reload), then ${BENCH_COUNT:-3000} measured: the responder's CPU ms per handshake.
 #  ipsecctl  a daemon with a one-section configuration, then `ipsecctl -f` of N rules
 #            "ike passive esp from 192.168.0.0/16 to <net-i> peer <peer-i> psk <secret-i>"
 #            (about 45 FIFO `C` lines per rule, each one connection appended to
@@ -23,14 +28,17 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/interop/lib.sh
 source "$here/../tests/interop/lib.sh"
 
-ISAKMPD=${1:?usage: $0 ISAKMPD IPSECCTL [N ...]}
-IPSECCTL=${2:?usage: $0 ISAKMPD IPSECCTL [N ...]}
-shift 2
+ISAKMPD=${1:?usage: $0 ISAKMPD IPSECCTL IKELOAD [N ...]}
+IPSECCTL=${2:?usage: $0 ISAKMPD IPSECCTL IKELOAD [N ...]}
+IKELOAD=${3:?usage: $0 ISAKMPD IPSECCTL IKELOAD [N ...]}
+shift 3
 SIZES=("$@")
 [[ ${#SIZES[@]} -eq 0 ]] && SIZES=(1000 10000 100000)
 export IKT_SKIP_SETUP=${IKT_SKIP_SETUP:-1}
 ikt_init conf-scale
 ikt_topology
+for ((i = 0; i < 64; i++)); do ip -n "$IKT_NS_L" addr add "10.99.1.$((100 + i))/24" dev eth0; done
+PSK=conf-scale-load-secret-0123456789
 TICK=$(getconf CLK_TCK)
 
 # cpu_s PID...: CPU seconds (utime + stime) of the processes.
@@ -78,16 +86,27 @@ stop() { ikt_stop_pid "$PID"; }
 
 # peer_addr I / net_addr I: the I-th peer (10.x.y.z) and its remote network (172.16+.y.z/32).
 gen_conf() {
-  awk -v n="$1" -v out="$IKT_R_OUT" 'function a(i) { return sprintf("10.%d.%d.%d", \
+  awk -v n="$1" -v out="$IKT_R_OUT" -v psk="$PSK" 'function a(i) { return sprintf("10.%d.%d.%d", \
       int(i / 65536) % 256, int(i / 256) % 256, i % 256) }
     function net(i) { return sprintf("172.%d.%d.%d", 16 + int(i / 65536) % 16, \
       int(i / 256) % 256, i % 256) }
     BEGIN {
       printf "[General]\nListen-on=\t\t%s\nCheck-interval=\t\t3600\n\n[Phase 1]\n", out
       for (i = 1; i <= n; i++) printf "%s=\tpeer-%d\n", a(i), i
+      for (j = 0; j < 64; j++) printf "10.99.1.%d=\tload-peer-%d\n", 100 + j, j
       printf "\n[Phase 2]\nPassive-connections=\t"
       for (i = 1; i <= n; i++) printf "%sconn-%d", (i > 1 ? "," : ""), i
+      for (j = 0; j < 64; j++) printf ",load-conn-%d", j
       printf "\n"
+      for (j = 0; j < 64; j++) {
+        printf "\n[load-peer-%d]\nPhase=\t\t\t1\nAddress=\t\t10.99.1.%d\n", j, 100 + j
+        printf "Authentication=\t\t%s\nConfiguration=\t\tp1-mm\n", psk
+        printf "\n[load-conn-%d]\nPhase=\t\t\t2\nISAKMP-peer=\t\tload-peer-%d\n", j, j
+        printf "Configuration=\t\tp2-qm\nLocal-ID=\t\tload-net\nRemote-ID=\t\tload-host-%d\n", j
+        printf "\n[load-host-%d]\nID-type=\t\tIPV4_ADDR\nAddress=\t\t10.99.1.%d\n", j, 100 + j
+      }
+      printf "\n[load-net]\nID-type=\t\tIPV4_ADDR_SUBNET\nNetwork=\t\t10.99.20.0\n"
+      printf "Netmask=\t\t255.255.255.0\n"
       for (i = 1; i <= n; i++) {
         printf "\n[peer-%d]\nPhase=\t\t\t1\nAddress=\t\t%s\n", i, a(i)
         printf "Authentication=\t\tsecret-%d-0123456789\nConfiguration=\t\tp1-mm\n", i
@@ -132,9 +151,18 @@ for n in "${SIZES[@]}"; do
   reload_cpu=$(awk -v a="$c0" -v b="$(cpu_s "$PID" "$CHILD")" 'BEGIN { printf "%.2f", b - a }')
   reload_rss=$(rss_mb "$CHILD")
   grep -q "configuration reloaded" "$D/isakmpd.stderr" || ikt_fail "file $n: no reload logged"
+  load=(ip netns exec "$IKT_NS_L" taskset -c "${BENCH_GEN_CPU:-1}" "$IKELOAD" --target "$IKT_R_OUT"
+    --source 10.99.1.100-10.99.1.163 --psk "$PSK" --group 19 --remote-net 10.99.20.0/24
+    --concurrency 32 --busy-poll --dh-private-one --responder-pid "$PID,$CHILD" --json)
+  "${load[@]}" --count 200 >"$D/warmup.json" || ikt_fail "file $n: warm-up handshakes failed"
+  "${load[@]}" --count "${BENCH_COUNT:-3000}" >"$D/load.json" ||
+    ikt_fail "file $n: handshakes failed: $(cat "$D/load.json")"
+  warm_max=$(sed -n 's/.*"max":\([0-9.]*\).*/\1/p' "$D/warmup.json")
+  hs_cpu=$(sed -n 's/.*"responder_cpu_ms_per_handshake":\([0-9.]*\).*/\1/p' "$D/load.json")
   stop
   ikt_log "file $n ($bytes bytes): load ${load_s} s (CPU $load_cpu s, RSS $load_rss MB)," \
-    "reload ${reload_s} s (CPU $reload_cpu s, RSS $reload_rss MB)"
+    "reload ${reload_s} s (CPU $reload_cpu s, RSS $reload_rss MB), first handshakes max" \
+    "$warm_max ms, then $hs_cpu CPU ms per handshake"
 
   # --- ipsecctl -f with n rules ----------------------------------------------------------
   D="$IKT_DIR/ipsecctl-$n"
@@ -153,10 +181,10 @@ for n in "${SIZES[@]}"; do
   fifo_rss=$(rss_mb "$CHILD")
   stop
   ikt_log "ipsecctl $n: ${fifo_s} s (CPU $fifo_cpu s, RSS $fifo_rss MB)"
-  rows+=("$(printf '%8s %10s %6s %6s %7s %8s %6s %7s %9s %6s %7s' "$n" "$bytes" "$load_s" \
-    "$load_cpu" "$load_rss" "$reload_s" "$reload_cpu" "$reload_rss" "$fifo_s" "$fifo_cpu" \
-    "$fifo_rss")")
+  rows+=("$(printf '%8s %10s %6s %6s %7s %8s %6s %7s %9s %7s %10s %6s %7s' "$n" "$bytes" \
+    "$load_s" "$load_cpu" "$load_rss" "$reload_s" "$reload_cpu" "$reload_rss" "$warm_max" \
+    "$hs_cpu" "$fifo_s" "$fifo_cpu" "$fifo_rss")")
 done
-printf '%8s %10s %6s %6s %7s %8s %6s %7s %9s %6s %7s\n' peers "conf bytes" "load s" CPU "RSS MB" \
-  "reload s" CPU "RSS MB" "ipsecctl s" CPU "RSS MB"
+printf '%8s %10s %6s %6s %7s %8s %6s %7s %9s %7s %10s %6s %7s\n' peers "conf bytes" "load s" \
+  CPU "RSS MB" "reload s" CPU "RSS MB" "1st hs ms" "ms/hs" "ipsecctl s" CPU "RSS MB"
 printf '%s\n' "${rows[@]}"
