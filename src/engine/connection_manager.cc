@@ -35,8 +35,15 @@ void ConnectionManager::start(EngineImpl& e, base::TimePoint now) {
 
 void ConnectionManager::check_all(EngineImpl& e, base::TimePoint now) {
   if (e.options().passive) return;
+  // One walk of the exchanges for the whole list, not one per connection (issue #7).
+  std::unordered_set<std::string> pending = pending_in_exchanges(e);
   for (const auto& name : m_active) {
-    if (!held(name) && !is_up_or_pending(e, name)) connect(e, name, now);
+    if (held(name) || e.sas().ipsec_count_for(name) != 0 || m_waiting_names.count(name) != 0 ||
+        pending.count(name) != 0) {
+      continue;
+    }
+    connect(e, name, now);
+    pending.insert(name);  // a name listed twice is brought up once
   }
 }
 
@@ -144,17 +151,14 @@ std::optional<base::TimePoint> ConnectionManager::next_deadline() const {
   return d;
 }
 
-bool ConnectionManager::is_up_or_pending(const EngineImpl& e, const std::string& name) const {
-  if (e.sas().ipsec_count_for(name) != 0) return true;
-  if (m_waiting_names.count(name) != 0) return true;
+std::unordered_set<std::string> ConnectionManager::pending_in_exchanges(const EngineImpl& e) {
+  std::unordered_set<std::string> names;
   for (const auto& [k, x] : e.exchanges().all()) {
     if (x.finished) continue;
-    if (x.qm && x.qm->connection == name) return true;
-    if (x.mm && std::find(x.mm->queued.begin(), x.mm->queued.end(), name) != x.mm->queued.end()) {
-      return true;
-    }
+    if (x.qm) names.insert(x.qm->connection);
+    if (x.mm) names.insert(x.mm->queued.begin(), x.mm->queued.end());
   }
-  return false;
+  return names;
 }
 
 bool ConnectionManager::connect(EngineImpl& e, const std::string& name, base::TimePoint now) {
@@ -180,13 +184,11 @@ bool ConnectionManager::connect(EngineImpl& e, const std::string& name, base::Ti
     return st.has_value();
   }
   // A Main Mode to that peer is already running: wait for it.
-  for (auto& [k, x] : e.exchanges().all()) {
-    if (x.mm && x.role == Role::Initiator && !x.finished && x.peer.address == *peer->address) {
-      if (std::find(x.mm->queued.begin(), x.mm->queued.end(), name) == x.mm->queued.end()) {
-        x.mm->queued.push_back(name);
-      }
-      return true;
+  if (Exchange* x = e.exchanges().initiator_main_mode_to(*peer->address)) {
+    if (std::find(x->mm->queued.begin(), x->mm->queued.end(), name) == x->mm->queued.end()) {
+      x->mm->queued.push_back(name);
     }
+    return true;
   }
   auto st = phase1_initiate(e, conn->isakmp_peer, {name}, now);
   if (!st) IKE_LOG_WARN("connection {}: {}", name, st.error().detail);

@@ -68,8 +68,8 @@ class ConnectionManager {
   // Connections waiting for a Quick Mode slot (all ISAKMP SAs).
   std::size_t waiting() const noexcept { return m_waiting_names.size(); }
 
-  // True when an SA or a negotiation exists for the connection (or it waits for a slot).
-  bool is_up_or_pending(const EngineImpl& e, const std::string& name) const;
+  // Connections a running exchange brings up: Quick Modes, and those queued on a Main Mode.
+  static std::unordered_set<std::string> pending_in_exchanges(const EngineImpl& e);
 
   // `t <name>`: stops keeping the connection up (isakmpd connection_teardown).
   void forget(const std::string& name);

@@ -215,6 +215,29 @@ void ExchangeTable::count_unfinished(const base::CookiePair& cookies, const Exch
     bump(m_qm_in_flight, cookies, add);
     bump(m_qm_by_connection, x.qm->connection, add);
   }
+  if (x.mm != nullptr && x.role == Role::Initiator) {
+    if (add) {
+      m_mm_initiators.emplace(x.peer.address, cookies);
+    } else {
+      auto [lo, hi] = m_mm_initiators.equal_range(x.peer.address);
+      for (auto i = lo; i != hi; ++i) {
+        if (i->second == cookies) {
+          m_mm_initiators.erase(i);
+          break;
+        }
+      }
+    }
+  }
+}
+
+Exchange* ExchangeTable::initiator_main_mode_to(const base::IpAddress& peer) {
+  std::optional<ExchangeKey> best;
+  auto [lo, hi] = m_mm_initiators.equal_range(peer);
+  for (auto i = lo; i != hi; ++i) {
+    ExchangeKey k{i->second, base::MessageId{0}};
+    if (!best || k < *best) best = k;
+  }
+  return best ? find(*best) : nullptr;
 }
 
 bool ExchangeTable::quick_mode_running(const std::string& connection) const {
@@ -248,6 +271,7 @@ void ExchangeTable::clear() {
   m_unfinished.clear();
   m_qm_in_flight.clear();
   m_qm_by_connection.clear();
+  m_mm_initiators.clear();
   m_by_icookie.clear();
   m_by_request.clear();
   m_deadlines.clear();

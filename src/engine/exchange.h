@@ -194,6 +194,11 @@ class ExchangeTable {
   std::size_t quick_modes_in_flight(const base::CookiePair& c) const;
   // A Quick Mode for `connection` is in flight (same counters, by connection name).
   bool quick_mode_running(const std::string& connection) const;
+  // The unfinished Main Mode we initiated to `peer` (the lowest key if several), which a
+  // connection to that peer queues on: an index kept with the counters, not a walk of the
+  // table (issue #7: 10 000 connections to distinct peers made start-up, and every watchdog
+  // check, quadratic: 1.9 s of walks at 10 000).
+  Exchange* initiator_main_mode_to(const base::IpAddress& peer);
   // Any unfinished exchange (phase 1, Quick Mode, informational, Transaction) over `c`.
   bool unfinished_over(const base::CookiePair& c) const;
   // Mutable access to every exchange: their deadlines are recomputed at the next
@@ -248,6 +253,8 @@ class ExchangeTable {
   std::unordered_map<base::CookiePair, std::size_t> m_unfinished;
   std::unordered_map<base::CookiePair, std::size_t> m_qm_in_flight;
   std::unordered_map<std::string, std::size_t> m_qm_by_connection;
+  // Unfinished Main Modes we initiated, by peer address -> their cookies.
+  std::unordered_multimap<base::IpAddress, base::CookiePair, IpAddressHash> m_mm_initiators;
   mutable uint64_t m_cookie_visits = 0;
   std::array<uint64_t, 256> m_started{};  // by exchange type value (u8), named by started()
   // Phase-1 exchanges by initiator cookie -> their full cookie pair (lookups verify).

@@ -95,5 +95,50 @@ TEST(ConnectionBurst, ConnectionsAddedByConfigChangeOverAnExistingIsakmpSaAreQue
   EXPECT_EQ(pair.left.engine->phase1_sa_count(), 1U);
 }
 
+// Connections to many distinct peers (issue #7: start-up and every watchdog check walked the
+// exchange table once per connection, 1.9 s for 10 000 connections): each peer gets one Main
+// Mode, a second connection to the same peer queues on it, and the watchdog starts nothing for
+// connections whose Main Mode is still running. The extra peers never answer (the link carries
+// only what is addressed to the right side).
+TEST(ConnectionBurst, ConnectionsToDistinctPeersShareOneMainModePerPeerAndAreNotRestarted) {
+  constexpr uint32_t kPeers = 150;  // two connections each, plus "conn" to the right side
+  PeerConf left;
+  PeerConf right = mirror(left);
+  EnginePair pair(left, right);
+  std::string list = "conn";
+  std::string sections;
+  for (uint32_t i = 0; i < kPeers; ++i) {
+    list += fmt::format(",d{0}a,d{0}b", i);
+    sections += fmt::format(
+        "[far-{0}]\nPhase=1\nAddress=10.1.{1}.{2}\nAuthentication=x\nConfiguration=p1-conf\n\n"
+        "[d{0}a]\nPhase=2\nISAKMP-peer=far-{0}\nConfiguration=p2-conf\n\n"
+        "[d{0}b]\nPhase=2\nISAKMP-peer=far-{0}\nConfiguration=p2-conf\n\n",
+        i, i / 256, i % 256 + 1);
+  }
+  std::string text = make_conf(left);
+  const std::string key = "Connections=conn\n";
+  text.replace(text.find(key), key.size(), "Connections=" + list + ",d0a\n");  // d0a twice
+  const std::string check = "Check-interval=60\n";
+  text.replace(text.find(check), check.size(), "Check-interval=20\n");
+  ASSERT_TRUE(conf::load_config_text(text + sections, "left", pair.left.conf));
+  const base::IpAddress right_address = pair.right.address;
+  pair.middlebox = [&](Delivery& dv) {
+    return !dv.left_to_right || dv.d.peer.address == right_address;
+  };
+  pair.start();
+  ASSERT_TRUE(pair.established());  // "conn"
+  auto main_modes = [&] { return pair.left.engine->stats().started_by_exchange["ID_PROT"]; };
+  EXPECT_EQ(main_modes(), kPeers + 1);
+  // A watchdog check (every 20 s here) while the Main Modes still retransmit (7+9+11+13 s):
+  // nothing is started again.
+  pair.run_for(base::Seconds{21});
+  EXPECT_EQ(main_modes(), kPeers + 1);
+  EXPECT_EQ(pair.left.engine->stats().exchanges_failed, 0U);
+  // They fail at 40 s; the check at 40 or 60 s starts one Main Mode per peer again.
+  pair.run_for(base::Seconds{40});
+  EXPECT_EQ(pair.left.engine->stats().exchanges_failed, kPeers);
+  EXPECT_EQ(main_modes(), 2 * kPeers + 1);
+}
+
 }  // namespace
 }  // namespace ike::test
