@@ -17,6 +17,10 @@
 #            --dh-private-one, pinned to CPU ${BENCH_GEN_CPU:-1}): 200 handshakes first (their
 #            max latency includes building the engine's peer and connection indexes after the
 #            reload), then ${BENCH_COUNT:-3000} measured: the responder's CPU ms per handshake.
+#  active    the same file with the N connections in [Phase 2]:Connections instead (the daemon
+#            initiates them all at start-up; the N peers are routed into the left namespace,
+#            which drops them, so every Main Mode retransmits): the engine child's CPU 4 s after
+#            the start (configuration load included), its RSS, and how long `S` takes then.
 #  ipsecctl  a daemon with a one-section configuration, then `ipsecctl -f` of N rules
 #            "ike passive esp from 192.168.0.0/16 to <net-i> peer <peer-i> psk <secret-i>"
 #            (about 45 FIFO `C` lines per rule, each one connection appended to
@@ -38,6 +42,7 @@ export IKT_SKIP_SETUP=${IKT_SKIP_SETUP:-1}
 ikt_init conf-scale
 ikt_topology
 for ((i = 0; i < 64; i++)); do ip -n "$IKT_NS_L" addr add "10.99.1.$((100 + i))/24" dev eth0; done
+ip -n "$IKT_NS_R" route add 10.0.0.0/8 via "$IKT_L_OUT"  # the N peers: dropped on the left
 PSK=conf-scale-load-secret-0123456789
 TICK=$(getconf CLK_TCK)
 
@@ -164,6 +169,20 @@ for n in "${SIZES[@]}"; do
     "reload ${reload_s} s (CPU $reload_cpu s, RSS $reload_rss MB), first handshakes max" \
     "$warm_max ms, then $hs_cpu CPU ms per handshake"
 
+  # --- the n connections active ----------------------------------------------------------
+  D="$IKT_DIR/active-$n"
+  mkdir -p "$D"
+  sed 's/^Passive-connections=/Connections=/' "$IKT_DIR/file-$n/isakmpd.conf" >"$D/isakmpd.conf"
+  chmod 0600 "$D/isakmpd.conf"
+  start "$D" "$D/isakmpd.conf"
+  sleep 4
+  active_cpu=$(cpu_s "$CHILD") active_rss=$(rss_mb "$CHILD")
+  t0=$(now_ns)
+  status "$D" || ikt_fail "active $n: S not answered"
+  active_s=$(since "$t0")
+  stop
+  ikt_log "active $n: CPU $active_cpu s after 4 s, RSS $active_rss MB, S in $active_s s"
+
   # --- ipsecctl -f with n rules ----------------------------------------------------------
   D="$IKT_DIR/ipsecctl-$n"
   mkdir -p "$D"
@@ -181,10 +200,12 @@ for n in "${SIZES[@]}"; do
   fifo_rss=$(rss_mb "$CHILD")
   stop
   ikt_log "ipsecctl $n: ${fifo_s} s (CPU $fifo_cpu s, RSS $fifo_rss MB)"
-  rows+=("$(printf '%8s %10s %6s %6s %7s %8s %6s %7s %9s %7s %10s %6s %7s' "$n" "$bytes" \
-    "$load_s" "$load_cpu" "$load_rss" "$reload_s" "$reload_cpu" "$reload_rss" "$warm_max" \
-    "$hs_cpu" "$fifo_s" "$fifo_cpu" "$fifo_rss")")
+  rows+=("$(printf '%8s %10s %6s %6s %7s %8s %6s %7s %9s %7s %10s %7s %8s %10s %6s %7s' \
+    "$n" "$bytes" "$load_s" "$load_cpu" "$load_rss" "$reload_s" "$reload_cpu" "$reload_rss" \
+    "$warm_max" "$hs_cpu" "$active_cpu" "$active_rss" "$active_s" "$fifo_s" "$fifo_cpu" \
+    "$fifo_rss")")
 done
-printf '%8s %10s %6s %6s %7s %8s %6s %7s %9s %7s %10s %6s %7s\n' peers "conf bytes" "load s" \
-  CPU "RSS MB" "reload s" CPU "RSS MB" "1st hs ms" "ms/hs" "ipsecctl s" CPU "RSS MB"
+printf '%8s %10s %6s %6s %7s %8s %6s %7s %9s %7s %10s %7s %8s %10s %6s %7s\n' peers \
+  "conf bytes" "load s" CPU "RSS MB" "reload s" CPU "RSS MB" "1st hs ms" "ms/hs" "active CPU" \
+  "RSS MB" "S s" "ipsecctl s" CPU "RSS MB"
 printf '%s\n' "${rows[@]}"
