@@ -89,7 +89,7 @@ start() {
 
 stop() { ikt_stop_pid "$PID"; }
 
-# peer_addr I / net_addr I: the I-th peer (10.x.y.z) and its remote network (172.16+.y.z/32).
+# gen_conf N: the isakmpd.conf above; peer I is 10.x.y.z (a()), its network 172.16+.y.z/32.
 gen_conf() {
   awk -v n="$1" -v out="$IKT_R_OUT" -v psk="$PSK" 'function a(i) { return sprintf("10.%d.%d.%d", \
       int(i / 65536) % 256, int(i / 256) % 256, i % 256) }
@@ -129,6 +129,7 @@ gen_conf() {
     }'
 }
 
+# gen_rules N: the ipsec.conf(5) rules above, one per peer.
 gen_rules() {
   awk -v n="$1" 'BEGIN { for (i = 1; i <= n; i++)
     printf "ike passive esp from 192.168.0.0/16 to 172.%d.%d.%d/32 peer 10.%d.%d.%d psk " \
