@@ -156,7 +156,7 @@ void ConfDb::shadow(const std::string& name, const Section& base) {
 }
 
 ConfDb::Section& ConfDb::materialize(const std::string& name, const Section& base) {
-  auto [it, inserted] = m_sections.emplace(name, Section{});
+  auto it = m_sections.emplace(name, Section{}).first;
   Section& sec = it->second;
   index_section(it->first, sec);
   sec.seq = m_next_seq++;

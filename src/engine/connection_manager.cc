@@ -36,10 +36,11 @@ void ConnectionManager::start(EngineImpl& e, base::TimePoint now) {
 void ConnectionManager::check_all(EngineImpl& e, base::TimePoint now) {
   if (e.options().passive) return;
   // One walk of the exchanges for the whole list, not one per connection (issue #7).
-  std::unordered_set<std::string> pending = pending_in_exchanges(e);
+  // (Running Quick Modes are counted by the exchange table: quick_mode_running.)
+  std::unordered_set<std::string> pending = queued_on_main_modes(e);
   for (const auto& name : m_active) {
     if (held(name) || e.sas().ipsec_count_for(name) != 0 || m_waiting_names.count(name) != 0 ||
-        pending.count(name) != 0) {
+        e.exchanges().quick_mode_running(name) || pending.count(name) != 0) {
       continue;
     }
     connect(e, name, now);
@@ -151,12 +152,10 @@ std::optional<base::TimePoint> ConnectionManager::next_deadline() const {
   return d;
 }
 
-std::unordered_set<std::string> ConnectionManager::pending_in_exchanges(const EngineImpl& e) {
+std::unordered_set<std::string> ConnectionManager::queued_on_main_modes(const EngineImpl& e) {
   std::unordered_set<std::string> names;
   for (const auto& [k, x] : e.exchanges().all()) {
-    if (x.finished) continue;
-    if (x.qm) names.insert(x.qm->connection);
-    if (x.mm) names.insert(x.mm->queued.begin(), x.mm->queued.end());
+    if (!x.finished && x.mm) names.insert(x.mm->queued.begin(), x.mm->queued.end());
   }
   return names;
 }

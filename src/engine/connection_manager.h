@@ -68,8 +68,8 @@ class ConnectionManager {
   // Connections waiting for a Quick Mode slot (all ISAKMP SAs).
   std::size_t waiting() const noexcept { return m_waiting_names.size(); }
 
-  // Connections a running exchange brings up: Quick Modes, and those queued on a Main Mode.
-  static std::unordered_set<std::string> pending_in_exchanges(const EngineImpl& e);
+  // Connections queued on a running Main Mode (brought up when it completes).
+  static std::unordered_set<std::string> queued_on_main_modes(const EngineImpl& e);
 
   // `t <name>`: stops keeping the connection up (isakmpd connection_teardown).
   void forget(const std::string& name);
