@@ -140,13 +140,6 @@ class Parser {
     while (!value.empty() && is_blank(value.front())) value.remove_prefix(1);
     // trailing whitespace was trimmed above
 
-    if (!m_keep_section) {  // counted against the limit, not stored
-      if (m_out.tags >= m_limits.max_tags) {
-        return fail(ln, "too many tags (at most {})", m_limits.max_tags);
-      }
-      ++m_out.tags;
-      return base::ok();
-    }
     ParseOutput::SectionLines& lines = m_out.section_lines[m_section_lines];
     std::string folded = fold(tag);
     if (auto first = lines.find(folded)) {
@@ -159,7 +152,7 @@ class Parser {
     }
     lines.add(std::move(folded), ln);
     ++m_out.tags;
-    m_db.set(m_out.tx, *m_section, tag, value, false, false);
+    if (m_keep_section) m_db.set(m_out.tx, *m_section, tag, value, false, false);
     return base::ok();
   }
 

@@ -58,9 +58,10 @@ struct ParseOutput {
   std::vector<SectionLines> section_lines;
 };
 
-// Which sections a parse stores (true: keep). The whole text is still checked (syntax, limits);
-// the tags of other sections are counted but neither stored nor checked for duplicates. The
-// privilege-separation monitor reads three sections of a file that may list 100 000 peers.
+// Which sections a parse stores (true: keep). The whole text is still checked (syntax, limits,
+// duplicates: the same outcome, warnings and counts as without a filter); the tags of other
+// sections are not queued. The privilege-separation monitor reads three sections of a file that
+// may list 100 000 peers.
 using SectionFilter = std::function<bool(std::string_view section)>;
 
 // Parses `text` (named `source` in messages, e.g. the file path) into a new transaction on

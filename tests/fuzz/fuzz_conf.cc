@@ -1,6 +1,7 @@
 // libFuzzer target for the isakmpd.conf parser and ConfDb (reliability.md F1 (i), class 20):
 // parses arbitrary text, checks the database invariants (sections/tags/size agree, every
-// listed tag is readable), exercises every getter, reloads with the built-in defaults, and
+// listed tag is readable), parses again keeping only some sections (the monitor's filter),
+// exercises every getter, reloads with the built-in defaults, and
 // replays FIFO-style edits (`C set/add/rmv/rm/rms`) derived from the input on top of them.
 #include <cstddef>
 #include <cstdint>
@@ -66,6 +67,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   require(db.commit(parsed->tx).has_value());
   check_all(db);
+
+  // 1b. The monitor's parse (SectionFilter): accepted exactly when the full parse is, and it
+  // holds the kept sections as the full parse has them, nothing else.
+  auto keep = [](std::string_view s) { return !s.empty() && (s.front() & 1) == 0; };
+  ConfDb some;
+  auto filtered = ike::conf::parse_config(text, "fuzz", some, {}, keep);
+  require(filtered.has_value());
+  require(filtered->tags == parsed->tags && filtered->sections == parsed->sections);
+  require(some.commit(filtered->tx).has_value());
+  for (const auto& s : db.sections()) {
+    require(some.has_section(s) == keep(s));
+    if (keep(s)) require(some.tags(s) == db.tags(s));
+  }
 
   // 2. The reload path: file + defaults, all or nothing.
   ConfDb live;
