@@ -100,7 +100,9 @@ def main():
     mem = []
     for r in rss:
         n = r["established"]
-        mem.append({**r, "bytes_per_pair": (r["rss_kb"] - r["rss0_kb"]) * 1024 / n if n else None})
+        cold = r.get("rss_cold_kb")
+        mem.append({**r, "bytes_per_pair": (r["rss_kb"] - r["rss0_kb"]) * 1024 / n if n else None,
+                    "bytes_per_pair_cold": (r["rss_kb"] - cold) * 1024 / n if n and cold else None})
     doc = {"machine": a.machine, "meta": a.meta, "floor_ms": {f"{k[0]}/{GROUPS[k[1]]}": v for k, v in floor.items()},
            "floor_parts_ms": parts, "handshakes": rows, "memory": mem, "shutdown": stops}
     bad = [f"{r['daemon']} {r['auth']} {GROUPS[r['group']]}" for r in rows
@@ -125,12 +127,16 @@ def main():
               f"{f(r['ratio_to_all_crypto'], '.2f'):>8} {f(r['p99_ms'], '.1f'):>7} "
               f"{r['succeeded']:>6} {r['failed']:>6}")
     print()
-    print(f"{'responder':<18} {'SA pairs':>8} {'established':>11} {'RSS before KiB':>14} "
-          f"{'RSS after KiB':>13} {'bytes/pair':>10} {'S answered s':>12}")
+    print(f"{'responder':<18} {'SA pairs':>8} {'established':>11} {'RSS cold KiB':>12} "
+          f"{'RSS before KiB':>14} {'RSS after KiB':>13} {'bytes/pair':>10} {'cold b/pair':>11} "
+          f"{'S answered s':>12}")
     for m in mem:
         print(f"{NAMES.get(m['daemon'], m['daemon']):<18} {m['pairs']:>8} {m['established']:>11} "
-              f"{m['rss0_kb']:>14} {m['rss_kb']:>13} {f(m['bytes_per_pair'], '.0f'):>10} "
+              f"{f(m.get('rss_cold_kb'), 'd'):>12} {m['rss0_kb']:>14} {m['rss_kb']:>13} "
+              f"{f(m['bytes_per_pair'], '.0f'):>10} {f(m['bytes_per_pair_cold'], '.0f'):>11} "
               f"{f(m.get('status_s'), '.3f'):>12}")
+    print("RSS cold: the responder as started; before: after 8 warm-up handshakes whose SAs were"
+          " deleted (code and tables paged in); bytes/pair from before, cold b/pair from cold")
     for st in stops:
         print(f"{NAMES.get(st['daemon'], st['daemon'])} shut down (SIGTERM to exit, a DELETE per SA) "
               f"with {st['pairs']} SA pairs in {f(st.get('stop_s'), '.3f')} s")
