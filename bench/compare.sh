@@ -4,7 +4,8 @@
 #
 #   bench/compare.sh [--quick] [--json] [--rounds N] [--count N] [--concurrency N]
 #                    [--daemons "isakmpd strongswan libreswan"] [--sa-pairs "1000 10000"]
-#                    [--sa-pairs-ours "100000"] [--generator-sleeps] [--generator-full-dh]
+#                    [--sa-pairs-ours "100000"] [--memory-cells "psk:19 psk:14 rsa:19 rsa:14"]
+#                    [--generator-sleeps] [--generator-full-dh]
 #                    [--out DIR]
 #
 # 1. Builds build/release (isakmpd, ikeload, crypto_bench, exchange_bench) when a binary is
@@ -32,10 +33,11 @@
 #    its own. A generator that costs more than the responder leaves the responder idle between
 #    datagrams, and waking it was then charged to it (thirteenth session);
 #    --generator-full-dh measures with the reused random key pair.
-# 4. Memory: per responder a fresh PSK responder, its RSS (all its processes) when started
+# 4. Memory: for each cell of --memory-cells (AUTH:GROUP, default "psk:19 psk:14 rsa:19
+#    rsa:14") and each responder, a fresh responder, its RSS (all its processes) when started
 #    ("cold"), then WARMUP (8) handshakes whose SAs are deleted, RSS again ("before"), then
 #    ikeload --keep-sas from distinct addresses (10.100.0.0/14, a local route in the left
-#    namespace) until each level of --sa-pairs is reached (ECP256): (RSS - RSS before) / pairs.
+#    namespace) until each level of --sa-pairs is reached: (RSS - RSS before) / pairs.
 #    The warm-up pages in the code and tables the first handshake touches (libcrypto's, the
 #    daemon's), which are not memory per SA pair; the cold figure is printed as well. Our
 #    daemon also goes on to --sa-pairs-ours.
@@ -60,6 +62,7 @@ source "$here/lib_compare.sh"
 
 ROUNDS=5 COUNT=1000 CONC=32 DAEMONS="isakmpd strongswan libreswan" SA_PAIRS="1000 10000"
 SA_OURS="" JSON=0 OUT="" GEN_POLL=(--busy-poll) GEN_DH=(--dh-private-one) WARMUP=8
+MEM_CELLS="psk:19 psk:14 rsa:19 rsa:14"
 while [[ $# -gt 0 ]]; do
   case $1 in
     --quick) ROUNDS=1 COUNT=60 SA_PAIRS=300 SA_OURS="" ;;
@@ -70,10 +73,11 @@ while [[ $# -gt 0 ]]; do
     --daemons) DAEMONS=$2; shift ;;
     --sa-pairs) SA_PAIRS=$2; shift ;;
     --sa-pairs-ours) SA_OURS=$2; shift ;;
+    --memory-cells) MEM_CELLS=$2; shift ;;
     --generator-sleeps) GEN_POLL=() ;;
     --generator-full-dh) GEN_DH=() ;;
     --out) OUT=$2; shift ;;
-    *) sed -n '2,51p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,53p' "$0" >&2; exit 2 ;;
   esac
   shift
 done
@@ -134,12 +138,18 @@ start() { # KIND AUTH (sets CMP_DIR, CMP_PID)
 }
 stop() { ikt_stop_pid "$CMP_PID"; }
 
-load() { # KIND AUTH GROUP ROUND
-  local auth_args=(--psk "$CMP_PSK") out
-  [[ $2 == rsa ]] && auth_args=(--auth rsa --cert "$CMP_PKI/load/cert.pem"
+# auth_args AUTH: ikeload's authentication options for psk or rsa, in the array AUTH_ARGS.
+auth_args() {
+  AUTH_ARGS=(--psk "$CMP_PSK")
+  [[ $1 == rsa ]] && AUTH_ARGS=(--auth rsa --cert "$CMP_PKI/load/cert.pem"
     --key "$CMP_PKI/load/key.pem" --ca "$CMP_PKI/ca/ca.crt" --id-fqdn load.ikt.test)
+}
+
+load() { # KIND AUTH GROUP ROUND
+  local out
+  auth_args "$2"
   out=$(ip netns exec "$IKT_NS_L" taskset -c "$CMP_GEN_CPU" "$IKELOAD" --target "$IKT_R_OUT" \
-    --source 10.99.1.100-10.99.1.163 "${auth_args[@]}" --group "$3" --concurrency "$CONC" \
+    --source 10.99.1.100-10.99.1.163 "${AUTH_ARGS[@]}" --group "$3" --concurrency "$CONC" \
     --count "$COUNT" --timeout 10 --responder-pid "$CMP_PID" "${GEN_POLL[@]}" "${GEN_DH[@]}" \
     --json \
     2>>"$IKT_DIR/ikeload.stderr")
@@ -166,13 +176,16 @@ ip4() { printf '10.%d.%d.%d' $((100 + $1 / 65536)) $(($1 / 256 % 256)) $(($1 % 2
 # One socket per kept pair in a chunk: chunks stay below the open-file limit.
 maxchunk=$(($(ulimit -n) - 200))
 ((maxchunk > 50000)) && maxchunk=50000
-for kind in $DAEMONS; do
-  start "$kind" psk
-  rss_cold=$(cmp_rss_kb "$CMP_PID") have=0
+memory() { # KIND AUTH GROUP: a fresh responder, warm-up, then each level of kept pairs
+  local kind=$1 auth=$2 group=$3 rss_cold rss0 rss have=0 established=0 level levels chunk
+  local first last out ok status stop_s
+  start "$kind" "$auth"
+  auth_args "$auth"
+  rss_cold=$(cmp_rss_kb "$CMP_PID")
   out=$(ip netns exec "$IKT_NS_L" taskset -c "$CMP_GEN_CPU" "$IKELOAD" --target "$IKT_R_OUT" \
-    --source 10.99.1.100-10.99.1.107 --psk "$CMP_PSK" --group 19 --concurrency 8 \
+    --source 10.99.1.100-10.99.1.107 "${AUTH_ARGS[@]}" --group "$group" --concurrency 8 \
     --count "$WARMUP" --timeout 10 --json 2>>"$IKT_DIR/ikeload.stderr")
-  log "$kind warm-up: ${out:-ikeload failed}"
+  log "$kind $auth group $group warm-up: ${out:-ikeload failed}"
   sleep 1
   rss0=$(cmp_rss_kb "$CMP_PID")
   levels=$SA_PAIRS
@@ -183,31 +196,39 @@ for kind in $DAEMONS; do
       ((chunk > maxchunk)) && chunk=$maxchunk
       first=$((have + 1)) last=$((have + chunk))
       out=$(ip netns exec "$IKT_NS_L" taskset -c "$CMP_GEN_CPU" "$IKELOAD" --target "$IKT_R_OUT" \
-        --source "$(ip4 $first)-$(ip4 $last)" --slots "$chunk" --psk "$CMP_PSK" --group 19 \
-        --concurrency "$CONC" --count "$chunk" --timeout 20 --keep-sas \
+        --source "$(ip4 $first)-$(ip4 $last)" --slots "$chunk" "${AUTH_ARGS[@]}" \
+        --group "$group" --concurrency "$CONC" --count "$chunk" --timeout 20 --keep-sas \
         --responder-pid "$CMP_PID" --json 2>>"$IKT_DIR/ikeload.stderr")
-      log "$kind keep-sas $first-$last: ${out:-ikeload failed}"
+      log "$kind $auth group $group keep-sas $first-$last: ${out:-ikeload failed}"
       ok=$(sed -n 's/.*"succeeded":\([0-9]*\).*/\1/p' <<<"$out")
-      have=$((have + chunk)) established=$((${established:-0} + ${ok:-0}))
+      have=$((have + chunk)) established=$((established + ${ok:-0}))
     done
     sleep 1
     rss=$(cmp_rss_kb "$CMP_PID") status=null
     # Our daemon: time until `S` (status of every SA) has been answered.
     [[ $kind == isakmpd ]] && status=$(cmp_status_s "$CMP_DIR")
-    printf '{"kind":"rss","daemon":"%s","pairs":%s,"established":%s,"rss_cold_kb":%s,"rss0_kb":%s,"rss_kb":%s,"status_s":%s}\n' \
-      "$kind" "$level" "$established" "$rss_cold" "$rss0" "$rss" "$status" >>"$RES"
-    log "$kind $level pairs ($established established): RSS $rss0 -> $rss KiB, S answered in $status s"
+    printf '{"kind":"rss","daemon":"%s","auth":"%s","group":%s,"pairs":%s,"established":%s,"rss_cold_kb":%s,"rss0_kb":%s,"rss_kb":%s,"status_s":%s}\n' \
+      "$kind" "$auth" "$group" "$level" "$established" "$rss_cold" "$rss0" "$rss" "$status" >>"$RES"
+    log "$kind $auth group $group, $level pairs ($established established):" \
+      "RSS $rss_cold / $rss0 -> $rss KiB, S answered in $status s"
   done
   # Our daemon: SIGTERM with every pair still up, until the process has exited (it sends a
   # DELETE for each SA, as isakmpd does, and removes them from the kernel backend).
   if [[ $kind == isakmpd && $have -gt 0 ]]; then
     stop_s=$(cmp_stop_s "$CMP_PID" 120)
-    printf '{"kind":"stop","daemon":"%s","pairs":%s,"stop_s":%s}\n' "$kind" "$have" "$stop_s" >>"$RES"
-    log "$kind stopped with $have pairs in $stop_s s"
+    printf '{"kind":"stop","daemon":"%s","auth":"%s","group":%s,"pairs":%s,"stop_s":%s}\n' \
+      "$kind" "$auth" "$group" "$have" "$stop_s" >>"$RES"
+    log "$kind $auth group $group stopped with $have pairs in $stop_s s"
   fi
-  established=0
   stop
-done
+}
+if [[ -n $SA_PAIRS$SA_OURS ]]; then
+  for cell in $MEM_CELLS; do
+    for kind in $DAEMONS; do
+      memory "$kind" "${cell%:*}" "${cell#*:}"
+    done
+  done
+fi
 
 report_args=()
 [[ $JSON == 1 ]] && report_args=(--json)

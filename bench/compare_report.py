@@ -107,7 +107,7 @@ def main():
            "floor_parts_ms": parts, "handshakes": rows, "memory": mem, "shutdown": stops}
     bad = [f"{r['daemon']} {r['auth']} {GROUPS[r['group']]}" for r in rows
            if r["failed"] or r["cpu_ms_per_handshake"] is None]
-    bad += [f"{m['daemon']} {m['pairs']} pairs" for m in mem
+    bad += [f"{m['daemon']} {m.get('auth', 'psk')} {m.get('group', 19)} {m['pairs']} pairs" for m in mem
             if m["established"] != m["pairs"] or m["bytes_per_pair"] is None]
     doc["incomplete"] = bad
     rc = 1 if bad else 0
@@ -127,19 +127,21 @@ def main():
               f"{f(r['ratio_to_all_crypto'], '.2f'):>8} {f(r['p99_ms'], '.1f'):>7} "
               f"{r['succeeded']:>6} {r['failed']:>6}")
     print()
-    print(f"{'responder':<18} {'SA pairs':>8} {'established':>11} {'RSS cold KiB':>12} "
-          f"{'RSS before KiB':>14} {'RSS after KiB':>13} {'bytes/pair':>10} {'cold b/pair':>11} "
-          f"{'S answered s':>12}")
-    for m in mem:
-        print(f"{NAMES.get(m['daemon'], m['daemon']):<18} {m['pairs']:>8} {m['established']:>11} "
+    print(f"{'responder':<18} {'auth':<4} {'group':<8} {'SA pairs':>8} {'established':>11} "
+          f"{'RSS cold KiB':>12} {'RSS before KiB':>14} {'RSS after KiB':>13} {'bytes/pair':>10} "
+          f"{'cold b/pair':>11} {'S answered s':>12}")
+    cell = lambda m: (m.get("auth", "psk"), GROUPS.get(m.get("group", 19), str(m.get("group"))))
+    for m in sorted(mem, key=lambda m: (cell(m), order.get(m["daemon"], 9), m["pairs"])):
+        print(f"{NAMES.get(m['daemon'], m['daemon']):<18} {cell(m)[0]:<4} {cell(m)[1]:<8} "
+              f"{m['pairs']:>8} {m['established']:>11} "
               f"{f(m.get('rss_cold_kb'), 'd'):>12} {m['rss0_kb']:>14} {m['rss_kb']:>13} "
               f"{f(m['bytes_per_pair'], '.0f'):>10} {f(m['bytes_per_pair_cold'], '.0f'):>11} "
               f"{f(m.get('status_s'), '.3f'):>12}")
     print("RSS cold: the responder as started; before: after 8 warm-up handshakes whose SAs were"
           " deleted (code and tables paged in); bytes/pair from before, cold b/pair from cold")
     for st in stops:
-        print(f"{NAMES.get(st['daemon'], st['daemon'])} shut down (SIGTERM to exit, a DELETE per SA) "
-              f"with {st['pairs']} SA pairs in {f(st.get('stop_s'), '.3f')} s")
+        print(f"{NAMES.get(st['daemon'], st['daemon'])} {' '.join(cell(st))} shut down (SIGTERM to"
+              f" exit, a DELETE per SA) with {st['pairs']} SA pairs in {f(st.get('stop_s'), '.3f')} s")
     print()
     print("crypto floor per responder handshake (MM + QM, no PFS): DH generate + derive of the group,"
           f" plus SKEYID/keys at {parts['prf_keymat_ms']:.4f} ms; RSA adds 1 sign {parts['rsa_sign_ms']:.3f} ms"

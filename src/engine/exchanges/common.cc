@@ -73,6 +73,14 @@ base::Bytes cookie_spi(const base::CookiePair& c) {
   return spi;
 }
 
+void phase1_confirmed_by_peer(EngineImpl& e, const base::CookiePair& c) {
+  const ExchangeKey phase1{c, base::MessageId{0}};
+  if (const Exchange* x = e.exchanges().find(phase1);
+      x != nullptr && x->finished && x->state == State::MmRDone) {
+    e.exchanges().remove(phase1);
+  }
+}
+
 void end_exchange_iv(EngineImpl& e, const ExchangeKey& key) {
   if (key.message_id.value == 0) return;
   if (IsakmpSa* sa = e.sas().find_isakmp(key.cookies)) sa->iv.end_exchange(key.message_id);

@@ -112,6 +112,13 @@ void handle_unprotected_info(EngineImpl& e, const Datagram& d, const wire::Heade
 // ISAKMP SA `current` (no DELETE is sent: the peer forgot them).
 void handle_initial_contact(EngineImpl& e, const base::CookiePair& current);
 
+// The peer sent a message over ISAKMP SA `c` with a fresh message id whose HASH verified. Its
+// IV comes from the last CBC block of the final phase-1 message (RFC 2409 Appendix B), so the
+// peer holds our MM6: the responder Main Mode lingering to resend MM6 (MmRDone) is removed now
+// instead of at Exchange-max-time. Issue #7: with RSA_SIG an MM6 carries our certificate, and
+// a burst of handshakes kept ~2 KB per new SA pair in lingering exchanges for Exchange-max-time.
+void phase1_confirmed_by_peer(EngineImpl& e, const base::CookiePair& c);
+
 // Ends the IV chain of a QM exchange (no-op for Main Mode).
 void end_exchange_iv(EngineImpl& e, const ExchangeKey& key);
 

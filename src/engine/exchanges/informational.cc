@@ -238,6 +238,7 @@ base::Status info_recv(EngineImpl& e, const Inbound& in, base::TimePoint now) {
     return base::make_error(base::ErrorCode::Auth, base::NotifyType::InvalidHashInformation,
                             "informational HASH(1) mismatch");
   }
+  phase1_confirmed_by_peer(e, sa->cookies);
   if (in.all<wire::NotifyPayload>().empty() && in.all<wire::DeletePayload>().empty()) {
     return base::make_error(base::ErrorCode::BadValue, base::NotifyType::PayloadMalformed,
                             "informational without NOTIFY or DELETE");

@@ -282,6 +282,7 @@ base::Status qm_r_recv1(EngineImpl& e, const Inbound& in, base::TimePoint now) {
   base::Bytes expected = qm_hash1(e.crypto(), sa->suite.hash, sa->keys.skeyid_a(),
                                   h.message_id, in.after_hash());
   IKE_TRY_VOID(check_hash(base::view(expected), in, "HASH(1)"));
+  phase1_confirmed_by_peer(e, h.cookies);
   IKE_TRY_VOID(xauth_allows_phase2(*sa));  // draft-beaulieu-ike-xauth-02: not before XAUTH OK
   if (sa->used_message_ids.count(h.message_id.value) != 0) {
     return base::make_error(ErrorCode::State, NotifyType::InvalidMessageId,
@@ -385,6 +386,7 @@ base::Status qm_i_recv2(EngineImpl& e, Exchange& x, const Inbound& in, base::Tim
   base::Bytes expected = qm_hash2(e.crypto(), sa->suite.hash, sa->keys.skeyid_a(),
                                   mid, base::view(qm.ni_b), in.after_hash());
   IKE_TRY_VOID(check_hash(base::view(expected), in, "HASH(2)"));
+  phase1_confirmed_by_peer(e, sa->cookies);
   // Authenticated: a reply we cannot accept ends the exchange.
   auto fail = [&](const std::string& why) {
     e.fail_exchange(x.key, why);

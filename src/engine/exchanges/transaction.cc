@@ -126,6 +126,7 @@ base::Status verify_cfg_hash(EngineImpl& e, IsakmpSa& sa, const Inbound& in) {
     return base::make_error(ErrorCode::Auth, NotifyType::InvalidHashInformation,
                             "transaction HASH mismatch");
   }
+  phase1_confirmed_by_peer(e, sa.cookies);
   return base::ok();
 }
 

@@ -75,6 +75,25 @@ TEST(Informational, DeletePhase1BothWays) {
   }
 }
 
+// The responder's lingering Main Modes (MM_R_DONE in the `S` snapshot).
+std::size_t lingering_main_modes(EnginePair& p) {
+  std::size_t n = 0;
+  for (const auto& x : p.right.engine->status(p.clock.now()).exchanges) {
+    n += x.state == "MM_R_DONE" && x.finished ? 1u : 0u;
+  }
+  return n;
+}
+
+// Phase 1 only: the initiator's kernel does not answer its GETSPI, so no Quick Mode follows.
+EnginePair& phase1_up(EnginePair& p) {
+  p.left.auto_kernel = false;
+  p.start();
+  EXPECT_TRUE(p.run_until([&] {
+    return p.left.engine->phase1_sa_count() == 1 && p.right.engine->phase1_sa_count() == 1;
+  }));
+  return p;
+}
+
 // The responder's finished Main Mode lingers to resend MM6 when MM5 comes again; once the
 // initiator deletes the ISAKMP SA (it has the SA, so it will not retransmit MM5), the
 // lingering exchange goes with the SA: a replayed MM5 is no longer answered.
@@ -82,7 +101,7 @@ TEST(Informational, DeletePhase1BothWays) {
 //   MM5 -->  (again)  <-- MM6 resent        D(ISAKMP) -->  MM5 (again) -->  (nothing)
 TEST(Informational, PeerDeleteEndsTheLingeringMainModeSoAReplayedMm5IsNotAnswered) {
   EnginePair p;
-  up(p);
+  phase1_up(p);
   ASSERT_GE(p.left.sent.size(), 3u);
   const engine::Datagram mm5{base::SockAddr{p.right.address, 500},
                              base::SockAddr{p.left.address, 500}, p.left.sent[2]};
@@ -100,6 +119,35 @@ TEST(Informational, PeerDeleteEndsTheLingeringMainModeSoAReplayedMm5IsNotAnswere
   EXPECT_EQ(p.right.sent.size(), after_delete);  // no MM6 for a deleted SA
   EXPECT_EQ(p.right.engine->stats().dropped, dropped + 1);
   EXPECT_EQ(p.right.engine->exchange_count(), 0u);
+}
+
+// A Quick Mode from the initiator proves it has MM6: its IV comes from MM6's last CBC block
+// (RFC 2409 Appendix B) and HASH(1) verified. The lingering Main Mode goes then, not at
+// Exchange-max-time (issue #7: it held ~2 KB per new RSA_SIG SA pair through a burst); a late
+// MM5 is dropped while the ISAKMP SA stays.
+//
+//   MM5 -->  <-- MM6      QM1 -->  (MmRDone removed)     MM5 (again) -->  (dropped)
+TEST(Informational, QuickModeFromThePeerEndsTheLingeringMainMode) {
+  {
+    EnginePair p;
+    phase1_up(p);
+    EXPECT_EQ(lingering_main_modes(p), 1u);
+  }
+  EnginePair p;
+  up(p);
+  EXPECT_EQ(lingering_main_modes(p), 0u);  // QM1 confirmed phase 1
+  EXPECT_EQ(p.right.engine->exchange_count(), 0u);
+  ASSERT_GE(p.left.sent.size(), 3u);
+  const engine::Datagram mm5{base::SockAddr{p.right.address, 500},
+                             base::SockAddr{p.left.address, 500}, p.left.sent[2]};
+  const uint64_t dropped = p.right.engine->stats().dropped;
+  const std::size_t sent = p.right.sent.size();
+  p.right.engine->on_datagram(mm5, p.clock.now());
+  p.pump();
+  EXPECT_EQ(p.right.sent.size(), sent);
+  EXPECT_EQ(p.right.engine->stats().dropped, dropped + 1);
+  EXPECT_EQ(p.right.engine->phase1_sa_count(), 1u);
+  EXPECT_EQ(p.right.engine->phase2_sa_count(), 1u);
 }
 
 TEST(Informational, DeleteSaByMessageId) {
