@@ -46,7 +46,7 @@ void phase1_established(EngineImpl& e, Exchange& x, base::TimePoint now) {
   sa.peer_dpd = mm.peer_dpd;
   sa.peer_id = mm.peer_id_b;
   sa.aggressive = x.type == wire::ExchangeType::Aggressive;
-  sa.peer_principals = std::move(mm.peer_principals);
+  sa.peer_principals = PackedPrincipals::pack(mm.peer_principals);
   sa.peer_credentials = std::move(mm.peer_credentials);
   sa.nat = mm.nat;
   if (sa.nat.detected() && sa.nat.floated) sa.flags |= kSaFlagNatTEnable;

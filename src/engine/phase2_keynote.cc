@@ -203,7 +203,7 @@ KeynotePhase2Context keynote_phase2_context(const EngineImpl& e, const IsakmpSa&
       ctx.requesters = policy::passphrase_principals(base::as_chars(base::view(peer->psk)));
     }
   } else {
-    ctx.requesters = sa.peer_principals;
+    ctx.requesters = sa.peer_principals.unpack();
   }
   ctx.credentials = sa.peer_credentials;
   if (e.policy() != nullptr) {

@@ -36,6 +36,7 @@
 #include "engine/keymat.h"
 #include "engine/nat_t_state.h"
 #include "engine/negotiated.h"
+#include "engine/packed_principals.h"
 #include "engine/sa_db_index.h"
 #include "engine/xauth.h"
 
@@ -86,8 +87,9 @@ struct IsakmpSa {
   std::set<uint32_t> used_message_ids;   // phase-2/info message ids seen or used (uniqueness)
   base::Bytes peer_id;                   // IDir/IDii body as received (for reports)
   bool aggressive = false;               // phase 1 was Aggressive Mode (KeyNote phase_1)
-  // RSA_SIG: the verified certificate's "DN:/C=..." and "rsa-hex:" key (KeyNote requester).
-  std::vector<std::string> peer_principals;
+  // RSA_SIG/ECDSA: the verified certificate's "DN:/C=..." and "rsa-hex:" key (KeyNote
+  // requesters), packed (packed_principals.h).
+  PackedPrincipals peer_principals;
   // KeyNote credentials the peer sent in KEYNOTE CERT payloads (phase1_keynote.h), verified;
   // valid for this ISAKMP SA's phase 2 checks only. Null: none.
   std::shared_ptr<const std::vector<policy::Assertion>> peer_credentials;
