@@ -136,7 +136,15 @@ start() { # KIND AUTH (sets CMP_DIR, CMP_PID)
   "cmp_start_$1" "$2" "$CMP_DIR"
   sleep 0.5
 }
-stop() { ikt_stop_pid "$CMP_PID"; }
+# A responder that does not exit within 5 s of SIGTERM is killed (pluto deleting 10 000 SAs),
+# and what it put in the kernel stays: pluto's XFRM policies (the preload shim turns only SA
+# installs into no-ops) then drop the next responder's replies to the same addresses. Each
+# responder therefore starts with the right namespace's XFRM state and policies flushed.
+stop() {
+  ikt_stop_pid "$CMP_PID"
+  ip -n "$IKT_NS_R" xfrm policy flush && ip -n "$IKT_NS_R" xfrm state flush ||
+    log "cannot flush XFRM in $IKT_NS_R"
+}
 
 # auth_args AUTH: ikeload's authentication options for psk or rsa, in the array AUTH_ARGS.
 auth_args() {
