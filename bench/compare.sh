@@ -68,7 +68,7 @@ SA_OURS="" JSON=0 OUT="" GEN_POLL=(--busy-poll) GEN_DH=(--dh-private-one) WARMUP
 MEM_CELLS="psk:19 psk:14 rsa:19 rsa:14" CHARON_RSA_PAIRS=1000
 while [[ $# -gt 0 ]]; do
   case $1 in
-    --quick) ROUNDS=1 COUNT=60 SA_PAIRS=300 SA_OURS="" ;;
+    --quick) ROUNDS=1 COUNT=60 SA_PAIRS=300 SA_OURS="" CHARON_RSA_PAIRS=300 ;;
     --json) JSON=1 ;;
     --rounds) ROUNDS=$2; shift ;;
     --count) COUNT=$2; shift ;;
