@@ -27,7 +27,7 @@ unsigned bit_at(base::ByteView x_be, std::size_t k) noexcept {
   if (byte >= x_be.size()) {
     return 0;
   }
-  return (x_be[x_be.size() - 1 - byte] >> (k % 8)) & 1u;
+  return static_cast<unsigned>(x_be[x_be.size() - 1 - byte] >> (k % 8)) & 1u;
 }
 
 // One BIGNUM for a table entry or a secret intermediate: from the secure heap, wiped when freed.
