@@ -8,7 +8,7 @@
 //   g^x = prod_{j = columns-1 .. 0} (T[column j])^(2^j)
 // which is `columns` - 1 squarings and `columns` - 1 multiplications instead of the generic
 // method's `bits` squarings (OpenSSL's BN_mod_exp_mont_consttime: 224 squarings and 72
-// multiplications for MODP_2048). docs/PERFORMANCE.md (fifteenth session): 207 us -> 73 us.
+// multiplications for MODP_2048). docs/PERFORMANCE.md (fifteenth session): 210 us -> 69 us.
 //
 // Side channels. The table entries are public (powers of the public generator). What is secret
 // is which entry each column selects: every selection reads all 2^kTeeth entries and keeps one
