@@ -70,6 +70,22 @@ void BM_DhDerive(benchmark::State& state) {
   set_group_label(state, group);
 }
 
+// A MODP group's prime and Montgomery context, set up as modp_dh.cc does (both benchmarks below).
+struct ModpSetup {
+  explicit ModpSetup(uint16_t group)
+      : info(find_dh_group(group)), p_bytes(detail::modp_prime(group)),
+        p(BN_bin2bn(p_bytes.data(), static_cast<int>(p_bytes.size()), nullptr)),
+        ctx(BN_CTX_new()), mont(BN_MONT_CTX_new()) {
+    ok = p && ctx && mont && BN_MONT_CTX_set(mont.get(), p.get(), ctx.get()) == 1;
+  }
+  const DhGroupInfo* info;
+  base::Bytes p_bytes;
+  evp::BnPtr p;
+  evp::BnCtxPtr ctx;
+  evp::BnMontCtxPtr mont;
+  bool ok = false;
+};
+
 // The generic exponentiation the fixed-base comb replaced for g^x (modp_fixed_base.h): OpenSSL's
 // BN_mod_exp_mont_consttime of g = 2 to a private_bits exponent with a cached Montgomery
 // context, what dh_generate cost before. bench/compare.sh takes the crypto floor of a MODP group
@@ -77,20 +93,15 @@ void BM_DhDerive(benchmark::State& state) {
 // own optimizations.
 void BM_ModpGenerateGeneric(benchmark::State& state) {
   const auto group = static_cast<uint16_t>(state.range(0));
-  const DhGroupInfo* info = find_dh_group(group);
-  const base::Bytes p_bytes = detail::modp_prime(group);
-  evp::BnPtr p(BN_bin2bn(p_bytes.data(), static_cast<int>(p_bytes.size()), nullptr));
+  ModpSetup m(group);
   evp::BnPtr g(BN_new());
-  evp::BnCtxPtr ctx(BN_CTX_new());
-  evp::BnMontCtxPtr mont(BN_MONT_CTX_new());
-  if (!p || !g || !ctx || !mont || BN_set_word(g.get(), 2) != 1 ||
-      BN_MONT_CTX_set(mont.get(), p.get(), ctx.get()) != 1) {
+  if (!m.ok || !g || BN_set_word(g.get(), 2) != 1) {
     state.SkipWithError("OpenSSL setup failed");
     return;
   }
   OpenSslRandom rng;
-  base::SecureBytes x_bytes((std::size_t{info->private_bits} + 7) / 8);
-  base::Bytes out(p_bytes.size());
+  base::SecureBytes x_bytes((std::size_t{m.info->private_bits} + 7) / 8);
+  base::Bytes out(m.p_bytes.size());
   for (auto _ : state) {
     rng.fill(x_bytes);
     evp::SecretBnPtr x(BN_secure_new());
@@ -98,7 +109,8 @@ void BM_ModpGenerateGeneric(benchmark::State& state) {
     BN_bin2bn(x_bytes.data(), static_cast<int>(x_bytes.size()), x.get());
     BN_set_flags(x.get(), BN_FLG_CONSTTIME);
     evp::BnCtxPtr c(BN_CTX_secure_new());
-    if (BN_mod_exp_mont_consttime(r.get(), g.get(), x.get(), p.get(), c.get(), mont.get()) != 1) {
+    if (BN_mod_exp_mont_consttime(r.get(), g.get(), x.get(), m.p.get(), c.get(),
+                                  m.mont.get()) != 1) {
       state.SkipWithError("BN_mod_exp_mont_consttime failed");
       break;
     }
@@ -111,18 +123,14 @@ void BM_ModpGenerateGeneric(benchmark::State& state) {
 // Building the comb table of a group, once per group and process (on its first key).
 void BM_ModpFixedBaseBuild(benchmark::State& state) {
   const auto group = static_cast<uint16_t>(state.range(0));
-  const DhGroupInfo* info = find_dh_group(group);
-  const base::Bytes p_bytes = detail::modp_prime(group);
-  evp::BnPtr p(BN_bin2bn(p_bytes.data(), static_cast<int>(p_bytes.size()), nullptr));
-  evp::BnCtxPtr ctx(BN_CTX_new());
-  evp::BnMontCtxPtr mont(BN_MONT_CTX_new());
-  if (!p || !ctx || !mont || BN_MONT_CTX_set(mont.get(), p.get(), ctx.get()) != 1) {
+  ModpSetup m(group);
+  if (!m.ok) {
     state.SkipWithError("OpenSSL setup failed");
     return;
   }
   for (auto _ : state) {
     auto table =
-        detail::ModpFixedBase::build(p.get(), mont.get(), 2, info->private_bits, nullptr);
+        detail::ModpFixedBase::build(m.p.get(), m.mont.get(), 2, m.info->private_bits, nullptr);
     if (!table) {
       state.SkipWithError(table.error().detail.c_str());
       break;
