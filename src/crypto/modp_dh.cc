@@ -6,7 +6,7 @@
 // (BN_mod_exp_mont_consttime, the primitive OpenSSL's own DH key generation and derivation
 // call) with the Montgomery context cached per group, except that g^x for an exponent of the
 // group's private_bits goes through the fixed-base comb of modp_fixed_base.h (its table built on
-// the group's first key, 2.8x faster for MODP_2048). Going through EVP_PKEY_fromdata and
+// the group's first key, 3x faster for MODP_2048). Going through EVP_PKEY_fromdata and
 // EVP_PKEY_derive instead built two EVP_PKEYs, a fresh Montgomery context for p and a fetched
 // key exchange per handshake, for the same exponentiation (issue #7). The KE payload carries g^x
 // and the secret is g^xy, both left-padded to len(p) (RFC 2409 §5: "the Diffie-Hellman public
