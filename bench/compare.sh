@@ -5,7 +5,7 @@
 #   bench/compare.sh [--quick] [--json] [--rounds N] [--count N] [--concurrency N]
 #                    [--daemons "isakmpd strongswan libreswan"] [--sa-pairs "1000 10000"]
 #                    [--sa-pairs-ours "100000"] [--memory-cells "psk:19 psk:14 rsa:19 rsa:14"]
-#                    [--other-rsa-pairs "1000"] [--generator-sleeps] [--generator-full-dh]
+#                    [--pluto-rsa-pairs "1000"] [--generator-sleeps] [--generator-full-dh]
 #                    [--out DIR]
 #
 # 1. Builds build/release (isakmpd, ikeload, crypto_bench, exchange_bench) when a binary is
@@ -37,14 +37,17 @@
 #    rsa:14") and each responder, a fresh responder, its RSS (all its processes) when started
 #    ("cold"), then WARMUP (8) handshakes whose SAs are deleted, RSS again ("before"), then
 #    ikeload --keep-sas from distinct addresses (10.100.0.0/14, a local route in the left
-#    namespace) until each level of --sa-pairs is reached: (RSS - RSS before) / pairs.
-#    The warm-up pages in the code and tables the first handshake touches (libcrypto's, the
-#    daemon's), which are not memory per SA pair; the cold figure is printed as well. Our
-#    daemon also goes on to --sa-pairs-ours. charon's and pluto's RSA cells stop at
-#    --other-rsa-pairs (1000): all of ikeload's RSA handshakes carry the one identity of its
-#    certificate, and both daemons' CPU per new SA grows with the SAs they hold between the
-#    same identities (docs/PERFORMANCE.md, fifteenth session: charon ~3 900 SAs in 4 min at
-#    99 % CPU, pluto short of 10 000 after 6 min at 99 %).
+#    namespace) until each level of --sa-pairs is reached: (RSS - RSS before) / pairs. With
+#    RSA, ikeload issues each address a certificate of its own (--ca-key, the test CA's key),
+#    so every pair is between distinct identities, as with PSK (one shared certificate made
+#    charon and pluto slow down with the SAs they held: docs/PERFORMANCE.md, fifteenth
+#    session). The warm-up pages in the code and tables the first handshake touches
+#    (libcrypto's, the daemon's), which are not memory per SA pair; the cold figure is printed
+#    as well. Our daemon also goes on to --sa-pairs-ours. pluto's RSA cells stop at
+#    --pluto-rsa-pairs (1000): its CPU per new RSA_SIG SA grows with the SAs it holds, distinct
+#    identities or not (about 53 ms per handshake between 1 000 and 5 000 pairs,
+#    docs/PERFORMANCE.md, sixteenth session), so 10 000 pairs would take it over 10 minutes
+#    per cell.
 # 5. Median over rounds; a table on stdout (--json: one JSON object), raw results in
 #    OUT/results.jsonl, logs on stderr. Our daemon: seconds until `S` is answered at each level.
 # Exit 0 when every handshake of every run succeeded and every figure was measured, else 1.
@@ -66,10 +69,10 @@ source "$here/lib_compare.sh"
 
 ROUNDS=5 COUNT=1000 CONC=32 DAEMONS="isakmpd strongswan libreswan" SA_PAIRS="1000 10000"
 SA_OURS="" JSON=0 OUT="" GEN_POLL=(--busy-poll) GEN_DH=(--dh-private-one) WARMUP=8
-MEM_CELLS="psk:19 psk:14 rsa:19 rsa:14" OTHER_RSA_PAIRS=1000
+MEM_CELLS="psk:19 psk:14 rsa:19 rsa:14" PLUTO_RSA_PAIRS=1000
 while [[ $# -gt 0 ]]; do
   case $1 in
-    --quick) ROUNDS=1 COUNT=60 SA_PAIRS=300 SA_OURS="" OTHER_RSA_PAIRS=300 ;;
+    --quick) ROUNDS=1 COUNT=60 SA_PAIRS=300 SA_OURS="" PLUTO_RSA_PAIRS=300 ;;
     --json) JSON=1 ;;
     --rounds) ROUNDS=$2; shift ;;
     --count) COUNT=$2; shift ;;
@@ -78,11 +81,11 @@ while [[ $# -gt 0 ]]; do
     --sa-pairs) SA_PAIRS=$2; shift ;;
     --sa-pairs-ours) SA_OURS=$2; shift ;;
     --memory-cells) MEM_CELLS=$2; shift ;;
-    --other-rsa-pairs) OTHER_RSA_PAIRS=$2; shift ;;
+    --pluto-rsa-pairs) PLUTO_RSA_PAIRS=$2; shift ;;
     --generator-sleeps) GEN_POLL=() ;;
     --generator-full-dh) GEN_DH=() ;;
     --out) OUT=$2; shift ;;
-    *) sed -n '2,57p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,60p' "$0" >&2; exit 2 ;;
   esac
   shift
 done
@@ -151,11 +154,19 @@ stop() {
     log "cannot flush XFRM in $IKT_NS_R"
 }
 
-# auth_args AUTH: ikeload's authentication options for psk or rsa, in the array AUTH_ARGS.
+# auth_args AUTH [per-source]: ikeload's authentication options for psk or rsa, in the array
+# AUTH_ARGS. RSA: one certificate and identity (load.ikt.test) for every handshake, or with
+# per-source a certificate per source address that ikeload issues with the test CA's key
+# (--ca-key), so that each address is an identity of its own, as with PSK.
 auth_args() {
   AUTH_ARGS=(--psk "$CMP_PSK")
-  [[ $1 == rsa ]] && AUTH_ARGS=(--auth rsa --cert "$CMP_PKI/load/cert.pem"
-    --key "$CMP_PKI/load/key.pem" --ca "$CMP_PKI/ca/ca.crt" --id-fqdn load.ikt.test)
+  if [[ $1 == rsa && ${2:-} == per-source ]]; then
+    AUTH_ARGS=(--auth rsa --key "$CMP_PKI/load/key.pem" --ca "$CMP_PKI/ca/ca.crt"
+      --ca-key "$CMP_PKI/ca/ca.key")
+  elif [[ $1 == rsa ]]; then
+    AUTH_ARGS=(--auth rsa --cert "$CMP_PKI/load/cert.pem" --key "$CMP_PKI/load/key.pem"
+      --ca "$CMP_PKI/ca/ca.crt" --id-fqdn load.ikt.test)
+  fi
 }
 
 load() { # KIND AUTH GROUP ROUND
@@ -193,7 +204,7 @@ memory() { # KIND AUTH GROUP: a fresh responder, warm-up, then each level of kep
   local kind=$1 auth=$2 group=$3 rss_cold rss0 rss have=0 established=0 level levels chunk
   local first last out ok status stop_s
   start "$kind" "$auth"
-  auth_args "$auth"
+  auth_args "$auth" per-source
   rss_cold=$(cmp_rss_kb "$CMP_PID")
   out=$(ip netns exec "$IKT_NS_L" taskset -c "$CMP_GEN_CPU" "$IKELOAD" --target "$IKT_R_OUT" \
     --source 10.99.1.100-10.99.1.107 "${AUTH_ARGS[@]}" --group "$group" --concurrency 8 \
@@ -203,7 +214,7 @@ memory() { # KIND AUTH GROUP: a fresh responder, warm-up, then each level of kep
   rss0=$(cmp_rss_kb "$CMP_PID")
   levels=$SA_PAIRS
   [[ $kind == isakmpd ]] && levels="$SA_PAIRS $SA_OURS"
-  [[ $kind != isakmpd && $auth == rsa ]] && levels=$OTHER_RSA_PAIRS
+  [[ $kind == libreswan && $auth == rsa ]] && levels=$PLUTO_RSA_PAIRS
   for level in $levels; do
     while ((have < level)); do
       chunk=$((level - have))

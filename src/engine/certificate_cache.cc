@@ -38,11 +38,13 @@ void CertificateCache::Lru<V>::put(std::string k, V v, std::size_t capacity) {
     return;
   }
   while (map.size() >= capacity) {  // evict the least recently used
-    map.erase(order.back());
+    auto victim = map.find(*order.back());
     order.pop_back();
+    map.erase(victim);
   }
-  order.push_front(k);
-  map.emplace(std::move(k), Slot{std::move(v), order.begin()});
+  auto [it, inserted] = map.emplace(std::move(k), Slot{std::move(v), {}});
+  order.push_front(&it->first);
+  it->second.age = order.begin();
 }
 
 template <typename V>

@@ -40,7 +40,12 @@ using PeerKey = std::variant<crypto::RsaPublicKey, crypto::EcdsaPublicKey>;
 
 class CertificateCache {
  public:
-  static constexpr std::size_t kDefaultCapacity = 256;  // entries per table
+  // Entries per table. An entry of each table costs about 11 KB (the parsed X509 5.6 KB, the
+  // RSA key 1.7 KB, the DER in the keys; docs/PERFORMANCE.md, sixteenth session), so 64 slots
+  // are ~0.7 MB. Hits come from one certificate seen again and again (peers behind one
+  // identity, a burst of reconnects); a hub's distinct peers re-authenticate hours apart and
+  // miss any LRU smaller than their number, and a miss costs the ~0.5 ms the cache saves.
+  static constexpr std::size_t kDefaultCapacity = 64;
   explicit CertificateCache(std::size_t capacity = kDefaultCapacity) : m_capacity(capacity) {}
   CertificateCache(const CertificateCache&) = delete;
   CertificateCache& operator=(const CertificateCache&) = delete;
@@ -75,12 +80,14 @@ class CertificateCache {
   void sync_generation(uint64_t generation);  // m_mu held
   template <typename V>
   struct Lru {
+    // The order holds pointers to the map's keys (nodes are stable), not copies of them.
+    using Order = std::list<const std::string*>;
     struct Slot {
       V value;
-      std::list<std::string>::iterator age;
+      Order::iterator age;
     };
     std::unordered_map<std::string, Slot> map;
-    std::list<std::string> order;  // most recently used first
+    Order order;  // most recently used first
     V* find(const std::string& k);
     void put(std::string k, V v, std::size_t capacity);
     void erase(const std::string& k);

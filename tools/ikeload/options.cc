@@ -157,6 +157,8 @@ base::Result<Options> parse_options(std::span<const std::string> args) {
       o.key_file = v;
     } else if (a == "--ca") {
       o.ca_file = v;
+    } else if (a == "--ca-key") {
+      o.ca_key_file = v;
     } else if (a == "--id-fqdn") {
       o.id_fqdn = v;
     } else if (a == "--group") {
@@ -202,8 +204,20 @@ base::Result<Options> parse_options(std::span<const std::string> args) {
   if (o.concurrency == 0 && o.rate == 0) o.concurrency = 1;
   if (o.count == 0 && o.duration_s == 0) return bad("--count/--duration", "", "one is required");
   if (o.auth == Auth::Psk && o.psk.empty()) return bad("--psk", "", "required with --auth psk");
-  if (o.auth == Auth::Rsa && (o.cert_file.empty() || o.key_file.empty())) {
-    return bad("--cert/--key", "", "required with --auth rsa");
+  if (!o.ca_key_file.empty()) {
+    // A certificate per source address, issued by --ca with this key (credentials.h).
+    if (o.auth != Auth::Rsa) return bad("--ca-key", o.ca_key_file, "needs --auth rsa");
+    if (o.ca_file.empty()) return bad("--ca-key", o.ca_key_file, "needs --ca (the issuer)");
+    if (!o.cert_file.empty()) return bad("--ca-key", o.ca_key_file, "excludes --cert");
+    if (!o.id_fqdn.empty()) {
+      return bad("--ca-key", o.ca_key_file, "excludes --id-fqdn (the ID is the source address)");
+    }
+  }
+  if (o.auth == Auth::Rsa && o.key_file.empty()) {
+    return bad("--key", "", "required with --auth rsa");
+  }
+  if (o.auth == Auth::Rsa && o.cert_file.empty() && o.ca_key_file.empty()) {
+    return bad("--cert", "", "required with --auth rsa (or --ca-key)");
   }
   if (o.concurrency > 0 && slot_count(o) < o.concurrency) {
     return bad("--concurrency", std::to_string(o.concurrency),
@@ -215,7 +229,8 @@ base::Result<Options> parse_options(std::span<const std::string> args) {
 
 std::string help_text() {
   return "usage: ikeload --target ADDR [--target-port 500] [--source LIST] [--ports P[-Q]]\n"
-         "  [--auth psk --psk KEY | --psk-file F | --auth rsa --cert F --key F [--ca F]]\n"
+         "  [--auth psk --psk KEY | --psk-file F\n"
+         "   | --auth rsa --key F (--cert F [--ca F] | --ca F --ca-key F)]\n"
          "  [--id-fqdn NAME] [--group 14] [--pfs] [--cipher AES-128] [--hash SHA]\n"
          "  [--remote-net A/P] (--concurrency N | --rate R) (--count N | --duration S)\n"
          "  [--timeout 10] [--retransmits 3] [--slots N] [--responder-pid PID[,PID]]\n"

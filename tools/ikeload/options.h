@@ -28,6 +28,7 @@ struct Options {
   Auth auth = Auth::Psk;                           // --auth psk|rsa
   std::string psk;                                 // --psk (or --psk-file)
   std::string cert_file, key_file, ca_file;        // --cert --key --ca (RSA)
+  std::string ca_key_file;                         // --ca-key: a certificate per source
   std::string id_fqdn;                             // --id-fqdn: phase-1 ID (else the source address)
   uint16_t group = 14;                             // --group 14|19|...
   bool pfs = false;                                // --pfs

@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <ctime>
 #include <deque>
 
 #include "base/log.h"
@@ -144,7 +145,7 @@ class Runner {
   crypto::OpenSslProvider m_openssl;
   ReusedDhProvider m_dh;
   crypto::OpenSslRandom m_rng;
-  std::shared_ptr<engine::PkiStore> m_pki;
+  std::vector<std::shared_ptr<engine::PkiStore>> m_pki;  // per source (RSA_SIG), else empty
   std::vector<base::IpAddress> m_sources;  // the slots' addresses (unspecified resolved)
   std::vector<std::unique_ptr<conf::ConfDb>> m_confs;
   std::vector<Slot> m_slots;
@@ -164,9 +165,6 @@ base::Status Runner::setup() {
     rl.rlim_cur = rl.rlim_max;
     (void)setrlimit(RLIMIT_NOFILE, &rl);
   }
-  if (m_o.auth == Auth::Rsa) {
-    IKE_TRY(m_pki, load_credentials(m_o));
-  }
   m_epoll = epoll_create1(EPOLL_CLOEXEC);
   if (m_epoll < 0) {
     return base::make_error(ErrorCode::Io, NotifyType::None, "epoll_create1: {}",
@@ -178,6 +176,9 @@ base::Status Runner::setup() {
     if (a.is_unspecified()) {
       IKE_TRY(a, route_source(m_o.target));
     }
+  }
+  if (m_o.auth == Auth::Rsa) {
+    IKE_TRY(m_pki, load_credentials(m_o, m_sources, static_cast<int64_t>(std::time(nullptr))));
   }
   for (std::size_t i = 0; i < naddr; ++i) {
     IKE_TRY(std::unique_ptr<conf::ConfDb> db, initiator_conf(m_o, m_sources[i]));
@@ -228,7 +229,7 @@ void Runner::start(TimePoint now) {
   engine::EngineOptions eo;
   eo.listen_port = s.local.port;
   s.engine = std::make_unique<engine::Engine>(*m_confs[s.conf_index], m_dh, m_rng, eo);
-  if (m_pki) s.engine->set_credentials(m_pki);
+  if (!m_pki.empty()) s.engine->set_credentials(m_pki[s.conf_index]);
   s.started = now;
   s.done = false;
   s.failure.reset();

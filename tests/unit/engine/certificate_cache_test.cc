@@ -7,7 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <ctime>
+#include <deque>
 
 #include "base/hex.h"
 #include "engine/auth_signature.h"
@@ -257,6 +259,40 @@ TEST(CertificateCache, TablesAreBoundedLru) {
   EXPECT_FALSE(cache.find_verified("k4", 7, 100).has_value());
   EXPECT_FALSE(cache.find_verified("k3", 8, 100).has_value());  // another generation
   EXPECT_EQ(cache.stats().chain_entries, 0u);
+}
+
+// The LRU order against a model through a long pseudo-random sequence: every hit and miss, so
+// every eviction, is the one a plain most-recently-used list gives (the order holds pointers to
+// the map's keys; an eviction must drop exactly the least recent key and leave the rest valid).
+TEST(CertificateCache, LruMatchesAModelThroughManyEvictions) {
+  std::vector<base::Bytes> ders;
+  for (const char* h : {"hosta", "hostb", "multi", "nosan", "hostv6"}) {
+    ders.push_back(pem_cert(std::string(h) + "/cert.pem").der());
+  }
+  CertificateCache cache(3);
+  std::deque<std::size_t> model;  // most recent first
+  uint64_t hits = 0, misses = 0, x = 12345;
+  for (int step = 0; step < 400; ++step) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    std::size_t i = (x >> 33) % ders.size();
+    auto it = std::find(model.begin(), model.end(), i);
+    if (it != model.end()) {
+      ++hits;
+      model.erase(it);
+    } else {
+      ++misses;
+      if (model.size() == 3) model.pop_back();
+    }
+    model.push_front(i);
+    auto parsed = cache.parse(base::view(ders[i]));
+    ASSERT_TRUE(parsed.has_value());
+    ASSERT_EQ(parsed->der(), ders[i]);
+    ASSERT_EQ(cache.stats().parse_hits, hits) << "step " << step;
+    ASSERT_EQ(cache.stats().parse_misses, misses) << "step " << step;
+    ASSERT_EQ(cache.stats().parsed_entries, model.size());
+  }
+  EXPECT_GT(hits, 50u);
+  EXPECT_GT(misses, 50u);
 }
 
 }  // namespace

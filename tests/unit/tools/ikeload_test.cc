@@ -62,7 +62,7 @@ TEST(IkeloadOptions, ErrorsNameTheOption) {
   EXPECT_NE(group.error().detail.find("--group '99'"), std::string::npos);
   auto rsa = parse({"--target", "10.0.0.1", "--auth", "rsa", "--count", "1"});
   ASSERT_FALSE(rsa);
-  EXPECT_NE(rsa.error().detail.find("--cert"), std::string::npos);
+  EXPECT_NE(rsa.error().detail.find("--key"), std::string::npos);
   auto unknown = parse({"--target", "10.0.0.1", "--bogus", "1"});
   ASSERT_FALSE(unknown);
   EXPECT_NE(unknown.error().detail.find("--bogus"), std::string::npos);
