@@ -41,11 +41,11 @@ using PeerKey = std::variant<crypto::RsaPublicKey, crypto::EcdsaPublicKey>;
 class CertificateCache {
  public:
   // Entries per table. An entry of each table costs about 11 KB (the parsed X509 5.6 KB, the
-  // RSA key 1.7 KB, the DER in the keys; docs/PERFORMANCE.md, sixteenth session), so 64 slots
-  // are ~0.7 MB. Hits come from one certificate seen again and again (peers behind one
-  // identity, a burst of reconnects); a hub's distinct peers re-authenticate hours apart and
-  // miss any LRU smaller than their number, and a miss costs the ~0.5 ms the cache saves.
-  static constexpr std::size_t kDefaultCapacity = 64;
+  // RSA key 1.7 KB, the DER in the keys; docs/PERFORMANCE.md, sixteenth session), so 32 slots
+  // are ~0.35 MB. Hits come from one certificate seen again and again (peers behind one
+  // identity, a retransmitted message, a burst of reconnects); a hub's distinct peers
+  // re-authenticate hours apart and miss any LRU smaller than their number.
+  static constexpr std::size_t kDefaultCapacity = 32;
   explicit CertificateCache(std::size_t capacity = kDefaultCapacity) : m_capacity(capacity) {}
   CertificateCache(const CertificateCache&) = delete;
   CertificateCache& operator=(const CertificateCache&) = delete;

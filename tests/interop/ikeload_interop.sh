@@ -30,7 +30,8 @@ case $KIND in isakmpd | strongswan | libreswan) ;; *) usage ;; esac
 COUNT=${IKT_IKELOAD_COUNT:-200}
 # IKT_IKELOAD_AUTH=rsa (strongswan and isakmpd): RSA_SIG with a per-run test PKI
 # (tests/pki/make_pki.sh): ikeload uses FQDN ID load.ikt.test (DNS SAN), the responder its
-# address (IP SAN); both trust the run's CA.
+# address (IP SAN); both trust the run's CA. Then 40 more handshakes with --ca-key: a
+# certificate per source address that ikeload issues with the CA's key, ID = the address.
 AUTH=${IKT_IKELOAD_AUTH:-psk}
 PSK=ikeload-interop-secret-0123456789
 SRC_FIRST=100 SRC_N=32
@@ -217,5 +218,15 @@ if [[ $KIND == libreswan ]]; then
 else
   run_load 19 10 --dh-private-one --pfs
 fi
+TOTAL=$((COUNT + 40))
+if [[ $AUTH == rsa ]]; then
+  # --ca-key: ikeload issues each source address its own certificate with the run's CA key
+  # (CN and iPAddress SAN = the address); the phase-1 ID is the address (IPV4_ADDR).
+  LOAD_AUTH=(--auth rsa --key "$PKI/load/key.pem" --ca "$PKI/ca/ca.crt"
+    --ca-key "$PKI/ca/ca.key")
+  run_load 14 20
+  run_load 19 20
+  TOTAL=$((TOTAL + 40))
+fi
 ikt_alive "$RESP_PID" || ikt_fail "$KIND responder died during the load"
-ikt_log "PASS ikeload ($AUTH) against $KIND: $((COUNT + 40)) handshakes, 0 failures"
+ikt_log "PASS ikeload ($AUTH) against $KIND: $TOTAL handshakes, 0 failures"
