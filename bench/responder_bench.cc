@@ -32,8 +32,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
 #include <variant>
 #include <vector>
@@ -184,9 +186,11 @@ struct Bench {
     const ikeload::Options o = initiator_options(resp_addr, group, auth);
     if (auth == ikeload::Auth::Rsa) {
       responder->set_credentials(daemon::load_pki(responder_db));
-      auto pki = ikeload::load_credentials(o);
+      // --cert: one store shared by every source address.
+      const base::IpAddress any = base::IpAddress::parse("10.99.1.100").value();
+      auto pki = ikeload::load_credentials(o, std::span(&any, 1), std::time(nullptr));
       if (!pki) std::abort();
-      initiator_pki = std::move(*pki);
+      initiator_pki = std::move(pki->front());
     }
     responder->start(now);
     (void)responder->take_outputs();

@@ -267,6 +267,14 @@ void EngineImpl::dispatch_phase1(const Datagram& d, const wire::Header& h, base:
                        h.cookies.initiator.hex()));
       return;
     }
+    if (m_sas.find_isakmp_by_icookie(h.cookies.initiator, d.peer.address) != nullptr) {
+      // A late copy of the first message of a phase 1 that completed (its exchange may be gone
+      // already: phase1_confirmed_by_peer). A new negotiation comes with a new initiator
+      // cookie (RFC 2408 2.5.3), so answering would only leave a half-open exchange behind.
+      drop(fmt::format("first message from {} repeats the initiator cookie of the ISAKMP SA"
+                       " established with it ({})", d.peer.to_string(), h.cookies.initiator.hex()));
+      return;
+    }
     if ((h.flags & wire::kFlagEncryption) != 0) {
       drop(fmt::format("encrypted MM1 from {}", d.peer.to_string()));
       return;

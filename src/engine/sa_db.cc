@@ -58,6 +58,15 @@ const IsakmpSa* SaDb::find_isakmp(const base::CookiePair& c) const {
   return it == m_isakmp_at.end() ? nullptr : &it->second->second;
 }
 
+const IsakmpSa* SaDb::find_isakmp_by_icookie(const base::Cookie& icookie,
+                                             const base::IpAddress& peer) const {
+  for (auto it = m_isakmp.lower_bound(base::CookiePair{icookie, base::Cookie{}});
+       it != m_isakmp.end() && it->first.initiator == icookie; ++it) {
+    if (it->second.peer.address == peer) return &it->second;
+  }
+  return nullptr;
+}
+
 const IsakmpSa* SaDb::find_isakmp_by_peer(const base::IpAddress& peer) const {
   return m_isakmp_by_peer.newest(peer);
 }

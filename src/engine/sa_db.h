@@ -148,6 +148,11 @@ class SaDb {
   // The newest established ISAKMP SA with this peer address, if any (hash index).
   IsakmpSa* find_isakmp_by_peer(const base::IpAddress& peer);
   const IsakmpSa* find_isakmp_by_peer(const base::IpAddress& peer) const;
+  // An ISAKMP SA negotiated with `peer` under initiator cookie `icookie` (O(log n): the map is
+  // in cookie order, initiator cookie first). A message with that initiator cookie and a zero
+  // responder cookie then repeats the first message of a completed phase 1.
+  const IsakmpSa* find_isakmp_by_icookie(const base::Cookie& icookie,
+                                         const base::IpAddress& peer) const;
   // Every ISAKMP SA with this peer address, in cookie order.
   std::vector<base::CookiePair> isakmp_with_peer(const base::IpAddress& peer) const;
   std::optional<IsakmpSa> remove_isakmp(const base::CookiePair& c);

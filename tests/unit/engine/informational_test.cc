@@ -124,9 +124,11 @@ TEST(Informational, PeerDeleteEndsTheLingeringMainModeSoAReplayedMm5IsNotAnswere
 // A Quick Mode from the initiator proves it has MM6: its IV comes from MM6's last CBC block
 // (RFC 2409 Appendix B) and HASH(1) verified. The lingering Main Mode goes then, not at
 // Exchange-max-time (issue #7: it held ~2 KB per new RSA_SIG SA pair through a burst); a late
-// MM5 is dropped while the ISAKMP SA stays.
+// MM5 is dropped while the ISAKMP SA stays, and so is a late MM1 (its initiator cookie is the
+// SA's: EngineImpl::dispatch_phase1).
 //
 //   MM5 -->  <-- MM6      QM1 -->  (MmRDone removed)     MM5 (again) -->  (dropped)
+//                                                         MM1 (again) -->  (dropped)
 TEST(Informational, QuickModeFromThePeerEndsTheLingeringMainMode) {
   {
     EnginePair p;
@@ -148,6 +150,15 @@ TEST(Informational, QuickModeFromThePeerEndsTheLingeringMainMode) {
   EXPECT_EQ(p.right.engine->stats().dropped, dropped + 1);
   EXPECT_EQ(p.right.engine->phase1_sa_count(), 1u);
   EXPECT_EQ(p.right.engine->phase2_sa_count(), 1u);
+  // A late copy of MM1 (a reordering link: interop_lossy) starts no second Main Mode: its
+  // initiator cookie is the established ISAKMP SA's.
+  const engine::Datagram mm1{mm5.local, mm5.peer, p.left.sent[0]};
+  p.right.engine->on_datagram(mm1, p.clock.now());
+  p.pump();
+  EXPECT_EQ(p.right.sent.size(), sent);
+  EXPECT_EQ(p.right.engine->exchange_count(), 0u);
+  EXPECT_EQ(p.right.engine->stats().dropped, dropped + 2);
+  EXPECT_EQ(p.right.engine->phase1_sa_count(), 1u);
 }
 
 TEST(Informational, DeleteSaByMessageId) {
