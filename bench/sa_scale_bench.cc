@@ -1,7 +1,8 @@
 // sa_scale_bench: the engine at 100k SA pairs and in a rekey storm (issue #7), a command that
 // prints its figures (one "name value unit" line each; docs/PERFORMANCE.md quotes them).
 //
-//   sa_scale_bench [--pairs N] [--phase1 M] [--storm K]     (defaults 100000, 10000, 10000)
+//   sa_scale_bench [--pairs N] [--phase1 M] [--storm K]     (defaults 100000, 10000, 10000;
+//                                                          K at most 2^22)
 //
 // 1. Scale: one engine (EngineImpl over the null kernel: kernel requests are only queued) gets
 //    M ISAKMP SAs and N IPsec SA pairs (N/M per ISAKMP SA) shaped as phase1_established and
@@ -177,9 +178,11 @@ std::string storm_conf(const test::PeerConf& p, uint32_t n, bool initiator) {
   std::string list = "conn";
   std::string sections;
   for (uint32_t i = 0; i < n; ++i) {
-    // Distinct selectors per connection: 10.<i>/24 (left) <-> 20.<i>/24 (right).
-    std::string l = fmt::format("10.{}.{}.0", (i >> 8) & 255, i & 255);
-    std::string r = fmt::format("20.{}.{}.0", (i >> 8) & 255, i & 255);
+    // Distinct selectors per connection, up to 2^22 of them: 10.<i>/30 (left) <-> 20.<i>/30
+    // (right), the /30 networks of 10.0.0.0/8 and 20.0.0.0/8 in order. (/24s repeated from
+    // the 65 537th connection on, which the responder then matched to the first ones.)
+    std::string l = fmt::format("10.{}.{}.{}", (i >> 14) & 255, (i >> 6) & 255, (i & 63) << 2);
+    std::string r = fmt::format("20.{}.{}.{}", (i >> 14) & 255, (i >> 6) & 255, (i & 63) << 2);
     if (!initiator) std::swap(l, r);
     // Continuation lines: the parser caps a physical line at 8 KiB (64 KiB joined).
     list += fmt::format(",c{}", i);
@@ -187,8 +190,8 @@ std::string storm_conf(const test::PeerConf& p, uint32_t n, bool initiator) {
     sections += fmt::format(
         "[c{i}]\nPhase=2\nISAKMP-peer=peer-{peer}\nConfiguration=p2-conf\n"
         "Local-ID=c{i}-l\nRemote-ID=c{i}-r\n\n"
-        "[c{i}-l]\nID-type=IPV4_ADDR_SUBNET\nNetwork={l}\nNetmask=255.255.255.0\n\n"
-        "[c{i}-r]\nID-type=IPV4_ADDR_SUBNET\nNetwork={r}\nNetmask=255.255.255.0\n\n",
+        "[c{i}-l]\nID-type=IPV4_ADDR_SUBNET\nNetwork={l}\nNetmask=255.255.255.252\n\n"
+        "[c{i}-r]\nID-type=IPV4_ADDR_SUBNET\nNetwork={r}\nNetmask=255.255.255.252\n\n",
         fmt::arg("i", i), fmt::arg("peer", p.peer), fmt::arg("l", l), fmt::arg("r", r));
   }
   std::string text = test::make_conf(p);
@@ -311,6 +314,10 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--storm") == 0) storm = v;
   }
   if (pairs > 0 && phase1 > 0) ike::scale(pairs, phase1);
+  if (storm > (1u << 22)) {
+    std::fprintf(stderr, "sa_scale_bench: --storm is at most %u (distinct selectors)\n", 1u << 22);
+    return 2;
+  }
   if (storm > 0) ike::storm(storm);
   return 0;
 }
