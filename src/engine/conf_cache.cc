@@ -51,9 +51,25 @@ std::string lower(std::string_view s) {
 
 }  // namespace
 
+void ConfCache::log_shadowed() const {
+  // A few lines name the pairs; a generated file with thousands of duplicates gets a count.
+  constexpr std::size_t kNamed = 8;
+  for (std::size_t i = 0; i < m_phase2_shadowed.size() && i < kNamed; ++i) {
+    const Shadowed& s = m_phase2_shadowed[i];
+    IKE_LOG_WARN("connection [{}] is never chosen for a peer's Quick Mode: [{}] comes before it "
+                 "in [Phase 2] with the same ISAKMP-peer, Local-ID and Remote-ID",
+                 s.section, s.shadowed_by);
+  }
+  if (m_phase2_shadowed.size() > kNamed) {
+    IKE_LOG_WARN("{} more connections are shadowed the same way (first: [{}])",
+                 m_phase2_shadowed.size() - kNamed, m_phase2_shadowed[kNamed].section);
+  }
+}
+
 void ConfCache::rebuild_phase2(const conf::ConfDb& conf) const {
   m_phase2.clear();
   m_phase2_index.clear();
+  m_phase2_shadowed.clear();
   const std::vector<std::string> candidates = responder_candidates(conf);
   m_phase2_candidates = candidates.size();
   m_phase2.reserve(candidates.size());
@@ -81,9 +97,17 @@ void ConfCache::rebuild_phase2(const conf::ConfDb& conf) const {
     if (!ok) continue;
     Phase2Key key{lower(c->isakmp_peer), entry.local, entry.remote};
     entry.connection = std::move(*c);
-    m_phase2_index.try_emplace(std::move(key), m_phase2.size());  // the first one wins
+    auto [it, fresh] = m_phase2_index.try_emplace(std::move(key), m_phase2.size());
+    if (!fresh) {  // the first one wins; a name listed twice is not a rule of its own
+      const std::string& first = m_phase2[it->second].connection.section;
+      if (lower(first) != lower(entry.connection.section)) {
+        m_phase2_shadowed.push_back({entry.connection.section, first});
+      }
+      continue;
+    }
     m_phase2.push_back(std::move(entry));
   }
+  log_shadowed();
   m_phase2_generation = conf.generation();
   ++m_phase2_rebuilds;
 }

@@ -42,6 +42,15 @@ class ConfCache {
       const base::IpAddress& local_address, const base::IpAddress& peer_address,
       const wire::IdPayload* idci, const wire::IdPayload* idcr) const;
 
+  // A candidate that a responder never selects: an earlier one in [Phase 2] order has the same
+  // ISAKMP-peer, Local-ID and Remote-ID (two rules for one pair of networks). Found by the last
+  // [Phase 2] index build and logged there as a warning.
+  struct Shadowed {
+    std::string section;      // the candidate never selected
+    std::string shadowed_by;  // the earlier candidate with the same key
+  };
+  const std::vector<Shadowed>& phase2_shadowed() const noexcept { return m_phase2_shadowed; }
+
   // Index rebuilds so far (tests: a `C set` or a reload invalidates, a lookup does not).
   uint64_t rebuilds() const noexcept { return m_rebuilds; }
   uint64_t phase2_rebuilds() const noexcept { return m_phase2_rebuilds; }
@@ -49,6 +58,7 @@ class ConfCache {
  private:
   void rebuild(const conf::ConfDb& conf) const;
   void rebuild_phase2(const conf::ConfDb& conf) const;
+  void log_shadowed() const;
 
   // A loadable candidate: its config and its Local-ID / Remote-ID selectors (nullopt: the
   // phase-1 address as a host, filled in per Quick Mode).
@@ -74,6 +84,7 @@ class ConfCache {
   mutable std::vector<Phase2Entry> m_phase2;          // loadable candidates, in match order
   mutable std::map<Phase2Key, std::size_t> m_phase2_index;  // -> first entry with that key
   mutable std::size_t m_phase2_candidates = 0;        // listed, loadable or not (error text)
+  mutable std::vector<Shadowed> m_phase2_shadowed;
   mutable uint64_t m_phase2_rebuilds = 0;
 };
 

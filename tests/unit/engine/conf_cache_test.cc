@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "base/log.h"
 #include "conf/config_file.h"
 #include "conf/conf_db.h"
 #include "engine/conf_cache.h"
@@ -237,6 +238,53 @@ TEST(ConfCacheResponder, InvalidatedByACommittedSetTransactionAndByReload) {
   EXPECT_EQ(gone.error().detail, find_responder_connection(db, "peer-a", local, peer, &idci,
                                                            &idcr).error().detail);
   EXPECT_EQ(cache.phase2_rebuilds(), 4U);
+}
+
+// Two rules for one pair of networks with the same peer: a responder always selects the first
+// (as the uncached lookup does), and the index build names the other one in a warning. The same
+// IDs for any peer, and a name listed twice, are not shadowed.
+TEST(ConfCacheResponder, NamesTheConnectionsThatAnEarlierOneShadows) {
+  std::string text = kPhase2Conf;
+  std::string list = "conn-a,Conn-A,conn-b,conn-any";
+  text.replace(text.find("[Phase 2]"), std::string::npos,
+               "[conn-b]\nPhase=2\nISAKMP-peer=PEER-A\nConfiguration=p2\nLocal-ID=net-l\n"
+               "Remote-ID=net-r\n"
+               "[conn-any]\nPhase=2\nConfiguration=p2\nLocal-ID=net-l\nRemote-ID=net-r\n");
+  for (int i = 0; i < 10; ++i) {
+    text += fmt::format("[dup-{}]\nPhase=2\nISAKMP-peer=peer-a\nConfiguration=p2\n"
+                        "Local-ID=net-l\nRemote-ID=net-r\n", i);
+    list += fmt::format(",dup-{}", i);
+  }
+  text += "[Phase 2]\nPassive-connections=" + list + "\n";
+  conf::ConfDb db;
+  ASSERT_TRUE(conf::load_config_text(text, "test", db));
+  std::vector<std::string> warnings;
+  base::Logger::instance().set_sink([&](const base::LogRecord& r) {
+    if (r.severity == base::LogSeverity::Warning) warnings.emplace_back(r.text);
+  });
+  ConfCache cache;
+  wire::IdPayload idci = selector_to_id({addr("10.2.2.0"), 24, 0, 0});
+  wire::IdPayload idcr = selector_to_id({addr("10.1.1.0"), 24, 0, 0});
+  auto match = cache.responder_connection(db, "peer-a", addr("192.0.2.1"), addr("192.0.2.2"),
+                                          &idci, &idcr);
+  base::Logger::instance().set_sink(base::stderr_sink());
+  ASSERT_TRUE(match) << match.error().detail;
+  EXPECT_EQ(match->connection.section, "conn-a");
+  ASSERT_EQ(cache.phase2_shadowed().size(), 11U);
+  EXPECT_EQ(cache.phase2_shadowed()[0].section, "conn-b");
+  EXPECT_EQ(cache.phase2_shadowed()[0].shadowed_by, "conn-a");
+  EXPECT_EQ(cache.phase2_shadowed()[10].section, "dup-9");
+  ASSERT_EQ(warnings.size(), 9U);
+  EXPECT_EQ(warnings[0],
+            "connection [conn-b] is never chosen for a peer's Quick Mode: [conn-a] comes before "
+            "it in [Phase 2] with the same ISAKMP-peer, Local-ID and Remote-ID");
+  EXPECT_EQ(warnings[8], "3 more connections are shadowed the same way (first: [dup-7])");
+  // Another peer still finds conn-any.
+  auto other = cache.responder_connection(db, "peer-b", addr("192.0.2.1"), addr("192.0.2.2"),
+                                          &idci, &idcr);
+  ASSERT_TRUE(other) << other.error().detail;
+  EXPECT_EQ(other->connection.section, "conn-any");
+  EXPECT_EQ(cache.phase2_rebuilds(), 1U);
 }
 
 }  // namespace
