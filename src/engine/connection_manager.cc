@@ -24,6 +24,27 @@ base::Seconds check_interval(const EngineImpl& e) {
 void ConnectionManager::reload_list(EngineImpl& e) {
   m_active = active_connections(e.conf());
   m_active_set = std::unordered_set<std::string>(m_active.begin(), m_active.end());
+  m_peer_use_generation.reset();
+}
+
+bool ConnectionManager::peer_used(const EngineImpl& e, const base::IpAddress& peer,
+                                  const base::IpAddress& local) const {
+  if (m_peer_use_generation != e.conf().generation()) {
+    m_peer_use.clear();
+    for (const auto& name : m_active) {
+      auto conn = load_connection_config(e.conf(), name);
+      if (!conn) continue;
+      auto p = load_peer_config(e.conf(), conn->isakmp_peer);
+      if (!p || !p->address) continue;
+      m_peer_use[*p->address].push_back({name, p->local_address});
+    }
+    m_peer_use_generation = e.conf().generation();
+  }
+  auto it = m_peer_use.find(peer);
+  if (it == m_peer_use.end()) return false;
+  return std::any_of(it->second.begin(), it->second.end(), [&](const PeerUse& u) {
+    return !held(u.connection) && (!u.local || *u.local == local);
+  });
 }
 
 void ConnectionManager::start(EngineImpl& e, base::TimePoint now) {
@@ -68,6 +89,7 @@ std::size_t quick_modes_in_flight(const EngineImpl& e, const base::CookiePair& c
 void ConnectionManager::forget(const std::string& name) {
   std::erase(m_active, name);
   m_active_set.erase(name);
+  m_peer_use_generation.reset();
   if (m_waiting_names.erase(name) != 0) {
     for (auto& [c, q] : m_waiting) std::erase(q, name);
   }
@@ -177,13 +199,15 @@ bool ConnectionManager::connect(EngineImpl& e, const std::string& name, base::Ti
                  peer ? "no Address" : peer.error().detail);
     return false;
   }
-  if (IsakmpSa* sa = e.sas().find_isakmp_by_peer(*peer->address)) {
+  // The peer's ISAKMP SA, or its Main Mode, from its Local-address when one is configured.
+  const base::IpAddress* local = peer->local_address ? &*peer->local_address : nullptr;
+  if (IsakmpSa* sa = e.sas().find_isakmp_by_peer(*peer->address, local)) {
     auto st = start_quick_mode(e, *sa, name, now);
     if (!st) IKE_LOG_WARN("connection {}: {}", name, st.error().detail);
     return st.has_value();
   }
   // A Main Mode to that peer is already running: wait for it.
-  if (Exchange* x = e.exchanges().initiator_main_mode_to(*peer->address)) {
+  if (Exchange* x = e.exchanges().initiator_main_mode_to(*peer->address, local)) {
     if (std::find(x->mm->queued.begin(), x->mm->queued.end(), name) == x->mm->queued.end()) {
       x->mm->queued.push_back(name);
     }

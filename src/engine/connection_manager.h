@@ -20,9 +20,11 @@
 #include <unordered_set>
 #include <vector>
 
+#include "base/address.h"
 #include "base/clock.h"
 #include "base/ids.h"
 #include "base/result.h"
+#include "engine/half_open.h"
 #include "engine/iv_chain.h"
 
 namespace ike::engine {
@@ -85,12 +87,26 @@ class ConnectionManager {
   }
   std::optional<base::TimePoint> next_check() const noexcept { return m_next_check; }
 
+  // A connection that is active and not held goes to `peer` (from `local`, when its peer
+  // section has a Local-address): the ISAKMP SA with that peer is worth a new Main Mode at its
+  // soft lifetime. The active connections are indexed by their peer's address once per
+  // configuration generation and list change (issue #7: a walk of every connection per
+  // ISAKMP SA made a phase-1 rekey storm O(connections x peers)).
+  bool peer_used(const EngineImpl& e, const base::IpAddress& peer,
+                 const base::IpAddress& local) const;
+
  private:
   void reload_list(EngineImpl& e);
   void check_all(EngineImpl& e, base::TimePoint now);
   void start_waiting(EngineImpl& e, base::TimePoint now);
 
+  struct PeerUse {
+    std::string connection;
+    std::optional<base::IpAddress> local;  // the peer section's Local-address
+  };
   std::vector<std::string> m_active;
+  mutable std::optional<uint64_t> m_peer_use_generation;  // nullopt: the list changed
+  mutable std::unordered_map<base::IpAddress, std::vector<PeerUse>, IpAddressHash> m_peer_use;
   std::unordered_set<std::string> m_active_set;  // the same names, for is_active()
   std::set<std::string> m_held;
   std::optional<base::TimePoint> m_next_check;

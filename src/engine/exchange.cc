@@ -230,14 +230,21 @@ void ExchangeTable::count_unfinished(const base::CookiePair& cookies, const Exch
   }
 }
 
-Exchange* ExchangeTable::initiator_main_mode_to(const base::IpAddress& peer) {
-  std::optional<ExchangeKey> best;
+Exchange* ExchangeTable::initiator_main_mode_to(const base::IpAddress& peer,
+                                                const base::IpAddress* local) {
+  Exchange* best = nullptr;
   auto [lo, hi] = m_mm_initiators.equal_range(peer);
   for (auto i = lo; i != hi; ++i) {
-    ExchangeKey k{i->second, base::MessageId{0}};
-    if (!best || k < *best) best = k;
+    Exchange* x = find(ExchangeKey{i->second, base::MessageId{0}});
+    // A Main Mode started without a Local-address learns its own from MM2: until then it may
+    // be from any local address.
+    if (x == nullptr || (local != nullptr && !x->local.address.is_unspecified() &&
+                         x->local.address != *local)) {
+      continue;
+    }
+    if (best == nullptr || x->key < best->key) best = x;
   }
-  return best ? find(*best) : nullptr;
+  return best;
 }
 
 bool ExchangeTable::quick_mode_running(const std::string& connection) const {

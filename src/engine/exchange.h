@@ -197,8 +197,9 @@ class ExchangeTable {
   // The unfinished Main Mode we initiated to `peer` (the lowest key if several), which a
   // connection to that peer queues on: an index kept with the counters, not a walk of the
   // table (issue #7: 10 000 connections to distinct peers made start-up, and every watchdog
-  // check, quadratic: 1.9 s of walks at 10 000).
-  Exchange* initiator_main_mode_to(const base::IpAddress& peer);
+  // check, quadratic: 1.9 s of walks at 10 000). With `local`, only one from that address.
+  Exchange* initiator_main_mode_to(const base::IpAddress& peer,
+                                   const base::IpAddress* local = nullptr);
   // Any unfinished exchange (phase 1, Quick Mode, informational, Transaction) over `c`.
   bool unfinished_over(const base::CookiePair& c) const;
   // Mutable access to every exchange: their deadlines are recomputed at the next

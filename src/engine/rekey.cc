@@ -39,6 +39,7 @@ auto collision_key(const IpsecSa& sa) { return std::tie(sa.message_id, sa.parent
 // the newest ISAKMP SA with the peer when the parent was rekeyed away.
 void send_ipsec_delete(EngineImpl& e, const IpsecSa& sa) {
   IsakmpSa* over = e.sas().find_isakmp(sa.parent);
+  if (over == nullptr) over = e.sas().find_isakmp_by_peer(sa.peer.address, &sa.local.address);
   if (over == nullptr) over = e.sas().find_isakmp_by_peer(sa.peer.address);
   if (over == nullptr) return;
   std::vector<wire::Payload> dels;
@@ -83,13 +84,6 @@ bool qm_running(const EngineImpl& e, const std::string& name) {
   return e.exchanges().quick_mode_running(name);  // a counter, not a walk (exchange.h)
 }
 
-Exchange* mm_running(EngineImpl& e, const base::IpAddress& peer) {
-  for (auto& [k, x] : e.exchanges().all()) {
-    if (x.mm && x.role == Role::Initiator && !x.finished && x.peer.address == peer) return &x;
-  }
-  return nullptr;
-}
-
 // A new Quick Mode for `name`, over a fresh phase 1 when the newest one is fading or gone.
 void start_phase2_rekey(EngineImpl& e, const std::string& name, base::TimePoint now) {
   if (qm_running(e, name)) return;  // the peer (or we) already rekeys
@@ -97,7 +91,8 @@ void start_phase2_rekey(EngineImpl& e, const std::string& name, base::TimePoint 
   if (!conn || conn->isakmp_peer.empty()) return;
   auto peer = load_peer_config(e.conf(), conn->isakmp_peer);
   if (!peer || !peer->address) return;
-  IsakmpSa* p1 = e.sas().find_isakmp_by_peer(*peer->address);
+  const base::IpAddress* local = peer->local_address ? &*peer->local_address : nullptr;
+  IsakmpSa* p1 = e.sas().find_isakmp_by_peer(*peer->address, local);
   if (p1 != nullptr && (p1->flags & kSaFlagFading) == 0) {
     IKE_LOG_INFO("{}: soft lifetime reached, rekeying (Quick Mode)", name);
     if (auto st = qm_initiate(e, *p1, name, now); !st) {
@@ -105,7 +100,7 @@ void start_phase2_rekey(EngineImpl& e, const std::string& name, base::TimePoint 
     }
     return;
   }
-  if (Exchange* x = mm_running(e, *peer->address)) {
+  if (Exchange* x = e.exchanges().initiator_main_mode_to(*peer->address, local)) {
     if (std::find(x->mm->queued.begin(), x->mm->queued.end(), name) == x->mm->queued.end()) {
       x->mm->queued.push_back(name);
     }
@@ -118,14 +113,7 @@ void start_phase2_rekey(EngineImpl& e, const std::string& name, base::TimePoint 
 }
 
 bool peer_needed(const EngineImpl& e, const IsakmpSa& sa) {
-  for (const auto& name : e.connections().active()) {
-    if (e.connections().held(name)) continue;
-    auto conn = load_connection_config(e.conf(), name);
-    if (!conn) continue;
-    auto peer = load_peer_config(e.conf(), conn->isakmp_peer);
-    if (peer && peer->address && *peer->address == sa.peer.address) return true;
-  }
-  return false;
+  return e.connections().peer_used(e, sa.peer.address, sa.local.address);
 }
 
 // An unfinished exchange runs over ISAKMP SA `c` (the table counts them per cookie pair: the
@@ -146,7 +134,7 @@ void retire_unused_isakmp(EngineImpl& e) {
     for (const auto& c2 : db.isakmp_with_peer(sa->peer.address)) {
       const IsakmpSa* other = db.find_isakmp(c2);
       if (c2 != c && other != nullptr && (other->flags & kSaFlagFading) == 0 &&
-          other->established >= sa->established) {
+          other->local.address == sa->local.address && other->established >= sa->established) {
         newer = true;
       }
     }
@@ -211,7 +199,10 @@ void rekey_tick(EngineImpl& e, base::TimePoint now) {
     if (sa == nullptr || !sa->soft_expiry || now < *sa->soft_expiry) continue;
     const bool rekey = (sa->flags & kSaFlagReplaced) == 0 && is_active(e, sa->name);
     if (rekey && !e.options().passive) {
-      if (const IsakmpSa* p1 = std::as_const(e.sas()).find_isakmp_by_peer(sa->peer.address)) {
+      const SaDb& sas = e.sas();
+      const IsakmpSa* p1 = sas.find_isakmp_by_peer(sa->peer.address, &sa->local.address);
+      if (p1 == nullptr) p1 = sas.find_isakmp_by_peer(sa->peer.address);
+      if (p1 != nullptr) {
         auto [it, fresh] = in_flight.try_emplace(p1->cookies, 0);
         if (fresh) it->second = quick_modes_in_flight(e, p1->cookies);
         if (it->second >= kRekeyBurst) {
@@ -240,7 +231,10 @@ void rekey_tick(EngineImpl& e, base::TimePoint now) {
   if (!e.options().passive) {
     for (const auto& c : p1) {
       const IsakmpSa* sa = e.sas().find_isakmp(c);
-      if (sa == nullptr || mm_running(e, sa->peer.address) != nullptr) continue;
+      if (sa == nullptr ||
+          e.exchanges().initiator_main_mode_to(sa->peer.address, &sa->local.address) != nullptr) {
+        continue;
+      }
       IKE_LOG_INFO("{}: ISAKMP SA soft lifetime reached, starting a new Main Mode", sa->name);
       if (auto st = phase1_initiate(e, sa->name, {}, now); !st) {
         IKE_LOG_WARN("{}: phase-1 rekey failed: {}", sa->name, st.error().detail);

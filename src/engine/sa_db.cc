@@ -67,12 +67,13 @@ const IsakmpSa* SaDb::find_isakmp_by_icookie(const base::Cookie& icookie,
   return nullptr;
 }
 
-const IsakmpSa* SaDb::find_isakmp_by_peer(const base::IpAddress& peer) const {
-  return m_isakmp_by_peer.newest(peer);
+const IsakmpSa* SaDb::find_isakmp_by_peer(const base::IpAddress& peer,
+                                          const base::IpAddress* local) const {
+  return m_isakmp_by_peer.newest(peer, local);
 }
 
-IsakmpSa* SaDb::find_isakmp_by_peer(const base::IpAddress& peer) {
-  const IsakmpSa* sa = std::as_const(*this).find_isakmp_by_peer(peer);
+IsakmpSa* SaDb::find_isakmp_by_peer(const base::IpAddress& peer, const base::IpAddress* local) {
+  const IsakmpSa* sa = std::as_const(*this).find_isakmp_by_peer(peer, local);
   return sa == nullptr ? nullptr : find_isakmp(sa->cookies);
 }
 

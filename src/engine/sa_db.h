@@ -145,9 +145,13 @@ class SaDb {
   IsakmpSa& add_isakmp(IsakmpSa sa);
   IsakmpSa* find_isakmp(const base::CookiePair& c);
   const IsakmpSa* find_isakmp(const base::CookiePair& c) const;
-  // The newest established ISAKMP SA with this peer address, if any (hash index).
-  IsakmpSa* find_isakmp_by_peer(const base::IpAddress& peer);
-  const IsakmpSa* find_isakmp_by_peer(const base::IpAddress& peer) const;
+  // The newest established ISAKMP SA with this peer address, if any (hash index); with `local`,
+  // only an SA from that local address (two peer sections with one Address and different
+  // Local-address values are two ISAKMP SAs, each for its own connections).
+  IsakmpSa* find_isakmp_by_peer(const base::IpAddress& peer,
+                                const base::IpAddress* local = nullptr);
+  const IsakmpSa* find_isakmp_by_peer(const base::IpAddress& peer,
+                                      const base::IpAddress* local = nullptr) const;
   // An ISAKMP SA negotiated with `peer` under initiator cookie `icookie` (O(log n): the map is
   // in cookie order, initiator cookie first). A message with that initiator cookie and a zero
   // responder cookie then repeats the first message of a completed phase 1.

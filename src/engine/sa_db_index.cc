@@ -197,10 +197,12 @@ void IsakmpPeerIndex::move_peer(IsakmpSa& sa, const base::SockAddr& peer) {
   m_by_peer.insert(&sa);
 }
 
-const IsakmpSa* IsakmpPeerIndex::newest(const base::IpAddress& peer) const {
+const IsakmpSa* IsakmpPeerIndex::newest(const base::IpAddress& peer,
+                                        const base::IpAddress* local) const {
   auto [first, last] = m_by_peer.equal_range(peer);
   const IsakmpSa* best = nullptr;
   for (auto it = first; it != last; ++it) {
+    if (local != nullptr && (*it)->local.address != *local) continue;
     // Cookie order: a strictly newer one wins, so among equals the lowest cookies stay.
     if (best == nullptr || (*it)->established > best->established) best = *it;
   }

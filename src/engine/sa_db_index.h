@@ -126,8 +126,10 @@ class IsakmpPeerIndex {
   void add(const IsakmpSa& sa);
   void remove(const IsakmpSa& sa);
   void move_peer(IsakmpSa& sa, const base::SockAddr& peer);
-  // The newest established SA with the peer; among equals the lowest cookies.
-  const IsakmpSa* newest(const base::IpAddress& peer) const;
+  // The newest established SA with the peer (from `local` when given); among equals the
+  // lowest cookies.
+  const IsakmpSa* newest(const base::IpAddress& peer,
+                         const base::IpAddress* local = nullptr) const;
   std::vector<base::CookiePair> with_peer(const base::IpAddress& peer) const;  // cookie order
 
   struct ByPeerCookies {

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "base/hex.h"
 #include "base/log.h"
 #include "engine/engine_impl.h"
 #include "engine/esp_keys.h"
@@ -202,13 +203,66 @@ void handle_unprotected_info(EngineImpl& e, const Datagram& d, const wire::Heade
 namespace {
 
 void initial_contact(EngineImpl& e, const IsakmpSa& current) {
-  // RFC 2407 §4.6.3.3: the peer rebooted; every SA with it except this one is stale.
-  // The peer's SAs through SaDb's peer index (no walk over every SA).
+  // RFC 2407 §4.6.3.3: the peer rebooted; every SA with it except this one is stale. The
+  // peer is the pair of addresses (isakmpd compares both ends): an SA with the same peer
+  // address from another of our local addresses belongs to another peer section (a host
+  // that is several peers of ours) and stays. Through SaDb's peer index, no walk of all SAs.
+  const base::IpAddress local = current.local.address;
   std::vector<base::CookiePair> old_p1 = e.sas().isakmp_with_peer(current.peer.address);
-  std::erase(old_p1, current.cookies);
+  std::erase_if(old_p1, [&](const base::CookiePair& c) {
+    const IsakmpSa* sa = std::as_const(e.sas()).find_isakmp(c);
+    return c == current.cookies || sa == nullptr || sa->local.address != local;
+  });
   std::vector<base::Spi> old_p2 = e.sas().ipsec_with_peer(current.peer.address);
+  std::erase_if(old_p2, [&](base::Spi spi) {
+    const IpsecSa* sa = std::as_const(e.sas()).find_ipsec_by_in_spi(spi);
+    return sa == nullptr || sa->local.address != local;
+  });
   for (auto spi : old_p2) delete_ipsec_sa(e, spi, false, "INITIAL-CONTACT");
   for (const auto& c : old_p1) delete_isakmp_sa(e, c, false, "INITIAL-CONTACT");
+}
+
+// The Quick Modes we initiated over ISAKMP SA `c` that an error notify from the peer ends. The
+// notify travels in an Informational exchange of its own message id, so only its SPI can name
+// the Quick Mode: a responder that refuses QM1 sends the SPI of the proposal it refused (RFC
+// 2408 §3.14; isakmpd and this daemon send the first proposal's), which is one of ours. When
+// the SPI names one of our QMs waiting for QM2, that one ends. Without such an SPI the notify
+// ends the only QM waiting, and none when several wait (a rekey storm keeps 16 in flight per
+// ISAKMP SA: ending them all for one refusal would fail 15 that the peer accepts); the
+// refused one then ends when its retransmissions run out.
+std::vector<ExchangeKey> quick_modes_failed_by(EngineImpl& e, const base::CookiePair& c,
+                                               const wire::NotifyPayload& n) {
+  std::vector<ExchangeKey> waiting, named;
+  std::optional<base::Spi> spi;
+  if (n.spi.size() == 4 || n.spi.size() == 2) {  // ESP/AH SPI, IPCOMP CPI
+    uint32_t v = 0;
+    for (uint8_t b : n.spi) v = (v << 8) | b;
+    spi = base::Spi{v};
+  }
+  const auto& table = std::as_const(e.exchanges()).all();
+  for (const auto& k : e.exchanges().over_isakmp_sa(c)) {
+    auto it = table.find(k);
+    if (it == table.end() || it->second.role != Role::Initiator ||
+        it->second.state != State::QmISent1 || it->second.qm == nullptr) {
+      continue;
+    }
+    waiting.push_back(k);
+    for (const auto& ours : it->second.qm->our_spis) {
+      if (spi && ours.spi == *spi && static_cast<uint8_t>(ours.protocol) == n.protocol_id) {
+        named.push_back(k);
+        break;
+      }
+    }
+  }
+  if (!named.empty()) return named;
+  if (waiting.size() > 1) {
+    IKE_LOG_WARN("notify {} names none of the {} Quick Modes waiting over the ISAKMP SA "
+                 "(SPI {}); they end by their answers or their retransmission limits",
+                 wire::registry_name_or_number(wire::Registry::NotifyType, n.type), waiting.size(),
+                 n.spi.empty() ? std::string("none") : base::to_hex(n.spi));
+    waiting.clear();
+  }
+  return waiting;
 }
 
 }  // namespace
@@ -272,17 +326,7 @@ base::Status info_recv(EngineImpl& e, const Inbound& in, base::TimePoint now) {
     } else {
       IKE_LOG_INFO("received notify {} from {}", name, sa->peer.to_string());
       if (is_error_notify(n->type)) {
-        // Fails our Quick Modes waiting for an answer over this SA.
-        std::vector<ExchangeKey> keys;
-        const auto& table = std::as_const(e.exchanges()).all();
-        for (const auto& k : e.exchanges().over_isakmp_sa(cookies)) {
-          auto it = table.find(k);
-          if (it != table.end() && it->second.role == Role::Initiator &&
-              it->second.state == State::QmISent1) {
-            keys.push_back(k);
-          }
-        }
-        for (const auto& k : keys) {
+        for (const auto& k : quick_modes_failed_by(e, cookies, *n)) {
           e.fail_exchange(k, fmt::format("peer {} sent {}", sa->peer.to_string(), name));
         }
       }
