@@ -26,9 +26,13 @@
 #              exchanges (metrics), the SA pairs on each side afterwards (must be N), and the
 #              CPU of each daemon (monitor + engine child) from the first soft expiry to the end
 #              of the storm, per rekeyed SA.
+#   udp        the datagrams each namespace's kernel dropped for a full socket receive buffer
+#              (nstat UdpRcvbufErrors, set-up and storm).
 # Exit status 1 when a connection was not rekeyed, an SA was dropped or an exchange failed.
 # Log classes Exch and SA at level 10 give the timestamped lines the figures come from
 # ("phase 2 done", "soft lifetime reached", "replaced by", "deleted: hard lifetime expired").
+# BENCH_PERF=1 records both engine children with `perf record -g` through the storm (the run
+# directory is then kept).
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/interop/lib.sh
@@ -157,6 +161,10 @@ ikt_log "set-up: $N connections up in $setup_s s (CPU left $setup_cpu_l s, right
 # Idle until the first soft expiry: the storm's CPU is measured from there.
 while (($(count L "soft lifetime reached") == 0)); do sleep 0.05; done
 storm_cpu0_l=$(cpu_of L) storm_cpu0_r=$(cpu_of R)
+if [[ -n ${BENCH_PERF:-} ]]; then  # both engine children through the storm
+  perf record -q -F 1999 -g -p "${CHILD[L]},${CHILD[R]}" -o "$IKT_DIR/perf.data" 2>/dev/null &
+  perf_pid=$!
+fi
 # rekeyed: distinct connections of the left with a "replaced by rekey" line.
 rekeyed() {
   grep -E ' c[0-9]+: SA spi .* \(replaced by rekey\)$' "$IKT_DIR/L/isakmpd.stderr" |
@@ -167,6 +175,12 @@ while (($(rekeyed) < N)); do
   sleep 0.2
 done
 sleep 1  # the last DELETEs
+if [[ -n ${perf_pid:-} ]]; then
+  kill -INT "$perf_pid"
+  wait "$perf_pid"
+  ikt_log "perf data: $IKT_DIR/perf.data (kept)"
+  export IKT_KEEP=1
+fi
 storm_cpu_l=$(awk -v a="$storm_cpu0_l" -v b="$(cpu_of L)" 'BEGIN { printf "%.2f", b - a }')
 storm_cpu_r=$(awk -v a="$storm_cpu0_r" -v b="$(cpu_of R)" 'BEGIN { printf "%.2f", b - a }')
 n_rekeyed=$(rekeyed)
@@ -193,6 +207,12 @@ at() { # SIDE PATTERN first|last
 }
 first_soft=$(at L "soft lifetime reached" first) last_soft=$(at L "soft lifetime reached" last)
 last_done=$(at L ": SA spi" last)
+# UDP datagrams the kernel dropped for a full socket receive buffer, in SIDE's namespace.
+rcvbuf_errors() {
+  local ns=$IKT_NS_L
+  [[ $1 == R ]] && ns=$IKT_NS_R
+  ip netns exec "$ns" nstat -az UdpRcvbufErrors 2>/dev/null | awk '$1 == "UdpRcvbufErrors" { print $2 }'
+}
 per_sa() { awk -v c="$1" -v n="$n_rekeyed" 'BEGIN { printf "%.1f", n ? c * 1e6 / n : 0 }'; }
 cat <<EOF
 rekey storm: $N connections over $PEERS ISAKMP SAs, phase 2 lifetime $LIFETIME s
@@ -207,6 +227,8 @@ storm.dropped_sas          $dropped
 storm.exchanges_failed     $failed
 storm.pairs_left_after     $pairs_l
 storm.pairs_right_after    $pairs_r
+udp.rcvbuf_errors_left     $(rcvbuf_errors L)
+udp.rcvbuf_errors_right    $(rcvbuf_errors R)
 storm.cpu_left_s           $storm_cpu_l ($(per_sa "$storm_cpu_l") us per rekeyed SA)
 storm.cpu_right_s          $storm_cpu_r ($(per_sa "$storm_cpu_r") us per rekeyed SA)
 EOF

@@ -23,6 +23,9 @@
 namespace ike::daemon {
 
 inline constexpr std::size_t kMaxDatagram = 65535;
+// SO_RCVBUF / SO_SNDBUF of every IKE socket (the kernel doubles it for its bookkeeping):
+// room for a few thousand queued IKE datagrams in a rekey storm (udp_transport.cc).
+inline constexpr int kSocketBufferBytes = 4 * 1024 * 1024;
 
 struct ReceivedDatagram {
   base::SockAddr local;

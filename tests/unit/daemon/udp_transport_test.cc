@@ -5,8 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <thread>
 
 namespace ike::daemon {
@@ -58,6 +62,49 @@ TEST(UdpTransport, PktinfoRoundTripOnLoopback) {
   ASSERT_TRUE(reply.has_value());
   EXPECT_EQ(reply->peer, (SockAddr{ip("127.0.0.2"), b_port}));
   EXPECT_EQ(reply->local, a_addr);
+}
+
+// A rekey storm's burst of datagrams must fit in the socket buffers: kSocketBufferBytes each
+// way with CAP_NET_ADMIN (SO_*BUFFORCE, the monitor opens the sockets as root), otherwise what
+// net.core.rmem_max / wmem_max allow. The kernel reports twice the size set. Then 2 000
+// datagrams sent before the receiver reads one are all queued.
+TEST(UdpTransport, BuffersHoldARekeyStormsBurst) {
+  TransportConfig cfg{true, false, 0, {"127.0.0.1"}};
+  auto a = UdpTransport::open(cfg);
+  ASSERT_TRUE(a) << a.error().detail;
+  auto b = UdpTransport::open(cfg);
+  ASSERT_TRUE(b) << b.error().detail;
+  auto limit = [](const char* file) {
+    FILE* f = std::fopen(file, "r");
+    long v = 0;
+    if (f != nullptr) {
+      if (std::fscanf(f, "%ld", &v) != 1) v = 0;
+      std::fclose(f);
+    }
+    return v;
+  };
+  const bool forced = ::geteuid() == 0;  // root: CAP_NET_ADMIN in this namespace
+  for (auto [opt, file] : {std::pair{SO_RCVBUF, "/proc/sys/net/core/rmem_max"},
+                           std::pair{SO_SNDBUF, "/proc/sys/net/core/wmem_max"}}) {
+    int got = 0;
+    socklen_t len = sizeof got;
+    ASSERT_EQ(::getsockopt(b->sockets()[0].fd, SOL_SOCKET, opt, &got, &len), 0);
+    long want = forced ? kSocketBufferBytes : std::min<long>(kSocketBufferBytes, limit(file));
+    EXPECT_GE(got, 2 * want) << (opt == SO_RCVBUF ? "SO_RCVBUF" : "SO_SNDBUF");
+  }
+  if (!forced) GTEST_SKIP() << "not root: the buffers are only what rmem_max allows";
+  const base::Bytes qm1(300, 0x5a);  // about a Quick Mode message
+  for (int i = 0; i < 2000; ++i) {
+    ASSERT_TRUE(a->send(a->sockets()[0].bound, b->sockets()[0].bound, qm1)) << i;
+  }
+  int received = 0;
+  pollfd pfd{b->sockets()[0].fd, POLLIN, 0};
+  while (received < 2000 && ::poll(&pfd, 1, 2000) > 0) {
+    ASSERT_TRUE(b->receive(pfd.fd, [&](ReceivedDatagram&& d) {
+      received += d.bytes == qm1 ? 1 : 0;
+    }));
+  }
+  EXPECT_EQ(received, 2000);
 }
 
 TEST(UdpTransport, LargestDatagram) {
