@@ -31,8 +31,8 @@
 # Exit status 1 when a connection was not rekeyed, an SA was dropped or an exchange failed.
 # Log classes Exch and SA at level 10 give the timestamped lines the figures come from
 # ("phase 2 done", "soft lifetime reached", "replaced by", "deleted: hard lifetime expired").
-# BENCH_PERF=1 records both engine children with `perf record -g` through the storm (the run
-# directory is then kept).
+# BENCH_PERF=1 records both engine children with `perf record` through the storm (call graphs
+# by ${BENCH_PERF_CALLGRAPH:-fp}, e.g. dwarf; the run directory is then kept).
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/interop/lib.sh
@@ -162,7 +162,8 @@ ikt_log "set-up: $N connections up in $setup_s s (CPU left $setup_cpu_l s, right
 while (($(count L "soft lifetime reached") == 0)); do sleep 0.05; done
 storm_cpu0_l=$(cpu_of L) storm_cpu0_r=$(cpu_of R)
 if [[ -n ${BENCH_PERF:-} ]]; then  # both engine children through the storm
-  perf record -q -F 1999 -g -p "${CHILD[L]},${CHILD[R]}" -o "$IKT_DIR/perf.data" 2>/dev/null &
+  perf record -q -F 1999 --call-graph "${BENCH_PERF_CALLGRAPH:-fp}" -p "${CHILD[L]},${CHILD[R]}" \
+    -o "$IKT_DIR/perf.data" 2>/dev/null &
   perf_pid=$!
 fi
 # rekeyed: distinct connections of the left with a "replaced by rekey" line.

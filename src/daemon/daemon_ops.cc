@@ -115,7 +115,7 @@ void Daemon::write_report_file() {
 
 void Daemon::write_metrics_file() {
   if (!m_opts.metrics_file) return;
-  auto status = m_engine->status(base::Clock::now());
+  auto status = m_engine->status(base::Clock::now(), engine::Engine::StatusDetail::Summary);
   if (auto st = write_file_atomic(*m_opts.metrics_file, prometheus_metrics(status, daemon_info()));
       !st) {
     IKE_LOG_ERROR("metrics: {}", st.error().detail);

@@ -250,11 +250,11 @@ std::string prometheus_metrics(const engine::Engine::Status& st, const DaemonInf
   metric("isakmpd_packet_capture_enabled", "gauge", "1 while IKE packet capture is on.");
   out += fmt::format("isakmpd_packet_capture_enabled {}\n", info.packet_capture ? 1 : 0);
   metric("isakmpd_phase1_sas", "gauge", "Established ISAKMP SAs.");
-  out += fmt::format("isakmpd_phase1_sas {}\n", st.phase1.size());
+  out += fmt::format("isakmpd_phase1_sas {}\n", st.phase1_count);
   metric("isakmpd_phase2_sas", "gauge", "Established IPsec SAs.");
-  out += fmt::format("isakmpd_phase2_sas {}\n", st.phase2.size());
+  out += fmt::format("isakmpd_phase2_sas {}\n", st.phase2_count);
   metric("isakmpd_exchanges_in_progress", "gauge", "Exchanges in the exchange table.");
-  out += fmt::format("isakmpd_exchanges_in_progress {}\n", st.exchanges.size());
+  out += fmt::format("isakmpd_exchanges_in_progress {}\n", st.exchange_count);
   metric("isakmpd_connection_up", "gauge", "1 when the connection has an IPsec SA.");
   for (const auto& c : st.connections) {
     out += fmt::format("isakmpd_connection_up{{name=\"{}\",type=\"{}\"}} {}\n", label(c.name),

@@ -60,7 +60,9 @@ std::vector<std::string> Engine::report_lines(base::TimePoint now) const {
   return m_impl->report_lines(now);
 }
 Engine::Stats Engine::stats() const { return m_impl->stats(); }
-Engine::Status Engine::status(base::TimePoint now) const { return engine_status(*m_impl, now); }
+Engine::Status Engine::status(base::TimePoint now, StatusDetail detail) const {
+  return engine_status(*m_impl, now, detail);
+}
 std::size_t Engine::phase1_sa_count() const { return m_impl->sas().isakmp_sas().size(); }
 std::size_t Engine::phase2_sa_count() const { return m_impl->sas().ipsec_sas().size(); }
 std::size_t Engine::exchange_count() const { return m_impl->exchanges().active_count(); }

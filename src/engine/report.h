@@ -16,7 +16,8 @@ class EngineImpl;
 std::string format_sa_status(const EngineImpl& e, base::TimePoint now);
 std::vector<std::string> format_report_lines(const EngineImpl& e, base::TimePoint now);
 // The snapshot behind Engine::status() (status_snapshot.cc).
-Engine::Status engine_status(const EngineImpl& e, base::TimePoint now);
+Engine::Status engine_status(const EngineImpl& e, base::TimePoint now,
+                             Engine::StatusDetail detail = Engine::StatusDetail::Full);
 
 // isakmpd's names for the `S` block ("AES (CBC)", "HMAC-SHA1", "unknown (11)").
 std::string esp_encryption_name(uint16_t transform_id);

@@ -55,10 +55,54 @@ std::string phase1_id_text(const base::Bytes& body, const base::IpAddress& fallb
   return id_to_string(id);
 }
 
+// The SAs, exchanges and their timers (StatusDetail::Full).
+void add_sas_and_exchanges(const EngineImpl& e, base::TimePoint now, Engine::Status& st);
+
 }  // namespace
 
-Engine::Status engine_status(const EngineImpl& e, base::TimePoint now) {
+Engine::Status engine_status(const EngineImpl& e, base::TimePoint now,
+                             Engine::StatusDetail detail) {
   Engine::Status st;
+  st.phase1_count = e.sas().isakmp_sas().size();
+  st.phase2_count = e.sas().ipsec_sas().size();
+  st.exchange_count = e.exchanges().all().size();
+  const bool full = detail == Engine::StatusDetail::Full;
+  if (full) add_sas_and_exchanges(e, now, st);
+  const auto& conns = e.connections();
+  auto add_connection = [&](const std::string& name, bool active) {
+    StatusConnection c;
+    c.name = name;
+    c.active = active;
+    c.up = e.sas().ipsec_count_for(name) > 0;
+    c.held = conns.held(name);
+    if (!full) {
+      st.connections.push_back(std::move(c));
+      return;
+    }
+    if (auto cc = load_connection_config(e.conf(), name)) {
+      c.local_id = connection_id_text(e.conf(), cc->local_id);
+      c.remote_id = connection_id_text(e.conf(), cc->remote_id);
+    }
+    st.connections.push_back(std::move(c));
+  };
+  for (const auto& name : conns.active()) add_connection(name, true);
+  for (const auto& name : passive_connections(e.conf())) add_connection(name, false);
+  if (!full) {
+    st.stats = e.stats();
+    return st;
+  }
+  if (auto next = conns.next_check()) {
+    st.timers.push_back({"connection_checker", "", secs(*next, now)});
+  }
+  std::stable_sort(st.timers.begin(), st.timers.end(),
+                   [](const StatusTimer& a, const StatusTimer& b) { return a.in < b.in; });
+  st.stats = e.stats();
+  return st;
+}
+
+namespace {
+
+void add_sas_and_exchanges(const EngineImpl& e, base::TimePoint now, Engine::Status& st) {
   for (const auto& [c, sa] : e.sas().isakmp_sas()) {
     StatusPhase1 p;
     p.name = sa.name.empty() ? "<unnamed>" : sa.name;
@@ -133,28 +177,8 @@ Engine::Status engine_status(const EngineImpl& e, base::TimePoint now) {
     st.timers.push_back({"exchange_free_aux", subject, s.expires_in});
     st.exchanges.push_back(std::move(s));
   }
-  const auto& conns = e.connections();
-  auto add_connection = [&](const std::string& name, bool active) {
-    StatusConnection c;
-    c.name = name;
-    c.active = active;
-    c.up = e.sas().ipsec_count_for(name) > 0;
-    c.held = conns.held(name);
-    if (auto cc = load_connection_config(e.conf(), name)) {
-      c.local_id = connection_id_text(e.conf(), cc->local_id);
-      c.remote_id = connection_id_text(e.conf(), cc->remote_id);
-    }
-    st.connections.push_back(std::move(c));
-  };
-  for (const auto& name : conns.active()) add_connection(name, true);
-  for (const auto& name : passive_connections(e.conf())) add_connection(name, false);
-  if (auto next = conns.next_check()) {
-    st.timers.push_back({"connection_checker", "", secs(*next, now)});
-  }
-  std::stable_sort(st.timers.begin(), st.timers.end(),
-                   [](const StatusTimer& a, const StatusTimer& b) { return a.in < b.in; });
-  st.stats = e.stats();
-  return st;
 }
+
+}  // namespace
 
 }  // namespace ike::engine

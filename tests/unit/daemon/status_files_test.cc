@@ -42,6 +42,8 @@ engine::Engine::Status sample_status() {
   st.stats.started_by_exchange = {{"ID_PROT", 1}, {"QUICK_MODE", 1}};
   st.stats.failed_by_reason = {{"timeout", 3}};
   st.stats.phase1_done = 1;
+  st.phase1_count = st.phase1.size();
+  st.phase2_count = st.phase2.size();
   return st;
 }
 

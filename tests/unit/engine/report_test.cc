@@ -114,6 +114,30 @@ TEST(Report, SaStatusBlocksInIsakmpdFormat) {
   EXPECT_EQ(st.stats.started_by_exchange.at("ID_PROT"), 1u);
   EXPECT_EQ(st.stats.started_by_exchange.at("QUICK_MODE"), 1u);
   EXPECT_EQ(st.stats.phase1_done, 1u);
+  EXPECT_EQ(st.phase1_count, 1u);
+  EXPECT_EQ(st.phase2_count, 1u);
+  EXPECT_EQ(st.exchange_count, st.exchanges.size());
+  // The summary behind the metrics file: the same counts, stats and connections (name, type,
+  // up, held; no IDs), and no per-SA vectors.
+  auto sum = p.left.engine->status(p.clock.now(), engine::Engine::StatusDetail::Summary);
+  EXPECT_EQ(sum.phase1_count, 1u);
+  EXPECT_EQ(sum.phase2_count, 1u);
+  EXPECT_EQ(sum.exchange_count, st.exchange_count);
+  EXPECT_TRUE(sum.phase1.empty() && sum.phase2.empty() && sum.exchanges.empty());
+  EXPECT_TRUE(sum.timers.empty());
+  EXPECT_EQ(sum.stats.phase1_done, st.stats.phase1_done);
+  EXPECT_EQ(sum.stats.started_by_exchange, st.stats.started_by_exchange);
+  ASSERT_EQ(sum.connections.size(), st.connections.size());
+  ASSERT_FALSE(st.connections.empty());
+  for (std::size_t i = 0; i < st.connections.size(); ++i) {
+    EXPECT_EQ(sum.connections[i].name, st.connections[i].name);
+    EXPECT_EQ(sum.connections[i].active, st.connections[i].active);
+    EXPECT_EQ(sum.connections[i].up, st.connections[i].up);
+    EXPECT_EQ(sum.connections[i].held, st.connections[i].held);
+    EXPECT_TRUE(sum.connections[i].local_id.empty());
+  }
+  EXPECT_TRUE(st.connections[0].up);
+  EXPECT_FALSE(st.connections[0].local_id.empty());
   // Hard lifetimes (no rekey when passive): the IPsec SA goes at 1200 s, deleted on both sides.
   p.left.engine->set_passive(true);
   p.right.engine->set_passive(true);
