@@ -119,6 +119,7 @@ struct QuickModeData {
   std::optional<wire::IdPayload> idci, idcr;  // as sent / received (echoed by the responder)
   std::map<uint64_t, wire::ProtocolId> pending_spis;  // GETSPI request id -> protocol
   std::vector<ProtocolSpi> our_spis;
+  uint8_t spis_in_use = 0;                  // GETSPI answers already an SA's (qm_on_spi)
   NatOa peer_nat_oa;                        // RFC 3947 §5.2 addresses the peer sent
 };
 

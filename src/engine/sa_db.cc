@@ -7,6 +7,8 @@
 
 #include <algorithm>
 
+#include "base/log.h"
+
 namespace ike::engine {
 
 const char* role_name(Role r) noexcept {
@@ -124,7 +126,12 @@ void SaDb::mark_isakmp_fading(const base::CookiePair& c) {
 
 IpsecSa& SaDb::add_ipsec(IpsecSa sa) {
   base::Spi key = sa.in_spi;
-  if (m_ipsec_at.count(key) != 0) (void)remove_ipsec(key);
+  if (auto at = m_ipsec_at.find(key); at != m_ipsec_at.end()) {
+    // qm_on_spi keeps inbound SPIs unique; a clash here would lose the older SA silently.
+    IKE_LOG_WARN("IPsec SA {} with inbound SPI 0x{:08x} replaced by {} with the same SPI",
+                 at->second->second.name, key.value, sa.name);
+    (void)remove_ipsec(key);
+  }
   auto it = m_ipsec.emplace(key, std::move(sa)).first;
   m_ipsec_at.emplace(key, it);
   m_ipsec_index.add(it->second);

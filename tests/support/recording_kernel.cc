@@ -20,9 +20,14 @@ engine::KernelReply RecordingKernel::handle(const engine::KernelRequest& req) {
             reply.error = "getspi: scripted failure";
             return;
           }
-          reply.allocated_spi = op.protocol == base::IpsecProtocol::Ipcomp
-                                    ? base::Spi{m_next_cpi++}
-                                    : base::Spi{m_next_spi++};
+          if (op.protocol != base::IpsecProtocol::Ipcomp && !forced_spis.empty()) {
+            reply.allocated_spi = forced_spis.front();
+            forced_spis.pop_front();
+          } else {
+            reply.allocated_spi = op.protocol == base::IpsecProtocol::Ipcomp
+                                      ? base::Spi{m_next_cpi++}
+                                      : base::Spi{m_next_spi++};
+          }
           allocated.push_back(reply.allocated_spi);
         } else if constexpr (std::is_same_v<T, engine::KernelAddSa>) {
           if (m_fail_add_sa > 0) {

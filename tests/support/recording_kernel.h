@@ -4,6 +4,7 @@
 // kernel::Backend plays in production, design §3.3).
 #pragma once
 
+#include <deque>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -24,6 +25,9 @@ class RecordingKernel {
   // Executes `req` against the recorded state and returns the reply the engine must receive.
   engine::KernelReply handle(const engine::KernelRequest& req);
 
+  // SPIs the next ESP/AH GETSPI requests hand out first (a kernel that makes SPIs unique per
+  // destination only can repeat another address's), before the counter's.
+  std::deque<base::Spi> forced_spis;
   // Makes the next N GETSPI requests fail (ok=false).
   void fail_get_spi(int n) { m_fail_get_spi = n; }
   // Makes the next N ADD SA requests fail (ok=false), like a kernel without ESP.

@@ -79,6 +79,10 @@ void add_nat_oa(const IsakmpSa& sa, const Exchange& x, const wire::SaPayload& of
   }
 }
 
+// GETSPI answers already in use (qm_on_spi) before a Quick Mode gives up: random 32-bit SPIs
+// repeat with a chance of (SAs held) / 2^32 each.
+constexpr uint8_t kMaxSpisInUse = 8;
+
 void request_spis(EngineImpl& e, Exchange& x, const std::vector<wire::ProtocolId>& protocols) {
   for (auto p : protocols) {
     // The SA we are allocating is inbound: src = the peer, dst = us.
@@ -261,6 +265,26 @@ void qm_on_spi(EngineImpl& e, Exchange& x, const KernelReply& reply, base::TimeP
                                             reply.allocated_spi.value < 256u)) {
     e.fail_exchange(x.key, fmt::format("GETSPI: IPCOMP CPI 0x{:x} outside 256..65535",
                                        reply.allocated_spi.value));
+    return;
+  }
+  // The engine keys IPsec SAs by inbound SPI, and a kernel makes an SPI unique per
+  // destination address only (XFRM ALLOCSPI, the null backend): with several local addresses
+  // a GETSPI can return one that an SA on another address already has (bench/rekey_storm.sh:
+  // 5 of 100 000 connections lost their SA to a newer one with the same inbound SPI). That SPI
+  // is released and another one asked for.
+  if (proto != wire::ProtocolId::Ipcomp &&
+      std::as_const(e.sas()).find_ipsec_by_in_spi(reply.allocated_spi) != nullptr) {
+    const auto kproto = static_cast<base::IpsecProtocol>(proto);
+    e.kernel(KernelDeleteSa{base::SaRef{kproto, x.local.address, reply.allocated_spi},
+                            x.peer.address});
+    if (++x.qm->spis_in_use > kMaxSpisInUse) {
+      e.fail_exchange(x.key, fmt::format("GETSPI returned {} SPIs already in use (last 0x{:08x})",
+                                         x.qm->spis_in_use, reply.allocated_spi.value));
+      return;
+    }
+    IKE_LOG_DEBUG(Exchange, 10, "{}: GETSPI 0x{:08x} is already an SA's inbound SPI, again",
+                  x.qm->connection, reply.allocated_spi.value);
+    request_spis(e, x, {proto});
     return;
   }
   x.qm->our_spis.push_back(ProtocolSpi{proto, reply.allocated_spi});

@@ -131,6 +131,46 @@ TEST(MultihomedPeer, EachConnectionRekeysOverItsOwnIsakmpSa) {
   EXPECT_EQ(sas.at(*b), "10.0.0.3");
 }
 
+// conn-a is up from 10.0.0.1; conn-b's GETSPI (from 10.0.0.3) then returns conn-a's inbound
+// SPI, as a kernel that makes SPIs unique per destination may. The engine keys SAs by inbound
+// SPI: it releases that SPI (a DELETE of the larval SA at 10.0.0.3, not conn-a's) and asks
+// again; both SAs stay.
+TEST(MultihomedPeer, AGetspiAnswerAlreadyInUseIsReleasedAndAskedAgain) {
+  EnginePair p;
+  configure_two_homed(p, "");
+  conf::TxId tx = p.left.conf.begin();
+  p.left.conf.set(tx, "Phase 2", "Connections", "conn-a", true, false);
+  ASSERT_TRUE(p.left.conf.commit(tx));
+  p.start();
+  ASSERT_TRUE(p.run_until([&] { return p.left.engine->phase2_sa_count() == 1; },
+                          base::Seconds{30}));
+  const engine::SaEvent* a = p.left.last(Kind::Phase2Established);
+  ASSERT_NE(a, nullptr);
+  const base::Spi a_in = a->spis.front();
+  p.left.kernel.forced_spis = {a_in, a_in};
+  const std::size_t deletes0 = p.left.kernel.count_delete_sa();
+  p.ui(p.left, engine::UiConnect{"conn-b"});
+  ASSERT_TRUE(p.run_until([&] { return p.left.engine->phase2_sa_count() == 2; },
+                          base::Seconds{30}));
+  EXPECT_TRUE(p.left.kernel.forced_spis.empty());
+  // Two larval SAs released at 10.0.0.3; conn-a's SA at 10.0.0.1 untouched.
+  ASSERT_EQ(p.left.kernel.count_delete_sa(), deletes0 + 2);
+  std::size_t released = 0;
+  for (const auto& r : p.left.kernel.requests) {
+    if (const auto* d = std::get_if<base::KernelDeleteSa>(&r.op)) {
+      EXPECT_EQ(d->ref.spi, a_in);
+      EXPECT_EQ(d->ref.dst.to_string(), "10.0.0.3");
+      ++released;
+    }
+  }
+  EXPECT_EQ(released, 2U);
+  const engine::SaEvent* b = p.left.last(Kind::Phase2Established);
+  ASSERT_EQ(b->name, "conn-b");
+  EXPECT_NE(b->spis.front(), a_in);
+  EXPECT_EQ(p.left.count(Kind::Phase2Deleted), 0U);
+  EXPECT_EQ(p.left.count(Kind::ExchangeFailed), 0U);
+}
+
 // Three connections start together over one new ISAKMP SA; the responder has no connection for
 // the first one. Its INVALID_ID_INFORMATION notify names the refused proposal's SPI, and only
 // that Quick Mode fails: the two others in flight over the same SA come up.
