@@ -139,7 +139,8 @@ refresh_metrics() { # SIDE
   local file="$IKT_DIR/$1/metrics.prom" i
   rm -f "$file"
   kill -USR1 "${PID[$1]}"
-  for ((i = 0; i < 500; i++)); do [[ -s $file ]] && return 0; sleep 0.01; done
+  # SIGUSR1 writes the report and the JSON status first: seconds with 100 000 SAs.
+  for ((i = 0; i < 6000; i++)); do [[ -s $file ]] && return 0; sleep 0.01; done
   ikt_fail "isakmpd ($1): no metrics file after SIGUSR1"
 }
 
