@@ -31,6 +31,8 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/interop/lib.sh
 source "$here/../tests/interop/lib.sh"
+# shellcheck source=bench/lib_bench.sh
+source "$here/lib_bench.sh"
 
 ISAKMPD=${1:?usage: $0 ISAKMPD IPSECCTL IKELOAD [N ...]}
 IPSECCTL=${2:?usage: $0 ISAKMPD IPSECCTL IKELOAD [N ...]}
@@ -44,17 +46,7 @@ ikt_topology
 for ((i = 0; i < 64; i++)); do ip -n "$IKT_NS_L" addr add "10.99.1.$((100 + i))/24" dev eth0; done
 ip -n "$IKT_NS_R" route add 10.0.0.0/8 via "$IKT_L_OUT"  # the N peers: dropped on the left
 PSK=conf-scale-load-secret-0123456789
-TICK=$(getconf CLK_TCK)
-
-# cpu_s PID...: CPU seconds (utime + stime) of the processes.
-cpu_s() {
-  local t=0 p f
-  for p in "$@"; do
-    read -ra f <"/proc/$p/stat" || continue
-    t=$((t + f[13] + f[14]))
-  done
-  awk -v t="$t" -v hz="$TICK" 'BEGIN { printf "%.2f", t / hz }'
-}
+cpu_s() { bench_cpu_s "$@"; }  # bench/lib_bench.sh
 rss_mb() { awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 now_ns() { date +%s%N; }
 since() { awk -v ns=$(($(now_ns) - $1)) 'BEGIN { printf "%.2f", ns / 1e9 }'; }

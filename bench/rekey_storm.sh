@@ -37,6 +37,8 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/interop/lib.sh
 source "$here/../tests/interop/lib.sh"
+# shellcheck source=bench/lib_bench.sh
+source "$here/lib_bench.sh"
 
 ISAKMPD=${1:?usage: $0 ISAKMPD [N] [PEERS] [LIFETIME]}
 N=${2:-10000}
@@ -51,16 +53,7 @@ ikt_init rekey-storm
 ikt_topology
 for ((j = 0; j < PEERS; j++)); do ip -n "$IKT_NS_L" addr add "10.99.1.$((100 + j))/24" dev eth0; done
 PSK=rekey-storm-secret-0123456789
-TICK=$(getconf CLK_TCK)
-
-cpu_s() { # PID...: CPU seconds (utime + stime)
-  local t=0 p f
-  for p in "$@"; do
-    read -ra f <"/proc/$p/stat" || continue
-    t=$((t + f[13] + f[14]))
-  done
-  awk -v t="$t" -v hz="$TICK" 'BEGIN { printf "%.2f", t / hz }'
-}
+cpu_s() { bench_cpu_s "$@"; }  # bench/lib_bench.sh
 now_s() { awk -v ns="$(date +%s%N)" 'BEGIN { printf "%.3f", ns / 1e9 }'; }
 
 # gen_conf SIDE: the configuration of side L or R (see the header).
